@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include "config.h"
+#include "fib.h"
+
+/* Build every table from a validated configuration (ports must already be added). */
+int apply_tables(const struct pg_config *cfg);
+/* Route writes that keep next hop references and tunnel resolution right. nh: a reference the
+ * route takes over. */
+int apply_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum route_origin origin);
+int apply_route_del(uint16_t vrf, const struct pg_prefix *p);
+void apply_default_rmac(uint32_t vni, struct pg_mac *mac);

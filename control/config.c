@@ -1,0 +1,2025 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * YAML configuration loader: libyaml's document API gives a node tree with source marks; small
+ * schema helpers walk it so that every error is one line "FILE:LINE:COL: FIELD: message".
+ * See docs/config.md for the format.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <yaml.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#define KIND_PEREGRINE "Peregrine"
+#define DEFAULT_SOCKET "/run/peregrine/peregrine.sock"
+#define SOCKET_MAX     (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define PATHBUF        160 /* "spec.routes[N].nexthops[M].vxlan.routerMac" and such */
+#define QLEN           80  /* quoted values in messages are cut to this */
+#define LCORE_MAX      1024
+
+struct ctx {
+	const char *file;
+	yaml_document_t *doc;
+	char *err;
+	size_t errlen;
+	struct pg_config *cfg;
+	/* the first node that needs spec.vtep, with its path */
+	const yaml_node_t *vtep_user;
+	char vtep_user_path[PATHBUF];
+};
+
+/* --------------------------------------------------------------------------------------------
+ * Messages
+ */
+
+static int vfail_at(struct ctx *c, int line, int col, const char *path, const char *fmt,
+		    va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (c->err && c->errlen) {
+		if (path && *path)
+			snprintf(c->err, c->errlen, "%s:%d:%d: %s: %s", c->file, line, col, path, msg);
+		else
+			snprintf(c->err, c->errlen, "%s:%d:%d: %s", c->file, line, col, msg);
+		/* always exactly one line */
+		for (char *p = c->err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+	}
+	return -EINVAL;
+}
+
+static int __attribute__((format(printf, 5, 6)))
+fail_at(struct ctx *c, int line, int col, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail_at(c, line, col, path, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int line_of(const yaml_node_t *n)
+{
+	return n ? (int)n->start_mark.line + 1 : 1;
+}
+
+static int col_of(const yaml_node_t *n)
+{
+	return n ? (int)n->start_mark.column + 1 : 1;
+}
+
+/* Error at node n (its first character). path may be NULL for document-level errors. */
+static int __attribute__((format(printf, 4, 5)))
+fail(struct ctx *c, const yaml_node_t *n, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail_at(c, line_of(n), col_of(n), path, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int fail_nomem(struct ctx *c)
+{
+	if (c->err && c->errlen)
+		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
+	return -ENOMEM;
+}
+
+/* 'text' with control characters escaped and long values cut. */
+static const char *quote(const char *s, size_t len, char *buf)
+{
+	size_t o = 0;
+
+	buf[o++] = '\'';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (o > QLEN - 10) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(buf + o, QLEN - o, "\\x%02x", ch);
+		else
+			buf[o++] = (char)ch;
+	}
+	buf[o++] = '\'';
+	buf[o] = '\0';
+	return buf;
+}
+
+static bool is_null(const yaml_node_t *n)
+{
+	if (!n)
+		return true;
+	if (n->type != YAML_SCALAR_NODE)
+		return false;
+	if (n->tag && strcmp((const char *)n->tag, YAML_NULL_TAG) == 0)
+		return true;
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	const char *v = (const char *)n->data.scalar.value;
+	return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+	       !strcmp(v, "NULL");
+}
+
+/* What a node is, for "got ..." */
+static const char *describe(const yaml_node_t *n, char *buf)
+{
+	if (!n)
+		return "nothing";
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	case YAML_SCALAR_NODE:
+		if (is_null(n))
+			return "null";
+		return quote((const char *)n->data.scalar.value, n->data.scalar.length, buf);
+	default:
+		return "nothing";
+	}
+}
+
+#define Q(n)  describe((n), (char[QLEN]){0})
+#define QS(s) quote((s), strlen(s), (char[QLEN]){0})
+
+static const char *subpath(char *buf, size_t len, const char *path, const char *key)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (path && *path) {
+		pg_strlcpy(buf, path, len);
+		o = strlen(buf);
+		if (o + 1 < len) {
+			buf[o++] = '.';
+			buf[o] = '\0';
+		}
+	}
+	pg_strlcpy(buf + o, key, len - o);
+	return buf;
+}
+
+static const char *idxpath(char *buf, size_t len, const char *path, size_t i)
+{
+	char num[24];
+	size_t o;
+
+	snprintf(num, sizeof(num), "[%zu]", i);
+	pg_strlcpy(buf, path, len);
+	o = strlen(buf);
+	pg_strlcpy(buf + o, num, len - o);
+	return buf;
+}
+
+#define SUB(buf, path, key) subpath((buf), sizeof(buf), (path), (key))
+#define IDX(buf, path, i)   idxpath((buf), sizeof(buf), (path), (i))
+
+/* "a, b, c" */
+static const char *join(const char *const *names, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", names[i]);
+	return buf;
+}
+
+/* --------------------------------------------------------------------------------------------
+ * Schema helpers
+ */
+
+struct fld {
+	yaml_node_t *k, *v; /* key and value nodes, NULL when the key is absent */
+};
+
+static yaml_node_t *node(struct ctx *c, int id)
+{
+	return yaml_document_get_node(c->doc, id);
+}
+
+static bool scalar_is(const yaml_node_t *n, const char *s)
+{
+	return n && n->type == YAML_SCALAR_NODE && n->data.scalar.length == strlen(s) &&
+	       memcmp(n->data.scalar.value, s, n->data.scalar.length) == 0;
+}
+
+/*
+ * Check that n is a mapping (null counts as an empty one) whose keys are all in keys[], each at
+ * most once; out[i] gets key i.
+ */
+static int get_map(struct ctx *c, yaml_node_t *n, const char *path, const char *const keys[],
+		   size_t nkeys, struct fld out[])
+{
+	memset(out, 0, nkeys * sizeof(out[0]));
+	if (is_null(n))
+		return 0;
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(c, n, path, "expected a mapping, got %s", Q(n));
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+		size_t i;
+
+		if (!k || !v)
+			return fail(c, n, path, "malformed mapping");
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(c, k, path, "keys must be plain strings, got %s", Q(k));
+		for (i = 0; i < nkeys; i++)
+			if (scalar_is(k, keys[i]))
+				break;
+		if (i == nkeys) {
+			char allowed[512];
+			return fail(c, k, path, "unknown key %s (allowed: %s)", Q(k),
+				    join(keys, nkeys, allowed, sizeof(allowed)));
+		}
+		if (out[i].k)
+			return fail(c, k, path, "duplicate key '%s' (first at line %d)", keys[i],
+				    line_of(out[i].k));
+		out[i].k = k;
+		out[i].v = v;
+	}
+	return 0;
+}
+
+static int require(struct ctx *c, yaml_node_t *map, const char *path, const struct fld *f,
+		   const char *key)
+{
+	if (f->v)
+		return 0;
+	return fail(c, map, path, "missing required key '%s'", key);
+}
+
+/* A sequence (null counts as an empty one). */
+static int get_seq(struct ctx *c, yaml_node_t *n, const char *path, yaml_node_item_t **items,
+		   size_t *count)
+{
+	*items = NULL;
+	*count = 0;
+	if (is_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(c, n, path, "expected a sequence, got %s", Q(n));
+	*items = n->data.sequence.items.start;
+	*count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	return 0;
+}
+
+/* A non-null scalar; expect says what we wanted ("a string", "an IPv4 address", ...). */
+static int get_scalar(struct ctx *c, yaml_node_t *n, const char *path, const char *expect,
+		      const char **out)
+{
+	if (!n || n->type != YAML_SCALAR_NODE || is_null(n))
+		return fail(c, n, path, "expected %s, got %s", expect, Q(n));
+	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
+		return fail(c, n, path, "expected %s, got a string with a NUL character", expect);
+	*out = (const char *)n->data.scalar.value;
+	return 0;
+}
+
+/* A string that fits in size bytes (at least one character). */
+static int get_string(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size)
+{
+	const char *s = NULL;
+	int rc = get_scalar(c, n, path, "a string", &s);
+
+	if (rc)
+		return rc;
+	if (!*s)
+		return fail(c, n, path, "must not be empty");
+	if (strlen(s) >= size)
+		return fail(c, n, path, "%s is too long (at most %zu characters)", Q(n), size - 1);
+	pg_strlcpy(dst, s, size);
+	return 0;
+}
+
+/* Decimal digits only; false on anything else or overflow. */
+static bool parse_decimal(const char *s, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (~0ull - 9) / 10)
+			return false;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * An integer in min..max. If keyword is given, that word is accepted too: returns 1 and leaves
+ * *out alone.
+ */
+static int get_uint_kw(struct ctx *c, yaml_node_t *n, const char *path, unsigned long long min,
+		       unsigned long long max, const char *keyword, unsigned long long *out)
+{
+	unsigned long long v;
+	const char *s = NULL;
+	char expect[96];
+
+	snprintf(expect, sizeof(expect), "an integer %llu..%llu%s%s", min, max,
+		 keyword ? " or " : "", keyword ? keyword : "");
+	if (get_scalar(c, n, path, expect, &s))
+		return -EINVAL;
+	if (keyword && strcmp(s, keyword) == 0)
+		return 1;
+	if (!parse_decimal(s, &v)) {
+		/* a long run of digits is a number too big, not a non-number */
+		bool digits = true;
+		for (const char *p = s; *p; p++)
+			digits &= *p >= '0' && *p <= '9';
+		if (!digits)
+			return fail(c, n, path, "expected %s, got %s", expect, Q(n));
+		return fail(c, n, path, "%s is out of range (allowed: %llu..%llu)", Q(n), min, max);
+	}
+	if (v < min || v > max)
+		return fail(c, n, path, "%llu is out of range (allowed: %llu..%llu)", v, min, max);
+	*out = v;
+	return 0;
+}
+
+static int get_uint(struct ctx *c, yaml_node_t *n, const char *path, unsigned long long min,
+		    unsigned long long max, unsigned *out)
+{
+	unsigned long long v;
+	int rc = get_uint_kw(c, n, path, min, max, NULL, &v);
+
+	if (rc)
+		return rc < 0 ? rc : -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* One of names[]; *out = its index. */
+static int get_enum(struct ctx *c, yaml_node_t *n, const char *path, const char *const names[],
+		    size_t count, int *out)
+{
+	char allowed[256];
+
+	join(names, count, allowed, sizeof(allowed));
+	if (!n || n->type != YAML_SCALAR_NODE || is_null(n))
+		return fail(c, n, path, "expected one of %s, got %s", allowed, Q(n));
+	for (size_t i = 0; i < count; i++) {
+		if (scalar_is(n, names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return fail(c, n, path, "unknown value %s (allowed: %s)", Q(n), allowed);
+}
+
+static int get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
+{
+	static const char *const t[] = {"true", "True", "TRUE"}, *const f[] = {"false", "False",
+										   "FALSE"};
+
+	for (size_t i = 0; i < PG_ARRAY_SIZE(t); i++) {
+		if (scalar_is(n, t[i])) {
+			*out = true;
+			return 0;
+		}
+		if (scalar_is(n, f[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return fail(c, n, path, "expected true or false, got %s", Q(n));
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "IP";
+}
+
+/* An address; family 0 = either. */
+static int get_ip(struct ctx *c, yaml_node_t *n, const char *path, int family, struct pg_ip *out)
+{
+	char expect[32];
+	const char *s = NULL;
+
+	snprintf(expect, sizeof(expect), "an %s address", family_name(family));
+	if (get_scalar(c, n, path, expect, &s))
+		return -EINVAL;
+	if (parse_ip(s, out) < 0)
+		return fail(c, n, path, "expected %s, got %s", expect, Q(n));
+	if (family && out->family != family)
+		return fail(c, n, path, "expected %s, got %s address %s", expect,
+			    family_name(out->family), Q(n));
+	return 0;
+}
+
+/* strict: a route prefix (host bits must be zero); otherwise an interface address. */
+static int get_prefix(struct ctx *c, yaml_node_t *n, const char *path, bool strict,
+		      struct pg_prefix *out)
+{
+	const char *expect = strict ? "a prefix like 10.0.0.0/24 or fd00::/64"
+				    : "an address with prefix length like 10.0.0.1/24";
+	struct pg_prefix m;
+	const char *s = NULL;
+
+	if (get_scalar(c, n, path, expect, &s))
+		return -EINVAL;
+	if (parse_prefix(s, out, false) < 0)
+		return fail(c, n, path, "expected %s, got %s", expect, Q(n));
+	m = *out;
+	prefix_mask(&m);
+	if (strict && !ip_equal(&m.ip, &out->ip)) {
+		char buf[PG_PREFIX_FMT_LEN];
+		return fail(c, n, path, "%s has host bits set (did you mean %s?)", Q(n),
+			    fmt_prefix(&m, buf));
+	}
+	return 0;
+}
+
+static bool mac_syntax_ok(const char *s)
+{
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* A unicast, non-zero MAC address. */
+static int get_mac(struct ctx *c, yaml_node_t *n, const char *path, struct pg_mac *out)
+{
+	const char *expect = "a MAC address like \"02:00:00:00:00:01\"";
+	const char *s = NULL;
+
+	if (get_scalar(c, n, path, expect, &s))
+		return -EINVAL;
+	if (!mac_syntax_ok(s) || parse_mac(s, out) < 0)
+		return fail(c, n, path, "expected %s, got %s", expect, Q(n));
+	if (mac_is_zero(out))
+		return fail(c, n, path, "%s is the zero MAC address", Q(n));
+	if (out->b[0] & 1)
+		return fail(c, n, path, "%s is a multicast MAC address (must be unicast)", Q(n));
+	return 0;
+}
+
+/* Our names for ports and VRFs: 1..15 of [A-Za-z0-9_.-]. */
+static int get_name(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size)
+{
+	const char *s = NULL;
+	size_t len;
+
+	if (get_scalar(c, n, path, "a name", &s))
+		return -EINVAL;
+	len = strlen(s);
+	bool ok = len >= 1 && len <= 15 && len < size;
+	for (const char *p = s; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-';
+	if (!ok)
+		return fail(c, n, path,
+			    "%s is not a valid name (1..15 characters from A-Z a-z 0-9 _ . -)",
+			    Q(n));
+	pg_strlcpy(dst, s, size);
+	return 0;
+}
+
+/* Linux dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or whitespace. */
+static bool is_ifname(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= PG_IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (const char *p = s; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch <= 0x20 || ch >= 0x7f || ch == '/' || ch == ':')
+			return false;
+	}
+	return true;
+}
+
+static bool hexn(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* DDDD:BB:DD.F or BB:DD.F */
+static bool is_pci(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 12) {
+		if (!hexn(s, 4) || s[4] != ':')
+			return false;
+		s += 5;
+	} else if (len != 7) {
+		return false;
+	}
+	return hexn(s, 2) && s[2] == ':' && hexn(s + 3, 2) && s[5] == '.' && s[6] >= '0' &&
+	       s[6] <= '7';
+}
+
+static bool is_vdev(const char *s)
+{
+	return strncmp(s, "net_", 4) == 0;
+}
+
+/* "0-3,8": count the distinct cores; -1 on syntax error. */
+static int parse_lcores(const char *s)
+{
+	uint8_t seen[LCORE_MAX / 8] = {0};
+	int n = 0;
+
+	for (;;) {
+		char *end;
+		unsigned long a, b;
+
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		a = strtoul(s, &end, 10);
+		b = a;
+		if (*end == '-') {
+			s = end + 1;
+			if (!isdigit((unsigned char)*s))
+				return -1;
+			b = strtoul(s, &end, 10);
+		}
+		if (a >= LCORE_MAX || b >= LCORE_MAX || b < a)
+			return -1;
+		for (unsigned long i = a; i <= b; i++) {
+			if (!(seen[i / 8] & (1u << (i % 8))))
+				n++;
+			seen[i / 8] |= (uint8_t)(1u << (i % 8));
+		}
+		if (*end == '\0')
+			return n;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
+}
+
+/* --------------------------------------------------------------------------------------------
+ * Duplicate detection for large lists (routes, neighbors, tunnels): an open-addressing set of
+ * fixed-size keys remembering the index of the first holder.
+ */
+
+#define DUPKEY 24
+
+struct dupent {
+	bool used;
+	uint8_t key[DUPKEY];
+	size_t idx;
+};
+
+struct dupset {
+	size_t cap, n;
+	struct dupent *e;
+};
+
+static uint64_t dup_hash(const uint8_t *k)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (int i = 0; i < DUPKEY; i++)
+		h = (h ^ k[i]) * 1099511628211ull;
+	return h;
+}
+
+/* 1 = already there (*first set), 0 = added, -ENOMEM. */
+static int dupset_add(struct dupset *s, const uint8_t key[DUPKEY], size_t idx, size_t *first)
+{
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct dupent *e = calloc(cap, sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->e[i].used)
+				continue;
+			size_t j = dup_hash(s->e[i].key) & (cap - 1);
+			while (e[j].used)
+				j = (j + 1) & (cap - 1);
+			e[j] = s->e[i];
+		}
+		free(s->e);
+		s->e = e;
+		s->cap = cap;
+	}
+	size_t j = dup_hash(key) & (s->cap - 1);
+	while (s->e[j].used) {
+		if (memcmp(s->e[j].key, key, DUPKEY) == 0) {
+			*first = s->e[j].idx;
+			return 1;
+		}
+		j = (j + 1) & (s->cap - 1);
+	}
+	s->e[j].used = true;
+	memcpy(s->e[j].key, key, DUPKEY);
+	s->e[j].idx = idx;
+	s->n++;
+	return 0;
+}
+
+static void dupset_free(struct dupset *s)
+{
+	free(s->e);
+	memset(s, 0, sizeof(*s));
+}
+
+/* key = tag(2) family(1) len(1) address(16) */
+static void ip_key(uint8_t key[DUPKEY], unsigned tag, const struct pg_ip *ip, unsigned len)
+{
+	memset(key, 0, DUPKEY);
+	key[0] = (uint8_t)(tag >> 8);
+	key[1] = (uint8_t)tag;
+	key[2] = ip->family;
+	key[3] = (uint8_t)len;
+	if (ip->family == AF_INET)
+		memcpy(key + 4, &ip->v4, 4);
+	else
+		memcpy(key + 4, ip->v6, 16);
+}
+
+/* --------------------------------------------------------------------------------------------
+ * Name lookups
+ */
+
+int config_vrf_index(const struct pg_config *cfg, const char *name)
+{
+	if (strcmp(name, "default") == 0)
+		return PG_VRF_DEFAULT;
+	for (unsigned i = 1; i < cfg->n_vrfs; i++)
+		if (strcmp(cfg->vrfs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int port_index(const struct pg_config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A VRF reference; absent = default. */
+static int get_vrf_ref(struct ctx *c, yaml_node_t *n, const char *path, uint16_t *out)
+{
+	const struct pg_config *cfg = c->cfg;
+	const char *s = NULL;
+	int i;
+
+	if (!n) {
+		*out = PG_VRF_DEFAULT;
+		return 0;
+	}
+	if (get_scalar(c, n, path, "a VRF name", &s))
+		return -EINVAL;
+	i = config_vrf_index(cfg, s);
+	if (i < 0) {
+		char list[256];
+		size_t o = 0;
+		for (unsigned j = 0; j < cfg->n_vrfs && o < sizeof(list); j++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", j ? ", " : "",
+					      cfg->vrfs[j].name);
+		return fail(c, n, path, "unknown VRF %s (configured: %s)", Q(n), list);
+	}
+	*out = (uint16_t)i;
+	return 0;
+}
+
+static int get_port_ref(struct ctx *c, yaml_node_t *n, const char *path, int *out)
+{
+	const struct pg_config *cfg = c->cfg;
+	const char *s = NULL;
+	int i;
+
+	if (get_scalar(c, n, path, "a port name", &s))
+		return -EINVAL;
+	i = port_index(cfg, s);
+	if (i < 0) {
+		char list[256];
+		size_t o = 0;
+		for (unsigned j = 0; j < cfg->n_ports && o < sizeof(list); j++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", j ? ", " : "",
+					      cfg->ports[j].name);
+		return fail(c, n, path, "unknown port %s (configured: %s)", Q(n), list);
+	}
+	*out = i;
+	return 0;
+}
+
+static void need_vtep(struct ctx *c, const yaml_node_t *n, const char *path)
+{
+	if (c->vtep_user)
+		return;
+	c->vtep_user = n;
+	pg_strlcpy(c->vtep_user_path, path, sizeof(c->vtep_user_path));
+}
+
+/* --------------------------------------------------------------------------------------------
+ * Sections
+ */
+
+static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	enum { D_LCORES, D_WORKERS, D_MEM, D_HUGE, D_MBUFS, D_R4, D_TBL8, D_R6, D_NH, D_N };
+	static const char *const keys[D_N] = {
+		[D_LCORES] = "lcores",         [D_WORKERS] = "workers",
+		[D_MEM] = "memoryMB",          [D_HUGE] = "hugepages",
+		[D_MBUFS] = "mbufs",           [D_R4] = "maxRoutes4",
+		[D_TBL8] = "tbl8Groups",       [D_R6] = "maxRoutes6",
+		[D_NH] = "maxNexthops",
+	};
+	static const char *const huge[] = {[CFG_HUGE_AUTO] = "auto", [CFG_HUGE_ON] = "on",
+					   [CFG_HUGE_OFF] = "off"};
+	struct cfg_dataplane *dp = &c->cfg->dp;
+	struct fld f[D_N];
+	char p[PATHBUF];
+	int ncores = 2, rc;
+
+	if ((rc = get_map(c, n, path, keys, D_N, f)))
+		return rc;
+	if (f[D_LCORES].v) {
+		SUB(p, path, keys[D_LCORES]);
+		if ((rc = get_string(c, f[D_LCORES].v, p, dp->lcores, sizeof(dp->lcores))))
+			return rc;
+		ncores = parse_lcores(dp->lcores);
+		if (ncores < 0)
+			return fail(c, f[D_LCORES].v, p,
+				    "expected a core list like \"0-3,8\" (cores 0..%d), got %s",
+				    LCORE_MAX - 1, Q(f[D_LCORES].v));
+	}
+	if (f[D_WORKERS].v) {
+		unsigned long long v;
+		SUB(p, path, keys[D_WORKERS]);
+		rc = get_uint_kw(c, f[D_WORKERS].v, p, 0, LCORE_MAX - 1, "auto", &v);
+		if (rc < 0)
+			return rc;
+		dp->workers = rc == 1 ? 0 : (unsigned)v;
+		if (dp->workers && dp->workers > (unsigned)ncores - 1)
+			return fail(c, f[D_WORKERS].v, p,
+				    "%u workers need %u lcores (one control + workers), but lcores "
+				    "'%s' has %d",
+				    dp->workers, dp->workers + 1, dp->lcores, ncores);
+	}
+	if (f[D_MEM].v && (rc = get_uint(c, f[D_MEM].v, SUB(p, path, keys[D_MEM]), 64, 65536,
+					 &dp->memory_mb)))
+		return rc;
+	if (f[D_HUGE].v) {
+		int v = 0;
+		if ((rc = get_enum(c, f[D_HUGE].v, SUB(p, path, keys[D_HUGE]), huge,
+				   PG_ARRAY_SIZE(huge), &v)))
+			return rc;
+		dp->hugepages = (enum cfg_hugepages)v;
+	}
+	if (f[D_MBUFS].v && (rc = get_uint(c, f[D_MBUFS].v, SUB(p, path, keys[D_MBUFS]), 1023,
+					   4194303, &dp->mbufs)))
+		return rc;
+	if (f[D_R4].v && (rc = get_uint(c, f[D_R4].v, SUB(p, path, keys[D_R4]), 1024, 16777216,
+					&dp->max_routes4)))
+		return rc;
+	if (f[D_TBL8].v && (rc = get_uint(c, f[D_TBL8].v, SUB(p, path, keys[D_TBL8]), 256,
+					  16777216, &dp->tbl8_groups)))
+		return rc;
+	if (f[D_R6].v && (rc = get_uint(c, f[D_R6].v, SUB(p, path, keys[D_R6]), 1024, 16777216,
+					&dp->max_routes6)))
+		return rc;
+	if (f[D_NH].v && (rc = get_uint(c, f[D_NH].v, SUB(p, path, keys[D_NH]), 16, 16777215,
+					&dp->max_nexthops)))
+		return rc;
+	return 0;
+}
+
+static int parse_management(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	static const char *const keys[] = {"socket"};
+	struct fld f[1];
+	char p[PATHBUF];
+	int rc;
+
+	if ((rc = get_map(c, n, path, keys, 1, f)))
+		return rc;
+	if (f[0].v) {
+		SUB(p, path, keys[0]);
+		if ((rc = get_string(c, f[0].v, p, c->cfg->mgmt_socket, SOCKET_MAX + 1)))
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_exception(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	static const char *const keys[] = {"puntRatePps", "puntBurst"};
+	struct fld f[2];
+	char p[PATHBUF];
+	int rc;
+
+	if ((rc = get_map(c, n, path, keys, 2, f)))
+		return rc;
+	if (f[0].v && (rc = get_uint(c, f[0].v, SUB(p, path, keys[0]), 1, 10000000,
+				     &c->cfg->exc.punt_rate_pps)))
+		return rc;
+	if (f[1].v && (rc = get_uint(c, f[1].v, SUB(p, path, keys[1]), 1, 65536,
+				     &c->cfg->exc.punt_burst)))
+		return rc;
+	return 0;
+}
+
+static int parse_vrfs(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	static const char *const keys[] = {"name"};
+	struct pg_config *cfg = c->cfg;
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count > PG_MAX_VRFS - 1)
+		return fail(c, n, path, "%zu VRFs configured, at most %d allowed (plus 'default')",
+			    count, PG_MAX_VRFS - 1);
+	struct cfg_vrf *v = realloc(cfg->vrfs, (count + 1) * sizeof(*v));
+	if (!v)
+		return fail_nomem(c);
+	cfg->vrfs = v;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		struct cfg_vrf *vrf = &cfg->vrfs[cfg->n_vrfs];
+		char ip[PATHBUF], p[PATHBUF];
+		struct fld f[1];
+
+		IDX(ip, path, i);
+		if (is_null(item))
+			return fail(c, item, ip, "expected a mapping with a name, got null");
+		if ((rc = get_map(c, item, ip, keys, 1, f)))
+			return rc;
+		if ((rc = require(c, item, ip, &f[0], "name")))
+			return rc;
+		memset(vrf, 0, sizeof(*vrf));
+		vrf->line = line_of(item);
+		SUB(p, ip, "name");
+		if ((rc = get_name(c, f[0].v, p, vrf->name, sizeof(vrf->name))))
+			return rc;
+		if (strcmp(vrf->name, "default") == 0)
+			return fail(c, f[0].v, p,
+				    "'default' is reserved (the default VRF always exists)");
+		int dup = config_vrf_index(cfg, vrf->name);
+		if (dup >= 0)
+			return fail(c, f[0].v, p, "duplicate VRF name '%s' (first at line %d)",
+				    vrf->name, cfg->vrfs[dup].line);
+		cfg->n_vrfs++;
+	}
+	return 0;
+}
+
+/* The device kinds, for the driver: check and name clashes with TAPs. */
+enum dev_kind { DEV_IFNAME, DEV_VDEV, DEV_PCI };
+
+static enum dev_kind dev_kind(const char *s)
+{
+	return is_vdev(s) ? DEV_VDEV : is_pci(s) ? DEV_PCI : DEV_IFNAME;
+}
+
+static int parse_addresses(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_port *port)
+{
+	struct pg_config *cfg = c->cfg;
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count > PG_MAX_ADDRS)
+		return fail(c, n, path, "%zu addresses, at most %d allowed", count, PG_MAX_ADDRS);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		struct pg_prefix *a = &port->addrs[port->n_addrs];
+		char p[PATHBUF], buf[PG_PREFIX_FMT_LEN];
+
+		IDX(p, path, i);
+		if ((rc = get_prefix(c, item, p, false, a)))
+			return rc;
+		struct pg_prefix m = *a;
+		prefix_mask(&m);
+		bool v4 = a->ip.family == AF_INET;
+		if (a->len < (v4 ? 31 : 127) && ip_equal(&m.ip, &a->ip))
+			return fail(c, item, p,
+				    "%s has an all-zero host part (that is the subnet itself; give "
+				    "the interface address, e.g. %s/%u with the last bit set)",
+				    Q(item), v4 ? "10.0.0.1" : "fd00::1", a->len);
+		if (v4 && a->len < 31) {
+			uint32_t mask = htonl(a->len ? ~0u << (32 - a->len) : 0);
+			if ((a->ip.v4 | mask) == 0xffffffffu)
+				return fail(c, item, p, "%s is the subnet broadcast address",
+					    Q(item));
+		}
+		/* same address twice in this VRF */
+		for (unsigned j = 0; j < port->n_addrs; j++)
+			if (ip_equal(&port->addrs[j].ip, &a->ip))
+				return fail(c, item, p, "duplicate address %s (also %s[%u])",
+					    fmt_ip(&a->ip, buf), path, j);
+		for (unsigned pi = 0; pi < cfg->n_ports; pi++) {
+			const struct cfg_port *o = &cfg->ports[pi];
+			if (o == port || o->vrf != port->vrf)
+				continue;
+			for (unsigned j = 0; j < o->n_addrs; j++)
+				if (ip_equal(&o->addrs[j].ip, &a->ip))
+					return fail(c, item, p,
+						    "address %s is already on port '%s' (line %d) in "
+						    "the same VRF",
+						    fmt_ip(&a->ip, buf), o->name, o->line);
+		}
+		port->n_addrs++;
+	}
+	return 0;
+}
+
+static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_port *port)
+{
+	enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_N };
+	static const char *const keys[P_N] = {
+		[P_NAME] = "name", [P_DEVICE] = "device",   [P_DRIVER] = "driver",
+		[P_MAC] = "mac",   [P_MTU] = "mtu",         [P_VRF] = "vrf",
+		[P_ADDRS] = "addresses", [P_TAP] = "tap",
+	};
+	static const char *const drivers[] = {[CFG_DRIVER_AUTO] = "auto",
+					      [CFG_DRIVER_AF_PACKET] = "af_packet",
+					      [CFG_DRIVER_AF_XDP] = "af_xdp"};
+	struct pg_config *cfg = c->cfg;
+	struct fld f[P_N];
+	char p[PATHBUF];
+	int rc;
+
+	if (is_null(n))
+		return fail(c, n, path, "expected a mapping with name and device, got null");
+	if ((rc = get_map(c, n, path, keys, P_N, f)))
+		return rc;
+	if ((rc = require(c, n, path, &f[P_NAME], "name")) ||
+	    (rc = require(c, n, path, &f[P_DEVICE], "device")))
+		return rc;
+	port->line = line_of(n);
+	port->mtu = 1500;
+	port->vrf = PG_VRF_DEFAULT;
+	port->driver = CFG_DRIVER_AUTO;
+
+	SUB(p, path, keys[P_NAME]);
+	if ((rc = get_name(c, f[P_NAME].v, p, port->name, sizeof(port->name))))
+		return rc;
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, port->name) == 0)
+			return fail(c, f[P_NAME].v, p, "duplicate port name '%s' (first at line %d)",
+				    port->name, cfg->ports[i].line);
+
+	SUB(p, path, keys[P_DEVICE]);
+	if ((rc = get_string(c, f[P_DEVICE].v, p, port->device, sizeof(port->device))))
+		return rc;
+	enum dev_kind kind = dev_kind(port->device);
+	if (kind == DEV_IFNAME && !is_ifname(port->device))
+		return fail(c, f[P_DEVICE].v, p,
+			    "%s is not a Linux interface name (1..15 characters, no '/', ':' or "
+			    "spaces), a DPDK vdev (\"net_...\") or a PCI address (DDDD:BB:DD.F)",
+			    Q(f[P_DEVICE].v));
+	if (kind == DEV_VDEV && !isalnum((unsigned char)port->device[4]))
+		return fail(c, f[P_DEVICE].v, p,
+			    "%s is not a DPDK vdev (expected net_<driver><n>[,key=value...])",
+			    Q(f[P_DEVICE].v));
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].device, port->device) == 0)
+			return fail(c, f[P_DEVICE].v, p,
+				    "device '%s' is already used by port '%s' (line %d)",
+				    port->device, cfg->ports[i].name, cfg->ports[i].line);
+
+	if (f[P_DRIVER].v) {
+		int v = 0;
+		SUB(p, path, keys[P_DRIVER]);
+		if ((rc = get_enum(c, f[P_DRIVER].v, p, drivers, PG_ARRAY_SIZE(drivers), &v)))
+			return rc;
+		if (kind != DEV_IFNAME)
+			return fail(c, f[P_DRIVER].v, p,
+				    "only allowed when device is a Linux interface name ('%s' is a "
+				    "%s)",
+				    port->device, kind == DEV_VDEV ? "DPDK vdev" : "PCI address");
+		port->driver = (enum cfg_driver)v;
+	}
+	if (f[P_MAC].v) {
+		if ((rc = get_mac(c, f[P_MAC].v, SUB(p, path, keys[P_MAC]), &port->mac)))
+			return rc;
+		port->has_mac = true;
+	}
+	if (f[P_MTU].v) {
+		unsigned v;
+		if ((rc = get_uint(c, f[P_MTU].v, SUB(p, path, keys[P_MTU]), 68, 9216, &v)))
+			return rc;
+		port->mtu = (uint16_t)v;
+	}
+	if ((rc = get_vrf_ref(c, f[P_VRF].v, SUB(p, path, keys[P_VRF]), &port->vrf)))
+		return rc;
+	if ((rc = parse_addresses(c, f[P_ADDRS].v, SUB(p, path, keys[P_ADDRS]), port)))
+		return rc;
+
+	/* TAP name: explicit, "none", or pg-<name> cut to 15 characters */
+	yaml_node_t *tapnode = f[P_TAP].v ? f[P_TAP].v : f[P_NAME].v;
+	SUB(p, path, keys[P_TAP]);
+	if (f[P_TAP].v) {
+		const char *s;
+		if ((rc = get_scalar(c, f[P_TAP].v, p, "an interface name or none", &s)))
+			return rc;
+		if (strcmp(s, "none") == 0) {
+			port->no_tap = true;
+		} else {
+			if (!is_ifname(s))
+				return fail(c, f[P_TAP].v, p,
+					    "%s is not a valid Linux interface name (1..15 "
+					    "characters, no '/', ':' or spaces) or none",
+					    Q(f[P_TAP].v));
+			pg_strlcpy(port->tap, s, sizeof(port->tap));
+		}
+	} else {
+		char t[PG_NAME_MAX + 4];
+		snprintf(t, sizeof(t), "pg-%s", port->name);
+		pg_strlcpy(port->tap, t, sizeof(port->tap));
+	}
+	if (!port->no_tap) {
+		const char *how = f[P_TAP].v ? "TAP name" : "default TAP name (pg-<name>)";
+		if (kind == DEV_IFNAME && strcmp(port->tap, port->device) == 0)
+			return fail(c, tapnode, p, "%s '%s' is the port's own device", how,
+				    port->tap);
+		for (unsigned i = 0; i < cfg->n_ports; i++) {
+			const struct cfg_port *o = &cfg->ports[i];
+			if (!o->no_tap && strcmp(o->tap, port->tap) == 0)
+				return fail(c, tapnode, p,
+					    "%s '%s' is also the TAP of port '%s' (line %d)", how,
+					    port->tap, o->name, o->line);
+			if (dev_kind(o->device) == DEV_IFNAME && !strcmp(o->device, port->tap))
+				return fail(c, tapnode, p,
+					    "%s '%s' is the device of port '%s' (line %d)", how,
+					    port->tap, o->name, o->line);
+		}
+	}
+	/* this port's device against the TAPs of earlier ports */
+	if (kind == DEV_IFNAME) {
+		for (unsigned i = 0; i < cfg->n_ports; i++) {
+			const struct cfg_port *o = &cfg->ports[i];
+			if (!o->no_tap && strcmp(o->tap, port->device) == 0)
+				return fail(c, f[P_DEVICE].v, SUB(p, path, keys[P_DEVICE]),
+					    "device '%s' is the TAP name of port '%s' (line %d)",
+					    port->device, o->name, o->line);
+		}
+	}
+	return 0;
+}
+
+static int parse_ports(struct ctx *c, yaml_node_t *spec, yaml_node_t *n, const char *path)
+{
+	struct pg_config *cfg = c->cfg;
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if (!n)
+		return fail(c, spec, "spec", "missing required key 'ports' (at least one port)");
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count == 0)
+		return fail(c, n, path, "at least one port is required");
+	if (count > PG_MAX_PORTS)
+		return fail(c, n, path, "%zu ports configured, at most %d allowed", count,
+			    PG_MAX_PORTS);
+	cfg->ports = calloc(count, sizeof(*cfg->ports));
+	if (!cfg->ports)
+		return fail_nomem(c);
+	for (size_t i = 0; i < count; i++) {
+		char p[PATHBUF];
+		if ((rc = parse_port(c, node(c, items[i]), IDX(p, path, i), &cfg->ports[i])))
+			return rc;
+		cfg->n_ports++;
+	}
+	return 0;
+}
+
+static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	const struct pg_config *cfg = c->cfg;
+	char list[256], buf[PG_IP_FMT_LEN];
+	size_t o = 0;
+
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct cfg_port *port = &cfg->ports[i];
+		if (port->vrf != PG_VRF_DEFAULT)
+			continue;
+		for (unsigned j = 0; j < port->n_addrs; j++) {
+			if (ip_equal(&port->addrs[j].ip, &cfg->vtep))
+				return 0;
+			if (port->addrs[j].ip.family == AF_INET && o < sizeof(list))
+				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+						      o ? ", " : "", fmt_ip(&port->addrs[j].ip, buf));
+		}
+	}
+	return fail(c, n, path,
+		    "%s is not an address of a port in the default VRF (IPv4 addresses there: %s)",
+		    Q(n), o ? list : "none");
+}
+
+static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	enum { V_VNI, V_VRF, V_RMAC, V_PORT, V_N };
+	static const char *const keys[V_N] = {[V_VNI] = "vni", [V_VRF] = "vrf",
+					      [V_RMAC] = "routerMac", [V_PORT] = "vxlanPort"};
+	struct pg_config *cfg = c->cfg;
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count > PG_MAX_VNIS)
+		return fail(c, n, path, "%zu L3VNIs configured, at most %d allowed", count,
+			    PG_MAX_VNIS);
+	if (count == 0)
+		return 0;
+	cfg->l3vnis = calloc(count, sizeof(*cfg->l3vnis));
+	if (!cfg->l3vnis)
+		return fail_nomem(c);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		struct cfg_l3vni *l = &cfg->l3vnis[i];
+		char ip[PATHBUF], p[PATHBUF];
+		struct fld f[V_N];
+		unsigned v;
+
+		IDX(ip, path, i);
+		if (is_null(item))
+			return fail(c, item, ip, "expected a mapping with vni and vrf, got null");
+		if ((rc = get_map(c, item, ip, keys, V_N, f)))
+			return rc;
+		if ((rc = require(c, item, ip, &f[V_VNI], "vni")) ||
+		    (rc = require(c, item, ip, &f[V_VRF], "vrf")))
+			return rc;
+		l->line = line_of(item);
+		l->udp_port = PG_VXLAN_PORT;
+		SUB(p, ip, keys[V_VNI]);
+		if ((rc = get_uint(c, f[V_VNI].v, p, 1, 16777215, &l->vni)))
+			return rc;
+		for (unsigned j = 0; j < cfg->n_l3vnis; j++)
+			if (cfg->l3vnis[j].vni == l->vni)
+				return fail(c, f[V_VNI].v, p, "duplicate VNI %u (first at line %d)",
+					    l->vni, cfg->l3vnis[j].line);
+		SUB(p, ip, keys[V_VRF]);
+		if ((rc = get_vrf_ref(c, f[V_VRF].v, p, &l->vrf)))
+			return rc;
+		if (l->vrf == PG_VRF_DEFAULT)
+			return fail(c, f[V_VRF].v, p,
+				    "an L3VNI needs its own VRF, not 'default' (declare one under "
+				    "spec.vrfs)");
+		for (unsigned j = 0; j < cfg->n_l3vnis; j++)
+			if (cfg->l3vnis[j].vrf == l->vrf)
+				return fail(c, f[V_VRF].v, p,
+					    "VRF '%s' already has L3VNI %u (line %d)",
+					    cfg->vrfs[l->vrf].name, cfg->l3vnis[j].vni,
+					    cfg->l3vnis[j].line);
+		if (f[V_RMAC].v) {
+			if ((rc = get_mac(c, f[V_RMAC].v, SUB(p, ip, keys[V_RMAC]), &l->rmac)))
+				return rc;
+			l->has_rmac = true;
+		}
+		if (f[V_PORT].v) {
+			if ((rc = get_uint(c, f[V_PORT].v, SUB(p, ip, keys[V_PORT]), 1, 65535, &v)))
+				return rc;
+			l->udp_port = (uint16_t)v;
+		}
+		need_vtep(c, item, ip);
+		cfg->n_l3vnis++;
+	}
+	return 0;
+}
+
+static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	enum { T_TYPE, T_REMOTE, T_VRF, T_N };
+	static const char *const keys[T_N] = {[T_TYPE] = "type", [T_REMOTE] = "remote",
+					      [T_VRF] = "vrf"};
+	static const char *const types[] = {"vxlan", "ipip"};
+	struct pg_config *cfg = c->cfg;
+	struct dupset seen = {0};
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count == 0)
+		return 0;
+	cfg->tunnels = calloc(count, sizeof(*cfg->tunnels));
+	if (!cfg->tunnels)
+		return fail_nomem(c);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		struct cfg_tunnel *t = &cfg->tunnels[i];
+		char ip[PATHBUF], p[PATHBUF];
+		uint8_t key[DUPKEY];
+		struct fld f[T_N];
+		size_t first;
+		int v = 0;
+
+		IDX(ip, path, i);
+		rc = is_null(item) ? fail(c, item, ip,
+					  "expected a mapping with type and remote, got null")
+				   : get_map(c, item, ip, keys, T_N, f);
+		if (!rc && !(rc = require(c, item, ip, &f[T_TYPE], "type")))
+			rc = require(c, item, ip, &f[T_REMOTE], "remote");
+		if (rc)
+			goto out;
+		t->line = line_of(item);
+		if ((rc = get_enum(c, f[T_TYPE].v, SUB(p, ip, keys[T_TYPE]), types, 2, &v)))
+			goto out;
+		t->type = v == 0 ? CFG_TUNNEL_VXLAN : CFG_TUNNEL_IPIP;
+		SUB(p, ip, keys[T_REMOTE]);
+		if ((rc = get_ip(c, f[T_REMOTE].v, p, AF_INET, &t->remote)))
+			goto out;
+		ip_key(key, (unsigned)t->type, &t->remote, 32);
+		rc = dupset_add(&seen, key, i, &first);
+		if (rc < 0) {
+			rc = fail_nomem(c);
+			goto out;
+		}
+		if (rc) {
+			rc = fail(c, f[T_REMOTE].v, p, "duplicate %s tunnel to %s (first at line %d)",
+				  types[v], Q(f[T_REMOTE].v), cfg->tunnels[first].line);
+			goto out;
+		}
+		t->vrf = PG_VRF_DEFAULT;
+		if (f[T_VRF].v) {
+			SUB(p, ip, keys[T_VRF]);
+			if (t->type != CFG_TUNNEL_IPIP) {
+				rc = fail(c, f[T_VRF].v, p,
+					  "only allowed with type: ipip (VXLAN takes the VRF from "
+					  "the L3VNI)");
+				goto out;
+			}
+			if ((rc = get_vrf_ref(c, f[T_VRF].v, p, &t->vrf)))
+				goto out;
+		}
+		need_vtep(c, item, ip);
+		cfg->n_tunnels++;
+	}
+	rc = 0;
+out:
+	dupset_free(&seen);
+	return rc;
+}
+
+/* Route and next hop keys share the indices below. */
+enum { NH_VIA, NH_PORT, NH_VXLAN, NH_IPIP, NH_BLACKHOLE, NH_NEXTHOPS, R_PREFIX, R_VRF, R_N };
+static const char *const route_keys[R_N] = {
+	[NH_VIA] = "via",
+	[NH_PORT] = "port",
+	[NH_VXLAN] = "vxlan",
+	[NH_IPIP] = "ipip",
+	[NH_BLACKHOLE] = "blackhole",
+	[NH_NEXTHOPS] = "nexthops",
+	[R_PREFIX] = "prefix",
+	[R_VRF] = "vrf",
+};
+
+/* Exactly one of the alternatives among f[0..n); returns its index. */
+static int exactly_one(struct ctx *c, yaml_node_t *map, const char *path, const struct fld *f,
+		       size_t n, int *which)
+{
+	char alts[128];
+	size_t o = 0;
+
+	/* "port" is not an alternative; blackhole is not one inside nexthops */
+	alts[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (i != NH_PORT && (i != NH_BLACKHOLE || n > NH_NEXTHOPS))
+			o += (size_t)snprintf(alts + o, sizeof(alts) - o, "%s%s", o ? ", " : "",
+					      route_keys[i]);
+	*which = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (i == NH_PORT || !f[i].v)
+			continue;
+		if (*which >= 0) {
+			/* report at the later of the two keys */
+			const struct fld *a = &f[*which], *b = &f[i];
+			bool b_later = b->k->start_mark.index > a->k->start_mark.index;
+			const struct fld *later = b_later ? b : a;
+			return fail(c, later->k, path,
+				    "'%s' and '%s' are mutually exclusive (use exactly one of: %s)",
+				    route_keys[b_later ? (size_t)*which : i],
+				    route_keys[b_later ? i : (size_t)*which], alts);
+		}
+		*which = (int)i;
+	}
+	if (*which < 0)
+		return fail(c, map, path, "needs a next hop: exactly one of %s", alts);
+	return 0;
+}
+
+static int parse_vxlan_nh(struct ctx *c, yaml_node_t *n, const char *path, uint16_t vrf,
+			  struct cfg_nexthop *nh)
+{
+	enum { X_REMOTE, X_VNI, X_RMAC, X_N };
+	static const char *const keys[X_N] = {[X_REMOTE] = "remote", [X_VNI] = "vni",
+					      [X_RMAC] = "routerMac"};
+	struct pg_config *cfg = c->cfg;
+	struct fld f[X_N];
+	char p[PATHBUF];
+	int rc;
+
+	if (is_null(n))
+		return fail(c, n, path, "expected a mapping with remote, vni and routerMac, got null");
+	if ((rc = get_map(c, n, path, keys, X_N, f)))
+		return rc;
+	for (int i = 0; i < X_N; i++)
+		if ((rc = require(c, n, path, &f[i], keys[i])))
+			return rc;
+	nh->kind = CFG_NH_VXLAN;
+	if ((rc = get_ip(c, f[X_REMOTE].v, SUB(p, path, keys[X_REMOTE]), AF_INET, &nh->ip)))
+		return rc;
+	SUB(p, path, keys[X_VNI]);
+	if ((rc = get_uint(c, f[X_VNI].v, p, 1, 16777215, &nh->vni)))
+		return rc;
+	const struct cfg_l3vni *l = NULL;
+	for (unsigned i = 0; i < cfg->n_l3vnis; i++)
+		if (cfg->l3vnis[i].vni == nh->vni)
+			l = &cfg->l3vnis[i];
+	if (!l) {
+		char list[128];
+		size_t o = 0;
+		for (unsigned i = 0; i < cfg->n_l3vnis && o < sizeof(list); i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%u", i ? ", " : "",
+					      cfg->l3vnis[i].vni);
+		return fail(c, f[X_VNI].v, p, "%u is not a configured L3VNI (configured: %s)",
+			    nh->vni, o ? list : "none");
+	}
+	if (l->vrf != vrf)
+		return fail(c, f[X_VNI].v, p,
+			    "L3VNI %u belongs to VRF '%s', but the route is in VRF '%s'", nh->vni,
+			    cfg->vrfs[l->vrf].name, cfg->vrfs[vrf].name);
+	if ((rc = get_mac(c, f[X_RMAC].v, SUB(p, path, keys[X_RMAC]), &nh->rmac)))
+		return rc;
+	return 0;
+}
+
+static int parse_ipip_nh(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_nexthop *nh)
+{
+	static const char *const keys[] = {"remote"};
+	struct fld f[1];
+	char p[PATHBUF];
+	int rc;
+
+	if (is_null(n))
+		return fail(c, n, path, "expected a mapping with remote, got null");
+	if ((rc = get_map(c, n, path, keys, 1, f)) || (rc = require(c, n, path, &f[0], "remote")))
+		return rc;
+	nh->kind = CFG_NH_IPIP;
+	return get_ip(c, f[0].v, SUB(p, path, keys[0]), AF_INET, &nh->ip);
+}
+
+/* One next hop from the via/port/vxlan/ipip keys of map (f indexed like route_keys). */
+static int parse_nh(struct ctx *c, yaml_node_t *map, const char *path, const struct fld *f,
+		    int which, const struct cfg_route *r, struct cfg_nexthop *nh)
+{
+	const struct pg_config *cfg = c->cfg;
+	char p[PATHBUF], buf[PG_PREFIX_FMT_LEN];
+	int rc;
+
+	nh->line = line_of(f[which].v);
+	nh->port = -1;
+	if (which != NH_VIA && f[NH_PORT].v)
+		return fail(c, f[NH_PORT].k, SUB(p, path, "port"),
+			    "only allowed with via (not with %s)", route_keys[which]);
+	switch (which) {
+	case NH_VIA:
+		nh->kind = CFG_NH_VIA;
+		SUB(p, path, "via");
+		if ((rc = get_ip(c, f[NH_VIA].v, p, 0, &nh->ip)))
+			return rc;
+		if (nh->ip.family != r->prefix.ip.family)
+			return fail(c, f[NH_VIA].v, p,
+				    "gateway %s is %s but the prefix %s is %s", Q(f[NH_VIA].v),
+				    family_name(nh->ip.family), fmt_prefix(&r->prefix, buf),
+				    family_name(r->prefix.ip.family));
+		for (unsigned i = 0; i < cfg->n_ports; i++) {
+			const struct cfg_port *port = &cfg->ports[i];
+			for (unsigned j = 0; j < port->n_addrs; j++)
+				if (port->vrf == r->vrf && ip_equal(&port->addrs[j].ip, &nh->ip))
+					return fail(c, f[NH_VIA].v, p,
+						    "gateway %s is our own address on port '%s'",
+						    Q(f[NH_VIA].v), port->name);
+		}
+		if (f[NH_PORT].v) {
+			SUB(p, path, "port");
+			if ((rc = get_port_ref(c, f[NH_PORT].v, p, &nh->port)))
+				return rc;
+			const struct cfg_port *port = &cfg->ports[nh->port];
+			if (port->vrf != r->vrf)
+				return fail(c, f[NH_PORT].v, p,
+					    "port '%s' is in VRF '%s', but the route is in VRF '%s'",
+					    port->name, cfg->vrfs[port->vrf].name,
+					    cfg->vrfs[r->vrf].name);
+		} else {
+			bool connected = false;
+			for (unsigned i = 0; i < cfg->n_ports && !connected; i++) {
+				const struct cfg_port *port = &cfg->ports[i];
+				if (port->vrf != r->vrf)
+					continue;
+				for (unsigned j = 0; j < port->n_addrs; j++)
+					connected |= prefix_contains(&port->addrs[j], &nh->ip);
+			}
+			if (!connected)
+				return fail(c, f[NH_VIA].v, p,
+					    "gateway %s is not in a connected subnet of VRF '%s' "
+					    "(add port: to name the port)",
+					    Q(f[NH_VIA].v), cfg->vrfs[r->vrf].name);
+		}
+		return 0;
+	case NH_VXLAN:
+		need_vtep(c, f[NH_VXLAN].k, SUB(p, path, "vxlan"));
+		return parse_vxlan_nh(c, f[NH_VXLAN].v, p, r->vrf, nh);
+	case NH_IPIP:
+		need_vtep(c, f[NH_IPIP].k, SUB(p, path, "ipip"));
+		return parse_ipip_nh(c, f[NH_IPIP].v, p, nh);
+	}
+	return fail(c, map, path, "internal error: bad next hop kind");
+}
+
+static bool nh_equal(const struct cfg_nexthop *a, const struct cfg_nexthop *b)
+{
+	return a->kind == b->kind && ip_equal(&a->ip, &b->ip) && a->port == b->port &&
+	       (a->kind != CFG_NH_VXLAN ||
+		(a->vni == b->vni && memcmp(&a->rmac, &b->rmac, sizeof(a->rmac)) == 0));
+}
+
+static int parse_ecmp(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_route *r)
+{
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count < 2 || count > PG_ECMP_MAX)
+		return fail(c, n, path,
+			    "expected 2..%d next hops, got %zu (for one, put via, vxlan or ipip "
+			    "on the route itself)",
+			    PG_ECMP_MAX, count);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		struct cfg_nexthop *nh = &r->nh[i];
+		char ip[PATHBUF];
+		struct fld f[NH_NEXTHOPS];
+		int which;
+
+		IDX(ip, path, i);
+		if (is_null(item))
+			return fail(c, item, ip, "expected a mapping with via, vxlan or ipip, got null");
+		/* the item keys are the first NH_NEXTHOPS route keys */
+		if ((rc = get_map(c, item, ip, route_keys, NH_NEXTHOPS, f)))
+			return rc;
+		if (f[NH_BLACKHOLE].v)
+			return fail(c, f[NH_BLACKHOLE].k, ip,
+				    "blackhole is not allowed in nexthops (make the whole route a "
+				    "blackhole)");
+		if ((rc = exactly_one(c, item, ip, f, NH_NEXTHOPS, &which)))
+			return rc;
+		if ((rc = parse_nh(c, item, ip, f, which, r, nh)))
+			return rc;
+		nh->line = line_of(item);
+		for (size_t j = 0; j < i; j++)
+			if (nh_equal(&r->nh[j], nh))
+				return fail(c, item, ip, "same next hop as %s[%zu]", path, j);
+		r->n_nh++;
+	}
+	return 0;
+}
+
+static int parse_route(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_route *r)
+{
+	struct fld f[R_N];
+	char p[PATHBUF];
+	int rc, which;
+
+	if (is_null(n))
+		return fail(c, n, path, "expected a mapping with prefix and a next hop, got null");
+	if ((rc = get_map(c, n, path, route_keys, R_N, f)))
+		return rc;
+	if ((rc = require(c, n, path, &f[R_PREFIX], "prefix")))
+		return rc;
+	r->line = line_of(n);
+	if ((rc = get_prefix(c, f[R_PREFIX].v, SUB(p, path, "prefix"), true, &r->prefix)))
+		return rc;
+	if ((rc = get_vrf_ref(c, f[R_VRF].v, SUB(p, path, "vrf"), &r->vrf)))
+		return rc;
+	if (f[NH_BLACKHOLE].v) {
+		bool b = false;
+		if ((rc = get_bool(c, f[NH_BLACKHOLE].v, SUB(p, path, "blackhole"), &b)))
+			return rc;
+		if (!b) /* blackhole: false is the same as no blackhole key */
+			f[NH_BLACKHOLE].k = f[NH_BLACKHOLE].v = NULL;
+	}
+	if ((rc = exactly_one(c, n, path, f, NH_NEXTHOPS + 1, &which)))
+		return rc;
+	if (which == NH_NEXTHOPS) {
+		if (f[NH_PORT].v)
+			return fail(c, f[NH_PORT].k, SUB(p, path, "port"),
+				    "only allowed with via (put it inside the nexthops items)");
+		return parse_ecmp(c, f[NH_NEXTHOPS].v, SUB(p, path, "nexthops"), r);
+	}
+	if (which == NH_BLACKHOLE) {
+		if (f[NH_PORT].v)
+			return fail(c, f[NH_PORT].k, SUB(p, path, "port"),
+				    "only allowed with via (not with blackhole)");
+		r->nh[0].line = line_of(f[NH_BLACKHOLE].v);
+		r->nh[0].kind = CFG_NH_BLACKHOLE;
+		r->nh[0].port = -1;
+		r->n_nh = 1;
+		return 0;
+	}
+	if ((rc = parse_nh(c, n, path, f, which, r, &r->nh[0])))
+		return rc;
+	r->n_nh = 1;
+	return 0;
+}
+
+static int parse_routes(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	struct pg_config *cfg = c->cfg;
+	struct dupset seen = {0};
+	yaml_node_item_t *items;
+	size_t count;
+	int rc = 0;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count == 0)
+		return 0;
+	cfg->routes = calloc(count, sizeof(*cfg->routes));
+	if (!cfg->routes)
+		return fail_nomem(c);
+	for (size_t i = 0; i < count; i++) {
+		struct cfg_route *r = &cfg->routes[i];
+		yaml_node_t *item = node(c, items[i]);
+		char ip[PATHBUF], buf[PG_PREFIX_FMT_LEN];
+		uint8_t key[DUPKEY];
+		size_t first;
+
+		if ((rc = parse_route(c, item, IDX(ip, path, i), r)))
+			break;
+		ip_key(key, r->vrf, &r->prefix.ip, r->prefix.len);
+		rc = dupset_add(&seen, key, i, &first);
+		if (rc < 0) {
+			rc = fail_nomem(c);
+			break;
+		}
+		if (rc) {
+			char p[PATHBUF];
+			const yaml_node_t *pn = item;
+			/* point at the prefix value */
+			for (yaml_node_pair_t *pp = item->data.mapping.pairs.start;
+			     pp < item->data.mapping.pairs.top; pp++)
+				if (scalar_is(node(c, pp->key), "prefix"))
+					pn = node(c, pp->value);
+			rc = fail(c, pn, SUB(p, ip, "prefix"),
+				  "duplicate route %s in VRF '%s' (first at line %d)",
+				  fmt_prefix(&r->prefix, buf), cfg->vrfs[r->vrf].name,
+				  cfg->routes[first].line);
+			break;
+		}
+		cfg->n_routes++;
+	}
+	dupset_free(&seen);
+	return rc;
+}
+
+static int parse_neighbors(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	enum { N_IP, N_MAC, N_PORT, N_N };
+	static const char *const keys[N_N] = {[N_IP] = "ip", [N_MAC] = "mac", [N_PORT] = "port"};
+	struct pg_config *cfg = c->cfg;
+	struct dupset seen = {0};
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count == 0)
+		return 0;
+	cfg->neighbors = calloc(count, sizeof(*cfg->neighbors));
+	if (!cfg->neighbors)
+		return fail_nomem(c);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		struct cfg_neighbor *nb = &cfg->neighbors[i];
+		char ip[PATHBUF], p[PATHBUF];
+		uint8_t key[DUPKEY];
+		struct fld f[N_N];
+		size_t first;
+
+		IDX(ip, path, i);
+		rc = is_null(item) ? fail(c, item, ip,
+					  "expected a mapping with ip, mac and port, got null")
+				   : get_map(c, item, ip, keys, N_N, f);
+		for (int k = 0; k < N_N && !rc; k++)
+			rc = require(c, item, ip, &f[k], keys[k]);
+		if (rc)
+			goto out;
+		nb->line = line_of(item);
+		if ((rc = get_ip(c, f[N_IP].v, SUB(p, ip, keys[N_IP]), 0, &nb->ip)) ||
+		    (rc = get_mac(c, f[N_MAC].v, SUB(p, ip, keys[N_MAC]), &nb->mac)) ||
+		    (rc = get_port_ref(c, f[N_PORT].v, SUB(p, ip, keys[N_PORT]), &nb->port)))
+			goto out;
+		ip_key(key, (unsigned)nb->port, &nb->ip, 0);
+		rc = dupset_add(&seen, key, i, &first);
+		if (rc < 0) {
+			rc = fail_nomem(c);
+			goto out;
+		}
+		if (rc) {
+			rc = fail(c, f[N_IP].v, SUB(p, ip, keys[N_IP]),
+				  "duplicate neighbor %s on port '%s' (first at line %d)",
+				  Q(f[N_IP].v), cfg->ports[nb->port].name,
+				  cfg->neighbors[first].line);
+			goto out;
+		}
+		cfg->n_neighbors++;
+	}
+	rc = 0;
+out:
+	dupset_free(&seen);
+	return rc;
+}
+
+static int parse_spec(struct ctx *c, yaml_node_t *n)
+{
+	enum { S_LOG, S_DP, S_MGMT, S_EXC, S_VTEP, S_VRFS, S_PORTS, S_L3VNIS, S_TUNNELS,
+	       S_ROUTES, S_NEIGH, S_N };
+	static const char *const keys[S_N] = {
+		[S_LOG] = "logLevel",     [S_DP] = "dataplane",   [S_MGMT] = "management",
+		[S_EXC] = "exceptionPath", [S_VTEP] = "vtep",      [S_VRFS] = "vrfs",
+		[S_PORTS] = "ports",      [S_L3VNIS] = "l3vnis",  [S_TUNNELS] = "tunnels",
+		[S_ROUTES] = "routes",    [S_NEIGH] = "neighbors",
+	};
+	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
+	struct pg_config *cfg = c->cfg;
+	struct fld f[S_N];
+	char p[PATHBUF];
+	int rc;
+
+	if (is_null(n))
+		return fail(c, n, "spec", "must not be empty (at least ports are required)");
+	if ((rc = get_map(c, n, "spec", keys, S_N, f)))
+		return rc;
+	if (f[S_LOG].v) {
+		enum pg_log_level lvl;
+		int v = 0;
+		SUB(p, "spec", keys[S_LOG]);
+		if ((rc = get_enum(c, f[S_LOG].v, p, levels, PG_ARRAY_SIZE(levels), &v)))
+			return rc;
+		if (pg_log_level_parse(levels[v], &lvl) < 0)
+			return fail(c, f[S_LOG].v, p, "internal error: log level");
+		cfg->log_level = (int)lvl;
+	}
+	if ((rc = parse_dataplane(c, f[S_DP].v, SUB(p, "spec", keys[S_DP]))) ||
+	    (rc = parse_management(c, f[S_MGMT].v, SUB(p, "spec", keys[S_MGMT]))) ||
+	    (rc = parse_exception(c, f[S_EXC].v, SUB(p, "spec", keys[S_EXC]))))
+		return rc;
+	if (f[S_VTEP].v) {
+		if ((rc = get_ip(c, f[S_VTEP].v, SUB(p, "spec", keys[S_VTEP]), AF_INET, &cfg->vtep)))
+			return rc;
+		cfg->has_vtep = true;
+	}
+	if ((rc = parse_vrfs(c, f[S_VRFS].v, SUB(p, "spec", keys[S_VRFS]))) ||
+	    (rc = parse_ports(c, n, f[S_PORTS].v, SUB(p, "spec", keys[S_PORTS]))))
+		return rc;
+	if (cfg->has_vtep && (rc = check_vtep(c, f[S_VTEP].v, SUB(p, "spec", keys[S_VTEP]))))
+		return rc;
+	if ((rc = parse_l3vnis(c, f[S_L3VNIS].v, SUB(p, "spec", keys[S_L3VNIS]))) ||
+	    (rc = parse_tunnels(c, f[S_TUNNELS].v, SUB(p, "spec", keys[S_TUNNELS]))) ||
+	    (rc = parse_routes(c, f[S_ROUTES].v, SUB(p, "spec", keys[S_ROUTES]))) ||
+	    (rc = parse_neighbors(c, f[S_NEIGH].v, SUB(p, "spec", keys[S_NEIGH]))))
+		return rc;
+	if (c->vtep_user && !cfg->has_vtep)
+		return fail(c, c->vtep_user, c->vtep_user_path,
+			    "needs spec.vtep (the local IPv4 tunnel endpoint address) to be set");
+	return 0;
+}
+
+/* The Peregrine document: apiVersion and metadata are accepted and ignored. */
+static int parse_document(struct ctx *c, yaml_node_t *root)
+{
+	enum { T_API, T_KIND, T_META, T_SPEC, T_N };
+	static const char *const keys[T_N] = {[T_API] = "apiVersion", [T_KIND] = "kind",
+					      [T_META] = "metadata", [T_SPEC] = "spec"};
+	struct fld f[T_N];
+	int rc;
+
+	if ((rc = get_map(c, root, NULL, keys, T_N, f)))
+		return rc;
+	if (!f[T_SPEC].v)
+		return fail(c, root, NULL, "missing required key 'spec' in the kind: Peregrine document");
+	return parse_spec(c, f[T_SPEC].v);
+}
+
+/* --------------------------------------------------------------------------------------------
+ * Loading
+ */
+
+static void set_defaults(struct pg_config *cfg)
+{
+	pg_strlcpy(cfg->dp.lcores, "0-1", sizeof(cfg->dp.lcores));
+	cfg->dp.workers = 0;
+	cfg->dp.memory_mb = 1024;
+	cfg->dp.hugepages = CFG_HUGE_AUTO;
+	cfg->dp.mbufs = 16383;
+	cfg->dp.max_routes4 = 1048576;
+	cfg->dp.tbl8_groups = 65536;
+	cfg->dp.max_routes6 = 65536;
+	cfg->dp.max_nexthops = 65536;
+	cfg->exc.punt_rate_pps = 10000;
+	cfg->exc.punt_burst = 256;
+	pg_strlcpy(cfg->mgmt_socket, DEFAULT_SOCKET, sizeof(cfg->mgmt_socket));
+	cfg->log_level = PG_LOG_NOTICE;
+}
+
+/* 1-based line and column of a byte offset, for reader errors (which carry no mark). */
+static void offset_pos(const unsigned char *buf, size_t len, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static int syntax_error(struct ctx *c, const yaml_parser_t *parser, const unsigned char *buf,
+			size_t len)
+{
+	int line, col;
+
+	switch (parser->error) {
+	case YAML_MEMORY_ERROR:
+		return fail_nomem(c);
+	case YAML_READER_ERROR:
+		offset_pos(buf, len, parser->problem_offset, &line, &col);
+		return fail_at(c, line, col, NULL, "invalid input: %s",
+			       parser->problem ? parser->problem : "unreadable");
+	default:
+		line = (int)parser->problem_mark.line + 1;
+		col = (int)parser->problem_mark.column + 1;
+		if (parser->context)
+			return fail_at(c, line, col, NULL,
+				       "YAML syntax error: %s (%s at line %d, column %d)",
+				       parser->problem ? parser->problem : "error", parser->context,
+				       (int)parser->context_mark.line + 1,
+				       (int)parser->context_mark.column + 1);
+		return fail_at(c, line, col, NULL, "YAML syntax error: %s",
+			       parser->problem ? parser->problem : "error");
+	}
+}
+
+/* The kind of a document's root mapping, or NULL (error set). */
+static int doc_kind(struct ctx *c, yaml_node_t *root, yaml_node_t **kind)
+{
+	*kind = NULL;
+	if (root->type != YAML_MAPPING_NODE)
+		return fail(c, root, NULL,
+			    "a document must be a mapping with apiVersion, kind, metadata and spec, "
+			    "got %s",
+			    Q(root));
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
+		if (scalar_is(node(c, p->key), "kind")) {
+			*kind = node(c, p->value);
+			break;
+		}
+	}
+	if (!*kind)
+		return fail(c, root, NULL,
+			    "missing required key 'kind' (every document needs one, e.g. kind: "
+			    "Peregrine)");
+	if ((*kind)->type != YAML_SCALAR_NODE || is_null(*kind))
+		return fail(c, *kind, "kind", "expected a string, got %s", Q(*kind));
+	return 0;
+}
+
+static int load_buffer(const char *name, const unsigned char *buf, size_t len,
+		       struct pg_config *cfg, char *err, size_t errlen)
+{
+	struct ctx c = {.file = name, .err = err, .errlen = errlen, .cfg = cfg};
+	yaml_document_t *docs = NULL;
+	size_t ndocs = 0, cap = 0, pe = 0;
+	yaml_node_t *pe_root = NULL, *pe_kind = NULL;
+	yaml_parser_t parser;
+	int rc = 0;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!yaml_parser_initialize(&parser))
+		return fail_nomem(&c);
+	yaml_parser_set_input_string(&parser, buf, len);
+	for (;;) {
+		yaml_document_t d;
+
+		if (!yaml_parser_load(&parser, &d)) {
+			rc = syntax_error(&c, &parser, buf, len);
+			goto out;
+		}
+		if (!yaml_document_get_root_node(&d)) { /* end of stream */
+			yaml_document_delete(&d);
+			break;
+		}
+		if (ndocs == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			yaml_document_t *nd = realloc(docs, ncap * sizeof(*nd));
+			if (!nd) {
+				yaml_document_delete(&d);
+				rc = fail_nomem(&c);
+				goto out;
+			}
+			docs = nd;
+			cap = ncap;
+		}
+		docs[ndocs++] = d;
+	}
+	if (ndocs == 0) {
+		rc = fail_at(&c, 1, 1, NULL,
+			     "empty configuration (expected a document with kind: Peregrine)");
+		goto out;
+	}
+	for (size_t i = 0; i < ndocs; i++) {
+		yaml_node_t *root, *kind;
+
+		c.doc = &docs[i];
+		root = yaml_document_get_root_node(c.doc);
+		if (is_null(root)) /* empty document, e.g. a trailing --- */
+			continue;
+		if ((rc = doc_kind(&c, root, &kind)))
+			goto out;
+		if (!scalar_is(kind, KIND_PEREGRINE))
+			continue; /* other kinds (Underlay, L3VNI, ...) are not ours yet */
+		if (pe_root) {
+			rc = fail(&c, kind, "kind",
+				  "more than one document with kind: Peregrine (the first is at line "
+				  "%d)",
+				  line_of(pe_kind));
+			goto out;
+		}
+		pe_root = root;
+		pe_kind = kind;
+		pe = i;
+	}
+	if (!pe_root) {
+		c.doc = NULL;
+		rc = fail_at(&c, 1, 1, NULL, "no document with kind: Peregrine");
+		goto out;
+	}
+	c.doc = &docs[pe];
+	rc = parse_document(&c, pe_root);
+out:
+	for (size_t i = 0; i < ndocs; i++)
+		yaml_document_delete(&docs[i]);
+	free(docs);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+static int load_common(const char *name, const unsigned char *buf, size_t len,
+		       struct pg_config *cfg, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	pg_strlcpy(cfg->file, name, sizeof(cfg->file));
+	set_defaults(cfg);
+	cfg->vrfs = calloc(1, sizeof(*cfg->vrfs));
+	if (!cfg->vrfs) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	cfg->n_vrfs = 1;
+	pg_strlcpy(cfg->vrfs[0].name, "default", sizeof(cfg->vrfs[0].name));
+
+	rc = load_buffer(name, buf, len, cfg, err, errlen);
+	if (rc < 0) {
+		/* leave nothing half-built behind; cfg stays freeable */
+		config_free(cfg);
+		pg_strlcpy(cfg->file, name, sizeof(cfg->file));
+	}
+	return rc;
+}
+
+int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
+		       size_t errlen)
+{
+	if (!name)
+		name = "<string>";
+	if (!yaml)
+		yaml = "";
+	return load_common(name, (const unsigned char *)yaml, strlen(yaml), cfg, err, errlen);
+}
+
+int config_load(const char *path, struct pg_config *cfg, char *err, size_t errlen)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct stat st;
+	FILE *f;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	f = fopen(path, "rb");
+	if (!f) {
+		rc = -errno;
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(EISDIR));
+		return -EISDIR;
+	}
+	for (;;) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			unsigned char *nb = realloc(buf, ncap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				if (err && errlen)
+					snprintf(err, errlen, "%s: out of memory", path);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		size_t n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f)) {
+				rc = errno ? -errno : -EIO;
+				free(buf);
+				fclose(f);
+				if (err && errlen)
+					snprintf(err, errlen, "%s: cannot read: %s", path,
+						 strerror(-rc));
+				return rc;
+			}
+			break;
+		}
+	}
+	fclose(f);
+	rc = load_common(path, buf, len, cfg, err, errlen);
+	free(buf);
+	return rc;
+}
+
+void config_free(struct pg_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->ports);
+	free(cfg->vrfs);
+	free(cfg->l3vnis);
+	free(cfg->tunnels);
+	free(cfg->routes);
+	free(cfg->neighbors);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * The effective configuration: what config_load() builds from YAML, fully validated (every name
+ * reference resolved, every value in range), with defaults filled in. The control thread applies
+ * it to the tables; nothing else reads the YAML.
+ *
+ * YAML: one or more documents; the one with `kind: Peregrine` carries `spec:` (see
+ * docs/config.md). Every struct keeps the line of the YAML node it came from so later checks can
+ * say file:line.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define PG_NAME_MAX      32
+#define PG_IFNAME_MAX    16 /* Linux IFNAMSIZ */
+#define PG_DEVSPEC_MAX   256
+#define PG_PATH_MAX      256
+#define PG_ECMP_MAX      16
+#define PG_VRF_DEFAULT   0
+#define PG_MAX_PORTS     32
+#define PG_MAX_VRFS      256
+#define PG_MAX_VNIS      1024
+#define PG_MAX_ADDRS     16
+#define PG_VXLAN_PORT    4789
+
+enum cfg_hugepages { CFG_HUGE_AUTO = 0, CFG_HUGE_ON, CFG_HUGE_OFF };
+
+/* How a Linux interface name is attached. */
+enum cfg_driver { CFG_DRIVER_AUTO = 0, CFG_DRIVER_AF_PACKET, CFG_DRIVER_AF_XDP };
+
+struct cfg_port {
+	int line;
+	char name[PG_NAME_MAX];       /* our name for the port, unique */
+	char device[PG_DEVSPEC_MAX];  /* Linux ifname, vdev devargs ("net_pcap0,rx_pcap=..") or PCI */
+	enum cfg_driver driver;       /* only for Linux interface names */
+	bool has_mac;
+	struct pg_mac mac;            /* override; default: the device's MAC */
+	uint16_t mtu;                 /* L3 MTU, default 1500 */
+	uint16_t vrf;                 /* index into cfg.vrfs (0 = default) */
+	unsigned n_addrs;
+	struct pg_prefix addrs[PG_MAX_ADDRS]; /* interface addresses, host bits kept */
+	char tap[PG_IFNAME_MAX];      /* exception TAP name, default "pg-<name>" cut to 15 chars */
+	bool no_tap;                  /* `tap: none`: no exception path for this port */
+};
+
+struct cfg_vrf {
+	int line;
+	char name[PG_NAME_MAX]; /* "default" is always index 0 */
+};
+
+struct cfg_l3vni {
+	int line;
+	uint32_t vni;          /* 1..16777215 */
+	uint16_t vrf;          /* index into cfg.vrfs, must not be the default VRF */
+	struct pg_mac rmac;    /* our router MAC for this L3VNI; default: derived (see docs) */
+	bool has_rmac;
+	uint16_t udp_port;     /* default 4789 */
+};
+
+enum cfg_tunnel_type { CFG_TUNNEL_VXLAN = 1, CFG_TUNNEL_IPIP = 2 };
+
+/* A remote tunnel endpoint accepted for decapsulation (next hops add their own implicitly). */
+struct cfg_tunnel {
+	int line;
+	enum cfg_tunnel_type type;
+	struct pg_ip remote; /* IPv4 */
+	uint16_t vrf;        /* IPIP: VRF of decapsulated packets (default VRF by default) */
+};
+
+enum cfg_nh_kind {
+	CFG_NH_VIA = 1,   /* gateway address, resolved by ARP/ND; port found by connected route */
+	CFG_NH_VXLAN,     /* remote VTEP, VNI, remote router MAC */
+	CFG_NH_IPIP,      /* remote IPv4 endpoint */
+	CFG_NH_BLACKHOLE,
+};
+
+struct cfg_nexthop {
+	int line;
+	enum cfg_nh_kind kind;
+	struct pg_ip ip;      /* VIA: gateway; VXLAN/IPIP: remote endpoint (IPv4) */
+	uint32_t vni;         /* VXLAN: must be a configured L3VNI */
+	struct pg_mac rmac;   /* VXLAN: remote router MAC */
+	int port;             /* VIA: optional explicit port index, -1 = by connected route */
+};
+
+struct cfg_route {
+	int line;
+	uint16_t vrf;
+	struct pg_prefix prefix; /* host bits zero */
+	unsigned n_nh;           /* 1 .. PG_ECMP_MAX; more than one = ECMP */
+	struct cfg_nexthop nh[PG_ECMP_MAX];
+};
+
+struct cfg_neighbor {
+	int line;
+	int port; /* port index */
+	struct pg_ip ip;
+	struct pg_mac mac;
+};
+
+struct cfg_dataplane {
+	char lcores[64];        /* EAL -l list; default "0-1" (first is the control thread) */
+	unsigned workers;       /* default: lcores - 1 */
+	unsigned memory_mb;     /* default 1024 */
+	enum cfg_hugepages hugepages;
+	unsigned mbufs;         /* mempool size, default 16383 */
+	unsigned max_routes4;   /* per VRF, default 1048576 for the default VRF */
+	unsigned tbl8_groups;   /* rte_lpm tbl8 groups per VRF, default 65536 */
+	unsigned max_routes6;   /* per VRF, default 65536 */
+	unsigned max_nexthops;  /* default 65536 (< 2^24) */
+};
+
+struct cfg_exception {
+	unsigned punt_rate_pps;  /* per class and worker, default 10000 */
+	unsigned punt_burst;     /* token bucket depth, default 256 */
+};
+
+struct pg_config {
+	char file[PG_PATH_MAX];
+	struct cfg_dataplane dp;
+	struct cfg_exception exc;
+	char mgmt_socket[PG_PATH_MAX]; /* default /run/peregrine/peregrine.sock */
+	int log_level;                 /* enum pg_log_level, default notice */
+	bool has_vtep;
+	struct pg_ip vtep;             /* local VTEP / IPIP source (IPv4) */
+
+	unsigned n_ports, n_vrfs, n_l3vnis, n_tunnels, n_routes, n_neighbors;
+	struct cfg_port *ports;
+	struct cfg_vrf *vrfs; /* vrfs[0] is "default" */
+	struct cfg_l3vni *l3vnis;
+	struct cfg_tunnel *tunnels;
+	struct cfg_route *routes;
+	struct cfg_neighbor *neighbors;
+};
+
+/*
+ * Parse and validate. On error returns -EINVAL and writes one line
+ * "FILE:LINE:COL: FIELD: what is wrong (allowed: ...)" into err.
+ */
+int config_load(const char *path, struct pg_config *cfg, char *err, size_t errlen);
+/* Same, from a string (tests); name is used as FILE in messages. */
+int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
+		       size_t errlen);
+void config_free(struct pg_config *cfg);
+/* Index of a VRF by name, -1 if unknown. */
+int config_vrf_index(const struct pg_config *cfg, const char *name);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "kiso.h"
+#include "log.h"
+
+int kiso_ifindex(const char *ifname)
+{
+	unsigned idx = if_nametoindex(ifname);
+	return idx ? (int)idx : -ENODEV;
+}
+
+static void sysctl_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, val, strlen(val)) < 0)
+		LOG_DEBUG("%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+int kiso_attach(const char *ifname)
+{
+	struct bpf_insn prog[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_SHOT},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	char path[128];
+	int idx = kiso_ifindex(ifname), fd, ret;
+
+	if (idx < 0)
+		return idx;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	sysctl_write(path, "1");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_ignore", ifname);
+	sysctl_write(path, "8");
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "pg_kiso", "GPL", prog, 2, NULL);
+	if (fd < 0) {
+		LOG_WARN("%s: cannot load the kernel isolation program (%s): the kernel may answer "
+			 "on this interface too",
+			 ifname, strerror(errno));
+		return -errno;
+	}
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = idx, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = fd, .handle = 0x9e, .priority = 1);
+	ret = bpf_tc_hook_create(&hook);
+	if (ret < 0 && ret != -EEXIST)
+		goto out;
+	ret = bpf_tc_attach(&hook, &opts);
+out:
+	close(fd); /* the attachment keeps the program */
+	if (ret < 0)
+		LOG_WARN("%s: tc ingress attach failed: %s", ifname, strerror(-ret));
+	return ret < 0 ? ret : 0;
+}
+
+void kiso_detach(const char *ifname)
+{
+	int idx = kiso_ifindex(ifname);
+
+	if (idx < 0)
+		return;
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = idx, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 0x9e, .priority = 1);
+	bpf_tc_detach(&hook, &opts);
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	bpf_tc_hook_destroy(&hook);
+}

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * peregrine -c FILE.yaml [--check] [-- EAL args]
+ *
+ * The main lcore is the control thread: it builds the tables, owns the TAPs, the management socket
+ * and the neighbour resolver, and is the single writer of every table. The other lcores are
+ * workers (dataplane/worker.c).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "apply.h"
+#include "config.h"
+#include "ctl.h"
+#include "dp.h"
+#include "dp_setup.h"
+#include "exc.h"
+#include "fib.h"
+#include "kiso.h"
+#include "log.h"
+#include "mgmt.h"
+#include "neigh.h"
+#include "nexthop.h"
+#include "vni.h"
+#include "worker.h"
+
+#define PEREGRINE_VERSION "0.1.0"
+
+static struct pg_config cfg;
+
+const struct pg_config *ctl_cfg(void)
+{
+	return &cfg;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: peregrine -c FILE.yaml [options] [-- EAL options]\n"
+		   "  -c, --config FILE     configuration (YAML, kind: Peregrine)\n"
+		   "      --check           validate the configuration and exit\n"
+		   "  -l, --log-level LVL   error|warning|notice|info|debug (overrides the config)\n"
+		   "  -V, --version         print the version\n"
+		   "  -h, --help            this text\n"
+		   "EAL options after -- are passed to DPDK; by default Peregrine picks lcores,\n"
+		   "memory (hugepages when free ones exist, else --no-huge) and --in-memory.\n");
+}
+
+/* Free hugepage memory in MiB, from /proc/meminfo. */
+static unsigned long hugepages_free_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	unsigned long free_pages = 0, size_kb = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
+	}
+	fclose(f);
+	return free_pages * size_kb / 1024;
+}
+
+static bool user_has(int argc, char **argv, const char *const *opts)
+{
+	for (int i = 0; i < argc; i++)
+		for (const char *const *o = opts; *o; o++)
+			if (strncmp(argv[i], *o, strlen(*o)) == 0)
+				return true;
+	return false;
+}
+
+/* EAL arguments: ours for whatever the user did not say after "--". */
+static int eal_args_build(int uargc, char **uargv, char **out, int max)
+{
+	static char mem[32], lcores[80], prefix[64];
+	bool nohuge = user_has(uargc, uargv, (const char *const[]){"--no-huge", NULL});
+	static const char *const o_lcores[] = {"-l", "--lcores", "-c", NULL};
+	static const char *const o_mem[] = {"-m", "--socket-mem", "--no-huge", NULL};
+	static const char *const o_inmem[] = {"--in-memory", "--file-prefix", NULL};
+	static const char *const o_pci[] = {"-a", "--allow", "-b", "--block", "--no-pci", NULL};
+	int n = 0;
+
+	out[n++] = "peregrine";
+	if (!user_has(uargc, uargv, o_lcores)) {
+		snprintf(lcores, sizeof(lcores), "%s", cfg.dp.lcores);
+		out[n++] = "-l";
+		out[n++] = lcores;
+	}
+	if (!user_has(uargc, uargv, o_mem)) {
+		unsigned long free_mb = hugepages_free_mb();
+		snprintf(mem, sizeof(mem), "%u", cfg.dp.memory_mb);
+		bool huge = cfg.dp.hugepages == CFG_HUGE_ON ||
+			    (cfg.dp.hugepages == CFG_HUGE_AUTO && free_mb >= cfg.dp.memory_mb);
+		if (!huge) {
+			/* --no-huge implies legacy memory, which --in-memory refuses. */
+			out[n++] = "--no-huge";
+			out[n++] = "--no-shconf";
+			nohuge = true;
+			printf("peregrine: %s: running on %u MiB of ordinary memory (--no-huge)\n",
+			       cfg.dp.hugepages == CFG_HUGE_OFF ? "hugepages off in the configuration"
+			       : free_mb ? "not enough free hugepages"
+					 : "no free hugepages",
+			       cfg.dp.memory_mb);
+		}
+		out[n++] = "-m";
+		out[n++] = mem;
+	}
+	if (!user_has(uargc, uargv, o_inmem)) {
+		if (nohuge) {
+			snprintf(prefix, sizeof(prefix), "--file-prefix=peregrine-%d", (int)getpid());
+			out[n++] = prefix;
+		} else {
+			out[n++] = "--in-memory";
+		}
+	}
+	if (!user_has(uargc, uargv, o_pci)) {
+		bool pci = false;
+		for (unsigned i = 0; i < cfg.n_ports; i++)
+			if (!dp_devspec_is_ifname(cfg.ports[i].device) &&
+			    strncmp(cfg.ports[i].device, "net_", 4) != 0)
+				pci = true;
+		if (!pci)
+			out[n++] = "--no-pci";
+	}
+	out[n++] = "--log-level=*:warning";
+	for (int i = 0; i < uargc && n < max - 1; i++)
+		out[n++] = uargv[i];
+	out[n] = NULL;
+	return n;
+}
+
+static int ports_setup(unsigned n_workers)
+{
+	for (unsigned i = 0; i < cfg.n_ports; i++) {
+		const struct cfg_port *cp = &cfg.ports[i];
+		struct dp_port_conf pc = {
+			.name = cp->name,
+			.device = cp->device,
+			.driver = cp->driver,
+			.has_mac = cp->has_mac,
+			.mac = cp->mac,
+			.mtu = cp->mtu,
+			.vrf = cp->vrf,
+			.n_queues = (uint16_t)n_workers,
+		};
+		uint16_t idx;
+		bool ifname = dp_devspec_is_ifname(cp->device);
+
+		if (ifname && kiso_ifindex(cp->device) < 0) {
+			LOG_ERR("%s:%d: port %s: no Linux interface '%s' here", cfg.file, cp->line,
+				cp->name, cp->device);
+			return -ENODEV;
+		}
+		int ret = dp_port_add(&pc, &idx);
+		if (ret < 0)
+			return ret;
+		struct dp_port *p = dp.ports[idx];
+		if (ifname && strcmp(p->driver, "af_packet") == 0)
+			kiso_attach(cp->device);
+		if (!cp->no_tap) {
+			ret = exc_tap_create(p, cp);
+			if (ret < 0)
+				return ret;
+		}
+		char mac[PG_MAC_FMT_LEN];
+		LOG_NOTICE("port %s: %s (%s) mac %s, %u queue(s), TAP %s", p->name, p->device,
+			   p->driver, fmt_mac((const struct pg_mac *)&p->mac, mac), p->n_rxq,
+			   p->tap_fd >= 0 ? p->tap_name : "none");
+	}
+	return 0;
+}
+
+static void ports_teardown(void)
+{
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		struct dp_port *p = dp.ports[i];
+		exc_tap_close(p);
+		if (strcmp(p->driver, "af_packet") == 0 && p->ifname[0])
+			kiso_detach(p->ifname);
+	}
+	dp_ports_stop();
+}
+
+/* --no-huge runs use a per-process EAL runtime directory; leave nothing behind. */
+static void runtime_dir_remove(void)
+{
+	char dir[128], path[512];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/var/run/dpdk/peregrine-%d", (int)getpid());
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The control loop: signals, management socket, TAPs, punt rings, timers, RCU reclamation. */
+static int control_loop(void)
+{
+	struct epoll_event ev, evs[32];
+	sigset_t mask;
+	int ep, sfd;
+	uint64_t last_tick = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ep < 0)
+		return -errno;
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u64 = UINT64_MAX};
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.u64 = UINT64_MAX - 1;
+	epoll_ctl(ep, EPOLL_CTL_ADD, mgmt_fd(), &ev);
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		if (dp.ports[i]->tap_fd < 0)
+			continue;
+		ev.data.u64 = i;
+		epoll_ctl(ep, EPOLL_CTL_ADD, dp.ports[i]->tap_fd, &ev);
+	}
+
+	for (;;) {
+		unsigned busy = exc_punt_drain(256);
+		int n = epoll_wait(ep, evs, 32, busy ? 0 : 1);
+		for (int i = 0; i < n; i++) {
+			uint64_t d = evs[i].data.u64;
+			if (d == UINT64_MAX) {
+				struct signalfd_siginfo si;
+				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						LOG_NOTICE("SIGHUP: live reload is not implemented yet; "
+							   "configuration unchanged");
+						continue;
+					}
+					LOG_NOTICE("%s: shutting down", strsignal((int)si.ssi_signo));
+					close(sfd);
+					close(ep);
+					return 0;
+				}
+			} else if (d == UINT64_MAX - 1) {
+				mgmt_poll();
+			} else if (d < dp.n_ports) {
+				exc_tap_read(dp.ports[d], 64);
+			}
+		}
+		uint64_t now = mono_ms();
+		if (now - last_tick >= 100) {
+			neigh_tick(now);
+			last_tick = now;
+		}
+		fib_commit();
+		rcu_reclaim();
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
+		{"log-level", required_argument, NULL, 'l'}, {"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	const char *cfg_path = NULL, *log_level = NULL;
+	bool check = false;
+	char err[1024];
+	char *eal_argv[128];
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "c:l:Vh", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'l':
+			log_level = optarg;
+			break;
+		case 'V':
+			printf("peregrine %s\n", PEREGRINE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 64;
+		}
+	}
+	if (!cfg_path) {
+		fprintf(stderr, "peregrine: missing -c FILE.yaml\n");
+		usage(stderr);
+		return 64;
+	}
+	if (config_load(cfg_path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "peregrine: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	pg_log_threshold = (enum pg_log_level)cfg.log_level;
+	if (log_level) {
+		enum pg_log_level lvl;
+		if (pg_log_level_parse(log_level, &lvl) < 0) {
+			fprintf(stderr, "peregrine: --log-level: '%s' (allowed: error, warning, "
+					"notice, info, debug)\n",
+				log_level);
+			return 64;
+		}
+		pg_log_threshold = lvl;
+	}
+	if (check) {
+		printf("%s: configuration OK (%u ports, %u VRFs, %u L3VNIs, %u routes)\n", cfg_path,
+		       cfg.n_ports, cfg.n_vrfs, cfg.n_l3vnis, cfg.n_routes);
+		config_free(&cfg);
+		return 0;
+	}
+
+	int eal_argc = eal_args_build(argc - optind, argv + optind, eal_argv, 128);
+	ret = rte_eal_init(eal_argc, eal_argv);
+	if (ret < 0) {
+		fprintf(stderr, "peregrine: DPDK initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	unsigned avail = rte_lcore_count() - 1;
+	unsigned n_workers = cfg.dp.workers ? cfg.dp.workers : avail;
+	if (avail == 0 || n_workers > avail || n_workers > PG_MAX_WORKERS) {
+		LOG_ERR("%u worker(s) wanted, %u worker lcore(s) available (lcores '%s': the first "
+			"is the control thread)",
+			n_workers ? n_workers : 1, avail, cfg.dp.lcores);
+		rte_eal_cleanup();
+		return 1;
+	}
+
+	struct dp_init_conf dc = {
+		.mbufs = cfg.dp.mbufs,
+		.max_routes4 = cfg.dp.max_routes4,
+		.tbl8_groups = cfg.dp.tbl8_groups,
+		.max_routes6 = cfg.dp.max_routes6,
+		.punt_rate_pps = cfg.exc.punt_rate_pps,
+		.punt_burst = cfg.exc.punt_burst,
+	};
+	if ((ret = rcu_init()) < 0 || (ret = dp_init(&dc)) < 0 ||
+	    (ret = fib_init(cfg.dp.max_routes4 + cfg.dp.max_routes6 + 65536)) < 0 ||
+	    (ret = nh_init(cfg.dp.max_nexthops)) < 0 || (ret = vni_init()) < 0 ||
+	    (ret = neigh_init()) < 0) {
+		LOG_ERR("table initialisation failed: %s", strerror(-ret));
+		goto out;
+	}
+	if ((ret = ports_setup(n_workers)) < 0)
+		goto out_ports;
+	if ((ret = apply_tables(&cfg)) < 0)
+		goto out_ports;
+	if ((ret = dp_workers_setup(n_workers)) < 0 || (ret = dp_ports_start()) < 0)
+		goto out_ports;
+	if ((ret = mgmt_init(cfg.mgmt_socket)) < 0) {
+		LOG_ERR("management socket %s: %s", cfg.mgmt_socket, strerror(-ret));
+		goto out_ports;
+	}
+	cli_register();
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+
+	unsigned w = 0, lcore;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (w == n_workers)
+			break;
+		dp.workers[w]->lcore = lcore;
+		rte_eal_remote_launch(worker_main, dp.workers[w], lcore);
+		w++;
+	}
+	LOG_NOTICE("running: %u port(s), %u worker(s), management socket %s", dp.n_ports,
+		   n_workers, cfg.mgmt_socket);
+	printf("peregrine: ready\n");
+	fflush(stdout);
+
+	ret = control_loop();
+
+	atomic_store(&dp.running, false);
+	rte_eal_mp_wait_lcore();
+	mgmt_fini();
+out_ports:
+	ports_teardown();
+	dp_workers_free();
+out:
+	neigh_fini();
+	fib_fini();
+	rcu_reclaim(); /* deferred frees still point into the next hop table */
+	nh_fini();
+	vni_fini();
+	rcu_fini();
+	dp_fini();
+	rte_eal_cleanup();
+	runtime_dir_remove();
+	config_free(&cfg);
+	return ret < 0 ? 1 : 0;
+}

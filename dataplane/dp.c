@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "dp.h"
+#include "dp_setup.h"
+#include "log.h"
+#include "util.h"
+#include "worker.h"
+
+struct dp_ctx dp;
+int pg_meta_offset = -1;
+
+static const char *const drop_names[DROP_MAX] = {
+#define DROP(name, text) #name,
+#include "drop.def"
+#undef DROP
+};
+static const char *const drop_texts[DROP_MAX] = {
+#define DROP(name, text) text,
+#include "drop.def"
+#undef DROP
+};
+
+const char *drop_reason_name(enum drop_reason r)
+{
+	return r < DROP_MAX ? drop_names[r] : "?";
+}
+
+const char *drop_reason_text(enum drop_reason r)
+{
+	return r < DROP_MAX ? drop_texts[r] : "?";
+}
+
+int dp_init(const struct dp_init_conf *c)
+{
+	static const struct rte_mbuf_dynfield meta_desc = {
+		.name = "peregrine_meta",
+		.size = sizeof(struct pkt_meta),
+		.align = __alignof__(struct pkt_meta),
+	};
+	static const char *const ring_names[PUNT_CLASS_MAX] = {"punt_ctrl", "punt_resolve",
+							       "punt_other"};
+
+	memset(&dp, 0, sizeof(dp));
+	pg_meta_offset = rte_mbuf_dynfield_register(&meta_desc);
+	if (pg_meta_offset < 0) {
+		LOG_ERR("mbuf dynfield: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	dp.pool = rte_pktmbuf_pool_create("pg_pool", c->mbufs, 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	dp.ctl_pool = rte_pktmbuf_pool_create("pg_ctl_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					      SOCKET_ID_ANY);
+	if (!dp.pool || !dp.ctl_pool) {
+		LOG_ERR("mbuf pool of %u buffers: %s", c->mbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < PUNT_CLASS_MAX; i++) {
+		dp.punt[i] = rte_ring_create(ring_names[i], PG_RING_SIZE, SOCKET_ID_ANY,
+					     RING_F_SC_DEQ);
+		if (!dp.punt[i])
+			return -ENOMEM;
+	}
+	dp.punt_rate_pps = c->punt_rate_pps;
+	dp.punt_burst = c->punt_burst;
+	dp.fib4_max_routes = c->max_routes4;
+	dp.fib4_tbl8 = c->tbl8_groups;
+	dp.fib6_max_routes = c->max_routes6;
+	atomic_store(&dp.running, true);
+	return 0;
+}
+
+static bool is_pci_addr(const char *s)
+{
+	unsigned a, b, c, d;
+	char tail;
+
+	return sscanf(s, "%x:%x:%x.%x%c", &a, &b, &c, &d, &tail) == 4 ||
+	       sscanf(s, "%x:%x.%x%c", &a, &b, &c, &tail) == 3;
+}
+
+bool dp_devspec_is_ifname(const char *s)
+{
+	return strncmp(s, "net_", 4) != 0 && !is_pci_addr(s);
+}
+
+/* Turn a device spec into EAL devargs and probe it. Returns the DPDK port id. */
+static int port_probe(const struct dp_port_conf *pc, struct dp_port *p)
+{
+	char devargs[PG_DEVSPEC_MAX + 64];
+	uint16_t pid;
+	int ret;
+
+	if (dp_devspec_is_ifname(pc->device)) {
+		bool xdp = pc->driver == CFG_DRIVER_AF_XDP;
+		if (xdp)
+			snprintf(devargs, sizeof(devargs), "net_af_xdp_%s,iface=%s,queue_count=%u",
+				 pc->device, pc->device, pc->n_queues);
+		else
+			snprintf(devargs, sizeof(devargs), "net_af_packet_%s,iface=%s,qpairs=%u",
+				 pc->device, pc->device, pc->n_queues);
+		pg_strlcpy(p->driver, xdp ? "af_xdp" : "af_packet", sizeof(p->driver));
+		pg_strlcpy(p->ifname, pc->device, sizeof(p->ifname));
+	} else {
+		snprintf(devargs, sizeof(devargs), "%s", pc->device);
+		pg_strlcpy(p->driver, is_pci_addr(pc->device) ? "pci" : "vdev", sizeof(p->driver));
+	}
+	ret = rte_dev_probe(devargs);
+	if (ret < 0) {
+		LOG_ERR("port %s: cannot attach '%s': %s", pc->name, devargs, rte_strerror(-ret));
+		return ret;
+	}
+	/* The port name is the devargs' first field. */
+	char name[RTE_ETH_NAME_MAX_LEN];
+	size_t n = strcspn(devargs, ",");
+	snprintf(name, sizeof(name), "%.*s", (int)n, devargs);
+	if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
+		LOG_ERR("port %s: device '%s' attached but has no ethdev", pc->name, name);
+		return -ENODEV;
+	}
+	return pid;
+}
+
+int dp_port_add(const struct dp_port_conf *pc, uint16_t *index)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf = {0};
+	struct dp_port *p;
+	char rname[RTE_RING_NAMESIZE];
+	int pid, ret;
+
+	if (dp.n_ports >= PG_MAX_PORTS)
+		return -ENOSPC;
+	p = rte_zmalloc("dp_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (!p)
+		return -ENOMEM;
+	pg_strlcpy(p->name, pc->name, sizeof(p->name));
+	pg_strlcpy(p->device, pc->device, sizeof(p->device));
+	p->tap_fd = -1;
+	pid = port_probe(pc, p);
+	if (pid < 0) {
+		rte_free(p);
+		return pid;
+	}
+	p->port_id = (uint16_t)pid;
+	p->index = (uint16_t)dp.n_ports;
+	p->vrf = pc->vrf;
+	p->mtu = pc->mtu;
+	rte_spinlock_init(&p->tx_lock);
+
+	ret = rte_eth_dev_info_get(p->port_id, &info);
+	if (ret != 0)
+		goto fail;
+	p->n_rxq = (uint16_t)RTE_MIN(pc->n_queues, info.max_rx_queues);
+	p->n_txq = (uint16_t)RTE_MIN(pc->n_queues, info.max_tx_queues);
+	if (p->n_rxq == 0)
+		p->n_rxq = 1;
+	if (p->n_txq == 0)
+		p->n_txq = 1;
+	p->tx_shared = p->n_txq < pc->n_queues;
+	if (p->n_rxq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+	}
+	ret = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf);
+	if (ret < 0) {
+		LOG_ERR("port %s: configure %u/%u queues: %s", pc->name, p->n_rxq, p->n_txq,
+			rte_strerror(-ret));
+		goto fail;
+	}
+	uint16_t nrxd = 1024, ntxd = 1024;
+	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrxd, &ntxd);
+	for (uint16_t q = 0; q < p->n_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(p->port_id, q, nrxd, SOCKET_ID_ANY, NULL, dp.pool);
+		if (ret < 0) {
+			LOG_ERR("port %s: RX queue %u: %s", pc->name, q, rte_strerror(-ret));
+			goto fail;
+		}
+	}
+	for (uint16_t q = 0; q < p->n_txq; q++) {
+		ret = rte_eth_tx_queue_setup(p->port_id, q, ntxd, SOCKET_ID_ANY, NULL);
+		if (ret < 0) {
+			LOG_ERR("port %s: TX queue %u: %s", pc->name, q, rte_strerror(-ret));
+			goto fail;
+		}
+	}
+	if (pc->has_mac) {
+		struct rte_ether_addr a;
+		memcpy(&a, &pc->mac, 6);
+		ret = rte_eth_dev_default_mac_addr_set(p->port_id, &a);
+		if (ret < 0)
+			LOG_INFO("port %s: device keeps its MAC (%s); using the configured one",
+				 pc->name, rte_strerror(-ret));
+		p->mac = a;
+	} else {
+		rte_eth_macaddr_get(p->port_id, &p->mac);
+	}
+	snprintf(rname, sizeof(rname), "inject%u", p->index);
+	p->inject = rte_ring_create(rname, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!p->inject) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	dp.port_index[p->port_id] = p->index;
+	dp.ports[dp.n_ports++] = p;
+	*index = p->index;
+	return 0;
+fail:
+	rte_eth_dev_close(p->port_id);
+	rte_free(p);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+int dp_ports_start(void)
+{
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		struct dp_port *p = dp.ports[i];
+		int ret = rte_eth_dev_start(p->port_id);
+		if (ret < 0) {
+			LOG_ERR("port %s: start: %s", p->name, rte_strerror(-ret));
+			return ret;
+		}
+		rte_eth_allmulticast_enable(p->port_id);
+	}
+	return 0;
+}
+
+void dp_ports_stop(void)
+{
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		struct dp_port *p = dp.ports[i];
+		rte_eth_dev_stop(p->port_id);
+		rte_eth_dev_close(p->port_id);
+		rte_ring_free(p->inject);
+		rte_free(p);
+		dp.ports[i] = NULL;
+	}
+	dp.n_ports = 0;
+}
+
+int dp_workers_setup(unsigned n_workers)
+{
+	if (n_workers == 0 || n_workers > PG_MAX_WORKERS)
+		return -EINVAL;
+	dp.n_workers = n_workers;
+	for (unsigned w = 0; w < n_workers; w++) {
+		struct dp_worker *wk = rte_zmalloc("worker", sizeof(*wk), RTE_CACHE_LINE_SIZE);
+		dp.stats[w] = rte_zmalloc("stats", sizeof(struct dp_stats), RTE_CACHE_LINE_SIZE);
+		if (!wk || !dp.stats[w])
+			return -ENOMEM;
+		wk->id = w;
+		wk->st = dp.stats[w];
+		dp.workers[w] = wk;
+	}
+	/* RX queues round robin over workers, starting where the last port left off so that
+	 * single-queue ports spread too; the owner of queue 0 also drains the inject ring. */
+	unsigned next = 0;
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		struct dp_port *p = dp.ports[i];
+		for (uint16_t q = 0; q < p->n_rxq; q++) {
+			struct dp_worker *wk = dp.workers[next++ % n_workers];
+			wk->rxq[wk->n_rxq++] = (struct dp_rxq){.port = (uint16_t)i, .queue = q};
+			if (q == 0)
+				wk->inject_port[wk->n_inject++] = (uint16_t)i;
+		}
+		for (unsigned w = 0; w < n_workers; w++)
+			dp.workers[w]->txq[i] = (uint16_t)(w % p->n_txq);
+	}
+	return 0;
+}
+
+void dp_workers_free(void)
+{
+	for (unsigned w = 0; w < dp.n_workers; w++) {
+		rte_free(dp.workers[w]);
+		rte_free(dp.stats[w]);
+		dp.workers[w] = NULL;
+		dp.stats[w] = NULL;
+	}
+	dp.n_workers = 0;
+}
+
+void dp_stats_sum(struct dp_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned w = 0; w < dp.n_workers; w++) {
+		const uint64_t *src = (const uint64_t *)dp.stats[w];
+		uint64_t *dst = (uint64_t *)out;
+		for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+			dst[i] += src[i];
+	}
+}
+
+void dp_fini(void)
+{
+	for (unsigned i = 0; i < PUNT_CLASS_MAX; i++) {
+		struct rte_mbuf *m;
+		while (dp.punt[i] && rte_ring_dequeue(dp.punt[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp.punt[i]);
+		dp.punt[i] = NULL;
+	}
+	rte_mempool_free(dp.ctl_pool);
+	rte_mempool_free(dp.pool);
+	dp.pool = dp.ctl_pool = NULL;
+}

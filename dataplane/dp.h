@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * The dataplane context: every table the workers read. The control thread is the only writer;
+ * workers read lock-free and report quiescent states (lib/rcu.h). Each struct says who writes
+ * and who reads it.
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "config.h"
+#include "rcu.h"
+
+#define PG_BURST       32
+#define PG_MAX_WORKERS 16
+#define PG_RING_SIZE   4096
+
+enum drop_reason {
+#define DROP(name, text) DROP_##name,
+#include "drop.def"
+#undef DROP
+	DROP_MAX
+};
+const char *drop_reason_name(enum drop_reason r);
+const char *drop_reason_text(enum drop_reason r);
+
+/* Why a worker hands a packet to the control thread (stored in the mbuf's dynfield). */
+enum punt_reason {
+	PUNT_LOCAL = 1,   /* to one of our addresses: kernel via TAP */
+	PUNT_ARP,         /* ARP: snooped by the neighbour module, then to the kernel */
+	PUNT_ND,          /* ICMPv6 neighbour discovery: same */
+	PUNT_RESOLVE,     /* next hop (meta.nh, a DIRECT nh) has no MAC yet: hold and resolve */
+	PUNT_CONNECTED,   /* destination on a connected subnet (meta.nh) with no host route yet */
+	PUNT_LINK_LOCAL,  /* IPv6 link-local / multicast for the kernel */
+};
+
+/* Punt policing classes: a flood in one class never starves another. */
+enum punt_class {
+	PUNT_CLASS_CTRL = 0, /* ARP, ND, TCP to us (BGP) */
+	PUNT_CLASS_RESOLVE,  /* packets waiting for a neighbour */
+	PUNT_CLASS_OTHER,    /* ICMP, UDP and the rest to us */
+	PUNT_CLASS_MAX
+};
+
+/* Per-packet metadata carried only on the punt path (mbuf dynfield). */
+struct pkt_meta {
+	uint32_t nh;
+	uint16_t reason;
+	uint16_t port; /* our port index the packet came in on */
+};
+extern int pg_meta_offset;
+static inline struct pkt_meta *pkt_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, pg_meta_offset, struct pkt_meta *);
+}
+
+/* Written by the control thread at start-up, read by workers. */
+struct dp_port {
+	uint16_t port_id; /* DPDK port id */
+	uint16_t index;   /* our index (counters, next hops) */
+	uint16_t vrf;
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	uint16_t n_rxq, n_txq;
+	bool tx_shared; /* fewer TX queues than workers: tx_lock serialises */
+	rte_spinlock_t tx_lock;
+	struct rte_ring *inject; /* control -> worker that owns RX queue 0: frames to send as is */
+	int tap_fd;              /* control thread only; -1 without exception path */
+	char name[PG_NAME_MAX];
+	char tap_name[PG_IFNAME_MAX];
+	char device[PG_DEVSPEC_MAX];
+	char driver[32];
+	char ifname[PG_IFNAME_MAX]; /* Linux interface when attached by name, else "" */
+};
+
+/* Next hops. Published objects are immutable: the control thread builds a new one and swaps the
+ * pointer in dp.nh[], freeing the old one after a grace period. Id 0 means "no route". */
+enum nh_type {
+	NH_NONE = 0,
+	NH_BLACKHOLE,
+	NH_LOCAL,     /* to us: decapsulate or punt; port = the port owning the address */
+	NH_CONNECTED, /* a connected subnet on port: resolve the destination itself */
+	NH_DIRECT,    /* a neighbour on port: Ethernet header ready once resolved */
+	NH_VXLAN,     /* VXLAN tunnel: whole outer header + inner Ethernet addresses as a template */
+	NH_IPIP,      /* IPv4-in-IPv4 tunnel: outer Ethernet + IPv4 as a template */
+	NH_ECMP,      /* group of other next hops, picked by flow hash */
+	NH_TYPE_MAX
+};
+#define NH_F_RESOLVED 0x01 /* Ethernet destination known (DIRECT, VXLAN, IPIP) */
+
+#define NH_VXLAN_HDR_LEN 62 /* outer Eth 14 + IPv4 20 + UDP 8 + VXLAN 8 + inner dst/src MAC 12 */
+#define NH_IPIP_HDR_LEN  34 /* outer Eth 14 + IPv4 20 */
+#define VXLAN_OVERHEAD   50
+
+struct nh {
+	uint8_t type;
+	uint8_t flags;
+	uint16_t port;   /* output port index (punt port for LOCAL) */
+	uint16_t vrf;    /* VRF the next hop was created in */
+	uint16_t mtu;    /* largest inner L3 packet that fits (tunnels: underlay MTU - overhead) */
+	uint32_t id;
+	uint32_t under;  /* tunnels: the underlay DIRECT nh, for resolution punts */
+	uint16_t vni_idx; /* VXLAN: counter slot of the VNI */
+	uint16_t n;      /* ECMP: member count */
+	uint16_t ip_csum; /* tunnels: outer IPv4 checksum of the template (total length 0) */
+	uint16_t pad;
+	union {
+		struct {
+			struct rte_ether_addr dst, src;
+		} eth;                      /* DIRECT, CONNECTED (src only) */
+		uint8_t hdr[64];            /* VXLAN, IPIP */
+		uint32_t member[PG_ECMP_MAX]; /* ECMP */
+	};
+} __rte_cache_aligned;
+
+struct fib6;
+
+/* One VRF. Published in dp.vrfs[]; the table pointers never change while published. */
+struct dp_vrf {
+	uint16_t id;
+	char name[PG_NAME_MAX];
+	struct rte_lpm *fib4; /* in place updates, tbl8 reclaimed through rte_rcu_qsbr */
+	struct fib6 *fib6;    /* left-right pair of rte_fib6 (no RCU support in DPDK 22.11) */
+};
+
+/* Per-worker counters; one cache-aligned block per worker, summed by the control thread. */
+struct dp_port_stats {
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes, punt, inject;
+};
+struct dp_vrf_stats {
+	uint64_t fwd_pkts, fwd_bytes;
+};
+struct dp_vni_stats {
+	uint64_t decap_pkts, decap_bytes, encap_pkts, encap_bytes;
+};
+struct dp_stats {
+	uint64_t drop[DROP_MAX];
+	uint64_t punt_class[PUNT_CLASS_MAX];
+	uint64_t ipip_decap, ipip_encap;
+	uint64_t loops, busy_loops, busy_cycles;
+	struct dp_port_stats port[PG_MAX_PORTS];
+	struct dp_vrf_stats vrf[PG_MAX_VRFS];
+	struct dp_vni_stats vni[PG_MAX_VNIS];
+} __rte_cache_aligned;
+
+struct dp_worker;
+
+struct dp_ctx {
+	/* Set at start-up. */
+	struct rte_mempool *pool;     /* RX and encapsulation */
+	struct rte_mempool *ctl_pool; /* packets built by the control thread */
+	unsigned n_ports;
+	struct dp_port *ports[PG_MAX_PORTS];
+	uint16_t port_index[RTE_MAX_ETHPORTS]; /* DPDK port id -> our index */
+	unsigned n_workers;
+	struct dp_worker *workers[PG_MAX_WORKERS];
+	struct dp_stats *stats[PG_MAX_WORKERS];
+	struct rte_ring *punt[PUNT_CLASS_MAX]; /* workers -> control, MP/SC */
+	uint64_t punt_rate_pps, punt_burst;
+	uint32_t max_nh;
+	unsigned fib4_max_routes, fib4_tbl8, fib6_max_routes;
+
+	/* Control thread writes (RCU), workers read. */
+	struct nh **nh;                     /* [max_nh] */
+	struct dp_vrf *vrfs[PG_MAX_VRFS];
+	struct rte_hash *vni;               /* VNI (u32) -> (vrf << 16 | counter slot) */
+	struct rte_hash *tun4;              /* remote IPv4 (u32, network order) -> TUN_F_* | vrf << 16 */
+	_Atomic uint32_t vtep4;             /* our VTEP, network order, 0 = none */
+	struct rte_ether_addr vni_rmac[PG_MAX_VNIS]; /* router MAC per VNI slot (control writes once) */
+
+	_Atomic bool running;
+};
+
+#define TUN_F_VXLAN 0x1
+#define TUN_F_IPIP  0x2
+
+extern struct dp_ctx dp;
+
+/* Inline lookups shared by the worker and the tests. */
+static inline const struct nh *nh_get(uint32_t id)
+{
+	return rcu_dereference(dp.nh[id]);
+}

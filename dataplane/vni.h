@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * VNI table (VNI -> VRF and counter slot) and tunnel endpoint table (remote IPv4 -> which
+ * encapsulations it may send us). Both are rte_hash tables with lock-free readers; deleted key
+ * slots are recycled through rte_rcu_qsbr. Writers: control thread. Readers: workers.
+ */
+
+#include <stdint.h>
+
+#include <rte_hash.h>
+
+#include "addr.h"
+#include "dp.h"
+
+int vni_init(void);
+void vni_fini(void);
+
+/* Returns the counter slot (>= 0) or -errno. */
+int vni_add(uint32_t vni, uint16_t vrf, const struct pg_mac *rmac);
+int vni_del(uint32_t vni);
+int vni_slot(uint32_t vni);
+uint32_t vni_of_slot(unsigned slot); /* 0 if the slot is free */
+uint16_t vni_vrf_of_slot(unsigned slot);
+
+/* Tunnel endpoints are reference counted per flag: next hops and config each take one. */
+int tun_ref(uint32_t remote_be, uint32_t flag, uint16_t vrf);
+void tun_unref(uint32_t remote_be, uint32_t flag);
+int tun_walk(int (*cb)(uint32_t remote_be, uint32_t flags, uint16_t vrf, void *), void *arg);
+
+/* Worker side. */
+static inline int vni_lookup(uint32_t vni, uint16_t *vrf, uint16_t *slot)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(dp.vni, &vni, &data) < 0)
+		return -1;
+	*vrf = (uint16_t)((uintptr_t)data >> 16);
+	*slot = (uint16_t)((uintptr_t)data & 0xffff);
+	return 0;
+}
+
+static inline int tun_lookup(uint32_t remote_be, uint32_t *flags, uint16_t *vrf)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(dp.tun4, &remote_be, &data) < 0)
+		return -1;
+	*flags = (uint32_t)((uintptr_t)data & 0xffff);
+	*vrf = (uint16_t)((uintptr_t)data >> 16);
+	return 0;
+}

@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+#include <rte_udp.h>
+
+#include "fib.h"
+#include "nexthop.h"
+#include "vni.h"
+#include "worker.h"
+
+#define PREFETCH_OFFSET 4
+
+/* A batch of packets waiting for a FIB lookup, each with the VRF to look it up in. */
+struct batch {
+	uint16_t n;
+	struct rte_mbuf *m[PG_BURST];
+	uint16_t vrf[PG_BURST];
+};
+
+static inline void pkt_drop(struct dp_worker *w, struct rte_mbuf *m, enum drop_reason r)
+{
+	w->st->drop[r]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline bool policer_take(struct dp_worker *w, enum punt_class cls)
+{
+	struct dp_policer *p = &w->pol[cls];
+	uint64_t now = rte_rdtsc();
+	uint64_t elapsed = now - p->last_tsc;
+
+	if (elapsed > w->tsc_hz)
+		elapsed = w->tsc_hz;
+	if (elapsed * dp.punt_rate_pps >= w->tsc_hz) {
+		p->tokens += elapsed * dp.punt_rate_pps / w->tsc_hz;
+		if (p->tokens > dp.punt_burst)
+			p->tokens = dp.punt_burst;
+		p->last_tsc = now;
+	}
+	if (p->tokens == 0)
+		return false;
+	p->tokens--;
+	return true;
+}
+
+static void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, enum punt_reason reason,
+		 enum punt_class cls, uint32_t nh)
+{
+	struct pkt_meta *meta;
+
+	if (!policer_take(w, cls)) {
+		pkt_drop(w, m, DROP_PUNT_POLICED);
+		return;
+	}
+	meta = pkt_meta(m);
+	meta->reason = (uint16_t)reason;
+	meta->port = in;
+	meta->nh = nh;
+	if (rte_ring_mp_enqueue(dp.punt[cls], m) != 0) {
+		pkt_drop(w, m, DROP_PUNT_RING_FULL);
+		return;
+	}
+	w->st->punt_class[cls]++;
+	w->st->port[in].punt++;
+}
+
+static inline enum punt_class punt_class_l4(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? PUNT_CLASS_CTRL : PUNT_CLASS_OTHER;
+}
+
+static void tx_flush_port(struct dp_worker *w, uint16_t idx)
+{
+	struct dp_tx_buf *b = &w->tx[idx];
+	const struct dp_port *p = dp.ports[idx];
+	uint64_t bytes = 0;
+	uint16_t sent;
+
+	for (uint16_t i = 0; i < b->n; i++)
+		bytes += b->m[i]->pkt_len;
+	if (p->tx_shared)
+		rte_spinlock_lock((rte_spinlock_t *)&p->tx_lock);
+	sent = rte_eth_tx_burst(p->port_id, w->txq[idx], b->m, b->n);
+	if (p->tx_shared)
+		rte_spinlock_unlock((rte_spinlock_t *)&p->tx_lock);
+	if (sent < b->n) {
+		for (uint16_t i = sent; i < b->n; i++) {
+			bytes -= b->m[i]->pkt_len;
+			pkt_drop(w, b->m[i], DROP_TX_FULL);
+		}
+	}
+	w->st->port[idx].tx_pkts += sent;
+	w->st->port[idx].tx_bytes += bytes;
+	b->n = 0;
+}
+
+static inline void tx_enqueue(struct dp_worker *w, uint16_t idx, struct rte_mbuf *m)
+{
+	struct dp_tx_buf *b = &w->tx[idx];
+
+	b->m[b->n++] = m;
+	if (b->n == PG_BURST)
+		tx_flush_port(w, idx);
+}
+
+void dp_tx_flush(struct dp_worker *w)
+{
+	for (uint16_t i = 0; i < dp.n_ports; i++)
+		if (w->tx[i].n)
+			tx_flush_port(w, i);
+}
+
+static inline struct rte_ipv4_hdr *ip4_hdr(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+}
+
+static inline struct rte_ipv6_hdr *ip6_hdr(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+}
+
+/* RFC 1812 receive checks. Returns DROP_MAX when the packet is good (trimmed to its IP length). */
+static inline enum drop_reason ip4_validate(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip;
+	uint32_t ihl, tot;
+
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr)))
+		return DROP_IP4_TOO_SHORT;
+	ip = ip4_hdr(m);
+	ihl = (uint32_t)(ip->version_ihl & 0xf) << 2;
+	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < 20))
+		return DROP_IP4_BAD_VERSION;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tot < ihl || tot + RTE_ETHER_HDR_LEN > m->pkt_len ||
+		     RTE_ETHER_HDR_LEN + ihl > m->data_len))
+		return DROP_IP4_BAD_LENGTH;
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
+		if (unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+				     RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			     rte_raw_cksum(ip, ihl) != 0xffff))
+			return DROP_IP4_BAD_CHECKSUM;
+	}
+	uint8_t s0 = (uint8_t)ip->src_addr; /* first octet: network order */
+	if (unlikely(s0 >= 224 || s0 == 127))
+		return DROP_IP4_BAD_SOURCE;
+	uint8_t d0 = (uint8_t)ip->dst_addr;
+	if (unlikely(d0 == 0 || d0 == 127 || (d0 >= 240 && ip->dst_addr != 0xffffffff)))
+		return DROP_IP4_MARTIAN_DEST;
+	if (unlikely(tot + RTE_ETHER_HDR_LEN < m->pkt_len))
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - tot - RTE_ETHER_HDR_LEN));
+	return DROP_MAX;
+}
+
+static inline enum drop_reason ip6_validate(struct rte_mbuf *m)
+{
+	struct rte_ipv6_hdr *ip;
+	uint32_t plen;
+
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr)))
+		return DROP_IP6_TOO_SHORT;
+	ip = ip6_hdr(m);
+	if (unlikely((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6))
+		return DROP_IP6_BAD_VERSION;
+	plen = rte_be_to_cpu_16(ip->payload_len);
+	if (unlikely(plen + sizeof(*ip) + RTE_ETHER_HDR_LEN > m->pkt_len))
+		return DROP_IP6_BAD_LENGTH;
+	static const uint8_t loopback[16] = {[15] = 1};
+	if (unlikely(ip->src_addr[0] == 0xff || memcmp(ip->src_addr, loopback, 16) == 0))
+		return DROP_IP6_BAD_SOURCE;
+	if (unlikely(plen + sizeof(*ip) + RTE_ETHER_HDR_LEN < m->pkt_len))
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - plen - sizeof(*ip) - RTE_ETHER_HDR_LEN));
+	return DROP_MAX;
+}
+
+static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t h = rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr,
+					ip->next_proto_id);
+	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
+	    !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
+		const uint32_t *ports =
+			(const uint32_t *)((const uint8_t *)ip + ((ip->version_ihl & 0xf) << 2));
+		h = rte_hash_crc_4byte(*ports, h);
+	}
+	return h;
+}
+
+static inline uint32_t flow_hash6(const struct rte_ipv6_hdr *ip)
+{
+	uint32_t h = rte_hash_crc(ip->src_addr, 32, ip->proto);
+	if (ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP)
+		h = rte_hash_crc_4byte(*(const uint32_t *)(ip + 1), h);
+	return h;
+}
+
+/* Prepend the VXLAN template in front of the packet's (inner) Ethernet header. */
+static inline int vxlan_encap(struct dp_worker *w, struct rte_mbuf *m, const struct nh *nh,
+			      uint16_t ether_type_be, uint32_t hash)
+{
+	uint32_t inner_len = m->pkt_len;
+	uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, VXLAN_OVERHEAD);
+
+	if (unlikely(h == NULL))
+		return -1;
+	rte_memcpy(h, nh->hdr, NH_VXLAN_HDR_LEN);
+	*(uint16_t *)(h + NH_VXLAN_HDR_LEN) = ether_type_be;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	uint16_t tot = rte_cpu_to_be_16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
+	ip->total_length = tot;
+	ip->hdr_checksum = nh_ip_csum_add_len(nh->ip_csum, tot);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(h + 34);
+	udp->src_port = rte_cpu_to_be_16((uint16_t)(0xc000 | (hash & 0x3fff)));
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(m->pkt_len - 34));
+	struct dp_vni_stats *vs = &w->st->vni[nh->vni_idx];
+	vs->encap_pkts++;
+	vs->encap_bytes += inner_len;
+	return 0;
+}
+
+/* Replace the Ethernet header of an IPv4 packet by the IPIP template. */
+static inline int ipip_encap(struct dp_worker *w, struct rte_mbuf *m, const struct nh *nh)
+{
+	uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, NH_IPIP_HDR_LEN - RTE_ETHER_HDR_LEN);
+
+	if (unlikely(h == NULL))
+		return -1;
+	rte_memcpy(h, nh->hdr, NH_IPIP_HDR_LEN);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	uint16_t tot = rte_cpu_to_be_16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
+	ip->total_length = tot;
+	ip->hdr_checksum = nh_ip_csum_add_len(nh->ip_csum, tot);
+	w->st->ipip_encap++;
+	return 0;
+}
+
+/* Send or hold an encapsulated / rewritten packet whose next hop needs a MAC. */
+static inline void nh_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
+			     const struct nh *nh)
+{
+	if (likely(nh->flags & NH_F_RESOLVED)) {
+		tx_enqueue(w, nh->port, m);
+		return;
+	}
+	uint32_t want = nh->type == NH_DIRECT ? nh->id : nh->under;
+	if (want == 0) {
+		pkt_drop(w, m, DROP_TUNNEL_NO_UNDERLAY);
+		return;
+	}
+	punt(w, m, in, PUNT_RESOLVE, PUNT_CLASS_RESOLVE, want);
+}
+
+/* Forward an IPv4 packet through next hop nh (already looked up in vrf). */
+static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, const struct nh *nh,
+			uint16_t vrf)
+{
+	struct rte_ipv4_hdr *ip = ip4_hdr(m);
+	struct rte_ether_hdr *eth;
+	uint32_t l3len = m->pkt_len - RTE_ETHER_HDR_LEN;
+
+	if (nh->type == NH_ECMP)
+		nh = nh_get(nh->member[flow_hash4(ip) % nh->n]);
+	if (unlikely(nh == NULL)) {
+		pkt_drop(w, m, DROP_NH_INVALID);
+		return;
+	}
+	if (unlikely(nh->type == NH_BLACKHOLE)) {
+		pkt_drop(w, m, DROP_BLACKHOLE);
+		return;
+	}
+	if (unlikely(ip->time_to_live <= 1)) {
+		pkt_drop(w, m, DROP_IP4_TTL_EXCEEDED);
+		return;
+	}
+	if (unlikely(l3len > nh->mtu && nh->type != NH_LOCAL)) {
+		pkt_drop(w, m, DROP_MTU_EXCEEDED);
+		return;
+	}
+	/* TTL - 1 with incremental checksum update (RFC 1624). */
+	ip->time_to_live--;
+	uint32_t sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
+	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+	w->st->vrf[vrf].fwd_pkts++;
+	w->st->vrf[vrf].fwd_bytes += l3len;
+
+	switch (nh->type) {
+	case NH_DIRECT:
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		rte_memcpy(eth, &nh->eth, 12);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		nh_output(w, m, in, nh);
+		return;
+	case NH_CONNECTED:
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		memset(&eth->dst_addr, 0, 6);
+		rte_ether_addr_copy(&nh->eth.src, &eth->src_addr);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		punt(w, m, in, PUNT_CONNECTED, PUNT_CLASS_RESOLVE, nh->id);
+		return;
+	case NH_VXLAN:
+		if (unlikely(vxlan_encap(w, m, nh, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4),
+					 flow_hash4(ip)) < 0)) {
+			pkt_drop(w, m, DROP_HEADROOM);
+			return;
+		}
+		nh_output(w, m, in, nh);
+		return;
+	case NH_IPIP:
+		if (unlikely(ipip_encap(w, m, nh) < 0)) {
+			pkt_drop(w, m, DROP_HEADROOM);
+			return;
+		}
+		nh_output(w, m, in, nh);
+		return;
+	default:
+		pkt_drop(w, m, DROP_NH_INVALID);
+	}
+}
+
+static inline void fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, const struct nh *nh,
+			uint16_t vrf)
+{
+	struct rte_ipv6_hdr *ip = ip6_hdr(m);
+	struct rte_ether_hdr *eth;
+	uint32_t l3len = m->pkt_len - RTE_ETHER_HDR_LEN;
+
+	if (nh->type == NH_ECMP)
+		nh = nh_get(nh->member[flow_hash6(ip) % nh->n]);
+	if (unlikely(nh == NULL)) {
+		pkt_drop(w, m, DROP_NH_INVALID);
+		return;
+	}
+	if (unlikely(nh->type == NH_BLACKHOLE)) {
+		pkt_drop(w, m, DROP_BLACKHOLE);
+		return;
+	}
+	if (unlikely(ip->hop_limits <= 1)) {
+		pkt_drop(w, m, DROP_IP6_HOP_LIMIT);
+		return;
+	}
+	if (unlikely(l3len > nh->mtu)) {
+		pkt_drop(w, m, DROP_MTU_EXCEEDED);
+		return;
+	}
+	ip->hop_limits--;
+	w->st->vrf[vrf].fwd_pkts++;
+	w->st->vrf[vrf].fwd_bytes += l3len;
+
+	switch (nh->type) {
+	case NH_DIRECT:
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		rte_memcpy(eth, &nh->eth, 12);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		nh_output(w, m, in, nh);
+		return;
+	case NH_CONNECTED:
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		memset(&eth->dst_addr, 0, 6);
+		rte_ether_addr_copy(&nh->eth.src, &eth->src_addr);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		punt(w, m, in, PUNT_CONNECTED, PUNT_CLASS_RESOLVE, nh->id);
+		return;
+	case NH_VXLAN:
+		if (unlikely(vxlan_encap(w, m, nh, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6),
+					 flow_hash6(ip)) < 0)) {
+			pkt_drop(w, m, DROP_HEADROOM);
+			return;
+		}
+		nh_output(w, m, in, nh);
+		return;
+	case NH_IPIP:
+		pkt_drop(w, m, DROP_IPIP_INNER_V6);
+		return;
+	default:
+		pkt_drop(w, m, DROP_NH_INVALID);
+	}
+}
+
+/* Validate a decapsulated inner packet (Ethernet header in front) and queue it for lookup. */
+static inline void inner_enqueue(struct dp_worker *w, struct rte_mbuf *m, uint16_t vrf, bool v6,
+				 struct batch *b4, struct batch *b6)
+{
+	enum drop_reason r = v6 ? ip6_validate(m) : ip4_validate(m);
+	struct batch *b = v6 ? b6 : b4;
+
+	if (unlikely(r != DROP_MAX)) {
+		pkt_drop(w, m, r);
+		return;
+	}
+	b->m[b->n] = m;
+	b->vrf[b->n++] = vrf;
+}
+
+static inline void vxlan_decap(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+			       uint32_t ihl, struct batch *b4, struct batch *b6)
+{
+	uint32_t off = RTE_ETHER_HDR_LEN + ihl + sizeof(struct rte_udp_hdr);
+	uint32_t flags;
+	uint16_t tvrf, vrf, slot;
+
+	if (unlikely(m->data_len < off + 8 + RTE_ETHER_HDR_LEN)) {
+		pkt_drop(w, m, DROP_VXLAN_TOO_SHORT);
+		return;
+	}
+	if (unlikely(tun_lookup(ip->src_addr, &flags, &tvrf) < 0 || !(flags & TUN_F_VXLAN))) {
+		pkt_drop(w, m, DROP_VXLAN_UNKNOWN_VTEP);
+		return;
+	}
+	const uint8_t *vx = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+	if (unlikely(!(vx[0] & 0x08))) {
+		pkt_drop(w, m, DROP_VXLAN_BAD_FLAGS);
+		return;
+	}
+	uint32_t vni = ((uint32_t)vx[4] << 16) | ((uint32_t)vx[5] << 8) | vx[6];
+	if (unlikely(vni_lookup(vni, &vrf, &slot) < 0)) {
+		pkt_drop(w, m, DROP_VXLAN_UNKNOWN_VNI);
+		return;
+	}
+	const struct rte_ether_hdr *ieth = (const struct rte_ether_hdr *)(vx + 8);
+	if (unlikely(!rte_is_same_ether_addr(&ieth->dst_addr, &dp.vni_rmac[slot]))) {
+		pkt_drop(w, m, DROP_VXLAN_INNER_DMAC);
+		return;
+	}
+	uint16_t type = ieth->ether_type;
+	if (unlikely(type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+		     type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))) {
+		pkt_drop(w, m, DROP_VXLAN_INNER_TYPE);
+		return;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)(off + 8));
+	struct dp_vni_stats *vs = &w->st->vni[slot];
+	vs->decap_pkts++;
+	vs->decap_bytes += m->pkt_len;
+	inner_enqueue(w, m, vrf, type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6), b4, b6);
+}
+
+static inline void ipip_decap(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+			      uint32_t ihl, struct batch *b4)
+{
+	uint32_t flags;
+	uint16_t vrf;
+
+	if (unlikely(tun_lookup(ip->src_addr, &flags, &vrf) < 0 || !(flags & TUN_F_IPIP))) {
+		pkt_drop(w, m, DROP_IPIP_UNKNOWN_PEER);
+		return;
+	}
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + ihl + sizeof(struct rte_ipv4_hdr))) {
+		pkt_drop(w, m, DROP_IPIP_TOO_SHORT);
+		return;
+	}
+	/* Drop the outer IPv4 header; the 14 bytes before the inner header become its Ethernet. */
+	rte_pktmbuf_adj(m, (uint16_t)ihl);
+	w->st->ipip_decap++;
+	inner_enqueue(w, m, vrf, false, b4, NULL);
+}
+
+/* Packet to one of our addresses: terminate a tunnel or hand it to the kernel. */
+static inline void local4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, bool decapped,
+			  struct batch *b4, struct batch *b6)
+{
+	struct rte_ipv4_hdr *ip = ip4_hdr(m);
+	uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) << 2;
+	bool to_vtep = ip->dst_addr == atomic_load_explicit(&dp.vtep4, memory_order_relaxed);
+
+	if (ip->next_proto_id == IPPROTO_UDP && to_vtep &&
+	    m->data_len >= RTE_ETHER_HDR_LEN + ihl + sizeof(struct rte_udp_hdr)) {
+		const struct rte_udp_hdr *udp =
+			rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, RTE_ETHER_HDR_LEN + ihl);
+		if (udp->dst_port == rte_cpu_to_be_16(PG_VXLAN_PORT)) {
+			if (unlikely(decapped))
+				pkt_drop(w, m, DROP_TUNNEL_LOOP);
+			else
+				vxlan_decap(w, m, ip, ihl, b4, b6);
+			return;
+		}
+	}
+	if (ip->next_proto_id == IPPROTO_IPIP) {
+		if (unlikely(decapped))
+			pkt_drop(w, m, DROP_TUNNEL_LOOP);
+		else
+			ipip_decap(w, m, ip, ihl, b4);
+		return;
+	}
+	punt(w, m, in, PUNT_LOCAL, punt_class_l4(ip->next_proto_id), 0);
+}
+
+/* Look up a batch (per run of equal VRF) and forward; decapsulated packets land in b4/b6. */
+static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decapped,
+		   struct batch *b4, struct batch *b6)
+{
+	uint32_t ips[PG_BURST], nhs[PG_BURST];
+	uint16_t i = 0;
+
+	for (uint16_t k = 0; k < b->n; k++)
+		ips[k] = rte_be_to_cpu_32(ip4_hdr(b->m[k])->dst_addr);
+	while (i < b->n) {
+		uint16_t j = i + 1;
+		while (j < b->n && b->vrf[j] == b->vrf[i])
+			j++;
+		const struct dp_vrf *v = rcu_dereference(dp.vrfs[b->vrf[i]]);
+		if (likely(v != NULL))
+			fib4_lookup_bulk(v, &ips[i], &nhs[i], j - i);
+		else
+			memset(&nhs[i], 0, (j - i) * sizeof(nhs[0]));
+		i = j;
+	}
+	for (uint16_t k = 0; k < b->n; k++) {
+		struct rte_mbuf *m = b->m[k];
+		if (k + PREFETCH_OFFSET < b->n)
+			rte_prefetch0(nh_get(nhs[k + PREFETCH_OFFSET]));
+		if (unlikely(nhs[k] == 0)) {
+			pkt_drop(w, m, DROP_IP4_NO_ROUTE);
+			continue;
+		}
+		const struct nh *nh = nh_get(nhs[k]);
+		if (unlikely(nh == NULL)) {
+			pkt_drop(w, m, DROP_NH_INVALID);
+			continue;
+		}
+		if (nh->type == NH_LOCAL)
+			local4(w, m, in, decapped, b4, b6);
+		else
+			fwd4(w, m, in, nh, b->vrf[k]);
+	}
+}
+
+static void route6(struct dp_worker *w, uint16_t in, struct batch *b)
+{
+	uint8_t ips[PG_BURST][16];
+	uint64_t nhs[PG_BURST];
+	uint16_t i = 0;
+
+	for (uint16_t k = 0; k < b->n; k++)
+		rte_memcpy(ips[k], ip6_hdr(b->m[k])->dst_addr, 16);
+	while (i < b->n) {
+		uint16_t j = i + 1;
+		while (j < b->n && b->vrf[j] == b->vrf[i])
+			j++;
+		const struct dp_vrf *v = rcu_dereference(dp.vrfs[b->vrf[i]]);
+		if (likely(v != NULL))
+			fib6_lookup_bulk(v, &ips[i], &nhs[i], j - i);
+		else
+			memset(&nhs[i], 0, (j - i) * sizeof(nhs[0]));
+		i = j;
+	}
+	for (uint16_t k = 0; k < b->n; k++) {
+		struct rte_mbuf *m = b->m[k];
+		if (unlikely(nhs[k] == 0)) {
+			pkt_drop(w, m, DROP_IP6_NO_ROUTE);
+			continue;
+		}
+		const struct nh *nh = nh_get((uint32_t)nhs[k]);
+		if (unlikely(nh == NULL)) {
+			pkt_drop(w, m, DROP_NH_INVALID);
+			continue;
+		}
+		if (nh->type == NH_LOCAL)
+			punt(w, m, in, PUNT_LOCAL, punt_class_l4(ip6_hdr(m)->proto), 0);
+		else
+			fwd6(w, m, in, nh, b->vrf[k]);
+	}
+}
+
+/* IPv6 destinations the kernel must see before any route lookup: ND, link-local, multicast. */
+static inline bool ip6_punt_early(struct dp_worker *w, struct rte_mbuf *m, uint16_t in)
+{
+	struct rte_ipv6_hdr *ip = ip6_hdr(m);
+
+	if (ip->proto == IPPROTO_ICMPV6 && m->data_len >= RTE_ETHER_HDR_LEN + sizeof(*ip) + 1) {
+		uint8_t type = *(const uint8_t *)(ip + 1);
+		if (type >= 133 && type <= 137) {
+			punt(w, m, in, PUNT_ND, PUNT_CLASS_CTRL, 0);
+			return true;
+		}
+	}
+	if (ip->dst_addr[0] == 0xff) {
+		if (ip->dst_addr[1] == 0x02)
+			punt(w, m, in, PUNT_LINK_LOCAL, PUNT_CLASS_OTHER, 0);
+		else
+			pkt_drop(w, m, DROP_IP_MULTICAST);
+		return true;
+	}
+	if (ip->dst_addr[0] == 0xfe && (ip->dst_addr[1] & 0xc0) == 0x80) {
+		punt(w, m, in, PUNT_LINK_LOCAL, punt_class_l4(ip->proto), 0);
+		return true;
+	}
+	return false;
+}
+
+static inline bool ip4_punt_early(struct dp_worker *w, struct rte_mbuf *m, uint16_t in)
+{
+	uint32_t dst = rte_be_to_cpu_32(ip4_hdr(m)->dst_addr);
+
+	if (likely((dst >> 28) != 0xe && dst != 0xffffffff))
+		return false;
+	/* Local network control block and limited broadcast go to the kernel, the rest is dropped. */
+	if (dst == 0xffffffff || (dst >> 8) == 0xe00000)
+		punt(w, m, in, PUNT_LOCAL, PUNT_CLASS_OTHER, 0);
+	else
+		pkt_drop(w, m, DROP_IP_MULTICAST);
+	return true;
+}
+
+void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct dp_port *port = dp.ports[in];
+	struct dp_port_stats *ps = &w->st->port[in];
+	struct batch b4 = {.n = 0}, b6 = {.n = 0}, i4 = {.n = 0}, i6 = {.n = 0};
+
+	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		enum drop_reason r;
+
+		if (i + PREFETCH_OFFSET < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
+		ps->rx_pkts++;
+		ps->rx_bytes += m->pkt_len;
+		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
+			pkt_drop(w, m, DROP_ETH_TOO_SHORT);
+			continue;
+		}
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		if (unlikely(rte_is_unicast_ether_addr(&eth->dst_addr) &&
+			     !rte_is_same_ether_addr(&eth->dst_addr, &port->mac))) {
+			pkt_drop(w, m, DROP_ETH_NOT_FOR_US);
+			continue;
+		}
+		switch (eth->ether_type) {
+		case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+			r = ip4_validate(m);
+			if (unlikely(r != DROP_MAX)) {
+				pkt_drop(w, m, r);
+				break;
+			}
+			if (unlikely(ip4_punt_early(w, m, in)))
+				break;
+			b4.m[b4.n] = m;
+			b4.vrf[b4.n++] = port->vrf;
+			break;
+		case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+			r = ip6_validate(m);
+			if (unlikely(r != DROP_MAX)) {
+				pkt_drop(w, m, r);
+				break;
+			}
+			if (unlikely(ip6_punt_early(w, m, in)))
+				break;
+			b6.m[b6.n] = m;
+			b6.vrf[b6.n++] = port->vrf;
+			break;
+		case RTE_BE16(RTE_ETHER_TYPE_ARP):
+			punt(w, m, in, PUNT_ARP, PUNT_CLASS_CTRL, 0);
+			break;
+		default:
+			pkt_drop(w, m, DROP_ETH_UNSUPPORTED);
+		}
+	}
+	if (b4.n)
+		route4(w, in, &b4, false, &i4, &i6);
+	if (b6.n)
+		route6(w, in, &b6);
+	/* Decapsulated packets: one more lookup in the VNI's / tunnel's VRF, no further decap. */
+	if (i4.n)
+		route4(w, in, &i4, true, NULL, NULL);
+	if (i6.n)
+		route6(w, in, &i6);
+}
+
+static void inject_drain(struct dp_worker *w, uint16_t idx)
+{
+	const struct dp_port *p = dp.ports[idx];
+	struct rte_mbuf *m[PG_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(p->inject, (void **)m, PG_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		tx_enqueue(w, idx, m[i]);
+	w->st->port[idx].inject += n;
+}
+
+unsigned worker_poll_once(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[PG_BURST];
+	unsigned total = 0;
+
+	for (unsigned q = 0; q < w->n_rxq; q++) {
+		const struct dp_rxq *rq = &w->rxq[q];
+		uint16_t n = rte_eth_rx_burst(dp.ports[rq->port]->port_id, rq->queue, pkts, PG_BURST);
+		if (n) {
+			dp_process_burst(w, rq->port, pkts, n);
+			total += n;
+		}
+	}
+	for (unsigned i = 0; i < w->n_inject; i++)
+		inject_drain(w, w->inject_port[i]);
+	dp_tx_flush(w);
+	return total;
+}
+
+int worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+
+	w->tsc_hz = rte_get_tsc_hz();
+	for (unsigned c = 0; c < PUNT_CLASS_MAX; c++) {
+		w->pol[c].tokens = dp.punt_burst;
+		w->pol[c].last_tsc = rte_rdtsc();
+	}
+	rcu_worker_register(w->id);
+	while (atomic_load_explicit(&dp.running, memory_order_relaxed)) {
+		uint64_t t0 = rte_rdtsc();
+		unsigned n = worker_poll_once(w);
+		w->st->loops++;
+		if (n) {
+			w->st->busy_loops++;
+			w->st->busy_cycles += rte_rdtsc() - t0;
+		}
+		rcu_worker_quiescent(w->id);
+	}
+	dp_tx_flush(w);
+	rcu_worker_unregister(w->id);
+	return 0;
+}

@@ -1,0 +1,1240 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit test for control/config.c. Plain executable: exit 0 when every check passes; each failed
+ * check prints FILE:LINE. An optional argument names a config file (conf/example-static.yaml)
+ * that must load.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+static int failures, checks;
+
+#define CHECK(cond)                                                                              \
+	do {                                                                                     \
+		checks++;                                                                        \
+		if (!(cond)) {                                                                   \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			failures++;                                                              \
+		}                                                                                \
+	} while (0)
+
+#define CHECK_STR(a, b)                                                                          \
+	do {                                                                                     \
+		const char *a_ = (a), *b_ = (b);                                                 \
+		checks++;                                                                        \
+		if (strcmp(a_, b_) != 0) {                                                       \
+			fprintf(stderr, "%s:%d: check failed: %s == \"%s\", got \"%s\"\n",       \
+				__FILE__, __LINE__, #a, b_, a_);                                 \
+			failures++;                                                              \
+		}                                                                                \
+	} while (0)
+
+static const char *ipstr(const struct pg_ip *ip)
+{
+	static char buf[4][PG_IP_FMT_LEN];
+	static int i;
+	return fmt_ip(ip, buf[i++ % 4]);
+}
+
+static const char *pfxstr(const struct pg_prefix *p)
+{
+	static char buf[4][PG_PREFIX_FMT_LEN];
+	static int i;
+	return fmt_prefix(p, buf[i++ % 4]);
+}
+
+static const char *macstr(const struct pg_mac *m)
+{
+	static char buf[4][PG_MAC_FMT_LEN];
+	static int i;
+	return fmt_mac(m, buf[i++ % 4]);
+}
+
+/* Load that must succeed; on failure print the error against the caller's line. */
+static int load_ok_(int line, const char *yaml, struct pg_config *cfg)
+{
+	char err[1024] = "";
+	int rc = config_load_string("t.yaml", yaml, cfg, err, sizeof(err));
+
+	checks++;
+	if (rc != 0) {
+		fprintf(stderr, "%s:%d: expected success, got %d: %s\n", __FILE__, line, rc, err);
+		failures++;
+	}
+	return rc;
+}
+#define LOAD_OK(yaml, cfg) load_ok_(__LINE__, (yaml), (cfg))
+
+/*
+ * Load that must fail with -EINVAL; the error must start with want_prefix (typically
+ * "t.yaml:LINE:COL: field: ") and contain every further string.
+ */
+static void expect_err_(int line, const char *yaml, const char *const *needles)
+{
+	const char *want_prefix = *needles++;
+	struct pg_config cfg;
+	char err[1024] = "";
+	int rc = config_load_string("t.yaml", yaml, &cfg, err, sizeof(err));
+
+	checks++;
+	if (rc != -EINVAL) {
+		fprintf(stderr, "%s:%d: expected -EINVAL, got %d (%s)\n", __FILE__, line, rc, err);
+		failures++;
+		config_free(&cfg);
+		return;
+	}
+	if (strncmp(err, want_prefix, strlen(want_prefix)) != 0) {
+		fprintf(stderr, "%s:%d: error should start with \"%s\", got \"%s\"\n", __FILE__,
+			line, want_prefix, err);
+		failures++;
+	}
+	for (; *needles; needles++) {
+		if (!strstr(err, *needles)) {
+			fprintf(stderr, "%s:%d: error should contain \"%s\", got \"%s\"\n", __FILE__,
+				line, *needles, err);
+			failures++;
+		}
+	}
+	if (strchr(err, '\n')) {
+		fprintf(stderr, "%s:%d: error is not one line: \"%s\"\n", __FILE__, line, err);
+		failures++;
+	}
+	/* cfg must be freeable (and empty) after an error */
+	CHECK(cfg.n_ports == 0 && cfg.ports == NULL && cfg.routes == NULL);
+	config_free(&cfg);
+}
+#define EXPECT_ERR(yaml, ...) expect_err_(__LINE__, (yaml), (const char *const[]){__VA_ARGS__, NULL})
+
+/* ------------------------------------------------------------------------------------------ */
+
+#define HDR                                                                                      \
+	"apiVersion: peregrine.io/v1alpha1\n" /* 1 */                                            \
+	"kind: Peregrine\n"                   /* 2 */                                            \
+	"spec:\n"                             /* 3 */
+
+/* HDR + one port: the next line is 8 */
+#define PORT0                                                                                    \
+	HDR "  ports:\n"                                     /* 4 */                             \
+	"    - name: uplink\n"                               /* 5 */                             \
+	"      device: veth-pe0\n"                           /* 6 */                             \
+	"      addresses: [10.100.0.1/24, \"fd00::1/64\"]\n" /* 7 */
+
+/* A routed setup: routes/neighbors lists start at line 11 */
+#define BASE                                                                                     \
+	HDR "  vtep: 10.100.0.1\n"                                                   /* 4 */     \
+	"  vrfs: [{name: red}, {name: blue}]\n"                                     /* 5 */     \
+	"  l3vnis: [{vni: 4096, vrf: red}, {vni: 4097, vrf: blue}]\n"               /* 6 */     \
+	"  ports:\n"                                                                /* 7 */     \
+	"    - {name: uplink, device: veth-pe0, addresses: [10.100.0.1/24, \"fd00::1/64\"]}\n" \
+	"    - {name: host, device: veth-host, vrf: red, addresses: [192.168.50.1/24, "         \
+	"\"fd50::1/64\"]}\n" /* 9 */                                                            \
+	"    - {name: other, device: veth-other, vrf: blue}\n" /* 10 */
+
+static const char full_yaml[] =
+	"# every key\n"
+	"apiVersion: peregrine.io/v1alpha1\n"
+	"kind: Peregrine\n"
+	"metadata: {name: pe1, labels: {a: b}}\n"
+	"spec:\n"
+	"  logLevel: debug\n"
+	"  dataplane:\n"
+	"    lcores: \"0-3,8\"\n"
+	"    workers: 3\n"
+	"    memoryMB: 2048\n"
+	"    hugepages: off\n"
+	"    mbufs: 32767\n"
+	"    maxRoutes4: 2048\n"
+	"    tbl8Groups: 512\n"
+	"    maxRoutes6: 4096\n"
+	"    maxNexthops: 1024\n"
+	"  management:\n"
+	"    socket: /tmp/pg.sock\n"
+	"  exceptionPath:\n"
+	"    puntRatePps: 500\n"
+	"    puntBurst: 32\n"
+	"  vtep: 10.100.0.1\n"
+	"  vrfs:\n"
+	"    - name: red\n"
+	"    - name: blue.2\n"
+	"  ports:\n"
+	"    - name: uplink\n"
+	"      device: veth-pe0\n"
+	"      driver: af_xdp\n"
+	"      mac: \"02:00:00:00:00:01\"\n"
+	"      mtu: 9000\n"
+	"      vrf: default\n"
+	"      addresses: [10.100.0.1/24, \"fd00::1/64\", 10.9.9.9/32]\n"
+	"      tap: pg-up\n"
+	"    - name: host\n"
+	"      device: \"0000:03:00.1\"\n"
+	"      vrf: red\n"
+	"      addresses: [192.168.50.1/24, \"fd50::1/64\", 192.168.60.0/31]\n"
+	"    - name: cap\n"
+	"      device: net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap\n"
+	"      vrf: blue.2\n"
+	"      tap: none\n"
+	"      addresses: [172.16.0.1/30]\n"
+	"    - name: abcdefghijklmno\n"
+	"      device: 03:00.0\n"
+	"      driver: auto\n" /* line 46: driver not allowed with PCI, replaced below */
+	"  l3vnis:\n"
+	"    - vni: 4096\n"
+	"      vrf: red\n"
+	"      routerMac: \"02:00:00:00:10:00\"\n"
+	"      vxlanPort: 4790\n"
+	"    - vni: 16777215\n"
+	"      vrf: blue.2\n"
+	"  tunnels:\n"
+	"    - type: vxlan\n"
+	"      remote: 10.100.0.2\n"
+	"    - type: ipip\n"
+	"      remote: 10.100.0.3\n"
+	"      vrf: red\n"
+	"    - type: ipip\n"
+	"      remote: 10.100.0.4\n"
+	"  routes:\n"
+	"    - prefix: 0.0.0.0/0\n"
+	"      via: 10.100.0.254\n"
+	"    - prefix: 10.244.1.0/26\n"
+	"      vrf: red\n"
+	"      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: 66:00:00:00:02:64}\n"
+	"    - prefix: 10.244.2.0/24\n"
+	"      vrf: red\n"
+	"      via: 192.168.50.2\n"
+	"      port: host\n"
+	"    - prefix: \"fd99::/48\"\n"
+	"      vrf: red\n"
+	"      via: \"fd50::2\"\n"
+	"    - prefix: 198.51.100.0/24\n"
+	"      ipip: {remote: 10.100.0.3}\n"
+	"    - prefix: 203.0.113.0/24\n"
+	"      blackhole: true\n"
+	"    - prefix: 10.250.0.0/16\n"
+	"      vrf: red\n"
+	"      nexthops:\n"
+	"        - {via: 192.168.50.3}\n"
+	"        - via: \"fe80::1\"\n" /* IPv6 link-local with explicit port: wrong family */
+	"          port: host\n"
+	"        - {vxlan: {remote: 10.100.0.3, vni: 4096, routerMac: \"66:00:00:00:02:65\"}}\n"
+	"    - prefix: 10.244.1.0/26\n" /* same prefix as above, other VRF */
+	"      via: 10.100.0.9\n"
+	"    - prefix: 10.1.2.3\n" /* bare address = host route */
+	"      blackhole: true\n"
+	"  neighbors:\n"
+	"    - {ip: 10.100.0.254, mac: \"66:00:00:00:00:fe\", port: uplink}\n"
+	"    - {ip: \"fd00::fe\", mac: \"66:00:00:00:00:ff\", port: uplink}\n"
+	"---\n"
+	"apiVersion: openpe.openperouter.github.io/v1alpha1\n"
+	"kind: Underlay\n"
+	"spec: {asn: 64514, nics: [eth1], whatever: {x: [1, 2]}}\n"
+	"---\n";
+
+static char *replace(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	size_t n;
+	char *out;
+
+	if (!at) {
+		fprintf(stderr, "test bug: '%s' not found\n", from);
+		exit(2);
+	}
+	n = strlen(s) - strlen(from) + strlen(to) + 1;
+	out = malloc(n);
+	snprintf(out, n, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+	return out;
+}
+
+static void test_full(void)
+{
+	struct pg_config cfg;
+	/* the full config has one deliberate mistake per fix-up below; first check them */
+	char *y1 = replace(full_yaml, "      driver: auto\n", "");
+	char *y2 = replace(y1, "        - via: \"fe80::1\"\n", "        - via: 192.168.50.4\n");
+
+	EXPECT_ERR(full_yaml, "t.yaml:46:15: spec.ports[3].driver: only allowed when device is a "
+			      "Linux interface name ('03:00.0' is a PCI address)");
+	EXPECT_ERR(y1, "t.yaml:82:16: spec.routes[6].nexthops[1].via: gateway 'fe80::1' is IPv6 but "
+		       "the prefix 10.250.0.0/16 is IPv4");
+
+	if (LOAD_OK(y2, &cfg) == 0) {
+		CHECK_STR(cfg.file, "t.yaml");
+		CHECK(cfg.log_level == PG_LOG_DEBUG);
+		CHECK_STR(cfg.dp.lcores, "0-3,8");
+		CHECK(cfg.dp.workers == 3);
+		CHECK(cfg.dp.memory_mb == 2048);
+		CHECK(cfg.dp.hugepages == CFG_HUGE_OFF);
+		CHECK(cfg.dp.mbufs == 32767);
+		CHECK(cfg.dp.max_routes4 == 2048);
+		CHECK(cfg.dp.tbl8_groups == 512);
+		CHECK(cfg.dp.max_routes6 == 4096);
+		CHECK(cfg.dp.max_nexthops == 1024);
+		CHECK_STR(cfg.mgmt_socket, "/tmp/pg.sock");
+		CHECK(cfg.exc.punt_rate_pps == 500);
+		CHECK(cfg.exc.punt_burst == 32);
+		CHECK(cfg.has_vtep);
+		CHECK_STR(ipstr(&cfg.vtep), "10.100.0.1");
+
+		CHECK(cfg.n_vrfs == 3);
+		CHECK_STR(cfg.vrfs[0].name, "default");
+		CHECK_STR(cfg.vrfs[1].name, "red");
+		CHECK(cfg.vrfs[1].line == 24);
+		CHECK_STR(cfg.vrfs[2].name, "blue.2");
+		CHECK(config_vrf_index(&cfg, "default") == 0);
+		CHECK(config_vrf_index(&cfg, "red") == 1);
+		CHECK(config_vrf_index(&cfg, "blue.2") == 2);
+		CHECK(config_vrf_index(&cfg, "green") == -1);
+
+		CHECK(cfg.n_ports == 4);
+		const struct cfg_port *p = &cfg.ports[0];
+		CHECK(p->line == 27);
+		CHECK_STR(p->name, "uplink");
+		CHECK_STR(p->device, "veth-pe0");
+		CHECK(p->driver == CFG_DRIVER_AF_XDP);
+		CHECK(p->has_mac);
+		CHECK_STR(macstr(&p->mac), "02:00:00:00:00:01");
+		CHECK(p->mtu == 9000);
+		CHECK(p->vrf == 0);
+		CHECK(p->n_addrs == 3);
+		CHECK_STR(pfxstr(&p->addrs[0]), "10.100.0.1/24"); /* host bits kept */
+		CHECK_STR(pfxstr(&p->addrs[1]), "fd00::1/64");
+		CHECK_STR(pfxstr(&p->addrs[2]), "10.9.9.9/32");
+		CHECK_STR(p->tap, "pg-up");
+		CHECK(!p->no_tap);
+		p = &cfg.ports[1];
+		CHECK_STR(p->name, "host");
+		CHECK_STR(p->device, "0000:03:00.1");
+		CHECK(p->driver == CFG_DRIVER_AUTO);
+		CHECK(!p->has_mac);
+		CHECK(p->mtu == 1500);
+		CHECK(p->vrf == 1);
+		CHECK(p->n_addrs == 3);
+		CHECK_STR(pfxstr(&p->addrs[2]), "192.168.60.0/31");
+		CHECK_STR(p->tap, "pg-host");
+		p = &cfg.ports[2];
+		CHECK_STR(p->device, "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap");
+		CHECK(p->vrf == 2);
+		CHECK(p->no_tap);
+		p = &cfg.ports[3];
+		CHECK_STR(p->name, "abcdefghijklmno");
+		CHECK_STR(p->device, "03:00.0");
+		CHECK_STR(p->tap, "pg-abcdefghijkl"); /* cut to 15 characters */
+		CHECK(p->n_addrs == 0);
+
+		CHECK(cfg.n_l3vnis == 2);
+		CHECK(cfg.l3vnis[0].vni == 4096);
+		CHECK(cfg.l3vnis[0].vrf == 1);
+		CHECK(cfg.l3vnis[0].has_rmac);
+		CHECK_STR(macstr(&cfg.l3vnis[0].rmac), "02:00:00:00:10:00");
+		CHECK(cfg.l3vnis[0].udp_port == 4790);
+		CHECK(cfg.l3vnis[1].vni == 16777215);
+		CHECK(cfg.l3vnis[1].vrf == 2);
+		CHECK(!cfg.l3vnis[1].has_rmac);
+		CHECK(cfg.l3vnis[1].udp_port == PG_VXLAN_PORT);
+
+		CHECK(cfg.n_tunnels == 3);
+		CHECK(cfg.tunnels[0].type == CFG_TUNNEL_VXLAN);
+		CHECK_STR(ipstr(&cfg.tunnels[0].remote), "10.100.0.2");
+		CHECK(cfg.tunnels[0].vrf == 0);
+		CHECK(cfg.tunnels[1].type == CFG_TUNNEL_IPIP);
+		CHECK(cfg.tunnels[1].vrf == 1);
+		CHECK(cfg.tunnels[2].type == CFG_TUNNEL_IPIP);
+		CHECK(cfg.tunnels[2].vrf == 0);
+
+		CHECK(cfg.n_routes == 9);
+		const struct cfg_route *r = &cfg.routes[0];
+		CHECK(r->line == 62);
+		CHECK_STR(pfxstr(&r->prefix), "0.0.0.0/0");
+		CHECK(r->vrf == 0 && r->n_nh == 1);
+		CHECK(r->nh[0].kind == CFG_NH_VIA && r->nh[0].port == -1);
+		CHECK_STR(ipstr(&r->nh[0].ip), "10.100.0.254");
+		r = &cfg.routes[1];
+		CHECK(r->vrf == 1 && r->n_nh == 1 && r->nh[0].kind == CFG_NH_VXLAN);
+		CHECK(r->nh[0].vni == 4096);
+		CHECK_STR(ipstr(&r->nh[0].ip), "10.100.0.2");
+		CHECK_STR(macstr(&r->nh[0].rmac), "66:00:00:00:02:64");
+		r = &cfg.routes[2];
+		CHECK(r->nh[0].kind == CFG_NH_VIA && r->nh[0].port == 1);
+		r = &cfg.routes[3];
+		CHECK_STR(pfxstr(&r->prefix), "fd99::/48");
+		CHECK_STR(ipstr(&r->nh[0].ip), "fd50::2");
+		CHECK(r->nh[0].port == -1);
+		r = &cfg.routes[4];
+		CHECK(r->nh[0].kind == CFG_NH_IPIP);
+		CHECK_STR(ipstr(&r->nh[0].ip), "10.100.0.3");
+		r = &cfg.routes[5];
+		CHECK(r->n_nh == 1 && r->nh[0].kind == CFG_NH_BLACKHOLE);
+		r = &cfg.routes[6];
+		CHECK(r->n_nh == 3);
+		CHECK(r->nh[0].kind == CFG_NH_VIA && r->nh[0].port == -1 && r->nh[0].line == 81);
+		CHECK(r->nh[1].kind == CFG_NH_VIA && r->nh[1].port == 1 && r->nh[1].line == 82);
+		CHECK(r->nh[2].kind == CFG_NH_VXLAN && r->nh[2].vni == 4096);
+		CHECK_STR(macstr(&r->nh[2].rmac), "66:00:00:00:02:65");
+		r = &cfg.routes[7];
+		CHECK(r->vrf == 0);
+		CHECK_STR(pfxstr(&r->prefix), "10.244.1.0/26");
+		r = &cfg.routes[8];
+		CHECK_STR(pfxstr(&r->prefix), "10.1.2.3/32");
+
+		CHECK(cfg.n_neighbors == 2);
+		CHECK(cfg.neighbors[0].port == 0);
+		CHECK_STR(ipstr(&cfg.neighbors[0].ip), "10.100.0.254");
+		CHECK_STR(macstr(&cfg.neighbors[0].mac), "66:00:00:00:00:fe");
+		CHECK_STR(ipstr(&cfg.neighbors[1].ip), "fd00::fe");
+		CHECK(cfg.neighbors[1].line == 91);
+		config_free(&cfg);
+		config_free(&cfg); /* idempotent */
+	}
+	free(y1);
+	free(y2);
+}
+
+static void test_defaults(void)
+{
+	struct pg_config cfg;
+
+	if (LOAD_OK("kind: Peregrine\nspec:\n  ports: [{name: p0, device: eth0}]\n", &cfg))
+		return;
+	CHECK(cfg.log_level == PG_LOG_NOTICE);
+	CHECK_STR(cfg.dp.lcores, "0-1");
+	CHECK(cfg.dp.workers == 0);
+	CHECK(cfg.dp.memory_mb == 1024);
+	CHECK(cfg.dp.hugepages == CFG_HUGE_AUTO);
+	CHECK(cfg.dp.mbufs == 16383);
+	CHECK(cfg.dp.max_routes4 == 1048576);
+	CHECK(cfg.dp.tbl8_groups == 65536);
+	CHECK(cfg.dp.max_routes6 == 65536);
+	CHECK(cfg.dp.max_nexthops == 65536);
+	CHECK_STR(cfg.mgmt_socket, "/run/peregrine/peregrine.sock");
+	CHECK(cfg.exc.punt_rate_pps == 10000);
+	CHECK(cfg.exc.punt_burst == 256);
+	CHECK(!cfg.has_vtep);
+	CHECK(cfg.n_vrfs == 1);
+	CHECK_STR(cfg.vrfs[0].name, "default");
+	CHECK(config_vrf_index(&cfg, "default") == 0);
+	CHECK(cfg.n_ports == 1);
+	CHECK_STR(cfg.ports[0].name, "p0");
+	CHECK(cfg.ports[0].line == 3);
+	CHECK(cfg.ports[0].mtu == 1500);
+	CHECK(cfg.ports[0].vrf == 0);
+	CHECK(cfg.ports[0].driver == CFG_DRIVER_AUTO);
+	CHECK(!cfg.ports[0].has_mac);
+	CHECK(cfg.ports[0].n_addrs == 0);
+	CHECK_STR(cfg.ports[0].tap, "pg-p0");
+	CHECK(!cfg.ports[0].no_tap);
+	CHECK(cfg.n_l3vnis == 0 && cfg.n_tunnels == 0 && cfg.n_routes == 0 && cfg.n_neighbors == 0);
+	config_free(&cfg);
+
+	/* empty sections and null values are fine */
+	if (LOAD_OK("kind: Peregrine\nspec:\n  dataplane:\n  management: {}\n  vrfs: []\n"
+		    "  routes:\n  neighbors: ~\n  ports: [{name: p0, device: eth0}]\n",
+		    &cfg) == 0)
+		config_free(&cfg);
+	/* workers: auto; an empty document and other kinds around */
+	if (LOAD_OK("---\n---\nkind: L3VNI\nspec: 1\n---\nkind: Peregrine\nspec:\n  dataplane: "
+		    "{workers: auto, lcores: \"3\"}\n  ports: [{name: p0, device: eth0}]\n...\n",
+		    &cfg) == 0) {
+		CHECK(cfg.dp.workers == 0);
+		CHECK_STR(cfg.dp.lcores, "3");
+		config_free(&cfg);
+	}
+	/* quoted numbers, bool spellings, log levels */
+	if (LOAD_OK(PORT0 "  logLevel: warning\n  dataplane: {mbufs: \"1023\"}\n", &cfg) == 0) {
+		CHECK(cfg.log_level == PG_LOG_WARN);
+		CHECK(cfg.dp.mbufs == 1023);
+		config_free(&cfg);
+	}
+	if (LOAD_OK(BASE "  routes: [{prefix: 10.0.0.0/8, blackhole: True}]\n", &cfg) == 0) {
+		CHECK(cfg.routes[0].nh[0].kind == CFG_NH_BLACKHOLE);
+		config_free(&cfg);
+	}
+	/* blackhole: false = no blackhole key */
+	if (LOAD_OK(BASE "  routes: [{prefix: 10.0.0.0/8, blackhole: false, via: 10.100.0.2}]\n",
+		    &cfg) == 0) {
+		CHECK(cfg.routes[0].nh[0].kind == CFG_NH_VIA);
+		config_free(&cfg);
+	}
+	/* same address on ports of different VRFs, /31 and /127 with zero host part */
+	if (LOAD_OK(HDR "  vrfs: [{name: a}]\n  ports:\n"
+			"    - {name: p0, device: eth0, addresses: [10.0.0.1/24, 10.1.0.0/31]}\n"
+			"    - {name: p1, device: eth1, vrf: a, addresses: [10.0.0.1/24, "
+			"\"fd00::/127\", \"fd01::/128\"]}\n",
+		    &cfg) == 0)
+		config_free(&cfg);
+	/* a VIA gateway on an unnumbered port needs port: */
+	if (LOAD_OK(PORT0 "    - {name: p1, device: eth1}\n"
+			  "  routes: [{prefix: \"::/0\", via: \"fe80::1\", port: p1}]\n",
+		    &cfg) == 0) {
+		CHECK(cfg.routes[0].nh[0].port == 1);
+		config_free(&cfg);
+	}
+	/* anchors and aliases work */
+	if (LOAD_OK(PORT0 "  routes:\n    - {prefix: 10.1.0.0/16, nexthops: &nh [{via: 10.100.0.2}, "
+			  "{via: 10.100.0.3}]}\n    - {prefix: 10.2.0.0/16, nexthops: *nh}\n",
+		    &cfg) == 0) {
+		CHECK(cfg.n_routes == 2 && cfg.routes[1].n_nh == 2);
+		config_free(&cfg);
+	}
+	/* PG_ECMP_MAX next hops */
+	{
+		char y[4096];
+		int o = snprintf(y, sizeof(y), "%s  routes:\n    - prefix: 10.1.0.0/16\n      nexthops:\n",
+				 PORT0);
+		for (int i = 0; i < PG_ECMP_MAX; i++)
+			o += snprintf(y + o, sizeof(y) - (size_t)o, "        - via: 10.100.0.%d\n",
+				      10 + i);
+		if (LOAD_OK(y, &cfg) == 0) {
+			CHECK(cfg.routes[0].n_nh == PG_ECMP_MAX);
+			config_free(&cfg);
+		}
+		o += snprintf(y + o, sizeof(y) - (size_t)o, "        - via: 10.100.0.99\n");
+		EXPECT_ERR(y, "t.yaml:11:9: spec.routes[0].nexthops: expected 2..16 next hops, got 17");
+	}
+}
+
+/* Limits: counts up to the limits of config.h load, one more fails. */
+static void test_limits(void)
+{
+	struct pg_config cfg;
+	size_t cap = 1 << 20;
+	char *y = malloc(cap);
+	int o;
+
+	/* PG_MAX_PORTS ports */
+	o = snprintf(y, cap, HDR "  ports:\n");
+	for (int i = 0; i < PG_MAX_PORTS; i++)
+		o += snprintf(y + o, cap - (size_t)o, "    - {name: p%d, device: eth%d}\n", i, i);
+	if (LOAD_OK(y, &cfg) == 0) {
+		CHECK(cfg.n_ports == PG_MAX_PORTS);
+		config_free(&cfg);
+	}
+	snprintf(y + o, cap - (size_t)o, "    - {name: px, device: ethx}\n");
+	EXPECT_ERR(y, "t.yaml:5:5: spec.ports: 33 ports configured, at most 32 allowed");
+
+	/* PG_MAX_VRFS including default */
+	o = snprintf(y, cap, PORT0 "  vrfs:\n");
+	for (int i = 1; i < PG_MAX_VRFS; i++)
+		o += snprintf(y + o, cap - (size_t)o, "    - name: v%d\n", i);
+	if (LOAD_OK(y, &cfg) == 0) {
+		CHECK(cfg.n_vrfs == PG_MAX_VRFS);
+		CHECK(config_vrf_index(&cfg, "v255") == 255);
+		config_free(&cfg);
+	}
+	snprintf(y + o, cap - (size_t)o, "    - name: vx\n");
+	EXPECT_ERR(y, "t.yaml:9:5: spec.vrfs: 256 VRFs configured, at most 255 allowed");
+
+	/* PG_MAX_ADDRS */
+	o = snprintf(y, cap, HDR "  ports:\n  - name: p\n    device: eth0\n    addresses:\n");
+	for (int i = 1; i <= PG_MAX_ADDRS; i++)
+		o += snprintf(y + o, cap - (size_t)o, "    - 10.0.%d.1/24\n", i);
+	if (LOAD_OK(y, &cfg) == 0) {
+		CHECK(cfg.ports[0].n_addrs == PG_MAX_ADDRS);
+		config_free(&cfg);
+	}
+	snprintf(y + o, cap - (size_t)o, "    - 10.0.99.1/24\n");
+	EXPECT_ERR(y, "t.yaml:8:5: spec.ports[0].addresses: 17 addresses, at most 16 allowed");
+
+	/* PG_MAX_VNIS L3VNIs in as many VRFs */
+	o = snprintf(y, cap, PORT0 "  vtep: 10.100.0.1\n  vrfs:\n");
+	for (int i = 1; i < PG_MAX_VRFS; i++)
+		o += snprintf(y + o, cap - (size_t)o, "    - name: v%d\n", i);
+	o += snprintf(y + o, cap - (size_t)o, "  l3vnis:\n");
+	for (int i = 1; i <= PG_MAX_VNIS; i++)
+		o += snprintf(y + o, cap - (size_t)o, "    - {vni: %d, vrf: v%d}\n", i,
+			      1 + (i - 1) % (PG_MAX_VRFS - 1));
+	/* more VNIs than VRFs: the 256th VNI reuses a VRF */
+	EXPECT_ERR(y, "t.yaml:", "spec.l3vnis[255].vrf: VRF 'v1' already has L3VNI 1");
+
+	/* many routes: no fixed limit, duplicates found quickly */
+	o = snprintf(y, cap, PORT0 "  routes:\n");
+	for (int i = 0; i < 20000; i++)
+		o += snprintf(y + o, cap - (size_t)o, "    - {prefix: 10.%d.%d.0/24, blackhole: true}\n",
+			      i / 256, i % 256);
+	if (LOAD_OK(y, &cfg) == 0) {
+		CHECK(cfg.n_routes == 20000);
+		config_free(&cfg);
+	}
+	snprintf(y + o, cap - (size_t)o, "    - {prefix: 10.3.7.0/24, blackhole: true}\n");
+	EXPECT_ERR(y, "t.yaml:20009:16: spec.routes[20000].prefix: duplicate route 10.3.7.0/24 in VRF "
+		      "'default' (first at line 784)");
+	free(y);
+}
+
+static void test_document_errors(void)
+{
+	EXPECT_ERR("", "t.yaml:1:1: empty configuration");
+	EXPECT_ERR("# only a comment\n\n", "t.yaml:1:1: empty configuration");
+	EXPECT_ERR("---\n", "t.yaml:1:1: no document with kind: Peregrine");
+	EXPECT_ERR("kind: Underlay\nspec: {}\n---\nkind: L3VNI\n",
+		   "t.yaml:1:1: no document with kind: Peregrine");
+	EXPECT_ERR("spec: {}\n", "t.yaml:1:1: missing required key 'kind'");
+	EXPECT_ERR("kind: Underlay\n---\napiVersion: v1\nspec: {}\n",
+		   "t.yaml:3:1: missing required key 'kind'");
+	EXPECT_ERR("- kind: Peregrine\n", "t.yaml:1:1: a document must be a mapping", "a sequence");
+	EXPECT_ERR("just a string\n", "t.yaml:1:1: a document must be a mapping",
+		   "'just a string'");
+	EXPECT_ERR("kind: [Peregrine]\n", "t.yaml:1:7: kind: expected a string, got a sequence");
+	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [{name: a, device: eth0}]\n---\n"
+		   "kind: Peregrine\nspec: {}\n",
+		   "t.yaml:5:7: kind: more than one document with kind: Peregrine (the first is at "
+		   "line 1)");
+	EXPECT_ERR("kind: Peregrine\n", "t.yaml:1:1: missing required key 'spec'");
+	EXPECT_ERR("kind: Peregrine\nspec:\n", "t.yaml:2:6: spec: must not be empty");
+	EXPECT_ERR("kind: Peregrine\nspec: 42\n", "t.yaml:2:7: spec: expected a mapping, got '42'");
+	EXPECT_ERR("kind: Peregrine\nspec: {}\n",
+		   "t.yaml:2:7: spec: missing required key 'ports' (at least one port)");
+	EXPECT_ERR("kind: Peregrine\nspecs: {}\n",
+		   "t.yaml:2:1: unknown key 'specs' (allowed: apiVersion, kind, metadata, spec)");
+	EXPECT_ERR("kind: Peregrine\nkind: Peregrine\nspec: {}\n",
+		   "t.yaml:2:1: duplicate key 'kind' (first at line 1)");
+	EXPECT_ERR(PORT0 "  ports: []\n", "t.yaml:8:3: spec: duplicate key 'ports' (first at line 4)");
+	EXPECT_ERR(PORT0 "  [a]: 1\n", "t.yaml:8:3: spec: keys must be plain strings, got a sequence");
+	EXPECT_ERR(PORT0 "  routs: []\n",
+		   "t.yaml:8:3: spec: unknown key 'routs' (allowed: logLevel, dataplane, management, "
+		   "exceptionPath, vtep, vrfs, ports, l3vnis, tunnels, routes, neighbors)");
+
+	/* YAML syntax errors carry libyaml's problem and position */
+	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [\n", "t.yaml:4:1: YAML syntax error: ",
+		   "while parsing a flow node");
+	EXPECT_ERR("kind: Peregrine\n  spec: 1\n", "t.yaml:2:7: YAML syntax error: mapping values "
+						   "are not allowed in this context");
+	EXPECT_ERR("kind: Peregrine\nspec:\n\tports: []\n", "t.yaml:3:1: YAML syntax error: ",
+		   "cannot start any token");
+	EXPECT_ERR("kind: Peregrine\nspec: *nope\n", "t.yaml:2:7: YAML syntax error: ",
+		   "undefined alias");
+	EXPECT_ERR("kind: \"Pere\n", "t.yaml:2:1: YAML syntax error: ", "quoted scalar");
+	EXPECT_ERR("kind: Peregrine\nspec:\n  vtep: \xff\xfe\n", "t.yaml:3:9: invalid input: ",
+		   "UTF-8");
+	/* NUL inside a scalar, control characters in messages are escaped */
+	EXPECT_ERR(PORT0 "  vtep: \"10.0.0.1\\0x\"\n",
+		   "t.yaml:8:9: spec.vtep: expected an IPv4 address, got a string with a NUL "
+		   "character");
+	EXPECT_ERR(PORT0 "  logLevel: \"a\\nb\"\n", "t.yaml:8:13: spec.logLevel: unknown value "
+						      "'a\\x0ab' (allowed: error, warning, notice, "
+						      "info, debug)");
+	/* long values are cut */
+	EXPECT_ERR(PORT0 "  logLevel: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+		   "t.yaml:8:13: spec.logLevel: unknown value 'xxxx", "...' (allowed:");
+	/* a cyclic alias is just a wrong type */
+	EXPECT_ERR(HDR "  ports: &a [*a]\n",
+		   "t.yaml:4:10: spec.ports[0]: expected a mapping, got a sequence");
+	EXPECT_ERR(HDR "  ports: &a [{name: a, device: eth0, addresses: *a}]\n",
+		   "t.yaml:4:14: spec.ports[0].addresses[0]: expected an address with prefix length",
+		   "got a mapping");
+}
+
+static void test_top_errors(void)
+{
+	EXPECT_ERR(PORT0 "  logLevel: verbose\n",
+		   "t.yaml:8:13: spec.logLevel: unknown value 'verbose' (allowed: error, warning, "
+		   "notice, info, debug)");
+	EXPECT_ERR(PORT0 "  logLevel: {a: 1}\n",
+		   "t.yaml:8:13: spec.logLevel: expected one of error, warning, notice, info, debug, "
+		   "got a mapping");
+	EXPECT_ERR(PORT0 "  dataplane: [1]\n",
+		   "t.yaml:8:14: spec.dataplane: expected a mapping, got a sequence");
+	EXPECT_ERR(PORT0 "  dataplane:\n    lcore: 1\n",
+		   "t.yaml:9:5: spec.dataplane: unknown key 'lcore' (allowed: lcores, workers, "
+		   "memoryMB, hugepages, mbufs, maxRoutes4, tbl8Groups, maxRoutes6, maxNexthops)");
+	EXPECT_ERR(PORT0 "  dataplane: {lcores: \"0-\"}\n",
+		   "t.yaml:8:23: spec.dataplane.lcores: expected a core list like \"0-3,8\"",
+		   "got '0-'");
+	EXPECT_ERR(PORT0 "  dataplane: {lcores: \"3-1\"}\n", "t.yaml:8:23: spec.dataplane.lcores:");
+	EXPECT_ERR(PORT0 "  dataplane: {lcores: 0-1024}\n", "t.yaml:8:23: spec.dataplane.lcores:");
+	EXPECT_ERR(PORT0 "  dataplane: {lcores: \"\"}\n",
+		   "t.yaml:8:23: spec.dataplane.lcores: must not be empty");
+	EXPECT_ERR(PORT0 "  dataplane: {lcores: \"0-1\", workers: 2}\n",
+		   "t.yaml:8:39: spec.dataplane.workers: 2 workers need 3 lcores (one control + "
+		   "workers), but lcores '0-1' has 2");
+	EXPECT_ERR(PORT0 "  dataplane: {workers: many}\n",
+		   "t.yaml:8:24: spec.dataplane.workers: expected an integer 0..1023 or auto, got "
+		   "'many'");
+	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: 63}\n",
+		   "t.yaml:8:25: spec.dataplane.memoryMB: 63 is out of range (allowed: 64..65536)");
+	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: 65537}\n",
+		   "t.yaml:8:25: spec.dataplane.memoryMB: 65537 is out of range (allowed: 64..65536)");
+	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: -1}\n",
+		   "t.yaml:8:25: spec.dataplane.memoryMB: expected an integer 64..65536, got '-1'");
+	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: 99999999999999999999999}\n",
+		   "t.yaml:8:25: spec.dataplane.memoryMB: '99999999999999999999999' is out of range");
+	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: 1.5}\n",
+		   "t.yaml:8:25: spec.dataplane.memoryMB: expected an integer 64..65536, got '1.5'");
+	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: }\n",
+		   "t.yaml:8:25: spec.dataplane.memoryMB: expected an integer 64..65536, got null");
+	EXPECT_ERR(PORT0 "  dataplane: {hugepages: maybe}\n",
+		   "t.yaml:8:26: spec.dataplane.hugepages: unknown value 'maybe' (allowed: auto, on, "
+		   "off)");
+	EXPECT_ERR(PORT0 "  dataplane: {mbufs: 1022}\n",
+		   "t.yaml:8:22: spec.dataplane.mbufs: 1022 is out of range (allowed: 1023..4194303)");
+	EXPECT_ERR(PORT0 "  dataplane: {mbufs: 4194304}\n", "t.yaml:8:22: spec.dataplane.mbufs:");
+	EXPECT_ERR(PORT0 "  dataplane: {maxRoutes4: 1023}\n",
+		   "t.yaml:8:27: spec.dataplane.maxRoutes4: 1023 is out of range (allowed: "
+		   "1024..16777216)");
+	EXPECT_ERR(PORT0 "  dataplane: {maxRoutes4: 16777217}\n",
+		   "t.yaml:8:27: spec.dataplane.maxRoutes4:");
+	EXPECT_ERR(PORT0 "  dataplane: {tbl8Groups: 255}\n",
+		   "t.yaml:8:27: spec.dataplane.tbl8Groups: 255 is out of range (allowed: "
+		   "256..16777216)");
+	EXPECT_ERR(PORT0 "  dataplane: {maxRoutes6: 1023}\n",
+		   "t.yaml:8:27: spec.dataplane.maxRoutes6: 1023 is out of range (allowed: "
+		   "1024..16777216)");
+	EXPECT_ERR(PORT0 "  dataplane: {maxNexthops: 15}\n",
+		   "t.yaml:8:28: spec.dataplane.maxNexthops: 15 is out of range (allowed: "
+		   "16..16777215)");
+	EXPECT_ERR(PORT0 "  dataplane: {maxNexthops: 16777216}\n",
+		   "t.yaml:8:28: spec.dataplane.maxNexthops:");
+	EXPECT_ERR(PORT0 "  management: {sock: x}\n",
+		   "t.yaml:8:16: spec.management: unknown key 'sock' (allowed: socket)");
+	EXPECT_ERR(PORT0 "  management: {socket: /run/"
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.sock}\n",
+		   "t.yaml:8:24: spec.management.socket: ", "is too long (at most 107 characters)");
+	EXPECT_ERR(PORT0 "  exceptionPath: {puntRatePps: 0}\n",
+		   "t.yaml:8:32: spec.exceptionPath.puntRatePps: 0 is out of range (allowed: "
+		   "1..10000000)");
+	EXPECT_ERR(PORT0 "  exceptionPath: {puntRatePps: 10000001}\n",
+		   "t.yaml:8:32: spec.exceptionPath.puntRatePps:");
+	EXPECT_ERR(PORT0 "  exceptionPath: {puntBurst: 65537}\n",
+		   "t.yaml:8:30: spec.exceptionPath.puntBurst: 65537 is out of range (allowed: "
+		   "1..65536)");
+	EXPECT_ERR(PORT0 "  exceptionPath: {puntburst: 1}\n",
+		   "t.yaml:8:19: spec.exceptionPath: unknown key 'puntburst' (allowed: puntRatePps, "
+		   "puntBurst)");
+
+	/* vtep */
+	EXPECT_ERR(PORT0 "  vtep: \"fd00::1\"\n",
+		   "t.yaml:8:9: spec.vtep: expected an IPv4 address, got IPv6 address 'fd00::1'");
+	EXPECT_ERR(PORT0 "  vtep: 10.100.0.300\n",
+		   "t.yaml:8:9: spec.vtep: expected an IPv4 address, got '10.100.0.300'");
+	EXPECT_ERR(PORT0 "  vtep: 10.100.0.2\n",
+		   "t.yaml:8:9: spec.vtep: '10.100.0.2' is not an address of a port in the default "
+		   "VRF (IPv4 addresses there: 10.100.0.1)");
+	EXPECT_ERR(HDR "  vtep: 10.1.0.1\n  vrfs: [{name: red}]\n"
+		       "  ports: [{name: a, device: eth0, vrf: red, addresses: [10.1.0.1/24]}]\n",
+		   "t.yaml:4:9: spec.vtep: '10.1.0.1' is not an address of a port in the default VRF "
+		   "(IPv4 addresses there: none)");
+	EXPECT_ERR(PORT0 "  vrfs: [{name: red}]\n  l3vnis: [{vni: 10, vrf: red}]\n",
+		   "t.yaml:9:12: spec.l3vnis[0]: needs spec.vtep (the local IPv4 tunnel endpoint "
+		   "address) to be set");
+	EXPECT_ERR(PORT0 "  tunnels:\n    - type: ipip\n      remote: 10.1.1.1\n",
+		   "t.yaml:9:7: spec.tunnels[0]: needs spec.vtep");
+	EXPECT_ERR(PORT0 "  routes:\n    - prefix: 10.0.0.0/8\n      ipip: {remote: 10.1.1.1}\n",
+		   "t.yaml:10:7: spec.routes[0].ipip: needs spec.vtep");
+	/* a VXLAN next hop needs an L3VNI, which asks for the vtep first */
+	EXPECT_ERR(PORT0 "    - {name: p1, device: eth1, vrf: red, addresses: [10.50.0.1/24]}\n"
+			 "  vrfs: [{name: red}]\n  l3vnis: [{vni: 1, vrf: red}]\n  routes:\n"
+			 "    - {prefix: 10.0.0.0/8, vrf: red, nexthops: [{via: 10.50.0.2}, {vxlan: "
+			 "{remote: 1.1.1.1, vni: 1, routerMac: \"02:00:00:00:00:01\"}}]}\n",
+		   "t.yaml:10:12: spec.l3vnis[0]: needs spec.vtep");
+}
+
+static void test_vrf_errors(void)
+{
+	EXPECT_ERR(PORT0 "  vrfs: [{name: default}]\n",
+		   "t.yaml:8:17: spec.vrfs[0].name: 'default' is reserved");
+	EXPECT_ERR(PORT0 "  vrfs:\n    - name: red\n    - name: red\n",
+		   "t.yaml:10:13: spec.vrfs[1].name: duplicate VRF name 'red' (first at line 9)");
+	EXPECT_ERR(PORT0 "  vrfs: [{name: \"has space\"}]\n",
+		   "t.yaml:8:17: spec.vrfs[0].name: 'has space' is not a valid name (1..15 characters "
+		   "from A-Z a-z 0-9 _ . -)");
+	EXPECT_ERR(PORT0 "  vrfs: [{name: abcdefghijklmnop}]\n",
+		   "t.yaml:8:17: spec.vrfs[0].name: 'abcdefghijklmnop' is not a valid name");
+	EXPECT_ERR(PORT0 "  vrfs: [{name: \"\"}]\n", "t.yaml:8:17: spec.vrfs[0].name: '' is not a "
+							"valid name");
+	EXPECT_ERR(PORT0 "  vrfs: [red]\n",
+		   "t.yaml:8:10: spec.vrfs[0]: expected a mapping, got 'red'");
+	EXPECT_ERR(PORT0 "  vrfs: [{}]\n", "t.yaml:8:10: spec.vrfs[0]: missing required key 'name'");
+	EXPECT_ERR(PORT0 "  vrfs: [{name: r, table: 5}]\n",
+		   "t.yaml:8:20: spec.vrfs[0]: unknown key 'table' (allowed: name)");
+	EXPECT_ERR(PORT0 "  vrfs: {name: red}\n",
+		   "t.yaml:8:9: spec.vrfs: expected a sequence, got a mapping");
+}
+
+static void test_port_errors(void)
+{
+	EXPECT_ERR(HDR "  ports: []\n", "t.yaml:4:10: spec.ports: at least one port is required");
+	EXPECT_ERR(HDR "  ports:\n", "t.yaml:4:9: spec.ports: at least one port is required");
+	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtuu: 1500\n",
+		   "t.yaml:7:7: spec.ports[0]: unknown key 'mtuu' (allowed: name, device, driver, "
+		   "mac, mtu, vrf, addresses, tap)");
+	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: abc\n",
+		   "t.yaml:7:12: spec.ports[0].mtu: expected an integer 68..9216, got 'abc'");
+	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: 67\n",
+		   "t.yaml:7:12: spec.ports[0].mtu: 67 is out of range (allowed: 68..9216)");
+	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: 9217\n",
+		   "t.yaml:7:12: spec.ports[0].mtu: 9217 is out of range (allowed: 68..9216)");
+	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: 1500\n      mtu: 9000\n",
+		   "t.yaml:8:7: spec.ports[0]: duplicate key 'mtu' (first at line 7)");
+	EXPECT_ERR(HDR "  ports:\n    - device: eth0\n",
+		   "t.yaml:5:7: spec.ports[0]: missing required key 'name'");
+	EXPECT_ERR(HDR "  ports:\n    - name: a\n",
+		   "t.yaml:5:7: spec.ports[0]: missing required key 'device'");
+	EXPECT_ERR(HDR "  ports:\n    -\n", "t.yaml:5:6: spec.ports[0]: expected a mapping with name "
+					     "and device, got null");
+	EXPECT_ERR(HDR "  ports:\n    - eth0\n",
+		   "t.yaml:5:7: spec.ports[0]: expected a mapping, got 'eth0'");
+	EXPECT_ERR(PORT0 "    - {name: uplink, device: eth1}\n",
+		   "t.yaml:8:14: spec.ports[1].name: duplicate port name 'uplink' (first at line 5)");
+	EXPECT_ERR(PORT0 "    - {name: b, device: veth-pe0}\n",
+		   "t.yaml:8:25: spec.ports[1].device: device 'veth-pe0' is already used by port "
+		   "'uplink' (line 5)");
+	EXPECT_ERR(PORT0 "    - {name: \"a/b\", device: eth1}\n",
+		   "t.yaml:8:14: spec.ports[1].name: 'a/b' is not a valid name");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1234567890123}\n",
+		   "t.yaml:8:25: spec.ports[1].device: 'eth1234567890123' is not a Linux interface "
+		   "name (1..15 characters, no '/', ':' or spaces), a DPDK vdev (\"net_...\") or a "
+		   "PCI address (DDDD:BB:DD.F)");
+	EXPECT_ERR(PORT0 "    - {name: b, device: \"0000:03:00.8\"}\n",
+		   "t.yaml:8:25: spec.ports[1].device: '0000:03:00.8' is not a Linux interface name");
+	EXPECT_ERR(PORT0 "    - {name: b, device: \"eth 0\"}\n",
+		   "t.yaml:8:25: spec.ports[1].device: 'eth 0' is not a Linux interface name");
+	EXPECT_ERR(PORT0 "    - {name: b, device: net_}\n",
+		   "t.yaml:8:25: spec.ports[1].device: 'net_' is not a DPDK vdev (expected "
+		   "net_<driver><n>[,key=value...])");
+	EXPECT_ERR(PORT0 "    - {name: b, device: \"\"}\n",
+		   "t.yaml:8:25: spec.ports[1].device: must not be empty");
+	EXPECT_ERR(PORT0 "    - {name: b, device: net_tap0, driver: af_packet}\n",
+		   "t.yaml:8:43: spec.ports[1].driver: only allowed when device is a Linux interface "
+		   "name ('net_tap0' is a DPDK vdev)");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, driver: xdp}\n",
+		   "t.yaml:8:39: spec.ports[1].driver: unknown value 'xdp' (allowed: auto, af_packet, "
+		   "af_xdp)");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, mac: 02:00:00:00:00}\n",
+		   "t.yaml:8:36: spec.ports[1].mac: expected a MAC address like "
+		   "\"02:00:00:00:00:01\", got '02:00:00:00:00'");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, mac: \" 2:00:00:00:00:01\"}\n",
+		   "t.yaml:8:36: spec.ports[1].mac: expected a MAC address");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, mac: \"01:00:5e:00:00:01\"}\n",
+		   "t.yaml:8:36: spec.ports[1].mac: '01:00:5e:00:00:01' is a multicast MAC address "
+		   "(must be unicast)");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, mac: \"00:00:00:00:00:00\"}\n",
+		   "t.yaml:8:36: spec.ports[1].mac: '00:00:00:00:00:00' is the zero MAC address");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, vrf: red}\n",
+		   "t.yaml:8:36: spec.ports[1].vrf: unknown VRF 'red' (configured: default)");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: 10.0.0.1/24}\n",
+		   "t.yaml:8:42: spec.ports[1].addresses: expected a sequence, got '10.0.0.1/24'");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.0/24]}\n",
+		   "t.yaml:8:43: spec.ports[1].addresses[0]: '10.0.0.0/24' has an all-zero host part");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.0/30]}\n",
+		   "t.yaml:8:43: spec.ports[1].addresses[0]: '10.0.0.0/30' has an all-zero host part");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.3/30]}\n",
+		   "t.yaml:8:43: spec.ports[1].addresses[0]: '10.0.0.3/30' is the subnet broadcast "
+		   "address");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [\"fd01::/64\"]}\n",
+		   "t.yaml:8:43: spec.ports[1].addresses[0]: 'fd01::/64' has an all-zero host part");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [\"fd01::/126\"]}\n",
+		   "t.yaml:8:43: spec.ports[1].addresses[0]: 'fd01::/126' has an all-zero host part");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.1/33]}\n",
+		   "t.yaml:8:43: spec.ports[1].addresses[0]: expected an address with prefix length "
+		   "like 10.0.0.1/24, got '10.0.0.1/33'");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.1/]}\n",
+		   "t.yaml:8:43: spec.ports[1].addresses[0]: expected an address");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.1/24, 10.0.0.1/16]}\n",
+		   "t.yaml:8:56: spec.ports[1].addresses[1]: duplicate address 10.0.0.1 (also "
+		   "spec.ports[1].addresses[0])");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [\"fd00::1/64\"]}\n",
+		   "t.yaml:8:43: spec.ports[1].addresses[0]: address fd00::1 is already on port "
+		   "'uplink' (line 5) in the same VRF");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, tap: \"a b\"}\n",
+		   "t.yaml:8:36: spec.ports[1].tap: 'a b' is not a valid Linux interface name");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, tap: pg-uplink}\n",
+		   "t.yaml:8:36: spec.ports[1].tap: TAP name 'pg-uplink' is also the TAP of port "
+		   "'uplink' (line 5)");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, tap: veth-pe0}\n",
+		   "t.yaml:8:36: spec.ports[1].tap: TAP name 'veth-pe0' is the device of port "
+		   "'uplink' (line 5)");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, tap: eth1}\n",
+		   "t.yaml:8:36: spec.ports[1].tap: TAP name 'eth1' is the port's own device");
+	EXPECT_ERR(PORT0 "    - {name: b, device: pg-uplink}\n",
+		   "t.yaml:8:25: spec.ports[1].device: device 'pg-uplink' is the TAP name of port "
+		   "'uplink' (line 5)");
+	EXPECT_ERR(HDR "  ports:\n    - {name: abcdefghijklmn1, device: eth0}\n"
+		       "    - {name: abcdefghijklmn2, device: eth1}\n",
+		   "t.yaml:6:14: spec.ports[1].tap: default TAP name (pg-<name>) 'pg-abcdefghijkl' "
+		   "is also the TAP of port 'abcdefghijklmn1' (line 5)");
+	/* with tap: none there is no clash */
+	{
+		struct pg_config cfg;
+		if (LOAD_OK(HDR "  ports:\n    - {name: abcdefghijklmn1, device: eth0, tap: none}\n"
+				"    - {name: abcdefghijklmn2, device: eth1}\n",
+			    &cfg) == 0) {
+			CHECK(cfg.ports[0].no_tap && !cfg.ports[1].no_tap);
+			config_free(&cfg);
+		}
+	}
+}
+
+static void test_l3vni_tunnel_errors(void)
+{
+#define VR PORT0 "  vtep: 10.100.0.1\n  vrfs: [{name: red}, {name: blue}]\n" /* next line 10 */
+	EXPECT_ERR(VR "  l3vnis: [{vni: 0, vrf: red}]\n",
+		   "t.yaml:10:18: spec.l3vnis[0].vni: 0 is out of range (allowed: 1..16777215)");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 16777216, vrf: red}]\n",
+		   "t.yaml:10:18: spec.l3vnis[0].vni: 16777216 is out of range");
+	EXPECT_ERR(VR "  l3vnis:\n    - {vni: 5, vrf: red}\n    - {vni: 5, vrf: blue}\n",
+		   "t.yaml:12:13: spec.l3vnis[1].vni: duplicate VNI 5 (first at line 11)");
+	EXPECT_ERR(VR "  l3vnis:\n    - {vni: 5, vrf: red}\n    - {vni: 6, vrf: red}\n",
+		   "t.yaml:12:21: spec.l3vnis[1].vrf: VRF 'red' already has L3VNI 5 (line 11)");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: default}]\n",
+		   "t.yaml:10:26: spec.l3vnis[0].vrf: an L3VNI needs its own VRF, not 'default'");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: green}]\n",
+		   "t.yaml:10:26: spec.l3vnis[0].vrf: unknown VRF 'green' (configured: default, red, "
+		   "blue)");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5}]\n",
+		   "t.yaml:10:12: spec.l3vnis[0]: missing required key 'vrf'");
+	EXPECT_ERR(VR "  l3vnis: [{vrf: red}]\n",
+		   "t.yaml:10:12: spec.l3vnis[0]: missing required key 'vni'");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, vxlanPort: 0}]\n",
+		   "t.yaml:10:42: spec.l3vnis[0].vxlanPort: 0 is out of range (allowed: 1..65535)");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, vxlanPort: 65536}]\n",
+		   "t.yaml:10:42: spec.l3vnis[0].vxlanPort: 65536 is out of range");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, routerMac: zz}]\n",
+		   "t.yaml:10:42: spec.l3vnis[0].routerMac: expected a MAC address");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, rmac: \"02:00:00:00:00:01\"}]\n",
+		   "t.yaml:10:31: spec.l3vnis[0]: unknown key 'rmac' (allowed: vni, vrf, routerMac, "
+		   "vxlanPort)");
+
+	EXPECT_ERR(VR "  tunnels: [{type: gre, remote: 10.1.1.1}]\n",
+		   "t.yaml:10:20: spec.tunnels[0].type: unknown value 'gre' (allowed: vxlan, ipip)");
+	EXPECT_ERR(VR "  tunnels: [{remote: 10.1.1.1}]\n",
+		   "t.yaml:10:13: spec.tunnels[0]: missing required key 'type'");
+	EXPECT_ERR(VR "  tunnels: [{type: ipip}]\n",
+		   "t.yaml:10:13: spec.tunnels[0]: missing required key 'remote'");
+	EXPECT_ERR(VR "  tunnels: [{type: ipip, remote: \"fd00::9\"}]\n",
+		   "t.yaml:10:34: spec.tunnels[0].remote: expected an IPv4 address, got IPv6 address "
+		   "'fd00::9'");
+	EXPECT_ERR(VR "  tunnels: [{type: vxlan, remote: 10.1.1.1, vrf: red}]\n",
+		   "t.yaml:10:50: spec.tunnels[0].vrf: only allowed with type: ipip");
+	EXPECT_ERR(VR "  tunnels: [{type: ipip, remote: 10.1.1.1, vrf: pink}]\n",
+		   "t.yaml:10:49: spec.tunnels[0].vrf: unknown VRF 'pink'");
+	EXPECT_ERR(VR "  tunnels:\n    - {type: ipip, remote: 10.1.1.1}\n"
+		      "    - {type: vxlan, remote: 10.1.1.1}\n"
+		      "    - {type: ipip, remote: 10.1.1.1, vrf: red}\n",
+		   "t.yaml:13:28: spec.tunnels[2].remote: duplicate ipip tunnel to '10.1.1.1' (first "
+		   "at line 11)");
+	EXPECT_ERR(VR "  tunnels:\n    -\n",
+		   "t.yaml:11:6: spec.tunnels[0]: expected a mapping with type and remote, got null");
+#undef VR
+}
+
+static void test_route_errors(void)
+{
+	/* BASE: routes start at line 12 after "  routes:\n" on line 11 */
+#define R BASE "  routes:\n"
+	EXPECT_ERR(R "    - {prefix: 10.244.1.1/26, blackhole: true}\n",
+		   "t.yaml:12:16: spec.routes[0].prefix: '10.244.1.1/26' has host bits set (did you "
+		   "mean 10.244.1.0/26?)");
+	EXPECT_ERR(R "    - {prefix: \"fd00::1/64\", blackhole: true}\n",
+		   "t.yaml:12:16: spec.routes[0].prefix: 'fd00::1/64' has host bits set (did you "
+		   "mean fd00::/64?)");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/99, blackhole: true}\n",
+		   "t.yaml:12:16: spec.routes[0].prefix: expected a prefix like 10.0.0.0/24 or "
+		   "fd00::/64, got '10.0.0.0/99'");
+	EXPECT_ERR(R "    - {blackhole: true}\n",
+		   "t.yaml:12:7: spec.routes[0]: missing required key 'prefix'");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8}\n",
+		   "t.yaml:12:7: spec.routes[0]: needs a next hop: exactly one of via, vxlan, ipip, "
+		   "blackhole, nexthops");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, blackhole: false}\n",
+		   "t.yaml:12:7: spec.routes[0]: needs a next hop");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, blackhole: yes}\n",
+		   "t.yaml:12:39: spec.routes[0].blackhole: expected true or false, got 'yes'");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: 10.100.0.2, blackhole: true}\n",
+		   "t.yaml:12:45: spec.routes[0]: 'via' and 'blackhole' are mutually exclusive (use "
+		   "exactly one of: via, vxlan, ipip, blackhole, nexthops)");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, ipip: {remote: 10.1.1.1}, via: 10.100.0.2}\n",
+		   "t.yaml:12:54: spec.routes[0]: 'ipip' and 'via' are mutually exclusive");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, vrf: pink, blackhole: true}\n",
+		   "t.yaml:12:33: spec.routes[0].vrf: unknown VRF 'pink' (configured: default, red, "
+		   "blue)");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: \"fd00::2\"}\n",
+		   "t.yaml:12:33: spec.routes[0].via: gateway 'fd00::2' is IPv6 but the prefix "
+		   "10.0.0.0/8 is IPv4");
+	EXPECT_ERR(R "    - {prefix: \"fd99::/48\", via: 10.100.0.2}\n",
+		   "t.yaml:12:34: spec.routes[0].via: gateway '10.100.0.2' is IPv4 but the prefix "
+		   "fd99::/48 is IPv6");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: bogus}\n",
+		   "t.yaml:12:33: spec.routes[0].via: expected an IP address, got 'bogus'");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: 10.200.0.2}\n",
+		   "t.yaml:12:33: spec.routes[0].via: gateway '10.200.0.2' is not in a connected "
+		   "subnet of VRF 'default'");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, vrf: red, via: 10.100.0.2}\n",
+		   "t.yaml:12:43: spec.routes[0].via: gateway '10.100.0.2' is not in a connected "
+		   "subnet of VRF 'red'");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: 10.100.0.1}\n",
+		   "t.yaml:12:33: spec.routes[0].via: gateway '10.100.0.1' is our own address on "
+		   "port 'uplink'");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: 10.100.0.2, port: nope}\n",
+		   "t.yaml:12:51: spec.routes[0].port: unknown port 'nope' (configured: uplink, host, "
+		   "other)");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: 10.100.0.2, port: host}\n",
+		   "t.yaml:12:51: spec.routes[0].port: port 'host' is in VRF 'red', but the route is "
+		   "in VRF 'default'");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, blackhole: true, port: uplink}\n",
+		   "t.yaml:12:45: spec.routes[0].port: only allowed with via (not with blackhole)");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, ipip: {remote: 10.1.1.1}, port: uplink}\n",
+		   "t.yaml:12:54: spec.routes[0].port: only allowed with via (not with ipip)");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, ipip: {remote: \"fd00::5\"}}\n",
+		   "t.yaml:12:43: spec.routes[0].ipip.remote: expected an IPv4 address, got IPv6 "
+		   "address 'fd00::5'");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, ipip: 10.1.1.1}\n",
+		   "t.yaml:12:34: spec.routes[0].ipip: expected a mapping, got '10.1.1.1'");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, ipip: {}}\n",
+		   "t.yaml:12:34: spec.routes[0].ipip: missing required key 'remote'");
+
+	/* vxlan */
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+		     "      vxlan: {remote: 10.100.0.2, vni: 5000, routerMac: \"02:00:00:00:00:09\"}\n",
+		   "t.yaml:14:40: spec.routes[0].vxlan.vni: 5000 is not a configured L3VNI "
+		   "(configured: 4096, 4097)");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+		     "      vxlan: {remote: 10.100.0.2, vni: 4097, routerMac: \"02:00:00:00:00:09\"}\n",
+		   "t.yaml:14:40: spec.routes[0].vxlan.vni: L3VNI 4097 belongs to VRF 'blue', but "
+		   "the route is in VRF 'red'");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n"
+		     "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: \"02:00:00:00:00:09\"}\n",
+		   "t.yaml:13:40: spec.routes[0].vxlan.vni: L3VNI 4096 belongs to VRF 'red', but the "
+		   "route is in VRF 'default'");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+		     "      vxlan: {remote: 10.100.0.2, vni: 4096}\n",
+		   "t.yaml:14:14: spec.routes[0].vxlan: missing required key 'routerMac'");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+		     "      vxlan: {vni: 4096, routerMac: \"02:00:00:00:00:09\"}\n",
+		   "t.yaml:14:14: spec.routes[0].vxlan: missing required key 'remote'");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+		     "      vxlan: {remote: 10.100.0.2, routerMac: \"02:00:00:00:00:09\"}\n",
+		   "t.yaml:14:14: spec.routes[0].vxlan: missing required key 'vni'");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+		     "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: \"ff:ff:ff:ff:ff:ff\"}\n",
+		   "t.yaml:14:57: spec.routes[0].vxlan.routerMac: 'ff:ff:ff:ff:ff:ff' is a multicast "
+		   "MAC address");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+		     "      vxlan: {remote: \"fd00::2\", vni: 4096, routerMac: \"02:00:00:00:00:09\"}\n",
+		   "t.yaml:14:23: spec.routes[0].vxlan.remote: expected an IPv4 address");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+		     "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: \"02:00:00:00:00:09\", "
+		     "port: 1}\n",
+		   "t.yaml:14:78: spec.routes[0].vxlan: unknown key 'port' (allowed: remote, vni, "
+		   "routerMac)");
+
+	/* nexthops */
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, nexthops: [{via: 10.100.0.2}]}\n",
+		   "t.yaml:12:38: spec.routes[0].nexthops: expected 2..16 next hops, got 1");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, nexthops: []}\n",
+		   "t.yaml:12:38: spec.routes[0].nexthops: expected 2..16 next hops, got 0");
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, nexthops: {via: 10.100.0.2}}\n",
+		   "t.yaml:12:38: spec.routes[0].nexthops: expected a sequence, got a mapping");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+		     "        - blackhole: true\n",
+		   "t.yaml:15:11: spec.routes[0].nexthops[1]: blackhole is not allowed in nexthops");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+		     "        - {}\n",
+		   "t.yaml:15:11: spec.routes[0].nexthops[1]: needs a next hop: exactly one of via, "
+		   "vxlan, ipip");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+		     "        -\n",
+		   "t.yaml:15:10: spec.routes[0].nexthops[1]: expected a mapping with via, vxlan or "
+		   "ipip, got null");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+		     "        - {via: 10.100.0.3, ipip: {remote: 10.1.1.1}}\n",
+		   "t.yaml:15:29: spec.routes[0].nexthops[1]: 'via' and 'ipip' are mutually "
+		   "exclusive (use exactly one of: via, vxlan, ipip)");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+		     "        - {via: 10.100.0.3, vrf: red}\n",
+		   "t.yaml:15:29: spec.routes[0].nexthops[1]: unknown key 'vrf' (allowed: via, port, "
+		   "vxlan, ipip, blackhole)");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+		     "        - {ipip: {remote: 10.1.1.1}, port: uplink}\n",
+		   "t.yaml:15:38: spec.routes[0].nexthops[1].port: only allowed with via (not with "
+		   "ipip)");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      port: uplink\n      nexthops:\n"
+		     "        - via: 10.100.0.2\n        - via: 10.100.0.3\n",
+		   "t.yaml:13:7: spec.routes[0].port: only allowed with via (put it inside the "
+		   "nexthops items)");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+		     "        - via: 10.100.0.2\n",
+		   "t.yaml:15:11: spec.routes[0].nexthops[1]: same next hop as "
+		   "spec.routes[0].nexthops[0]");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n      nexthops:\n"
+		     "        - via: 192.168.50.2\n        - via: 192.168.50.3\n          port: "
+		     "uplink\n",
+		   "t.yaml:17:17: spec.routes[0].nexthops[1].port: port 'uplink' is in VRF "
+		   "'default', but the route is in VRF 'red'");
+	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n      nexthops:\n"
+		     "        - via: 192.168.50.2\n"
+		     "        - vxlan: {remote: 10.100.0.2, vni: 5000, routerMac: \"02:00:00:00:00:09\"}\n",
+		   "t.yaml:16:44: spec.routes[0].nexthops[1].vxlan.vni: 5000 is not a configured "
+		   "L3VNI (configured: 4096, 4097)");
+
+	/* duplicates */
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, blackhole: true}\n"
+		     "    - {prefix: 10.0.0.0/8, via: 10.100.0.2}\n",
+		   "t.yaml:13:16: spec.routes[1].prefix: duplicate route 10.0.0.0/8 in VRF 'default' "
+		   "(first at line 12)");
+	EXPECT_ERR(R "    - {prefix: \"fd00:0::/64\", blackhole: true, vrf: red}\n"
+		     "    - {prefix: \"fd00::/64\", vrf: red, blackhole: true}\n",
+		   "t.yaml:13:16: spec.routes[1].prefix: duplicate route fd00::/64 in VRF 'red' "
+		   "(first at line 12)");
+	{
+		struct pg_config cfg;
+		/* same prefix in two VRFs, or two lengths, is fine */
+		if (LOAD_OK(R "    - {prefix: 10.0.0.0/8, blackhole: true}\n"
+			      "    - {prefix: 10.0.0.0/8, blackhole: true, vrf: red}\n"
+			      "    - {prefix: 10.0.0.0/9, blackhole: true}\n",
+			    &cfg) == 0) {
+			CHECK(cfg.n_routes == 3);
+			config_free(&cfg);
+		}
+	}
+	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, blackhole: true, metric: 5}\n",
+		   "t.yaml:12:45: spec.routes[0]: unknown key 'metric' (allowed: via, port, vxlan, "
+		   "ipip, blackhole, nexthops, prefix, vrf)");
+#undef R
+}
+
+static void test_neighbor_errors(void)
+{
+#define N BASE "  neighbors:\n" /* items from line 12 */
+	EXPECT_ERR(N "    - {ip: 10.100.0.2, port: uplink}\n",
+		   "t.yaml:12:7: spec.neighbors[0]: missing required key 'mac'");
+	EXPECT_ERR(N "    - {ip: 10.100.0.2, mac: \"02:00:00:00:00:09\"}\n",
+		   "t.yaml:12:7: spec.neighbors[0]: missing required key 'port'");
+	EXPECT_ERR(N "    - {mac: \"02:00:00:00:00:09\", port: uplink}\n",
+		   "t.yaml:12:7: spec.neighbors[0]: missing required key 'ip'");
+	EXPECT_ERR(N "    - {ip: 10.100.0.2, mac: \"02:00:00:00:00:09\", port: up}\n",
+		   "t.yaml:12:56: spec.neighbors[0].port: unknown port 'up' (configured: uplink, "
+		   "host, other)");
+	EXPECT_ERR(N "    - {ip: 10.100.0.2/32, mac: \"02:00:00:00:00:09\", port: uplink}\n",
+		   "t.yaml:12:12: spec.neighbors[0].ip: expected an IP address, got '10.100.0.2/32'");
+	EXPECT_ERR(N "    - {ip: 10.100.0.2, mac: 2:0:0:0:0:9, port: uplink}\n",
+		   "t.yaml:12:29: spec.neighbors[0].mac: expected a MAC address");
+	EXPECT_ERR(N "    - {ip: 10.100.0.2, mac: \"02:00:00:00:00:09\", port: uplink}\n"
+		     "    - {ip: 10.100.0.2, mac: \"02:00:00:00:00:0a\", port: uplink}\n",
+		   "t.yaml:13:12: spec.neighbors[1].ip: duplicate neighbor '10.100.0.2' on port "
+		   "'uplink' (first at line 12)");
+	EXPECT_ERR(N "    - {ip: 10.100.0.2, mac: \"02:00:00:00:00:09\", port: uplink, vrf: red}\n",
+		   "t.yaml:12:64: spec.neighbors[0]: unknown key 'vrf' (allowed: ip, mac, port)");
+	{
+		struct pg_config cfg;
+		if (LOAD_OK(N "    - {ip: 10.100.0.2, mac: \"02:00:00:00:00:09\", port: uplink}\n"
+			      "    - {ip: 10.100.0.2, mac: \"02:00:00:00:00:09\", port: host}\n",
+			    &cfg) == 0) {
+			CHECK(cfg.neighbors[1].port == 1);
+			config_free(&cfg);
+		}
+	}
+#undef N
+}
+
+/* Files: config_load reads them; open errors are reported with errno. */
+static void test_files(const char *example)
+{
+	char path[] = "/tmp/test_config_XXXXXX";
+	struct pg_config cfg;
+	char err[512];
+	int fd = mkstemp(path);
+	const char *y = "kind: Peregrine\nspec:\n  ports: [{name: p, device: eth0, mtu: 0}]\n";
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, y, strlen(y)) == (ssize_t)strlen(y));
+	close(fd);
+	CHECK(config_load(path, &cfg, err, sizeof(err)) == -EINVAL);
+	char want[256];
+	snprintf(want, sizeof(want), "%s:3:40: spec.ports[0].mtu: 0 is out of range", path);
+	CHECK(strncmp(err, want, strlen(want)) == 0);
+	config_free(&cfg);
+	unlink(path);
+
+	CHECK(config_load("/nonexistent/peregrine.yaml", &cfg, err, sizeof(err)) == -ENOENT);
+	CHECK(strstr(err, "/nonexistent/peregrine.yaml: cannot open: ") == err);
+	config_free(&cfg);
+	CHECK(config_load("/tmp", &cfg, err, sizeof(err)) == -EISDIR);
+	config_free(&cfg);
+
+	if (example) {
+		int rc = config_load(example, &cfg, err, sizeof(err));
+		CHECK(rc == 0);
+		if (rc)
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, err);
+		else
+			CHECK_STR(cfg.file, example);
+		config_free(&cfg);
+	}
+}
+
+/* Truncations and corruptions of a good config never crash and always say something. */
+static void test_garbage(void)
+{
+	struct pg_config cfg;
+	char err[256];
+	size_t n = strlen(full_yaml);
+	char *buf = malloc(n + 1);
+	unsigned seed = 12345;
+
+	for (size_t i = 0; i <= n; i++) {
+		memcpy(buf, full_yaml, i);
+		buf[i] = '\0';
+		err[0] = '\0';
+		int rc = config_load_string("t.yaml", buf, &cfg, err, sizeof(err));
+		CHECK(rc == 0 || rc == -EINVAL);
+		CHECK(rc == 0 || strncmp(err, "t.yaml:", 7) == 0);
+		CHECK(strchr(err, '\n') == NULL);
+		config_free(&cfg);
+	}
+	static const char junk[] = "{}[]:,-&*!|>'\"%@` #\n\t\\?0aZ\x01\xff";
+	for (int iter = 0; iter < 3000; iter++) {
+		memcpy(buf, full_yaml, n + 1);
+		int edits = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 4;
+		for (int e = 0; e < edits; e++) {
+			seed = seed * 1103515245 + 12345;
+			size_t at = (seed >> 8) % n;
+			seed = seed * 1103515245 + 12345;
+			buf[at] = junk[(seed >> 8) % (sizeof(junk) - 1)];
+		}
+		err[0] = '\0';
+		int rc = config_load_string("t.yaml", buf, &cfg, err, sizeof(err));
+		CHECK(rc == 0 || rc == -EINVAL);
+		CHECK(rc == 0 || strncmp(err, "t.yaml:", 7) == 0);
+		config_free(&cfg);
+	}
+	/* a tiny error buffer is fine, so is none */
+	CHECK(config_load_string("t.yaml", "x", &cfg, err, 4) == -EINVAL);
+	CHECK(strcmp(err, "t.y") == 0);
+	CHECK(config_load_string("t.yaml", "x", &cfg, NULL, 0) == -EINVAL);
+	config_free(&cfg);
+	free(buf);
+}
+
+int main(int argc, char **argv)
+{
+	test_full();
+	test_defaults();
+	test_limits();
+	test_document_errors();
+	test_top_errors();
+	test_vrf_errors();
+	test_port_errors();
+	test_l3vni_tunnel_errors();
+	test_route_errors();
+	test_neighbor_errors();
+	test_files(argc > 1 ? argv[1] : NULL);
+	test_garbage();
+
+	if (failures) {
+		fprintf(stderr, "test_config: %d of %d checks failed\n", failures, checks);
+		return 1;
+	}
+	printf("test_config: all %d checks passed\n", checks);
+	return 0;
+}
