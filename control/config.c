@@ -23,8 +23,8 @@
 #define KIND_PEREGRINE "Peregrine"
 #define DEFAULT_SOCKET "/run/peregrine/peregrine.sock"
 #define SOCKET_MAX     (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
-#define PATHBUF        160 /* "spec.routes[N].nexthops[M].vxlan.routerMac" and such */
-#define QLEN           80  /* quoted values in messages are cut to this */
+#define PATHBUF	       160 /* "spec.routes[N].nexthops[M].vxlan.routerMac" and such */
+#define QLEN	       80  /* quoted values in messages are cut to this */
 #define LCORE_MAX      1024
 
 struct ctx {
@@ -42,15 +42,15 @@ struct ctx {
  * Messages
  */
 
-static int vfail_at(struct ctx *c, int line, int col, const char *path, const char *fmt,
-		    va_list ap)
+static int vfail_at(struct ctx *c, int line, int col, const char *path, const char *fmt, va_list ap)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (c->err && c->errlen) {
 		if (path && *path)
-			snprintf(c->err, c->errlen, "%s:%d:%d: %s: %s", c->file, line, col, path, msg);
+			snprintf(c->err, c->errlen, "%s:%d:%d: %s: %s", c->file, line, col, path,
+				 msg);
 		else
 			snprintf(c->err, c->errlen, "%s:%d:%d: %s", c->file, line, col, msg);
 		/* always exactly one line */
@@ -238,7 +238,8 @@ static int get_map(struct ctx *c, yaml_node_t *n, const char *path, const char *
 		return 0;
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(c, n, path, "expected a mapping, got %s", Q(n));
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
 		size_t i;
 
@@ -397,7 +398,7 @@ static int get_enum(struct ctx *c, yaml_node_t *n, const char *path, const char 
 static int get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
 {
 	static const char *const t[] = {"true", "True", "TRUE"}, *const f[] = {"false", "False",
-										   "FALSE"};
+									       "FALSE"};
 
 	for (size_t i = 0; i < PG_ARRAY_SIZE(t); i++) {
 		if (scalar_is(n, t[i])) {
@@ -752,14 +753,12 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 {
 	enum { D_LCORES, D_WORKERS, D_MEM, D_HUGE, D_MBUFS, D_R4, D_TBL8, D_R6, D_NH, D_N };
 	static const char *const keys[D_N] = {
-		[D_LCORES] = "lcores",         [D_WORKERS] = "workers",
-		[D_MEM] = "memoryMB",          [D_HUGE] = "hugepages",
-		[D_MBUFS] = "mbufs",           [D_R4] = "maxRoutes4",
-		[D_TBL8] = "tbl8Groups",       [D_R6] = "maxRoutes6",
-		[D_NH] = "maxNexthops",
+	    [D_LCORES] = "lcores",   [D_WORKERS] = "workers", [D_MEM] = "memoryMB",
+	    [D_HUGE] = "hugepages",  [D_MBUFS] = "mbufs",     [D_R4] = "maxRoutes4",
+	    [D_TBL8] = "tbl8Groups", [D_R6] = "maxRoutes6",   [D_NH] = "maxNexthops",
 	};
-	static const char *const huge[] = {[CFG_HUGE_AUTO] = "auto", [CFG_HUGE_ON] = "on",
-					   [CFG_HUGE_OFF] = "off"};
+	static const char *const huge[] = {
+	    [CFG_HUGE_AUTO] = "auto", [CFG_HUGE_ON] = "on", [CFG_HUGE_OFF] = "off"};
 	struct cfg_dataplane *dp = &c->cfg->dp;
 	struct fld f[D_N];
 	char p[PATHBUF];
@@ -790,8 +789,8 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 				    "'%s' has %d",
 				    dp->workers, dp->workers + 1, dp->lcores, ncores);
 	}
-	if (f[D_MEM].v && (rc = get_uint(c, f[D_MEM].v, SUB(p, path, keys[D_MEM]), 64, 65536,
-					 &dp->memory_mb)))
+	if (f[D_MEM].v &&
+	    (rc = get_uint(c, f[D_MEM].v, SUB(p, path, keys[D_MEM]), 64, 65536, &dp->memory_mb)))
 		return rc;
 	if (f[D_HUGE].v) {
 		int v = 0;
@@ -806,8 +805,8 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 	if (f[D_R4].v && (rc = get_uint(c, f[D_R4].v, SUB(p, path, keys[D_R4]), 1024, 16777216,
 					&dp->max_routes4)))
 		return rc;
-	if (f[D_TBL8].v && (rc = get_uint(c, f[D_TBL8].v, SUB(p, path, keys[D_TBL8]), 256,
-					  16777216, &dp->tbl8_groups)))
+	if (f[D_TBL8].v && (rc = get_uint(c, f[D_TBL8].v, SUB(p, path, keys[D_TBL8]), 256, 16777216,
+					  &dp->tbl8_groups)))
 		return rc;
 	if (f[D_R6].v && (rc = get_uint(c, f[D_R6].v, SUB(p, path, keys[D_R6]), 1024, 16777216,
 					&dp->max_routes6)))
@@ -847,8 +846,8 @@ static int parse_exception(struct ctx *c, yaml_node_t *n, const char *path)
 	if (f[0].v && (rc = get_uint(c, f[0].v, SUB(p, path, keys[0]), 1, 10000000,
 				     &c->cfg->exc.punt_rate_pps)))
 		return rc;
-	if (f[1].v && (rc = get_uint(c, f[1].v, SUB(p, path, keys[1]), 1, 65536,
-				     &c->cfg->exc.punt_burst)))
+	if (f[1].v &&
+	    (rc = get_uint(c, f[1].v, SUB(p, path, keys[1]), 1, 65536, &c->cfg->exc.punt_burst)))
 		return rc;
 	return 0;
 }
@@ -952,10 +951,11 @@ static int parse_addresses(struct ctx *c, yaml_node_t *n, const char *path, stru
 				continue;
 			for (unsigned j = 0; j < o->n_addrs; j++)
 				if (ip_equal(&o->addrs[j].ip, &a->ip))
-					return fail(c, item, p,
-						    "address %s is already on port '%s' (line %d) in "
-						    "the same VRF",
-						    fmt_ip(&a->ip, buf), o->name, o->line);
+					return fail(
+					    c, item, p,
+					    "address %s is already on port '%s' (line %d) in "
+					    "the same VRF",
+					    fmt_ip(&a->ip, buf), o->name, o->line);
 		}
 		port->n_addrs++;
 	}
@@ -966,9 +966,8 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 {
 	enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_N };
 	static const char *const keys[P_N] = {
-		[P_NAME] = "name", [P_DEVICE] = "device",   [P_DRIVER] = "driver",
-		[P_MAC] = "mac",   [P_MTU] = "mtu",         [P_VRF] = "vrf",
-		[P_ADDRS] = "addresses", [P_TAP] = "tap",
+	    [P_NAME] = "name", [P_DEVICE] = "device", [P_DRIVER] = "driver",   [P_MAC] = "mac",
+	    [P_MTU] = "mtu",   [P_VRF] = "vrf",	      [P_ADDRS] = "addresses", [P_TAP] = "tap",
 	};
 	static const char *const drivers[] = {[CFG_DRIVER_AUTO] = "auto",
 					      [CFG_DRIVER_AF_PACKET] = "af_packet",
@@ -995,8 +994,9 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 		return rc;
 	for (unsigned i = 0; i < cfg->n_ports; i++)
 		if (strcmp(cfg->ports[i].name, port->name) == 0)
-			return fail(c, f[P_NAME].v, p, "duplicate port name '%s' (first at line %d)",
-				    port->name, cfg->ports[i].line);
+			return fail(c, f[P_NAME].v, p,
+				    "duplicate port name '%s' (first at line %d)", port->name,
+				    cfg->ports[i].line);
 
 	SUB(p, path, keys[P_DEVICE]);
 	if ((rc = get_string(c, f[P_DEVICE].v, p, port->device, sizeof(port->device))))
@@ -1140,7 +1140,8 @@ static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
 				return 0;
 			if (port->addrs[j].ip.family == AF_INET && o < sizeof(list))
 				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
-						      o ? ", " : "", fmt_ip(&port->addrs[j].ip, buf));
+						      o ? ", " : "",
+						      fmt_ip(&port->addrs[j].ip, buf));
 		}
 	}
 	return fail(c, n, path,
@@ -1151,8 +1152,8 @@ static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
 static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 {
 	enum { V_VNI, V_VRF, V_RMAC, V_PORT, V_N };
-	static const char *const keys[V_N] = {[V_VNI] = "vni", [V_VRF] = "vrf",
-					      [V_RMAC] = "routerMac", [V_PORT] = "vxlanPort"};
+	static const char *const keys[V_N] = {
+	    [V_VNI] = "vni", [V_VRF] = "vrf", [V_RMAC] = "routerMac", [V_PORT] = "vxlanPort"};
 	struct pg_config *cfg = c->cfg;
 	yaml_node_item_t *items;
 	size_t count;
@@ -1224,8 +1225,8 @@ static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 {
 	enum { T_TYPE, T_REMOTE, T_VRF, T_N };
-	static const char *const keys[T_N] = {[T_TYPE] = "type", [T_REMOTE] = "remote",
-					      [T_VRF] = "vrf"};
+	static const char *const keys[T_N] = {
+	    [T_TYPE] = "type", [T_REMOTE] = "remote", [T_VRF] = "vrf"};
 	static const char *const types[] = {"vxlan", "ipip"};
 	struct pg_config *cfg = c->cfg;
 	struct dupset seen = {0};
@@ -1250,9 +1251,9 @@ static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 		int v = 0;
 
 		IDX(ip, path, i);
-		rc = is_null(item) ? fail(c, item, ip,
-					  "expected a mapping with type and remote, got null")
-				   : get_map(c, item, ip, keys, T_N, f);
+		rc = is_null(item)
+			 ? fail(c, item, ip, "expected a mapping with type and remote, got null")
+			 : get_map(c, item, ip, keys, T_N, f);
 		if (!rc && !(rc = require(c, item, ip, &f[T_TYPE], "type")))
 			rc = require(c, item, ip, &f[T_REMOTE], "remote");
 		if (rc)
@@ -1271,8 +1272,9 @@ static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 			goto out;
 		}
 		if (rc) {
-			rc = fail(c, f[T_REMOTE].v, p, "duplicate %s tunnel to %s (first at line %d)",
-				  types[v], Q(f[T_REMOTE].v), cfg->tunnels[first].line);
+			rc = fail(c, f[T_REMOTE].v, p,
+				  "duplicate %s tunnel to %s (first at line %d)", types[v],
+				  Q(f[T_REMOTE].v), cfg->tunnels[first].line);
 			goto out;
 		}
 		t->vrf = PG_VRF_DEFAULT;
@@ -1299,14 +1301,14 @@ out:
 /* Route and next hop keys share the indices below. */
 enum { NH_VIA, NH_PORT, NH_VXLAN, NH_IPIP, NH_BLACKHOLE, NH_NEXTHOPS, R_PREFIX, R_VRF, R_N };
 static const char *const route_keys[R_N] = {
-	[NH_VIA] = "via",
-	[NH_PORT] = "port",
-	[NH_VXLAN] = "vxlan",
-	[NH_IPIP] = "ipip",
-	[NH_BLACKHOLE] = "blackhole",
-	[NH_NEXTHOPS] = "nexthops",
-	[R_PREFIX] = "prefix",
-	[R_VRF] = "vrf",
+    [NH_VIA] = "via",
+    [NH_PORT] = "port",
+    [NH_VXLAN] = "vxlan",
+    [NH_IPIP] = "ipip",
+    [NH_BLACKHOLE] = "blackhole",
+    [NH_NEXTHOPS] = "nexthops",
+    [R_PREFIX] = "prefix",
+    [R_VRF] = "vrf",
 };
 
 /* Exactly one of the alternatives among f[0..n); returns its index. */
@@ -1347,15 +1349,16 @@ static int parse_vxlan_nh(struct ctx *c, yaml_node_t *n, const char *path, uint1
 			  struct cfg_nexthop *nh)
 {
 	enum { X_REMOTE, X_VNI, X_RMAC, X_N };
-	static const char *const keys[X_N] = {[X_REMOTE] = "remote", [X_VNI] = "vni",
-					      [X_RMAC] = "routerMac"};
+	static const char *const keys[X_N] = {
+	    [X_REMOTE] = "remote", [X_VNI] = "vni", [X_RMAC] = "routerMac"};
 	struct pg_config *cfg = c->cfg;
 	struct fld f[X_N];
 	char p[PATHBUF];
 	int rc;
 
 	if (is_null(n))
-		return fail(c, n, path, "expected a mapping with remote, vni and routerMac, got null");
+		return fail(c, n, path,
+			    "expected a mapping with remote, vni and routerMac, got null");
 	if ((rc = get_map(c, n, path, keys, X_N, f)))
 		return rc;
 	for (int i = 0; i < X_N; i++)
@@ -1424,10 +1427,9 @@ static int parse_nh(struct ctx *c, yaml_node_t *map, const char *path, const str
 		if ((rc = get_ip(c, f[NH_VIA].v, p, 0, &nh->ip)))
 			return rc;
 		if (nh->ip.family != r->prefix.ip.family)
-			return fail(c, f[NH_VIA].v, p,
-				    "gateway %s is %s but the prefix %s is %s", Q(f[NH_VIA].v),
-				    family_name(nh->ip.family), fmt_prefix(&r->prefix, buf),
-				    family_name(r->prefix.ip.family));
+			return fail(c, f[NH_VIA].v, p, "gateway %s is %s but the prefix %s is %s",
+				    Q(f[NH_VIA].v), family_name(nh->ip.family),
+				    fmt_prefix(&r->prefix, buf), family_name(r->prefix.ip.family));
 		for (unsigned i = 0; i < cfg->n_ports; i++) {
 			const struct cfg_port *port = &cfg->ports[i];
 			for (unsigned j = 0; j < port->n_addrs; j++)
@@ -1442,10 +1444,10 @@ static int parse_nh(struct ctx *c, yaml_node_t *map, const char *path, const str
 				return rc;
 			const struct cfg_port *port = &cfg->ports[nh->port];
 			if (port->vrf != r->vrf)
-				return fail(c, f[NH_PORT].v, p,
-					    "port '%s' is in VRF '%s', but the route is in VRF '%s'",
-					    port->name, cfg->vrfs[port->vrf].name,
-					    cfg->vrfs[r->vrf].name);
+				return fail(
+				    c, f[NH_PORT].v, p,
+				    "port '%s' is in VRF '%s', but the route is in VRF '%s'",
+				    port->name, cfg->vrfs[port->vrf].name, cfg->vrfs[r->vrf].name);
 		} else {
 			bool connected = false;
 			for (unsigned i = 0; i < cfg->n_ports && !connected; i++) {
@@ -1501,7 +1503,8 @@ static int parse_ecmp(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 
 		IDX(ip, path, i);
 		if (is_null(item))
-			return fail(c, item, ip, "expected a mapping with via, vxlan or ipip, got null");
+			return fail(c, item, ip,
+				    "expected a mapping with via, vxlan or ipip, got null");
 		/* the item keys are the first NH_NEXTHOPS route keys */
 		if ((rc = get_map(c, item, ip, route_keys, NH_NEXTHOPS, f)))
 			return rc;
@@ -1646,9 +1649,9 @@ static int parse_neighbors(struct ctx *c, yaml_node_t *n, const char *path)
 		size_t first;
 
 		IDX(ip, path, i);
-		rc = is_null(item) ? fail(c, item, ip,
-					  "expected a mapping with ip, mac and port, got null")
-				   : get_map(c, item, ip, keys, N_N, f);
+		rc = is_null(item)
+			 ? fail(c, item, ip, "expected a mapping with ip, mac and port, got null")
+			 : get_map(c, item, ip, keys, N_N, f);
 		for (int k = 0; k < N_N && !rc; k++)
 			rc = require(c, item, ip, &f[k], keys[k]);
 		if (rc)
@@ -1681,13 +1684,25 @@ out:
 
 static int parse_spec(struct ctx *c, yaml_node_t *n)
 {
-	enum { S_LOG, S_DP, S_MGMT, S_EXC, S_VTEP, S_VRFS, S_PORTS, S_L3VNIS, S_TUNNELS,
-	       S_ROUTES, S_NEIGH, S_N };
+	enum {
+		S_LOG,
+		S_DP,
+		S_MGMT,
+		S_EXC,
+		S_VTEP,
+		S_VRFS,
+		S_PORTS,
+		S_L3VNIS,
+		S_TUNNELS,
+		S_ROUTES,
+		S_NEIGH,
+		S_N
+	};
 	static const char *const keys[S_N] = {
-		[S_LOG] = "logLevel",     [S_DP] = "dataplane",   [S_MGMT] = "management",
-		[S_EXC] = "exceptionPath", [S_VTEP] = "vtep",      [S_VRFS] = "vrfs",
-		[S_PORTS] = "ports",      [S_L3VNIS] = "l3vnis",  [S_TUNNELS] = "tunnels",
-		[S_ROUTES] = "routes",    [S_NEIGH] = "neighbors",
+	    [S_LOG] = "logLevel",      [S_DP] = "dataplane",	[S_MGMT] = "management",
+	    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",	[S_VRFS] = "vrfs",
+	    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis",	[S_TUNNELS] = "tunnels",
+	    [S_ROUTES] = "routes",     [S_NEIGH] = "neighbors",
 	};
 	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
 	struct pg_config *cfg = c->cfg;
@@ -1714,7 +1729,8 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	    (rc = parse_exception(c, f[S_EXC].v, SUB(p, "spec", keys[S_EXC]))))
 		return rc;
 	if (f[S_VTEP].v) {
-		if ((rc = get_ip(c, f[S_VTEP].v, SUB(p, "spec", keys[S_VTEP]), AF_INET, &cfg->vtep)))
+		if ((rc =
+			 get_ip(c, f[S_VTEP].v, SUB(p, "spec", keys[S_VTEP]), AF_INET, &cfg->vtep)))
 			return rc;
 		cfg->has_vtep = true;
 	}
@@ -1738,15 +1754,16 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 static int parse_document(struct ctx *c, yaml_node_t *root)
 {
 	enum { T_API, T_KIND, T_META, T_SPEC, T_N };
-	static const char *const keys[T_N] = {[T_API] = "apiVersion", [T_KIND] = "kind",
-					      [T_META] = "metadata", [T_SPEC] = "spec"};
+	static const char *const keys[T_N] = {
+	    [T_API] = "apiVersion", [T_KIND] = "kind", [T_META] = "metadata", [T_SPEC] = "spec"};
 	struct fld f[T_N];
 	int rc;
 
 	if ((rc = get_map(c, root, NULL, keys, T_N, f)))
 		return rc;
 	if (!f[T_SPEC].v)
-		return fail(c, root, NULL, "missing required key 'spec' in the kind: Peregrine document");
+		return fail(c, root, NULL,
+			    "missing required key 'spec' in the kind: Peregrine document");
 	return parse_spec(c, f[T_SPEC].v);
 }
 
@@ -1817,10 +1834,11 @@ static int doc_kind(struct ctx *c, yaml_node_t *root, yaml_node_t **kind)
 {
 	*kind = NULL;
 	if (root->type != YAML_MAPPING_NODE)
-		return fail(c, root, NULL,
-			    "a document must be a mapping with apiVersion, kind, metadata and spec, "
-			    "got %s",
-			    Q(root));
+		return fail(
+		    c, root, NULL,
+		    "a document must be a mapping with apiVersion, kind, metadata and spec, "
+		    "got %s",
+		    Q(root));
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 	     p++) {
 		if (scalar_is(node(c, p->key), "kind")) {
@@ -1893,10 +1911,11 @@ static int load_buffer(const char *name, const unsigned char *buf, size_t len,
 		if (!scalar_is(kind, KIND_PEREGRINE))
 			continue; /* other kinds (Underlay, L3VNI, ...) are not ours yet */
 		if (pe_root) {
-			rc = fail(&c, kind, "kind",
-				  "more than one document with kind: Peregrine (the first is at line "
-				  "%d)",
-				  line_of(pe_kind));
+			rc = fail(
+			    &c, kind, "kind",
+			    "more than one document with kind: Peregrine (the first is at line "
+			    "%d)",
+			    line_of(pe_kind));
 			goto out;
 		}
 		pe_root = root;

@@ -26,15 +26,15 @@ static int failures, checks;
 		}                                                                                \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                          \
-	do {                                                                                     \
-		const char *a_ = (a), *b_ = (b);                                                 \
-		checks++;                                                                        \
-		if (strcmp(a_, b_) != 0) {                                                       \
-			fprintf(stderr, "%s:%d: check failed: %s == \"%s\", got \"%s\"\n",       \
-				__FILE__, __LINE__, #a, b_, a_);                                 \
-			failures++;                                                              \
-		}                                                                                \
+#define CHECK_STR(a, b)                                                                    \
+	do {                                                                               \
+		const char *a_ = (a), *b_ = (b);                                           \
+		checks++;                                                                  \
+		if (strcmp(a_, b_) != 0) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s == \"%s\", got \"%s\"\n", \
+				__FILE__, __LINE__, #a, b_, a_);                           \
+			failures++;                                                        \
+		}                                                                          \
 	} while (0)
 
 static const char *ipstr(const struct pg_ip *ip)
@@ -98,8 +98,8 @@ static void expect_err_(int line, const char *yaml, const char *const *needles)
 	}
 	for (; *needles; needles++) {
 		if (!strstr(err, *needles)) {
-			fprintf(stderr, "%s:%d: error should contain \"%s\", got \"%s\"\n", __FILE__,
-				line, *needles, err);
+			fprintf(stderr, "%s:%d: error should contain \"%s\", got \"%s\"\n",
+				__FILE__, line, *needles, err);
 			failures++;
 		}
 	}
@@ -111,131 +111,132 @@ static void expect_err_(int line, const char *yaml, const char *const *needles)
 	CHECK(cfg.n_ports == 0 && cfg.ports == NULL && cfg.routes == NULL);
 	config_free(&cfg);
 }
-#define EXPECT_ERR(yaml, ...) expect_err_(__LINE__, (yaml), (const char *const[]){__VA_ARGS__, NULL})
+#define EXPECT_ERR(yaml, ...) \
+	expect_err_(__LINE__, (yaml), (const char *const[]){__VA_ARGS__, NULL})
 
 /* ------------------------------------------------------------------------------------------ */
 
-#define HDR                                                                                      \
-	"apiVersion: peregrine.io/v1alpha1\n" /* 1 */                                            \
-	"kind: Peregrine\n"                   /* 2 */                                            \
-	"spec:\n"                             /* 3 */
+#define HDR                                           \
+	"apiVersion: peregrine.io/v1alpha1\n" /* 1 */ \
+	"kind: Peregrine\n"		      /* 2 */ \
+	"spec:\n"			      /* 3 */
 
 /* HDR + one port: the next line is 8 */
-#define PORT0                                                                                    \
-	HDR "  ports:\n"                                     /* 4 */                             \
-	"    - name: uplink\n"                               /* 5 */                             \
-	"      device: veth-pe0\n"                           /* 6 */                             \
-	"      addresses: [10.100.0.1/24, \"fd00::1/64\"]\n" /* 7 */
+#define PORT0                                                            \
+	HDR "  ports:\n"					 /* 4 */ \
+	    "    - name: uplink\n"				 /* 5 */ \
+	    "      device: veth-pe0\n"				 /* 6 */ \
+	    "      addresses: [10.100.0.1/24, \"fd00::1/64\"]\n" /* 7 */
 
 /* A routed setup: routes/neighbors lists start at line 11 */
-#define BASE                                                                                     \
-	HDR "  vtep: 10.100.0.1\n"                                                   /* 4 */     \
-	"  vrfs: [{name: red}, {name: blue}]\n"                                     /* 5 */     \
-	"  l3vnis: [{vni: 4096, vrf: red}, {vni: 4097, vrf: blue}]\n"               /* 6 */     \
-	"  ports:\n"                                                                /* 7 */     \
-	"    - {name: uplink, device: veth-pe0, addresses: [10.100.0.1/24, \"fd00::1/64\"]}\n" \
-	"    - {name: host, device: veth-host, vrf: red, addresses: [192.168.50.1/24, "         \
-	"\"fd50::1/64\"]}\n" /* 9 */                                                            \
-	"    - {name: other, device: veth-other, vrf: blue}\n" /* 10 */
+#define BASE                                                                                       \
+	HDR "  vtep: 10.100.0.1\n"					  /* 4 */                  \
+	    "  vrfs: [{name: red}, {name: blue}]\n"			  /* 5 */                  \
+	    "  l3vnis: [{vni: 4096, vrf: red}, {vni: 4097, vrf: blue}]\n" /* 6 */                  \
+	    "  ports:\n"						  /* 7 */                  \
+	    "    - {name: uplink, device: veth-pe0, addresses: [10.100.0.1/24, \"fd00::1/64\"]}\n" \
+	    "    - {name: host, device: veth-host, vrf: red, addresses: [192.168.50.1/24, "        \
+	    "\"fd50::1/64\"]}\n"				   /* 9 */                         \
+	    "    - {name: other, device: veth-other, vrf: blue}\n" /* 10 */
 
 static const char full_yaml[] =
-	"# every key\n"
-	"apiVersion: peregrine.io/v1alpha1\n"
-	"kind: Peregrine\n"
-	"metadata: {name: pe1, labels: {a: b}}\n"
-	"spec:\n"
-	"  logLevel: debug\n"
-	"  dataplane:\n"
-	"    lcores: \"0-3,8\"\n"
-	"    workers: 3\n"
-	"    memoryMB: 2048\n"
-	"    hugepages: off\n"
-	"    mbufs: 32767\n"
-	"    maxRoutes4: 2048\n"
-	"    tbl8Groups: 512\n"
-	"    maxRoutes6: 4096\n"
-	"    maxNexthops: 1024\n"
-	"  management:\n"
-	"    socket: /tmp/pg.sock\n"
-	"  exceptionPath:\n"
-	"    puntRatePps: 500\n"
-	"    puntBurst: 32\n"
-	"  vtep: 10.100.0.1\n"
-	"  vrfs:\n"
-	"    - name: red\n"
-	"    - name: blue.2\n"
-	"  ports:\n"
-	"    - name: uplink\n"
-	"      device: veth-pe0\n"
-	"      driver: af_xdp\n"
-	"      mac: \"02:00:00:00:00:01\"\n"
-	"      mtu: 9000\n"
-	"      vrf: default\n"
-	"      addresses: [10.100.0.1/24, \"fd00::1/64\", 10.9.9.9/32]\n"
-	"      tap: pg-up\n"
-	"    - name: host\n"
-	"      device: \"0000:03:00.1\"\n"
-	"      vrf: red\n"
-	"      addresses: [192.168.50.1/24, \"fd50::1/64\", 192.168.60.0/31]\n"
-	"    - name: cap\n"
-	"      device: net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap\n"
-	"      vrf: blue.2\n"
-	"      tap: none\n"
-	"      addresses: [172.16.0.1/30]\n"
-	"    - name: abcdefghijklmno\n"
-	"      device: 03:00.0\n"
-	"      driver: auto\n" /* line 46: driver not allowed with PCI, replaced below */
-	"  l3vnis:\n"
-	"    - vni: 4096\n"
-	"      vrf: red\n"
-	"      routerMac: \"02:00:00:00:10:00\"\n"
-	"      vxlanPort: 4790\n"
-	"    - vni: 16777215\n"
-	"      vrf: blue.2\n"
-	"  tunnels:\n"
-	"    - type: vxlan\n"
-	"      remote: 10.100.0.2\n"
-	"    - type: ipip\n"
-	"      remote: 10.100.0.3\n"
-	"      vrf: red\n"
-	"    - type: ipip\n"
-	"      remote: 10.100.0.4\n"
-	"  routes:\n"
-	"    - prefix: 0.0.0.0/0\n"
-	"      via: 10.100.0.254\n"
-	"    - prefix: 10.244.1.0/26\n"
-	"      vrf: red\n"
-	"      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: 66:00:00:00:02:64}\n"
-	"    - prefix: 10.244.2.0/24\n"
-	"      vrf: red\n"
-	"      via: 192.168.50.2\n"
-	"      port: host\n"
-	"    - prefix: \"fd99::/48\"\n"
-	"      vrf: red\n"
-	"      via: \"fd50::2\"\n"
-	"    - prefix: 198.51.100.0/24\n"
-	"      ipip: {remote: 10.100.0.3}\n"
-	"    - prefix: 203.0.113.0/24\n"
-	"      blackhole: true\n"
-	"    - prefix: 10.250.0.0/16\n"
-	"      vrf: red\n"
-	"      nexthops:\n"
-	"        - {via: 192.168.50.3}\n"
-	"        - via: \"fe80::1\"\n" /* IPv6 link-local with explicit port: wrong family */
-	"          port: host\n"
-	"        - {vxlan: {remote: 10.100.0.3, vni: 4096, routerMac: \"66:00:00:00:02:65\"}}\n"
-	"    - prefix: 10.244.1.0/26\n" /* same prefix as above, other VRF */
-	"      via: 10.100.0.9\n"
-	"    - prefix: 10.1.2.3\n" /* bare address = host route */
-	"      blackhole: true\n"
-	"  neighbors:\n"
-	"    - {ip: 10.100.0.254, mac: \"66:00:00:00:00:fe\", port: uplink}\n"
-	"    - {ip: \"fd00::fe\", mac: \"66:00:00:00:00:ff\", port: uplink}\n"
-	"---\n"
-	"apiVersion: openpe.openperouter.github.io/v1alpha1\n"
-	"kind: Underlay\n"
-	"spec: {asn: 64514, nics: [eth1], whatever: {x: [1, 2]}}\n"
-	"---\n";
+    "# every key\n"
+    "apiVersion: peregrine.io/v1alpha1\n"
+    "kind: Peregrine\n"
+    "metadata: {name: pe1, labels: {a: b}}\n"
+    "spec:\n"
+    "  logLevel: debug\n"
+    "  dataplane:\n"
+    "    lcores: \"0-3,8\"\n"
+    "    workers: 3\n"
+    "    memoryMB: 2048\n"
+    "    hugepages: off\n"
+    "    mbufs: 32767\n"
+    "    maxRoutes4: 2048\n"
+    "    tbl8Groups: 512\n"
+    "    maxRoutes6: 4096\n"
+    "    maxNexthops: 1024\n"
+    "  management:\n"
+    "    socket: /tmp/pg.sock\n"
+    "  exceptionPath:\n"
+    "    puntRatePps: 500\n"
+    "    puntBurst: 32\n"
+    "  vtep: 10.100.0.1\n"
+    "  vrfs:\n"
+    "    - name: red\n"
+    "    - name: blue.2\n"
+    "  ports:\n"
+    "    - name: uplink\n"
+    "      device: veth-pe0\n"
+    "      driver: af_xdp\n"
+    "      mac: \"02:00:00:00:00:01\"\n"
+    "      mtu: 9000\n"
+    "      vrf: default\n"
+    "      addresses: [10.100.0.1/24, \"fd00::1/64\", 10.9.9.9/32]\n"
+    "      tap: pg-up\n"
+    "    - name: host\n"
+    "      device: \"0000:03:00.1\"\n"
+    "      vrf: red\n"
+    "      addresses: [192.168.50.1/24, \"fd50::1/64\", 192.168.60.0/31]\n"
+    "    - name: cap\n"
+    "      device: net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap\n"
+    "      vrf: blue.2\n"
+    "      tap: none\n"
+    "      addresses: [172.16.0.1/30]\n"
+    "    - name: abcdefghijklmno\n"
+    "      device: 03:00.0\n"
+    "      driver: auto\n" /* line 46: driver not allowed with PCI, replaced below */
+    "  l3vnis:\n"
+    "    - vni: 4096\n"
+    "      vrf: red\n"
+    "      routerMac: \"02:00:00:00:10:00\"\n"
+    "      vxlanPort: 4790\n"
+    "    - vni: 16777215\n"
+    "      vrf: blue.2\n"
+    "  tunnels:\n"
+    "    - type: vxlan\n"
+    "      remote: 10.100.0.2\n"
+    "    - type: ipip\n"
+    "      remote: 10.100.0.3\n"
+    "      vrf: red\n"
+    "    - type: ipip\n"
+    "      remote: 10.100.0.4\n"
+    "  routes:\n"
+    "    - prefix: 0.0.0.0/0\n"
+    "      via: 10.100.0.254\n"
+    "    - prefix: 10.244.1.0/26\n"
+    "      vrf: red\n"
+    "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: 66:00:00:00:02:64}\n"
+    "    - prefix: 10.244.2.0/24\n"
+    "      vrf: red\n"
+    "      via: 192.168.50.2\n"
+    "      port: host\n"
+    "    - prefix: \"fd99::/48\"\n"
+    "      vrf: red\n"
+    "      via: \"fd50::2\"\n"
+    "    - prefix: 198.51.100.0/24\n"
+    "      ipip: {remote: 10.100.0.3}\n"
+    "    - prefix: 203.0.113.0/24\n"
+    "      blackhole: true\n"
+    "    - prefix: 10.250.0.0/16\n"
+    "      vrf: red\n"
+    "      nexthops:\n"
+    "        - {via: 192.168.50.3}\n"
+    "        - via: \"fe80::1\"\n" /* IPv6 link-local with explicit port: wrong family */
+    "          port: host\n"
+    "        - {vxlan: {remote: 10.100.0.3, vni: 4096, routerMac: \"66:00:00:00:02:65\"}}\n"
+    "    - prefix: 10.244.1.0/26\n" /* same prefix as above, other VRF */
+    "      via: 10.100.0.9\n"
+    "    - prefix: 10.1.2.3\n" /* bare address = host route */
+    "      blackhole: true\n"
+    "  neighbors:\n"
+    "    - {ip: 10.100.0.254, mac: \"66:00:00:00:00:fe\", port: uplink}\n"
+    "    - {ip: \"fd00::fe\", mac: \"66:00:00:00:00:ff\", port: uplink}\n"
+    "---\n"
+    "apiVersion: openpe.openperouter.github.io/v1alpha1\n"
+    "kind: Underlay\n"
+    "spec: {asn: 64514, nics: [eth1], whatever: {x: [1, 2]}}\n"
+    "---\n";
 
 static char *replace(const char *s, const char *from, const char *to)
 {
@@ -262,8 +263,9 @@ static void test_full(void)
 
 	EXPECT_ERR(full_yaml, "t.yaml:46:15: spec.ports[3].driver: only allowed when device is a "
 			      "Linux interface name ('03:00.0' is a PCI address)");
-	EXPECT_ERR(y1, "t.yaml:82:16: spec.routes[6].nexthops[1].via: gateway 'fe80::1' is IPv6 but "
-		       "the prefix 10.250.0.0/16 is IPv4");
+	EXPECT_ERR(y1,
+		   "t.yaml:82:16: spec.routes[6].nexthops[1].via: gateway 'fe80::1' is IPv6 but "
+		   "the prefix 10.250.0.0/16 is IPv4");
 
 	if (LOAD_OK(y2, &cfg) == 0) {
 		CHECK_STR(cfg.file, "t.yaml");
@@ -477,8 +479,9 @@ static void test_defaults(void)
 		config_free(&cfg);
 	}
 	/* anchors and aliases work */
-	if (LOAD_OK(PORT0 "  routes:\n    - {prefix: 10.1.0.0/16, nexthops: &nh [{via: 10.100.0.2}, "
-			  "{via: 10.100.0.3}]}\n    - {prefix: 10.2.0.0/16, nexthops: *nh}\n",
+	if (LOAD_OK(PORT0
+		    "  routes:\n    - {prefix: 10.1.0.0/16, nexthops: &nh [{via: 10.100.0.2}, "
+		    "{via: 10.100.0.3}]}\n    - {prefix: 10.2.0.0/16, nexthops: *nh}\n",
 		    &cfg) == 0) {
 		CHECK(cfg.n_routes == 2 && cfg.routes[1].n_nh == 2);
 		config_free(&cfg);
@@ -486,8 +489,9 @@ static void test_defaults(void)
 	/* PG_ECMP_MAX next hops */
 	{
 		char y[4096];
-		int o = snprintf(y, sizeof(y), "%s  routes:\n    - prefix: 10.1.0.0/16\n      nexthops:\n",
-				 PORT0);
+		int o =
+		    snprintf(y, sizeof(y),
+			     "%s  routes:\n    - prefix: 10.1.0.0/16\n      nexthops:\n", PORT0);
 		for (int i = 0; i < PG_ECMP_MAX; i++)
 			o += snprintf(y + o, sizeof(y) - (size_t)o, "        - via: 10.100.0.%d\n",
 				      10 + i);
@@ -496,7 +500,8 @@ static void test_defaults(void)
 			config_free(&cfg);
 		}
 		o += snprintf(y + o, sizeof(y) - (size_t)o, "        - via: 10.100.0.99\n");
-		EXPECT_ERR(y, "t.yaml:11:9: spec.routes[0].nexthops: expected 2..16 next hops, got 17");
+		EXPECT_ERR(
+		    y, "t.yaml:11:9: spec.routes[0].nexthops: expected 2..16 next hops, got 17");
 	}
 }
 
@@ -556,15 +561,16 @@ static void test_limits(void)
 	/* many routes: no fixed limit, duplicates found quickly */
 	o = snprintf(y, cap, PORT0 "  routes:\n");
 	for (int i = 0; i < 20000; i++)
-		o += snprintf(y + o, cap - (size_t)o, "    - {prefix: 10.%d.%d.0/24, blackhole: true}\n",
-			      i / 256, i % 256);
+		o += snprintf(y + o, cap - (size_t)o,
+			      "    - {prefix: 10.%d.%d.0/24, blackhole: true}\n", i / 256, i % 256);
 	if (LOAD_OK(y, &cfg) == 0) {
 		CHECK(cfg.n_routes == 20000);
 		config_free(&cfg);
 	}
 	snprintf(y + o, cap - (size_t)o, "    - {prefix: 10.3.7.0/24, blackhole: true}\n");
-	EXPECT_ERR(y, "t.yaml:20009:16: spec.routes[20000].prefix: duplicate route 10.3.7.0/24 in VRF "
-		      "'default' (first at line 784)");
+	EXPECT_ERR(y,
+		   "t.yaml:20009:16: spec.routes[20000].prefix: duplicate route 10.3.7.0/24 in VRF "
+		   "'default' (first at line 784)");
 	free(y);
 }
 
@@ -595,41 +601,46 @@ static void test_document_errors(void)
 		   "t.yaml:2:1: unknown key 'specs' (allowed: apiVersion, kind, metadata, spec)");
 	EXPECT_ERR("kind: Peregrine\nkind: Peregrine\nspec: {}\n",
 		   "t.yaml:2:1: duplicate key 'kind' (first at line 1)");
-	EXPECT_ERR(PORT0 "  ports: []\n", "t.yaml:8:3: spec: duplicate key 'ports' (first at line 4)");
-	EXPECT_ERR(PORT0 "  [a]: 1\n", "t.yaml:8:3: spec: keys must be plain strings, got a sequence");
-	EXPECT_ERR(PORT0 "  routs: []\n",
-		   "t.yaml:8:3: spec: unknown key 'routs' (allowed: logLevel, dataplane, management, "
-		   "exceptionPath, vtep, vrfs, ports, l3vnis, tunnels, routes, neighbors)");
+	EXPECT_ERR(PORT0 "  ports: []\n",
+		   "t.yaml:8:3: spec: duplicate key 'ports' (first at line 4)");
+	EXPECT_ERR(PORT0 "  [a]: 1\n",
+		   "t.yaml:8:3: spec: keys must be plain strings, got a sequence");
+	EXPECT_ERR(
+	    PORT0 "  routs: []\n",
+	    "t.yaml:8:3: spec: unknown key 'routs' (allowed: logLevel, dataplane, management, "
+	    "exceptionPath, vtep, vrfs, ports, l3vnis, tunnels, routes, neighbors)");
 
 	/* YAML syntax errors carry libyaml's problem and position */
-	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [\n", "t.yaml:4:1: YAML syntax error: ",
-		   "while parsing a flow node");
+	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [\n",
+		   "t.yaml:4:1: YAML syntax error: ", "while parsing a flow node");
 	EXPECT_ERR("kind: Peregrine\n  spec: 1\n", "t.yaml:2:7: YAML syntax error: mapping values "
 						   "are not allowed in this context");
-	EXPECT_ERR("kind: Peregrine\nspec:\n\tports: []\n", "t.yaml:3:1: YAML syntax error: ",
-		   "cannot start any token");
-	EXPECT_ERR("kind: Peregrine\nspec: *nope\n", "t.yaml:2:7: YAML syntax error: ",
-		   "undefined alias");
+	EXPECT_ERR("kind: Peregrine\nspec:\n\tports: []\n",
+		   "t.yaml:3:1: YAML syntax error: ", "cannot start any token");
+	EXPECT_ERR("kind: Peregrine\nspec: *nope\n",
+		   "t.yaml:2:7: YAML syntax error: ", "undefined alias");
 	EXPECT_ERR("kind: \"Pere\n", "t.yaml:2:1: YAML syntax error: ", "quoted scalar");
-	EXPECT_ERR("kind: Peregrine\nspec:\n  vtep: \xff\xfe\n", "t.yaml:3:9: invalid input: ",
-		   "UTF-8");
+	EXPECT_ERR("kind: Peregrine\nspec:\n  vtep: \xff\xfe\n",
+		   "t.yaml:3:9: invalid input: ", "UTF-8");
 	/* NUL inside a scalar, control characters in messages are escaped */
 	EXPECT_ERR(PORT0 "  vtep: \"10.0.0.1\\0x\"\n",
 		   "t.yaml:8:9: spec.vtep: expected an IPv4 address, got a string with a NUL "
 		   "character");
 	EXPECT_ERR(PORT0 "  logLevel: \"a\\nb\"\n", "t.yaml:8:13: spec.logLevel: unknown value "
-						      "'a\\x0ab' (allowed: error, warning, notice, "
-						      "info, debug)");
+						    "'a\\x0ab' (allowed: error, warning, notice, "
+						    "info, debug)");
 	/* long values are cut */
-	EXPECT_ERR(PORT0 "  logLevel: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+	EXPECT_ERR(PORT0
+		   "  logLevel: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
 		   "t.yaml:8:13: spec.logLevel: unknown value 'xxxx", "...' (allowed:");
 	/* a cyclic alias is just a wrong type */
 	EXPECT_ERR(HDR "  ports: &a [*a]\n",
 		   "t.yaml:4:10: spec.ports[0]: expected a mapping, got a sequence");
-	EXPECT_ERR(HDR "  ports: &a [{name: a, device: eth0, addresses: *a}]\n",
-		   "t.yaml:4:14: spec.ports[0].addresses[0]: expected an address with prefix length",
-		   "got a mapping");
+	EXPECT_ERR(
+	    HDR "  ports: &a [{name: a, device: eth0, addresses: *a}]\n",
+	    "t.yaml:4:14: spec.ports[0].addresses[0]: expected an address with prefix length",
+	    "got a mapping");
 }
 
 static void test_top_errors(void)
@@ -637,9 +648,10 @@ static void test_top_errors(void)
 	EXPECT_ERR(PORT0 "  logLevel: verbose\n",
 		   "t.yaml:8:13: spec.logLevel: unknown value 'verbose' (allowed: error, warning, "
 		   "notice, info, debug)");
-	EXPECT_ERR(PORT0 "  logLevel: {a: 1}\n",
-		   "t.yaml:8:13: spec.logLevel: expected one of error, warning, notice, info, debug, "
-		   "got a mapping");
+	EXPECT_ERR(
+	    PORT0 "  logLevel: {a: 1}\n",
+	    "t.yaml:8:13: spec.logLevel: expected one of error, warning, notice, info, debug, "
+	    "got a mapping");
 	EXPECT_ERR(PORT0 "  dataplane: [1]\n",
 		   "t.yaml:8:14: spec.dataplane: expected a mapping, got a sequence");
 	EXPECT_ERR(PORT0 "  dataplane:\n    lcore: 1\n",
@@ -660,21 +672,26 @@ static void test_top_errors(void)
 		   "'many'");
 	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: 63}\n",
 		   "t.yaml:8:25: spec.dataplane.memoryMB: 63 is out of range (allowed: 64..65536)");
-	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: 65537}\n",
-		   "t.yaml:8:25: spec.dataplane.memoryMB: 65537 is out of range (allowed: 64..65536)");
+	EXPECT_ERR(
+	    PORT0 "  dataplane: {memoryMB: 65537}\n",
+	    "t.yaml:8:25: spec.dataplane.memoryMB: 65537 is out of range (allowed: 64..65536)");
 	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: -1}\n",
 		   "t.yaml:8:25: spec.dataplane.memoryMB: expected an integer 64..65536, got '-1'");
-	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: 99999999999999999999999}\n",
-		   "t.yaml:8:25: spec.dataplane.memoryMB: '99999999999999999999999' is out of range");
-	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: 1.5}\n",
-		   "t.yaml:8:25: spec.dataplane.memoryMB: expected an integer 64..65536, got '1.5'");
+	EXPECT_ERR(
+	    PORT0 "  dataplane: {memoryMB: 99999999999999999999999}\n",
+	    "t.yaml:8:25: spec.dataplane.memoryMB: '99999999999999999999999' is out of range");
+	EXPECT_ERR(
+	    PORT0 "  dataplane: {memoryMB: 1.5}\n",
+	    "t.yaml:8:25: spec.dataplane.memoryMB: expected an integer 64..65536, got '1.5'");
 	EXPECT_ERR(PORT0 "  dataplane: {memoryMB: }\n",
 		   "t.yaml:8:25: spec.dataplane.memoryMB: expected an integer 64..65536, got null");
-	EXPECT_ERR(PORT0 "  dataplane: {hugepages: maybe}\n",
-		   "t.yaml:8:26: spec.dataplane.hugepages: unknown value 'maybe' (allowed: auto, on, "
-		   "off)");
-	EXPECT_ERR(PORT0 "  dataplane: {mbufs: 1022}\n",
-		   "t.yaml:8:22: spec.dataplane.mbufs: 1022 is out of range (allowed: 1023..4194303)");
+	EXPECT_ERR(
+	    PORT0 "  dataplane: {hugepages: maybe}\n",
+	    "t.yaml:8:26: spec.dataplane.hugepages: unknown value 'maybe' (allowed: auto, on, "
+	    "off)");
+	EXPECT_ERR(
+	    PORT0 "  dataplane: {mbufs: 1022}\n",
+	    "t.yaml:8:22: spec.dataplane.mbufs: 1022 is out of range (allowed: 1023..4194303)");
 	EXPECT_ERR(PORT0 "  dataplane: {mbufs: 4194304}\n", "t.yaml:8:22: spec.dataplane.mbufs:");
 	EXPECT_ERR(PORT0 "  dataplane: {maxRoutes4: 1023}\n",
 		   "t.yaml:8:27: spec.dataplane.maxRoutes4: 1023 is out of range (allowed: "
@@ -694,9 +711,10 @@ static void test_top_errors(void)
 		   "t.yaml:8:28: spec.dataplane.maxNexthops:");
 	EXPECT_ERR(PORT0 "  management: {sock: x}\n",
 		   "t.yaml:8:16: spec.management: unknown key 'sock' (allowed: socket)");
-	EXPECT_ERR(PORT0 "  management: {socket: /run/"
-			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.sock}\n",
+	EXPECT_ERR(PORT0
+		   "  management: {socket: /run/"
+		   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.sock}\n",
 		   "t.yaml:8:24: spec.management.socket: ", "is too long (at most 107 characters)");
 	EXPECT_ERR(PORT0 "  exceptionPath: {puntRatePps: 0}\n",
 		   "t.yaml:8:32: spec.exceptionPath.puntRatePps: 0 is out of range (allowed: "
@@ -706,9 +724,10 @@ static void test_top_errors(void)
 	EXPECT_ERR(PORT0 "  exceptionPath: {puntBurst: 65537}\n",
 		   "t.yaml:8:30: spec.exceptionPath.puntBurst: 65537 is out of range (allowed: "
 		   "1..65536)");
-	EXPECT_ERR(PORT0 "  exceptionPath: {puntburst: 1}\n",
-		   "t.yaml:8:19: spec.exceptionPath: unknown key 'puntburst' (allowed: puntRatePps, "
-		   "puntBurst)");
+	EXPECT_ERR(
+	    PORT0 "  exceptionPath: {puntburst: 1}\n",
+	    "t.yaml:8:19: spec.exceptionPath: unknown key 'puntburst' (allowed: puntRatePps, "
+	    "puntBurst)");
 
 	/* vtep */
 	EXPECT_ERR(PORT0 "  vtep: \"fd00::1\"\n",
@@ -718,10 +737,11 @@ static void test_top_errors(void)
 	EXPECT_ERR(PORT0 "  vtep: 10.100.0.2\n",
 		   "t.yaml:8:9: spec.vtep: '10.100.0.2' is not an address of a port in the default "
 		   "VRF (IPv4 addresses there: 10.100.0.1)");
-	EXPECT_ERR(HDR "  vtep: 10.1.0.1\n  vrfs: [{name: red}]\n"
-		       "  ports: [{name: a, device: eth0, vrf: red, addresses: [10.1.0.1/24]}]\n",
-		   "t.yaml:4:9: spec.vtep: '10.1.0.1' is not an address of a port in the default VRF "
-		   "(IPv4 addresses there: none)");
+	EXPECT_ERR(
+	    HDR "  vtep: 10.1.0.1\n  vrfs: [{name: red}]\n"
+		"  ports: [{name: a, device: eth0, vrf: red, addresses: [10.1.0.1/24]}]\n",
+	    "t.yaml:4:9: spec.vtep: '10.1.0.1' is not an address of a port in the default VRF "
+	    "(IPv4 addresses there: none)");
 	EXPECT_ERR(PORT0 "  vrfs: [{name: red}]\n  l3vnis: [{vni: 10, vrf: red}]\n",
 		   "t.yaml:9:12: spec.l3vnis[0]: needs spec.vtep (the local IPv4 tunnel endpoint "
 		   "address) to be set");
@@ -730,10 +750,11 @@ static void test_top_errors(void)
 	EXPECT_ERR(PORT0 "  routes:\n    - prefix: 10.0.0.0/8\n      ipip: {remote: 10.1.1.1}\n",
 		   "t.yaml:10:7: spec.routes[0].ipip: needs spec.vtep");
 	/* a VXLAN next hop needs an L3VNI, which asks for the vtep first */
-	EXPECT_ERR(PORT0 "    - {name: p1, device: eth1, vrf: red, addresses: [10.50.0.1/24]}\n"
-			 "  vrfs: [{name: red}]\n  l3vnis: [{vni: 1, vrf: red}]\n  routes:\n"
-			 "    - {prefix: 10.0.0.0/8, vrf: red, nexthops: [{via: 10.50.0.2}, {vxlan: "
-			 "{remote: 1.1.1.1, vni: 1, routerMac: \"02:00:00:00:00:01\"}}]}\n",
+	EXPECT_ERR(PORT0
+		   "    - {name: p1, device: eth1, vrf: red, addresses: [10.50.0.1/24]}\n"
+		   "  vrfs: [{name: red}]\n  l3vnis: [{vni: 1, vrf: red}]\n  routes:\n"
+		   "    - {prefix: 10.0.0.0/8, vrf: red, nexthops: [{via: 10.50.0.2}, {vxlan: "
+		   "{remote: 1.1.1.1, vni: 1, routerMac: \"02:00:00:00:00:01\"}}]}\n",
 		   "t.yaml:10:12: spec.l3vnis[0]: needs spec.vtep");
 }
 
@@ -743,16 +764,18 @@ static void test_vrf_errors(void)
 		   "t.yaml:8:17: spec.vrfs[0].name: 'default' is reserved");
 	EXPECT_ERR(PORT0 "  vrfs:\n    - name: red\n    - name: red\n",
 		   "t.yaml:10:13: spec.vrfs[1].name: duplicate VRF name 'red' (first at line 9)");
-	EXPECT_ERR(PORT0 "  vrfs: [{name: \"has space\"}]\n",
-		   "t.yaml:8:17: spec.vrfs[0].name: 'has space' is not a valid name (1..15 characters "
-		   "from A-Z a-z 0-9 _ . -)");
+	EXPECT_ERR(
+	    PORT0 "  vrfs: [{name: \"has space\"}]\n",
+	    "t.yaml:8:17: spec.vrfs[0].name: 'has space' is not a valid name (1..15 characters "
+	    "from A-Z a-z 0-9 _ . -)");
 	EXPECT_ERR(PORT0 "  vrfs: [{name: abcdefghijklmnop}]\n",
 		   "t.yaml:8:17: spec.vrfs[0].name: 'abcdefghijklmnop' is not a valid name");
 	EXPECT_ERR(PORT0 "  vrfs: [{name: \"\"}]\n", "t.yaml:8:17: spec.vrfs[0].name: '' is not a "
-							"valid name");
+						     "valid name");
 	EXPECT_ERR(PORT0 "  vrfs: [red]\n",
 		   "t.yaml:8:10: spec.vrfs[0]: expected a mapping, got 'red'");
-	EXPECT_ERR(PORT0 "  vrfs: [{}]\n", "t.yaml:8:10: spec.vrfs[0]: missing required key 'name'");
+	EXPECT_ERR(PORT0 "  vrfs: [{}]\n",
+		   "t.yaml:8:10: spec.vrfs[0]: missing required key 'name'");
 	EXPECT_ERR(PORT0 "  vrfs: [{name: r, table: 5}]\n",
 		   "t.yaml:8:20: spec.vrfs[0]: unknown key 'table' (allowed: name)");
 	EXPECT_ERR(PORT0 "  vrfs: {name: red}\n",
@@ -772,18 +795,21 @@ static void test_port_errors(void)
 		   "t.yaml:7:12: spec.ports[0].mtu: 67 is out of range (allowed: 68..9216)");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: 9217\n",
 		   "t.yaml:7:12: spec.ports[0].mtu: 9217 is out of range (allowed: 68..9216)");
-	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: 1500\n      mtu: 9000\n",
-		   "t.yaml:8:7: spec.ports[0]: duplicate key 'mtu' (first at line 7)");
+	EXPECT_ERR(
+	    HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: 1500\n      mtu: 9000\n",
+	    "t.yaml:8:7: spec.ports[0]: duplicate key 'mtu' (first at line 7)");
 	EXPECT_ERR(HDR "  ports:\n    - device: eth0\n",
 		   "t.yaml:5:7: spec.ports[0]: missing required key 'name'");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n",
 		   "t.yaml:5:7: spec.ports[0]: missing required key 'device'");
-	EXPECT_ERR(HDR "  ports:\n    -\n", "t.yaml:5:6: spec.ports[0]: expected a mapping with name "
-					     "and device, got null");
+	EXPECT_ERR(HDR "  ports:\n    -\n",
+		   "t.yaml:5:6: spec.ports[0]: expected a mapping with name "
+		   "and device, got null");
 	EXPECT_ERR(HDR "  ports:\n    - eth0\n",
 		   "t.yaml:5:7: spec.ports[0]: expected a mapping, got 'eth0'");
-	EXPECT_ERR(PORT0 "    - {name: uplink, device: eth1}\n",
-		   "t.yaml:8:14: spec.ports[1].name: duplicate port name 'uplink' (first at line 5)");
+	EXPECT_ERR(
+	    PORT0 "    - {name: uplink, device: eth1}\n",
+	    "t.yaml:8:14: spec.ports[1].name: duplicate port name 'uplink' (first at line 5)");
 	EXPECT_ERR(PORT0 "    - {name: b, device: veth-pe0}\n",
 		   "t.yaml:8:25: spec.ports[1].device: device 'veth-pe0' is already used by port "
 		   "'uplink' (line 5)");
@@ -793,8 +819,9 @@ static void test_port_errors(void)
 		   "t.yaml:8:25: spec.ports[1].device: 'eth1234567890123' is not a Linux interface "
 		   "name (1..15 characters, no '/', ':' or spaces), a DPDK vdev (\"net_...\") or a "
 		   "PCI address (DDDD:BB:DD.F)");
-	EXPECT_ERR(PORT0 "    - {name: b, device: \"0000:03:00.8\"}\n",
-		   "t.yaml:8:25: spec.ports[1].device: '0000:03:00.8' is not a Linux interface name");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: \"0000:03:00.8\"}\n",
+	    "t.yaml:8:25: spec.ports[1].device: '0000:03:00.8' is not a Linux interface name");
 	EXPECT_ERR(PORT0 "    - {name: b, device: \"eth 0\"}\n",
 		   "t.yaml:8:25: spec.ports[1].device: 'eth 0' is not a Linux interface name");
 	EXPECT_ERR(PORT0 "    - {name: b, device: net_}\n",
@@ -802,12 +829,14 @@ static void test_port_errors(void)
 		   "net_<driver><n>[,key=value...])");
 	EXPECT_ERR(PORT0 "    - {name: b, device: \"\"}\n",
 		   "t.yaml:8:25: spec.ports[1].device: must not be empty");
-	EXPECT_ERR(PORT0 "    - {name: b, device: net_tap0, driver: af_packet}\n",
-		   "t.yaml:8:43: spec.ports[1].driver: only allowed when device is a Linux interface "
-		   "name ('net_tap0' is a DPDK vdev)");
-	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, driver: xdp}\n",
-		   "t.yaml:8:39: spec.ports[1].driver: unknown value 'xdp' (allowed: auto, af_packet, "
-		   "af_xdp)");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: net_tap0, driver: af_packet}\n",
+	    "t.yaml:8:43: spec.ports[1].driver: only allowed when device is a Linux interface "
+	    "name ('net_tap0' is a DPDK vdev)");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: eth1, driver: xdp}\n",
+	    "t.yaml:8:39: spec.ports[1].driver: unknown value 'xdp' (allowed: auto, af_packet, "
+	    "af_xdp)");
 	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, mac: 02:00:00:00:00}\n",
 		   "t.yaml:8:36: spec.ports[1].mac: expected a MAC address like "
 		   "\"02:00:00:00:00:01\", got '02:00:00:00:00'");
@@ -822,20 +851,25 @@ static void test_port_errors(void)
 		   "t.yaml:8:36: spec.ports[1].vrf: unknown VRF 'red' (configured: default)");
 	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: 10.0.0.1/24}\n",
 		   "t.yaml:8:42: spec.ports[1].addresses: expected a sequence, got '10.0.0.1/24'");
-	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.0/24]}\n",
-		   "t.yaml:8:43: spec.ports[1].addresses[0]: '10.0.0.0/24' has an all-zero host part");
-	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.0/30]}\n",
-		   "t.yaml:8:43: spec.ports[1].addresses[0]: '10.0.0.0/30' has an all-zero host part");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.0/24]}\n",
+	    "t.yaml:8:43: spec.ports[1].addresses[0]: '10.0.0.0/24' has an all-zero host part");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.0/30]}\n",
+	    "t.yaml:8:43: spec.ports[1].addresses[0]: '10.0.0.0/30' has an all-zero host part");
 	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.3/30]}\n",
 		   "t.yaml:8:43: spec.ports[1].addresses[0]: '10.0.0.3/30' is the subnet broadcast "
 		   "address");
-	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [\"fd01::/64\"]}\n",
-		   "t.yaml:8:43: spec.ports[1].addresses[0]: 'fd01::/64' has an all-zero host part");
-	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [\"fd01::/126\"]}\n",
-		   "t.yaml:8:43: spec.ports[1].addresses[0]: 'fd01::/126' has an all-zero host part");
-	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.1/33]}\n",
-		   "t.yaml:8:43: spec.ports[1].addresses[0]: expected an address with prefix length "
-		   "like 10.0.0.1/24, got '10.0.0.1/33'");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: eth1, addresses: [\"fd01::/64\"]}\n",
+	    "t.yaml:8:43: spec.ports[1].addresses[0]: 'fd01::/64' has an all-zero host part");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: eth1, addresses: [\"fd01::/126\"]}\n",
+	    "t.yaml:8:43: spec.ports[1].addresses[0]: 'fd01::/126' has an all-zero host part");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.1/33]}\n",
+	    "t.yaml:8:43: spec.ports[1].addresses[0]: expected an address with prefix length "
+	    "like 10.0.0.1/24, got '10.0.0.1/33'");
 	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.1/]}\n",
 		   "t.yaml:8:43: spec.ports[1].addresses[0]: expected an address");
 	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, addresses: [10.0.0.1/24, 10.0.0.1/16]}\n",
@@ -886,9 +920,10 @@ static void test_l3vni_tunnel_errors(void)
 		   "t.yaml:12:21: spec.l3vnis[1].vrf: VRF 'red' already has L3VNI 5 (line 11)");
 	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: default}]\n",
 		   "t.yaml:10:26: spec.l3vnis[0].vrf: an L3VNI needs its own VRF, not 'default'");
-	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: green}]\n",
-		   "t.yaml:10:26: spec.l3vnis[0].vrf: unknown VRF 'green' (configured: default, red, "
-		   "blue)");
+	EXPECT_ERR(
+	    VR "  l3vnis: [{vni: 5, vrf: green}]\n",
+	    "t.yaml:10:26: spec.l3vnis[0].vrf: unknown VRF 'green' (configured: default, red, "
+	    "blue)");
 	EXPECT_ERR(VR "  l3vnis: [{vni: 5}]\n",
 		   "t.yaml:10:12: spec.l3vnis[0]: missing required key 'vrf'");
 	EXPECT_ERR(VR "  l3vnis: [{vrf: red}]\n",
@@ -899,30 +934,35 @@ static void test_l3vni_tunnel_errors(void)
 		   "t.yaml:10:42: spec.l3vnis[0].vxlanPort: 65536 is out of range");
 	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, routerMac: zz}]\n",
 		   "t.yaml:10:42: spec.l3vnis[0].routerMac: expected a MAC address");
-	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, rmac: \"02:00:00:00:00:01\"}]\n",
-		   "t.yaml:10:31: spec.l3vnis[0]: unknown key 'rmac' (allowed: vni, vrf, routerMac, "
-		   "vxlanPort)");
+	EXPECT_ERR(
+	    VR "  l3vnis: [{vni: 5, vrf: red, rmac: \"02:00:00:00:00:01\"}]\n",
+	    "t.yaml:10:31: spec.l3vnis[0]: unknown key 'rmac' (allowed: vni, vrf, routerMac, "
+	    "vxlanPort)");
 
-	EXPECT_ERR(VR "  tunnels: [{type: gre, remote: 10.1.1.1}]\n",
-		   "t.yaml:10:20: spec.tunnels[0].type: unknown value 'gre' (allowed: vxlan, ipip)");
+	EXPECT_ERR(
+	    VR "  tunnels: [{type: gre, remote: 10.1.1.1}]\n",
+	    "t.yaml:10:20: spec.tunnels[0].type: unknown value 'gre' (allowed: vxlan, ipip)");
 	EXPECT_ERR(VR "  tunnels: [{remote: 10.1.1.1}]\n",
 		   "t.yaml:10:13: spec.tunnels[0]: missing required key 'type'");
 	EXPECT_ERR(VR "  tunnels: [{type: ipip}]\n",
 		   "t.yaml:10:13: spec.tunnels[0]: missing required key 'remote'");
-	EXPECT_ERR(VR "  tunnels: [{type: ipip, remote: \"fd00::9\"}]\n",
-		   "t.yaml:10:34: spec.tunnels[0].remote: expected an IPv4 address, got IPv6 address "
-		   "'fd00::9'");
+	EXPECT_ERR(
+	    VR "  tunnels: [{type: ipip, remote: \"fd00::9\"}]\n",
+	    "t.yaml:10:34: spec.tunnels[0].remote: expected an IPv4 address, got IPv6 address "
+	    "'fd00::9'");
 	EXPECT_ERR(VR "  tunnels: [{type: vxlan, remote: 10.1.1.1, vrf: red}]\n",
 		   "t.yaml:10:50: spec.tunnels[0].vrf: only allowed with type: ipip");
 	EXPECT_ERR(VR "  tunnels: [{type: ipip, remote: 10.1.1.1, vrf: pink}]\n",
 		   "t.yaml:10:49: spec.tunnels[0].vrf: unknown VRF 'pink'");
-	EXPECT_ERR(VR "  tunnels:\n    - {type: ipip, remote: 10.1.1.1}\n"
-		      "    - {type: vxlan, remote: 10.1.1.1}\n"
-		      "    - {type: ipip, remote: 10.1.1.1, vrf: red}\n",
-		   "t.yaml:13:28: spec.tunnels[2].remote: duplicate ipip tunnel to '10.1.1.1' (first "
-		   "at line 11)");
-	EXPECT_ERR(VR "  tunnels:\n    -\n",
-		   "t.yaml:11:6: spec.tunnels[0]: expected a mapping with type and remote, got null");
+	EXPECT_ERR(
+	    VR "  tunnels:\n    - {type: ipip, remote: 10.1.1.1}\n"
+	       "    - {type: vxlan, remote: 10.1.1.1}\n"
+	       "    - {type: ipip, remote: 10.1.1.1, vrf: red}\n",
+	    "t.yaml:13:28: spec.tunnels[2].remote: duplicate ipip tunnel to '10.1.1.1' (first "
+	    "at line 11)");
+	EXPECT_ERR(
+	    VR "  tunnels:\n    -\n",
+	    "t.yaml:11:6: spec.tunnels[0]: expected a mapping with type and remote, got null");
 #undef VR
 }
 
@@ -930,9 +970,10 @@ static void test_route_errors(void)
 {
 	/* BASE: routes start at line 12 after "  routes:\n" on line 11 */
 #define R BASE "  routes:\n"
-	EXPECT_ERR(R "    - {prefix: 10.244.1.1/26, blackhole: true}\n",
-		   "t.yaml:12:16: spec.routes[0].prefix: '10.244.1.1/26' has host bits set (did you "
-		   "mean 10.244.1.0/26?)");
+	EXPECT_ERR(
+	    R "    - {prefix: 10.244.1.1/26, blackhole: true}\n",
+	    "t.yaml:12:16: spec.routes[0].prefix: '10.244.1.1/26' has host bits set (did you "
+	    "mean 10.244.1.0/26?)");
 	EXPECT_ERR(R "    - {prefix: \"fd00::1/64\", blackhole: true}\n",
 		   "t.yaml:12:16: spec.routes[0].prefix: 'fd00::1/64' has host bits set (did you "
 		   "mean fd00::/64?)");
@@ -941,21 +982,24 @@ static void test_route_errors(void)
 		   "fd00::/64, got '10.0.0.0/99'");
 	EXPECT_ERR(R "    - {blackhole: true}\n",
 		   "t.yaml:12:7: spec.routes[0]: missing required key 'prefix'");
-	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8}\n",
-		   "t.yaml:12:7: spec.routes[0]: needs a next hop: exactly one of via, vxlan, ipip, "
-		   "blackhole, nexthops");
+	EXPECT_ERR(
+	    R "    - {prefix: 10.0.0.0/8}\n",
+	    "t.yaml:12:7: spec.routes[0]: needs a next hop: exactly one of via, vxlan, ipip, "
+	    "blackhole, nexthops");
 	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, blackhole: false}\n",
 		   "t.yaml:12:7: spec.routes[0]: needs a next hop");
 	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, blackhole: yes}\n",
 		   "t.yaml:12:39: spec.routes[0].blackhole: expected true or false, got 'yes'");
-	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: 10.100.0.2, blackhole: true}\n",
-		   "t.yaml:12:45: spec.routes[0]: 'via' and 'blackhole' are mutually exclusive (use "
-		   "exactly one of: via, vxlan, ipip, blackhole, nexthops)");
+	EXPECT_ERR(
+	    R "    - {prefix: 10.0.0.0/8, via: 10.100.0.2, blackhole: true}\n",
+	    "t.yaml:12:45: spec.routes[0]: 'via' and 'blackhole' are mutually exclusive (use "
+	    "exactly one of: via, vxlan, ipip, blackhole, nexthops)");
 	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, ipip: {remote: 10.1.1.1}, via: 10.100.0.2}\n",
 		   "t.yaml:12:54: spec.routes[0]: 'ipip' and 'via' are mutually exclusive");
-	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, vrf: pink, blackhole: true}\n",
-		   "t.yaml:12:33: spec.routes[0].vrf: unknown VRF 'pink' (configured: default, red, "
-		   "blue)");
+	EXPECT_ERR(
+	    R "    - {prefix: 10.0.0.0/8, vrf: pink, blackhole: true}\n",
+	    "t.yaml:12:33: spec.routes[0].vrf: unknown VRF 'pink' (configured: default, red, "
+	    "blue)");
 	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: \"fd00::2\"}\n",
 		   "t.yaml:12:33: spec.routes[0].via: gateway 'fd00::2' is IPv6 but the prefix "
 		   "10.0.0.0/8 is IPv4");
@@ -973,12 +1017,14 @@ static void test_route_errors(void)
 	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: 10.100.0.1}\n",
 		   "t.yaml:12:33: spec.routes[0].via: gateway '10.100.0.1' is our own address on "
 		   "port 'uplink'");
-	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: 10.100.0.2, port: nope}\n",
-		   "t.yaml:12:51: spec.routes[0].port: unknown port 'nope' (configured: uplink, host, "
-		   "other)");
-	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, via: 10.100.0.2, port: host}\n",
-		   "t.yaml:12:51: spec.routes[0].port: port 'host' is in VRF 'red', but the route is "
-		   "in VRF 'default'");
+	EXPECT_ERR(
+	    R "    - {prefix: 10.0.0.0/8, via: 10.100.0.2, port: nope}\n",
+	    "t.yaml:12:51: spec.routes[0].port: unknown port 'nope' (configured: uplink, host, "
+	    "other)");
+	EXPECT_ERR(
+	    R "    - {prefix: 10.0.0.0/8, via: 10.100.0.2, port: host}\n",
+	    "t.yaml:12:51: spec.routes[0].port: port 'host' is in VRF 'red', but the route is "
+	    "in VRF 'default'");
 	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, blackhole: true, port: uplink}\n",
 		   "t.yaml:12:45: spec.routes[0].port: only allowed with via (not with blackhole)");
 	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, ipip: {remote: 10.1.1.1}, port: uplink}\n",
@@ -992,18 +1038,21 @@ static void test_route_errors(void)
 		   "t.yaml:12:34: spec.routes[0].ipip: missing required key 'remote'");
 
 	/* vxlan */
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
-		     "      vxlan: {remote: 10.100.0.2, vni: 5000, routerMac: \"02:00:00:00:00:09\"}\n",
-		   "t.yaml:14:40: spec.routes[0].vxlan.vni: 5000 is not a configured L3VNI "
-		   "(configured: 4096, 4097)");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
-		     "      vxlan: {remote: 10.100.0.2, vni: 4097, routerMac: \"02:00:00:00:00:09\"}\n",
-		   "t.yaml:14:40: spec.routes[0].vxlan.vni: L3VNI 4097 belongs to VRF 'blue', but "
-		   "the route is in VRF 'red'");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n"
-		     "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: \"02:00:00:00:00:09\"}\n",
-		   "t.yaml:13:40: spec.routes[0].vxlan.vni: L3VNI 4096 belongs to VRF 'red', but the "
-		   "route is in VRF 'default'");
+	EXPECT_ERR(
+	    R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+	      "      vxlan: {remote: 10.100.0.2, vni: 5000, routerMac: \"02:00:00:00:00:09\"}\n",
+	    "t.yaml:14:40: spec.routes[0].vxlan.vni: 5000 is not a configured L3VNI "
+	    "(configured: 4096, 4097)");
+	EXPECT_ERR(
+	    R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+	      "      vxlan: {remote: 10.100.0.2, vni: 4097, routerMac: \"02:00:00:00:00:09\"}\n",
+	    "t.yaml:14:40: spec.routes[0].vxlan.vni: L3VNI 4097 belongs to VRF 'blue', but "
+	    "the route is in VRF 'red'");
+	EXPECT_ERR(
+	    R "    - prefix: 10.0.0.0/8\n"
+	      "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: \"02:00:00:00:00:09\"}\n",
+	    "t.yaml:13:40: spec.routes[0].vxlan.vni: L3VNI 4096 belongs to VRF 'red', but the "
+	    "route is in VRF 'default'");
 	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
 		     "      vxlan: {remote: 10.100.0.2, vni: 4096}\n",
 		   "t.yaml:14:14: spec.routes[0].vxlan: missing required key 'routerMac'");
@@ -1013,16 +1062,19 @@ static void test_route_errors(void)
 	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
 		     "      vxlan: {remote: 10.100.0.2, routerMac: \"02:00:00:00:00:09\"}\n",
 		   "t.yaml:14:14: spec.routes[0].vxlan: missing required key 'vni'");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
-		     "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: \"ff:ff:ff:ff:ff:ff\"}\n",
-		   "t.yaml:14:57: spec.routes[0].vxlan.routerMac: 'ff:ff:ff:ff:ff:ff' is a multicast "
-		   "MAC address");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
-		     "      vxlan: {remote: \"fd00::2\", vni: 4096, routerMac: \"02:00:00:00:00:09\"}\n",
-		   "t.yaml:14:23: spec.routes[0].vxlan.remote: expected an IPv4 address");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
-		     "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: \"02:00:00:00:00:09\", "
-		     "port: 1}\n",
+	EXPECT_ERR(
+	    R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+	      "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: \"ff:ff:ff:ff:ff:ff\"}\n",
+	    "t.yaml:14:57: spec.routes[0].vxlan.routerMac: 'ff:ff:ff:ff:ff:ff' is a multicast "
+	    "MAC address");
+	EXPECT_ERR(
+	    R "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+	      "      vxlan: {remote: \"fd00::2\", vni: 4096, routerMac: \"02:00:00:00:00:09\"}\n",
+	    "t.yaml:14:23: spec.routes[0].vxlan.remote: expected an IPv4 address");
+	EXPECT_ERR(R
+		   "    - prefix: 10.0.0.0/8\n      vrf: red\n"
+		   "      vxlan: {remote: 10.100.0.2, vni: 4096, routerMac: \"02:00:00:00:00:09\", "
+		   "port: 1}\n",
 		   "t.yaml:14:78: spec.routes[0].vxlan: unknown key 'port' (allowed: remote, vni, "
 		   "routerMac)");
 
@@ -1033,25 +1085,29 @@ static void test_route_errors(void)
 		   "t.yaml:12:38: spec.routes[0].nexthops: expected 2..16 next hops, got 0");
 	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, nexthops: {via: 10.100.0.2}}\n",
 		   "t.yaml:12:38: spec.routes[0].nexthops: expected a sequence, got a mapping");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
-		     "        - blackhole: true\n",
-		   "t.yaml:15:11: spec.routes[0].nexthops[1]: blackhole is not allowed in nexthops");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
-		     "        - {}\n",
-		   "t.yaml:15:11: spec.routes[0].nexthops[1]: needs a next hop: exactly one of via, "
-		   "vxlan, ipip");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
-		     "        -\n",
-		   "t.yaml:15:10: spec.routes[0].nexthops[1]: expected a mapping with via, vxlan or "
-		   "ipip, got null");
+	EXPECT_ERR(
+	    R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+	      "        - blackhole: true\n",
+	    "t.yaml:15:11: spec.routes[0].nexthops[1]: blackhole is not allowed in nexthops");
+	EXPECT_ERR(
+	    R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+	      "        - {}\n",
+	    "t.yaml:15:11: spec.routes[0].nexthops[1]: needs a next hop: exactly one of via, "
+	    "vxlan, ipip");
+	EXPECT_ERR(
+	    R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+	      "        -\n",
+	    "t.yaml:15:10: spec.routes[0].nexthops[1]: expected a mapping with via, vxlan or "
+	    "ipip, got null");
 	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
 		     "        - {via: 10.100.0.3, ipip: {remote: 10.1.1.1}}\n",
 		   "t.yaml:15:29: spec.routes[0].nexthops[1]: 'via' and 'ipip' are mutually "
 		   "exclusive (use exactly one of: via, vxlan, ipip)");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
-		     "        - {via: 10.100.0.3, vrf: red}\n",
-		   "t.yaml:15:29: spec.routes[0].nexthops[1]: unknown key 'vrf' (allowed: via, port, "
-		   "vxlan, ipip, blackhole)");
+	EXPECT_ERR(
+	    R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
+	      "        - {via: 10.100.0.3, vrf: red}\n",
+	    "t.yaml:15:29: spec.routes[0].nexthops[1]: unknown key 'vrf' (allowed: via, port, "
+	    "vxlan, ipip, blackhole)");
 	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      nexthops:\n        - via: 10.100.0.2\n"
 		     "        - {ipip: {remote: 10.1.1.1}, port: uplink}\n",
 		   "t.yaml:15:38: spec.routes[0].nexthops[1].port: only allowed with via (not with "
@@ -1069,17 +1125,20 @@ static void test_route_errors(void)
 		     "uplink\n",
 		   "t.yaml:17:17: spec.routes[0].nexthops[1].port: port 'uplink' is in VRF "
 		   "'default', but the route is in VRF 'red'");
-	EXPECT_ERR(R "    - prefix: 10.0.0.0/8\n      vrf: red\n      nexthops:\n"
-		     "        - via: 192.168.50.2\n"
-		     "        - vxlan: {remote: 10.100.0.2, vni: 5000, routerMac: \"02:00:00:00:00:09\"}\n",
-		   "t.yaml:16:44: spec.routes[0].nexthops[1].vxlan.vni: 5000 is not a configured "
-		   "L3VNI (configured: 4096, 4097)");
+	EXPECT_ERR(
+	    R
+	    "    - prefix: 10.0.0.0/8\n      vrf: red\n      nexthops:\n"
+	    "        - via: 192.168.50.2\n"
+	    "        - vxlan: {remote: 10.100.0.2, vni: 5000, routerMac: \"02:00:00:00:00:09\"}\n",
+	    "t.yaml:16:44: spec.routes[0].nexthops[1].vxlan.vni: 5000 is not a configured "
+	    "L3VNI (configured: 4096, 4097)");
 
 	/* duplicates */
-	EXPECT_ERR(R "    - {prefix: 10.0.0.0/8, blackhole: true}\n"
-		     "    - {prefix: 10.0.0.0/8, via: 10.100.0.2}\n",
-		   "t.yaml:13:16: spec.routes[1].prefix: duplicate route 10.0.0.0/8 in VRF 'default' "
-		   "(first at line 12)");
+	EXPECT_ERR(
+	    R "    - {prefix: 10.0.0.0/8, blackhole: true}\n"
+	      "    - {prefix: 10.0.0.0/8, via: 10.100.0.2}\n",
+	    "t.yaml:13:16: spec.routes[1].prefix: duplicate route 10.0.0.0/8 in VRF 'default' "
+	    "(first at line 12)");
 	EXPECT_ERR(R "    - {prefix: \"fd00:0::/64\", blackhole: true, vrf: red}\n"
 		     "    - {prefix: \"fd00::/64\", vrf: red, blackhole: true}\n",
 		   "t.yaml:13:16: spec.routes[1].prefix: duplicate route fd00::/64 in VRF 'red' "
@@ -1113,8 +1172,9 @@ static void test_neighbor_errors(void)
 	EXPECT_ERR(N "    - {ip: 10.100.0.2, mac: \"02:00:00:00:00:09\", port: up}\n",
 		   "t.yaml:12:56: spec.neighbors[0].port: unknown port 'up' (configured: uplink, "
 		   "host, other)");
-	EXPECT_ERR(N "    - {ip: 10.100.0.2/32, mac: \"02:00:00:00:00:09\", port: uplink}\n",
-		   "t.yaml:12:12: spec.neighbors[0].ip: expected an IP address, got '10.100.0.2/32'");
+	EXPECT_ERR(
+	    N "    - {ip: 10.100.0.2/32, mac: \"02:00:00:00:00:09\", port: uplink}\n",
+	    "t.yaml:12:12: spec.neighbors[0].ip: expected an IP address, got '10.100.0.2/32'");
 	EXPECT_ERR(N "    - {ip: 10.100.0.2, mac: 2:0:0:0:0:9, port: uplink}\n",
 		   "t.yaml:12:29: spec.neighbors[0].mac: expected a MAC address");
 	EXPECT_ERR(N "    - {ip: 10.100.0.2, mac: \"02:00:00:00:00:09\", port: uplink}\n"
