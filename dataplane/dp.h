@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "rcu.h"
+#include "u32map.h"
 
 #define PG_BURST       32
 #define PG_MAX_WORKERS 16
@@ -124,14 +125,14 @@ struct nh {
 	};
 } __rte_cache_aligned;
 
-struct fib6;
+struct fib_lr;
 
 /* One VRF. Published in dp.vrfs[]; the table pointers never change while published. */
 struct dp_vrf {
 	uint16_t id;
 	char name[PG_NAME_MAX];
-	struct rte_lpm *fib4; /* in place updates, tbl8 reclaimed through rte_rcu_qsbr */
-	struct fib6 *fib6;    /* left-right pair of rte_fib6 (no RCU support in DPDK 22.11) */
+	struct fib_lr *fib4; /* left-right pair of rte_fib (see fib.h) */
+	struct fib_lr *fib6; /* left-right pair of rte_fib6 */
 };
 
 /* Per-worker counters; one cache-aligned block per worker, summed by the control thread. */
@@ -174,8 +175,8 @@ struct dp_ctx {
 	/* Control thread writes (RCU), workers read. */
 	struct nh **nh;                     /* [max_nh] */
 	struct dp_vrf *vrfs[PG_MAX_VRFS];
-	struct rte_hash *vni;               /* VNI (u32) -> (vrf << 16 | counter slot) */
-	struct rte_hash *tun4;              /* remote IPv4 (u32, network order) -> TUN_F_* | vrf << 16 */
+	struct u32map_ctl vni;  /* VNI -> (vrf << 16 | counter slot) */
+	struct u32map_ctl tun4; /* remote IPv4 (network order) -> TUN_F_* | vrf << 16 */
 	_Atomic uint32_t vtep4;             /* our VTEP, network order, 0 = none */
 	struct rte_ether_addr vni_rmac[PG_MAX_VNIS]; /* router MAC per VNI slot (control writes once) */
 

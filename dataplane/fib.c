@@ -8,6 +8,8 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_rib.h>
+#include <rte_rib6.h>
 
 #include "fib.h"
 #include "log.h"
@@ -20,8 +22,9 @@ struct route_key {
 	uint8_t addr[16];
 };
 
-struct fib6_op {
+struct fib_op {
 	uint16_t vrf;
+	uint8_t family;
 	uint8_t len;
 	uint8_t del;
 	uint32_t nh;
@@ -32,8 +35,8 @@ struct fib6_op {
 static struct rte_hash *rib;
 static unsigned rib_capacity;
 static unsigned route_counts[PG_MAX_VRFS][2];
-static struct fib6_op *log6;
-static unsigned log6_n, log6_cap;
+static struct fib_op *oplog; /* changes applied to the standby copies, not yet to the others */
+static unsigned log_n, log_cap;
 static unsigned fib_seq;
 
 static const char *const origin_names[ROUTE_ORIGIN_MAX] = {"local", "connected", "neighbor",
@@ -93,30 +96,66 @@ void fib_fini(void)
 		rte_hash_free(rib);
 		rib = NULL;
 	}
-	free(log6);
-	log6 = NULL;
-	log6_n = log6_cap = 0;
+	free(oplog);
+	oplog = NULL;
+	log_n = log_cap = 0;
 }
 
-static struct rte_fib6 *fib6_table_create(uint16_t id, unsigned max6, int copy)
+static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, int copy)
 {
 	char name[64];
+
+	snprintf(name, sizeof(name), "f%d_%u_%d_%u", family == AF_INET ? 4 : 6, id, copy, fib_seq++);
+	if (family == AF_INET) {
+		struct rte_fib_conf c = {
+			.type = RTE_FIB_DIR24_8,
+			.default_nh = 0,
+			.max_routes = (int)lr->max_routes,
+			.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = lr->tbl8},
+		};
+		return rte_fib_create(name, SOCKET_ID_ANY, &c);
+	}
 	struct rte_fib6_conf c = {
 		.type = RTE_FIB6_TRIE,
 		.default_nh = 0,
-		.max_routes = (int)max6,
-		.trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = max6 / 8 < 1024 ? 1024 : max6 / 8},
+		.max_routes = (int)lr->max_routes,
+		.trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = lr->tbl8},
 	};
-
-	snprintf(name, sizeof(name), "f6_%u_%d_%u", id, copy, fib_seq++);
 	return rte_fib6_create(name, SOCKET_ID_ANY, &c);
+}
+
+static void fib_table_free(int family, void *t)
+{
+	if (!t)
+		return;
+	if (family == AF_INET)
+		rte_fib_free(t);
+	else
+		rte_fib6_free(t);
+}
+
+static void fib_lr_free(int family, struct fib_lr *lr)
+{
+	if (!lr)
+		return;
+	fib_table_free(family, lr->copy[0]);
+	fib_table_free(family, lr->copy[1]);
+	rte_free(lr);
+}
+
+static struct fib_lr *fib_lr_alloc(unsigned max_routes, unsigned tbl8)
+{
+	struct fib_lr *lr = rte_zmalloc("fib_lr", sizeof(*lr), 0);
+
+	if (lr) {
+		lr->max_routes = max_routes;
+		lr->tbl8 = tbl8;
+	}
+	return lr;
 }
 
 int fib_vrf_create(uint16_t id, const char *name, unsigned max4, unsigned tbl8, unsigned max6)
 {
-	char lname[RTE_LPM_NAMESIZE];
-	struct rte_lpm_config lc = {.max_rules = max4, .number_tbl8s = tbl8};
-	struct rte_lpm_rcu_config rc = {.v = rcu_dpdk_qsbr(), .mode = RTE_LPM_QSBR_MODE_DQ};
 	struct dp_vrf *v;
 
 	if (id >= PG_MAX_VRFS)
@@ -128,43 +167,24 @@ int fib_vrf_create(uint16_t id, const char *name, unsigned max4, unsigned tbl8, 
 		return -ENOMEM;
 	v->id = id;
 	pg_strlcpy(v->name, name, sizeof(v->name));
-	snprintf(lname, sizeof(lname), "lpm%u_%u", id, fib_seq++);
-	v->fib4 = rte_lpm_create(lname, SOCKET_ID_ANY, &lc);
-	if (!v->fib4) {
-		LOG_ERR("VRF %s: IPv4 FIB (%u routes, %u tbl8 groups): %s", name, max4, tbl8,
-			rte_strerror(rte_errno));
-		goto fail;
+	v->fib4 = fib_lr_alloc(max4, tbl8);
+	v->fib6 = fib_lr_alloc(max6, max6 / 8 < 1024 ? 1024 : max6 / 8);
+	if (!v->fib4 || !v->fib6) {
+		fib_lr_free(AF_INET, v->fib4);
+		fib_lr_free(AF_INET6, v->fib6);
+		rte_free(v);
+		return -ENOMEM;
 	}
-	if (rte_lpm_rcu_qsbr_add(v->fib4, &rc) != 0) {
-		LOG_ERR("VRF %s: attaching RCU to the IPv4 FIB failed", name);
-		goto fail;
-	}
-	/* The IPv6 tables (2 x 64 MiB of tbl24 at least) are created with the first IPv6 route. */
-	v->fib6 = rte_zmalloc("fib6", sizeof(*v->fib6), 0);
-	if (!v->fib6)
-		goto fail;
-	v->fib6->max_routes = max6;
 	rcu_assign_pointer(dp.vrfs[id], v);
 	return 0;
-fail:
-	if (v->fib6) {
-		rte_fib6_free(v->fib6->copy[0]);
-		rte_fib6_free(v->fib6->copy[1]);
-		rte_free(v->fib6);
-	}
-	rte_lpm_free(v->fib4);
-	rte_free(v);
-	return -ENOMEM;
 }
 
 static void vrf_free(void *p)
 {
 	struct dp_vrf *v = p;
 
-	rte_lpm_free(v->fib4);
-	rte_fib6_free(v->fib6->copy[0]);
-	rte_fib6_free(v->fib6->copy[1]);
-	rte_free(v->fib6);
+	fib_lr_free(AF_INET, v->fib4);
+	fib_lr_free(AF_INET6, v->fib6);
 	rte_free(v);
 }
 
@@ -179,56 +199,89 @@ void fib_vrf_destroy(uint16_t id)
 	rcu_defer_free(vrf_free, v);
 }
 
-static int fib6_tables_create(struct dp_vrf *v)
+/* Both copies on first use; copy[0] is published, copy[1] is the standby. */
+static int fib_lr_tables_create(struct dp_vrf *v, int family)
 {
+	struct fib_lr *lr = family == AF_INET ? v->fib4 : v->fib6;
+
 	for (int c = 0; c < 2; c++) {
-		v->fib6->copy[c] = fib6_table_create(v->id, v->fib6->max_routes, c);
-		if (!v->fib6->copy[c]) {
-			LOG_ERR("VRF %s: IPv6 FIB (%u routes): %s", v->name, v->fib6->max_routes,
+		lr->copy[c] = fib_table_create(v->id, family, lr, c);
+		if (!lr->copy[c]) {
+			LOG_ERR("VRF %s: IPv%d FIB (%u routes, %u tbl8 groups): %s", v->name,
+				family == AF_INET ? 4 : 6, lr->max_routes, lr->tbl8,
 				rte_strerror(rte_errno));
-			rte_fib6_free(v->fib6->copy[0]);
-			v->fib6->copy[0] = NULL;
+			fib_table_free(family, lr->copy[0]);
+			lr->copy[0] = NULL;
 			return -ENOMEM;
 		}
 	}
-	rcu_assign_pointer(v->fib6->active, v->fib6->copy[0]);
+	rcu_assign_pointer(lr->active, lr->copy[0]);
 	return 0;
 }
 
-static int log6_append(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, int del)
+static inline void *fib_lr_standby(const struct fib_lr *lr)
 {
-	if (log6_n == log6_cap) {
-		unsigned cap = log6_cap ? log6_cap * 2 : 1024;
-		struct fib6_op *n = realloc(log6, cap * sizeof(*n));
+	return lr->active == lr->copy[0] ? lr->copy[1] : lr->copy[0];
+}
+
+static int fib_table_apply(int family, void *t, const uint8_t *addr, uint8_t len, uint32_t nh,
+			   int del)
+{
+	if (family == AF_INET) {
+		uint32_t ip;
+		memcpy(&ip, addr, 4);
+		ip = rte_be_to_cpu_32(ip);
+		return del ? rte_fib_delete(t, ip, len) : rte_fib_add(t, ip, len, nh);
+	}
+	return del ? rte_fib6_delete(t, addr, len) : rte_fib6_add(t, addr, len, nh);
+}
+
+static int log_append(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, int del)
+{
+	if (log_n == log_cap) {
+		unsigned cap = log_cap ? log_cap * 2 : 1024;
+		struct fib_op *n = realloc(oplog, cap * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
-		log6 = n;
-		log6_cap = cap;
+		oplog = n;
+		log_cap = cap;
 	}
-	struct fib6_op *op = &log6[log6_n++];
+	struct fib_op *op = &oplog[log_n++];
 	op->vrf = vrf;
+	op->family = p->ip.family;
 	op->len = p->len;
 	op->del = (uint8_t)del;
 	op->nh = nh;
-	memcpy(op->addr, p->ip.v6, 16);
+	memcpy(op->addr, p->ip.family == AF_INET ? (const void *)&p->ip.v4 : p->ip.v6,
+	       p->ip.family == AF_INET ? 4 : 16);
 	return 0;
 }
 
+/* Apply to the standby copy now, log for the replay on the other copy at commit. */
 static int fib_table_write(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, int del)
 {
 	struct dp_vrf *v = dp.vrfs[vrf];
+	struct fib_lr *lr = p->ip.family == AF_INET ? v->fib4 : v->fib6;
+	const uint8_t *addr = p->ip.family == AF_INET ? (const uint8_t *)&p->ip.v4 : p->ip.v6;
+	int ret;
 
-	if (p->ip.family == AF_INET6) {
-		if (!v->fib6->active) {
-			int ret = del ? -ENOENT : fib6_tables_create(v);
-			if (ret < 0)
-				return ret;
-		}
-		return log6_append(vrf, p, nh, del);
+	if (!lr->active) {
+		if (del)
+			return -ENOENT;
+		ret = fib_lr_tables_create(v, p->ip.family);
+		if (ret < 0)
+			return ret;
 	}
-	if (del)
-		return rte_lpm_delete(v->fib4, rte_be_to_cpu_32(p->ip.v4), p->len);
-	return rte_lpm_add(v->fib4, rte_be_to_cpu_32(p->ip.v4), p->len, nh);
+	ret = fib_table_apply(p->ip.family, fib_lr_standby(lr), addr, p->len, nh, del);
+	if (ret < 0)
+		return ret;
+	ret = log_append(vrf, p, nh, del);
+	if (ret < 0) {
+		/* Cannot replay later: publish now so both copies stay equal. */
+		fib_commit();
+		return fib_table_apply(p->ip.family, fib_lr_standby(lr), addr, p->len, nh, del);
+	}
+	return 0;
 }
 
 int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum route_origin origin,
@@ -313,21 +366,25 @@ const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p)
 uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip)
 {
 	struct dp_vrf *v = vrf < PG_MAX_VRFS ? dp.vrfs[vrf] : NULL;
+	uint64_t nh = 0;
 
 	if (!v)
 		return 0;
+	/* The standby copy always has every change, committed or not. */
 	if (ip->family == AF_INET) {
-		uint32_t nh;
-		if (rte_lpm_lookup(v->fib4, rte_be_to_cpu_32(ip->v4), &nh) != 0)
+		if (!v->fib4->active)
 			return 0;
-		return nh;
+		struct rte_rib_node *n = rte_rib_lookup(rte_fib_get_rib(fib_lr_standby(v->fib4)),
+						       rte_be_to_cpu_32(ip->v4));
+		if (n)
+			rte_rib_get_nh(n, &nh);
+		return (uint32_t)nh;
 	}
-	uint8_t a[1][16];
-	uint64_t nh = 0;
 	if (!v->fib6->active)
 		return 0;
-	memcpy(a[0], ip->v6, 16);
-	rte_fib6_lookup_bulk(v->fib6->active, a, &nh, 1);
+	struct rte_rib6_node *n = rte_rib6_lookup(rte_fib6_get_rib(fib_lr_standby(v->fib6)), ip->v6);
+	if (n)
+		rte_rib6_get_nh(n, &nh);
 	return (uint32_t)nh;
 }
 
@@ -366,47 +423,39 @@ unsigned fib_route_count(uint16_t vrf, int family)
 	return n;
 }
 
-/* Apply the log to every touched VRF's standby (not active) copy. */
-static void log6_replay(void)
-{
-	for (unsigned i = 0; i < log6_n; i++) {
-		struct fib6_op *op = &log6[i];
-		struct dp_vrf *v = dp.vrfs[op->vrf];
-		struct rte_fib6 *f;
-		int ret;
-
-		if (!v || !v->fib6->active)
-			continue;
-		f = v->fib6->copy[0] == v->fib6->active ? v->fib6->copy[1] : v->fib6->copy[0];
-		if (op->del)
-			ret = rte_fib6_delete(f, op->addr, op->len);
-		else
-			ret = rte_fib6_add(f, op->addr, op->len, op->nh);
-		if (ret < 0 && !(op->del && ret == -ENOENT))
-			LOG_WARN("IPv6 FIB update in VRF %u failed: %s", op->vrf, strerror(-ret));
-	}
-}
-
 int fib_commit(void)
 {
-	bool touched[PG_MAX_VRFS] = {false};
+	static bool touched[PG_MAX_VRFS][2];
 
-	if (log6_n == 0)
+	if (log_n == 0)
 		return 0;
-	/* 1. apply to the standby copies, 2. swap, 3. wait, 4. apply to the new standby copies. */
-	log6_replay();
-	for (unsigned i = 0; i < log6_n; i++)
-		touched[log6[i].vrf] = true;
+	memset(touched, 0, sizeof(touched));
+	for (unsigned i = 0; i < log_n; i++)
+		touched[oplog[i].vrf][oplog[i].family == AF_INET6] = true;
+	/* The standby copies already have the batch: publish them. */
 	for (unsigned v = 0; v < PG_MAX_VRFS; v++) {
 		struct dp_vrf *vrf = dp.vrfs[v];
-		if (!touched[v] || !vrf || !vrf->fib6->active)
-			continue;
-		struct rte_fib6 *next = vrf->fib6->copy[0] == vrf->fib6->active ? vrf->fib6->copy[1]
-										 : vrf->fib6->copy[0];
-		rcu_assign_pointer(vrf->fib6->active, next);
+		for (int f = 0; f < 2 && vrf; f++) {
+			struct fib_lr *lr = f ? vrf->fib6 : vrf->fib4;
+			if (touched[v][f] && lr->active)
+				rcu_assign_pointer(lr->active, fib_lr_standby(lr));
+		}
 	}
 	rcu_synchronize();
-	log6_replay();
-	log6_n = 0;
+	/* Nobody reads the old copies any more: replay the batch on them. */
+	for (unsigned i = 0; i < log_n; i++) {
+		const struct fib_op *op = &oplog[i];
+		struct dp_vrf *v = dp.vrfs[op->vrf];
+		if (!v)
+			continue;
+		struct fib_lr *lr = op->family == AF_INET ? v->fib4 : v->fib6;
+		if (!lr->active)
+			continue;
+		int ret = fib_table_apply(op->family, fib_lr_standby(lr), op->addr, op->len, op->nh,
+					  op->del);
+		if (ret < 0 && !(op->del && ret == -ENOENT))
+			LOG_ERR("FIB replay in VRF %u failed: %s", op->vrf, strerror(-ret));
+	}
+	log_n = 0;
 	return 0;
 }
