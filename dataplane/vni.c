@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_errno.h>
-#include <rte_hash_crc.h>
 
 #include "log.h"
 #include "vni.h"
@@ -19,50 +17,20 @@ struct tun_refs {
 };
 #define TUN_MAX 4096
 static struct tun_refs tun_refs[TUN_MAX];
-static unsigned seq;
-
-static struct rte_hash *lf_hash_create(const char *prefix, unsigned entries)
-{
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = entries,
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_hash_crc,
-		.socket_id = SOCKET_ID_ANY,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
-	};
-	struct rte_hash_rcu_config rc = {.v = rcu_dpdk_qsbr(), .mode = RTE_HASH_QSBR_MODE_DQ};
-	struct rte_hash *h;
-
-	snprintf(name, sizeof(name), "%s%u", prefix, seq++);
-	h = rte_hash_create(&hp);
-	if (!h) {
-		LOG_ERR("%s table: %s", prefix, rte_strerror(rte_errno));
-		return NULL;
-	}
-	if (rte_hash_rcu_qsbr_add(h, &rc) != 0) {
-		LOG_ERR("%s table: attaching RCU failed", prefix);
-		rte_hash_free(h);
-		return NULL;
-	}
-	return h;
-}
 
 int vni_init(void)
 {
 	memset(slot_vni, 0, sizeof(slot_vni));
 	memset(tun_refs, 0, sizeof(tun_refs));
-	dp.vni = lf_hash_create("vni", PG_MAX_VNIS * 2);
-	dp.tun4 = lf_hash_create("tun", TUN_MAX * 2);
-	return dp.vni && dp.tun4 ? 0 : -ENOMEM;
+	if (u32map_init(&dp.vni) < 0 || u32map_init(&dp.tun4) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 void vni_fini(void)
 {
-	rte_hash_free(dp.vni);
-	rte_hash_free(dp.tun4);
-	dp.vni = dp.tun4 = NULL;
+	u32map_fini(&dp.vni);
+	u32map_fini(&dp.tun4);
 }
 
 int vni_slot(uint32_t vni)
@@ -103,10 +71,9 @@ int vni_add(uint32_t vni, uint16_t vrf, const struct pg_mac *rmac)
 	memcpy(&dp.vni_rmac[slot], rmac, 6);
 	slot_vni[slot] = vni;
 	slot_vrf[slot] = vrf;
-	uintptr_t data = ((uintptr_t)vrf << 16) | (uintptr_t)slot;
-	if (rte_hash_add_key_data(dp.vni, &vni, (void *)data) < 0) {
+	if (u32map_set(&dp.vni, vni, ((uint32_t)vrf << 16) | (uint32_t)slot) < 0) {
 		slot_vni[slot] = 0;
-		return -ENOSPC;
+		return -ENOMEM;
 	}
 	return slot;
 }
@@ -117,7 +84,7 @@ int vni_del(uint32_t vni)
 
 	if (slot < 0)
 		return slot;
-	rte_hash_del_key(dp.vni, &vni);
+	u32map_del(&dp.vni, vni);
 	slot_vni[slot] = 0;
 	return 0;
 }
@@ -144,9 +111,8 @@ static int tun_publish(struct tun_refs *t)
 	uint32_t flags = (t->vxlan ? TUN_F_VXLAN : 0) | (t->ipip ? TUN_F_IPIP : 0);
 
 	if (!flags)
-		return rte_hash_del_key(dp.tun4, &t->remote) < 0 ? -ENOENT : 0;
-	uintptr_t data = ((uintptr_t)t->vrf << 16) | flags;
-	return rte_hash_add_key_data(dp.tun4, &t->remote, (void *)data) < 0 ? -ENOSPC : 0;
+		return u32map_del(&dp.tun4, t->remote);
+	return u32map_set(&dp.tun4, t->remote, ((uint32_t)t->vrf << 16) | flags);
 }
 
 int tun_ref(uint32_t remote_be, uint32_t flag, uint16_t vrf)

@@ -3,13 +3,12 @@
 
 /*
  * VNI table (VNI -> VRF and counter slot) and tunnel endpoint table (remote IPv4 -> which
- * encapsulations it may send us). Both are rte_hash tables with lock-free readers; deleted key
- * slots are recycled through rte_rcu_qsbr. Writers: control thread. Readers: workers.
+ * encapsulations it may send us). Both are copy-on-write u32maps: lock-free lookups of a few
+ * cycles for workers, rebuilt and swapped under RCU by the control thread on every change.
  */
 
 #include <stdint.h>
 
-#include <rte_hash.h>
 
 #include "addr.h"
 #include "dp.h"
@@ -32,22 +31,22 @@ int tun_walk(int (*cb)(uint32_t remote_be, uint32_t flags, uint16_t vrf, void *)
 /* Worker side. */
 static inline int vni_lookup(uint32_t vni, uint16_t *vrf, uint16_t *slot)
 {
-	void *data;
+	uint32_t v;
 
-	if (rte_hash_lookup_data(dp.vni, &vni, &data) < 0)
+	if (!u32map_lookup(rcu_dereference(dp.vni.pub), vni, &v))
 		return -1;
-	*vrf = (uint16_t)((uintptr_t)data >> 16);
-	*slot = (uint16_t)((uintptr_t)data & 0xffff);
+	*vrf = (uint16_t)(v >> 16);
+	*slot = (uint16_t)v;
 	return 0;
 }
 
 static inline int tun_lookup(uint32_t remote_be, uint32_t *flags, uint16_t *vrf)
 {
-	void *data;
+	uint32_t v;
 
-	if (rte_hash_lookup_data(dp.tun4, &remote_be, &data) < 0)
+	if (!u32map_lookup(rcu_dereference(dp.tun4.pub), remote_be, &v))
 		return -1;
-	*flags = (uint32_t)((uintptr_t)data & 0xffff);
-	*vrf = (uint16_t)((uintptr_t)data >> 16);
+	*flags = v & 0xffff;
+	*vrf = (uint16_t)(v >> 16);
 	return 0;
 }
