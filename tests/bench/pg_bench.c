@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * peregrine-bench: one fast path on one worker core, with the real worker loop and tables.
+ *
+ *   peregrine-bench --path P --routes N --write-pcap FILE        write the input frames (no DPDK)
+ *   peregrine-bench --path P --routes N --pcap FILE [--duration S] [--json] -- EAL args
+ *
+ * Paths: underlay, vxlan-encap, vxlan-decap, ipip-encap, ipip-decap. The FIB of the looked-up VRF
+ * holds N random prefixes (seeded, so every run and the pcap agree); the frames' destinations are
+ * spread over those prefixes. Port 0 reads the pcap (net_pcap infinite_rx), port 1 is net_null.
+ * The result is the worker's packet rate and TSC cycles per packet, after checking that the
+ * packets were really forwarded (not dropped).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "dp.h"
+#include "dp_setup.h"
+#include "fib.h"
+#include "nexthop.h"
+#include "rcu.h"
+#include "vni.h"
+#include "worker.h"
+
+enum path { P_UNDERLAY, P_VXLAN_ENCAP, P_VXLAN_DECAP, P_IPIP_ENCAP, P_IPIP_DECAP, P_MAX };
+static const char *const path_names[P_MAX] = {"underlay", "vxlan-encap", "vxlan-decap",
+					      "ipip-encap", "ipip-decap"};
+
+#define N_NH      16
+#define N_FRAMES  4096
+#define VNI       100
+#define VRF_RED   1
+static const uint8_t in_mac[6] = {0x02, 0, 0, 0, 0, 0x0a};
+static const uint8_t out_mac[6] = {0x02, 0, 0, 0, 0, 0x0b};
+static const uint8_t our_rmac[6] = {0x02, 0, 0, 0, 0x01, 0x00};
+static const uint8_t peer_rmac[6] = {0x66, 0, 0, 0, 0x02, 0x64};
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+struct pfx {
+	uint32_t ip; /* host order */
+	uint8_t len;
+};
+
+/* N random prefixes outside 10/8 and 127/8 and the multicast range, mostly /24 like real tables. */
+static struct pfx *routes_make(unsigned n)
+{
+	struct pfx *p = malloc(n * sizeof(*p));
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t r = rnd() % 100, len;
+		if (r < 70)
+			len = 24;
+		else if (r < 90)
+			len = 17 + rnd() % 7;
+		else
+			len = 25 + rnd() % 8;
+		uint32_t ip;
+		do {
+			ip = rnd();
+		} while ((ip >> 24) == 10 || (ip >> 24) == 127 || (ip >> 24) == 0 || (ip >> 24) >= 224);
+		ip &= len == 32 ? ~0u : ~(~0u >> len);
+		p[i] = (struct pfx){ip, (uint8_t)len};
+	}
+	return p;
+}
+
+static uint32_t dst_in(const struct pfx *p)
+{
+	uint32_t host = p->len == 32 ? 0 : rnd() & (~0u >> p->len);
+	return p->ip | host;
+}
+
+static uint16_t csum_ip(uint8_t *ip)
+{
+	((struct rte_ipv4_hdr *)ip)->hdr_checksum = 0;
+	return rte_ipv4_cksum((struct rte_ipv4_hdr *)ip);
+}
+
+static size_t put_ip(uint8_t *b, uint8_t proto, uint32_t src, uint32_t dst, uint16_t payload)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)b;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + payload));
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = csum_ip(b);
+	return 20;
+}
+
+static size_t put_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src, uint16_t type)
+{
+	memcpy(b, dst, 6);
+	memcpy(b + 6, src, 6);
+	b[12] = (uint8_t)(type >> 8);
+	b[13] = (uint8_t)type;
+	return 14;
+}
+
+/* A 60-byte Ethernet/IPv4/UDP frame (64 on the wire with the FCS). */
+static size_t put_inner(uint8_t *b, const uint8_t *dmac, uint32_t src, uint32_t dst, uint16_t sport)
+{
+	size_t o = put_eth(b, dmac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x99}, 0x0800);
+	o += put_ip(b + o, IPPROTO_UDP, src, dst, 8 + 18);
+	uint8_t *u = b + o;
+	u[0] = (uint8_t)(sport >> 8);
+	u[1] = (uint8_t)sport;
+	u[2] = 0;
+	u[3] = 80;
+	u[4] = 0;
+	u[5] = 26;
+	u[6] = u[7] = 0;
+	memset(u + 8, 0xab, 18);
+	return o + 26;
+}
+
+static int write_pcap(const char *file, enum path path, const struct pfx *routes, unsigned n)
+{
+	FILE *f = fopen(file, "wb");
+	uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+
+	if (!f)
+		return -errno;
+	fwrite(gh, sizeof(gh), 1, f);
+	for (unsigned i = 0; i < N_FRAMES; i++) {
+		uint8_t b[256];
+		size_t len = 0;
+		uint32_t dst = dst_in(&routes[rnd() % n]);
+		uint32_t src = 0x0a000000 | (0x000200 + (i & 0xff)); /* 10.0.2.x */
+		uint16_t sport = (uint16_t)(1024 + i);
+
+		switch (path) {
+		case P_UNDERLAY:
+		case P_VXLAN_ENCAP:
+		case P_IPIP_ENCAP:
+			len = put_inner(b, in_mac, src, dst, sport);
+			break;
+		case P_VXLAN_DECAP: {
+			size_t o = put_eth(b, in_mac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x22}, 0x0800);
+			uint32_t remote = 0x0a000002 + (i % N_NH); /* 10.0.0.2.. */
+			o += put_ip(b + o, IPPROTO_UDP, remote, 0x0a000001, 8 + 8 + 60);
+			uint8_t *u = b + o;
+			memset(u, 0, 16);
+			u[0] = 0xc0;
+			u[1] = (uint8_t)i;
+			u[2] = 0x12;
+			u[3] = 0xb5; /* 4789 */
+			u[5] = 8 + 8 + 60;
+			u[8] = 0x08;
+			u[12] = 0;
+			u[13] = 0;
+			u[14] = VNI;
+			o += 16;
+			o += put_inner(b + o, our_rmac, src, dst, sport);
+			len = o;
+			break;
+		}
+		case P_IPIP_DECAP: {
+			size_t o = put_eth(b, in_mac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x22}, 0x0800);
+			uint32_t remote = 0x0a000002 + (i % N_NH);
+			o += put_ip(b + o, IPPROTO_IPIP, remote, 0x0a000001, 46);
+			uint8_t inner[64];
+			put_inner(inner, in_mac, src, dst, sport);
+			memcpy(b + o, inner + 14, 46);
+			len = o + 46;
+			break;
+		}
+		default:
+			break;
+		}
+		uint32_t rh[4] = {0, i, (uint32_t)len, (uint32_t)len};
+		fwrite(rh, sizeof(rh), 1, f);
+		fwrite(b, len, 1, f);
+	}
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static int add_port(const char *name, const char *dev, const uint8_t *mac, uint16_t vrf)
+{
+	struct dp_port_conf pc = {
+		.name = name, .device = dev, .has_mac = true, .mtu = 1500, .vrf = vrf, .n_queues = 1};
+	uint16_t idx;
+
+	memcpy(&pc.mac, mac, 6);
+	return dp_port_add(&pc, &idx) < 0 ? -1 : idx;
+}
+
+static struct pg_ip ip4(uint32_t host)
+{
+	struct pg_ip ip = {.family = AF_INET, .v4 = rte_cpu_to_be_32(host)};
+	return ip;
+}
+
+static int route_local(uint16_t vrf, uint16_t port, uint32_t addr, uint8_t len)
+{
+	struct pg_prefix net = {.ip = ip4(addr), .len = len}, host = {.ip = ip4(addr), .len = 32};
+	uint32_t id, old;
+
+	prefix_mask(&net);
+	if (nh_connected_get(vrf, port, &id) < 0 || fib_route_add(vrf, &net, id, ROUTE_CONNECTED, &old))
+		return -1;
+	if (nh_local_get(vrf, port, &id) < 0 || fib_route_add(vrf, &host, id, ROUTE_LOCAL, &old))
+		return -1;
+	return 0;
+}
+
+static int tables_setup(enum path path, const struct pfx *routes, unsigned n, int in, int out)
+{
+	uint16_t fib_vrf = (path == P_VXLAN_ENCAP || path == P_VXLAN_DECAP) ? VRF_RED : 0;
+	uint32_t nh[N_NH], old;
+	struct pg_mac rmac, pmac;
+
+	if (fib_vrf_create(0, "default", n + 1024, 1u << 17, 1024) < 0 ||
+	    fib_vrf_create(VRF_RED, "red", n + 1024, 1u << 17, 1024) < 0)
+		return -1;
+	atomic_store(&dp.vtep4, rte_cpu_to_be_32(0x0a000001));
+	memcpy(&rmac, our_rmac, 6);
+	memcpy(&pmac, peer_rmac, 6);
+	if (vni_add(VNI, VRF_RED, &rmac) < 0)
+		return -1;
+	/* in: 10.0.0.1/24 (underlay side or host side), out: 10.0.1.1/24 */
+	if (route_local(dp.ports[in]->vrf, (uint16_t)in, 0x0a000001, 24) < 0 ||
+	    route_local(dp.ports[out]->vrf, (uint16_t)out, 0x0a000101, 24) < 0)
+		return -1;
+	for (unsigned i = 0; i < N_NH; i++) {
+		struct pg_ip gw = ip4(0x0a000102 + i), remote = ip4(0x0a000102 + i);
+		struct pg_ip peer = ip4(0x0a000002 + i);
+		struct pg_mac mac = {{0x02, 0, 0, 0, 0x10, (uint8_t)i}};
+		int ret;
+		switch (path) {
+		case P_VXLAN_ENCAP:
+			ret = nh_vxlan_get(VRF_RED, &remote, VNI, &pmac, &nh[i]);
+			break;
+		case P_IPIP_ENCAP:
+			ret = nh_ipip_get(0, &remote, &nh[i]);
+			break;
+		default:
+			ret = nh_direct_get(dp.ports[out]->vrf, (uint16_t)out, &gw, &nh[i]);
+		}
+		if (ret < 0)
+			return -1;
+		if (path == P_VXLAN_DECAP)
+			tun_ref(peer.v4, TUN_F_VXLAN, 0);
+		if (path == P_IPIP_DECAP)
+			tun_ref(peer.v4, TUN_F_IPIP, 0);
+		nh_tunnels_refresh();
+		nh_neigh_update((uint16_t)out, &gw, &mac);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct pg_prefix p = {.ip = ip4(routes[i].ip), .len = routes[i].len};
+		uint32_t id = nh[i % N_NH];
+		nh_ref(id);
+		if (fib_route_add(fib_vrf, &p, id, ROUTE_STATIC, &old) < 0) {
+			fprintf(stderr, "route %u: FIB full\n", i);
+			return -1;
+		}
+		if (old)
+			nh_put(old);
+	}
+	fib_commit();
+	return 0;
+}
+
+static void stats_total(struct dp_stats *s)
+{
+	dp_stats_sum(s);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"path", required_argument, NULL, 'p'},	{"routes", required_argument, NULL, 'r'},
+		{"pcap", required_argument, NULL, 'f'},	{"write-pcap", required_argument, NULL, 'w'},
+		{"duration", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
+		{"mbufs", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
+	};
+	enum path path = P_MAX;
+	unsigned n_routes = 1000000, mbufs = 8191;
+	double duration = 5;
+	const char *pcap = NULL, *wpcap = NULL;
+	bool json = false;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (o) {
+		case 'p':
+			for (int i = 0; i < P_MAX; i++)
+				if (strcmp(optarg, path_names[i]) == 0)
+					path = (enum path)i;
+			break;
+		case 'r':
+			n_routes = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'f':
+			pcap = optarg;
+			break;
+		case 'w':
+			wpcap = optarg;
+			break;
+		case 'd':
+			duration = strtod(optarg, NULL);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'm':
+			mbufs = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return 64;
+		}
+	}
+	if (path == P_MAX || n_routes == 0 || (!pcap && !wpcap)) {
+		fprintf(stderr, "usage: peregrine-bench --path underlay|vxlan-encap|vxlan-decap|"
+				"ipip-encap|ipip-decap [--routes N] (--write-pcap F | --pcap F "
+				"[--duration S] [--json] [--mbufs N] -- EAL args)\n");
+		return 64;
+	}
+	struct pfx *routes = routes_make(n_routes);
+	if (wpcap)
+		return write_pcap(wpcap, path, routes, n_routes) < 0 ? 1 : 0;
+
+	char *eal[64];
+	int ne = 0;
+	eal[ne++] = argv[0];
+	for (int i = optind; i < argc && ne < 63; i++)
+		eal[ne++] = argv[i];
+	eal[ne] = NULL;
+	if (rte_eal_init(ne, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	struct dp_init_conf dc = {.mbufs = mbufs, .max_routes4 = n_routes + 1024,
+				  .tbl8_groups = 1u << 17, .max_routes6 = 1024,
+				  .punt_rate_pps = 1000, .punt_burst = 64};
+	char dev[512];
+	snprintf(dev, sizeof(dev), "net_pcap_bench,rx_pcap=%s,infinite_rx=1", pcap);
+	uint16_t in_vrf = path == P_VXLAN_ENCAP ? VRF_RED : 0;
+	uint16_t out_vrf = path == P_VXLAN_DECAP ? VRF_RED : 0;
+	int in, out;
+	if (rcu_init() < 0 || dp_init(&dc) < 0 || fib_init(n_routes + 65536) < 0 ||
+	    nh_init(65536) < 0 || vni_init() < 0 || (in = add_port("in", dev, in_mac, in_vrf)) < 0 ||
+	    (out = add_port("out", "net_null_bench,no-rx=1", out_mac, out_vrf)) < 0) {
+		fprintf(stderr, "setup failed\n");
+		return 1;
+	}
+	uint64_t t0 = rte_get_tsc_cycles();
+	if (tables_setup(path, routes, n_routes, in, out) < 0) {
+		fprintf(stderr, "tables setup failed\n");
+		return 1;
+	}
+	double setup_s = (double)(rte_get_tsc_cycles() - t0) / (double)rte_get_tsc_hz();
+	if (dp_workers_setup(1) < 0 || dp_ports_start() < 0)
+		return 1;
+	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+	if (lcore >= RTE_MAX_LCORE) {
+		fprintf(stderr, "need a worker lcore (-l 0-1)\n");
+		return 1;
+	}
+	dp.workers[0]->lcore = lcore;
+	rte_eal_remote_launch(worker_main, dp.workers[0], lcore);
+
+	struct dp_stats *a = rte_zmalloc(NULL, sizeof(*a), 0), *b = rte_zmalloc(NULL, sizeof(*b), 0);
+	sleep(1); /* warm up: caches, pcap ring */
+	stats_total(a);
+	uint64_t c0 = rte_get_tsc_cycles();
+	usleep((useconds_t)(duration * 1e6));
+	stats_total(b);
+	uint64_t c1 = rte_get_tsc_cycles();
+	atomic_store(&dp.running, false);
+	rte_eal_mp_wait_lcore();
+
+	double secs = (double)(c1 - c0) / (double)rte_get_tsc_hz();
+	uint64_t rx = b->port[in].rx_pkts - a->port[in].rx_pkts;
+	uint64_t tx = b->port[out].tx_pkts - a->port[out].tx_pkts;
+	uint64_t drops = 0;
+	int worst = -1;
+	for (int r = 0; r < DROP_MAX; r++) {
+		uint64_t d = b->drop[r] - a->drop[r];
+		drops += d;
+		if (d && (worst < 0 || d > b->drop[worst] - a->drop[worst]))
+			worst = r;
+	}
+	double mpps = (double)rx / secs / 1e6;
+	double cpp = rx ? (double)rte_get_tsc_hz() * secs / (double)rx : 0;
+	double busy_cpp = rx ? (double)(b->busy_cycles - a->busy_cycles) / (double)rx : 0;
+	double fwd = rx ? (double)tx / (double)rx : 0;
+	if (json)
+		printf("{\"path\":\"%s\",\"impl\":\"peregrine\",\"routes\":%u,\"mpps\":%.3f,"
+		       "\"cycles_per_packet\":%.1f,\"busy_cycles_per_packet\":%.1f,"
+		       "\"forwarded_ratio\":%.4f,\"drops\":%lu,\"fib_setup_s\":%.2f}\n",
+		       path_names[path], n_routes, mpps, cpp, busy_cpp, fwd, (unsigned long)drops,
+		       setup_s);
+	else
+		printf("%-12s peregrine  %7.3f Mpps  %6.1f cycles/packet  forwarded %.1f%%  "
+		       "(%u routes installed in %.2f s)%s%s\n",
+		       path_names[path], mpps, cpp, fwd * 100, n_routes, setup_s,
+		       worst >= 0 ? "  top drop: " : "", worst >= 0 ? drop_reason_name(worst) : "");
+	return fwd > 0.99 ? 0 : 2;
+}
