@@ -1469,6 +1469,10 @@ static int parse_nh(struct ctx *c, yaml_node_t *map, const char *path, const str
 		return parse_vxlan_nh(c, f[NH_VXLAN].v, p, r->vrf, nh);
 	case NH_IPIP:
 		need_vtep(c, f[NH_IPIP].k, SUB(p, path, "ipip"));
+		if (r->prefix.ip.family != AF_INET)
+			return fail(c, f[NH_IPIP].k, p,
+				    "IPIP carries IPv4 only, but the prefix %s is IPv6",
+				    fmt_prefix(&r->prefix, buf));
 		return parse_ipip_nh(c, f[NH_IPIP].v, p, nh);
 	}
 	return fail(c, map, path, "internal error: bad next hop kind");

@@ -749,6 +749,10 @@ static void test_top_errors(void)
 		   "t.yaml:9:7: spec.tunnels[0]: needs spec.vtep");
 	EXPECT_ERR(PORT0 "  routes:\n    - prefix: 10.0.0.0/8\n      ipip: {remote: 10.1.1.1}\n",
 		   "t.yaml:10:7: spec.routes[0].ipip: needs spec.vtep");
+	EXPECT_ERR(PORT0 "  vtep: 10.100.0.1\n  routes:\n    - prefix: \"fd00:9::/64\"\n"
+			 "      ipip: {remote: 10.1.1.1}\n",
+		   "t.yaml:11:7: spec.routes[0].ipip: IPIP carries IPv4 only, but the prefix "
+		   "fd00:9::/64 is IPv6");
 	/* a VXLAN next hop needs an L3VNI, which asks for the vtep first */
 	EXPECT_ERR(PORT0
 		   "    - {name: p1, device: eth1, vrf: red, addresses: [10.50.0.1/24]}\n"
