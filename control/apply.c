@@ -84,7 +84,16 @@ static int apply_address(uint16_t port, uint16_t vrf, const struct pg_prefix *a)
 	ret = nh_local_get(vrf, port, &id);
 	if (ret < 0)
 		return ret;
-	return route_install(vrf, &host, id, ROUTE_LOCAL);
+	ret = route_install(vrf, &host, id, ROUTE_LOCAL);
+	if (ret < 0 || a->ip.family != AF_INET || net.len >= 31)
+		return ret;
+	/* The subnet's directed broadcast is ours too (the kernel behind the TAP answers). */
+	struct pg_prefix bcast = {.ip = net.ip, .len = 32};
+	bcast.ip.v4 |= rte_cpu_to_be_32(~0u >> net.len);
+	ret = nh_local_get(vrf, port, &id);
+	if (ret < 0)
+		return ret;
+	return route_install(vrf, &bcast, id, ROUTE_LOCAL);
 }
 
 static int nexthop_from_cfg(const struct pg_config *cfg, uint16_t vrf, const struct cfg_nexthop *c,
@@ -158,6 +167,8 @@ int apply_tables(const struct pg_config *cfg)
 	}
 	if (cfg->has_vtep)
 		atomic_store(&dp.vtep4, cfg->vtep.v4);
+	if (cfg->n_l3vnis)
+		atomic_store(&dp.vxlan_port, rte_cpu_to_be_16(cfg->l3vnis[0].udp_port));
 	for (unsigned i = 0; i < cfg->n_l3vnis; i++) {
 		const struct cfg_l3vni *l = &cfg->l3vnis[i];
 		struct pg_mac rmac = l->rmac;
@@ -187,7 +198,7 @@ int apply_tables(const struct pg_config *cfg)
 	for (unsigned i = 0; i < cfg->n_tunnels; i++) {
 		const struct cfg_tunnel *t = &cfg->tunnels[i];
 		ret = tun_ref(t->remote.v4, t->type == CFG_TUNNEL_VXLAN ? TUN_F_VXLAN : TUN_F_IPIP,
-			      t->vrf);
+			      t->vrf, t->type == CFG_TUNNEL_IPIP);
 		if (ret < 0)
 			return ret;
 	}

@@ -351,6 +351,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* Block the signals before EAL starts its threads, so they inherit the mask and the
+	 * control loop's signalfd is the only receiver. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+
 	int eal_argc = eal_args_build(argc - optind, argv + optind, eal_argv, 128);
 	ret = rte_eal_init(eal_argc, eal_argv);
 	if (ret < 0) {
@@ -394,13 +403,6 @@ int main(int argc, char **argv)
 		goto out_ports;
 	}
 	cli_register();
-
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 
 	unsigned w = 0, lcore;
 	RTE_LCORE_FOREACH_WORKER(lcore) {

@@ -178,6 +178,7 @@ struct dp_ctx {
 	struct u32map_ctl vni;  /* VNI -> (vrf << 16 | counter slot) */
 	struct u32map_ctl tun4; /* remote IPv4 (network order) -> TUN_F_* | vrf << 16 */
 	_Atomic uint32_t vtep4;             /* our VTEP, network order, 0 = none */
+	_Atomic uint16_t vxlan_port;        /* VXLAN UDP port, network order (set before start) */
 	struct rte_ether_addr vni_rmac[PG_MAX_VNIS]; /* router MAC per VNI slot (control writes once) */
 
 	_Atomic bool running;

@@ -145,16 +145,16 @@ static struct nh *nh_build(uint32_t id)
 		if (u && u->resolved)
 			n->flags |= NH_F_RESOLVED;
 		if (k->type == NH_IPIP) {
-			n->mtu = port ? port->mtu - 20 : 0;
+			n->mtu = port ? port->mtu - 20 : UINT16_MAX; /* no underlay: dropped later */
 			n->ip_csum = tmpl_ip4(n->hdr + 14, IPPROTO_IPIP, atomic_load(&dp.vtep4), remote);
 			break;
 		}
 		int slot = vni_slot(k->vni);
 		n->vni_idx = slot > 0 ? (uint16_t)slot : 0;
-		n->mtu = port ? port->mtu - VXLAN_OVERHEAD : 0;
+		n->mtu = port ? port->mtu - VXLAN_OVERHEAD : UINT16_MAX;
 		n->ip_csum = tmpl_ip4(n->hdr + 14, IPPROTO_UDP, atomic_load(&dp.vtep4), remote);
 		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(n->hdr + 34);
-		udp->dst_port = rte_cpu_to_be_16(PG_VXLAN_PORT);
+		udp->dst_port = atomic_load(&dp.vxlan_port);
 		uint8_t *vx = n->hdr + 42;
 		vx[0] = 0x08; /* I flag */
 		vx[4] = (uint8_t)(k->vni >> 16);
@@ -277,7 +277,7 @@ static int nh_key_get(const struct nh_key *k, uint32_t *id)
 	if (k->type == NH_VXLAN || k->type == NH_IPIP) {
 		uint32_t remote;
 		memcpy(&remote, k->ip, 4);
-		tun_ref(remote, k->type == NH_VXLAN ? TUN_F_VXLAN : TUN_F_IPIP, k->vrf);
+		tun_ref(remote, k->type == NH_VXLAN ? TUN_F_VXLAN : TUN_F_IPIP, k->vrf, false);
 		nh_resolve_tunnel(nid); /* publishes */
 	} else if (nh_rebuild(nid) < 0) {
 		nh_put(nid);

@@ -14,6 +14,7 @@ struct tun_refs {
 	uint32_t remote;
 	uint32_t vxlan, ipip;
 	uint16_t vrf;
+	bool explicit_vrf;
 };
 #define TUN_MAX 4096
 static struct tun_refs tun_refs[TUN_MAX];
@@ -115,7 +116,7 @@ static int tun_publish(struct tun_refs *t)
 	return u32map_set(&dp.tun4, t->remote, ((uint32_t)t->vrf << 16) | flags);
 }
 
-int tun_ref(uint32_t remote_be, uint32_t flag, uint16_t vrf)
+int tun_ref(uint32_t remote_be, uint32_t flag, uint16_t vrf, bool explicit_vrf)
 {
 	struct tun_refs *t = tun_find(remote_be, true);
 
@@ -124,8 +125,10 @@ int tun_ref(uint32_t remote_be, uint32_t flag, uint16_t vrf)
 	if (flag & TUN_F_VXLAN)
 		t->vxlan++;
 	if (flag & TUN_F_IPIP) {
+		if (explicit_vrf || (!t->explicit_vrf && t->ipip == 0))
+			t->vrf = vrf;
+		t->explicit_vrf |= explicit_vrf;
 		t->ipip++;
-		t->vrf = vrf;
 	}
 	return tun_publish(t);
 }
@@ -138,8 +141,8 @@ void tun_unref(uint32_t remote_be, uint32_t flag)
 		return;
 	if ((flag & TUN_F_VXLAN) && t->vxlan)
 		t->vxlan--;
-	if ((flag & TUN_F_IPIP) && t->ipip)
-		t->ipip--;
+	if ((flag & TUN_F_IPIP) && t->ipip && --t->ipip == 0)
+		t->explicit_vrf = false;
 	tun_publish(t);
 }
 

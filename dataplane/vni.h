@@ -23,8 +23,12 @@ int vni_slot(uint32_t vni);
 uint32_t vni_of_slot(unsigned slot); /* 0 if the slot is free */
 uint16_t vni_vrf_of_slot(unsigned slot);
 
-/* Tunnel endpoints are reference counted per flag: next hops and config each take one. */
-int tun_ref(uint32_t remote_be, uint32_t flag, uint16_t vrf);
+/*
+ * Tunnel endpoints are reference counted per flag: next hops and config each take one. vrf is
+ * where IPIP packets from the endpoint are routed: an explicit one (configured tunnel) wins over
+ * the VRF of the first next hop that referenced the endpoint.
+ */
+int tun_ref(uint32_t remote_be, uint32_t flag, uint16_t vrf, bool explicit_vrf);
 void tun_unref(uint32_t remote_be, uint32_t flag);
 int tun_walk(int (*cb)(uint32_t remote_be, uint32_t flags, uint16_t vrf, void *), void *arg);
 

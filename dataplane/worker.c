@@ -16,6 +16,7 @@
 /* A batch of packets waiting for a FIB lookup, each with the VRF to look it up in. */
 struct batch {
 	uint16_t n;
+	uint32_t l2mc; /* bit i: packet i came in a link-layer broadcast/multicast frame */
 	struct rte_mbuf *m[PG_BURST];
 	uint16_t vrf[PG_BURST];
 };
@@ -296,10 +297,10 @@ static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 		pkt_drop(w, m, DROP_MTU_EXCEEDED);
 		return;
 	}
-	/* TTL - 1 with incremental checksum update (RFC 1624). */
+	/* TTL - 1 with incremental checksum update (RFC 1624: never turn 0x0000 into 0xffff). */
 	ip->time_to_live--;
 	uint32_t sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
-	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+	ip->hdr_checksum = (uint16_t)(sum + (sum >= 0xffff));
 	w->st->vrf[vrf].fwd_pkts++;
 	w->st->vrf[vrf].fwd_bytes += l3len;
 
@@ -486,7 +487,7 @@ static inline void local4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, 
 	    m->data_len >= RTE_ETHER_HDR_LEN + ihl + sizeof(struct rte_udp_hdr)) {
 		const struct rte_udp_hdr *udp =
 			rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, RTE_ETHER_HDR_LEN + ihl);
-		if (udp->dst_port == rte_cpu_to_be_16(PG_VXLAN_PORT)) {
+		if (udp->dst_port == atomic_load_explicit(&dp.vxlan_port, memory_order_relaxed)) {
 			if (unlikely(decapped))
 				pkt_drop(w, m, DROP_TUNNEL_LOOP);
 			else
@@ -540,6 +541,8 @@ static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decap
 		}
 		if (nh->type == NH_LOCAL)
 			local4(w, m, in, decapped, b4, b6);
+		else if (unlikely(b->l2mc & (1u << k)))
+			pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
 		else
 			fwd4(w, m, in, nh, b->vrf[k]);
 	}
@@ -577,6 +580,8 @@ static void route6(struct dp_worker *w, uint16_t in, struct batch *b)
 		}
 		if (nh->type == NH_LOCAL)
 			punt(w, m, in, PUNT_LOCAL, punt_class_l4(ip6_hdr(m)->proto), 0);
+		else if (unlikely(b->l2mc & (1u << k)))
+			pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
 		else
 			fwd6(w, m, in, nh, b->vrf[k]);
 	}
@@ -630,6 +635,7 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 	uint64_t rx_bytes = 0;
 
 	b4.n = b6.n = i4.n = i6.n = 0;
+	b4.l2mc = b6.l2mc = i4.l2mc = i6.l2mc = 0;
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -659,6 +665,8 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 			}
 			if (unlikely(ip4_punt_early(w, m, in)))
 				break;
+			if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr)))
+				b4.l2mc |= 1u << b4.n;
 			b4.m[b4.n] = m;
 			b4.vrf[b4.n++] = port->vrf;
 			break;
@@ -670,6 +678,8 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 			}
 			if (unlikely(ip6_punt_early(w, m, in)))
 				break;
+			if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr)))
+				b6.l2mc |= 1u << b6.n;
 			b6.m[b6.n] = m;
 			b6.vrf[b6.n++] = port->vrf;
 			break;

@@ -263,9 +263,9 @@ static int tables_setup(enum path path, const struct pfx *routes, unsigned n, in
 		if (ret < 0)
 			return -1;
 		if (path == P_VXLAN_DECAP)
-			tun_ref(peer.v4, TUN_F_VXLAN, 0);
+			tun_ref(peer.v4, TUN_F_VXLAN, 0, true);
 		if (path == P_IPIP_DECAP)
-			tun_ref(peer.v4, TUN_F_IPIP, 0);
+			tun_ref(peer.v4, TUN_F_IPIP, 0, true);
 		nh_tunnels_refresh();
 		nh_neigh_update((uint16_t)out, &gw, &mac);
 	}
