@@ -206,6 +206,8 @@ int dp_port_add(const struct dp_port_conf *pc, uint16_t *index)
 	} else {
 		rte_eth_macaddr_get(p->port_id, &p->mac);
 	}
+	p->mac64 = 0;
+	memcpy(&p->mac64, &p->mac, 6);
 	snprintf(rname, sizeof(rname), "inject%u", p->index);
 	p->inject = rte_ring_create(rname, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!p->inject) {

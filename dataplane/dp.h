@@ -73,6 +73,7 @@ struct dp_port {
 	uint16_t vrf;
 	uint16_t mtu;
 	struct rte_ether_addr mac;
+	uint64_t mac64; /* mac in the low 6 bytes of a u64 as stored in memory, for one compare */
 	uint16_t n_rxq, n_txq;
 	bool tx_shared; /* fewer TX queues than workers: tx_lock serialises */
 	rte_spinlock_t tx_lock;

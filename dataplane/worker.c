@@ -16,7 +16,9 @@
 /* A batch of packets waiting for a FIB lookup, each with the VRF to look it up in. */
 struct batch {
 	uint16_t n;
+	bool one_vrf;  /* every packet is in vrf[0] (the input port's VRF) */
 	uint32_t l2mc; /* bit i: packet i came in a link-layer broadcast/multicast frame */
+	uint32_t ip4[PG_BURST]; /* IPv4 batches: destination, host order */
 	struct rte_mbuf *m[PG_BURST];
 	uint16_t vrf[PG_BURST];
 };
@@ -128,16 +130,55 @@ static inline struct rte_ipv6_hdr *ip6_hdr(struct rte_mbuf *m)
 static inline bool ip4_cksum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl)
 {
 	if (likely(ihl == 20)) {
-		uint32_t w[5];
-		memcpy(w, ip, sizeof(w));
-		uint64_t s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+		uint64_t a, b;
+		uint32_t c;
+		memcpy(&a, ip, 8);
+		memcpy(&b, (const uint8_t *)ip + 8, 8);
+		memcpy(&c, (const uint8_t *)ip + 16, 4);
+		unsigned __int128 s128 = (unsigned __int128)a + b + c;
+		uint64_t lo = (uint64_t)s128, s = lo + (uint64_t)(s128 >> 64);
+		s += s < lo;
 		s = (s & 0xffffffff) + (s >> 32);
-		s = (s & 0xffff) + (s >> 16);
+		s = (s & 0xffffffff) + (s >> 32);
 		s = (s & 0xffff) + (s >> 16);
 		s = (s & 0xffff) + (s >> 16);
 		return s == 0xffff;
 	}
 	return rte_raw_cksum(ip, ihl) == 0xffff;
+}
+
+/* First octet of an IPv4 address: what the fast path must leave to the full checks. */
+#define O1_SRC_BAD 0x1 /* 127/8, multicast, class E: martian source */
+#define O1_DST_ODD 0x2 /* 0/8, 127/8, multicast, class E, limited broadcast: not plain unicast */
+static const uint8_t ip4_o1[256] = {
+	[0] = O1_DST_ODD,
+	[127] = O1_SRC_BAD | O1_DST_ODD,
+	[224 ... 255] = O1_SRC_BAD | O1_DST_ODD,
+};
+
+/*
+ * The common IPv4 packet: 20-byte header, no Ethernet padding, good checksum, unicast source and
+ * destination. Everything else takes ip4_validate() (same verdicts, slower).
+ */
+static inline bool ip4_fast_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	return likely(m->data_len >= RTE_ETHER_HDR_LEN + 20 && ip->version_ihl == 0x45 &&
+		      (uint32_t)rte_be_to_cpu_16(ip->total_length) + RTE_ETHER_HDR_LEN == m->pkt_len &&
+		      !((ip4_o1[(uint8_t)ip->src_addr] & O1_SRC_BAD) |
+			(ip4_o1[(uint8_t)ip->dst_addr] & O1_DST_ODD)) &&
+		      ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
+		       ip4_cksum_ok(ip, 20)));
+}
+
+/* The common IPv6 packet: no padding, not ICMPv6, unicast global destination, sane source. */
+static inline bool ip6_fast_ok(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip)
+{
+	return likely(m->data_len >= RTE_ETHER_HDR_LEN + sizeof(*ip) &&
+		      (ip->vtc_flow & rte_cpu_to_be_32(0xf0000000)) == rte_cpu_to_be_32(0x60000000) &&
+		      rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip) + RTE_ETHER_HDR_LEN ==
+			      m->pkt_len &&
+		      ip->proto != IPPROTO_ICMPV6 && ip->src_addr[0] != 0xff && ip->src_addr[0] != 0 &&
+		      ip->dst_addr[0] != 0xff && ip->dst_addr[0] != 0xfe);
 }
 
 /* RFC 1812 receive checks. Returns DROP_MAX when the packet is good (trimmed to its IP length). */
@@ -279,22 +320,22 @@ static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 	struct rte_ether_hdr *eth;
 	uint32_t l3len = m->pkt_len - RTE_ETHER_HDR_LEN;
 
-	if (nh->type == NH_ECMP)
-		nh = nh_get(nh->member[flow_hash4(ip) % nh->n]);
-	if (unlikely(nh == NULL)) {
-		pkt_drop(w, m, DROP_NH_INVALID);
-		return;
-	}
-	if (unlikely(nh->type == NH_BLACKHOLE)) {
-		pkt_drop(w, m, DROP_BLACKHOLE);
-		return;
+	/* Kinds without an MTU (ECMP groups, blackholes) take this branch too. */
+	if (unlikely(l3len > nh->mtu)) {
+		if (nh->type == NH_ECMP) {
+			nh = nh_get(nh->member[flow_hash4(ip) % nh->n]);
+			if (unlikely(nh == NULL)) {
+				pkt_drop(w, m, DROP_NH_INVALID);
+				return;
+			}
+		}
+		if (l3len > nh->mtu) {
+			pkt_drop(w, m, nh->type == NH_BLACKHOLE ? DROP_BLACKHOLE : DROP_MTU_EXCEEDED);
+			return;
+		}
 	}
 	if (unlikely(ip->time_to_live <= 1)) {
 		pkt_drop(w, m, DROP_IP4_TTL_EXCEEDED);
-		return;
-	}
-	if (unlikely(l3len > nh->mtu && nh->type != NH_LOCAL)) {
-		pkt_drop(w, m, DROP_MTU_EXCEEDED);
 		return;
 	}
 	/* TTL - 1 with incremental checksum update (RFC 1624: never turn 0x0000 into 0xffff). */
@@ -345,22 +386,21 @@ static inline void fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 	struct rte_ether_hdr *eth;
 	uint32_t l3len = m->pkt_len - RTE_ETHER_HDR_LEN;
 
-	if (nh->type == NH_ECMP)
-		nh = nh_get(nh->member[flow_hash6(ip) % nh->n]);
-	if (unlikely(nh == NULL)) {
-		pkt_drop(w, m, DROP_NH_INVALID);
-		return;
-	}
-	if (unlikely(nh->type == NH_BLACKHOLE)) {
-		pkt_drop(w, m, DROP_BLACKHOLE);
-		return;
+	if (unlikely(l3len > nh->mtu)) {
+		if (nh->type == NH_ECMP) {
+			nh = nh_get(nh->member[flow_hash6(ip) % nh->n]);
+			if (unlikely(nh == NULL)) {
+				pkt_drop(w, m, DROP_NH_INVALID);
+				return;
+			}
+		}
+		if (l3len > nh->mtu) {
+			pkt_drop(w, m, nh->type == NH_BLACKHOLE ? DROP_BLACKHOLE : DROP_MTU_EXCEEDED);
+			return;
+		}
 	}
 	if (unlikely(ip->hop_limits <= 1)) {
 		pkt_drop(w, m, DROP_IP6_HOP_LIMIT);
-		return;
-	}
-	if (unlikely(l3len > nh->mtu)) {
-		pkt_drop(w, m, DROP_MTU_EXCEEDED);
 		return;
 	}
 	ip->hop_limits--;
@@ -408,6 +448,8 @@ static inline void inner_enqueue(struct dp_worker *w, struct rte_mbuf *m, uint16
 		pkt_drop(w, m, r);
 		return;
 	}
+	if (!v6)
+		b->ip4[b->n] = rte_be_to_cpu_32(ip4_hdr(m)->dst_addr);
 	b->m[b->n] = m;
 	b->vrf[b->n++] = vrf;
 }
@@ -509,19 +551,19 @@ static inline void local4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, 
 static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decapped,
 		   struct batch *b4, struct batch *b6)
 {
-	uint32_t ips[PG_BURST];
 	uint64_t nhs[PG_BURST];
 	uint16_t i = 0;
 
-	for (uint16_t k = 0; k < b->n; k++)
-		ips[k] = rte_be_to_cpu_32(ip4_hdr(b->m[k])->dst_addr);
 	while (i < b->n) {
 		uint16_t j = i + 1;
-		while (j < b->n && b->vrf[j] == b->vrf[i])
-			j++;
+		if (b->one_vrf)
+			j = b->n;
+		else
+			while (j < b->n && b->vrf[j] == b->vrf[i])
+				j++;
 		const struct dp_vrf *v = rcu_dereference(dp.vrfs[b->vrf[i]]);
 		if (likely(v != NULL))
-			fib4_lookup_bulk(v, &ips[i], &nhs[i], j - i);
+			fib4_lookup_bulk(v, &b->ip4[i], &nhs[i], j - i);
 		else
 			memset(&nhs[i], 0, (j - i) * sizeof(nhs[0]));
 		i = j;
@@ -544,7 +586,7 @@ static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decap
 		else if (unlikely(b->l2mc & (1u << k)))
 			pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
 		else
-			fwd4(w, m, in, nh, b->vrf[k]);
+			fwd4(w, m, in, nh, b->one_vrf ? b->vrf[0] : b->vrf[k]);
 	}
 }
 
@@ -558,8 +600,11 @@ static void route6(struct dp_worker *w, uint16_t in, struct batch *b)
 		rte_memcpy(ips[k], ip6_hdr(b->m[k])->dst_addr, 16);
 	while (i < b->n) {
 		uint16_t j = i + 1;
-		while (j < b->n && b->vrf[j] == b->vrf[i])
-			j++;
+		if (b->one_vrf)
+			j = b->n;
+		else
+			while (j < b->n && b->vrf[j] == b->vrf[i])
+				j++;
 		const struct dp_vrf *v = rcu_dereference(dp.vrfs[b->vrf[i]]);
 		if (likely(v != NULL))
 			fib6_lookup_bulk(v, &ips[i], &nhs[i], j - i);
@@ -583,7 +628,7 @@ static void route6(struct dp_worker *w, uint16_t in, struct batch *b)
 		else if (unlikely(b->l2mc & (1u << k)))
 			pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
 		else
-			fwd6(w, m, in, nh, b->vrf[k]);
+			fwd6(w, m, in, nh, b->one_vrf ? b->vrf[0] : b->vrf[k]);
 	}
 }
 
@@ -636,6 +681,9 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 
 	b4.n = b6.n = i4.n = i6.n = 0;
 	b4.l2mc = b6.l2mc = i4.l2mc = i6.l2mc = 0;
+	b4.one_vrf = b6.one_vrf = true;
+	b4.vrf[0] = b6.vrf[0] = port->vrf;
+	i4.one_vrf = i6.one_vrf = false;
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -651,37 +699,46 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 			continue;
 		}
 		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		if (unlikely(rte_is_unicast_ether_addr(&eth->dst_addr) &&
-			     !rte_is_same_ether_addr(&eth->dst_addr, &port->mac))) {
-			pkt_drop(w, m, DROP_ETH_NOT_FOR_US);
-			continue;
+		uint64_t dmac;
+		bool l2mc = false;
+		memcpy(&dmac, eth, sizeof(dmac));
+		dmac &= RTE_BE64(0xffffffffffff0000) ; /* the 6 destination bytes */
+		if (unlikely(dmac != port->mac64)) {
+			if (!rte_is_multicast_ether_addr(&eth->dst_addr)) {
+				pkt_drop(w, m, DROP_ETH_NOT_FOR_US);
+				continue;
+			}
+			l2mc = true;
 		}
 		switch (eth->ether_type) {
-		case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-			r = ip4_validate(m);
-			if (unlikely(r != DROP_MAX)) {
-				pkt_drop(w, m, r);
-				break;
+		case RTE_BE16(RTE_ETHER_TYPE_IPV4): {
+			struct rte_ipv4_hdr *ip = ip4_hdr(m);
+			if (unlikely(!ip4_fast_ok(m, ip))) {
+				r = ip4_validate(m);
+				if (unlikely(r != DROP_MAX)) {
+					pkt_drop(w, m, r);
+					break;
+				}
+				if (unlikely(ip4_punt_early(w, m, in)))
+					break;
 			}
-			if (unlikely(ip4_punt_early(w, m, in)))
-				break;
-			if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr)))
-				b4.l2mc |= 1u << b4.n;
-			b4.m[b4.n] = m;
-			b4.vrf[b4.n++] = port->vrf;
+			b4.l2mc |= (uint32_t)l2mc << b4.n;
+			b4.ip4[b4.n] = rte_be_to_cpu_32(ip->dst_addr);
+			b4.m[b4.n++] = m;
 			break;
+		}
 		case RTE_BE16(RTE_ETHER_TYPE_IPV6):
-			r = ip6_validate(m);
-			if (unlikely(r != DROP_MAX)) {
-				pkt_drop(w, m, r);
-				break;
+			if (unlikely(!ip6_fast_ok(m, ip6_hdr(m)))) {
+				r = ip6_validate(m);
+				if (unlikely(r != DROP_MAX)) {
+					pkt_drop(w, m, r);
+					break;
+				}
+				if (unlikely(ip6_punt_early(w, m, in)))
+					break;
 			}
-			if (unlikely(ip6_punt_early(w, m, in)))
-				break;
-			if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr)))
-				b6.l2mc |= 1u << b6.n;
-			b6.m[b6.n] = m;
-			b6.vrf[b6.n++] = port->vrf;
+			b6.l2mc |= (uint32_t)l2mc << b6.n;
+			b6.m[b6.n++] = m;
 			break;
 		case RTE_BE16(RTE_ETHER_TYPE_ARP):
 			punt(w, m, in, PUNT_ARP, PUNT_CLASS_CTRL, 0);

@@ -411,9 +411,10 @@ int main(int argc, char **argv)
 	if (json)
 		printf("{\"path\":\"%s\",\"impl\":\"peregrine\",\"routes\":%u,\"mpps\":%.3f,"
 		       "\"cycles_per_packet\":%.1f,\"busy_cycles_per_packet\":%.1f,"
-		       "\"forwarded_ratio\":%.4f,\"drops\":%lu,\"fib_setup_s\":%.2f}\n",
+		       "\"forwarded_ratio\":%.4f,\"drops\":%lu,\"fib_setup_s\":%.2f,"
+		       "\"total_rx\":%lu}\n",
 		       path_names[path], n_routes, mpps, cpp, busy_cpp, fwd, (unsigned long)drops,
-		       setup_s);
+		       setup_s, (unsigned long)b->port[in].rx_pkts);
 	else
 		printf("%-12s peregrine  %7.3f Mpps  %6.1f cycles/packet  forwarded %.1f%%  "
 		       "(%u routes installed in %.2f s)%s%s\n",
