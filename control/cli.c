@@ -17,6 +17,7 @@
 #include "dp_setup.h"
 #include "exc.h"
 #include "fib.h"
+#include "icmp.h"
 #include "mgmt.h"
 #include "neigh.h"
 #include "nexthop.h"
@@ -377,6 +378,12 @@ static struct json_object *cmd_stats(int argc, char **argv, char *err, size_t er
 	J_INT(nb, "held_dropped", neigh_stats.held_dropped);
 	J_INT(nb, "failed", neigh_stats.failed);
 	json_object_object_add(res, "neighbor", nb);
+
+	struct json_object *ic = json_object_new_object();
+	J_INT(ic, "errors_sent_ipv4", icmp_stats.sent4);
+	J_INT(ic, "errors_sent_ipv6", icmp_stats.sent6);
+	J_INT(ic, "errors_suppressed", icmp_stats.suppressed);
+	json_object_object_add(res, "icmp", ic);
 
 	struct json_object *tun = json_object_new_object();
 	J_INT(tun, "ipip_decap", st->ipip_decap);

@@ -23,6 +23,7 @@
 
 #include "dp.h"
 #include "exc.h"
+#include "icmp.h"
 #include "log.h"
 #include "neigh.h"
 #include "util.h"
@@ -196,6 +197,9 @@ static void punt_handle(struct rte_mbuf *m)
 		break;
 	case PUNT_CONNECTED:
 		neigh_connected(meta->nh, m);
+		break;
+	case PUNT_ICMP_ERROR:
+		icmp_error_send(m);
 		break;
 	default:
 		tap_write(meta->port, m);

@@ -44,6 +44,8 @@ enum punt_reason {
 	PUNT_RESOLVE,     /* next hop (meta.nh, a DIRECT nh) has no MAC yet: hold and resolve */
 	PUNT_CONNECTED,   /* destination on a connected subnet (meta.nh) with no host route yet */
 	PUNT_LINK_LOCAL,  /* IPv6 link-local / multicast for the kernel */
+	PUNT_ICMP_ERROR,  /* dropped (TTL, MTU): answer with an ICMP error; meta.nh = type<<24 |
+			   * code<<16 | MTU */
 };
 
 /* Punt policing classes: a flood in one class never starves another. */

@@ -70,6 +70,31 @@ static void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, enum punt
 	w->st->port[in].punt++;
 }
 
+/*
+ * The packet is dropped (and counted under reason); unless it came out of a tunnel, the control
+ * thread answers its sender with an ICMP error (policed like other punts, silently when over).
+ */
+static void drop_icmp(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, enum drop_reason reason,
+		      bool decapped, uint8_t type, uint8_t code, uint16_t mtu)
+{
+	struct pkt_meta *meta;
+
+	w->st->drop[reason]++;
+	if (decapped || !policer_take(w, PUNT_CLASS_OTHER)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	meta = pkt_meta(m);
+	meta->reason = PUNT_ICMP_ERROR;
+	meta->port = in;
+	meta->nh = (uint32_t)type << 24 | (uint32_t)code << 16 | mtu;
+	if (rte_ring_mp_enqueue(dp.punt[PUNT_CLASS_OTHER], m) != 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->st->punt_class[PUNT_CLASS_OTHER]++;
+}
+
 static inline enum punt_class punt_class_l4(uint8_t proto)
 {
 	return proto == IPPROTO_TCP ? PUNT_CLASS_CTRL : PUNT_CLASS_OTHER;
@@ -314,7 +339,7 @@ static inline void nh_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t i
 
 /* Forward an IPv4 packet through next hop nh (already looked up in vrf). */
 static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, const struct nh *nh,
-			uint16_t vrf)
+			uint16_t vrf, bool decapped)
 {
 	struct rte_ipv4_hdr *ip = ip4_hdr(m);
 	struct rte_ether_hdr *eth;
@@ -329,13 +354,21 @@ static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 				return;
 			}
 		}
+		if (nh->type == NH_BLACKHOLE) {
+			pkt_drop(w, m, DROP_BLACKHOLE);
+			return;
+		}
 		if (l3len > nh->mtu) {
-			pkt_drop(w, m, nh->type == NH_BLACKHOLE ? DROP_BLACKHOLE : DROP_MTU_EXCEEDED);
+			/* We do not fragment: with DF the sender learns the MTU (RFC 1191). */
+			if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
+				drop_icmp(w, m, in, DROP_MTU_EXCEEDED, decapped, 3, 4, nh->mtu);
+			else
+				pkt_drop(w, m, DROP_MTU_EXCEEDED);
 			return;
 		}
 	}
 	if (unlikely(ip->time_to_live <= 1)) {
-		pkt_drop(w, m, DROP_IP4_TTL_EXCEEDED);
+		drop_icmp(w, m, in, DROP_IP4_TTL_EXCEEDED, decapped, 11, 0, 0);
 		return;
 	}
 	/* TTL - 1 with incremental checksum update (RFC 1624: never turn 0x0000 into 0xffff). */
@@ -380,7 +413,7 @@ static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 }
 
 static inline void fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, const struct nh *nh,
-			uint16_t vrf)
+			uint16_t vrf, bool decapped)
 {
 	struct rte_ipv6_hdr *ip = ip6_hdr(m);
 	struct rte_ether_hdr *eth;
@@ -394,13 +427,17 @@ static inline void fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 				return;
 			}
 		}
+		if (nh->type == NH_BLACKHOLE) {
+			pkt_drop(w, m, DROP_BLACKHOLE);
+			return;
+		}
 		if (l3len > nh->mtu) {
-			pkt_drop(w, m, nh->type == NH_BLACKHOLE ? DROP_BLACKHOLE : DROP_MTU_EXCEEDED);
+			drop_icmp(w, m, in, DROP_MTU_EXCEEDED, decapped, 2, 0, nh->mtu);
 			return;
 		}
 	}
 	if (unlikely(ip->hop_limits <= 1)) {
-		pkt_drop(w, m, DROP_IP6_HOP_LIMIT);
+		drop_icmp(w, m, in, DROP_IP6_HOP_LIMIT, decapped, 3, 0, 0);
 		return;
 	}
 	ip->hop_limits--;
@@ -586,11 +623,11 @@ static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decap
 		else if (unlikely(b->l2mc & (1u << k)))
 			pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
 		else
-			fwd4(w, m, in, nh, b->one_vrf ? b->vrf[0] : b->vrf[k]);
+			fwd4(w, m, in, nh, b->one_vrf ? b->vrf[0] : b->vrf[k], decapped);
 	}
 }
 
-static void route6(struct dp_worker *w, uint16_t in, struct batch *b)
+static void route6(struct dp_worker *w, uint16_t in, struct batch *b, bool decapped)
 {
 	uint8_t ips[PG_BURST][16];
 	uint64_t nhs[PG_BURST];
@@ -628,7 +665,7 @@ static void route6(struct dp_worker *w, uint16_t in, struct batch *b)
 		else if (unlikely(b->l2mc & (1u << k)))
 			pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
 		else
-			fwd6(w, m, in, nh, b->one_vrf ? b->vrf[0] : b->vrf[k]);
+			fwd6(w, m, in, nh, b->one_vrf ? b->vrf[0] : b->vrf[k], decapped);
 	}
 }
 
@@ -752,12 +789,12 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 	if (b4.n)
 		route4(w, in, &b4, false, &i4, &i6);
 	if (b6.n)
-		route6(w, in, &b6);
+		route6(w, in, &b6, false);
 	/* Decapsulated packets: one more lookup in the VNI's / tunnel's VRF, no further decap. */
 	if (i4.n)
 		route4(w, in, &i4, true, NULL, NULL);
 	if (i6.n)
-		route6(w, in, &i6);
+		route6(w, in, &i6, true);
 }
 
 static void inject_drain(struct dp_worker *w, uint16_t idx)

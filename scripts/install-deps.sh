@@ -9,7 +9,7 @@ PKGS=(
   dpdk dpdk-dev libdpdk-dev liburcu-dev libyaml-dev libbpf-dev libjson-c-dev libmnl-dev libpcap-dev
   # tests, demo and benchmarks
   python3 python3-scapy tshark iproute2 iputils-ping ethtool iperf3 socat tcpdump netcat-openbsd
-  procps psmisc
+  procps psmisc jq
 )
 
 missing=()

@@ -42,6 +42,9 @@ from scapy.all import (  # noqa: E402
     Raw,
     RawPcapReader,
 )
+from scapy.layers.inet6 import in6_chksum  # noqa: E402
+from scapy.utils import checksum  # noqa: E402
+import re  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -63,6 +66,7 @@ HOST_B6 = "02:00:00:00:10:16"  # fd00:1::10 on port b
 HOST_X = "02:00:00:00:20:20"  # 192.168.2.10 on port b (extra run)
 EXT = "02:00:00:00:ee:01"  # source MAC of arbitrary senders
 RMAC = "02:00:00:00:01:00"  # our router MAC for L3VNI 100
+MACS = {"a": MAC_A, "b": MAC_B, "c": MAC_C}
 RRMAC2 = "66:00:00:00:02:64"  # remote router MAC behind VTEP 10.0.0.2
 RRMAC3 = "66:00:00:00:03:64"  # remote router MAC behind VTEP 10.0.0.3
 RRMAC44 = "66:00:00:00:44:64"
@@ -236,6 +240,41 @@ def check_vxlan(e, what, got, sent_frame, dmac, dst, vni, inner_dmac, inner_smac
     return sport
 
 
+def check_icmp_error(e, what, got, sent_frame, our_addr, our_mac, typ, code, mtu):
+    """An ICMP/ICMPv6 error from us answering sent_frame: addressing, type/code, MTU, quote."""
+    g = Ether(got)
+    orig = Ether(bytes(sent_frame))
+    e.eq("%s: eth.src" % what, g.src, our_mac)
+    e.eq("%s: eth.dst (back to the sender)" % what, g.dst, orig.src)
+    if IP in orig:
+        if not e.true("%s: not an ICMP error: %r" % (what, g.summary()), IP in g and ICMP in g):
+            return
+        e.eq("%s: ip.src (our port address)" % what, g[IP].src, our_addr[4])
+        e.eq("%s: ip.dst" % what, g[IP].dst, orig[IP].src)
+        e.eq("%s: icmp type/code" % what, (g[ICMP].type, g[ICMP].code), (typ, code))
+        if typ == 3 and code == 4:
+            e.eq("%s: next-hop MTU" % what, g[ICMP].nexthopmtu, mtu)
+        raw = bytes(g[IP])
+        e.eq("%s: ip checksum" % what, checksum(raw[:20]), 0)
+        e.eq("%s: icmp checksum" % what, checksum(raw[20:]), 0)
+        quote = bytes(orig[IP])[:548]
+        e.eq("%s: quoted original (first %d bytes)" % (what, len(quote)), raw[28:28 + len(quote)], quote)
+        e.true("%s: total length %d <= 576" % (what, len(raw)), len(raw) <= 576)
+    else:
+        if not e.true("%s: not an ICMPv6 error: %r" % (what, g.summary()), IPv6 in g):
+            return
+        e.eq("%s: ipv6.src (our port address)" % what, g[IPv6].src, our_addr[6])
+        e.eq("%s: ipv6.dst" % what, g[IPv6].dst, orig[IPv6].src)
+        raw = bytes(g[IPv6].payload)
+        e.eq("%s: icmpv6 type/code" % what, (raw[0], raw[1]), (typ, code))
+        if typ == 2:
+            e.eq("%s: packet-too-big MTU" % what, int.from_bytes(raw[4:8], "big"), mtu)
+        ck = in6_chksum(58, g[IPv6], raw[:2] + b"\0\0" + raw[4:])
+        e.eq("%s: icmpv6 checksum" % what, int.from_bytes(raw[2:4], "big"), ck)
+        quote = bytes(orig[IPv6])[:1232]
+        e.eq("%s: quoted original (first %d bytes)" % (what, len(quote)), raw[8:8 + len(quote)], quote)
+
+
 def check_ipip(e, what, got, sent_frame, dmac, dst, smac=MAC_A, src=VTEP):
     check_outer4(e, what, got, dmac, smac, src, dst, 4)
     check_ip4_routed(e, what + ": inner", l3_of(sent_frame), got[34:])
@@ -359,18 +398,35 @@ class Run:
 
         return deco
 
+    @property
+    def addr(self):
+        """port -> {4: first IPv4 address, 6: first IPv6 address} from port_yaml."""
+        out = {}
+        for p, y in self.port_yaml.items():
+            m = re.search(r"addresses: \[([^]]*)\]", y)
+            addrs = [a.strip().strip('"').split("/")[0] for a in m.group(1).split(",")] if m else []
+            out[p] = {4: next((a for a in addrs if ":" not in a), None),
+                      6: next((a for a in addrs if ":" in a), None)}
+        return out
+
     def count(self, key, n=1):
         self.counters[key] = self.counters.get(key, 0) + n
 
-    def expect_drop(self, case, reason, variants):
-        """variants: [(port, frame, tag or None)]: every one must be dropped as reason."""
+    def expect_drop(self, case, reason, variants, icmp=None):
+        """variants: [(port, frame, tag or None)]: every one must be dropped as reason.
+        icmp: {tag: (type, code, mtu)} for variants that must be answered with an ICMP / ICMPv6
+        error out of the port they came in on; nothing else may come out for a tag."""
+        icmp = icmp or {}
         tags = []
+        sent = {}
         for port, frame, tag in variants:
             self.send(port, frame)
             if tag:
                 tags.append(tag)
+                sent[tag] = (port, frame)
         self.drops[reason] = self.drops.get(reason, 0) + len(variants)
         self.drop_cases.setdefault(reason, []).append(case)
+        self.count("icmp.punts", len(icmp))
 
         @self.check("drop/%s (%s)" % (reason, case))
         def _(res):
@@ -379,7 +435,14 @@ class Run:
             e.eq("counter %s (%d packets sent for it in this run)" % (reason, want),
                  res.drops().get(reason, 0), want)
             for t in tags:
-                for port, _f in res.find(t):
+                hits = res.find(t)
+                if t in icmp:
+                    if e.eq("%s: ICMP errors out" % t, len(hits), 1):
+                        port, frame = sent[t]
+                        e.eq("%s: error out of the input port" % t, hits[0][0], port)
+                        check_icmp_error(e, t, hits[0][1], frame, self.addr[port], MACS[port], *icmp[t])
+                    continue
+                for port, _f in hits:
                     e.append("packet %s came out of port %s" % (t, port))
             return e
 
@@ -1028,7 +1091,8 @@ def build_main():
         e.eq("exception_path.to_kernel", ex.get("to_kernel"), 0)
         pc = res.stats.get("punted", {})
         e.eq("punted.control (TCP to us, ARP, ND)", pc.get("control"), punts["control"])
-        e.eq("punted.other", pc.get("other"), punts["other"])
+        e.eq("punted.other (kernel-bound plus ICMP errors to build)", pc.get("other"),
+             punts["other"] + r.counters.get("icmp.punts", 0))
         for name, tag in ptags:
             if tag:
                 for p, _g in res.find(tag):
@@ -1085,7 +1149,8 @@ def build_main():
        ("c", Ether(**toC) / IP(src="10.2.0.10", dst="10.1.1.1", ttl=0) / UDP() / payload("d#ttl1"), "d#ttl1"),
        ("a", vx_in(Ether(dst=RMAC, src=RRMAC2) / IP(src="10.244.1.5", dst="172.16.1.1", ttl=1) / UDP() / payload("d#ttl2")), "d#ttl2"),
        ("b", Ether(**toB) / IP(src="192.168.1.10", dst="10.244.1.5", ttl=1) / UDP() / payload("d#ttl3"), "d#ttl3"),
-       ("c", Ether(**toC) / IP(src="10.2.0.10", dst="10.50.1.1", ttl=1) / UDP() / payload("d#ttl4"), "d#ttl4")])
+       ("c", Ether(**toC) / IP(src="10.2.0.10", dst="10.50.1.1", ttl=1) / UDP() / payload("d#ttl4"), "d#ttl4")],
+      icmp={"d#ttl0": (11, 0, 0), "d#ttl1": (11, 0, 0), "d#ttl3": (11, 0, 0), "d#ttl4": (11, 0, 0)})
     r.count("vni100.decap")
     D("no route: default VRF, VRF red, VXLAN inner, IPIP inner", "IP4_NO_ROUTE",
       [("c", Ether(**toC) / IP(src="10.2.0.10", dst="8.8.8.8") / UDP() / payload("d#nr0"), "d#nr0"),
@@ -1107,7 +1172,8 @@ def build_main():
       [("c", Ether(**toC) / IPv6(src="fd00:c::10", dst="fd00:99::5", hlim=1) / UDP() / payload("d#hl0"), "d#hl0"),
        ("c", Ether(**toC) / IPv6(src="fd00:c::10", dst="fd00:99::5", hlim=0) / UDP() / payload("d#hl1"), "d#hl1"),
        ("b", Ether(dst=MAC_B, src=HOST_B6) / IPv6(src="fd00:1::10", dst="fd00:244::5", hlim=1) / UDP() / payload("d#hl2"), "d#hl2"),
-       ("a", vx_in(Ether(dst=RMAC, src=RRMAC2) / IPv6(src="fd00:244::5", dst="fd00:2::1", hlim=1) / UDP() / payload("d#hl3")), "d#hl3")])
+       ("a", vx_in(Ether(dst=RMAC, src=RRMAC2) / IPv6(src="fd00:244::5", dst="fd00:2::1", hlim=1) / UDP() / payload("d#hl3")), "d#hl3")],
+      icmp={"d#hl0": (3, 0, 0), "d#hl1": (3, 0, 0), "d#hl2": (3, 0, 0)})
     r.count("vni100.decap")
     D("no IPv6 route: default VRF, VRF red, VXLAN inner", "IP6_NO_ROUTE",
       [("c", Ether(**toC) / IPv6(src="fd00:c::10", dst="2001:db8::1") / UDP() / payload("d#nr6a"), "d#nr6a"),
@@ -1121,13 +1187,16 @@ def build_main():
       [("c", Ether(**toC) / IP(src="10.2.0.10", dst="10.70.1.1") / UDP() / payload("d#bh0"), "d#bh0"),
        ("c", Ether(**toC) / IP(src="10.2.0.10", dst="10.70.1.2", ttl=1) / UDP() / payload("d#bh1"), "d#bh1"),
        ("c", Ether(**toC) / IPv6(src="fd00:c::10", dst="fd00:70::1") / UDP() / payload("d#bh2"), "d#bh2")])
-    D("1501 to port a, 1401 to port c (mtu 1400), 1451 into VXLAN (v4, v6), 1481 into IPIP, IPv6 1501", "MTU_EXCEEDED",
+    D("1501 to port a, 1401 to port c (mtu 1400), 1451 into VXLAN (v4, v6), 1481 into IPIP, IPv6 1501, DF 1501 and DF 1451 into VXLAN (ICMP frag needed)", "MTU_EXCEEDED",
       [("c", Ether(**toC) / IP(src="10.2.0.10", dst="10.1.1.1") / UDP() / payload("d#mtu0", 1501 - 28), "d#mtu0"),
        ("a", Ether(**toA) / IP(src="10.1.9.9", dst="10.3.0.5") / UDP() / payload("d#mtu1", 1401 - 28), "d#mtu1"),
        ("b", Ether(**toB) / IP(src="192.168.1.10", dst="10.244.1.5") / UDP() / payload("d#mtu2", 1451 - 28), "d#mtu2"),
        ("b", Ether(dst=MAC_B, src=HOST_B6) / IPv6(src="fd00:1::10", dst="fd00:244::5") / UDP() / payload("d#mtu3", 1451 - 48), "d#mtu3"),
        ("c", Ether(**toC) / IP(src="10.2.0.10", dst="10.50.1.1") / UDP() / payload("d#mtu4", 1481 - 28), "d#mtu4"),
-       ("c", Ether(**toC) / IPv6(src="fd00:c::10", dst="fd00:99::5") / UDP() / payload("d#mtu5", 1501 - 48), "d#mtu5")])
+       ("c", Ether(**toC) / IPv6(src="fd00:c::10", dst="fd00:99::5") / UDP() / payload("d#mtu5", 1501 - 48), "d#mtu5"),
+       ("c", Ether(**toC) / IP(src="10.2.0.10", dst="10.1.1.1", flags="DF") / UDP() / payload("d#mtu6", 1501 - 28), "d#mtu6"),
+       ("b", Ether(**toB) / IP(src="192.168.1.10", dst="10.244.1.5", flags="DF") / UDP() / payload("d#mtu7", 1451 - 28), "d#mtu7")],
+      icmp={"d#mtu3": (2, 0, 1450), "d#mtu5": (2, 0, 1500), "d#mtu6": (3, 4, 1500), "d#mtu7": (3, 4, 1450)})
     vx_short = Ether(**toA) / IP(src="10.0.0.2", dst=VTEP) / UDP(sport=1, dport=4789)
     D("VXLAN header only; 4-byte UDP payload", "VXLAN_TOO_SHORT",
       [("a", vx_short / Raw(vxlan_hdr(100)), None), ("a", vx_short / Raw(b"\x08\x00\x00\x00"), None)])
