@@ -36,7 +36,7 @@ static int route_install(uint16_t vrf, const struct pg_prefix *p, uint32_t nh,
 		return ret;
 	}
 	if (old && old != nh)
-		nh_put(old);
+		fib_release_after_commit(old); /* workers may use it until the commit */
 	else if (old == nh)
 		nh_put(nh); /* the route already held this reference */
 	return 0;
@@ -58,7 +58,7 @@ int apply_route_del(uint16_t vrf, const struct pg_prefix *p)
 
 	if (ret < 0)
 		return ret;
-	nh_put(old);
+	fib_release_after_commit(old);
 	if (vrf == PG_VRF_DEFAULT)
 		nh_tunnels_refresh();
 	return 0;

@@ -1793,7 +1793,7 @@ static void set_defaults(struct pg_config *cfg)
 {
 	pg_strlcpy(cfg->dp.lcores, "0-1", sizeof(cfg->dp.lcores));
 	cfg->dp.workers = 0;
-	cfg->dp.memory_mb = 1024;
+	cfg->dp.memory_mb = 2048;
 	cfg->dp.hugepages = CFG_HUGE_AUTO;
 	cfg->dp.mbufs = 16383;
 	cfg->dp.max_routes4 = 1048576;

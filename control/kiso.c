@@ -20,6 +20,26 @@ int kiso_ifindex(const char *ifname)
 	return idx ? (int)idx : -ENODEV;
 }
 
+/* Values we changed, restored by kiso_detach (one interface per port). */
+struct saved {
+	char ifname[32];
+	char ipv6[8], arp[8];
+};
+static struct saved saved[64];
+
+static void sysctl_read(const char *path, char *out, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	n = read(fd, out, len - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
 static void sysctl_write(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -42,9 +62,19 @@ int kiso_attach(const char *ifname)
 
 	if (idx < 0)
 		return idx;
+	struct saved *sv = NULL;
+	for (unsigned i = 0; i < 64 && !sv; i++)
+		if (saved[i].ifname[0] == '\0')
+			sv = &saved[i];
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	if (sv)
+		sysctl_read(path, sv->ipv6, sizeof(sv->ipv6));
 	sysctl_write(path, "1");
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_ignore", ifname);
+	if (sv) {
+		sysctl_read(path, sv->arp, sizeof(sv->arp));
+		snprintf(sv->ifname, sizeof(sv->ifname), "%s", ifname);
+	}
 	sysctl_write(path, "8");
 
 	fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "pg_kiso", "GPL", prog, 2, NULL);
@@ -70,7 +100,20 @@ out:
 void kiso_detach(const char *ifname)
 {
 	int idx = kiso_ifindex(ifname);
+	char path[128];
 
+	for (unsigned i = 0; i < 64; i++) {
+		struct saved *sv = &saved[i];
+		if (strcmp(sv->ifname, ifname) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+		if (sv->ipv6[0])
+			sysctl_write(path, sv->ipv6);
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_ignore", ifname);
+		if (sv->arp[0])
+			sysctl_write(path, sv->arp);
+		sv->ifname[0] = '\0';
+	}
 	if (idx < 0)
 		return;
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = idx, .attach_point = BPF_TC_INGRESS);

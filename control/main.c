@@ -392,6 +392,7 @@ int main(int argc, char **argv)
 		LOG_ERR("table initialisation failed: %s", strerror(-ret));
 		goto out;
 	}
+	fib_set_nh_release(nh_put);
 	if ((ret = ports_setup(n_workers)) < 0)
 		goto out_ports;
 	if ((ret = apply_tables(&cfg)) < 0)

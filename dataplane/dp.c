@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <rte_bus_vdev.h>
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -263,6 +264,11 @@ int dp_workers_setup(unsigned n_workers)
 			return -ENOMEM;
 		wk->id = w;
 		wk->st = dp.stats[w];
+		wk->tsc_hz = rte_get_tsc_hz();
+		for (unsigned c = 0; c < PUNT_CLASS_MAX; c++) {
+			wk->pol[c].tokens = dp.punt_burst;
+			wk->pol[c].last_tsc = rte_rdtsc();
+		}
 		dp.workers[w] = wk;
 	}
 	/* RX queues round robin over workers, starting where the last port left off so that

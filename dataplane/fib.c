@@ -38,6 +38,44 @@ static unsigned route_counts[PG_MAX_VRFS][2];
 static struct fib_op *oplog; /* changes applied to the standby copies, not yet to the others */
 static unsigned log_n, log_cap;
 static unsigned fib_seq;
+static unsigned rebuilds_pending; /* fib_lr with .rebuild set */
+/* Next hops of replaced or deleted routes: released once no published copy can lead to them. */
+static uint32_t *put_q;
+static unsigned put_n, put_cap;
+static void (*nh_release)(uint32_t);
+
+void fib_set_nh_release(void (*fn)(uint32_t))
+{
+	nh_release = fn;
+}
+
+static void put_run(void)
+{
+	for (unsigned i = 0; i < put_n; i++)
+		nh_release(put_q[i]);
+	put_n = 0;
+}
+
+void fib_release_after_commit(uint32_t nh)
+{
+	if (!nh)
+		return;
+	if (!nh_release)
+		return;
+	if (put_n == put_cap) {
+		unsigned cap = put_cap ? put_cap * 2 : 256;
+		uint32_t *q = realloc(put_q, cap * sizeof(*q));
+		if (!q) {
+			/* Out of memory: publish now, then release. */
+			fib_commit();
+			nh_release(nh);
+			return;
+		}
+		put_q = q;
+		put_cap = cap;
+	}
+	put_q[put_n++] = nh;
+}
 
 static const char *const origin_names[ROUTE_ORIGIN_MAX] = {"local", "connected", "neighbor",
 							      "static", "bgp"};
@@ -99,6 +137,10 @@ void fib_fini(void)
 	free(oplog);
 	oplog = NULL;
 	log_n = log_cap = 0;
+	put_run();
+	free(put_q);
+	put_q = NULL;
+	put_cap = 0;
 }
 
 static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, int copy)
@@ -168,7 +210,10 @@ int fib_vrf_create(uint16_t id, const char *name, unsigned max4, unsigned tbl8, 
 	v->id = id;
 	pg_strlcpy(v->name, name, sizeof(v->name));
 	v->fib4 = fib_lr_alloc(max4, tbl8);
-	v->fib6 = fib_lr_alloc(max6, max6 / 8 < 1024 ? 1024 : max6 / 8);
+	/* rte_fib6 reserves up to (len - 24) / 8 tbl8 groups (1 KiB each) per route: a /64 in a
+	 * /24 of its own takes 5, a /128 13. 2 x max6 groups (4096 .. 262144), as documented. */
+	unsigned tbl8_6 = 2 * max6 < 4096 ? 4096 : 2 * max6 > 262144 ? 262144 : 2 * max6;
+	v->fib6 = fib_lr_alloc(max6, tbl8_6);
 	if (!v->fib4 || !v->fib6) {
 		fib_lr_free(AF_INET, v->fib4);
 		fib_lr_free(AF_INET6, v->fib6);
@@ -257,12 +302,67 @@ static int log_append(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, int 
 	return 0;
 }
 
-/* Apply to the standby copy now, log for the replay on the other copy at commit. */
-static int fib_table_write(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, int del)
+/*
+ * DPDK 22.11's rte_fib and rte_fib6 mis-handle prefixes whose range ends at the very top of the
+ * address space (the range end wraps to 0 and the whole space is overwritten; e.g. 0/1, 128/1,
+ * then 0/0 makes every address use the default route). The top block of each family is never
+ * looked up (240.0.0.0/4 and ff00::/8 are dropped or punted before the FIB), so we keep it out of
+ * the DPDK tables: a route containing it is installed as the pieces of its range around it (0/0
+ * becomes 0/1, 128/2, 192/3, 224/4), routes inside it are not installed, and each piece carries
+ * the next hop of the longest route that covers it.
+ */
+enum top_rel { TOP_NONE, TOP_INSIDE, TOP_CONTAINS, TOP_PIECE };
+
+static void top_block(int family, struct pg_prefix *t)
 {
-	struct dp_vrf *v = dp.vrfs[vrf];
+	memset(t, 0, sizeof(*t));
+	t->ip.family = (uint8_t)family;
+	if (family == AF_INET) {
+		t->ip.v4 = rte_cpu_to_be_32(0xf0000000);
+		t->len = 4;
+	} else {
+		t->ip.v6[0] = 0xff;
+		t->len = 8;
+	}
+}
+
+static inline uint8_t *ip_bytes(struct pg_ip *ip)
+{
+	return ip->family == AF_INET ? (uint8_t *)&ip->v4 : ip->v6;
+}
+
+/* The piece of the top block's path at level l: T's first l bits, bit l flipped, length l + 1. */
+static void top_piece(const struct pg_prefix *t, unsigned l, struct pg_prefix *q)
+{
+	*q = *t;
+	ip_bytes(&q->ip)[l / 8] ^= (uint8_t)(0x80 >> (l % 8));
+	q->len = (uint8_t)(l + 1);
+	prefix_mask(q);
+}
+
+static enum top_rel top_relation(const struct pg_prefix *p)
+{
+	struct pg_prefix t, q;
+
+	top_block(p->ip.family, &t);
+	if (p->len >= t.len && prefix_contains(&t, &p->ip))
+		return TOP_INSIDE;
+	if (p->len < t.len && prefix_contains(p, &t.ip))
+		return TOP_CONTAINS;
+	if (p->len == 0 || p->len > t.len)
+		return TOP_NONE;
+	top_piece(&t, p->len - 1u, &q);
+	return ip_equal(&q.ip, &p->ip) ? TOP_PIECE : TOP_NONE;
+}
+
+static int fib_lr_rebuild(struct dp_vrf *v, int family);
+
+/* Write one prefix into the standby DPDK table and log it for the replay at commit. */
+static int fib_dpdk_write(struct dp_vrf *v, const struct pg_prefix *p, uint32_t nh, int del,
+			  bool *rebuilt)
+{
 	struct fib_lr *lr = p->ip.family == AF_INET ? v->fib4 : v->fib6;
-	const uint8_t *addr = p->ip.family == AF_INET ? (const uint8_t *)&p->ip.v4 : p->ip.v6;
+	struct pg_ip ip = p->ip;
 	int ret;
 
 	if (!lr->active) {
@@ -272,15 +372,149 @@ static int fib_table_write(uint16_t vrf, const struct pg_prefix *p, uint32_t nh,
 		if (ret < 0)
 			return ret;
 	}
-	ret = fib_table_apply(p->ip.family, fib_lr_standby(lr), addr, p->len, nh, del);
+	ret = fib_table_apply(p->ip.family, fib_lr_standby(lr), ip_bytes(&ip), p->len, nh, del);
+	unsigned count = route_counts[v->id][p->ip.family == AF_INET6];
+	if (ret == -ENOSPC && !del && count <= lr->max_routes && rebuilt &&
+	    (lr->full_at == 0 || count < lr->full_at)) {
+		/* DPDK's tbl8 accounting drifts with churn (fixed upstream after 22.11):
+		 * rebuilding both copies from the route table gives the space back. The route
+		 * table already holds this route, so the rebuild installs it. */
+		ret = fib_lr_rebuild(v, p->ip.family);
+		*rebuilt = ret == 0;
+		/* Really full: do not rebuild again before routes go away. */
+		lr->full_at = ret == -ENOSPC ? count : 0;
+		return ret;
+	}
 	if (ret < 0)
 		return ret;
-	ret = log_append(vrf, p, nh, del);
+	ret = log_append(v->id, p, nh, del);
 	if (ret < 0) {
 		/* Cannot replay later: publish now so both copies stay equal. */
 		fib_commit();
-		return fib_table_apply(p->ip.family, fib_lr_standby(lr), addr, p->len, nh, del);
+		return fib_table_apply(p->ip.family, fib_lr_standby(lr), ip_bytes(&ip), p->len, nh,
+				       del);
 	}
+	return 0;
+}
+
+/* The next hop a top piece carries: the longest route equal to it or covering it. */
+static uint32_t top_piece_nh(uint16_t vrf, const struct pg_prefix *t, unsigned l)
+{
+	struct pg_prefix q;
+	const struct fib_route *r;
+
+	top_piece(t, l, &q);
+	if ((r = fib_route_find(vrf, &q)) != NULL)
+		return r->nh;
+	for (int j = (int)l; j >= 0; j--) {
+		q = *t;
+		q.len = (uint8_t)j;
+		prefix_mask(&q);
+		if ((r = fib_route_find(vrf, &q)) != NULL)
+			return r->nh;
+	}
+	return 0;
+}
+
+/* Recompute every top piece of one VRF and family from the route table. */
+static int top_refresh(struct dp_vrf *v, int family, bool *rebuilt)
+{
+	struct pg_prefix t, q;
+	int ret;
+
+	top_block(family, &t);
+	for (unsigned l = 0; l < t.len; l++) {
+		uint32_t nh = top_piece_nh(v->id, &t, l);
+		top_piece(&t, l, &q);
+		ret = fib_dpdk_write(v, &q, nh, nh == 0, rebuilt);
+		if (rebuilt && *rebuilt)
+			return 0;
+		if (ret < 0 && ret != -ENOENT)
+			return ret;
+	}
+	return 0;
+}
+
+/* Make the DPDK tables agree with the route table for prefix p (already updated there). */
+static int fib_table_sync(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, int del)
+{
+	struct dp_vrf *v = dp.vrfs[vrf];
+	bool rebuilt = false;
+	int ret;
+
+	switch (top_relation(p)) {
+	case TOP_INSIDE:
+		return 0;
+	case TOP_NONE:
+		ret = fib_dpdk_write(v, p, nh, del, &rebuilt);
+		return ret == -ENOENT && del ? 0 : ret;
+	default:
+		return top_refresh(v, p->ip.family, &rebuilt);
+	}
+}
+
+/* Fill a fresh table with every route of vrf/family. */
+static int fib_table_fill(void *t, uint16_t vrf, int family)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	struct pg_prefix top, q;
+	int ret;
+
+	while (rte_hash_iterate(rib, &key, &data, &it) >= 0) {
+		struct fib_route *r = data;
+		if (r->vrf != vrf || r->prefix.ip.family != family ||
+		    top_relation(&r->prefix) != TOP_NONE)
+			continue;
+		struct pg_ip ip = r->prefix.ip;
+		ret = fib_table_apply(family, t, ip_bytes(&ip), r->prefix.len, r->nh, 0);
+		if (ret < 0)
+			return ret;
+	}
+	top_block(family, &top);
+	for (unsigned l = 0; l < top.len; l++) {
+		uint32_t nh = top_piece_nh(vrf, &top, l);
+		if (!nh)
+			continue;
+		top_piece(&top, l, &q);
+		ret = fib_table_apply(family, t, ip_bytes(&q.ip), q.len, nh, 0);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Replace the standby copy by a fresh table filled from the route table (which already has every
+ * change); the commit publishes it and rebuilds the other copy the same way.
+ */
+static int fib_lr_rebuild(struct dp_vrf *v, int family)
+{
+	struct fib_lr *lr = family == AF_INET ? v->fib4 : v->fib6;
+	void *n = fib_table_create(v->id, family, lr, 2);
+	int c = lr->copy[0] == lr->active ? 1 : 0;
+	int ret = n ? fib_table_fill(n, v->id, family) : -ENOMEM;
+
+	if (ret < 0) {
+		fib_table_free(family, n);
+		if (ret != -ENOSPC)
+			LOG_ERR("VRF %s: rebuilding the IPv%d FIB failed: %s", v->name,
+				family == AF_INET ? 4 : 6, strerror(-ret));
+		else
+			LOG_WARN("VRF %s: IPv%d FIB full (%u routes): grow dataplane.%s", v->name,
+				 family == AF_INET ? 4 : 6, route_counts[v->id][family == AF_INET6],
+				 family == AF_INET ? "tbl8Groups" : "maxRoutes6");
+		return ret;
+	}
+	fib_table_free(family, lr->copy[c]); /* the standby: no worker reads it */
+	lr->copy[c] = n;
+	if (!lr->rebuild) {
+		lr->rebuild = true;
+		rebuilds_pending++;
+	}
+	LOG_INFO("VRF %s: IPv%d FIB standby copy rebuilt (%u routes)", v->name,
+		 family == AF_INET ? 4 : 6, route_counts[v->id][family == AF_INET6]);
 	return 0;
 }
 
@@ -289,6 +523,9 @@ int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum rou
 {
 	struct route_key k;
 	struct fib_route *r = NULL;
+	unsigned fam = p->ip.family == AF_INET6;
+	bool created = false;
+	uint8_t old_origin = 0;
 	int ret;
 
 	*old_nh = 0;
@@ -297,10 +534,10 @@ int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum rou
 	route_key_make(&k, vrf, p);
 	if (rte_hash_lookup_data(rib, &k, (void **)&r) >= 0) {
 		*old_nh = r->nh;
+		old_origin = r->origin;
 		if (r->nh == nh && r->origin == origin)
 			return 0;
 	} else {
-		unsigned fam = p->ip.family == AF_INET6;
 		unsigned max = fam ? dp.fib6_max_routes : dp.fib4_max_routes;
 		if (route_counts[vrf][fam] >= max)
 			return -ENOSPC;
@@ -314,19 +551,24 @@ int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum rou
 			return -ENOSPC;
 		}
 		route_counts[vrf][fam]++;
-	}
-	ret = fib_table_write(vrf, p, nh, 0);
-	if (ret < 0) {
-		LOG_WARN("FIB write failed: %s", strerror(-ret));
-		if (*old_nh == 0) {
-			rte_hash_del_key(rib, &k);
-			route_counts[vrf][p->ip.family == AF_INET6]--;
-			free(r);
-		}
-		return ret;
+		created = true;
 	}
 	r->nh = nh;
 	r->origin = (uint8_t)origin;
+	ret = fib_table_sync(vrf, p, nh, 0);
+	if (ret < 0) {
+		LOG_WARN("FIB write failed: %s", strerror(-ret));
+		if (created) {
+			rte_hash_del_key(rib, &k);
+			route_counts[vrf][fam]--;
+			free(r);
+		} else {
+			r->nh = *old_nh;
+			r->origin = old_origin;
+		}
+		*old_nh = 0;
+		return ret;
+	}
 	return 0;
 }
 
@@ -334,6 +576,7 @@ int fib_route_del(uint16_t vrf, const struct pg_prefix *p, uint32_t *old_nh)
 {
 	struct route_key k;
 	struct fib_route *r;
+	struct pg_prefix pfx = *p;
 	int ret;
 
 	*old_nh = 0;
@@ -342,13 +585,13 @@ int fib_route_del(uint16_t vrf, const struct pg_prefix *p, uint32_t *old_nh)
 	route_key_make(&k, vrf, p);
 	if (rte_hash_lookup_data(rib, &k, (void **)&r) < 0)
 		return -ENOENT;
-	ret = fib_table_write(vrf, p, 0, 1);
-	if (ret < 0 && ret != -ENOENT)
-		return ret;
 	*old_nh = r->nh;
 	rte_hash_del_key(rib, &k);
 	route_counts[vrf][p->ip.family == AF_INET6]--;
 	free(r);
+	ret = fib_table_sync(vrf, &pfx, 0, 1);
+	if (ret < 0)
+		LOG_WARN("FIB delete failed: %s", strerror(-ret));
 	return 0;
 }
 
@@ -427,8 +670,10 @@ int fib_commit(void)
 {
 	static bool touched[PG_MAX_VRFS][2];
 
-	if (log_n == 0)
+	if (log_n == 0 && rebuilds_pending == 0) {
+		put_run(); /* nothing published still points to them */
 		return 0;
+	}
 	memset(touched, 0, sizeof(touched));
 	for (unsigned i = 0; i < log_n; i++)
 		touched[oplog[i].vrf][oplog[i].family == AF_INET6] = true;
@@ -437,19 +682,19 @@ int fib_commit(void)
 		struct dp_vrf *vrf = dp.vrfs[v];
 		for (int f = 0; f < 2 && vrf; f++) {
 			struct fib_lr *lr = f ? vrf->fib6 : vrf->fib4;
-			if (touched[v][f] && lr->active)
+			if ((touched[v][f] || lr->rebuild) && lr->active)
 				rcu_assign_pointer(lr->active, fib_lr_standby(lr));
 		}
 	}
 	rcu_synchronize();
-	/* Nobody reads the old copies any more: replay the batch on them. */
+	/* Nobody reads the old copies any more: replay the batch on them, or rebuild them. */
 	for (unsigned i = 0; i < log_n; i++) {
 		const struct fib_op *op = &oplog[i];
 		struct dp_vrf *v = dp.vrfs[op->vrf];
 		if (!v)
 			continue;
 		struct fib_lr *lr = op->family == AF_INET ? v->fib4 : v->fib6;
-		if (!lr->active)
+		if (!lr->active || lr->rebuild)
 			continue;
 		int ret = fib_table_apply(op->family, fib_lr_standby(lr), op->addr, op->len, op->nh,
 					  op->del);
@@ -457,5 +702,28 @@ int fib_commit(void)
 			LOG_ERR("FIB replay in VRF %u failed: %s", op->vrf, strerror(-ret));
 	}
 	log_n = 0;
+	for (unsigned v = 0; v < PG_MAX_VRFS && rebuilds_pending; v++) {
+		struct dp_vrf *vrf = dp.vrfs[v];
+		for (int f = 0; f < 2 && vrf; f++) {
+			struct fib_lr *lr = f ? vrf->fib6 : vrf->fib4;
+			if (!lr->rebuild)
+				continue;
+			int fam = f ? AF_INET6 : AF_INET, c = lr->copy[0] == lr->active ? 1 : 0;
+			void *n = fib_table_create(vrf->id, fam, lr, 3);
+			if (n && fib_table_fill(n, vrf->id, fam) == 0) {
+				fib_table_free(fam, lr->copy[c]);
+				lr->copy[c] = n;
+			} else {
+				/* Keep the drifted copy; the next ENOSPC tries again. */
+				fib_table_free(fam, n);
+				LOG_ERR("VRF %s: rebuilding the second IPv%d FIB copy failed",
+					vrf->name, f ? 6 : 4);
+			}
+			lr->rebuild = false;
+			rebuilds_pending--;
+		}
+	}
+	rebuilds_pending = 0;
+	put_run();
 	return 0;
 }

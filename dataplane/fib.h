@@ -46,6 +46,8 @@ struct fib_lr {
 	void *active; /* read by workers (rcu_dereference); NULL until the first route */
 	void *copy[2];
 	unsigned max_routes, tbl8;
+	bool rebuild; /* control: the standby copy was rebuilt, rebuild the other at commit */
+	unsigned full_at; /* control: route count at which a rebuild found the table full */
 };
 
 int fib_init(unsigned capacity);
@@ -60,13 +62,19 @@ int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum rou
 /* Delete; -ENOENT if absent. *old_nh gets the removed route's next hop. */
 int fib_route_del(uint16_t vrf, const struct pg_prefix *p, uint32_t *old_nh);
 const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p);
-/* Longest-prefix match as the workers see it (IPv6: after the last commit). 0 = no route. */
+/* Longest-prefix match over every change, committed or not (the control plane's view). 0 = no
+ * route. Addresses in 240.0.0.0/4 and ff00::/8 are never routed and always give 0. */
 uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip);
 /* Walk routes (vrf = UINT16_MAX for all, family 0 for both) in no particular order. */
 int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *, void *), void *arg);
 unsigned fib_route_count(uint16_t vrf, int family);
-/* Publish pending IPv6 changes (one grace period per call, only if something is pending). */
+/* Publish pending changes (one grace period per call, only if something is pending), then release
+ * the next hops queued with fib_release_after_commit(). */
 int fib_commit(void);
+/* Route changes leave the old next hop reachable from the published copy until the commit: the
+ * caller hands its reference here instead of dropping it. fn is nh_put (set once at start). */
+void fib_set_nh_release(void (*fn)(uint32_t));
+void fib_release_after_commit(uint32_t nh);
 
 static inline void fib4_lookup_bulk(const struct dp_vrf *v, uint32_t *ips_host, uint64_t *nh,
 				    unsigned n)

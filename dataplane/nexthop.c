@@ -343,10 +343,13 @@ int nh_connected_get(uint16_t vrf, uint16_t port, uint32_t *id)
 
 int nh_direct_get(uint16_t vrf, uint16_t port, const struct pg_ip *gw, uint32_t *id)
 {
-	struct nh_key k = {.type = NH_DIRECT, .vrf = vrf, .port = port};
+	struct nh_key k = {.type = NH_DIRECT, .port = port};
 
+	/* A neighbour lives on a port, and so in the port's VRF, whoever asks. */
+	(void)vrf;
 	if (port >= dp.n_ports)
 		return -EINVAL;
+	k.vrf = dp.ports[port]->vrf;
 	key_ip(&k, gw);
 	return nh_key_get(&k, id);
 }
@@ -358,7 +361,7 @@ int nh_vxlan_get(uint16_t vrf, const struct pg_ip *remote, uint32_t vni, const s
 
 	if (remote->family != AF_INET)
 		return -EAFNOSUPPORT;
-	if (vni_slot(vni) < 0)
+	if (vni == 0 || vni_slot(vni) < 0)
 		return -ENOENT;
 	key_ip(&k, remote);
 	return nh_key_get(&k, id);

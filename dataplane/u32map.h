@@ -47,6 +47,8 @@ static inline bool u32map_lookup(const struct u32map *m, uint32_t key, uint32_t 
 {
 	uint32_t i = rte_hash_crc_4byte(key, 0) & m->mask;
 
+	if (unlikely(key == 0)) /* 0 marks empty slots */
+		return false;
 	for (;;) {
 		const struct u32map_slot *s = &m->slot[i];
 		if (s->key == key) {

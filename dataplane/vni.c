@@ -36,6 +36,8 @@ void vni_fini(void)
 
 int vni_slot(uint32_t vni)
 {
+	if (vni == 0)
+		return -ENOENT;
 	for (unsigned i = 1; i < PG_MAX_VNIS; i++)
 		if (slot_vni[i] == vni)
 			return (int)i;
@@ -82,6 +84,7 @@ int vni_add(uint32_t vni, uint16_t vrf, const struct pg_mac *rmac)
 int vni_del(uint32_t vni)
 {
 	int slot = vni_slot(vni);
+
 
 	if (slot < 0)
 		return slot;

@@ -266,9 +266,9 @@ static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
 					ip->next_proto_id);
 	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
 	    !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
-		const uint32_t *ports =
-			(const uint32_t *)((const uint8_t *)ip + ((ip->version_ihl & 0xf) << 2));
-		h = rte_hash_crc_4byte(*ports, h);
+		uint32_t ports;
+		memcpy(&ports, (const uint8_t *)ip + ((ip->version_ihl & 0xf) << 2), 4);
+		h = rte_hash_crc_4byte(ports, h);
 	}
 	return h;
 }
@@ -276,8 +276,11 @@ static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
 static inline uint32_t flow_hash6(const struct rte_ipv6_hdr *ip)
 {
 	uint32_t h = rte_hash_crc(ip->src_addr, 32, ip->proto);
-	if (ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP)
-		h = rte_hash_crc_4byte(*(const uint32_t *)(ip + 1), h);
+	if (ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP) {
+		uint32_t ports;
+		memcpy(&ports, ip + 1, 4);
+		h = rte_hash_crc_4byte(ports, h);
+	}
 	return h;
 }
 

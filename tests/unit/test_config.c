@@ -408,7 +408,7 @@ static void test_defaults(void)
 	CHECK(cfg.log_level == PG_LOG_NOTICE);
 	CHECK_STR(cfg.dp.lcores, "0-1");
 	CHECK(cfg.dp.workers == 0);
-	CHECK(cfg.dp.memory_mb == 1024);
+	CHECK(cfg.dp.memory_mb == 2048);
 	CHECK(cfg.dp.hugepages == CFG_HUGE_AUTO);
 	CHECK(cfg.dp.mbufs == 16383);
 	CHECK(cfg.dp.max_routes4 == 1048576);

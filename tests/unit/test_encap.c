@@ -1,0 +1,982 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet path through the real pipeline, byte for byte. Two net_ring ports (a net_ring vdev made
+ * from devargs alone uses one ring per queue for both directions, so what a port transmits is
+ * read back with rte_eth_rx_burst on the same port):
+ *   pA  "net_ring0"  VRF 1 (customer side)
+ *   pB  "net_ring1"  VRF 0 (underlay; VTEP 192.168.0.1 on 192.168.0.0/24)
+ * Packets are built by hand, handed to dp_process_burst() on worker 0 and the transmitted frames
+ * are checked field by field: VXLAN (IPv4 and IPv6 inner), IPIP, plain rewrite, VXLAN and IPIP
+ * decapsulation, and the drops (TTL, hop limit, MTU, unknown VNI/VTEP, inner MAC, headroom).
+ * The table APIs are called directly (control/apply.c does the same from the configuration).
+ */
+#include <stdatomic.h>
+#include <sys/wait.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "dp.h"
+#include "dp_setup.h"
+#include "fib.h"
+#include "nexthop.h"
+#include "unit.h"
+#include "vni.h"
+#include "worker.h"
+
+static uint16_t pA, pB;
+static struct dp_worker *w;
+static int vni_slot_5000;
+static uint32_t nh_vx, nh_ipip, nh_direct, nh_direct6;
+
+#define A_MAC	  "02:00:00:00:01:01"
+#define B_MAC	  "02:00:00:00:02:02"
+#define HOST_MAC  "02:00:00:00:99:99" /* the sender on pA */
+#define OUR_RMAC  "02:50:47:00:13:88" /* router MAC of VNI 5000 */
+#define PEER_RMAC "02:aa:00:00:00:02" /* the remote router's MAC in VNI 5000 */
+#define VTEP2_MAC "02:bb:00:00:00:02" /* underlay neighbour 192.168.0.2 */
+#define VTEP3_MAC "02:bb:00:00:00:03" /* underlay neighbour 192.168.0.3 */
+#define GW_MAC	  "02:cc:00:00:00:01" /* customer router 10.1.0.1 / fe80::1 on pA */
+#define VTEP	  "192.168.0.1"
+
+/* ---- packet building ---- */
+
+struct pkt_spec {
+	const char *dmac, *smac;
+	int family;
+	const char *src, *dst;
+	uint8_t ttl;
+	uint16_t sport, dport;
+	unsigned payload; /* bytes after the UDP header */
+};
+
+static void put_mac(uint8_t *p, const char *text)
+{
+	struct pg_mac m = unit_mac(text);
+	memcpy(p, m.b, 6);
+}
+
+/* Ethernet + IPv4/IPv6 + UDP + payload into buf; returns the frame length. */
+static unsigned build(uint8_t *buf, const struct pkt_spec *s)
+{
+	unsigned l4 = 8 + s->payload, off = 14;
+
+	put_mac(buf, s->dmac);
+	put_mac(buf + 6, s->smac);
+	if (s->family == AF_INET) {
+		buf[12] = 0x08;
+		buf[13] = 0x00;
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + 14);
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = 0x45;
+		ip->total_length = htons((uint16_t)(20 + l4));
+		ip->packet_id = htons(0x1234);
+		ip->time_to_live = s->ttl;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->src_addr = unit_ip4(s->src);
+		ip->dst_addr = unit_ip4(s->dst);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		off += 20;
+	} else {
+		buf[12] = 0x86;
+		buf[13] = 0xdd;
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(buf + 14);
+		memset(ip, 0, sizeof(*ip));
+		ip->vtc_flow = htonl(6u << 28 | 0x12345);
+		ip->payload_len = htons((uint16_t)l4);
+		ip->proto = IPPROTO_UDP;
+		ip->hop_limits = s->ttl;
+		struct pg_ip a = unit_ip(s->src), b = unit_ip(s->dst);
+		memcpy(ip->src_addr, a.v6, 16);
+		memcpy(ip->dst_addr, b.v6, 16);
+		off += 40;
+	}
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(buf + off);
+	udp->src_port = htons(s->sport);
+	udp->dst_port = htons(s->dport);
+	udp->dgram_len = htons((uint16_t)l4);
+	udp->dgram_cksum = 0;
+	for (unsigned i = 0; i < s->payload; i++)
+		buf[off + 8 + i] = (uint8_t)(i * 7 + 3);
+	return off + l4;
+}
+
+static struct rte_mbuf *mbuf_from(const uint8_t *buf, unsigned len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+
+	if (!m) {
+		fprintf(stderr, "mbuf pool empty\n");
+		abort();
+	}
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	memcpy(p, buf, len);
+	return m;
+}
+
+/* Process one frame arriving on port `in`, flush, and collect what each port sent. */
+struct out {
+	unsigned n;
+	struct rte_mbuf *m[8];
+	uint16_t port[8];
+};
+
+static void out_free(struct out *o)
+{
+	for (unsigned i = 0; i < o->n; i++)
+		rte_pktmbuf_free(o->m[i]);
+	o->n = 0;
+}
+
+static void collect(struct out *o)
+{
+	o->n = 0;
+	for (uint16_t p = 0; p < dp.n_ports; p++) {
+		struct rte_mbuf *got[8];
+		uint16_t n = rte_eth_rx_burst(dp.ports[p]->port_id, 0, got, 8);
+		for (uint16_t i = 0; i < n; i++) {
+			if (o->n < 8) {
+				o->port[o->n] = p;
+				o->m[o->n++] = got[i];
+			} else {
+				rte_pktmbuf_free(got[i]);
+			}
+		}
+	}
+}
+
+static void run(uint16_t in, const uint8_t *frame, unsigned len, struct out *o)
+{
+	struct rte_mbuf *m = mbuf_from(frame, len);
+
+	dp_process_burst(w, in, &m, 1);
+	dp_tx_flush(w);
+	collect(o);
+}
+
+static uint64_t drops(enum drop_reason r)
+{
+	return dp.stats[0]->drop[r];
+}
+
+/* Exactly one frame out, on port want_port; returns its bytes (linear) and length. */
+static const uint8_t *one_out(struct out *o, uint16_t want_port, unsigned *len)
+{
+	CHECK(o->n == 1, "%u frames transmitted, expected 1", o->n);
+	if (o->n < 1)
+		return NULL;
+	CHECK(o->port[0] == want_port, "frame left on port %u, expected %u", o->port[0], want_port);
+	CHECK(rte_pktmbuf_is_contiguous(o->m[0]), "transmitted mbuf is segmented");
+	*len = rte_pktmbuf_pkt_len(o->m[0]);
+	return rte_pktmbuf_mtod(o->m[0], const uint8_t *);
+}
+
+static bool mac_eq_text(const uint8_t *p, const char *text)
+{
+	struct pg_mac m = unit_mac(text);
+	return memcmp(p, m.b, 6) == 0;
+}
+
+static bool ip4_cksum_valid(const void *hdr)
+{
+	return rte_raw_cksum(hdr, 20) == 0xffff;
+}
+
+/* The inner/forwarded IPv4 packet: original bytes except TTL - 1 and a valid checksum. */
+static void check_ip4_forwarded(const uint8_t *got, const uint8_t *orig, unsigned l3len)
+{
+	uint8_t want[2048];
+
+	memcpy(want, orig, l3len);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)want;
+	ip->time_to_live--;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	CHECK_MEM(got, want, l3len, "forwarded IPv4 packet (TTL - 1, checksum updated)");
+	CHECK(ip4_cksum_valid(got), "forwarded IPv4 header checksum invalid");
+}
+
+static void check_ip6_forwarded(const uint8_t *got, const uint8_t *orig, unsigned l3len)
+{
+	uint8_t want[2048];
+
+	memcpy(want, orig, l3len);
+	want[7]--; /* hop limit */
+	CHECK_MEM(got, want, l3len, "forwarded IPv6 packet (hop limit - 1)");
+}
+
+/* ---- setup ---- */
+
+static int route(uint16_t vrf, const char *pfx, uint32_t nh)
+{
+	struct pg_prefix p = unit_prefix(pfx);
+	uint32_t old;
+
+	nh_ref(nh); /* the route holds its own reference */
+	int ret = fib_route_add(vrf, &p, nh, ROUTE_STATIC, &old);
+	if (ret == 0 && old)
+		fib_release_after_commit(old);
+	return ret;
+}
+
+static void setup(void)
+{
+	struct dp_init_conf dc = {
+	    .mbufs = 4095,
+	    .max_routes4 = 1024,
+	    .tbl8_groups = 256,
+	    .max_routes6 = 1024,
+	    .punt_rate_pps = 100000,
+	    .punt_burst = 1000,
+	};
+	CHECK_EQ(dp_init(&dc), 0);
+	CHECK_EQ(fib_init(4096), 0);
+	fib_set_nh_release(nh_put);
+	CHECK_EQ(nh_init(256), 0);
+	CHECK_EQ(vni_init(), 0);
+	struct dp_port_conf a = {.name = "a",
+				 .device = "net_ring0",
+				 .has_mac = true,
+				 .mac = unit_mac(A_MAC),
+				 .mtu = 1500,
+				 .vrf = 1,
+				 .n_queues = 1};
+	struct dp_port_conf b = {.name = "b",
+				 .device = "net_ring1",
+				 .has_mac = true,
+				 .mac = unit_mac(B_MAC),
+				 .mtu = 1500,
+				 .vrf = 0,
+				 .n_queues = 1};
+	CHECK_EQ(dp_port_add(&a, &pA), 0);
+	CHECK_EQ(dp_port_add(&b, &pB), 0);
+	CHECK_EQ(fib_vrf_create(0, "default", 1024, 256, 1024), 0);
+	CHECK_EQ(fib_vrf_create(1, "red", 1024, 256, 1024), 0);
+	CHECK_EQ(dp_ports_start(), 0);
+	CHECK_EQ(dp_workers_setup(1), 0);
+	w = dp.workers[0];
+
+	/* underlay: our VTEP and its subnet */
+	atomic_store(&dp.vtep4, unit_ip4(VTEP));
+	uint32_t local, conn;
+	CHECK_EQ(nh_local_get(0, pB, &local), 0);
+	CHECK_EQ(nh_connected_get(0, pB, &conn), 0);
+	CHECK_EQ(route(0, VTEP "/32", local), 0);
+	CHECK_EQ(route(0, "192.168.0.0/24", conn), 0);
+	nh_put(local);
+	nh_put(conn);
+
+	/* overlay: VNI 5000 = VRF 1 */
+	struct pg_mac rmac = unit_mac(OUR_RMAC), peer = unit_mac(PEER_RMAC);
+	vni_slot_5000 = vni_add(5000, 1, &rmac);
+	CHECK(vni_slot_5000 > 0, "vni_add: %d", vni_slot_5000);
+	struct pg_ip r2 = unit_ip("192.168.0.2"), r3 = unit_ip("192.168.0.3");
+	CHECK_EQ(nh_vxlan_get(1, &r2, 5000, &peer, &nh_vx), 0);
+	CHECK_EQ(nh_ipip_get(1, &r3, &nh_ipip), 0);
+	struct pg_mac m2 = unit_mac(VTEP2_MAC), m3 = unit_mac(VTEP3_MAC), gwm = unit_mac(GW_MAC);
+	nh_neigh_update(pB, &r2, &m2);
+	nh_neigh_update(pB, &r3, &m3);
+	struct pg_ip gw = unit_ip("10.1.0.1"), gw6 = unit_ip("fe80::1");
+	CHECK_EQ(nh_direct_get(1, pA, &gw, &nh_direct), 0);
+	CHECK_EQ(nh_direct_get(1, pA, &gw6, &nh_direct6), 0);
+	nh_neigh_update(pA, &gw, &gwm);
+	nh_neigh_update(pA, &gw6, &gwm);
+	CHECK(nh_get(nh_vx) && (nh_get(nh_vx)->flags & NH_F_RESOLVED), "VXLAN next hop unresolved");
+	CHECK(nh_get(nh_ipip) && (nh_get(nh_ipip)->flags & NH_F_RESOLVED),
+	      "IPIP next hop unresolved");
+	CHECK(nh_get(nh_direct) && (nh_get(nh_direct)->flags & NH_F_RESOLVED), "DIRECT unresolved");
+
+	CHECK_EQ(route(1, "10.2.0.0/16", nh_vx), 0);
+	CHECK_EQ(route(1, "2001:db8:2::/48", nh_vx), 0);
+	CHECK_EQ(route(1, "10.3.0.0/16", nh_ipip), 0);
+	CHECK_EQ(route(1, "10.4.0.0/16", nh_direct), 0);
+	CHECK_EQ(route(1, "2001:db8:4::/48", nh_direct6), 0);
+	CHECK_EQ(fib_commit(), 0);
+}
+
+/* ---- the policer of a worker driven without worker_main() ---- */
+
+static void test_punt_without_worker_main(void)
+{
+	printf("punt from a worker driven by dp_process_burst() (no worker_main)\n");
+	/*
+	 * worker.h offers worker_poll_once()/dp_process_burst() to tests and benchmarks, but the
+	 * punt policer divides by w->tsc_hz, which only worker_main() sets (dp_workers_setup()
+	 * leaves it 0). Check in a child process: an ARP request must be punted, not crash.
+	 */
+	CHECK(w->tsc_hz != 0, "dp_workers_setup() leaves dp_worker.tsc_hz = 0 (set only by "
+			      "worker_main), and policer_take() divides by it");
+	uint8_t arp[60] = {0};
+	put_mac(arp, "ff:ff:ff:ff:ff:ff");
+	put_mac(arp + 6, HOST_MAC);
+	arp[12] = 0x08;
+	arp[13] = 0x06;
+	/* DPDK memory (--no-huge: memfd) is shared with the child: the mbuf is allocated here */
+	struct rte_mbuf *m = mbuf_from(arp, sizeof(arp));
+	uint64_t punts0 = dp.stats[0]->punt_class[PUNT_CLASS_CTRL];
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dp_process_burst(w, pA, &m, 1);
+		_exit(dp.stats[0]->punt_class[PUNT_CLASS_CTRL] == punts0 + 1 ? 0 : 3);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		rte_pktmbuf_free(m); /* the child died holding it */
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "punting an ARP frame through a worker set up by dp_workers_setup(): %s %d",
+	      WIFSIGNALED(status) ? "killed by signal" : "exit status",
+	      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	/* What worker_main() does, so that the rest of the test can punt. */
+	if (w->tsc_hz == 0) {
+		w->tsc_hz = rte_get_tsc_hz();
+		for (unsigned c = 0; c < PUNT_CLASS_MAX; c++) {
+			w->pol[c].tokens = dp.punt_burst;
+			w->pol[c].last_tsc = rte_rdtsc();
+		}
+	}
+}
+
+/* ---- encapsulation ---- */
+
+static void check_vxlan_outer(const uint8_t *f, unsigned len, unsigned inner_len, uint32_t vni,
+			      uint16_t inner_type)
+{
+	CHECK_EQ(len, inner_len + 50);
+	/* outer Ethernet */
+	uint8_t eth[14];
+	put_mac(eth, VTEP2_MAC);
+	put_mac(eth + 6, B_MAC);
+	eth[12] = 0x08;
+	eth[13] = 0x00;
+	CHECK_MEM(f, eth, 14, "outer Ethernet header");
+	/* outer IPv4 */
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + 14);
+	CHECK_EQX(ip->version_ihl, 0x45);
+	CHECK_EQX(ip->type_of_service, 0);
+	CHECK_EQ(ntohs(ip->total_length), len - 14);
+	CHECK_EQX(ntohs(ip->fragment_offset), RTE_IPV4_HDR_DF_FLAG);
+	CHECK_EQ(ip->time_to_live, 64);
+	CHECK_EQ(ip->next_proto_id, IPPROTO_UDP);
+	CHECK_EQX(ip->src_addr, unit_ip4(VTEP));
+	CHECK_EQX(ip->dst_addr, unit_ip4("192.168.0.2"));
+	struct rte_ipv4_hdr c = *ip;
+	c.hdr_checksum = 0;
+	CHECK_EQX(ip->hdr_checksum, rte_ipv4_cksum(&c));
+	/* UDP */
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(f + 34);
+	uint16_t sport = ntohs(udp->src_port);
+	CHECK(sport >= 49152, "VXLAN UDP source port %u outside 49152..65535", sport);
+	CHECK_EQ(ntohs(udp->dst_port), 4789);
+	CHECK_EQ(ntohs(udp->dgram_len), len - 34);
+	CHECK_EQX(udp->dgram_cksum, 0);
+	/* VXLAN */
+	uint8_t vx[8] = {0x08, 0, 0, 0, (uint8_t)(vni >> 16), (uint8_t)(vni >> 8), (uint8_t)vni, 0};
+	CHECK_MEM(f + 42, vx, 8, "VXLAN header");
+	/* inner Ethernet */
+	uint8_t ieth[14];
+	put_mac(ieth, PEER_RMAC);
+	put_mac(ieth + 6, OUR_RMAC);
+	ieth[12] = (uint8_t)(inner_type >> 8);
+	ieth[13] = (uint8_t)inner_type;
+	CHECK_MEM(f + 50, ieth, 14, "inner Ethernet header");
+}
+
+static void test_vxlan_encap(void)
+{
+	uint8_t frame[2048];
+	struct out o;
+	unsigned len, olen;
+
+	printf("VXLAN encapsulation (IPv4 inner)\n");
+	struct pkt_spec s = {A_MAC, HOST_MAC, AF_INET, "10.1.0.5", "10.2.3.4", 64, 1234, 5678, 100};
+	len = build(frame, &s);
+	uint64_t encap0 = dp.stats[0]->vni[vni_slot_5000].encap_pkts;
+	uint64_t fwd0 = dp.stats[0]->vrf[1].fwd_pkts, tx0 = dp.stats[0]->port[pB].tx_pkts;
+	run(pA, frame, len, &o);
+	const uint8_t *f = one_out(&o, pB, &olen);
+	if (f) {
+		check_vxlan_outer(f, olen, len, 5000, 0x0800);
+		check_ip4_forwarded(f + 64, frame + 14, len - 14);
+	}
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->vni[vni_slot_5000].encap_pkts, encap0 + 1);
+	CHECK_EQ(dp.stats[0]->vrf[1].fwd_pkts, fwd0 + 1);
+	CHECK_EQ(dp.stats[0]->port[pB].tx_pkts, tx0 + 1);
+
+	/* the UDP source port follows the flow: same flow, same port; flows spread */
+	uint16_t first = 0;
+	unsigned distinct = 0;
+	uint16_t seen[32];
+	for (unsigned i = 0; i < 32; i++) {
+		s.sport = (uint16_t)(1000 + i);
+		len = build(frame, &s);
+		run(pA, frame, len, &o);
+		f = one_out(&o, pB, &olen);
+		uint16_t sp = f ? ntohs(((const struct rte_udp_hdr *)(f + 34))->src_port) : 0;
+		out_free(&o);
+		if (i == 0)
+			first = sp;
+		bool dup = false;
+		for (unsigned k = 0; k < distinct; k++)
+			dup |= seen[k] == sp;
+		if (!dup)
+			seen[distinct++] = sp;
+	}
+	CHECK(distinct >= 8, "32 flows used only %u VXLAN source ports", distinct);
+	s.sport = 1000;
+	len = build(frame, &s);
+	run(pA, frame, len, &o);
+	f = one_out(&o, pB, &olen);
+	CHECK(f && ntohs(((const struct rte_udp_hdr *)(f + 34))->src_port) == first,
+	      "same flow, different VXLAN source port");
+	out_free(&o);
+
+	/* largest inner packet that fits the underlay MTU, and one byte more */
+	s.payload = 1500 - 28;
+	len = build(frame, &s);
+	CHECK_EQ(len - 14, 1500);
+	uint64_t mtu0 = drops(DROP_MTU_EXCEEDED);
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	CHECK_EQ(drops(DROP_MTU_EXCEEDED), mtu0 + 1);
+	out_free(&o);
+	s.payload = 1450 - 28;
+	len = build(frame, &s);
+	run(pA, frame, len, &o);
+	f = one_out(&o, pB, &olen);
+	if (f) {
+		CHECK_EQ(olen, 1514);
+		check_vxlan_outer(f, olen, len, 5000, 0x0800);
+		check_ip4_forwarded(f + 64, frame + 14, len - 14);
+	}
+	out_free(&o);
+	s.payload = 1451 - 28;
+	len = build(frame, &s);
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	CHECK_EQ(drops(DROP_MTU_EXCEEDED), mtu0 + 2);
+	out_free(&o);
+
+	printf("VXLAN encapsulation (IPv6 inner)\n");
+	struct pkt_spec s6 = {A_MAC, HOST_MAC, AF_INET6, "2001:db8:1::5", "2001:db8:2::9", 64,
+			      1234,  5678,     60};
+	len = build(frame, &s6);
+	run(pA, frame, len, &o);
+	f = one_out(&o, pB, &olen);
+	if (f) {
+		check_vxlan_outer(f, olen, len, 5000, 0x86dd);
+		check_ip6_forwarded(f + 64, frame + 14, len - 14);
+	}
+	out_free(&o);
+}
+
+static void test_ipip_and_direct(void)
+{
+	uint8_t frame[2048];
+	struct out o;
+	unsigned len, olen;
+
+	printf("IPIP encapsulation\n");
+	struct pkt_spec s = {A_MAC, HOST_MAC, AF_INET, "10.1.0.5", "10.3.0.7", 17, 1, 2, 33};
+	len = build(frame, &s);
+	uint64_t ipip0 = dp.stats[0]->ipip_encap;
+	run(pA, frame, len, &o);
+	const uint8_t *f = one_out(&o, pB, &olen);
+	if (f) {
+		CHECK_EQ(olen, len + 20);
+		uint8_t eth[14];
+		put_mac(eth, VTEP3_MAC);
+		put_mac(eth + 6, B_MAC);
+		eth[12] = 0x08;
+		eth[13] = 0x00;
+		CHECK_MEM(f, eth, 14, "IPIP outer Ethernet header");
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + 14);
+		CHECK_EQX(ip->version_ihl, 0x45);
+		CHECK_EQ(ntohs(ip->total_length), olen - 14);
+		CHECK_EQX(ntohs(ip->fragment_offset), RTE_IPV4_HDR_DF_FLAG);
+		CHECK_EQ(ip->time_to_live, 64);
+		CHECK_EQ(ip->next_proto_id, IPPROTO_IPIP);
+		CHECK_EQX(ip->src_addr, unit_ip4(VTEP));
+		CHECK_EQX(ip->dst_addr, unit_ip4("192.168.0.3"));
+		CHECK(ip4_cksum_valid(ip), "IPIP outer checksum invalid");
+		check_ip4_forwarded(f + 34, frame + 14, len - 14);
+	}
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->ipip_encap, ipip0 + 1);
+	/* IPv6 cannot go into an IPv4-in-IPv4 tunnel */
+	CHECK_EQ(route(1, "2001:db8:3::/48", nh_ipip), 0);
+	CHECK_EQ(fib_commit(), 0);
+	struct pkt_spec s6 = {A_MAC, HOST_MAC, AF_INET6, "2001:db8:1::5", "2001:db8:3::1", 64,
+			      1,     2,	       10};
+	len = build(frame, &s6);
+	uint64_t v6ipip0 = drops(DROP_IPIP_INNER_V6);
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	CHECK_EQ(drops(DROP_IPIP_INNER_V6), v6ipip0 + 1);
+	out_free(&o);
+
+	printf("plain forwarding (DIRECT next hops)\n");
+	s = (struct pkt_spec){A_MAC, HOST_MAC, AF_INET, "10.1.0.5", "10.4.0.8", 2, 9, 9, 0};
+	len = build(frame, &s);
+	run(pA, frame, len, &o);
+	f = one_out(&o, pA, &olen);
+	if (f) {
+		CHECK_EQ(olen, len);
+		uint8_t eth[14];
+		put_mac(eth, GW_MAC);
+		put_mac(eth + 6, A_MAC);
+		eth[12] = 0x08;
+		eth[13] = 0x00;
+		CHECK_MEM(f, eth, 14, "rewritten Ethernet header");
+		check_ip4_forwarded(f + 14, frame + 14, len - 14);
+	}
+	out_free(&o);
+	s6 = (struct pkt_spec){A_MAC, HOST_MAC, AF_INET6, "2001:db8:1::5", "2001:db8:4::8", 2,
+			       9,     9,	5};
+	len = build(frame, &s6);
+	run(pA, frame, len, &o);
+	f = one_out(&o, pA, &olen);
+	if (f) {
+		uint8_t eth[14];
+		put_mac(eth, GW_MAC);
+		put_mac(eth + 6, A_MAC);
+		eth[12] = 0x86;
+		eth[13] = 0xdd;
+		CHECK_MEM(f, eth, 14, "rewritten Ethernet header (IPv6)");
+		check_ip6_forwarded(f + 14, frame + 14, len - 14);
+	}
+	out_free(&o);
+	/* checksum 0xffff corner of the incremental update: many TTL / id values */
+	unsigned bad = 0;
+	for (unsigned ttl = 2; ttl < 256; ttl++) {
+		for (unsigned id = 0; id < 256; id += 17) {
+			s = (struct pkt_spec){A_MAC,	  HOST_MAC,   AF_INET,
+					      "10.1.0.5", "10.4.0.8", (uint8_t)ttl,
+					      9,	  9,	      0};
+			len = build(frame, &s);
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + 14);
+			ip->packet_id = htons((uint16_t)(id << 8 | ttl));
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			run(pA, frame, len, &o);
+			if (o.n != 1 ||
+			    !ip4_cksum_valid(rte_pktmbuf_mtod_offset(o.m[0], void *, 14)))
+				bad++;
+			out_free(&o);
+		}
+	}
+	CHECK(bad == 0, "%u forwarded packets with a wrong header checksum", bad);
+}
+
+static void test_drops(void)
+{
+	uint8_t frame[2048];
+	struct out o;
+	unsigned len;
+
+	printf("drops\n");
+	/* TTL 1 and 0 */
+	uint64_t ttl0 = drops(DROP_IP4_TTL_EXCEEDED);
+	struct pkt_spec s = {A_MAC, HOST_MAC, AF_INET, "10.1.0.5", "10.2.3.4", 1, 1, 2, 20};
+	len = build(frame, &s);
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	CHECK_EQ(drops(DROP_IP4_TTL_EXCEEDED), ttl0 + 1);
+	CHECK_EQ(dp.stats[0]->drop[DROP_IP4_TTL_EXCEEDED], ttl0 + 1);
+	s.ttl = 0;
+	len = build(frame, &s);
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	CHECK_EQ(drops(DROP_IP4_TTL_EXCEEDED), ttl0 + 2);
+	/* hop limit 1 */
+	uint64_t hl0 = drops(DROP_IP6_HOP_LIMIT);
+	struct pkt_spec s6 = {A_MAC, HOST_MAC, AF_INET6, "2001:db8:1::5", "2001:db8:2::9", 1,
+			      1,     2,	       20};
+	len = build(frame, &s6);
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	CHECK_EQ(drops(DROP_IP6_HOP_LIMIT), hl0 + 1);
+	/* no route */
+	uint64_t nr0 = drops(DROP_IP4_NO_ROUTE);
+	s = (struct pkt_spec){A_MAC, HOST_MAC, AF_INET, "10.1.0.5", "10.99.0.1", 64, 1, 2, 20};
+	len = build(frame, &s);
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	CHECK_EQ(drops(DROP_IP4_NO_ROUTE), nr0 + 1);
+	/* bad header checksum */
+	uint64_t ck0 = drops(DROP_IP4_BAD_CHECKSUM);
+	s.dst = "10.2.3.4";
+	len = build(frame, &s);
+	frame[14 + 10] ^= 0x55;
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	CHECK_EQ(drops(DROP_IP4_BAD_CHECKSUM), ck0 + 1);
+	/* not our MAC */
+	uint64_t nfu0 = drops(DROP_ETH_NOT_FOR_US);
+	s.dmac = "02:00:00:00:77:77";
+	len = build(frame, &s);
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	CHECK_EQ(drops(DROP_ETH_NOT_FOR_US), nfu0 + 1);
+	/* not enough headroom for the VXLAN header */
+	s.dmac = A_MAC;
+	len = build(frame, &s);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	m->data_off = 16;
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), frame, len);
+	uint64_t hr0 = drops(DROP_HEADROOM);
+	dp_process_burst(w, pA, &m, 1);
+	dp_tx_flush(w);
+	CHECK_EQ(drops(DROP_HEADROOM), hr0 + 1);
+	collect(&o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+
+	/* unresolved underlay: held for resolution (punted with the underlay next hop) */
+	struct pg_ip r9 = unit_ip("192.168.0.9");
+	struct pg_mac peer = unit_mac(PEER_RMAC);
+	uint32_t vx9;
+	CHECK_EQ(nh_vxlan_get(1, &r9, 5000, &peer, &vx9), 0);
+	CHECK_EQ(route(1, "10.9.0.0/16", vx9), 0);
+	CHECK_EQ(fib_commit(), 0);
+	s.dst = "10.9.1.1";
+	len = build(frame, &s);
+	uint64_t res0 = dp.stats[0]->punt_class[PUNT_CLASS_RESOLVE];
+	run(pA, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->punt_class[PUNT_CLASS_RESOLVE], res0 + 1);
+	struct rte_mbuf *pm = NULL;
+	CHECK(rte_ring_dequeue(dp.punt[PUNT_CLASS_RESOLVE], (void **)&pm) == 0, "nothing punted");
+	if (pm) {
+		const struct pkt_meta *meta = pkt_meta(pm);
+		CHECK(meta->reason == PUNT_RESOLVE && meta->port == pA &&
+			  meta->nh == nh_get(vx9)->under && meta->nh != 0,
+		      "punt meta: reason %u port %u nh %u (underlay %u)", meta->reason, meta->port,
+		      meta->nh, nh_get(vx9)->under);
+		rte_pktmbuf_free(pm);
+	}
+}
+
+/* ---- decapsulation ---- */
+
+struct vx_spec {
+	const char *outer_src;
+	uint32_t vni;
+	uint8_t flags;
+	const char *inner_dmac;
+	struct pkt_spec inner;
+};
+
+static unsigned build_vxlan(uint8_t *buf, const struct vx_spec *v, unsigned *inner_off)
+{
+	unsigned ilen = build(buf + 50, &v->inner);
+	put_mac(buf, B_MAC);
+	put_mac(buf + 6, VTEP2_MAC);
+	buf[12] = 0x08;
+	buf[13] = 0x00;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + 14);
+	memset(ip, 0, 20);
+	ip->version_ihl = 0x45;
+	ip->total_length = htons((uint16_t)(ilen + 36));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = unit_ip4(v->outer_src);
+	ip->dst_addr = unit_ip4(VTEP);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(buf + 34);
+	udp->src_port = htons(54321);
+	udp->dst_port = htons(4789);
+	udp->dgram_len = htons((uint16_t)(ilen + 16));
+	udp->dgram_cksum = 0;
+	uint8_t *vx = buf + 42;
+	memset(vx, 0, 8);
+	vx[0] = v->flags;
+	vx[4] = (uint8_t)(v->vni >> 16);
+	vx[5] = (uint8_t)(v->vni >> 8);
+	vx[6] = (uint8_t)v->vni;
+	put_mac(buf + 50, v->inner_dmac);
+	*inner_off = 50;
+	return ilen + 50;
+}
+
+static void test_decap(void)
+{
+	uint8_t frame[2048];
+	struct out o;
+	unsigned len, olen, ioff;
+
+	printf("VXLAN decapsulation\n");
+	struct vx_spec v = {"192.168.0.2",
+			    5000,
+			    0x08,
+			    OUR_RMAC,
+			    {"x", PEER_RMAC, AF_INET, "10.2.0.5", "10.4.1.1", 63, 7, 8, 40}};
+	v.inner.dmac = OUR_RMAC;
+	len = build_vxlan(frame, &v, &ioff);
+	uint64_t dec0 = dp.stats[0]->vni[vni_slot_5000].decap_pkts;
+	run(pB, frame, len, &o);
+	const uint8_t *f = one_out(&o, pA, &olen);
+	if (f) {
+		CHECK_EQ(olen, len - 50);
+		uint8_t eth[14];
+		put_mac(eth, GW_MAC);
+		put_mac(eth + 6, A_MAC);
+		eth[12] = 0x08;
+		eth[13] = 0x00;
+		CHECK_MEM(f, eth, 14, "Ethernet header after decapsulation and rewrite");
+		check_ip4_forwarded(f + 14, frame + ioff + 14, len - ioff - 14);
+	}
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->vni[vni_slot_5000].decap_pkts, dec0 + 1);
+
+	/* IPv6 inner */
+	v.inner = (struct pkt_spec){
+	    OUR_RMAC, PEER_RMAC, AF_INET6, "2001:db8:2::5", "2001:db8:4::1", 50, 7, 8, 40};
+	len = build_vxlan(frame, &v, &ioff);
+	run(pB, frame, len, &o);
+	f = one_out(&o, pA, &olen);
+	if (f) {
+		CHECK_EQ(olen, len - 50);
+		check_ip6_forwarded(f + 14, frame + ioff + 14, len - ioff - 14);
+	}
+	out_free(&o);
+
+	/* the decapsulated packet is looked up in the VNI's VRF only */
+	v.inner = (struct pkt_spec){OUR_RMAC, PEER_RMAC, AF_INET, "10.2.0.5", "192.168.0.2",
+				    64,	      7,	 8,	  10};
+	len = build_vxlan(frame, &v, &ioff);
+	uint64_t nr0 = drops(DROP_IP4_NO_ROUTE);
+	run(pB, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	CHECK_EQ(drops(DROP_IP4_NO_ROUTE), nr0 + 1);
+
+	struct {
+		const char *what;
+		const char *src;
+		uint32_t vni;
+		uint8_t flags;
+		const char *idmac;
+		enum drop_reason want;
+	} bad[] = {
+	    {"unknown VNI", "192.168.0.2", 5001, 0x08, OUR_RMAC, DROP_VXLAN_UNKNOWN_VNI},
+	    {"VNI 0", "192.168.0.2", 0, 0x08, "00:00:00:00:00:00", DROP_VXLAN_UNKNOWN_VNI},
+	    {"VNI 0 with our router MAC", "192.168.0.2", 0, 0x08, OUR_RMAC, DROP_VXLAN_UNKNOWN_VNI},
+	    {"unknown VTEP", "192.168.0.99", 5000, 0x08, OUR_RMAC, DROP_VXLAN_UNKNOWN_VTEP},
+	    {"IPIP-only endpoint", "192.168.0.3", 5000, 0x08, OUR_RMAC, DROP_VXLAN_UNKNOWN_VTEP},
+	    {"no I flag", "192.168.0.2", 5000, 0x00, OUR_RMAC, DROP_VXLAN_BAD_FLAGS},
+	    {"inner MAC not ours", "192.168.0.2", 5000, 0x08, "02:00:00:00:12:34",
+	     DROP_VXLAN_INNER_DMAC},
+	};
+	/* VRF 0 has a route for the inner destination, so a leak into VRF 0 would be sent */
+	uint32_t leak;
+	struct pg_ip leak_gw = unit_ip("192.168.0.2");
+	CHECK_EQ(nh_direct_get(0, pB, &leak_gw, &leak), 0);
+	CHECK_EQ(route(0, "10.4.0.0/16", leak), 0);
+	nh_put(leak);
+	CHECK_EQ(fib_commit(), 0);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = (struct vx_spec){
+		    bad[i].src,
+		    bad[i].vni,
+		    bad[i].flags,
+		    bad[i].idmac,
+		    {bad[i].idmac, PEER_RMAC, AF_INET, "10.2.0.5", "10.4.1.1", 63, 7, 8, 40}};
+		len = build_vxlan(frame, &v, &ioff);
+		uint64_t d0 = drops(bad[i].want);
+		run(pB, frame, len, &o);
+		CHECK(o.n == 0, "%s: %u frames sent (on port %u), expected a drop", bad[i].what,
+		      o.n, o.n ? o.port[0] : 0);
+		CHECK(drops(bad[i].want) == d0 + 1, "%s: not counted as %s", bad[i].what,
+		      drop_reason_name(bad[i].want));
+		out_free(&o);
+	}
+	uint32_t old;
+	struct pg_prefix lp = unit_prefix("10.4.0.0/16");
+	CHECK_EQ(fib_route_del(0, &lp, &old), 0);
+	fib_release_after_commit(old);
+	CHECK_EQ(fib_commit(), 0);
+
+	printf("IPIP decapsulation\n");
+	struct pkt_spec in4 = {B_MAC, VTEP3_MAC, AF_INET, "10.3.0.5", "10.4.2.2", 30, 1, 2, 12};
+	uint8_t inner[256];
+	unsigned ilen = build(inner, &in4) - 14;
+	memcpy(frame, inner, 14); /* Ethernet */
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + 14);
+	memset(ip, 0, 20);
+	ip->version_ihl = 0x45;
+	ip->total_length = htons((uint16_t)(20 + ilen));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_IPIP;
+	ip->src_addr = unit_ip4("192.168.0.3");
+	ip->dst_addr = unit_ip4(VTEP);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	memcpy(frame + 34, inner + 14, ilen);
+	len = 34 + ilen;
+	uint64_t ipd0 = dp.stats[0]->ipip_decap;
+	run(pB, frame, len, &o);
+	f = one_out(&o, pA, &olen);
+	if (f) {
+		CHECK_EQ(olen, 14 + ilen);
+		check_ip4_forwarded(f + 14, inner + 14, ilen);
+	}
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->ipip_decap, ipd0 + 1);
+	/* from an endpoint that is not an IPIP peer */
+	ip->src_addr = unit_ip4("192.168.0.2");
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	uint64_t up0 = drops(DROP_IPIP_UNKNOWN_PEER);
+	run(pB, frame, len, &o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	CHECK_EQ(drops(DROP_IPIP_UNKNOWN_PEER), up0 + 1);
+}
+
+/*
+ * Route replace and delete as control/apply.c does them (fib_route_add/del, then nh_put of the
+ * old next hop), with packets arriving before the next fib_commit(): the workers still use the
+ * last committed FIB, so the packet must go out through the old next hop (or the new one, or the
+ * covering route), not be dropped because the old next hop was already unpublished.
+ */
+static void test_hitless(void)
+{
+	uint8_t frame[256];
+	struct out o;
+	unsigned len, olen;
+	struct pg_ip g2 = unit_ip("10.1.0.2"), g3 = unit_ip("10.1.0.3"), g4 = unit_ip("10.1.0.4");
+	struct pg_mac m2 = unit_mac("02:cc:00:00:00:02"), m3 = unit_mac("02:cc:00:00:00:03"),
+		      m4 = unit_mac("02:cc:00:00:00:04");
+	uint32_t n2, n3, n4, old;
+
+	printf("route replace/delete between commits\n");
+	CHECK_EQ(nh_direct_get(1, pA, &g2, &n2), 0);
+	CHECK_EQ(nh_direct_get(1, pA, &g3, &n3), 0);
+	CHECK_EQ(nh_direct_get(1, pA, &g4, &n4), 0);
+	nh_neigh_update(pA, &g2, &m2);
+	nh_neigh_update(pA, &g3, &m3);
+	nh_neigh_update(pA, &g4, &m4);
+	struct pg_prefix p5 = unit_prefix("10.5.0.0/16"), p6 = unit_prefix("10.6.0.0/16");
+	CHECK_EQ(fib_route_add(1, &p5, n2, ROUTE_STATIC, &old),
+		 0); /* the route owns n2's reference */
+	CHECK_EQ(fib_route_add(1, &p6, n4, ROUTE_STATIC, &old), 0);
+	CHECK_EQ(route(1, "10.0.0.0/8", nh_direct), 0); /* covers 10.6/16 */
+	CHECK_EQ(fib_commit(), 0);
+
+	struct pkt_spec s = {A_MAC, HOST_MAC, AF_INET, "10.1.0.5", "10.5.0.1", 64, 1, 2, 10};
+	len = build(frame, &s);
+	run(pA, frame, len, &o);
+	const uint8_t *f = one_out(&o, pA, &olen);
+	CHECK(f && mac_eq_text(f, "02:cc:00:00:00:02"), "10.5.0.1 before the replace");
+	out_free(&o);
+
+	/* replace 10.5/16: n2 -> n3; n2 loses its last reference */
+	CHECK_EQ(fib_route_add(1, &p5, n3, ROUTE_STATIC, &old), 0);
+	CHECK_EQ(old, n2);
+	fib_release_after_commit(old);
+	uint64_t inv0 = drops(DROP_NH_INVALID);
+	run(pA, frame, len, &o);
+	CHECK(o.n == 1,
+	      "packet to a route being replaced (before fib_commit): %u sent, %" PRIu64
+	      " dropped as NH_INVALID",
+	      o.n, drops(DROP_NH_INVALID) - inv0);
+	if (o.n == 1) {
+		f = rte_pktmbuf_mtod(o.m[0], const uint8_t *);
+		CHECK(mac_eq_text(f, "02:cc:00:00:00:02") || mac_eq_text(f, "02:cc:00:00:00:03"),
+		      "sent to neither the old nor the new next hop");
+	}
+	out_free(&o);
+	CHECK_EQ(fib_commit(), 0);
+	run(pA, frame, len, &o);
+	f = one_out(&o, pA, &olen);
+	CHECK(f && mac_eq_text(f, "02:cc:00:00:00:03"), "10.5.0.1 after the replace");
+	out_free(&o);
+
+	/* delete 10.6/16 (covered by 10/8): n4 loses its last reference */
+	s.dst = "10.6.0.1";
+	len = build(frame, &s);
+	CHECK_EQ(fib_route_del(1, &p6, &old), 0);
+	CHECK_EQ(old, n4);
+	fib_release_after_commit(old);
+	inv0 = drops(DROP_NH_INVALID);
+	run(pA, frame, len, &o);
+	CHECK(o.n == 1,
+	      "packet to a route being deleted (before fib_commit): %u sent, %" PRIu64
+	      " dropped as NH_INVALID",
+	      o.n, drops(DROP_NH_INVALID) - inv0);
+	out_free(&o);
+	CHECK_EQ(fib_commit(), 0);
+	run(pA, frame, len, &o);
+	f = one_out(&o, pA, &olen);
+	CHECK(f && mac_eq_text(f, GW_MAC), "10.6.0.1 via the covering route after the delete");
+	out_free(&o);
+
+	CHECK_EQ(fib_route_del(1, &p5, &old), 0);
+	fib_release_after_commit(old);
+	struct pg_prefix p8 = unit_prefix("10.0.0.0/8");
+	CHECK_EQ(fib_route_del(1, &p8, &old), 0);
+	fib_release_after_commit(old);
+	CHECK_EQ(fib_commit(), 0);
+	rcu_reclaim();
+}
+
+/* Every mbuf is back in the pool once the test is done with them. */
+static void check_no_leak(void)
+{
+	struct out o;
+	collect(&o);
+	CHECK_EQ(o.n, 0);
+	out_free(&o);
+	struct rte_mbuf *m = NULL;
+	for (unsigned c = 0; c < PUNT_CLASS_MAX; c++)
+		while (rte_ring_dequeue(dp.punt[c], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+	/* net_ring keeps no mbufs; the mempool cache of this lcore may hold some */
+	unsigned avail = rte_mempool_avail_count(dp.pool);
+	CHECK(avail == dp.pool->size, "%u of %u mbufs back in the pool", avail, dp.pool->size);
+}
+
+int main(void)
+{
+	if (unit_eal_init() < 0)
+		return 1;
+	unit_seed("test_encap");
+	setup();
+	if (unit_failures)
+		return unit_done("test_encap");
+	if (unit_selected("punt"))
+		test_punt_without_worker_main();
+	if (w->tsc_hz == 0)
+		w->tsc_hz = rte_get_tsc_hz(); /* see test_punt_without_worker_main() */
+	if (unit_selected("vxlan"))
+		test_vxlan_encap();
+	if (unit_selected("ipip"))
+		test_ipip_and_direct();
+	if (unit_selected("drops"))
+		test_drops();
+	if (unit_selected("decap"))
+		test_decap();
+	if (unit_selected("hitless"))
+		test_hitless();
+	check_no_leak();
+
+	dp_workers_free();
+	dp_ports_stop();
+	fib_fini();
+	nh_fini();
+	vni_fini();
+	rcu_reclaim();
+	dp_fini();
+	return unit_done("test_encap");
+}
