@@ -971,7 +971,8 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	};
 	static const char *const drivers[] = {[CFG_DRIVER_AUTO] = "auto",
 					      [CFG_DRIVER_AF_PACKET] = "af_packet",
-					      [CFG_DRIVER_AF_XDP] = "af_xdp"};
+					      [CFG_DRIVER_AF_XDP] = "af_xdp",
+					      [CFG_DRIVER_PCAP] = "pcap"};
 	struct pg_config *cfg = c->cfg;
 	struct fld f[P_N];
 	char p[PATHBUF];

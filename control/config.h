@@ -31,7 +31,7 @@
 enum cfg_hugepages { CFG_HUGE_AUTO = 0, CFG_HUGE_ON, CFG_HUGE_OFF };
 
 /* How a Linux interface name is attached. */
-enum cfg_driver { CFG_DRIVER_AUTO = 0, CFG_DRIVER_AF_PACKET, CFG_DRIVER_AF_XDP };
+enum cfg_driver { CFG_DRIVER_AUTO = 0, CFG_DRIVER_AF_PACKET, CFG_DRIVER_AF_XDP, CFG_DRIVER_PCAP };
 
 struct cfg_port {
 	int line;

@@ -172,7 +172,7 @@ static int ports_setup(unsigned n_workers)
 		if (ret < 0)
 			return ret;
 		struct dp_port *p = dp.ports[idx];
-		if (ifname && strcmp(p->driver, "af_packet") == 0)
+		if (ifname && strcmp(p->driver, "af_xdp") != 0)
 			kiso_attach(cp->device);
 		if (!cp->no_tap) {
 			ret = exc_tap_create(p, cp);
@@ -192,7 +192,7 @@ static void ports_teardown(void)
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		struct dp_port *p = dp.ports[i];
 		exc_tap_close(p);
-		if (strcmp(p->driver, "af_packet") == 0 && p->ifname[0])
+		if (strcmp(p->driver, "af_xdp") != 0 && p->ifname[0])
 			kiso_detach(p->ifname);
 	}
 	dp_ports_stop();

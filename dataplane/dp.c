@@ -103,7 +103,15 @@ static int port_probe(const struct dp_port_conf *pc, struct dp_port *p)
 	uint16_t pid;
 	int ret;
 
-	if (dp_devspec_is_ifname(pc->device)) {
+	if (dp_devspec_is_ifname(pc->device) &&
+	    (pc->driver == CFG_DRIVER_PCAP || pc->driver == CFG_DRIVER_AUTO)) {
+		/* libpcap on the interface: slower, but no fanout (AF_PACKET's fanout reassembles
+		 * IPv4 fragments, which a router must forward as they are). */
+		snprintf(devargs, sizeof(devargs), "net_pcap_%s,iface=%s,phy_mac=1", pc->device,
+			 pc->device);
+		pg_strlcpy(p->driver, "pcap", sizeof(p->driver));
+		pg_strlcpy(p->ifname, pc->device, sizeof(p->ifname));
+	} else if (dp_devspec_is_ifname(pc->device)) {
 		bool xdp = pc->driver == CFG_DRIVER_AF_XDP;
 		if (xdp)
 			snprintf(devargs, sizeof(devargs), "net_af_xdp_%s,iface=%s,queue_count=%u",
