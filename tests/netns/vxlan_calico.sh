@@ -294,6 +294,15 @@ no_bad_drops() {
 }
 expect "show stats: no VXLAN/tunnel/no-route/bad-IP drops" no_bad_drops
 
+if [ "${DEMO:-0}" = 1 ]; then
+	step "what Peregrine saw (peregrinectl)"
+	for c in "show interfaces" "show vni" "show route vrf red" "show neighbors" "show stats"; do
+		printf '\n$ peregrinectl %s\n' "$c"
+		pgctl $c
+	done
+	echo
+fi
+
 step "stop"
 pg_stop_check "peregrine exits cleanly on SIGINT" pe "pe-up pe-host" "pg-uplink pg-host" 10
 pgt_finish
