@@ -68,7 +68,7 @@ fi
 
 if [ -f tests/netns/run_all.sh ]; then
   step "netns scenarios"
-  out=$(bash tests/netns/run_all.sh "$top/build" 2>&1); rc=$?
+  out=$(PG_BUILD="$top/build" bash tests/netns/run_all.sh 2>&1); rc=$?
   echo "$out" | grep -vE '^PASS ' || true
   read -r p f < <(echo "$out" | counts) || true
   [ -n "${p:-}" ] || { p=0; f=1; }

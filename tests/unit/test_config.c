@@ -846,7 +846,7 @@ static void test_port_errors(void)
 	EXPECT_ERR(
 	    PORT0 "    - {name: b, device: eth1, driver: xdp}\n",
 	    "t.yaml:8:39: spec.ports[1].driver: unknown value 'xdp' (allowed: auto, af_packet, "
-	    "af_xdp)");
+	    "af_xdp, pcap)");
 	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, mac: 02:00:00:00:00}\n",
 		   "t.yaml:8:36: spec.ports[1].mac: expected a MAC address like "
 		   "\"02:00:00:00:00:01\", got '02:00:00:00:00'");
