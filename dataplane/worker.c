@@ -155,6 +155,22 @@ static inline struct rte_ipv6_hdr *ip6_hdr(struct rte_mbuf *m)
 static inline bool ip4_cksum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl)
 {
 	if (likely(ihl == 20)) {
+#if defined(__x86_64__)
+		/* Five 32-bit words with add-with-carry, as the kernel's ip_fast_csum. */
+		uint32_t w[5];
+		memcpy(w, ip, sizeof(w)); /* the header is only 2-byte aligned */
+		uint32_t sum = w[0];
+		__asm__("addl %1, %0\n\t"
+			"adcl %2, %0\n\t"
+			"adcl %3, %0\n\t"
+			"adcl %4, %0\n\t"
+			"adcl $0, %0"
+			: "+r"(sum)
+			: "r"(w[1]), "r"(w[2]), "r"(w[3]), "r"(w[4]));
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		return sum == 0xffff;
+#else
 		uint64_t a, b;
 		uint32_t c;
 		memcpy(&a, ip, 8);
@@ -168,6 +184,7 @@ static inline bool ip4_cksum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl)
 		s = (s & 0xffff) + (s >> 16);
 		s = (s & 0xffff) + (s >> 16);
 		return s == 0xffff;
+#endif
 	}
 	return rte_raw_cksum(ip, ihl) == 0xffff;
 }
@@ -481,12 +498,15 @@ static inline void fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 static inline void inner_enqueue(struct dp_worker *w, struct rte_mbuf *m, uint16_t vrf, bool v6,
 				 struct batch *b4, struct batch *b6)
 {
-	enum drop_reason r = v6 ? ip6_validate(m) : ip4_validate(m);
 	struct batch *b = v6 ? b6 : b4;
+	bool fast = v6 ? ip6_fast_ok(m, ip6_hdr(m)) : ip4_fast_ok(m, ip4_hdr(m));
 
-	if (unlikely(r != DROP_MAX)) {
-		pkt_drop(w, m, r);
-		return;
+	if (unlikely(!fast)) {
+		enum drop_reason r = v6 ? ip6_validate(m) : ip4_validate(m);
+		if (unlikely(r != DROP_MAX)) {
+			pkt_drop(w, m, r);
+			return;
+		}
 	}
 	if (!v6)
 		b->ip4[b->n] = rte_be_to_cpu_32(ip4_hdr(m)->dst_addr);
