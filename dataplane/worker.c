@@ -357,6 +357,35 @@ static inline void nh_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t i
 	punt(w, m, in, PUNT_RESOLVE, PUNT_CLASS_RESOLVE, want);
 }
 
+/*
+ * The packet is longer than nh's MTU, or nh has none (ECMP group, blackhole): pick the ECMP member,
+ * drop for a blackhole, drop too-big packets (with an ICMP error when icmp_ok). Returns the next
+ * hop to forward through, or NULL when the packet was consumed.
+ */
+static const struct nh *fwd_over_mtu(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
+				     const struct nh *nh, uint32_t l3len, uint32_t hash,
+				     bool decapped, bool icmp_ok, uint8_t icmp_type, uint8_t icmp_code)
+{
+	if (nh->type == NH_ECMP) {
+		nh = nh_get(nh->member[hash % nh->n]);
+		if (unlikely(nh == NULL)) {
+			pkt_drop(w, m, DROP_NH_INVALID);
+			return NULL;
+		}
+	}
+	if (nh->type == NH_BLACKHOLE) {
+		pkt_drop(w, m, DROP_BLACKHOLE);
+		return NULL;
+	}
+	if (l3len <= nh->mtu)
+		return nh;
+	if (icmp_ok)
+		drop_icmp(w, m, in, DROP_MTU_EXCEEDED, decapped, icmp_type, icmp_code, nh->mtu);
+	else
+		pkt_drop(w, m, DROP_MTU_EXCEEDED);
+	return NULL;
+}
+
 /* Forward an IPv4 packet through next hop nh (already looked up in vrf). */
 static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, const struct nh *nh,
 			uint16_t vrf, bool decapped)
@@ -367,25 +396,11 @@ static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 
 	/* Kinds without an MTU (ECMP groups, blackholes) take this branch too. */
 	if (unlikely(l3len > nh->mtu)) {
-		if (nh->type == NH_ECMP) {
-			nh = nh_get(nh->member[flow_hash4(ip) % nh->n]);
-			if (unlikely(nh == NULL)) {
-				pkt_drop(w, m, DROP_NH_INVALID);
-				return;
-			}
-		}
-		if (nh->type == NH_BLACKHOLE) {
-			pkt_drop(w, m, DROP_BLACKHOLE);
+		/* We do not fragment: with DF the sender learns the MTU (RFC 1191). */
+		bool df = ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		nh = fwd_over_mtu(w, m, in, nh, l3len, flow_hash4(ip), decapped, df, 3, 4);
+		if (!nh)
 			return;
-		}
-		if (l3len > nh->mtu) {
-			/* We do not fragment: with DF the sender learns the MTU (RFC 1191). */
-			if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
-				drop_icmp(w, m, in, DROP_MTU_EXCEEDED, decapped, 3, 4, nh->mtu);
-			else
-				pkt_drop(w, m, DROP_MTU_EXCEEDED);
-			return;
-		}
 	}
 	if (unlikely(ip->time_to_live <= 1)) {
 		drop_icmp(w, m, in, DROP_IP4_TTL_EXCEEDED, decapped, 11, 0, 0);
@@ -440,21 +455,9 @@ static inline void fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 	uint32_t l3len = m->pkt_len - RTE_ETHER_HDR_LEN;
 
 	if (unlikely(l3len > nh->mtu)) {
-		if (nh->type == NH_ECMP) {
-			nh = nh_get(nh->member[flow_hash6(ip) % nh->n]);
-			if (unlikely(nh == NULL)) {
-				pkt_drop(w, m, DROP_NH_INVALID);
-				return;
-			}
-		}
-		if (nh->type == NH_BLACKHOLE) {
-			pkt_drop(w, m, DROP_BLACKHOLE);
+		nh = fwd_over_mtu(w, m, in, nh, l3len, flow_hash6(ip), decapped, true, 2, 0);
+		if (!nh)
 			return;
-		}
-		if (l3len > nh->mtu) {
-			drop_icmp(w, m, in, DROP_MTU_EXCEEDED, decapped, 2, 0, nh->mtu);
-			return;
-		}
 	}
 	if (unlikely(ip->hop_limits <= 1)) {
 		drop_icmp(w, m, in, DROP_IP6_HOP_LIMIT, decapped, 3, 0, 0);
