@@ -158,9 +158,12 @@ int apply_tables(const struct pg_config *cfg)
 
 	/* Default VRF sized for a full table; the others get a tenth (see docs/architecture.md). */
 	for (unsigned v = 0; v < cfg->n_vrfs; v++) {
-		unsigned max4 = v == 0 ? cfg->dp.max_routes4 : PG_MAX(cfg->dp.max_routes4 / 16, 1024u);
-		unsigned tbl8 = v == 0 ? cfg->dp.tbl8_groups : PG_MAX(cfg->dp.tbl8_groups / 16, 256u);
-		unsigned max6 = v == 0 ? cfg->dp.max_routes6 : PG_MAX(cfg->dp.max_routes6 / 16, 1024u);
+		unsigned max4 =
+		    v == 0 ? cfg->dp.max_routes4 : PG_MAX(cfg->dp.max_routes4 / 16, 1024u);
+		unsigned tbl8 =
+		    v == 0 ? cfg->dp.tbl8_groups : PG_MAX(cfg->dp.tbl8_groups / 16, 256u);
+		unsigned max6 =
+		    v == 0 ? cfg->dp.max_routes6 : PG_MAX(cfg->dp.max_routes6 / 16, 1024u);
 		ret = fib_vrf_create((uint16_t)v, cfg->vrfs[v].name, max4, tbl8, max6);
 		if (ret < 0)
 			return ret;
@@ -185,8 +188,8 @@ int apply_tables(const struct pg_config *cfg)
 		for (unsigned a = 0; a < cp->n_addrs; a++) {
 			ret = apply_address((uint16_t)p, cp->vrf, &cp->addrs[a]);
 			if (ret < 0) {
-				LOG_ERR("%s:%d: port %s: address: %s", cfg->file, cp->line, cp->name,
-					strerror(-ret));
+				LOG_ERR("%s:%d: port %s: address: %s", cfg->file, cp->line,
+					cp->name, strerror(-ret));
 				return ret;
 			}
 		}

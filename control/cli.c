@@ -86,8 +86,8 @@ static struct json_object *cmd_interfaces(int argc, char **argv, char *err, size
 		J_STR(o, "vrf", vrf_name(p->vrf));
 		J_STR(o, "link", link.link_status ? "up" : "down");
 		for (unsigned a = 0; a < c->ports[i].n_addrs; a++)
-			json_object_array_add(addrs, json_object_new_string(
-							     fmt_prefix(&c->ports[i].addrs[a], b)));
+			json_object_array_add(
+			    addrs, json_object_new_string(fmt_prefix(&c->ports[i].addrs[a], b)));
 		json_object_object_add(o, "addresses", addrs);
 		J_STR(o, "tap", p->tap_fd >= 0 ? p->tap_name : "none");
 		J_INT(o, "rx_packets", st->port[i].rx_pkts);
@@ -183,9 +183,8 @@ static int route_cmp(const void *a, const void *b)
 		return x->vrf - y->vrf;
 	if (x->prefix.ip.family != y->prefix.ip.family)
 		return x->prefix.ip.family - y->prefix.ip.family;
-	int c = x->prefix.ip.family == AF_INET
-			? memcmp(&x->prefix.ip.v4, &y->prefix.ip.v4, 4)
-			: memcmp(x->prefix.ip.v6, y->prefix.ip.v6, 16);
+	int c = x->prefix.ip.family == AF_INET ? memcmp(&x->prefix.ip.v4, &y->prefix.ip.v4, 4)
+					       : memcmp(x->prefix.ip.v6, y->prefix.ip.v6, 16);
 	return c ? c : x->prefix.len - y->prefix.len;
 }
 
@@ -423,7 +422,8 @@ void cli_register(void)
 	mgmt_register("show interfaces", "show interfaces: ports, addresses, counters",
 		      cmd_interfaces);
 	mgmt_register("show route", "show route [vrf NAME] [ipv4|ipv6]: FIB contents", cmd_route);
-	mgmt_register("show vni", "show vni: VNIs with their VRF, router MAC and counters", cmd_vni);
+	mgmt_register("show vni", "show vni: VNIs with their VRF, router MAC and counters",
+		      cmd_vni);
 	mgmt_register("show neighbors", "show neighbors: ARP/ND entries", cmd_neighbors);
 	mgmt_register("show nexthops", "show nexthops: next hop objects", cmd_nexthops);
 	mgmt_register("show tunnels", "show tunnels: accepted tunnel endpoints", cmd_tunnels);

@@ -1218,18 +1218,20 @@ static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 			l->udp_port = (uint16_t)v;
 			for (unsigned j = 0; j < cfg->n_l3vnis; j++)
 				if (cfg->l3vnis[j].udp_port != l->udp_port)
-					return fail(c, f[V_PORT].v, p,
-						    "all L3VNIs share one VXLAN UDP port: %u differs "
-						    "from %u (line %d)",
-						    l->udp_port, cfg->l3vnis[j].udp_port,
-						    cfg->l3vnis[j].line);
+					return fail(
+					    c, f[V_PORT].v, p,
+					    "all L3VNIs share one VXLAN UDP port: %u differs "
+					    "from %u (line %d)",
+					    l->udp_port, cfg->l3vnis[j].udp_port,
+					    cfg->l3vnis[j].line);
 		} else {
 			for (unsigned j = 0; j < cfg->n_l3vnis; j++)
 				if (cfg->l3vnis[j].udp_port != l->udp_port)
-					return fail(c, item, ip,
-						    "all L3VNIs share one VXLAN UDP port: 4789 (the "
-						    "default) differs from %u (line %d)",
-						    cfg->l3vnis[j].udp_port, cfg->l3vnis[j].line);
+					return fail(
+					    c, item, ip,
+					    "all L3VNIs share one VXLAN UDP port: 4789 (the "
+					    "default) differs from %u (line %d)",
+					    cfg->l3vnis[j].udp_port, cfg->l3vnis[j].line);
 		}
 		need_vtep(c, item, ip);
 		cfg->n_l3vnis++;

@@ -16,17 +16,17 @@
 
 #include "addr.h"
 
-#define PG_NAME_MAX      32
-#define PG_IFNAME_MAX    16 /* Linux IFNAMSIZ */
-#define PG_DEVSPEC_MAX   256
-#define PG_PATH_MAX      256
-#define PG_ECMP_MAX      16
-#define PG_VRF_DEFAULT   0
-#define PG_MAX_PORTS     32
-#define PG_MAX_VRFS      256
-#define PG_MAX_VNIS      1024
-#define PG_MAX_ADDRS     16
-#define PG_VXLAN_PORT    4789
+#define PG_NAME_MAX    32
+#define PG_IFNAME_MAX  16 /* Linux IFNAMSIZ */
+#define PG_DEVSPEC_MAX 256
+#define PG_PATH_MAX    256
+#define PG_ECMP_MAX    16
+#define PG_VRF_DEFAULT 0
+#define PG_MAX_PORTS   32
+#define PG_MAX_VRFS    256
+#define PG_MAX_VNIS    1024
+#define PG_MAX_ADDRS   16
+#define PG_VXLAN_PORT  4789
 
 enum cfg_hugepages { CFG_HUGE_AUTO = 0, CFG_HUGE_ON, CFG_HUGE_OFF };
 
@@ -35,17 +35,18 @@ enum cfg_driver { CFG_DRIVER_AUTO = 0, CFG_DRIVER_AF_PACKET, CFG_DRIVER_AF_XDP, 
 
 struct cfg_port {
 	int line;
-	char name[PG_NAME_MAX];       /* our name for the port, unique */
-	char device[PG_DEVSPEC_MAX];  /* Linux ifname, vdev devargs ("net_pcap0,rx_pcap=..") or PCI */
-	enum cfg_driver driver;       /* only for Linux interface names */
+	char name[PG_NAME_MAX]; /* our name for the port, unique */
+	char
+	    device[PG_DEVSPEC_MAX]; /* Linux ifname, vdev devargs ("net_pcap0,rx_pcap=..") or PCI */
+	enum cfg_driver driver;	    /* only for Linux interface names */
 	bool has_mac;
-	struct pg_mac mac;            /* override; default: the device's MAC */
-	uint16_t mtu;                 /* L3 MTU, default 1500 */
-	uint16_t vrf;                 /* index into cfg.vrfs (0 = default) */
+	struct pg_mac mac; /* override; default: the device's MAC */
+	uint16_t mtu;	   /* L3 MTU, default 1500 */
+	uint16_t vrf;	   /* index into cfg.vrfs (0 = default) */
 	unsigned n_addrs;
 	struct pg_prefix addrs[PG_MAX_ADDRS]; /* interface addresses, host bits kept */
-	char tap[PG_IFNAME_MAX];      /* exception TAP name, default "pg-<name>" cut to 15 chars */
-	bool no_tap;                  /* `tap: none`: no exception path for this port */
+	char tap[PG_IFNAME_MAX]; /* exception TAP name, default "pg-<name>" cut to 15 chars */
+	bool no_tap;		 /* `tap: none`: no exception path for this port */
 };
 
 struct cfg_vrf {
@@ -55,11 +56,11 @@ struct cfg_vrf {
 
 struct cfg_l3vni {
 	int line;
-	uint32_t vni;          /* 1..16777215 */
-	uint16_t vrf;          /* index into cfg.vrfs, must not be the default VRF */
-	struct pg_mac rmac;    /* our router MAC for this L3VNI; default: derived (see docs) */
+	uint32_t vni;	    /* 1..16777215 */
+	uint16_t vrf;	    /* index into cfg.vrfs, must not be the default VRF */
+	struct pg_mac rmac; /* our router MAC for this L3VNI; default: derived (see docs) */
 	bool has_rmac;
-	uint16_t udp_port;     /* default 4789 */
+	uint16_t udp_port; /* default 4789 */
 };
 
 enum cfg_tunnel_type { CFG_TUNNEL_VXLAN = 1, CFG_TUNNEL_IPIP = 2 };
@@ -69,30 +70,30 @@ struct cfg_tunnel {
 	int line;
 	enum cfg_tunnel_type type;
 	struct pg_ip remote; /* IPv4 */
-	uint16_t vrf;        /* IPIP: VRF of decapsulated packets (default VRF by default) */
+	uint16_t vrf;	     /* IPIP: VRF of decapsulated packets (default VRF by default) */
 };
 
 enum cfg_nh_kind {
-	CFG_NH_VIA = 1,   /* gateway address, resolved by ARP/ND; port found by connected route */
-	CFG_NH_VXLAN,     /* remote VTEP, VNI, remote router MAC */
-	CFG_NH_IPIP,      /* remote IPv4 endpoint */
+	CFG_NH_VIA = 1, /* gateway address, resolved by ARP/ND; port found by connected route */
+	CFG_NH_VXLAN,	/* remote VTEP, VNI, remote router MAC */
+	CFG_NH_IPIP,	/* remote IPv4 endpoint */
 	CFG_NH_BLACKHOLE,
 };
 
 struct cfg_nexthop {
 	int line;
 	enum cfg_nh_kind kind;
-	struct pg_ip ip;      /* VIA: gateway; VXLAN/IPIP: remote endpoint (IPv4) */
-	uint32_t vni;         /* VXLAN: must be a configured L3VNI */
-	struct pg_mac rmac;   /* VXLAN: remote router MAC */
-	int port;             /* VIA: optional explicit port index, -1 = by connected route */
+	struct pg_ip ip;    /* VIA: gateway; VXLAN/IPIP: remote endpoint (IPv4) */
+	uint32_t vni;	    /* VXLAN: must be a configured L3VNI */
+	struct pg_mac rmac; /* VXLAN: remote router MAC */
+	int port;	    /* VIA: optional explicit port index, -1 = by connected route */
 };
 
 struct cfg_route {
 	int line;
 	uint16_t vrf;
 	struct pg_prefix prefix; /* host bits zero */
-	unsigned n_nh;           /* 1 .. PG_ECMP_MAX; more than one = ECMP */
+	unsigned n_nh;		 /* 1 .. PG_ECMP_MAX; more than one = ECMP */
 	struct cfg_nexthop nh[PG_ECMP_MAX];
 };
 
@@ -104,20 +105,20 @@ struct cfg_neighbor {
 };
 
 struct cfg_dataplane {
-	char lcores[64];        /* EAL -l list; default "0-1" (first is the control thread) */
-	unsigned workers;       /* default: lcores - 1 */
-	unsigned memory_mb;     /* default 1024 */
+	char lcores[64];    /* EAL -l list; default "0-1" (first is the control thread) */
+	unsigned workers;   /* default: lcores - 1 */
+	unsigned memory_mb; /* default 1024 */
 	enum cfg_hugepages hugepages;
-	unsigned mbufs;         /* mempool size, default 16383 */
-	unsigned max_routes4;   /* per VRF, default 1048576 for the default VRF */
-	unsigned tbl8_groups;   /* rte_lpm tbl8 groups per VRF, default 65536 */
-	unsigned max_routes6;   /* per VRF, default 65536 */
-	unsigned max_nexthops;  /* default 65536 (< 2^24) */
+	unsigned mbufs;	       /* mempool size, default 16383 */
+	unsigned max_routes4;  /* per VRF, default 1048576 for the default VRF */
+	unsigned tbl8_groups;  /* rte_lpm tbl8 groups per VRF, default 65536 */
+	unsigned max_routes6;  /* per VRF, default 65536 */
+	unsigned max_nexthops; /* default 65536 (< 2^24) */
 };
 
 struct cfg_exception {
-	unsigned punt_rate_pps;  /* per class and worker, default 10000 */
-	unsigned punt_burst;     /* token bucket depth, default 256 */
+	unsigned punt_rate_pps; /* per class and worker, default 10000 */
+	unsigned punt_burst;	/* token bucket depth, default 256 */
 };
 
 struct pg_config {
@@ -125,9 +126,9 @@ struct pg_config {
 	struct cfg_dataplane dp;
 	struct cfg_exception exc;
 	char mgmt_socket[PG_PATH_MAX]; /* default /run/peregrine/peregrine.sock */
-	int log_level;                 /* enum pg_log_level, default notice */
+	int log_level;		       /* enum pg_log_level, default notice */
 	bool has_vtep;
-	struct pg_ip vtep;             /* local VTEP / IPIP source (IPv4) */
+	struct pg_ip vtep; /* local VTEP / IPIP source (IPv4) */
 
 	unsigned n_ports, n_vrfs, n_l3vnis, n_tunnels, n_routes, n_neighbors;
 	struct cfg_port *ports;

@@ -75,8 +75,9 @@ static int tap_addr_add(unsigned ifindex, const struct pg_prefix *a)
 		ret = -errno;
 	if (ret == 0) {
 		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		ret = n < 0 ? -errno : mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq,
-						  mnl_socket_get_portid(nl), NULL, NULL);
+		ret = n < 0 ? -errno
+			    : mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, mnl_socket_get_portid(nl),
+					 NULL, NULL);
 		if (ret > 0)
 			ret = 0;
 		else if (ret < 0)
@@ -127,8 +128,8 @@ int exc_tap_create(struct dp_port *p, const struct cfg_port *cp)
 		char b[PG_PREFIX_FMT_LEN];
 		ret = tap_addr_add((unsigned)ifr.ifr_ifindex, &cp->addrs[i]);
 		if (ret < 0) {
-			LOG_ERR("port %s: address %s on %s: %s", p->name, fmt_prefix(&cp->addrs[i], b),
-				p->tap_name, strerror(-ret));
+			LOG_ERR("port %s: address %s on %s: %s", p->name,
+				fmt_prefix(&cp->addrs[i], b), p->tap_name, strerror(-ret));
 			goto fail;
 		}
 	}

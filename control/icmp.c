@@ -9,7 +9,7 @@
 #include "exc.h"
 #include "icmp.h"
 
-#define ICMP4_QUOTE_MAX (576 - 20 - 8)  /* RFC 1812 4.3.2.3: the error fits in 576 bytes */
+#define ICMP4_QUOTE_MAX (576 - 20 - 8)	/* RFC 1812 4.3.2.3: the error fits in 576 bytes */
 #define ICMP6_QUOTE_MAX (1280 - 40 - 8) /* RFC 4443 2.4(c): fits in the minimum MTU */
 
 struct icmp_stats icmp_stats;
@@ -63,8 +63,7 @@ static struct rte_mbuf *reply_alloc(const struct rte_ether_hdr *oeth, uint16_t p
 	return r;
 }
 
-static void icmp4_error(struct rte_mbuf *m, uint16_t port, uint8_t type, uint8_t code,
-			uint16_t mtu)
+static void icmp4_error(struct rte_mbuf *m, uint16_t port, uint8_t type, uint8_t code, uint16_t mtu)
 {
 	const struct rte_ether_hdr *oeth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *oip = (const struct rte_ipv4_hdr *)(oeth + 1);
@@ -104,8 +103,7 @@ static void icmp4_error(struct rte_mbuf *m, uint16_t port, uint8_t type, uint8_t
 	icmp_stats.sent4++;
 }
 
-static void icmp6_error(struct rte_mbuf *m, uint16_t port, uint8_t type, uint8_t code,
-			uint16_t mtu)
+static void icmp6_error(struct rte_mbuf *m, uint16_t port, uint8_t type, uint8_t code, uint16_t mtu)
 {
 	const struct rte_ether_hdr *oeth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv6_hdr *oip = (const struct rte_ipv6_hdr *)(oeth + 1);

@@ -54,8 +54,8 @@ static void sysctl_write(const char *path, const char *val)
 int kiso_attach(const char *ifname)
 {
 	struct bpf_insn prog[] = {
-		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_SHOT},
-		{.code = BPF_JMP | BPF_EXIT},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_SHOT},
+	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	char path[128];
 	int idx = kiso_ifindex(ifname), fd, ret;

@@ -50,14 +50,15 @@ const struct pg_config *ctl_cfg(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: peregrine -c FILE.yaml [options] [-- EAL options]\n"
-		   "  -c, --config FILE     configuration (YAML, kind: Peregrine)\n"
-		   "      --check           validate the configuration and exit\n"
-		   "  -l, --log-level LVL   error|warning|notice|info|debug (overrides the config)\n"
-		   "  -V, --version         print the version\n"
-		   "  -h, --help            this text\n"
-		   "EAL options after -- are passed to DPDK; by default Peregrine picks lcores,\n"
-		   "memory (hugepages when free ones exist, else --no-huge) and --in-memory.\n");
+	fprintf(f,
+		"usage: peregrine -c FILE.yaml [options] [-- EAL options]\n"
+		"  -c, --config FILE     configuration (YAML, kind: Peregrine)\n"
+		"      --check           validate the configuration and exit\n"
+		"  -l, --log-level LVL   error|warning|notice|info|debug (overrides the config)\n"
+		"  -V, --version         print the version\n"
+		"  -h, --help            this text\n"
+		"EAL options after -- are passed to DPDK; by default Peregrine picks lcores,\n"
+		"memory (hugepages when free ones exist, else --no-huge) and --in-memory.\n");
 }
 
 /* Free hugepage memory in MiB, from /proc/meminfo. */
@@ -114,7 +115,8 @@ static int eal_args_build(int uargc, char **uargv, char **out, int max)
 			out[n++] = "--no-shconf";
 			nohuge = true;
 			printf("peregrine: %s: running on %u MiB of ordinary memory (--no-huge)\n",
-			       cfg.dp.hugepages == CFG_HUGE_OFF ? "hugepages off in the configuration"
+			       cfg.dp.hugepages == CFG_HUGE_OFF
+				   ? "hugepages off in the configuration"
 			       : free_mb ? "not enough free hugepages"
 					 : "no free hugepages",
 			       cfg.dp.memory_mb);
@@ -124,7 +126,8 @@ static int eal_args_build(int uargc, char **uargv, char **out, int max)
 	}
 	if (!user_has(uargc, uargv, o_inmem)) {
 		if (nohuge) {
-			snprintf(prefix, sizeof(prefix), "--file-prefix=peregrine-%d", (int)getpid());
+			snprintf(prefix, sizeof(prefix), "--file-prefix=peregrine-%d",
+				 (int)getpid());
 			out[n++] = prefix;
 		} else {
 			out[n++] = "--in-memory";
@@ -151,14 +154,14 @@ static int ports_setup(unsigned n_workers)
 	for (unsigned i = 0; i < cfg.n_ports; i++) {
 		const struct cfg_port *cp = &cfg.ports[i];
 		struct dp_port_conf pc = {
-			.name = cp->name,
-			.device = cp->device,
-			.driver = cp->driver,
-			.has_mac = cp->has_mac,
-			.mac = cp->mac,
-			.mtu = cp->mtu,
-			.vrf = cp->vrf,
-			.n_queues = (uint16_t)n_workers,
+		    .name = cp->name,
+		    .device = cp->device,
+		    .driver = cp->driver,
+		    .has_mac = cp->has_mac,
+		    .mac = cp->mac,
+		    .mtu = cp->mtu,
+		    .vrf = cp->vrf,
+		    .n_queues = (uint16_t)n_workers,
 		};
 		uint16_t idx;
 		bool ifname = dp_devspec_is_ifname(cp->device);
@@ -263,11 +266,13 @@ static int control_loop(void)
 				struct signalfd_siginfo si;
 				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
-						LOG_NOTICE("SIGHUP: live reload is not implemented yet; "
-							   "configuration unchanged");
+						LOG_NOTICE(
+						    "SIGHUP: live reload is not implemented yet; "
+						    "configuration unchanged");
 						continue;
 					}
-					LOG_NOTICE("%s: shutting down", strsignal((int)si.ssi_signo));
+					LOG_NOTICE("%s: shutting down",
+						   strsignal((int)si.ssi_signo));
 					close(sfd);
 					close(ep);
 					return 0;
@@ -291,9 +296,12 @@ static int control_loop(void)
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-		{"log-level", required_argument, NULL, 'l'}, {"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = NULL, *log_level = NULL;
 	bool check = false;
@@ -337,8 +345,9 @@ int main(int argc, char **argv)
 	if (log_level) {
 		enum pg_log_level lvl;
 		if (pg_log_level_parse(log_level, &lvl) < 0) {
-			fprintf(stderr, "peregrine: --log-level: '%s' (allowed: error, warning, "
-					"notice, info, debug)\n",
+			fprintf(stderr,
+				"peregrine: --log-level: '%s' (allowed: error, warning, "
+				"notice, info, debug)\n",
 				log_level);
 			return 64;
 		}
@@ -378,12 +387,12 @@ int main(int argc, char **argv)
 	}
 
 	struct dp_init_conf dc = {
-		.mbufs = cfg.dp.mbufs,
-		.max_routes4 = cfg.dp.max_routes4,
-		.tbl8_groups = cfg.dp.tbl8_groups,
-		.max_routes6 = cfg.dp.max_routes6,
-		.punt_rate_pps = cfg.exc.punt_rate_pps,
-		.punt_burst = cfg.exc.punt_burst,
+	    .mbufs = cfg.dp.mbufs,
+	    .max_routes4 = cfg.dp.max_routes4,
+	    .tbl8_groups = cfg.dp.tbl8_groups,
+	    .max_routes6 = cfg.dp.max_routes6,
+	    .punt_rate_pps = cfg.exc.punt_rate_pps,
+	    .punt_burst = cfg.exc.punt_burst,
 	};
 	if ((ret = rcu_init()) < 0 || (ret = dp_init(&dc)) < 0 ||
 	    (ret = fib_init(cfg.dp.max_routes4 + cfg.dp.max_routes6 + 65536)) < 0 ||
@@ -406,15 +415,16 @@ int main(int argc, char **argv)
 	cli_register();
 
 	unsigned w = 0, lcore;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		if (w == n_workers)
 			break;
 		dp.workers[w]->lcore = lcore;
 		rte_eal_remote_launch(worker_main, dp.workers[w], lcore);
 		w++;
 	}
-	LOG_NOTICE("running: %u port(s), %u worker(s), management socket %s", dp.n_ports,
-		   n_workers, cfg.mgmt_socket);
+	LOG_NOTICE("running: %u port(s), %u worker(s), management socket %s", dp.n_ports, n_workers,
+		   cfg.mgmt_socket);
 	printf("peregrine: ready\n");
 	fflush(stdout);
 

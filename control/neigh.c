@@ -21,10 +21,10 @@
 #include "neigh.h"
 #include "nexthop.h"
 
-#define NEIGH_MAX          16384
-#define NEIGH_HOLD         8
+#define NEIGH_MAX	   16384
+#define NEIGH_HOLD	   8
 #define NEIGH_RETRANS_MS   1000
-#define NEIGH_PROBES       3
+#define NEIGH_PROBES	   3
 #define NEIGH_REACHABLE_MS 30000
 #define NEIGH_FAILED_GC_MS 20000
 
@@ -79,12 +79,12 @@ static bool neigh_known(uint16_t port, const struct pg_ip *ip, struct pg_mac *ma
 int neigh_init(void)
 {
 	struct rte_hash_parameters hp = {
-		.name = "neigh",
-		.entries = NEIGH_MAX,
-		.key_len = sizeof(struct neigh_key),
-		.hash_func = rte_jhash,
-		.socket_id = SOCKET_ID_ANY,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	    .name = "neigh",
+	    .entries = NEIGH_MAX,
+	    .key_len = sizeof(struct neigh_key),
+	    .hash_func = rte_jhash,
+	    .socket_id = SOCKET_ID_ANY,
+	    .extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 
 	table = rte_hash_create(&hp);
@@ -188,7 +188,8 @@ static bool port_src_addr(uint16_t port, const struct pg_ip *target, struct pg_i
 		}
 	}
 	if (!found && target->family == AF_INET6) {
-		/* fe80::/64 with the modified EUI-64 of the port MAC, as the kernel gives the TAP. */
+		/* fe80::/64 with the modified EUI-64 of the port MAC, as the kernel gives the TAP.
+		 */
 		const uint8_t *m = dp.ports[port]->mac.addr_bytes;
 		memset(out, 0, sizeof(*out));
 		out->family = AF_INET6;
@@ -218,8 +219,8 @@ static void send_arp(struct neigh *n, bool unicast)
 	m = rte_pktmbuf_alloc(dp.ctl_pool);
 	if (!m)
 		return;
-	struct rte_ether_hdr *eth =
-		(struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(
+	    m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
 	if (unicast)
 		memcpy(&eth->dst_addr, &n->mac, 6);
@@ -265,8 +266,8 @@ static void send_ns(struct neigh *n, bool unicast)
 	} else {
 		const uint8_t d[6] = {0x33, 0x33, 0xff, t[13], t[14], t[15]};
 		memcpy(&eth->dst_addr, d, 6);
-		const uint8_t sn[16] = {0xff, 0x02, [11] = 0x01, [12] = 0xff, [13] = t[13],
-					[14] = t[14], [15] = t[15]};
+		const uint8_t sn[16] = {
+		    0xff, 0x02, [11] = 0x01, [12] = 0xff, [13] = t[13], [14] = t[14], [15] = t[15]};
 		memcpy(ip->dst_addr, sn, 16);
 	}
 	rte_ether_addr_copy(&p->mac, &eth->src_addr);
@@ -310,8 +311,8 @@ static void held_flush(struct neigh *n)
 
 static void neigh_learn(struct neigh *n, const struct pg_mac *mac)
 {
-	bool changed = n->state == N_INCOMPLETE || n->state == N_FAILED ||
-		       memcmp(&n->mac, mac, 6) != 0;
+	bool changed =
+	    n->state == N_INCOMPLETE || n->state == N_FAILED || memcmp(&n->mac, mac, 6) != 0;
 
 	if (n->state == N_PERMANENT)
 		return;
@@ -353,8 +354,7 @@ static bool is_our_addr(uint16_t port, const struct pg_ip *ip)
 }
 
 /* A sender seen in ARP/ND: update a known entry, or create one when it talked to us. */
-static void neigh_seen(uint16_t port, const struct pg_ip *ip, const struct pg_mac *mac,
-		       bool to_us)
+static void neigh_seen(uint16_t port, const struct pg_ip *ip, const struct pg_mac *mac, bool to_us)
 {
 	struct neigh *n;
 
@@ -578,12 +578,12 @@ int neigh_walk(int (*cb)(const struct neigh_view *, void *), void *arg)
 	while (rte_hash_iterate(table, &k, &d, &it) >= 0) {
 		const struct neigh *n = d;
 		struct neigh_view v = {
-			.port = n->key.port,
-			.ip = n->ip,
-			.mac = n->mac,
-			.state = state_names[n->state],
-			.age_ms = (uint32_t)(now - n->updated_ms),
-			.held = n->n_held,
+		    .port = n->key.port,
+		    .ip = n->ip,
+		    .mac = n->mac,
+		    .state = state_names[n->state],
+		    .age_ms = (uint32_t)(now - n->updated_ms),
+		    .held = n->n_held,
 		};
 		int ret = cb(&v, arg);
 		if (ret)

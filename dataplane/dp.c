@@ -45,9 +45,9 @@ const char *drop_reason_text(enum drop_reason r)
 int dp_init(const struct dp_init_conf *c)
 {
 	static const struct rte_mbuf_dynfield meta_desc = {
-		.name = "peregrine_meta",
-		.size = sizeof(struct pkt_meta),
-		.align = __alignof__(struct pkt_meta),
+	    .name = "peregrine_meta",
+	    .size = sizeof(struct pkt_meta),
+	    .align = __alignof__(struct pkt_meta),
 	};
 	static const char *const ring_names[PUNT_CLASS_MAX] = {"punt_ctrl", "punt_resolve",
 							       "punt_other"};
@@ -58,8 +58,8 @@ int dp_init(const struct dp_init_conf *c)
 		LOG_ERR("mbuf dynfield: %s", rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	dp.pool = rte_pktmbuf_pool_create("pg_pool", c->mbufs, 256, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	dp.pool = rte_pktmbuf_pool_create("pg_pool", c->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  SOCKET_ID_ANY);
 	dp.ctl_pool = rte_pktmbuf_pool_create("pg_ctl_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					      SOCKET_ID_ANY);
 	if (!dp.pool || !dp.ctl_pool) {
@@ -67,8 +67,8 @@ int dp_init(const struct dp_init_conf *c)
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < PUNT_CLASS_MAX; i++) {
-		dp.punt[i] = rte_ring_create(ring_names[i], PG_RING_SIZE, SOCKET_ID_ANY,
-					     RING_F_SC_DEQ);
+		dp.punt[i] =
+		    rte_ring_create(ring_names[i], PG_RING_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
 		if (!dp.punt[i])
 			return -ENOMEM;
 	}

@@ -38,14 +38,14 @@ const char *drop_reason_text(enum drop_reason r);
 
 /* Why a worker hands a packet to the control thread (stored in the mbuf's dynfield). */
 enum punt_reason {
-	PUNT_LOCAL = 1,   /* to one of our addresses: kernel via TAP */
-	PUNT_ARP,         /* ARP: snooped by the neighbour module, then to the kernel */
-	PUNT_ND,          /* ICMPv6 neighbour discovery: same */
-	PUNT_RESOLVE,     /* next hop (meta.nh, a DIRECT nh) has no MAC yet: hold and resolve */
-	PUNT_CONNECTED,   /* destination on a connected subnet (meta.nh) with no host route yet */
-	PUNT_LINK_LOCAL,  /* IPv6 link-local / multicast for the kernel */
-	PUNT_ICMP_ERROR,  /* dropped (TTL, MTU): answer with an ICMP error; meta.nh = type<<24 |
-			   * code<<16 | MTU */
+	PUNT_LOCAL = 1,	 /* to one of our addresses: kernel via TAP */
+	PUNT_ARP,	 /* ARP: snooped by the neighbour module, then to the kernel */
+	PUNT_ND,	 /* ICMPv6 neighbour discovery: same */
+	PUNT_RESOLVE,	 /* next hop (meta.nh, a DIRECT nh) has no MAC yet: hold and resolve */
+	PUNT_CONNECTED,	 /* destination on a connected subnet (meta.nh) with no host route yet */
+	PUNT_LINK_LOCAL, /* IPv6 link-local / multicast for the kernel */
+	PUNT_ICMP_ERROR, /* dropped (TTL, MTU): answer with an ICMP error; meta.nh = type<<24 |
+			  * code<<16 | MTU */
 };
 
 /* Punt policing classes: a flood in one class never starves another. */
@@ -71,7 +71,7 @@ static inline struct pkt_meta *pkt_meta(struct rte_mbuf *m)
 /* Written by the control thread at start-up, read by workers. */
 struct dp_port {
 	uint16_t port_id; /* DPDK port id */
-	uint16_t index;   /* our index (counters, next hops) */
+	uint16_t index;	  /* our index (counters, next hops) */
 	uint16_t vrf;
 	uint16_t mtu;
 	struct rte_ether_addr mac;
@@ -80,7 +80,7 @@ struct dp_port {
 	bool tx_shared; /* fewer TX queues than workers: tx_lock serialises */
 	rte_spinlock_t tx_lock;
 	struct rte_ring *inject; /* control -> worker that owns RX queue 0: frames to send as is */
-	int tap_fd;              /* control thread only; -1 without exception path */
+	int tap_fd;		 /* control thread only; -1 without exception path */
 	char name[PG_NAME_MAX];
 	char tap_name[PG_IFNAME_MAX];
 	char device[PG_DEVSPEC_MAX];
@@ -96,34 +96,34 @@ enum nh_type {
 	NH_LOCAL,     /* to us: decapsulate or punt; port = the port owning the address */
 	NH_CONNECTED, /* a connected subnet on port: resolve the destination itself */
 	NH_DIRECT,    /* a neighbour on port: Ethernet header ready once resolved */
-	NH_VXLAN,     /* VXLAN tunnel: whole outer header + inner Ethernet addresses as a template */
-	NH_IPIP,      /* IPv4-in-IPv4 tunnel: outer Ethernet + IPv4 as a template */
-	NH_ECMP,      /* group of other next hops, picked by flow hash */
+	NH_VXLAN, /* VXLAN tunnel: whole outer header + inner Ethernet addresses as a template */
+	NH_IPIP,  /* IPv4-in-IPv4 tunnel: outer Ethernet + IPv4 as a template */
+	NH_ECMP,  /* group of other next hops, picked by flow hash */
 	NH_TYPE_MAX
 };
 #define NH_F_RESOLVED 0x01 /* Ethernet destination known (DIRECT, VXLAN, IPIP) */
 
 #define NH_VXLAN_HDR_LEN 62 /* outer Eth 14 + IPv4 20 + UDP 8 + VXLAN 8 + inner dst/src MAC 12 */
-#define NH_IPIP_HDR_LEN  34 /* outer Eth 14 + IPv4 20 */
-#define VXLAN_OVERHEAD   50
+#define NH_IPIP_HDR_LEN	 34 /* outer Eth 14 + IPv4 20 */
+#define VXLAN_OVERHEAD	 50
 
 struct nh {
 	uint8_t type;
 	uint8_t flags;
-	uint16_t port;   /* output port index (punt port for LOCAL) */
-	uint16_t vrf;    /* VRF the next hop was created in */
-	uint16_t mtu;    /* largest inner L3 packet that fits (tunnels: underlay MTU - overhead) */
+	uint16_t port; /* output port index (punt port for LOCAL) */
+	uint16_t vrf;  /* VRF the next hop was created in */
+	uint16_t mtu;  /* largest inner L3 packet that fits (tunnels: underlay MTU - overhead) */
 	uint32_t id;
-	uint32_t under;  /* tunnels: the underlay DIRECT nh, for resolution punts */
+	uint32_t under;	  /* tunnels: the underlay DIRECT nh, for resolution punts */
 	uint16_t vni_idx; /* VXLAN: counter slot of the VNI */
-	uint16_t n;      /* ECMP: member count */
+	uint16_t n;	  /* ECMP: member count */
 	uint16_t ip_csum; /* tunnels: outer IPv4 checksum of the template (total length 0) */
 	uint16_t pad;
 	union {
 		struct {
 			struct rte_ether_addr dst, src;
-		} eth;                      /* DIRECT, CONNECTED (src only) */
-		uint8_t hdr[64];            /* VXLAN, IPIP */
+		} eth;			      /* DIRECT, CONNECTED (src only) */
+		uint8_t hdr[64];	      /* VXLAN, IPIP */
 		uint32_t member[PG_ECMP_MAX]; /* ECMP */
 	};
 } __rte_cache_aligned;
@@ -176,13 +176,14 @@ struct dp_ctx {
 	unsigned fib4_max_routes, fib4_tbl8, fib6_max_routes;
 
 	/* Control thread writes (RCU), workers read. */
-	struct nh **nh;                     /* [max_nh] */
+	struct nh **nh; /* [max_nh] */
 	struct dp_vrf *vrfs[PG_MAX_VRFS];
-	struct u32map_ctl vni;  /* VNI -> (vrf << 16 | counter slot) */
-	struct u32map_ctl tun4; /* remote IPv4 (network order) -> TUN_F_* | vrf << 16 */
-	_Atomic uint32_t vtep4;             /* our VTEP, network order, 0 = none */
-	_Atomic uint16_t vxlan_port;        /* VXLAN UDP port, network order (set before start) */
-	struct rte_ether_addr vni_rmac[PG_MAX_VNIS]; /* router MAC per VNI slot (control writes once) */
+	struct u32map_ctl vni;	     /* VNI -> (vrf << 16 | counter slot) */
+	struct u32map_ctl tun4;	     /* remote IPv4 (network order) -> TUN_F_* | vrf << 16 */
+	_Atomic uint32_t vtep4;	     /* our VTEP, network order, 0 = none */
+	_Atomic uint16_t vxlan_port; /* VXLAN UDP port, network order (set before start) */
+	struct rte_ether_addr
+	    vni_rmac[PG_MAX_VNIS]; /* router MAC per VNI slot (control writes once) */
 
 	_Atomic bool running;
 };

@@ -78,7 +78,7 @@ void fib_release_after_commit(uint32_t nh)
 }
 
 static const char *const origin_names[ROUTE_ORIGIN_MAX] = {"local", "connected", "neighbor",
-							      "static", "bgp"};
+							   "static", "bgp"};
 
 const char *route_origin_name(enum route_origin o)
 {
@@ -89,12 +89,12 @@ int fib_init(unsigned capacity)
 {
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = capacity,
-		.key_len = sizeof(struct route_key),
-		.hash_func = rte_jhash,
-		.socket_id = SOCKET_ID_ANY,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	    .name = name,
+	    .entries = capacity,
+	    .key_len = sizeof(struct route_key),
+	    .hash_func = rte_jhash,
+	    .socket_id = SOCKET_ID_ANY,
+	    .extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 
 	snprintf(name, sizeof(name), "rib%u", fib_seq++);
@@ -147,21 +147,22 @@ static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, 
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "f%d_%u_%d_%u", family == AF_INET ? 4 : 6, id, copy, fib_seq++);
+	snprintf(name, sizeof(name), "f%d_%u_%d_%u", family == AF_INET ? 4 : 6, id, copy,
+		 fib_seq++);
 	if (family == AF_INET) {
 		struct rte_fib_conf c = {
-			.type = RTE_FIB_DIR24_8,
-			.default_nh = 0,
-			.max_routes = (int)lr->max_routes,
-			.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = lr->tbl8},
+		    .type = RTE_FIB_DIR24_8,
+		    .default_nh = 0,
+		    .max_routes = (int)lr->max_routes,
+		    .dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = lr->tbl8},
 		};
 		return rte_fib_create(name, SOCKET_ID_ANY, &c);
 	}
 	struct rte_fib6_conf c = {
-		.type = RTE_FIB6_TRIE,
-		.default_nh = 0,
-		.max_routes = (int)lr->max_routes,
-		.trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = lr->tbl8},
+	    .type = RTE_FIB6_TRIE,
+	    .default_nh = 0,
+	    .max_routes = (int)lr->max_routes,
+	    .trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = lr->tbl8},
 	};
 	return rte_fib6_create(name, SOCKET_ID_ANY, &c);
 }
@@ -618,14 +619,15 @@ uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip)
 		if (!v->fib4->active)
 			return 0;
 		struct rte_rib_node *n = rte_rib_lookup(rte_fib_get_rib(fib_lr_standby(v->fib4)),
-						       rte_be_to_cpu_32(ip->v4));
+							rte_be_to_cpu_32(ip->v4));
 		if (n)
 			rte_rib_get_nh(n, &nh);
 		return (uint32_t)nh;
 	}
 	if (!v->fib6->active)
 		return 0;
-	struct rte_rib6_node *n = rte_rib6_lookup(rte_fib6_get_rib(fib_lr_standby(v->fib6)), ip->v6);
+	struct rte_rib6_node *n =
+	    rte_rib6_lookup(rte_fib6_get_rib(fib_lr_standby(v->fib6)), ip->v6);
 	if (n)
 		rte_rib6_get_nh(n, &nh);
 	return (uint32_t)nh;

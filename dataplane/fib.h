@@ -27,8 +27,8 @@
 enum route_origin {
 	ROUTE_LOCAL = 0, /* our own address (/32, /128) */
 	ROUTE_CONNECTED, /* subnet of an interface address */
-	ROUTE_NEIGH,     /* host route created by neighbour resolution */
-	ROUTE_STATIC,    /* configuration */
+	ROUTE_NEIGH,	 /* host route created by neighbour resolution */
+	ROUTE_STATIC,	 /* configuration */
 	ROUTE_BGP,
 	ROUTE_ORIGIN_MAX
 };
@@ -46,7 +46,7 @@ struct fib_lr {
 	void *active; /* read by workers (rcu_dereference); NULL until the first route */
 	void *copy[2];
 	unsigned max_routes, tbl8;
-	bool rebuild; /* control: the standby copy was rebuilt, rebuild the other at commit */
+	bool rebuild;	  /* control: the standby copy was rebuilt, rebuild the other at commit */
 	unsigned full_at; /* control: route count at which a rebuild found the table full */
 };
 
@@ -56,7 +56,8 @@ void fib_fini(void);
 int fib_vrf_create(uint16_t id, const char *name, unsigned max4, unsigned tbl8, unsigned max6);
 void fib_vrf_destroy(uint16_t id);
 
-/* Add or replace. *old_nh gets the replaced next hop (0 when new). The caller owns nh references. */
+/* Add or replace. *old_nh gets the replaced next hop (0 when new). The caller owns nh references.
+ */
 int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum route_origin origin,
 		  uint32_t *old_nh);
 /* Delete; -ENOENT if absent. *old_nh gets the removed route's next hop. */
@@ -66,7 +67,8 @@ const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p);
  * route. Addresses in 240.0.0.0/4 and ff00::/8 are never routed and always give 0. */
 uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip);
 /* Walk routes (vrf = UINT16_MAX for all, family 0 for both) in no particular order. */
-int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *, void *), void *arg);
+int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *, void *),
+		   void *arg);
 unsigned fib_route_count(uint16_t vrf, int family);
 /* Publish pending changes (one grace period per call, only if something is pending), then release
  * the next hops queued with fib_release_after_commit(). */

@@ -19,7 +19,7 @@
 struct nh_ctl {
 	struct nh_info info;
 	bool used;
-	bool resolved;   /* DIRECT: mac is valid */
+	bool resolved; /* DIRECT: mac is valid */
 	struct pg_mac mac;
 };
 
@@ -39,7 +39,7 @@ static unsigned seq;
 static int nh_key_get(const struct nh_key *k, uint32_t *id);
 
 static const char *const type_names[NH_TYPE_MAX] = {
-	"none", "blackhole", "local", "connected", "direct", "vxlan", "ipip", "ecmp",
+    "none", "blackhole", "local", "connected", "direct", "vxlan", "ipip", "ecmp",
 };
 
 const char *nh_type_name(uint8_t type)
@@ -145,8 +145,10 @@ static struct nh *nh_build(uint32_t id)
 		if (u && u->resolved)
 			n->flags |= NH_F_RESOLVED;
 		if (k->type == NH_IPIP) {
-			n->mtu = port ? port->mtu - 20 : UINT16_MAX; /* no underlay: dropped later */
-			n->ip_csum = tmpl_ip4(n->hdr + 14, IPPROTO_IPIP, atomic_load(&dp.vtep4), remote);
+			n->mtu =
+			    port ? port->mtu - 20 : UINT16_MAX; /* no underlay: dropped later */
+			n->ip_csum =
+			    tmpl_ip4(n->hdr + 14, IPPROTO_IPIP, atomic_load(&dp.vtep4), remote);
 			break;
 		}
 		int slot = vni_slot(k->vni);
@@ -160,8 +162,9 @@ static struct nh *nh_build(uint32_t id)
 		vx[4] = (uint8_t)(k->vni >> 16);
 		vx[5] = (uint8_t)(k->vni >> 8);
 		vx[6] = (uint8_t)k->vni;
-		memcpy(n->hdr + 50, &k->rmac, 6);                  /* inner dst: remote router MAC */
-		rte_ether_addr_copy(&dp.vni_rmac[n->vni_idx], (struct rte_ether_addr *)(n->hdr + 56));
+		memcpy(n->hdr + 50, &k->rmac, 6); /* inner dst: remote router MAC */
+		rte_ether_addr_copy(&dp.vni_rmac[n->vni_idx],
+				    (struct rte_ether_addr *)(n->hdr + 56));
 		break;
 	}
 	case NH_ECMP:
@@ -186,12 +189,12 @@ int nh_init(uint32_t max)
 {
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = max,
-		.key_len = sizeof(struct nh_key),
-		.hash_func = rte_jhash,
-		.socket_id = SOCKET_ID_ANY,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	    .name = name,
+	    .entries = max,
+	    .key_len = sizeof(struct nh_key),
+	    .hash_func = rte_jhash,
+	    .socket_id = SOCKET_ID_ANY,
+	    .extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 
 	if (max < 16 || max > (1u << 24))
@@ -271,7 +274,8 @@ static int nh_key_get(const struct nh_key *k, uint32_t *id)
 			nh_ref(k->member[i]);
 	if (k->type == NH_DIRECT && neigh_lookup) {
 		struct pg_ip ip = {.family = k->family};
-		memcpy(k->family == AF_INET ? (void *)&ip.v4 : ip.v6, k->ip, k->family == AF_INET ? 4 : 16);
+		memcpy(k->family == AF_INET ? (void *)&ip.v4 : ip.v6, k->ip,
+		       k->family == AF_INET ? 4 : 16);
 		c->resolved = neigh_lookup(k->port, &ip, &c->mac);
 	}
 	if (k->type == NH_VXLAN || k->type == NH_IPIP) {
@@ -385,8 +389,8 @@ int nh_ecmp_get(uint16_t vrf, const uint32_t *members, unsigned n, uint32_t *id)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t t = members[i] < dp.max_nh && ctl[members[i]].used
-				    ? ctl[members[i]].info.key.type
-				    : NH_NONE;
+				? ctl[members[i]].info.key.type
+				: NH_NONE;
 		if (t != NH_DIRECT && t != NH_VXLAN && t != NH_IPIP)
 			return -EINVAL;
 		k.member[i] = members[i];
@@ -452,9 +456,9 @@ static void nh_resolve_tunnel(uint32_t id)
 
 	c->info.under = under;
 	/* Rebuild when the underlay next hop or its resolution state changed. */
-	if (!cur || old != under || (under && !!(cur->flags & NH_F_RESOLVED) != ctl[under].resolved) ||
-	    (under && ctl[under].resolved &&
-	     memcmp(cur->hdr, &ctl[under].mac, 6) != 0))
+	if (!cur || old != under ||
+	    (under && !!(cur->flags & NH_F_RESOLVED) != ctl[under].resolved) ||
+	    (under && ctl[under].resolved && memcmp(cur->hdr, &ctl[under].mac, 6) != 0))
 		nh_rebuild(id);
 	nh_put(old);
 }

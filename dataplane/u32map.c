@@ -14,8 +14,9 @@ static struct u32map *u32map_build(const struct u32map_slot *e, uint32_t n)
 
 	while (size < n * 2)
 		size *= 2;
-	m = aligned_alloc(RTE_CACHE_LINE_SIZE,
-			  RTE_ALIGN_CEIL(sizeof(*m) + size * sizeof(m->slot[0]), RTE_CACHE_LINE_SIZE));
+	m = aligned_alloc(
+	    RTE_CACHE_LINE_SIZE,
+	    RTE_ALIGN_CEIL(sizeof(*m) + size * sizeof(m->slot[0]), RTE_CACHE_LINE_SIZE));
 	if (!m)
 		return NULL;
 	memset(m, 0, sizeof(*m) + size * sizeof(m->slot[0]));

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 #include "log.h"
 #include "vni.h"
 
@@ -84,7 +83,6 @@ int vni_add(uint32_t vni, uint16_t vrf, const struct pg_mac *rmac)
 int vni_del(uint32_t vni)
 {
 	int slot = vni_slot(vni);
-
 
 	if (slot < 0)
 		return slot;

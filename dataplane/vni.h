@@ -9,7 +9,6 @@
 
 #include <stdint.h>
 
-
 #include "addr.h"
 #include "dp.h"
 

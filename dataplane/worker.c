@@ -16,8 +16,8 @@
 /* A batch of packets waiting for a FIB lookup, each with the VRF to look it up in. */
 struct batch {
 	uint16_t n;
-	bool one_vrf;  /* every packet is in vrf[0] (the input port's VRF) */
-	uint32_t l2mc; /* bit i: packet i came in a link-layer broadcast/multicast frame */
+	bool one_vrf;		/* every packet is in vrf[0] (the input port's VRF) */
+	uint32_t l2mc;		/* bit i: packet i came in a link-layer broadcast/multicast frame */
 	uint32_t ip4[PG_BURST]; /* IPv4 batches: destination, host order */
 	struct rte_mbuf *m[PG_BURST];
 	uint16_t vrf[PG_BURST];
@@ -193,9 +193,9 @@ static inline bool ip4_cksum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl)
 #define O1_SRC_BAD 0x1 /* 127/8, multicast, class E: martian source */
 #define O1_DST_ODD 0x2 /* 0/8, 127/8, multicast, class E, limited broadcast: not plain unicast */
 static const uint8_t ip4_o1[256] = {
-	[0] = O1_DST_ODD,
-	[127] = O1_SRC_BAD | O1_DST_ODD,
-	[224 ... 255] = O1_SRC_BAD | O1_DST_ODD,
+    [0] = O1_DST_ODD,
+    [127] = O1_SRC_BAD | O1_DST_ODD,
+    [224 ... 255] = O1_SRC_BAD | O1_DST_ODD,
 };
 
 /*
@@ -205,7 +205,8 @@ static const uint8_t ip4_o1[256] = {
 static inline bool ip4_fast_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 {
 	return likely(m->data_len >= RTE_ETHER_HDR_LEN + 20 && ip->version_ihl == 0x45 &&
-		      (uint32_t)rte_be_to_cpu_16(ip->total_length) + RTE_ETHER_HDR_LEN == m->pkt_len &&
+		      (uint32_t)rte_be_to_cpu_16(ip->total_length) + RTE_ETHER_HDR_LEN ==
+			  m->pkt_len &&
 		      !((ip4_o1[(uint8_t)ip->src_addr] & O1_SRC_BAD) |
 			(ip4_o1[(uint8_t)ip->dst_addr] & O1_DST_ODD)) &&
 		      ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
@@ -215,12 +216,12 @@ static inline bool ip4_fast_ok(const struct rte_mbuf *m, const struct rte_ipv4_h
 /* The common IPv6 packet: no padding, not ICMPv6, unicast global destination, sane source. */
 static inline bool ip6_fast_ok(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip)
 {
-	return likely(m->data_len >= RTE_ETHER_HDR_LEN + sizeof(*ip) &&
-		      (ip->vtc_flow & rte_cpu_to_be_32(0xf0000000)) == rte_cpu_to_be_32(0x60000000) &&
-		      rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip) + RTE_ETHER_HDR_LEN ==
-			      m->pkt_len &&
-		      ip->proto != IPPROTO_ICMPV6 && ip->src_addr[0] != 0xff && ip->src_addr[0] != 0 &&
-		      ip->dst_addr[0] != 0xff && ip->dst_addr[0] != 0xfe);
+	return likely(
+	    m->data_len >= RTE_ETHER_HDR_LEN + sizeof(*ip) &&
+	    (ip->vtc_flow & rte_cpu_to_be_32(0xf0000000)) == rte_cpu_to_be_32(0x60000000) &&
+	    rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip) + RTE_ETHER_HDR_LEN == m->pkt_len &&
+	    ip->proto != IPPROTO_ICMPV6 && ip->src_addr[0] != 0xff && ip->src_addr[0] != 0 &&
+	    ip->dst_addr[0] != 0xff && ip->dst_addr[0] != 0xfe);
 }
 
 /* RFC 1812 receive checks. Returns DROP_MAX when the packet is good (trimmed to its IP length). */
@@ -241,7 +242,7 @@ static inline enum drop_reason ip4_validate(struct rte_mbuf *m)
 		return DROP_IP4_BAD_LENGTH;
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
 		if (unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
-				     RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+				 RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			     !ip4_cksum_ok(ip, ihl)))
 			return DROP_IP4_BAD_CHECKSUM;
 	}
@@ -273,16 +274,18 @@ static inline enum drop_reason ip6_validate(struct rte_mbuf *m)
 	if (unlikely(ip->src_addr[0] == 0xff || memcmp(ip->src_addr, loopback, 16) == 0))
 		return DROP_IP6_BAD_SOURCE;
 	if (unlikely(plen + sizeof(*ip) + RTE_ETHER_HDR_LEN < m->pkt_len))
-		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - plen - sizeof(*ip) - RTE_ETHER_HDR_LEN));
+		rte_pktmbuf_trim(m,
+				 (uint16_t)(m->pkt_len - plen - sizeof(*ip) - RTE_ETHER_HDR_LEN));
 	return DROP_MAX;
 }
 
 static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
 {
-	uint32_t h = rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr,
-					ip->next_proto_id);
+	uint32_t h =
+	    rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr, ip->next_proto_id);
 	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
-	    !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
+	    !(ip->fragment_offset &
+	      rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
 		uint32_t ports;
 		memcpy(&ports, (const uint8_t *)ip + ((ip->version_ihl & 0xf) << 2), 4);
 		h = rte_hash_crc_4byte(ports, h);
@@ -364,7 +367,8 @@ static inline void nh_output(struct dp_worker *w, struct rte_mbuf *m, uint16_t i
  */
 static const struct nh *fwd_over_mtu(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
 				     const struct nh *nh, uint32_t l3len, uint32_t hash,
-				     bool decapped, bool icmp_ok, uint8_t icmp_type, uint8_t icmp_code)
+				     bool decapped, bool icmp_ok, uint8_t icmp_type,
+				     uint8_t icmp_code)
 {
 	if (nh->type == NH_ECMP) {
 		nh = nh_get(nh->member[hash % nh->n]);
@@ -591,7 +595,7 @@ static inline void local4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, 
 	if (ip->next_proto_id == IPPROTO_UDP && to_vtep &&
 	    m->data_len >= RTE_ETHER_HDR_LEN + ihl + sizeof(struct rte_udp_hdr)) {
 		const struct rte_udp_hdr *udp =
-			rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, RTE_ETHER_HDR_LEN + ihl);
+		    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, RTE_ETHER_HDR_LEN + ihl);
 		if (udp->dst_port == atomic_load_explicit(&dp.vxlan_port, memory_order_relaxed)) {
 			if (unlikely(decapped))
 				pkt_drop(w, m, DROP_TUNNEL_LOOP);
@@ -727,7 +731,8 @@ static inline bool ip4_punt_early(struct dp_worker *w, struct rte_mbuf *m, uint1
 
 	if (likely((dst >> 28) != 0xe && dst != 0xffffffff))
 		return false;
-	/* Local network control block and limited broadcast go to the kernel, the rest is dropped. */
+	/* Local network control block and limited broadcast go to the kernel, the rest is dropped.
+	 */
 	if (dst == 0xffffffff || (dst >> 8) == 0xe00000)
 		punt(w, m, in, PUNT_LOCAL, PUNT_CLASS_OTHER, 0);
 	else
@@ -765,7 +770,7 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 		uint64_t dmac;
 		bool l2mc = false;
 		memcpy(&dmac, eth, sizeof(dmac));
-		dmac &= RTE_BE64(0xffffffffffff0000) ; /* the 6 destination bytes */
+		dmac &= RTE_BE64(0xffffffffffff0000); /* the 6 destination bytes */
 		if (unlikely(dmac != port->mac64)) {
 			if (!rte_is_multicast_ether_addr(&eth->dst_addr)) {
 				pkt_drop(w, m, DROP_ETH_NOT_FOR_US);
@@ -841,7 +846,8 @@ unsigned worker_poll_once(struct dp_worker *w)
 
 	for (unsigned q = 0; q < w->n_rxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
-		uint16_t n = rte_eth_rx_burst(dp.ports[rq->port]->port_id, rq->queue, pkts, PG_BURST);
+		uint16_t n =
+		    rte_eth_rx_burst(dp.ports[rq->port]->port_id, rq->queue, pkts, PG_BURST);
 		if (n) {
 			dp_process_burst(w, rq->port, pkts, n);
 			total += n;

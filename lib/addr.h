@@ -25,8 +25,8 @@ struct pg_prefix {
 	uint8_t len;
 };
 
-#define PG_MAC_FMT_LEN    18
-#define PG_IP_FMT_LEN     46
+#define PG_MAC_FMT_LEN	  18
+#define PG_IP_FMT_LEN	  46
 #define PG_PREFIX_FMT_LEN 50
 
 int parse_mac(const char *s, struct pg_mac *out);

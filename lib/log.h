@@ -20,8 +20,8 @@ void pg_log(enum pg_log_level lvl, const char *fmt, ...) __attribute__((format(p
 int pg_log_level_parse(const char *s, enum pg_log_level *out);
 const char *pg_log_level_fmt(enum pg_log_level lvl);
 
-#define LOG_ERR(...)    pg_log(PG_LOG_ERR, __VA_ARGS__)
-#define LOG_WARN(...)   pg_log(PG_LOG_WARN, __VA_ARGS__)
+#define LOG_ERR(...)	pg_log(PG_LOG_ERR, __VA_ARGS__)
+#define LOG_WARN(...)	pg_log(PG_LOG_WARN, __VA_ARGS__)
 #define LOG_NOTICE(...) pg_log(PG_LOG_NOTICE, __VA_ARGS__)
-#define LOG_INFO(...)   pg_log(PG_LOG_INFO, __VA_ARGS__)
-#define LOG_DEBUG(...)  pg_log(PG_LOG_DEBUG, __VA_ARGS__)
+#define LOG_INFO(...)	pg_log(PG_LOG_INFO, __VA_ARGS__)
+#define LOG_DEBUG(...)	pg_log(PG_LOG_DEBUG, __VA_ARGS__)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
   # build
-  build-essential meson ninja-build pkg-config clang
+  build-essential meson ninja-build pkg-config clang clang-format git
   dpdk dpdk-dev libdpdk-dev liburcu-dev libyaml-dev libbpf-dev libjson-c-dev libmnl-dev libpcap-dev
   # tests, demo and benchmarks
   python3 python3-scapy tshark iproute2 iputils-ping ethtool iperf3 socat tcpdump netcat-openbsd

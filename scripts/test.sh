@@ -44,6 +44,14 @@ run_meson_tests() { # DIR LABEL
   [ "${fail:-0}${to:-0}" = "00" ] || tail -n 60 "$log"
 }
 
+step "format (clang-format, .clang-format)"
+if command -v clang-format >/dev/null; then
+  bad=$(git ls-files '*.c' '*.h' 2>/dev/null | while read -r f; do
+    clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
+  if [ -z "$bad" ]; then echo "all C files formatted"; add 1 0 format
+  else echo "not formatted (run clang-format -i): $bad"; add 0 1 format; fi
+fi
+
 step "unit tests (release)"
 run_meson_tests "$top/build" unit-release
 

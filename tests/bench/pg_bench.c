@@ -38,10 +38,10 @@ enum path { P_UNDERLAY, P_VXLAN_ENCAP, P_VXLAN_DECAP, P_IPIP_ENCAP, P_IPIP_DECAP
 static const char *const path_names[P_MAX] = {"underlay", "vxlan-encap", "vxlan-decap",
 					      "ipip-encap", "ipip-decap"};
 
-#define N_NH      16
-#define N_FRAMES  4096
-#define VNI       100
-#define VRF_RED   1
+#define N_NH	 16
+#define N_FRAMES 4096
+#define VNI	 100
+#define VRF_RED	 1
 static const uint8_t in_mac[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const uint8_t out_mac[6] = {0x02, 0, 0, 0, 0, 0x0b};
 static const uint8_t our_rmac[6] = {0x02, 0, 0, 0, 0x01, 0x00};
@@ -77,7 +77,8 @@ static struct pfx *routes_make(unsigned n)
 		uint32_t ip;
 		do {
 			ip = rnd();
-		} while ((ip >> 24) == 10 || (ip >> 24) == 127 || (ip >> 24) == 0 || (ip >> 24) >= 224);
+		} while ((ip >> 24) == 10 || (ip >> 24) == 127 || (ip >> 24) == 0 ||
+			 (ip >> 24) >= 224);
 		ip &= len == 32 ? ~0u : ~(~0u >> len);
 		p[i] = (struct pfx){ip, (uint8_t)len};
 	}
@@ -159,7 +160,8 @@ static int write_pcap(const char *file, enum path path, const struct pfx *routes
 			len = put_inner(b, in_mac, src, dst, sport);
 			break;
 		case P_VXLAN_DECAP: {
-			size_t o = put_eth(b, in_mac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x22}, 0x0800);
+			size_t o =
+			    put_eth(b, in_mac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x22}, 0x0800);
 			uint32_t remote = 0x0a000002 + (i % N_NH); /* 10.0.0.2.. */
 			o += put_ip(b + o, IPPROTO_UDP, remote, 0x0a000001, 8 + 8 + 60);
 			uint8_t *u = b + o;
@@ -179,7 +181,8 @@ static int write_pcap(const char *file, enum path path, const struct pfx *routes
 			break;
 		}
 		case P_IPIP_DECAP: {
-			size_t o = put_eth(b, in_mac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x22}, 0x0800);
+			size_t o =
+			    put_eth(b, in_mac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x22}, 0x0800);
 			uint32_t remote = 0x0a000002 + (i % N_NH);
 			o += put_ip(b + o, IPPROTO_IPIP, remote, 0x0a000001, 46);
 			uint8_t inner[64];
@@ -201,7 +204,7 @@ static int write_pcap(const char *file, enum path path, const struct pfx *routes
 static int add_port(const char *name, const char *dev, const uint8_t *mac, uint16_t vrf)
 {
 	struct dp_port_conf pc = {
-		.name = name, .device = dev, .has_mac = true, .mtu = 1500, .vrf = vrf, .n_queues = 1};
+	    .name = name, .device = dev, .has_mac = true, .mtu = 1500, .vrf = vrf, .n_queues = 1};
 	uint16_t idx;
 
 	memcpy(&pc.mac, mac, 6);
@@ -220,7 +223,8 @@ static int route_local(uint16_t vrf, uint16_t port, uint32_t addr, uint8_t len)
 	uint32_t id, old;
 
 	prefix_mask(&net);
-	if (nh_connected_get(vrf, port, &id) < 0 || fib_route_add(vrf, &net, id, ROUTE_CONNECTED, &old))
+	if (nh_connected_get(vrf, port, &id) < 0 ||
+	    fib_route_add(vrf, &net, id, ROUTE_CONNECTED, &old))
 		return -1;
 	if (nh_local_get(vrf, port, &id) < 0 || fib_route_add(vrf, &host, id, ROUTE_LOCAL, &old))
 		return -1;
@@ -292,10 +296,14 @@ static void stats_total(struct dp_stats *s)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"path", required_argument, NULL, 'p'},	{"routes", required_argument, NULL, 'r'},
-		{"pcap", required_argument, NULL, 'f'},	{"write-pcap", required_argument, NULL, 'w'},
-		{"duration", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-		{"mbufs", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
+	    {"path", required_argument, NULL, 'p'},
+	    {"routes", required_argument, NULL, 'r'},
+	    {"pcap", required_argument, NULL, 'f'},
+	    {"write-pcap", required_argument, NULL, 'w'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"mbufs", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
 	};
 	enum path path = P_MAX;
 	unsigned n_routes = 1000000, mbufs = 8191;
@@ -353,16 +361,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}
-	struct dp_init_conf dc = {.mbufs = mbufs, .max_routes4 = n_routes + 1024,
-				  .tbl8_groups = 1u << 17, .max_routes6 = 1024,
-				  .punt_rate_pps = 1000, .punt_burst = 64};
+	struct dp_init_conf dc = {.mbufs = mbufs,
+				  .max_routes4 = n_routes + 1024,
+				  .tbl8_groups = 1u << 17,
+				  .max_routes6 = 1024,
+				  .punt_rate_pps = 1000,
+				  .punt_burst = 64};
 	char dev[512];
 	snprintf(dev, sizeof(dev), "net_pcap_bench,rx_pcap=%s,infinite_rx=1", pcap);
 	uint16_t in_vrf = path == P_VXLAN_ENCAP ? VRF_RED : 0;
 	uint16_t out_vrf = path == P_VXLAN_DECAP ? VRF_RED : 0;
 	int in, out;
 	if (rcu_init() < 0 || dp_init(&dc) < 0 || fib_init(n_routes + 65536) < 0 ||
-	    nh_init(65536) < 0 || vni_init() < 0 || (in = add_port("in", dev, in_mac, in_vrf)) < 0 ||
+	    nh_init(65536) < 0 || vni_init() < 0 ||
+	    (in = add_port("in", dev, in_mac, in_vrf)) < 0 ||
 	    (out = add_port("out", "net_null_bench,no-rx=1", out_mac, out_vrf)) < 0) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
@@ -383,7 +395,8 @@ int main(int argc, char **argv)
 	dp.workers[0]->lcore = lcore;
 	rte_eal_remote_launch(worker_main, dp.workers[0], lcore);
 
-	struct dp_stats *a = rte_zmalloc(NULL, sizeof(*a), 0), *b = rte_zmalloc(NULL, sizeof(*b), 0);
+	struct dp_stats *a = rte_zmalloc(NULL, sizeof(*a), 0),
+			*b = rte_zmalloc(NULL, sizeof(*b), 0);
 	sleep(1); /* warm up: caches, pcap ring */
 	stats_total(a);
 	uint64_t c0 = rte_get_tsc_cycles();

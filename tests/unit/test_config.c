@@ -753,12 +753,14 @@ static void test_top_errors(void)
 			 "      ipip: {remote: 10.1.1.1}\n",
 		   "t.yaml:11:7: spec.routes[0].ipip: IPIP carries IPv4 only, but the prefix "
 		   "fd00:9::/64 is IPv6");
-	EXPECT_ERR(PORT0 "    - {name: h, device: eth9, vrf: red, addresses: [10.9.0.1/24]}\n"
-			 "    - {name: h2, device: eth8, vrf: blue, addresses: [10.8.0.1/24]}\n"
-			 "  vtep: 10.100.0.1\n  vrfs: [{name: red}, {name: blue}]\n"
-			 "  l3vnis:\n    - {vni: 1, vrf: red}\n    - {vni: 2, vrf: blue, vxlanPort: 4790}\n",
-		   "t.yaml:14:38: spec.l3vnis[1].vxlanPort: all L3VNIs share one VXLAN UDP port: "
-		   "4790 differs from 4789 (line 13)");
+	EXPECT_ERR(
+	    PORT0
+	    "    - {name: h, device: eth9, vrf: red, addresses: [10.9.0.1/24]}\n"
+	    "    - {name: h2, device: eth8, vrf: blue, addresses: [10.8.0.1/24]}\n"
+	    "  vtep: 10.100.0.1\n  vrfs: [{name: red}, {name: blue}]\n"
+	    "  l3vnis:\n    - {vni: 1, vrf: red}\n    - {vni: 2, vrf: blue, vxlanPort: 4790}\n",
+	    "t.yaml:14:38: spec.l3vnis[1].vxlanPort: all L3VNIs share one VXLAN UDP port: "
+	    "4790 differs from 4789 (line 13)");
 	/* a VXLAN next hop needs an L3VNI, which asks for the vtep first */
 	EXPECT_ERR(PORT0
 		   "    - {name: p1, device: eth1, vrf: red, addresses: [10.50.0.1/24]}\n"

@@ -18,10 +18,10 @@
  *   - t_add <= e1: it was not visible before its commit started (no reading of the standby copy),
  *   - e0 < t_del: the burst started before the commit that removed it had returned (nothing
  *     after the grace period still uses a removed route, a freed next hop or a recycled id).
- * Next hops are handed to fib_release_after_commit() right after fib_route_del()/replace and reclaimed with
- * rcu_reclaim() after every fourth commit (about every 1000 operations), the daemon's order
- * (fib_commit() before rcu_reclaim()). Use-after-free shows under ASan (next hop objects are
- * malloc'ed); the test fails only on violations, the operation rate is printed.
+ * Next hops are handed to fib_release_after_commit() right after fib_route_del()/replace and
+ * reclaimed with rcu_reclaim() after every fourth commit (about every 1000 operations), the
+ * daemon's order (fib_commit() before rcu_reclaim()). Use-after-free shows under ASan (next hop
+ * objects are malloc'ed); the test fails only on violations, the operation rate is printed.
  */
 #include <pthread.h>
 #include <stdatomic.h>
