@@ -64,14 +64,16 @@ if [ "${PG_SKIP_ASAN:-0}" != 1 ]; then
   fi
 fi
 
-if [ -x tests/golden/run_golden.py ] || [ -f tests/golden/run_golden.py ]; then
-  step "packet-path goldens"
-  out=$(/usr/bin/python3 tests/golden/run_golden.py --build "$top/build" 2>&1); rc=$?
-  echo "$out" | grep -vE '^PASS ' || true
-  read -r p f < <(echo "$out" | counts) || true
-  [ -n "${p:-}" ] || { p=0; f=1; }
-  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-  add "$p" "$f" golden
+if [ -f tests/golden/run_golden.py ]; then
+  for workers in 1 2; do
+    step "packet-path goldens ($workers worker(s))"
+    out=$(/usr/bin/python3 tests/golden/run_golden.py --build "$top/build" --workers $workers 2>&1); rc=$?
+    echo "$out" | grep -vE '^PASS ' || true
+    read -r p f < <(echo "$out" | counts) || true
+    [ -n "${p:-}" ] || { p=0; f=1; }
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    add "$p" "$f" "golden-$workers"
+  done
 fi
 
 if [ -f tests/netns/run_all.sh ]; then

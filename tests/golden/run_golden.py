@@ -467,6 +467,7 @@ class Run:
 
 
 LIVE = []  # Popen objects we started and have not reaped
+WORKERS = 1  # --workers
 
 
 def stop(proc, sig=signal.SIGINT, timeout=15):
@@ -514,7 +515,12 @@ def execute(run, build, tmp_root):
     logp = os.path.join(tmp, "peregrine.log")
     total_in = sum(len(v) for v in run.inp.values())
     logf = open(logp, "wb")
-    proc = subprocess.Popen([os.path.join(build, "control", "peregrine"), "-c", cfg], stdout=logf,
+    cmd = [os.path.join(build, "control", "peregrine"), "-c", cfg]
+    if WORKERS > 1:
+        # More workers than CPUs is fine for correctness: map lcores onto the CPUs we have.
+        cpus = max(os.cpu_count() or 1, 1)
+        cmd += ["--", "--lcores=" + ",".join("%d@%d" % (i, i % cpus) for i in range(WORKERS + 1))]
+    proc = subprocess.Popen(cmd, stdout=logf,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     LIVE.append(proc)
     data = {}
@@ -1450,7 +1456,11 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("-k", dest="only", help="only runs whose name contains this")
     ap.add_argument("-v", dest="verbose", action="store_true", help="print every mismatch of a failed check")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="worker lcores (ports spread over them, shared TX queues)")
     args = ap.parse_args()
+    global WORKERS
+    WORKERS = args.workers
 
     build = os.path.abspath(args.build)
     for b in ("peregrine", "peregrinectl"):
