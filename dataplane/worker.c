@@ -585,12 +585,16 @@ static inline void ipip_decap(struct dp_worker *w, struct rte_mbuf *m, struct rt
 }
 
 /* Packet to one of our addresses: terminate a tunnel or hand it to the kernel. */
-static inline void local4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, bool decapped,
-			  struct batch *b4, struct batch *b6)
+static inline void local4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, uint16_t vrf,
+			  bool decapped, struct batch *b4, struct batch *b6)
 {
 	struct rte_ipv4_hdr *ip = ip4_hdr(m);
 	uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) << 2;
-	bool to_vtep = ip->dst_addr == atomic_load_explicit(&dp.vtep4, memory_order_relaxed);
+	/* Tunnels terminate in the underlay (default VRF) only: a tenant cannot inject VXLAN or
+	 * IPIP into other VRFs by sending it to an address of its own VRF. */
+	bool underlay = vrf == PG_VRF_DEFAULT;
+	bool to_vtep =
+	    underlay && ip->dst_addr == atomic_load_explicit(&dp.vtep4, memory_order_relaxed);
 
 	if (ip->next_proto_id == IPPROTO_UDP && to_vtep &&
 	    m->data_len >= RTE_ETHER_HDR_LEN + ihl + sizeof(struct rte_udp_hdr)) {
@@ -604,7 +608,7 @@ static inline void local4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, 
 			return;
 		}
 	}
-	if (ip->next_proto_id == IPPROTO_IPIP) {
+	if (ip->next_proto_id == IPPROTO_IPIP && underlay) {
 		if (unlikely(decapped))
 			pkt_drop(w, m, DROP_TUNNEL_LOOP);
 		else
@@ -649,7 +653,7 @@ static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decap
 			continue;
 		}
 		if (nh->type == NH_LOCAL)
-			local4(w, m, in, decapped, b4, b6);
+			local4(w, m, in, b->one_vrf ? b->vrf[0] : b->vrf[k], decapped, b4, b6);
 		else if (unlikely(b->l2mc & (1u << k)))
 			pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
 		else
@@ -750,6 +754,8 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 	b4.n = b6.n = i4.n = i6.n = 0;
 	b4.l2mc = b6.l2mc = i4.l2mc = i6.l2mc = 0;
 	b4.one_vrf = b6.one_vrf = true;
+	const uint32_t vtep = atomic_load_explicit(&dp.vtep4, memory_order_relaxed);
+	const uint16_t vxlan_port = atomic_load_explicit(&dp.vxlan_port, memory_order_relaxed);
 	b4.vrf[0] = b6.vrf[0] = port->vrf;
 	i4.one_vrf = i6.one_vrf = false;
 
@@ -781,7 +787,18 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 		switch (eth->ether_type) {
 		case RTE_BE16(RTE_ETHER_TYPE_IPV4): {
 			struct rte_ipv4_hdr *ip = ip4_hdr(m);
-			if (unlikely(!ip4_fast_ok(m, ip))) {
+			if (likely(ip4_fast_ok(m, ip))) {
+				/* VXLAN to our VTEP on an underlay port: decapsulate without
+				 * looking up our own address first. */
+				if (ip->next_proto_id == IPPROTO_UDP &&
+				    port->vrf == PG_VRF_DEFAULT && ip->dst_addr == vtep &&
+				    m->data_len >= RTE_ETHER_HDR_LEN + 28 &&
+				    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, 34)
+					    ->dst_port == vxlan_port) {
+					vxlan_decap(w, m, ip, 20, &i4, &i6);
+					break;
+				}
+			} else {
 				r = ip4_validate(m);
 				if (unlikely(r != DROP_MAX)) {
 					pkt_drop(w, m, r);

@@ -1275,14 +1275,28 @@ def build_aux():
         return Ether(**toA) / IP(src="10.0.0.9", dst=VTEP, proto=4) / inner
 
     rr = Ether(dst=RMAC, src=RRMAC2)
-    r.expect_drop("IPIP in IPIP, VXLAN in IPIP, IPIP in VXLAN, VXLAN in VXLAN (10.0.0.1 local in red)", "TUNNEL_LOOP", [
+    r.expect_drop("IPIP in IPIP, VXLAN in IPIP (decapsulated into the default VRF, to our VTEP again)", "TUNNEL_LOOP", [
         ("a", ipip(IP(src="10.0.0.9", dst=VTEP, proto=4) / IP(src="10.50.1.1", dst="10.2.0.10") / payload("d#loop0")), "d#loop0"),
         ("a", ipip(IP(src="10.0.0.2", dst=VTEP) / UDP(sport=1, dport=4789) / Raw(vxlan_hdr(100)) / rr /
                    IP(src="10.244.1.5", dst="192.168.1.20") / payload("d#loop1")), "d#loop1"),
-        ("a", vx(rr / IP(src="10.0.0.9", dst=VTEP, proto=4) / IP(src="10.50.1.1", dst="10.2.0.10") / payload("d#loop2")), "d#loop2"),
-        ("a", vx(rr / IP(src="10.0.0.2", dst=VTEP) / UDP(sport=1, dport=4789) / Raw(vxlan_hdr(100)) / rr /
-                 IP(src="10.244.1.5", dst="192.168.1.20") / payload("d#loop3")), "d#loop3"),
     ])
+    # Tunnels terminate in the underlay only: IPIP or VXLAN decapsulated into VRF red and addressed
+    # to 10.0.0.1, which is local in red too, is delivered locally (punted), not decapsulated again.
+    tenant = [("a", vx(rr / IP(src="10.0.0.9", dst=VTEP, proto=4) / IP(src="10.50.1.1", dst="10.2.0.10") / payload("d#loop2")), "d#loop2"),
+              ("a", vx(rr / IP(src="10.0.0.2", dst=VTEP) / UDP(sport=1, dport=4789) / Raw(vxlan_hdr(100)) / rr /
+                       IP(src="10.244.1.5", dst="192.168.1.20") / payload("d#loop3")), "d#loop3")]
+    for p, f, _t in tenant:
+        r.send(p, f)
+    r.count("vni100.decap", len(tenant))
+
+    @r.check("tunnels inside VRF red are not terminated: IPIP/VXLAN to an address local in red is punted")
+    def _(res):
+        e = Errs()
+        for _p, _f, t in tenant:
+            for port, _g in res.find(t):
+                e.append("%s came out of port %s" % (t, port))
+        return e
+
     r.expect_drop("VXLAN next hop 10.99.0.1 and IPIP next hop 10.98.0.1 without underlay route", "TUNNEL_NO_UNDERLAY", [
         ("b", Ether(dst=MAC_B, src=HOST_B) / IP(src="192.168.1.10", dst="10.90.1.1") / UDP() / payload("d#nou0"), "d#nou0"),
         ("c", Ether(**toC) / IP(src="10.2.0.10", dst="10.91.1.1") / UDP() / payload("d#nou1"), "d#nou1"),
@@ -1291,13 +1305,13 @@ def build_aux():
             "d#pol%d" % i) for i in range(10)]
     for p, f, _t in pol:
         r.send(p, f)
-    r.drops["PUNT_POLICED"] = 6
+    r.drops["PUNT_POLICED"] = 8
     r.drop_cases["PUNT_POLICED"] = ["policer"]
 
-    @r.check("drop/PUNT_POLICED (puntBurst 4, 1 pps: 10 UDP to us -> 4 punted, 6 policed)")
+    @r.check("drop/PUNT_POLICED (puntBurst 4, 1 pps: 2 tenant tunnels + 10 UDP to us -> 4 punted, 8 policed)")
     def _(res):
         e = Errs()
-        e.eq("counter PUNT_POLICED", res.drops().get("PUNT_POLICED", 0), 6)
+        e.eq("counter PUNT_POLICED", res.drops().get("PUNT_POLICED", 0), 8)
         e.eq("punted.other", res.stats.get("punted", {}).get("other"), 4)
         for _p, _f, t in pol:
             for port, _g in res.find(t):
