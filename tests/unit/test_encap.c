@@ -236,22 +236,11 @@ static void setup(void)
 	fib_set_nh_release(nh_put);
 	CHECK_EQ(nh_init(256), 0);
 	CHECK_EQ(vni_init(), 0);
-	struct dp_port_conf a = {.name = "a",
-				 .device = "net_ring0",
-				 .has_mac = true,
-				 .mac = unit_mac(A_MAC),
-				 .mtu = 1500,
-				 .vrf = 1,
-				 .n_queues = 1};
-	struct dp_port_conf b = {.name = "b",
-				 .device = "net_ring1",
-				 .has_mac = true,
-				 .mac = unit_mac(B_MAC),
-				 .mtu = 1500,
-				 .vrf = 0,
-				 .n_queues = 1};
-	CHECK_EQ(dp_port_add(&a, &pA), 0);
-	CHECK_EQ(dp_port_add(&b, &pB), 0);
+	int ia = unit_port_add("a", "net_ring0", A_MAC, 1500, 1);
+	int ib = unit_port_add("b", "net_ring1", B_MAC, 1500, 0);
+	CHECK(ia >= 0 && ib >= 0, "ports: %d %d", ia, ib);
+	pA = (uint16_t)ia;
+	pB = (uint16_t)ib;
 	CHECK_EQ(fib_vrf_create(0, "default", 1024, 256, 1024), 0);
 	CHECK_EQ(fib_vrf_create(1, "red", 1024, 256, 1024), 0);
 	CHECK_EQ(dp_ports_start(), 0);

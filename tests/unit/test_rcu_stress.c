@@ -456,22 +456,11 @@ int main(void)
 	fib_set_nh_release(nh_put);
 	CHECK_EQ(nh_init(NH_MAX), 0);
 	CHECK_EQ(vni_init(), 0);
-	struct dp_port_conf a = {.name = "a",
-				 .device = "net_ring0",
-				 .has_mac = true,
-				 .mac = unit_mac(A_MAC),
-				 .mtu = 1500,
-				 .vrf = 1,
-				 .n_queues = 1};
-	struct dp_port_conf bconf = {.name = "b",
-				     .device = "net_ring1",
-				     .has_mac = true,
-				     .mac = unit_mac(B_MAC),
-				     .mtu = 1500,
-				     .vrf = 0,
-				     .n_queues = 1};
-	CHECK_EQ(dp_port_add(&a, &pA), 0);
-	CHECK_EQ(dp_port_add(&bconf, &pB), 0);
+	int ia = unit_port_add("a", "net_ring0", A_MAC, 1500, 1);
+	int ib = unit_port_add("b", "net_ring1", B_MAC, 1500, 0);
+	CHECK(ia >= 0 && ib >= 0, "ports: %d %d", ia, ib);
+	pA = (uint16_t)ia;
+	pB = (uint16_t)ib;
 	CHECK_EQ(fib_vrf_create(0, "default", 1024, 256, 1024), 0);
 	/* IPv6: 48..120-bit prefixes reserve up to 12 tbl8 groups each in rte_fib6 */
 	CHECK_EQ(fib_vrf_create(1, "red", 4096, 2048, 65536), 0);

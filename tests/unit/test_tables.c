@@ -775,22 +775,11 @@ int main(void)
 	fib_set_nh_release(nh_put);
 	CHECK_EQ(nh_init(NH_MAX), 0);
 	CHECK_EQ(vni_init(), 0);
-	struct dp_port_conf pc0 = {.name = "p0",
-				   .device = "net_null0",
-				   .has_mac = true,
-				   .mac = unit_mac(p0_mac),
-				   .mtu = 1500,
-				   .vrf = 0,
-				   .n_queues = 1};
-	struct dp_port_conf pc1 = {.name = "p1",
-				   .device = "net_null1",
-				   .has_mac = true,
-				   .mac = unit_mac(p1_mac),
-				   .mtu = 9000,
-				   .vrf = 1,
-				   .n_queues = 1};
-	CHECK_EQ(dp_port_add(&pc0, &p0), 0);
-	CHECK_EQ(dp_port_add(&pc1, &p1), 0);
+	int i0 = unit_port_add("p0", "net_null0", p0_mac, 1500, 0);
+	int i1 = unit_port_add("p1", "net_null1", p1_mac, 9000, 1);
+	CHECK(i0 >= 0 && i1 >= 0, "ports: %d %d", i0, i1);
+	p0 = (uint16_t)i0;
+	p1 = (uint16_t)i1;
 	CHECK_EQ(fib_vrf_create(0, "default", 1024, 256, 1024), 0);
 	CHECK_EQ(fib_vrf_create(1, "red", 1024, 256, 1024), 0);
 	if (unit_failures)

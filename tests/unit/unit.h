@@ -266,3 +266,21 @@ static inline int unit_eal_init(void)
 	}
 	return 0;
 }
+
+/* A port on a DPDK vdev (net_null, net_ring) with a fixed MAC, one queue. Returns its index or -1.
+ */
+#include "dp_setup.h"
+static inline int unit_port_add(const char *name, const char *device, const char *mac, uint16_t mtu,
+				uint16_t vrf)
+{
+	struct dp_port_conf pc = {.name = name,
+				  .device = device,
+				  .has_mac = true,
+				  .mac = unit_mac(mac),
+				  .mtu = mtu,
+				  .vrf = vrf,
+				  .n_queues = 1};
+	uint16_t idx;
+
+	return dp_port_add(&pc, &idx) < 0 ? -1 : idx;
+}
