@@ -104,11 +104,9 @@ static void tx_flush_port(struct dp_worker *w, uint16_t idx)
 {
 	struct dp_tx_buf *b = &w->tx[idx];
 	const struct dp_port *p = dp.ports[idx];
-	uint64_t bytes = 0;
+	uint64_t bytes = b->bytes;
 	uint16_t sent;
 
-	for (uint16_t i = 0; i < b->n; i++)
-		bytes += b->m[i]->pkt_len;
 	if (p->tx_shared)
 		rte_spinlock_lock((rte_spinlock_t *)&p->tx_lock);
 	sent = rte_eth_tx_burst(p->port_id, w->txq[idx], b->m, b->n);
@@ -123,12 +121,14 @@ static void tx_flush_port(struct dp_worker *w, uint16_t idx)
 	w->st->port[idx].tx_pkts += sent;
 	w->st->port[idx].tx_bytes += bytes;
 	b->n = 0;
+	b->bytes = 0;
 }
 
 static inline void tx_enqueue(struct dp_worker *w, uint16_t idx, struct rte_mbuf *m)
 {
 	struct dp_tx_buf *b = &w->tx[idx];
 
+	b->bytes += m->pkt_len;
 	b->m[b->n++] = m;
 	if (b->n == PG_BURST)
 		tx_flush_port(w, idx);
@@ -790,8 +790,8 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 			if (likely(ip4_fast_ok(m, ip))) {
 				/* VXLAN to our VTEP on an underlay port: decapsulate without
 				 * looking up our own address first. */
-				if (ip->next_proto_id == IPPROTO_UDP &&
-				    port->vrf == PG_VRF_DEFAULT && ip->dst_addr == vtep &&
+				if (ip->dst_addr == vtep && ip->next_proto_id == IPPROTO_UDP &&
+				    port->vrf == PG_VRF_DEFAULT &&
 				    m->data_len >= RTE_ETHER_HDR_LEN + 28 &&
 				    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, 34)
 					    ->dst_port == vxlan_port) {

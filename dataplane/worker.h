@@ -18,6 +18,7 @@ struct dp_rxq {
 
 struct dp_tx_buf {
 	uint16_t n;
+	uint32_t bytes; /* of the buffered packets, summed as they are queued */
 	struct rte_mbuf *m[PG_BURST];
 };
 
