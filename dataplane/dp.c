@@ -75,7 +75,6 @@ int dp_init(const struct dp_init_conf *c)
 	dp.punt_rate_pps = c->punt_rate_pps;
 	dp.punt_burst = c->punt_burst;
 	dp.fib4_max_routes = c->max_routes4;
-	dp.fib4_tbl8 = c->tbl8_groups;
 	dp.fib6_max_routes = c->max_routes6;
 	atomic_store(&dp.vxlan_port, rte_cpu_to_be_16(PG_VXLAN_PORT));
 	atomic_store(&dp.running, true);

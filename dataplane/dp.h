@@ -173,7 +173,7 @@ struct dp_ctx {
 	struct rte_ring *punt[PUNT_CLASS_MAX]; /* workers -> control, MP/SC */
 	uint64_t punt_rate_pps, punt_burst;
 	uint32_t max_nh;
-	unsigned fib4_max_routes, fib4_tbl8, fib6_max_routes;
+	unsigned fib4_max_routes, fib6_max_routes;
 
 	/* Control thread writes (RCU), workers read. */
 	struct nh **nh; /* [max_nh] */

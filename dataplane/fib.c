@@ -33,7 +33,6 @@ struct fib_op {
 
 /* Control thread only. */
 static struct rte_hash *rib;
-static unsigned rib_capacity;
 static unsigned route_counts[PG_MAX_VRFS][2];
 static struct fib_op *oplog; /* changes applied to the standby copies, not yet to the others */
 static unsigned log_n, log_cap;
@@ -103,7 +102,6 @@ int fib_init(unsigned capacity)
 		LOG_ERR("route table of %u entries: %s", capacity, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	rib_capacity = capacity;
 	memset(route_counts, 0, sizeof(route_counts));
 	return 0;
 }
