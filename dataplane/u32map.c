@@ -23,7 +23,7 @@ static struct u32map *u32map_build(const struct u32map_slot *e, uint32_t n)
 	m->mask = size - 1;
 	m->count = n;
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = rte_hash_crc_4byte(e[k].key, 0) & m->mask;
+		uint32_t i = pg_crc32_u32(e[k].key, 0) & m->mask;
 		while (m->slot[i].key != 0)
 			i = (i + 1) & m->mask;
 		m->slot[i] = e[k];

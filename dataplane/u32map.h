@@ -12,8 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_hash_crc.h>
-
+#include "pkt.h"
 #include "rcu.h"
 
 struct u32map_slot {
@@ -45,7 +44,7 @@ bool u32map_get_ctl(const struct u32map_ctl *c, uint32_t key, uint32_t *val);
 
 static inline bool u32map_lookup(const struct u32map *m, uint32_t key, uint32_t *val)
 {
-	uint32_t i = rte_hash_crc_4byte(key, 0) & m->mask;
+	uint32_t i = pg_crc32_u32(key, 0) & m->mask;
 
 	if (unlikely(key == 0)) /* 0 marks empty slots */
 		return false;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
-#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
 #include "fib.h"
 #include "nexthop.h"
+#include "pkt.h"
 #include "vni.h"
 #include "worker.h"
 
@@ -16,7 +16,7 @@
 /* A batch of packets waiting for a FIB lookup, each with the VRF to look it up in. */
 struct batch {
 	uint16_t n;
-	bool one_vrf;		/* every packet is in vrf[0] (the input port's VRF) */
+	bool one_vrf;		/* every packet is in vrf[0] */
 	uint32_t l2mc;		/* bit i: packet i came in a link-layer broadcast/multicast frame */
 	uint32_t ip4[PG_BURST]; /* IPv4 batches: destination, host order */
 	struct rte_mbuf *m[PG_BURST];
@@ -151,44 +151,6 @@ static inline struct rte_ipv6_hdr *ip6_hdr(struct rte_mbuf *m)
 	return rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
 }
 
-/* One's complement sum of an IPv4 header is 0xffff when its checksum is right. */
-static inline bool ip4_cksum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl)
-{
-	if (likely(ihl == 20)) {
-#if defined(__x86_64__)
-		/* Five 32-bit words with add-with-carry, as the kernel's ip_fast_csum. */
-		uint32_t w[5];
-		memcpy(w, ip, sizeof(w)); /* the header is only 2-byte aligned */
-		uint32_t sum = w[0];
-		__asm__("addl %1, %0\n\t"
-			"adcl %2, %0\n\t"
-			"adcl %3, %0\n\t"
-			"adcl %4, %0\n\t"
-			"adcl $0, %0"
-			: "+r"(sum)
-			: "r"(w[1]), "r"(w[2]), "r"(w[3]), "r"(w[4]));
-		sum = (sum & 0xffff) + (sum >> 16);
-		sum = (sum & 0xffff) + (sum >> 16);
-		return sum == 0xffff;
-#else
-		uint64_t a, b;
-		uint32_t c;
-		memcpy(&a, ip, 8);
-		memcpy(&b, (const uint8_t *)ip + 8, 8);
-		memcpy(&c, (const uint8_t *)ip + 16, 4);
-		unsigned __int128 s128 = (unsigned __int128)a + b + c;
-		uint64_t lo = (uint64_t)s128, s = lo + (uint64_t)(s128 >> 64);
-		s += s < lo;
-		s = (s & 0xffffffff) + (s >> 32);
-		s = (s & 0xffffffff) + (s >> 32);
-		s = (s & 0xffff) + (s >> 16);
-		s = (s & 0xffff) + (s >> 16);
-		return s == 0xffff;
-#endif
-	}
-	return rte_raw_cksum(ip, ihl) == 0xffff;
-}
-
 /* First octet of an IPv4 address: what the fast path must leave to the full checks. */
 #define O1_SRC_BAD 0x1 /* 127/8, multicast, class E: martian source */
 #define O1_DST_ODD 0x2 /* 0/8, 127/8, multicast, class E, limited broadcast: not plain unicast */
@@ -204,24 +166,26 @@ static const uint8_t ip4_o1[256] = {
  */
 static inline bool ip4_fast_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 {
-	return likely(m->data_len >= RTE_ETHER_HDR_LEN + 20 && ip->version_ihl == 0x45 &&
-		      (uint32_t)rte_be_to_cpu_16(ip->total_length) + RTE_ETHER_HDR_LEN ==
-			  m->pkt_len &&
-		      !((ip4_o1[(uint8_t)ip->src_addr] & O1_SRC_BAD) |
-			(ip4_o1[(uint8_t)ip->dst_addr] & O1_DST_ODD)) &&
-		      ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
-		       ip4_cksum_ok(ip, 20)));
+	/* Every test at once, without a branch each (the header bytes are inside the mbuf's
+	 * buffer even when the frame is shorter; then the length test fails). */
+	uint32_t odd = (uint32_t)(m->data_len < RTE_ETHER_HDR_LEN + 20) |
+		       (uint32_t)(ip->version_ihl ^ 0x45) |
+		       (((uint32_t)pg_bswap16(ip->total_length) + RTE_ETHER_HDR_LEN) ^ m->pkt_len) |
+		       (ip4_o1[(uint8_t)ip->src_addr] & O1_SRC_BAD) |
+		       (ip4_o1[(uint8_t)ip->dst_addr] & O1_DST_ODD);
+	return likely(odd == 0) &&
+	       ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
+		ip4_cksum20_ok(ip));
 }
 
 /* The common IPv6 packet: no padding, not ICMPv6, unicast global destination, sane source. */
 static inline bool ip6_fast_ok(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip)
 {
-	return likely(
-	    m->data_len >= RTE_ETHER_HDR_LEN + sizeof(*ip) &&
-	    (ip->vtc_flow & rte_cpu_to_be_32(0xf0000000)) == rte_cpu_to_be_32(0x60000000) &&
-	    rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip) + RTE_ETHER_HDR_LEN == m->pkt_len &&
-	    ip->proto != IPPROTO_ICMPV6 && ip->src_addr[0] != 0xff && ip->src_addr[0] != 0 &&
-	    ip->dst_addr[0] != 0xff && ip->dst_addr[0] != 0xfe);
+	return likely(m->data_len >= RTE_ETHER_HDR_LEN + sizeof(*ip) &&
+		      (ip->vtc_flow & pg_bswap32(0xf0000000)) == pg_bswap32(0x60000000) &&
+		      pg_bswap16(ip->payload_len) + sizeof(*ip) + RTE_ETHER_HDR_LEN == m->pkt_len &&
+		      ip->proto != IPPROTO_ICMPV6 && ip->src_addr[0] != 0xff &&
+		      ip->src_addr[0] != 0 && ip->dst_addr[0] != 0xff && ip->dst_addr[0] != 0xfe);
 }
 
 /* RFC 1812 receive checks. Returns DROP_MAX when the packet is good (trimmed to its IP length). */
@@ -236,7 +200,7 @@ static inline enum drop_reason ip4_validate(struct rte_mbuf *m)
 	ihl = (uint32_t)(ip->version_ihl & 0xf) << 2;
 	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < 20))
 		return DROP_IP4_BAD_VERSION;
-	tot = rte_be_to_cpu_16(ip->total_length);
+	tot = pg_bswap16(ip->total_length);
 	if (unlikely(tot < ihl || tot + RTE_ETHER_HDR_LEN > m->pkt_len ||
 		     RTE_ETHER_HDR_LEN + ihl > m->data_len))
 		return DROP_IP4_BAD_LENGTH;
@@ -265,9 +229,9 @@ static inline enum drop_reason ip6_validate(struct rte_mbuf *m)
 	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr)))
 		return DROP_IP6_TOO_SHORT;
 	ip = ip6_hdr(m);
-	if (unlikely((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6))
+	if (unlikely((pg_bswap32(ip->vtc_flow) >> 28) != 6))
 		return DROP_IP6_BAD_VERSION;
-	plen = rte_be_to_cpu_16(ip->payload_len);
+	plen = pg_bswap16(ip->payload_len);
 	if (unlikely(plen + sizeof(*ip) + RTE_ETHER_HDR_LEN > m->pkt_len))
 		return DROP_IP6_BAD_LENGTH;
 	static const uint8_t loopback[16] = {[15] = 1};
@@ -281,25 +245,28 @@ static inline enum drop_reason ip6_validate(struct rte_mbuf *m)
 
 static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
 {
-	uint32_t h =
-	    rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr, ip->next_proto_id);
+	uint32_t h = pg_crc32_u64(((uint64_t)ip->src_addr << 32) | ip->dst_addr, ip->next_proto_id);
 	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
-	    !(ip->fragment_offset &
-	      rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
+	    !(ip->fragment_offset & pg_bswap16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
 		uint32_t ports;
 		memcpy(&ports, (const uint8_t *)ip + ((ip->version_ihl & 0xf) << 2), 4);
-		h = rte_hash_crc_4byte(ports, h);
+		h = pg_crc32_u32(ports, h);
 	}
 	return h;
 }
 
 static inline uint32_t flow_hash6(const struct rte_ipv6_hdr *ip)
 {
-	uint32_t h = rte_hash_crc(ip->src_addr, 32, ip->proto);
+	uint64_t a[4];
+	memcpy(a, ip->src_addr, sizeof(a)); /* source and destination */
+	uint32_t h = pg_crc32_u64(a[0], ip->proto);
+	h = pg_crc32_u64(a[1], h);
+	h = pg_crc32_u64(a[2], h);
+	h = pg_crc32_u64(a[3], h);
 	if (ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP) {
 		uint32_t ports;
 		memcpy(&ports, ip + 1, 4);
-		h = rte_hash_crc_4byte(ports, h);
+		h = pg_crc32_u32(ports, h);
 	}
 	return h;
 }
@@ -316,12 +283,12 @@ static inline int vxlan_encap(struct dp_worker *w, struct rte_mbuf *m, const str
 	rte_memcpy(h, nh->hdr, NH_VXLAN_HDR_LEN);
 	*(uint16_t *)(h + NH_VXLAN_HDR_LEN) = ether_type_be;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-	uint16_t tot = rte_cpu_to_be_16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
+	uint16_t tot = pg_bswap16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
 	ip->total_length = tot;
 	ip->hdr_checksum = nh_ip_csum_add_len(nh->ip_csum, tot);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(h + 34);
-	udp->src_port = rte_cpu_to_be_16((uint16_t)(0xc000 | (hash & 0x3fff)));
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(m->pkt_len - 34));
+	udp->src_port = pg_bswap16((uint16_t)(0xc000 | (hash & 0x3fff)));
+	udp->dgram_len = pg_bswap16((uint16_t)(m->pkt_len - 34));
 	struct dp_vni_stats *vs = &w->st->vni[nh->vni_idx];
 	vs->encap_pkts++;
 	vs->encap_bytes += inner_len;
@@ -337,7 +304,7 @@ static inline int ipip_encap(struct dp_worker *w, struct rte_mbuf *m, const stru
 		return -1;
 	rte_memcpy(h, nh->hdr, NH_IPIP_HDR_LEN);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-	uint16_t tot = rte_cpu_to_be_16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
+	uint16_t tot = pg_bswap16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
 	ip->total_length = tot;
 	ip->hdr_checksum = nh_ip_csum_add_len(nh->ip_csum, tot);
 	w->st->ipip_encap++;
@@ -390,9 +357,12 @@ static const struct nh *fwd_over_mtu(struct dp_worker *w, struct rte_mbuf *m, ui
 	return NULL;
 }
 
-/* Forward an IPv4 packet through next hop nh (already looked up in vrf). */
-static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, const struct nh *nh,
-			uint16_t vrf, bool decapped)
+/*
+ * Forward an IPv4 packet through next hop nh. Returns its IP length when it counts as forwarded
+ * in its VRF (it passed the TTL check; the caller adds the VRF counters per run), else 0.
+ */
+static inline uint32_t fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
+			    const struct nh *nh, bool decapped)
 {
 	struct rte_ipv4_hdr *ip = ip4_hdr(m);
 	struct rte_ether_hdr *eth;
@@ -401,58 +371,58 @@ static inline void fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 	/* Kinds without an MTU (ECMP groups, blackholes) take this branch too. */
 	if (unlikely(l3len > nh->mtu)) {
 		/* We do not fragment: with DF the sender learns the MTU (RFC 1191). */
-		bool df = ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		bool df = ip->fragment_offset & pg_bswap16(RTE_IPV4_HDR_DF_FLAG);
 		nh = fwd_over_mtu(w, m, in, nh, l3len, flow_hash4(ip), decapped, df, 3, 4);
 		if (!nh)
-			return;
+			return 0;
 	}
 	if (unlikely(ip->time_to_live <= 1)) {
 		drop_icmp(w, m, in, DROP_IP4_TTL_EXCEEDED, decapped, 11, 0, 0);
-		return;
+		return 0;
 	}
 	/* TTL - 1 with incremental checksum update (RFC 1624: never turn 0x0000 into 0xffff). */
 	ip->time_to_live--;
-	uint32_t sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
+	uint32_t sum = (uint32_t)ip->hdr_checksum + pg_bswap16(0x0100);
 	ip->hdr_checksum = (uint16_t)(sum + (sum >= 0xffff));
-	w->st->vrf[vrf].fwd_pkts++;
-	w->st->vrf[vrf].fwd_bytes += l3len;
 
-	switch (nh->type) {
-	case NH_DIRECT:
+	if (likely(nh->type == NH_DIRECT)) {
 		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		rte_memcpy(eth, &nh->eth, 12);
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		eth->ether_type = pg_bswap16(RTE_ETHER_TYPE_IPV4);
 		nh_output(w, m, in, nh);
-		return;
+		return l3len;
+	}
+	switch (nh->type) {
 	case NH_CONNECTED:
 		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		memset(&eth->dst_addr, 0, 6);
 		rte_ether_addr_copy(&nh->eth.src, &eth->src_addr);
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		eth->ether_type = pg_bswap16(RTE_ETHER_TYPE_IPV4);
 		punt(w, m, in, PUNT_CONNECTED, PUNT_CLASS_RESOLVE, nh->id);
-		return;
+		break;
 	case NH_VXLAN:
-		if (unlikely(vxlan_encap(w, m, nh, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4),
+		if (unlikely(vxlan_encap(w, m, nh, pg_bswap16(RTE_ETHER_TYPE_IPV4),
 					 flow_hash4(ip)) < 0)) {
 			pkt_drop(w, m, DROP_HEADROOM);
-			return;
+			break;
 		}
 		nh_output(w, m, in, nh);
-		return;
+		break;
 	case NH_IPIP:
 		if (unlikely(ipip_encap(w, m, nh) < 0)) {
 			pkt_drop(w, m, DROP_HEADROOM);
-			return;
+			break;
 		}
 		nh_output(w, m, in, nh);
-		return;
+		break;
 	default:
 		pkt_drop(w, m, DROP_NH_INVALID);
 	}
+	return l3len;
 }
 
-static inline void fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, const struct nh *nh,
-			uint16_t vrf, bool decapped)
+static inline uint32_t fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
+			    const struct nh *nh, bool decapped)
 {
 	struct rte_ipv6_hdr *ip = ip6_hdr(m);
 	struct rte_ether_hdr *eth;
@@ -461,49 +431,68 @@ static inline void fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, co
 	if (unlikely(l3len > nh->mtu)) {
 		nh = fwd_over_mtu(w, m, in, nh, l3len, flow_hash6(ip), decapped, true, 2, 0);
 		if (!nh)
-			return;
+			return 0;
 	}
 	if (unlikely(ip->hop_limits <= 1)) {
 		drop_icmp(w, m, in, DROP_IP6_HOP_LIMIT, decapped, 3, 0, 0);
-		return;
+		return 0;
 	}
 	ip->hop_limits--;
-	w->st->vrf[vrf].fwd_pkts++;
-	w->st->vrf[vrf].fwd_bytes += l3len;
 
 	switch (nh->type) {
 	case NH_DIRECT:
 		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		rte_memcpy(eth, &nh->eth, 12);
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		eth->ether_type = pg_bswap16(RTE_ETHER_TYPE_IPV6);
 		nh_output(w, m, in, nh);
-		return;
+		break;
 	case NH_CONNECTED:
 		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		memset(&eth->dst_addr, 0, 6);
 		rte_ether_addr_copy(&nh->eth.src, &eth->src_addr);
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		eth->ether_type = pg_bswap16(RTE_ETHER_TYPE_IPV6);
 		punt(w, m, in, PUNT_CONNECTED, PUNT_CLASS_RESOLVE, nh->id);
-		return;
+		break;
 	case NH_VXLAN:
-		if (unlikely(vxlan_encap(w, m, nh, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6),
+		if (unlikely(vxlan_encap(w, m, nh, pg_bswap16(RTE_ETHER_TYPE_IPV6),
 					 flow_hash6(ip)) < 0)) {
 			pkt_drop(w, m, DROP_HEADROOM);
-			return;
+			break;
 		}
 		nh_output(w, m, in, nh);
-		return;
+		break;
 	case NH_IPIP:
 		pkt_drop(w, m, DROP_IPIP_INNER_V6);
-		return;
+		break;
 	default:
 		pkt_drop(w, m, DROP_NH_INVALID);
 	}
+	return l3len;
+}
+
+static inline bool mac_eq(const struct rte_ether_addr *a, const struct rte_ether_addr *b)
+{
+	uint32_t a4, b4;
+	uint16_t a2, b2;
+
+	memcpy(&a4, a, 4);
+	memcpy(&b4, b, 4);
+	memcpy(&a2, &a->addr_bytes[4], 2);
+	memcpy(&b2, &b->addr_bytes[4], 2);
+	return ((a4 ^ b4) | (uint32_t)(a2 ^ b2)) == 0;
+}
+
+/* Strip len bytes of headers the caller has already checked are in the first segment. */
+static inline void pkt_adj(struct rte_mbuf *m, uint16_t len)
+{
+	m->data_off = (uint16_t)(m->data_off + len);
+	m->data_len = (uint16_t)(m->data_len - len);
+	m->pkt_len -= len;
 }
 
 /* Validate a decapsulated inner packet (Ethernet header in front) and queue it for lookup. */
-static inline void inner_enqueue(struct dp_worker *w, struct rte_mbuf *m, uint16_t vrf, bool v6,
-				 struct batch *b4, struct batch *b6)
+static __rte_always_inline void inner_enqueue(struct dp_worker *w, struct rte_mbuf *m, uint16_t vrf,
+					      bool v6, struct batch *b4, struct batch *b6)
 {
 	struct batch *b = v6 ? b6 : b4;
 	bool fast = v6 ? ip6_fast_ok(m, ip6_hdr(m)) : ip4_fast_ok(m, ip4_hdr(m));
@@ -516,13 +505,16 @@ static inline void inner_enqueue(struct dp_worker *w, struct rte_mbuf *m, uint16
 		}
 	}
 	if (!v6)
-		b->ip4[b->n] = rte_be_to_cpu_32(ip4_hdr(m)->dst_addr);
+		b->ip4[b->n] = pg_bswap32(ip4_hdr(m)->dst_addr);
 	b->m[b->n] = m;
-	b->vrf[b->n++] = vrf;
+	b->vrf[b->n] = vrf;
+	b->one_vrf &= vrf == b->vrf[0]; /* vrf[0] is this one when the batch was empty */
+	b->n++;
 }
 
-static inline void vxlan_decap(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
-			       uint32_t ihl, struct batch *b4, struct batch *b6)
+static __rte_always_inline void vxlan_decap(struct dp_worker *w, struct rte_mbuf *m,
+					    struct rte_ipv4_hdr *ip, uint32_t ihl, struct batch *b4,
+					    struct batch *b6)
 {
 	uint32_t off = RTE_ETHER_HDR_LEN + ihl + sizeof(struct rte_udp_hdr);
 	uint32_t flags;
@@ -541,31 +533,33 @@ static inline void vxlan_decap(struct dp_worker *w, struct rte_mbuf *m, struct r
 		pkt_drop(w, m, DROP_VXLAN_BAD_FLAGS);
 		return;
 	}
-	uint32_t vni = ((uint32_t)vx[4] << 16) | ((uint32_t)vx[5] << 8) | vx[6];
+	uint32_t vni_w;
+	memcpy(&vni_w, vx + 4, 4);
+	uint32_t vni = pg_bswap32(vni_w) >> 8;
 	if (unlikely(vni_lookup(vni, &vrf, &slot) < 0)) {
 		pkt_drop(w, m, DROP_VXLAN_UNKNOWN_VNI);
 		return;
 	}
 	const struct rte_ether_hdr *ieth = (const struct rte_ether_hdr *)(vx + 8);
-	if (unlikely(!rte_is_same_ether_addr(&ieth->dst_addr, &dp.vni_rmac[slot]))) {
+	if (unlikely(!mac_eq(&ieth->dst_addr, &dp.vni_rmac[slot]))) {
 		pkt_drop(w, m, DROP_VXLAN_INNER_DMAC);
 		return;
 	}
 	uint16_t type = ieth->ether_type;
-	if (unlikely(type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
-		     type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))) {
+	if (unlikely(type != pg_bswap16(RTE_ETHER_TYPE_IPV4) &&
+		     type != pg_bswap16(RTE_ETHER_TYPE_IPV6))) {
 		pkt_drop(w, m, DROP_VXLAN_INNER_TYPE);
 		return;
 	}
-	rte_pktmbuf_adj(m, (uint16_t)(off + 8));
+	pkt_adj(m, (uint16_t)(off + 8));
 	struct dp_vni_stats *vs = &w->st->vni[slot];
 	vs->decap_pkts++;
 	vs->decap_bytes += m->pkt_len;
-	inner_enqueue(w, m, vrf, type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6), b4, b6);
+	inner_enqueue(w, m, vrf, type == pg_bswap16(RTE_ETHER_TYPE_IPV6), b4, b6);
 }
 
-static inline void ipip_decap(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
-			      uint32_t ihl, struct batch *b4)
+static __rte_always_inline void ipip_decap(struct dp_worker *w, struct rte_mbuf *m,
+					   struct rte_ipv4_hdr *ip, uint32_t ihl, struct batch *b4)
 {
 	uint32_t flags;
 	uint16_t vrf;
@@ -579,7 +573,7 @@ static inline void ipip_decap(struct dp_worker *w, struct rte_mbuf *m, struct rt
 		return;
 	}
 	/* Drop the outer IPv4 header; the 14 bytes before the inner header become its Ethernet. */
-	rte_pktmbuf_adj(m, (uint16_t)ihl);
+	pkt_adj(m, (uint16_t)ihl);
 	w->st->ipip_decap++;
 	inner_enqueue(w, m, vrf, false, b4, NULL);
 }
@@ -618,46 +612,62 @@ static inline void local4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, 
 	punt(w, m, in, PUNT_LOCAL, punt_class_l4(ip->next_proto_id), 0);
 }
 
+/* End of the run of packets in the same VRF as packet i. */
+static inline uint16_t vrf_run_end(const struct batch *b, uint16_t i)
+{
+	uint16_t j = i + 1;
+
+	if (b->one_vrf)
+		return b->n;
+	while (j < b->n && b->vrf[j] == b->vrf[i])
+		j++;
+	return j;
+}
+
+static inline void vrf_count(struct dp_worker *w, uint16_t vrf, uint64_t pkts, uint64_t bytes)
+{
+	w->st->vrf[vrf].fwd_pkts += pkts;
+	w->st->vrf[vrf].fwd_bytes += bytes;
+}
+
 /* Look up a batch (per run of equal VRF) and forward; decapsulated packets land in b4/b6. */
 static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decapped,
 		   struct batch *b4, struct batch *b6)
 {
 	uint64_t nhs[PG_BURST];
-	uint16_t i = 0;
 
-	while (i < b->n) {
-		uint16_t j = i + 1;
-		if (b->one_vrf)
-			j = b->n;
-		else
-			while (j < b->n && b->vrf[j] == b->vrf[i])
-				j++;
-		const struct dp_vrf *v = rcu_dereference(dp.vrfs[b->vrf[i]]);
+	for (uint16_t i = 0, j; i < b->n; i = j) {
+		const uint16_t vrf = b->vrf[i];
+		const struct dp_vrf *v = rcu_dereference(dp.vrfs[vrf]);
+		uint64_t pkts = 0, bytes = 0;
+
+		j = vrf_run_end(b, i);
 		if (likely(v != NULL))
 			fib4_lookup_bulk(v, &b->ip4[i], &nhs[i], j - i);
 		else
 			memset(&nhs[i], 0, (j - i) * sizeof(nhs[0]));
-		i = j;
-	}
-	for (uint16_t k = 0; k < b->n; k++) {
-		struct rte_mbuf *m = b->m[k];
-		if (k + PREFETCH_OFFSET < b->n)
-			rte_prefetch0(nh_get((uint32_t)nhs[k + PREFETCH_OFFSET]));
-		if (unlikely(nhs[k] == 0)) {
-			pkt_drop(w, m, DROP_IP4_NO_ROUTE);
-			continue;
+		for (uint16_t k = i; k < j; k++) {
+			struct rte_mbuf *m = b->m[k];
+			if (k + PREFETCH_OFFSET < j)
+				rte_prefetch0(nh_get((uint32_t)nhs[k + PREFETCH_OFFSET]));
+			const struct nh *nh = nh_get((uint32_t)nhs[k]);
+			if (unlikely(nh == NULL)) {
+				pkt_drop(w, m, nhs[k] == 0 ? DROP_IP4_NO_ROUTE : DROP_NH_INVALID);
+				continue;
+			}
+			if (nh->type == NH_LOCAL) {
+				local4(w, m, in, vrf, decapped, b4, b6);
+				continue;
+			}
+			if (unlikely(b->l2mc) && (b->l2mc >> k) & 1) {
+				pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
+				continue;
+			}
+			uint32_t len = fwd4(w, m, in, nh, decapped);
+			pkts += len != 0;
+			bytes += len;
 		}
-		const struct nh *nh = nh_get((uint32_t)nhs[k]);
-		if (unlikely(nh == NULL)) {
-			pkt_drop(w, m, DROP_NH_INVALID);
-			continue;
-		}
-		if (nh->type == NH_LOCAL)
-			local4(w, m, in, b->one_vrf ? b->vrf[0] : b->vrf[k], decapped, b4, b6);
-		else if (unlikely(b->l2mc & (1u << k)))
-			pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
-		else
-			fwd4(w, m, in, nh, b->one_vrf ? b->vrf[0] : b->vrf[k], decapped);
+		vrf_count(w, vrf, pkts, bytes);
 	}
 }
 
@@ -665,41 +675,39 @@ static void route6(struct dp_worker *w, uint16_t in, struct batch *b, bool decap
 {
 	uint8_t ips[PG_BURST][16];
 	uint64_t nhs[PG_BURST];
-	uint16_t i = 0;
 
 	for (uint16_t k = 0; k < b->n; k++)
 		rte_memcpy(ips[k], ip6_hdr(b->m[k])->dst_addr, 16);
-	while (i < b->n) {
-		uint16_t j = i + 1;
-		if (b->one_vrf)
-			j = b->n;
-		else
-			while (j < b->n && b->vrf[j] == b->vrf[i])
-				j++;
-		const struct dp_vrf *v = rcu_dereference(dp.vrfs[b->vrf[i]]);
+	for (uint16_t i = 0, j; i < b->n; i = j) {
+		const uint16_t vrf = b->vrf[i];
+		const struct dp_vrf *v = rcu_dereference(dp.vrfs[vrf]);
+		uint64_t pkts = 0, bytes = 0;
+
+		j = vrf_run_end(b, i);
 		if (likely(v != NULL))
 			fib6_lookup_bulk(v, &ips[i], &nhs[i], j - i);
 		else
 			memset(&nhs[i], 0, (j - i) * sizeof(nhs[0]));
-		i = j;
-	}
-	for (uint16_t k = 0; k < b->n; k++) {
-		struct rte_mbuf *m = b->m[k];
-		if (unlikely(nhs[k] == 0)) {
-			pkt_drop(w, m, DROP_IP6_NO_ROUTE);
-			continue;
+		for (uint16_t k = i; k < j; k++) {
+			struct rte_mbuf *m = b->m[k];
+			const struct nh *nh = nh_get((uint32_t)nhs[k]);
+			if (unlikely(nh == NULL)) {
+				pkt_drop(w, m, nhs[k] == 0 ? DROP_IP6_NO_ROUTE : DROP_NH_INVALID);
+				continue;
+			}
+			if (nh->type == NH_LOCAL) {
+				punt(w, m, in, PUNT_LOCAL, punt_class_l4(ip6_hdr(m)->proto), 0);
+				continue;
+			}
+			if (unlikely(b->l2mc) && (b->l2mc >> k) & 1) {
+				pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
+				continue;
+			}
+			uint32_t len = fwd6(w, m, in, nh, decapped);
+			pkts += len != 0;
+			bytes += len;
 		}
-		const struct nh *nh = nh_get((uint32_t)nhs[k]);
-		if (unlikely(nh == NULL)) {
-			pkt_drop(w, m, DROP_NH_INVALID);
-			continue;
-		}
-		if (nh->type == NH_LOCAL)
-			punt(w, m, in, PUNT_LOCAL, punt_class_l4(ip6_hdr(m)->proto), 0);
-		else if (unlikely(b->l2mc & (1u << k)))
-			pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
-		else
-			fwd6(w, m, in, nh, b->one_vrf ? b->vrf[0] : b->vrf[k], decapped);
+		vrf_count(w, vrf, pkts, bytes);
 	}
 }
 
@@ -731,7 +739,7 @@ static inline bool ip6_punt_early(struct dp_worker *w, struct rte_mbuf *m, uint1
 
 static inline bool ip4_punt_early(struct dp_worker *w, struct rte_mbuf *m, uint16_t in)
 {
-	uint32_t dst = rte_be_to_cpu_32(ip4_hdr(m)->dst_addr);
+	uint32_t dst = pg_bswap32(ip4_hdr(m)->dst_addr);
 
 	if (likely((dst >> 28) != 0xe && dst != 0xffffffff))
 		return false;
@@ -742,6 +750,30 @@ static inline bool ip4_punt_early(struct dp_worker *w, struct rte_mbuf *m, uint1
 	else
 		pkt_drop(w, m, DROP_IP_MULTICAST);
 	return true;
+}
+
+/* IPv4 packets off the fast test: full checks, then what goes to the kernel before any lookup.
+ * Returns true when the packet goes on to the route lookup. */
+static __rte_noinline bool classify4_slow(struct dp_worker *w, struct rte_mbuf *m, uint16_t in)
+{
+	enum drop_reason r = ip4_validate(m);
+
+	if (unlikely(r != DROP_MAX)) {
+		pkt_drop(w, m, r);
+		return false;
+	}
+	return !ip4_punt_early(w, m, in);
+}
+
+static __rte_noinline bool classify6_slow(struct dp_worker *w, struct rte_mbuf *m, uint16_t in)
+{
+	enum drop_reason r = ip6_validate(m);
+
+	if (unlikely(r != DROP_MAX)) {
+		pkt_drop(w, m, r);
+		return false;
+	}
+	return !ip6_punt_early(w, m, in);
 }
 
 void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
@@ -757,13 +789,12 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 	const uint32_t vtep = atomic_load_explicit(&dp.vtep4, memory_order_relaxed);
 	const uint16_t vxlan_port = atomic_load_explicit(&dp.vxlan_port, memory_order_relaxed);
 	b4.vrf[0] = b6.vrf[0] = port->vrf;
-	i4.one_vrf = i6.one_vrf = false;
+	i4.one_vrf = i6.one_vrf = true;
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		enum drop_reason r;
 
 		if (i + PREFETCH_OFFSET < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
@@ -788,40 +819,33 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 		case RTE_BE16(RTE_ETHER_TYPE_IPV4): {
 			struct rte_ipv4_hdr *ip = ip4_hdr(m);
 			if (likely(ip4_fast_ok(m, ip))) {
-				/* VXLAN to our VTEP on an underlay port: decapsulate without
-				 * looking up our own address first. */
-				if (ip->dst_addr == vtep && ip->next_proto_id == IPPROTO_UDP &&
-				    port->vrf == PG_VRF_DEFAULT &&
-				    m->data_len >= RTE_ETHER_HDR_LEN + 28 &&
-				    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, 34)
-					    ->dst_port == vxlan_port) {
-					vxlan_decap(w, m, ip, 20, &i4, &i6);
-					break;
+				/* VXLAN or IPIP to our VTEP on an underlay port: decapsulate
+				 * without looking up our own address first. */
+				if (ip->dst_addr == vtep && port->vrf == PG_VRF_DEFAULT) {
+					if (ip->next_proto_id == IPPROTO_UDP &&
+					    m->data_len >= RTE_ETHER_HDR_LEN + 28 &&
+					    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+								    34)
+						    ->dst_port == vxlan_port) {
+						vxlan_decap(w, m, ip, 20, &i4, &i6);
+						break;
+					}
+					if (ip->next_proto_id == IPPROTO_IPIP) {
+						ipip_decap(w, m, ip, 20, &i4);
+						break;
+					}
 				}
-			} else {
-				r = ip4_validate(m);
-				if (unlikely(r != DROP_MAX)) {
-					pkt_drop(w, m, r);
-					break;
-				}
-				if (unlikely(ip4_punt_early(w, m, in)))
-					break;
+			} else if (!classify4_slow(w, m, in)) {
+				break;
 			}
 			b4.l2mc |= (uint32_t)l2mc << b4.n;
-			b4.ip4[b4.n] = rte_be_to_cpu_32(ip->dst_addr);
+			b4.ip4[b4.n] = pg_bswap32(ip->dst_addr);
 			b4.m[b4.n++] = m;
 			break;
 		}
 		case RTE_BE16(RTE_ETHER_TYPE_IPV6):
-			if (unlikely(!ip6_fast_ok(m, ip6_hdr(m)))) {
-				r = ip6_validate(m);
-				if (unlikely(r != DROP_MAX)) {
-					pkt_drop(w, m, r);
-					break;
-				}
-				if (unlikely(ip6_punt_early(w, m, in)))
-					break;
-			}
+			if (unlikely(!ip6_fast_ok(m, ip6_hdr(m))) && !classify6_slow(w, m, in))
+				break;
 			b6.l2mc |= (uint32_t)l2mc << b6.n;
 			b6.m[b6.n++] = m;
 			break;
