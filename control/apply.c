@@ -170,8 +170,7 @@ int apply_tables(const struct pg_config *cfg)
 	}
 	if (cfg->has_vtep)
 		atomic_store(&dp.vtep4, cfg->vtep.v4);
-	if (cfg->n_l3vnis)
-		atomic_store(&dp.vxlan_port, rte_cpu_to_be_16(cfg->l3vnis[0].udp_port));
+	atomic_store(&dp.vxlan_port, rte_cpu_to_be_16(cfg_vxlan_port(cfg)));
 	for (unsigned i = 0; i < cfg->n_l3vnis; i++) {
 		const struct cfg_l3vni *l = &cfg->l3vnis[i];
 		struct pg_mac rmac = l->rmac;

@@ -89,6 +89,7 @@ static struct json_object *cmd_interfaces(int argc, char **argv, char *err, size
 			json_object_array_add(
 			    addrs, json_object_new_string(fmt_prefix(&c->ports[i].addrs[a], b)));
 		json_object_object_add(o, "addresses", addrs);
+		J_STR(o, "exception", p->xdp_exc ? "xdp" : p->tap_fd >= 0 ? "tap" : "none");
 		J_STR(o, "tap", p->tap_fd >= 0 ? p->tap_name : "none");
 		J_INT(o, "rx_packets", st->port[i].rx_pkts);
 		J_INT(o, "rx_bytes", st->port[i].rx_bytes);
@@ -376,6 +377,9 @@ static struct json_object *cmd_stats(int argc, char **argv, char *err, size_t er
 	J_INT(nb, "held_released", neigh_stats.flushed);
 	J_INT(nb, "held_dropped", neigh_stats.held_dropped);
 	J_INT(nb, "failed", neigh_stats.failed);
+	J_INT(nb, "kernel_requests", neigh_stats.kernel_requests);
+	J_INT(nb, "kernel_learned", neigh_stats.kernel_learned);
+	J_INT(nb, "kernel_errors", neigh_stats.kernel_errors);
 	json_object_object_add(res, "neighbor", nb);
 
 	struct json_object *ic = json_object_new_object();

@@ -964,11 +964,13 @@ static int parse_addresses(struct ctx *c, yaml_node_t *n, const char *path, stru
 
 static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_port *port)
 {
-	enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_N };
+	enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_EXC, P_N };
 	static const char *const keys[P_N] = {
-	    [P_NAME] = "name", [P_DEVICE] = "device", [P_DRIVER] = "driver",   [P_MAC] = "mac",
-	    [P_MTU] = "mtu",   [P_VRF] = "vrf",	      [P_ADDRS] = "addresses", [P_TAP] = "tap",
+	    [P_NAME] = "name",	     [P_DEVICE] = "device", [P_DRIVER] = "driver",
+	    [P_MAC] = "mac",	     [P_MTU] = "mtu",	    [P_VRF] = "vrf",
+	    [P_ADDRS] = "addresses", [P_TAP] = "tap",	    [P_EXC] = "exception",
 	};
+	static const char *const exceptions[] = {"auto", "tap", "xdp"};
 	static const char *const drivers[] = {[CFG_DRIVER_AUTO] = "auto",
 					      [CFG_DRIVER_AF_PACKET] = "af_packet",
 					      [CFG_DRIVER_AF_XDP] = "af_xdp",
@@ -1046,6 +1048,40 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	if ((rc = parse_addresses(c, f[P_ADDRS].v, SUB(p, path, keys[P_ADDRS]), port)))
 		return rc;
 
+	/* this port's device against the TAPs of earlier ports */
+	if (kind == DEV_IFNAME) {
+		for (unsigned i = 0; i < cfg->n_ports; i++) {
+			const struct cfg_port *o = &cfg->ports[i];
+			if (!o->no_tap && strcmp(o->tap, port->device) == 0)
+				return fail(c, f[P_DEVICE].v, SUB(p, path, keys[P_DEVICE]),
+					    "device '%s' is the TAP name of port '%s' (line %d)",
+					    port->device, o->name, o->line);
+		}
+	}
+	/* Exception path: the kernel behind our XDP program (AF_XDP ports only) or a TAP. */
+	int exc = 0;
+	if (f[P_EXC].v && (rc = get_enum(c, f[P_EXC].v, SUB(p, path, keys[P_EXC]), exceptions,
+					 PG_ARRAY_SIZE(exceptions), &exc)))
+		return rc;
+	bool af_xdp = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AF_XDP;
+	if (exc == 2 && !af_xdp)
+		return fail(c, f[P_EXC].v, p,
+			    "xdp needs a Linux interface attached with driver: af_xdp (the XDP "
+			    "program hands control traffic to that interface)");
+	if (exc == 0) /* auto: an explicit tap key asks for a TAP */
+		exc = af_xdp && !f[P_TAP].v ? 2 : 1;
+	if (exc == 2) {
+		if (f[P_TAP].v)
+			return fail(
+			    c, f[P_TAP].v, SUB(p, path, keys[P_TAP]),
+			    "a port with exception: xdp has no TAP (its own interface "
+			    "terminates control traffic); remove tap or set exception: tap");
+		port->exception = CFG_EXC_XDP;
+		port->no_tap = true;
+		return 0;
+	}
+	port->exception = CFG_EXC_TAP;
+
 	/* TAP name: explicit, "none", or pg-<name> cut to 15 characters */
 	yaml_node_t *tapnode = f[P_TAP].v ? f[P_TAP].v : f[P_NAME].v;
 	SUB(p, path, keys[P_TAP]);
@@ -1083,16 +1119,6 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 				return fail(c, tapnode, p,
 					    "%s '%s' is the device of port '%s' (line %d)", how,
 					    port->tap, o->name, o->line);
-		}
-	}
-	/* this port's device against the TAPs of earlier ports */
-	if (kind == DEV_IFNAME) {
-		for (unsigned i = 0; i < cfg->n_ports; i++) {
-			const struct cfg_port *o = &cfg->ports[i];
-			if (!o->no_tap && strcmp(o->tap, port->device) == 0)
-				return fail(c, f[P_DEVICE].v, SUB(p, path, keys[P_DEVICE]),
-					    "device '%s' is the TAP name of port '%s' (line %d)",
-					    port->device, o->name, o->line);
 		}
 	}
 	return 0;

@@ -30,6 +30,12 @@
 
 enum cfg_hugepages { CFG_HUGE_AUTO = 0, CFG_HUGE_ON, CFG_HUGE_OFF };
 
+/* Where a port's control traffic (ARP/ND, ICMP and TCP to the router) is terminated. */
+enum cfg_exc_kind {
+	CFG_EXC_TAP = 0, /* a TAP per port, fed by the workers' punt rings */
+	CFG_EXC_XDP,	 /* the port's own interface, behind Peregrine's XDP program (AF_XDP) */
+};
+
 /* How a Linux interface name is attached. */
 enum cfg_driver { CFG_DRIVER_AUTO = 0, CFG_DRIVER_AF_PACKET, CFG_DRIVER_AF_XDP, CFG_DRIVER_PCAP };
 
@@ -46,7 +52,8 @@ struct cfg_port {
 	unsigned n_addrs;
 	struct pg_prefix addrs[PG_MAX_ADDRS]; /* interface addresses, host bits kept */
 	char tap[PG_IFNAME_MAX]; /* exception TAP name, default "pg-<name>" cut to 15 chars */
-	bool no_tap;		 /* `tap: none`: no exception path for this port */
+	bool no_tap;		 /* `tap: none` or exception xdp: no TAP for this port */
+	enum cfg_exc_kind exception;
 };
 
 struct cfg_vrf {
@@ -148,5 +155,10 @@ int config_load(const char *path, struct pg_config *cfg, char *err, size_t errle
 int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
 		       size_t errlen);
 void config_free(struct pg_config *cfg);
+/* The VXLAN UDP port (every L3VNI shares one; 4789 without any). */
+static inline uint16_t cfg_vxlan_port(const struct pg_config *cfg)
+{
+	return cfg->n_l3vnis ? cfg->l3vnis[0].udp_port : PG_VXLAN_PORT;
+}
 /* Index of a VRF by name, -1 if unknown. */
 int config_vrf_index(const struct pg_config *cfg, const char *name);

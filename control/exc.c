@@ -42,18 +42,40 @@ static int if_ioctl(unsigned long req, struct ifreq *ifr)
 	return ret;
 }
 
-static int tap_addr_add(unsigned ifindex, const struct pg_prefix *a)
+/* One netlink request with an ACK. Returns 0 or -errno (the kernel's error). */
+static int nl_request(struct nlmsghdr *nlh)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct ifaddrmsg *ifa;
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
 	int ret;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK;
+	if (!nl)
+		return -errno;
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	ret = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID);
+	if (ret == 0 && mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		ret = -errno;
+	if (ret == 0) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		ret = n < 0 ? -errno
+			    : mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, mnl_socket_get_portid(nl),
+					 NULL, NULL);
+		ret = ret < 0 ? -errno : 0;
+	}
+	mnl_socket_close(nl);
+	return ret;
+}
+
+int exc_if_addr(unsigned ifindex, const struct pg_prefix *a, bool add, bool excl)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	if (add)
+		nlh->nlmsg_flags = NLM_F_CREATE | (excl ? NLM_F_EXCL : NLM_F_REPLACE);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = a->ip.family;
 	ifa->ifa_prefixlen = a->len;
@@ -67,24 +89,7 @@ static int tap_addr_add(unsigned ifindex, const struct pg_prefix *a)
 		mnl_attr_put(nlh, IFA_ADDRESS, 16, a->ip.v6);
 		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
 	}
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	ret = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID);
-	if (ret == 0 && mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		ret = -errno;
-	if (ret == 0) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		ret = n < 0 ? -errno
-			    : mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, mnl_socket_get_portid(nl),
-					 NULL, NULL);
-		if (ret > 0)
-			ret = 0;
-		else if (ret < 0)
-			ret = -errno;
-	}
-	mnl_socket_close(nl);
-	return ret;
+	return nl_request(nlh);
 }
 
 int exc_tap_create(struct dp_port *p, const struct cfg_port *cp)
@@ -126,7 +131,7 @@ int exc_tap_create(struct dp_port *p, const struct cfg_port *cp)
 		goto fail;
 	for (unsigned i = 0; i < cp->n_addrs; i++) {
 		char b[PG_PREFIX_FMT_LEN];
-		ret = tap_addr_add((unsigned)ifr.ifr_ifindex, &cp->addrs[i]);
+		ret = exc_if_addr((unsigned)ifr.ifr_ifindex, &cp->addrs[i], true, false);
 		if (ret < 0) {
 			LOG_ERR("port %s: address %s on %s: %s", p->name,
 				fmt_prefix(&cp->addrs[i], b), p->tap_name, strerror(-ret));

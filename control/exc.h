@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -21,3 +22,5 @@ void exc_inject(uint16_t port, struct rte_mbuf *m);
 unsigned exc_punt_drain(unsigned budget);
 /* Move up to budget frames from the port's TAP to its inject ring. */
 unsigned exc_tap_read(struct dp_port *p, unsigned budget);
+/* Add (excl: fail with -EEXIST when present, else replace) or delete an interface address. */
+int exc_if_addr(unsigned ifindex, const struct pg_prefix *a, bool add, bool excl);

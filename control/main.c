@@ -32,6 +32,7 @@
 #include "exc.h"
 #include "fib.h"
 #include "kiso.h"
+#include "xdp.h"
 #include "log.h"
 #include "mgmt.h"
 #include "neigh.h"
@@ -162,6 +163,7 @@ static int ports_setup(unsigned n_workers)
 		    .mtu = cp->mtu,
 		    .vrf = cp->vrf,
 		    .n_queues = (uint16_t)n_workers,
+		    .xdp_prog = NULL,
 		};
 		uint16_t idx;
 		bool ifname = dp_devspec_is_ifname(cp->device);
@@ -171,21 +173,34 @@ static int ports_setup(unsigned n_workers)
 				cp->name, cp->device);
 			return -ENODEV;
 		}
+		if (cp->exception == CFG_EXC_XDP && !(pc.xdp_prog = xdp_prog_path()))
+			return -EIO;
 		int ret = dp_port_add(&pc, &idx);
 		if (ret < 0)
 			return ret;
 		struct dp_port *p = dp.ports[idx];
 		if (ifname && strcmp(p->driver, "af_xdp") != 0)
 			kiso_attach(cp->device);
+		if (cp->exception == CFG_EXC_XDP) {
+			ret = xdp_port_setup(cp->device, cp->addrs, cp->n_addrs,
+					     rte_cpu_to_be_16(cfg_vxlan_port(&cfg)));
+			if (ret < 0)
+				return ret;
+			p->xdp_exc = true;
+			p->ifindex = (unsigned)kiso_ifindex(cp->device);
+		}
 		if (!cp->no_tap) {
 			ret = exc_tap_create(p, cp);
 			if (ret < 0)
 				return ret;
 		}
 		char mac[PG_MAC_FMT_LEN];
-		LOG_NOTICE("port %s: %s (%s) mac %s, %u queue(s), TAP %s", p->name, p->device,
-			   p->driver, fmt_mac((const struct pg_mac *)&p->mac, mac), p->n_rxq,
-			   p->tap_fd >= 0 ? p->tap_name : "none");
+		LOG_NOTICE("port %s: %s (%s) mac %s, %u queue(s), exception path %s", p->name,
+			   p->device, p->driver, fmt_mac((const struct pg_mac *)&p->mac, mac),
+			   p->n_rxq,
+			   p->xdp_exc	    ? "xdp (the interface itself)"
+			   : p->tap_fd >= 0 ? p->tap_name
+					    : "none");
 	}
 	return 0;
 }
@@ -199,6 +214,7 @@ static void ports_teardown(void)
 			kiso_detach(p->ifname);
 	}
 	dp_ports_stop();
+	xdp_teardown();
 }
 
 /* --no-huge runs use a per-process EAL runtime directory; leave nothing behind. */
@@ -256,6 +272,11 @@ static int control_loop(void)
 		ev.data.u64 = i;
 		epoll_ctl(ep, EPOLL_CTL_ADD, dp.ports[i]->tap_fd, &ev);
 	}
+	int kfd = neigh_kernel_open();
+	if (kfd >= 0) {
+		ev.data.u64 = UINT64_MAX - 2;
+		epoll_ctl(ep, EPOLL_CTL_ADD, kfd, &ev);
+	}
 
 	for (;;) {
 		unsigned busy = exc_punt_drain(256);
@@ -273,12 +294,15 @@ static int control_loop(void)
 					}
 					LOG_NOTICE("%s: shutting down",
 						   strsignal((int)si.ssi_signo));
+					neigh_kernel_close();
 					close(sfd);
 					close(ep);
 					return 0;
 				}
 			} else if (d == UINT64_MAX - 1) {
 				mgmt_poll();
+			} else if (d == UINT64_MAX - 2) {
+				neigh_kernel_read();
 			} else if (d < dp.n_ports) {
 				exc_tap_read(dp.ports[d], 64);
 			}

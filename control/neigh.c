@@ -5,6 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+
+#include <libmnl/libmnl.h>
 #include <rte_arp.h>
 #include <rte_hash.h>
 #include <rte_icmp.h>
@@ -288,9 +292,13 @@ static void send_ns(struct neigh *n, bool unicast)
 	neigh_stats.ns_sent++;
 }
 
+static void kernel_resolve(struct neigh *n);
+
 static void neigh_probe(struct neigh *n, bool unicast)
 {
-	if (n->ip.family == AF_INET)
+	if (dp.ports[n->key.port]->xdp_exc)
+		kernel_resolve(n);
+	else if (n->ip.family == AF_INET)
 		send_arp(n, unicast);
 	else
 		send_ns(n, unicast);
@@ -590,4 +598,155 @@ int neigh_walk(int (*cb)(const struct neigh_view *, void *), void *arg)
 			return ret;
 	}
 	return 0;
+}
+
+/*
+ * Ports whose exception path is the kernel (exception: xdp): ARP and ND go to the port's own
+ * Linux interface, so the kernel is the one that resolves. We ask it to (RTM_NEWNEIGH with
+ * NTF_USE starts or refreshes resolution, RTM_GETNEIGH reads the entry back) and follow its
+ * neighbour table (RTNLGRP_NEIGH): what it learns for entries we are resolving is published to
+ * the next hops like a snooped ARP reply; a failed kernel entry fails ours.
+ */
+static struct mnl_socket *knl;
+static uint32_t knl_seq;
+
+static int port_of_ifindex(unsigned ifindex)
+{
+	for (unsigned i = 0; i < dp.n_ports; i++)
+		if (dp.ports[i]->xdp_exc && dp.ports[i]->ifindex == ifindex)
+			return (int)i;
+	return -1;
+}
+
+static void knl_send(uint16_t type, uint16_t flags, uint8_t ndm_flags, unsigned ifindex,
+		     const struct pg_ip *ip)
+{
+	char buf[128];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++knl_seq;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = ip ? ip->family : AF_UNSPEC;
+	ndm->ndm_ifindex = (int)ifindex;
+	ndm->ndm_flags = ndm_flags;
+	if (ip)
+		mnl_attr_put(nlh, NDA_DST, ip->family == AF_INET ? 4 : 16,
+			     ip->family == AF_INET ? (const void *)&ip->v4 : (const void *)ip->v6);
+	if (mnl_socket_sendto(knl, nlh, nlh->nlmsg_len) < 0)
+		neigh_stats.kernel_errors++;
+	else
+		neigh_stats.kernel_requests++;
+}
+
+static void kernel_resolve(struct neigh *n)
+{
+	const struct dp_port *p = dp.ports[n->key.port];
+
+	if (knl) {
+		/* Read the kernel's entry back (answers at once when it has one), and have it
+		 * resolve or re-confirm it (the answer comes as an event). */
+		knl_send(RTM_GETNEIGH, 0, 0, p->ifindex, &n->ip);
+		knl_send(RTM_NEWNEIGH, NLM_F_CREATE, NTF_USE, p->ifindex, &n->ip);
+	}
+	n->probes++;
+	n->next_ms = now_cache + NEIGH_RETRANS_MS;
+}
+
+static int knl_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (mnl_attr_type_valid(a, NDA_MAX) >= 0)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int knl_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[NDA_MAX + 1] = {0};
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	struct pg_ip ip = {0};
+	int port;
+
+	(void)arg;
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ndm)))
+		return MNL_CB_OK;
+	port = port_of_ifindex((unsigned)ndm->ndm_ifindex);
+	if (port < 0 || (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6))
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ndm), knl_attr, tb);
+	size_t alen = ndm->ndm_family == AF_INET ? 4 : 16;
+	if (!tb[NDA_DST] || mnl_attr_get_payload_len(tb[NDA_DST]) != alen)
+		return MNL_CB_OK;
+	ip.family = ndm->ndm_family;
+	memcpy(ip.family == AF_INET ? (void *)&ip.v4 : (void *)ip.v6,
+	       mnl_attr_get_payload(tb[NDA_DST]), alen);
+	if ((ndm->ndm_state &
+	     (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)) &&
+	    tb[NDA_LLADDR] && mnl_attr_get_payload_len(tb[NDA_LLADDR]) == 6) {
+		neigh_stats.kernel_learned++;
+		neigh_seen((uint16_t)port, &ip, mnl_attr_get_payload(tb[NDA_LLADDR]), false);
+	} else if (ndm->ndm_state & NUD_FAILED) {
+		struct neigh *n = neigh_find((uint16_t)port, &ip);
+		if (n && n->state != N_PERMANENT && n->state != N_FAILED) {
+			now_cache = now_ms();
+			n->state = N_FAILED;
+			neigh_stats.failed++;
+			held_free(n);
+			nh_neigh_update(n->key.port, &n->ip, NULL);
+			n->next_ms = now_cache + NEIGH_FAILED_GC_MS;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int neigh_kernel_open(void)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < dp.n_ports; i++)
+		any |= dp.ports[i]->xdp_exc;
+	if (!any)
+		return -1;
+	knl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!knl || mnl_socket_bind(knl, RTMGRP_NEIGH, MNL_SOCKET_AUTOPID) < 0) {
+		LOG_ERR("neighbour events from the kernel: %s", strerror(errno));
+		if (knl)
+			mnl_socket_close(knl);
+		knl = NULL;
+		return -1;
+	}
+	knl_send(RTM_GETNEIGH, NLM_F_DUMP, 0, 0, NULL);
+	return mnl_socket_get_fd(knl);
+}
+
+void neigh_kernel_read(void)
+{
+	static char buf[32768];
+
+	for (unsigned i = 0; knl && i < 64; i++) {
+		ssize_t n = mnl_socket_recvfrom(knl, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == ENOBUFS) { /* events lost: read the whole table again */
+				neigh_stats.kernel_errors++;
+				knl_send(RTM_GETNEIGH, NLM_F_DUMP, 0, 0, NULL);
+				continue;
+			}
+			break;
+		}
+		/* Errors for our requests (a GET of an entry the kernel does not have) stop the
+		 * walk of that datagram only: they come alone. */
+		mnl_cb_run(buf, (size_t)n, 0, 0, knl_msg, NULL);
+	}
+}
+
+void neigh_kernel_close(void)
+{
+	if (knl)
+		mnl_socket_close(knl);
+	knl = NULL;
 }

@@ -6,7 +6,9 @@
  * then handed to the kernel), packets whose next hop has no MAC yet (held here, up to a few per
  * neighbour, while we probe) and packets to connected hosts with no host route (a host route and a
  * DIRECT next hop are created, then resolved). Entries are refreshed while in use and expire
- * when a neighbour stops answering. No static ARP is needed anywhere.
+ * when a neighbour stops answering. No static ARP is needed anywhere. On ports whose exception path
+ * is the kernel (exception: xdp) the kernel sends and receives ARP/ND: we ask it to resolve and
+ * follow its neighbour table over rtnetlink instead.
  */
 
 #include <stdint.h>
@@ -23,6 +25,11 @@ void neigh_snoop_arp(uint16_t port, struct rte_mbuf *m);
 void neigh_snoop_nd(uint16_t port, struct rte_mbuf *m);
 void neigh_hold(uint32_t nh_id, struct rte_mbuf *m);
 void neigh_connected(uint32_t nh_id, struct rte_mbuf *m);
+/* Ports with the kernel as exception path: follow the kernel's neighbour table. open returns
+ * the socket to poll (-1 when no port needs it), read handles what arrived. */
+int neigh_kernel_open(void);
+void neigh_kernel_read(void);
+void neigh_kernel_close(void);
 /* Timers: call every few ms. */
 void neigh_tick(uint64_t now_ms);
 
@@ -39,5 +46,6 @@ int neigh_walk(int (*cb)(const struct neigh_view *, void *), void *arg);
 /* Counters kept by the control thread. */
 struct neigh_stats {
 	uint64_t arp_sent, ns_sent, learned, held, held_dropped, failed, flushed;
+	uint64_t kernel_requests, kernel_learned, kernel_errors; /* exception: xdp ports */
 };
 extern struct neigh_stats neigh_stats;

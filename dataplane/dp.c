@@ -98,7 +98,7 @@ bool dp_devspec_is_ifname(const char *s)
 /* Turn a device spec into EAL devargs and probe it. Returns the DPDK port id. */
 static int port_probe(const struct dp_port_conf *pc, struct dp_port *p)
 {
-	char devargs[PG_DEVSPEC_MAX + 64];
+	char devargs[PG_DEVSPEC_MAX + 128];
 	uint16_t pid;
 	int ret;
 
@@ -113,8 +113,10 @@ static int port_probe(const struct dp_port_conf *pc, struct dp_port *p)
 	} else if (dp_devspec_is_ifname(pc->device)) {
 		bool xdp = pc->driver == CFG_DRIVER_AF_XDP;
 		if (xdp)
-			snprintf(devargs, sizeof(devargs), "net_af_xdp_%s,iface=%s,queue_count=%u",
-				 pc->device, pc->device, pc->n_queues);
+			snprintf(devargs, sizeof(devargs),
+				 "net_af_xdp_%s,iface=%s,queue_count=%u%s%s", pc->device,
+				 pc->device, pc->n_queues, pc->xdp_prog ? ",xdp_prog=" : "",
+				 pc->xdp_prog ? pc->xdp_prog : "");
 		else
 			snprintf(devargs, sizeof(devargs), "net_af_packet_%s,iface=%s,qpairs=%u",
 				 pc->device, pc->device, pc->n_queues);

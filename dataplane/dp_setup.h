@@ -23,7 +23,8 @@ struct dp_port_conf {
 	struct pg_mac mac;
 	uint16_t mtu;
 	uint16_t vrf;
-	uint16_t n_queues; /* = number of workers */
+	uint16_t n_queues;    /* = number of workers */
+	const char *xdp_prog; /* AF_XDP: our XDP program's object file, NULL for the default */
 };
 
 int dp_init(const struct dp_init_conf *c);

@@ -84,6 +84,15 @@ if [ -f tests/netns/run_all.sh ]; then
   [ -n "${p:-}" ] || { p=0; f=1; }
   [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
   add "$p" "$f" netns
+  # The same Calico VXLAN scenario over AF_XDP ports, whose exception path is the kernel behind
+  # Peregrine's XDP program (xdp_exception above covers that path in detail).
+  step "netns scenario over AF_XDP"
+  out=$(PG_BUILD="$top/build" PG_DRIVER=af_xdp bash tests/netns/run_all.sh vxlan_calico 2>&1); rc=$?
+  echo "$out" | grep -vE '^PASS ' || true
+  read -r p f < <(echo "$out" | counts) || true
+  [ -n "${p:-}" ] || { p=0; f=1; }
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+  add "$p" "$f" netns-af_xdp
 fi
 
 echo

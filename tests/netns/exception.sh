@@ -42,8 +42,8 @@ spec:
   exceptionPath: {puntRatePps: 10000, puntBurst: 256}
   vrfs: [{name: red}]
   ports:
-    - {name: uplink, device: pe-up, driver: $PG_DRIVER, addresses: [10.100.0.1/24]}
-    - {name: host, device: pe-host, driver: $PG_DRIVER, vrf: red, addresses: [192.168.50.1/24]}
+    - {name: uplink, device: pe-up, driver: $PG_DRIVER, exception: tap, addresses: [10.100.0.1/24]}
+    - {name: host, device: pe-host, driver: $PG_DRIVER, exception: tap, vrf: red, addresses: [192.168.50.1/24]}
 EOF
 
 step "peregrine (started like 'peregrine -c FILE &' from a script: SIGINT ignored as bash does for background jobs)"

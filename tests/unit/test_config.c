@@ -432,8 +432,27 @@ static void test_defaults(void)
 	CHECK(cfg.ports[0].n_addrs == 0);
 	CHECK_STR(cfg.ports[0].tap, "pg-p0");
 	CHECK(!cfg.ports[0].no_tap);
+	CHECK(cfg.ports[0].exception == CFG_EXC_TAP);
 	CHECK(cfg.n_l3vnis == 0 && cfg.n_tunnels == 0 && cfg.n_routes == 0 && cfg.n_neighbors == 0);
 	config_free(&cfg);
+
+	/* exception path: xdp by default for AF_XDP ports, unless a TAP is named */
+	if (LOAD_OK("kind: Peregrine\nspec:\n  ports:\n"
+		    "    - {name: p0, device: eth0, driver: af_xdp}\n"
+		    "    - {name: p1, device: eth1, driver: af_xdp, tap: t1}\n"
+		    "    - {name: p2, device: eth2, driver: af_xdp, exception: tap}\n"
+		    "    - {name: p3, device: eth3, exception: auto}\n"
+		    "    - {name: p4, device: eth4, driver: af_xdp, exception: xdp}\n",
+		    &cfg) == 0) {
+		CHECK(cfg.ports[0].exception == CFG_EXC_XDP && cfg.ports[0].no_tap);
+		CHECK(cfg.ports[1].exception == CFG_EXC_TAP && !cfg.ports[1].no_tap);
+		CHECK_STR(cfg.ports[1].tap, "t1");
+		CHECK(cfg.ports[2].exception == CFG_EXC_TAP && !cfg.ports[2].no_tap);
+		CHECK_STR(cfg.ports[2].tap, "pg-p2");
+		CHECK(cfg.ports[3].exception == CFG_EXC_TAP);
+		CHECK(cfg.ports[4].exception == CFG_EXC_XDP && cfg.ports[4].no_tap);
+		config_free(&cfg);
+	}
 
 	/* empty sections and null values are fine */
 	if (LOAD_OK("kind: Peregrine\nspec:\n  dataplane:\n  management: {}\n  vrfs: []\n"
@@ -800,7 +819,7 @@ static void test_port_errors(void)
 	EXPECT_ERR(HDR "  ports:\n", "t.yaml:4:9: spec.ports: at least one port is required");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtuu: 1500\n",
 		   "t.yaml:7:7: spec.ports[0]: unknown key 'mtuu' (allowed: name, device, driver, "
-		   "mac, mtu, vrf, addresses, tap)");
+		   "mac, mtu, vrf, addresses, tap, exception)");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: abc\n",
 		   "t.yaml:7:12: spec.ports[0].mtu: expected an integer 68..9216, got 'abc'");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: 67\n",
@@ -845,6 +864,20 @@ static void test_port_errors(void)
 	    PORT0 "    - {name: b, device: net_tap0, driver: af_packet}\n",
 	    "t.yaml:8:43: spec.ports[1].driver: only allowed when device is a Linux interface "
 	    "name ('net_tap0' is a DPDK vdev)");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: eth1, exception: xdp}\n",
+	    "t.yaml:8:42: spec.ports[1].exception: xdp needs a Linux interface attached with "
+	    "driver: af_xdp");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: net_tap0, exception: xdp}\n",
+	    "t.yaml:8:46: spec.ports[1].exception: xdp needs a Linux interface attached with "
+	    "driver: af_xdp");
+	EXPECT_ERR(PORT0 "    - {name: b, device: eth1, driver: af_xdp, exception: xdp, tap: t1}\n",
+		   "t.yaml:8:68: spec.ports[1].tap: a port with exception: xdp has no TAP");
+	EXPECT_ERR(
+	    PORT0 "    - {name: b, device: eth1, driver: af_xdp, exception: kernel}\n",
+	    "t.yaml:8:58: spec.ports[1].exception: unknown value 'kernel' (allowed: auto, tap, "
+	    "xdp)");
 	EXPECT_ERR(
 	    PORT0 "    - {name: b, device: eth1, driver: xdp}\n",
 	    "t.yaml:8:39: spec.ports[1].driver: unknown value 'xdp' (allowed: auto, af_packet, "
