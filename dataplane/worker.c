@@ -815,8 +815,8 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 			}
 			l2mc = true;
 		}
-		switch (eth->ether_type) {
-		case RTE_BE16(RTE_ETHER_TYPE_IPV4): {
+		const uint16_t ether_type = eth->ether_type;
+		if (likely(ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
 			struct rte_ipv4_hdr *ip = ip4_hdr(m);
 			if (likely(ip4_fast_ok(m, ip))) {
 				/* VXLAN or IPIP to our VTEP on an underlay port: decapsulate
@@ -828,31 +828,29 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 								    34)
 						    ->dst_port == vxlan_port) {
 						vxlan_decap(w, m, ip, 20, &i4, &i6);
-						break;
+						continue;
 					}
 					if (ip->next_proto_id == IPPROTO_IPIP) {
 						ipip_decap(w, m, ip, 20, &i4);
-						break;
+						continue;
 					}
 				}
 			} else if (!classify4_slow(w, m, in)) {
-				break;
+				continue;
 			}
-			b4.l2mc |= (uint32_t)l2mc << b4.n;
+			if (unlikely(l2mc))
+				b4.l2mc |= 1u << b4.n;
 			b4.ip4[b4.n] = pg_bswap32(ip->dst_addr);
 			b4.m[b4.n++] = m;
-			break;
-		}
-		case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		} else if (ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
 			if (unlikely(!ip6_fast_ok(m, ip6_hdr(m))) && !classify6_slow(w, m, in))
-				break;
-			b6.l2mc |= (uint32_t)l2mc << b6.n;
+				continue;
+			if (unlikely(l2mc))
+				b6.l2mc |= 1u << b6.n;
 			b6.m[b6.n++] = m;
-			break;
-		case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		} else if (ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
 			punt(w, m, in, PUNT_ARP, PUNT_CLASS_CTRL, 0);
-			break;
-		default:
+		} else {
 			pkt_drop(w, m, DROP_ETH_UNSUPPORTED);
 		}
 	}
