@@ -114,7 +114,7 @@ static int port_probe(const struct dp_port_conf *pc, struct dp_port *p)
 		bool xdp = pc->driver == CFG_DRIVER_AF_XDP;
 		if (xdp)
 			snprintf(devargs, sizeof(devargs),
-				 "net_af_xdp_%s,iface=%s,queue_count=%u,busy_budget=0%s%s", pc->device,
+				 "net_af_xdp_%s,iface=%s,queue_count=%u%s%s", pc->device,
 				 pc->device, pc->n_queues, pc->xdp_prog ? ",xdp_prog=" : "",
 				 pc->xdp_prog ? pc->xdp_prog : "");
 		else
