@@ -409,8 +409,15 @@ static struct json_object *cmd_stats(int argc, char **argv, char *err, size_t er
 	for (unsigned w = 0; w < dp.n_workers; w++) {
 		const struct dp_stats *ws = dp.stats[w];
 		struct json_object *o = json_object_new_object();
+		uint64_t rx = 0, tx = 0;
+		for (unsigned i = 0; i < dp.n_ports; i++) {
+			rx += ws->port[i].rx_pkts;
+			tx += ws->port[i].tx_pkts;
+		}
 		J_INT(o, "worker", w);
 		J_INT(o, "lcore", dp.workers[w]->lcore);
+		J_INT(o, "rx_packets", rx);
+		J_INT(o, "tx_packets", tx);
 		J_INT(o, "loops", ws->loops);
 		J_INT(o, "busy_loops", ws->busy_loops);
 		J_INT(o, "busy_cycles", ws->busy_cycles);

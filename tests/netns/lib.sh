@@ -297,10 +297,13 @@ proc_wait() {
 # (SIGINT and SIGQUIT ignored).
 pg_start() {
 	local role="$1" conf="$2" mode="${3:-default}"
+	# PG_EAL_ARGS: extra EAL arguments (after --), e.g. --lcores for more workers than CPUs
+	local eal=()
+	[ -n "${PG_EAL_ARGS:-}" ] && read -r -a eal <<<"-- $PG_EAL_ARGS"
 	if [ "$mode" = default ]; then
-		pgt_bg peregrine "$PG_BIN -c $conf" "$role" env --default-signal=INT,TERM,HUP "$PG_BIN" -c "$conf"
+		pgt_bg peregrine "$PG_BIN -c $conf" "$role" env --default-signal=INT,TERM,HUP "$PG_BIN" -c "$conf" "${eal[@]}"
 	else
-		pgt_bg peregrine "$PG_BIN -c $conf" "$role" "$PG_BIN" -c "$conf"
+		pgt_bg peregrine "$PG_BIN -c $conf" "$role" "$PG_BIN" -c "$conf" "${eal[@]}"
 	fi
 	local i
 	for ((i = 0; i < 300; i++)); do
