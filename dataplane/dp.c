@@ -10,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mbuf_dyn.h>
 
 #include "dp.h"
@@ -62,6 +63,7 @@ int dp_init(const struct dp_init_conf *c)
 					  SOCKET_ID_ANY);
 	dp.ctl_pool = rte_pktmbuf_pool_create("pg_ctl_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					      SOCKET_ID_ANY);
+	dp.n_mbufs = c->mbufs;
 	if (!dp.pool || !dp.ctl_pool) {
 		LOG_ERR("mbuf pool of %u buffers: %s", c->mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
@@ -93,6 +95,47 @@ static bool is_pci_addr(const char *s)
 bool dp_devspec_is_ifname(const char *s)
 {
 	return strncmp(s, "net_", 4) != 0 && !is_pci_addr(s);
+}
+
+/*
+ * The mbuf pool of AF_XDP ports. DPDK 22.11's af_xdp driver registers the pool's memory as UMEM
+ * from its first object for populated_size * object size bytes, i.e. it assumes the objects are
+ * packed back to back (fixed in DPDK 24.07). A default pool keeps objects from crossing page
+ * boundaries (4 KiB pages without hugepages), leaving gaps, so the UMEM ends long before the
+ * last mbufs: the kernel discards fill-ring entries and TX descriptors that point there, the fill
+ * ring drains and the port stops receiving once the pool has been cycled through (a punt flood
+ * does that quickly). This pool is created with RTE_MEMPOOL_F_NO_IOVA_CONTIG, which packs the
+ * objects, in one memory chunk. The kernel copies for veth and other copy-mode devices, and
+ * handles buffers that cross pages.
+ */
+static struct rte_mempool *xdp_pool_get(void)
+{
+	struct rte_pktmbuf_pool_private priv = {
+	    .mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+	    .mbuf_priv_size = 0,
+	};
+	struct rte_mempool *mp;
+
+	if (dp.xdp_pool)
+		return dp.xdp_pool;
+	mp = rte_mempool_create_empty("pg_xdp_pool", dp.n_mbufs,
+				      sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 256,
+				      sizeof(priv), SOCKET_ID_ANY, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (!mp)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) < 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0 || mp->nb_mem_chunks != 1) {
+		LOG_ERR("AF_XDP mbuf pool: %u mbufs not in one memory chunk", dp.n_mbufs);
+		goto fail;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	dp.xdp_pool = mp;
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	return NULL;
 }
 
 /* Turn a device spec into EAL devargs and probe it. Returns the DPDK port id. */
@@ -191,8 +234,13 @@ int dp_port_add(const struct dp_port_conf *pc, uint16_t *index)
 	}
 	uint16_t nrxd = 1024, ntxd = 1024;
 	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrxd, &ntxd);
+	struct rte_mempool *rxpool = strcmp(p->driver, "af_xdp") == 0 ? xdp_pool_get() : dp.pool;
+	if (!rxpool) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	for (uint16_t q = 0; q < p->n_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(p->port_id, q, nrxd, SOCKET_ID_ANY, NULL, dp.pool);
+		ret = rte_eth_rx_queue_setup(p->port_id, q, nrxd, SOCKET_ID_ANY, NULL, rxpool);
 		if (ret < 0) {
 			LOG_ERR("port %s: RX queue %u: %s", pc->name, q, rte_strerror(-ret));
 			goto fail;
@@ -329,6 +377,7 @@ void dp_fini(void)
 		dp.punt[i] = NULL;
 	}
 	rte_mempool_free(dp.ctl_pool);
+	rte_mempool_free(dp.xdp_pool);
 	rte_mempool_free(dp.pool);
-	dp.pool = dp.ctl_pool = NULL;
+	dp.pool = dp.ctl_pool = dp.xdp_pool = NULL;
 }

@@ -166,6 +166,8 @@ struct dp_ctx {
 	/* Set at start-up. */
 	struct rte_mempool *pool;     /* RX and encapsulation */
 	struct rte_mempool *ctl_pool; /* packets built by the control thread */
+	struct rte_mempool *xdp_pool; /* RX of AF_XDP ports (objects packed, see dp.c) */
+	unsigned n_mbufs;
 	unsigned n_ports;
 	struct dp_port *ports[PG_MAX_PORTS];
 	uint16_t port_index[RTE_MAX_ETHPORTS]; /* DPDK port id -> our index */

@@ -84,10 +84,11 @@ if [ -f tests/netns/run_all.sh ]; then
   [ -n "${p:-}" ] || { p=0; f=1; }
   [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
   add "$p" "$f" netns
-  # The same Calico VXLAN scenario over AF_XDP ports, whose exception path is the kernel behind
-  # Peregrine's XDP program (xdp_exception above covers that path in detail).
-  step "netns scenario over AF_XDP"
-  out=$(PG_BUILD="$top/build" PG_DRIVER=af_xdp bash tests/netns/run_all.sh vxlan_calico 2>&1); rc=$?
+  # The Calico VXLAN scenario over AF_XDP ports (exception path: the kernel behind Peregrine's
+  # XDP program), and the TAP exception path with its punt flood over AF_XDP ports (which cycles
+  # the whole mbuf pool through the AF_XDP UMEM).
+  step "netns scenarios over AF_XDP"
+  out=$(PG_BUILD="$top/build" PG_DRIVER=af_xdp bash tests/netns/run_all.sh vxlan_calico exception 2>&1); rc=$?
   echo "$out" | grep -vE '^PASS ' || true
   read -r p f < <(echo "$out" | counts) || true
   [ -n "${p:-}" ] || { p=0; f=1; }
