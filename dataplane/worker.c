@@ -357,6 +357,53 @@ static const struct nh *fwd_over_mtu(struct dp_worker *w, struct rte_mbuf *m, ui
 	return NULL;
 }
 
+/* Rewrite or encapsulate a routed packet (TTL already done) for next hop nh and send it. */
+static __rte_always_inline void nh_send(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
+					const struct nh *nh, const void *l3, bool v6)
+{
+	const uint16_t type_be =
+	    v6 ? pg_bswap16(RTE_ETHER_TYPE_IPV6) : pg_bswap16(RTE_ETHER_TYPE_IPV4);
+	struct rte_ether_hdr *eth;
+
+	if (likely(nh->type == NH_DIRECT)) {
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		rte_memcpy(eth, &nh->eth, 12);
+		eth->ether_type = type_be;
+		nh_output(w, m, in, nh);
+		return;
+	}
+	switch (nh->type) {
+	case NH_CONNECTED:
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		memset(&eth->dst_addr, 0, 6);
+		rte_ether_addr_copy(&nh->eth.src, &eth->src_addr);
+		eth->ether_type = type_be;
+		punt(w, m, in, PUNT_CONNECTED, PUNT_CLASS_RESOLVE, nh->id);
+		break;
+	case NH_VXLAN:
+		if (unlikely(vxlan_encap(w, m, nh, type_be, v6 ? flow_hash6(l3) : flow_hash4(l3)) <
+			     0)) {
+			pkt_drop(w, m, DROP_HEADROOM);
+			break;
+		}
+		nh_output(w, m, in, nh);
+		break;
+	case NH_IPIP:
+		if (v6) {
+			pkt_drop(w, m, DROP_IPIP_INNER_V6);
+			break;
+		}
+		if (unlikely(ipip_encap(w, m, nh) < 0)) {
+			pkt_drop(w, m, DROP_HEADROOM);
+			break;
+		}
+		nh_output(w, m, in, nh);
+		break;
+	default:
+		pkt_drop(w, m, DROP_NH_INVALID);
+	}
+}
+
 /*
  * Forward an IPv4 packet through next hop nh. Returns its IP length when it counts as forwarded
  * in its VRF (it passed the TTL check; the caller adds the VRF counters per run), else 0.
@@ -365,7 +412,6 @@ static inline uint32_t fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in
 			    const struct nh *nh, bool decapped)
 {
 	struct rte_ipv4_hdr *ip = ip4_hdr(m);
-	struct rte_ether_hdr *eth;
 	uint32_t l3len = m->pkt_len - RTE_ETHER_HDR_LEN;
 
 	/* Kinds without an MTU (ECMP groups, blackholes) take this branch too. */
@@ -385,39 +431,7 @@ static inline uint32_t fwd4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in
 	uint32_t sum = (uint32_t)ip->hdr_checksum + pg_bswap16(0x0100);
 	ip->hdr_checksum = (uint16_t)(sum + (sum >= 0xffff));
 
-	if (likely(nh->type == NH_DIRECT)) {
-		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		rte_memcpy(eth, &nh->eth, 12);
-		eth->ether_type = pg_bswap16(RTE_ETHER_TYPE_IPV4);
-		nh_output(w, m, in, nh);
-		return l3len;
-	}
-	switch (nh->type) {
-	case NH_CONNECTED:
-		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		memset(&eth->dst_addr, 0, 6);
-		rte_ether_addr_copy(&nh->eth.src, &eth->src_addr);
-		eth->ether_type = pg_bswap16(RTE_ETHER_TYPE_IPV4);
-		punt(w, m, in, PUNT_CONNECTED, PUNT_CLASS_RESOLVE, nh->id);
-		break;
-	case NH_VXLAN:
-		if (unlikely(vxlan_encap(w, m, nh, pg_bswap16(RTE_ETHER_TYPE_IPV4),
-					 flow_hash4(ip)) < 0)) {
-			pkt_drop(w, m, DROP_HEADROOM);
-			break;
-		}
-		nh_output(w, m, in, nh);
-		break;
-	case NH_IPIP:
-		if (unlikely(ipip_encap(w, m, nh) < 0)) {
-			pkt_drop(w, m, DROP_HEADROOM);
-			break;
-		}
-		nh_output(w, m, in, nh);
-		break;
-	default:
-		pkt_drop(w, m, DROP_NH_INVALID);
-	}
+	nh_send(w, m, in, nh, ip, false);
 	return l3len;
 }
 
@@ -425,7 +439,6 @@ static inline uint32_t fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in
 			    const struct nh *nh, bool decapped)
 {
 	struct rte_ipv6_hdr *ip = ip6_hdr(m);
-	struct rte_ether_hdr *eth;
 	uint32_t l3len = m->pkt_len - RTE_ETHER_HDR_LEN;
 
 	if (unlikely(l3len > nh->mtu)) {
@@ -439,34 +452,7 @@ static inline uint32_t fwd6(struct dp_worker *w, struct rte_mbuf *m, uint16_t in
 	}
 	ip->hop_limits--;
 
-	switch (nh->type) {
-	case NH_DIRECT:
-		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		rte_memcpy(eth, &nh->eth, 12);
-		eth->ether_type = pg_bswap16(RTE_ETHER_TYPE_IPV6);
-		nh_output(w, m, in, nh);
-		break;
-	case NH_CONNECTED:
-		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		memset(&eth->dst_addr, 0, 6);
-		rte_ether_addr_copy(&nh->eth.src, &eth->src_addr);
-		eth->ether_type = pg_bswap16(RTE_ETHER_TYPE_IPV6);
-		punt(w, m, in, PUNT_CONNECTED, PUNT_CLASS_RESOLVE, nh->id);
-		break;
-	case NH_VXLAN:
-		if (unlikely(vxlan_encap(w, m, nh, pg_bswap16(RTE_ETHER_TYPE_IPV6),
-					 flow_hash6(ip)) < 0)) {
-			pkt_drop(w, m, DROP_HEADROOM);
-			break;
-		}
-		nh_output(w, m, in, nh);
-		break;
-	case NH_IPIP:
-		pkt_drop(w, m, DROP_IPIP_INNER_V6);
-		break;
-	default:
-		pkt_drop(w, m, DROP_NH_INVALID);
-	}
+	nh_send(w, m, in, nh, ip, true);
 	return l3len;
 }
 

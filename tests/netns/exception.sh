@@ -22,15 +22,8 @@ N2=50        # echoes while the flood runs (5 s)
 FLOOD_S=4    # flood duration, seconds
 
 step "topology"
-ns_add node pe host
-veth node eth0 pe pe-up
-veth host eth0 pe pe-host
-offload_off node eth0
-offload_off host eth0
-ip -n "$(ns node)" addr add 10.100.0.2/24 dev eth0
+topo_node_pe_host
 ip -n "$(ns node)" route add 192.168.50.0/24 via 10.100.0.1
-ip -n "$(ns host)" addr add $HOST/24 dev eth0
-ip -n "$(ns host)" route add default via 192.168.50.1
 
 cat >"$T/pg.yaml" <<EOF
 apiVersion: peregrine.io/v1alpha1

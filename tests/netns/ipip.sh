@@ -24,14 +24,7 @@ TAG="pgt-ipip-$$-$RANDOM"
 BADTAG="pgt-ipip-unknown-$$-$RANDOM"
 
 step "topology"
-ns_add node pe host
-veth node eth0 pe pe-up
-veth host eth0 pe pe-host
-offload_off node eth0
-offload_off host eth0
-ip -n "$(ns node)" addr add 10.100.0.2/24 dev eth0
-ip -n "$(ns host)" addr add $HOST/24 dev eth0
-ip -n "$(ns host)" route add default via 192.168.50.1
+topo_node_pe_host
 NODE_MAC=$(if_mac node eth0)
 HOST_MAC=$(if_mac host eth0)
 PE_UP_MAC=$(if_mac pe pe-up)

@@ -231,6 +231,19 @@ veth() {
 	ip -n "$(ns "$1")" link set "$2" up
 	ip -n "$(ns "$3")" link set "$4" up
 }
+# The common topology: [node] eth0 10.100.0.2/24 ==== pe-up [pe] pe-host ==== eth0 [host]
+# 192.168.50.2/24 (default via 192.168.50.1), checksum offloads off towards Peregrine. Extra
+# namespaces to create go as arguments. Routes beyond the host's default are the caller's.
+topo_node_pe_host() {
+	ns_add node pe host "$@"
+	veth node eth0 pe pe-up
+	veth host eth0 pe pe-host
+	offload_off node eth0
+	offload_off host eth0
+	ip -n "$(ns node)" addr add 10.100.0.2/24 dev eth0
+	ip -n "$(ns host)" addr add 192.168.50.2/24 dev eth0
+	ip -n "$(ns host)" route add default via 192.168.50.1
+}
 # The kernel side of a veth that feeds DPDK AF_PACKET must not hand over CHECKSUM_PARTIAL/GSO
 # frames (they would leave Peregrine with bad UDP/TCP checksums).
 offload_off() { ip netns exec "$(ns "$1")" ethtool -K "$2" tx off tso off gso off >/dev/null 2>&1; }

@@ -28,15 +28,8 @@ POD=10.244.1.66
 HOST=192.168.50.2
 
 step "topology"
-ns_add node pe host pod
-veth node eth0 pe pe-up
-veth host eth0 pe pe-host
+topo_node_pe_host pod
 veth pod eth0 node cali1
-offload_off node eth0
-offload_off host eth0
-ip -n "$(ns node)" addr add 10.100.0.2/24 dev eth0
-ip -n "$(ns host)" addr add $HOST/24 dev eth0
-ip -n "$(ns host)" route add default via 192.168.50.1
 
 # Calico node: vxlan.calico exactly as Felix creates it
 N="ip -n $(ns node)"
