@@ -21,6 +21,12 @@ struct batch {
 	uint32_t ip4[PG_BURST]; /* IPv4 batches: destination, host order */
 	struct rte_mbuf *m[PG_BURST];
 	uint16_t vrf[PG_BURST];
+	/* Decapsulation batch (inner IPv4): the last VNI looked up in this burst. An L3VNI carries
+	 * a whole VRF, so a burst mostly holds few VNIs; the table cannot be freed while the worker
+	 * is inside a burst, so the answer stays valid for its length. */
+	bool vni_ok;
+	uint32_t vni;
+	uint16_t vni_vrf, vni_slot;
 };
 
 static inline void pkt_drop(struct dp_worker *w, struct rte_mbuf *m, enum drop_reason r)
@@ -498,6 +504,22 @@ static __rte_always_inline void inner_enqueue(struct dp_worker *w, struct rte_mb
 	b->n++;
 }
 
+static inline int vni_lookup_cached(struct batch *c, uint32_t vni, uint16_t *vrf, uint16_t *slot)
+{
+	if (likely(c->vni_ok && c->vni == vni)) {
+		*vrf = c->vni_vrf;
+		*slot = c->vni_slot;
+		return 0;
+	}
+	if (vni_lookup(vni, vrf, slot) < 0)
+		return -1;
+	c->vni_ok = true;
+	c->vni = vni;
+	c->vni_vrf = *vrf;
+	c->vni_slot = *slot;
+	return 0;
+}
+
 static __rte_always_inline void vxlan_decap(struct dp_worker *w, struct rte_mbuf *m,
 					    struct rte_ipv4_hdr *ip, uint32_t ihl, struct batch *b4,
 					    struct batch *b6)
@@ -522,7 +544,7 @@ static __rte_always_inline void vxlan_decap(struct dp_worker *w, struct rte_mbuf
 	uint32_t vni_w;
 	memcpy(&vni_w, vx + 4, 4);
 	uint32_t vni = pg_bswap32(vni_w) >> 8;
-	if (unlikely(vni_lookup(vni, &vrf, &slot) < 0)) {
+	if (unlikely(vni_lookup_cached(b4, vni, &vrf, &slot) < 0)) {
 		pkt_drop(w, m, DROP_VXLAN_UNKNOWN_VNI);
 		return;
 	}
@@ -776,6 +798,7 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 	const uint16_t vxlan_port = atomic_load_explicit(&dp.vxlan_port, memory_order_relaxed);
 	b4.vrf[0] = b6.vrf[0] = port->vrf;
 	i4.one_vrf = i6.one_vrf = true;
+	i4.vni_ok = false;
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
