@@ -797,6 +797,44 @@ static void test_decap(void)
 	fib_release_after_commit(old);
 	CHECK_EQ(fib_commit(), 0);
 
+	/* One burst alternating two VNIs: each packet is routed in its own VNI's VRF (the worker
+	 * remembers the last VNI of a burst). VRF 2 (VNI 5002) has no route for the inner
+	 * destination, VRF 1 (VNI 5000) sends it out of port A. */
+	CHECK_EQ(fib_vrf_create(2, "blue", 1024, 256, 1024), 0);
+	struct pg_mac rmac = unit_mac(OUR_RMAC);
+	int slot5002 = vni_add(5002, 2, &rmac);
+	CHECK(slot5002 > 0, "vni_add 5002: %d", slot5002);
+	{
+		static const uint32_t vnis[] = {5000, 5002, 5000, 5002, 5002, 5000};
+		struct rte_mbuf *burst[6];
+		uint64_t nr = drops(DROP_IP4_NO_ROUTE);
+		uint64_t d5000 = dp.stats[0]->vni[vni_slot_5000].decap_pkts;
+		for (unsigned i = 0; i < 6; i++) {
+			v = (struct vx_spec){
+			    "192.168.0.2",
+			    vnis[i],
+			    0x08,
+			    OUR_RMAC,
+			    {OUR_RMAC, PEER_RMAC, AF_INET, "10.2.0.5", "10.4.1.1", 63, 7, 8, 40}};
+			len = build_vxlan(frame, &v, &ioff);
+			burst[i] = mbuf_from(frame, len);
+		}
+		dp_process_burst(w, pB, burst, 6);
+		dp_tx_flush(w);
+		collect(&o);
+		CHECK(o.n == 3, "alternating VNIs: %u frames sent, want the 3 of VNI 5000", o.n);
+		for (unsigned i = 0; i < o.n; i++)
+			CHECK(o.port[i] == pA, "frame %u left on port %u", i, o.port[i]);
+		out_free(&o);
+		CHECK_EQ(drops(DROP_IP4_NO_ROUTE), nr + 3);
+		CHECK_EQ(dp.stats[0]->vni[vni_slot_5000].decap_pkts, d5000 + 3);
+		if (slot5002 > 0)
+			CHECK_EQ(dp.stats[0]->vni[slot5002].decap_pkts, 3);
+	}
+	CHECK_EQ(vni_del(5002), 0);
+	fib_vrf_destroy(2);
+	CHECK_EQ(fib_commit(), 0);
+
 	printf("IPIP decapsulation\n");
 	struct pkt_spec in4 = {B_MAC, VTEP3_MAC, AF_INET, "10.3.0.5", "10.4.2.2", 30, 1, 2, 12};
 	uint8_t inner[256];
