@@ -646,10 +646,11 @@ static void kernel_resolve(struct neigh *n)
 	const struct dp_port *p = dp.ports[n->key.port];
 
 	if (knl) {
-		/* Read the kernel's entry back (answers at once when it has one), and have it
-		 * resolve or re-confirm it (the answer comes as an event). */
-		knl_send(RTM_GETNEIGH, 0, 0, p->ifindex, &n->ip);
+		/* Have the kernel resolve or re-confirm the entry (the answer comes as an event),
+		 * then read it back (answers at once when it is usable). In this order a FAILED
+		 * entry of an earlier attempt is INCOMPLETE again before we read it. */
 		knl_send(RTM_NEWNEIGH, NLM_F_CREATE, NTF_USE, p->ifindex, &n->ip);
+		knl_send(RTM_GETNEIGH, 0, 0, p->ifindex, &n->ip);
 	}
 	n->probes++;
 	n->next_ms = now_cache + NEIGH_RETRANS_MS;
