@@ -1064,12 +1064,17 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 					 PG_ARRAY_SIZE(exceptions), &exc)))
 		return rc;
 	bool af_xdp = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AF_XDP;
+	bool auto_drv = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AUTO;
 	if (exc == 2 && !af_xdp)
 		return fail(c, f[P_EXC].v, p,
 			    "xdp needs a Linux interface attached with driver: af_xdp (the XDP "
 			    "program hands control traffic to that interface)");
-	if (exc == 0) /* auto: an explicit tap key asks for a TAP */
+	if (exc == 0 && auto_drv && !f[P_TAP].v) {
+		/* decided at attach time; a TAP name is kept in case it is libpcap */
+		exc = 3;
+	} else if (exc == 0) { /* auto: an explicit tap key asks for a TAP */
 		exc = af_xdp && !f[P_TAP].v ? 2 : 1;
+	}
 	if (exc == 2) {
 		if (f[P_TAP].v)
 			return fail(
@@ -1080,7 +1085,7 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 		port->no_tap = true;
 		return 0;
 	}
-	port->exception = CFG_EXC_TAP;
+	port->exception = exc == 3 ? CFG_EXC_AUTO : CFG_EXC_TAP;
 
 	/* TAP name: explicit, "none", or pg-<name> cut to 15 characters */
 	yaml_node_t *tapnode = f[P_TAP].v ? f[P_TAP].v : f[P_NAME].v;

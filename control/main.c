@@ -173,7 +173,7 @@ static int ports_setup(unsigned n_workers)
 				cp->name, cp->device);
 			return -ENODEV;
 		}
-		if (cp->exception == CFG_EXC_XDP && !(pc.xdp_prog = xdp_prog_path()))
+		if (cp->exception != CFG_EXC_TAP && !(pc.xdp_prog = xdp_prog_path()))
 			return -EIO;
 		int ret = dp_port_add(&pc, &idx);
 		if (ret < 0)
@@ -181,7 +181,9 @@ static int ports_setup(unsigned n_workers)
 		struct dp_port *p = dp.ports[idx];
 		if (ifname && strcmp(p->driver, "af_xdp") != 0)
 			kiso_attach(cp->device);
-		if (cp->exception == CFG_EXC_XDP) {
+		bool xdp_exc = cp->exception == CFG_EXC_XDP ||
+			       (cp->exception == CFG_EXC_AUTO && strcmp(p->driver, "af_xdp") == 0);
+		if (xdp_exc) {
 			ret = xdp_port_setup(cp->device, cp->addrs, cp->n_addrs,
 					     rte_cpu_to_be_16(cfg_vxlan_port(&cfg)));
 			if (ret < 0)
@@ -189,7 +191,7 @@ static int ports_setup(unsigned n_workers)
 			p->xdp_exc = true;
 			p->ifindex = (unsigned)kiso_ifindex(cp->device);
 		}
-		if (!cp->no_tap) {
+		if (!cp->no_tap && !xdp_exc) {
 			ret = exc_tap_create(p, cp);
 			if (ret < 0)
 				return ret;

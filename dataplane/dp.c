@@ -185,7 +185,7 @@ static int port_probe(const struct dp_port_conf *pc, struct dp_port *p)
 	return pid;
 }
 
-int dp_port_add(const struct dp_port_conf *pc, uint16_t *index)
+static int port_add_one(const struct dp_port_conf *pc, uint16_t *index)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf = {0};
@@ -280,6 +280,28 @@ fail:
 	rte_eth_dev_close(p->port_id);
 	rte_free(p);
 	return ret < 0 ? ret : -EINVAL;
+}
+
+/*
+ * A Linux interface with driver auto: AF_XDP (with Peregrine's XDP program when the caller gave
+ * it) when the L3 MTU fits the 2 KiB mbufs, else — or when AF_XDP cannot attach, e.g. another
+ * XDP program holds the interface — libpcap.
+ */
+int dp_port_add(const struct dp_port_conf *pc, uint16_t *index)
+{
+	if (!dp_devspec_is_ifname(pc->device) || pc->driver != CFG_DRIVER_AUTO)
+		return port_add_one(pc, index);
+	struct dp_port_conf c = *pc;
+	if (pc->mtu <= 1500) {
+		c.driver = CFG_DRIVER_AF_XDP;
+		if (port_add_one(&c, index) == 0)
+			return 0;
+		LOG_NOTICE("port %s: AF_XDP unavailable on %s, attaching with libpcap instead",
+			   pc->name, pc->device);
+	}
+	c.driver = CFG_DRIVER_PCAP;
+	c.xdp_prog = NULL;
+	return port_add_one(&c, index);
 }
 
 int dp_ports_start(void)

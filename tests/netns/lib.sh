@@ -26,7 +26,8 @@
 #   KEEP=1     leave the topology and processes running at exit (for poking around);
 #              `SCRIPT clean` removes them.
 #   VERBOSE=1  print the commands' output of failed and passed checks
-#   PG_DRIVER  auto (default: libpcap on the interface), af_packet, af_xdp or pcap
+#   PG_DRIVER  auto (default: AF_XDP, libpcap when AF_XDP cannot attach), af_packet, af_xdp
+#              or pcap
 
 PGT_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PG_ROOT="$(cd "$PGT_LIB_DIR/../.." && pwd)"

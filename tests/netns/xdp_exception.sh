@@ -133,4 +133,25 @@ cleanup_ok() {
 	[ -z "$left" ]
 }
 [ "${KEEP:-0}" = 1 ] || check "after exit: XDP programs detached, the addresses Peregrine added removed" cleanup_ok
+[ "${KEEP:-0}" = 1 ] && pgt_finish
+
+step "driver auto: AF_XDP where it attaches, libpcap + TAP where another XDP program holds the interface"
+ip -n "$(ns pe)" link set dev pe-host xdpgeneric obj "$PG_BUILD/dataplane/xdp/pg_xdp.bpf.o" sec xdp
+sed -e 's/driver: af_xdp, exception: xdp, //' -e 's/driver: af_xdp, //' "$T/pg.yaml" >"$T/pg-auto.yaml"
+if pg_start pe "$T/pg-auto.yaml"; then pass "peregrine starts (config $T/pg-auto.yaml, no driver keys)"; else
+	fail "peregrine starts"
+	pgt_finish
+fi
+auto_ok() {
+	pgj show interfaces | jq -c '.interfaces[] | {name, driver, exception, tap}'
+	grep -E 'AF_XDP unavailable' "$T/peregrine.log" | sed 's/^/   /'
+	[ "$(pgj show interfaces | jq -r '.interfaces[] | select(.name == "uplink") | "\(.driver) \(.exception)"')" = "af_xdp xdp" ] &&
+		[ "$(pgj show interfaces | jq -r '.interfaces[] | select(.name == "host") | "\(.driver) \(.exception) \(.tap)"')" = "pcap tap pg-host" ] &&
+		grep -q 'port host: AF_XDP unavailable on pe-host, attaching with libpcap' "$T/peregrine.log"
+}
+check "uplink: af_xdp with exception xdp; host: fell back to libpcap with TAP pg-host (logged)" auto_ok
+check "ping host -> 192.168.50.1 (answered behind the TAP)" ping_ok host 192.168.50.1 3
+check "ping node -> host $HOST across both kinds of port" ping_ok node $HOST 3
+pg_stop_check "peregrine stops on SIGINT" pe "pe-up pe-host" "pg-host" 5
+ip -n "$(ns pe)" link set dev pe-host xdpgeneric off
 pgt_finish

@@ -432,7 +432,7 @@ static void test_defaults(void)
 	CHECK(cfg.ports[0].n_addrs == 0);
 	CHECK_STR(cfg.ports[0].tap, "pg-p0");
 	CHECK(!cfg.ports[0].no_tap);
-	CHECK(cfg.ports[0].exception == CFG_EXC_TAP);
+	CHECK(cfg.ports[0].exception == CFG_EXC_AUTO); /* driver auto: decided at attach time */
 	CHECK(cfg.n_l3vnis == 0 && cfg.n_tunnels == 0 && cfg.n_routes == 0 && cfg.n_neighbors == 0);
 	config_free(&cfg);
 
@@ -442,15 +442,22 @@ static void test_defaults(void)
 		    "    - {name: p1, device: eth1, driver: af_xdp, tap: t1}\n"
 		    "    - {name: p2, device: eth2, driver: af_xdp, exception: tap}\n"
 		    "    - {name: p3, device: eth3, exception: auto}\n"
-		    "    - {name: p4, device: eth4, driver: af_xdp, exception: xdp}\n",
+		    "    - {name: p4, device: eth4, driver: af_xdp, exception: xdp}\n"
+		    "    - {name: p5, device: eth5, driver: pcap}\n"
+		    "    - {name: p6, device: eth6, tap: t6}\n"
+		    "    - {name: p7, device: net_tap0}\n",
 		    &cfg) == 0) {
 		CHECK(cfg.ports[0].exception == CFG_EXC_XDP && cfg.ports[0].no_tap);
 		CHECK(cfg.ports[1].exception == CFG_EXC_TAP && !cfg.ports[1].no_tap);
 		CHECK_STR(cfg.ports[1].tap, "t1");
 		CHECK(cfg.ports[2].exception == CFG_EXC_TAP && !cfg.ports[2].no_tap);
 		CHECK_STR(cfg.ports[2].tap, "pg-p2");
-		CHECK(cfg.ports[3].exception == CFG_EXC_TAP);
+		CHECK(cfg.ports[3].exception == CFG_EXC_AUTO && !cfg.ports[3].no_tap);
+		CHECK_STR(cfg.ports[3].tap, "pg-p3"); /* in case it ends up on libpcap */
 		CHECK(cfg.ports[4].exception == CFG_EXC_XDP && cfg.ports[4].no_tap);
+		CHECK(cfg.ports[5].exception == CFG_EXC_TAP);
+		CHECK(cfg.ports[6].exception == CFG_EXC_TAP);
+		CHECK(cfg.ports[7].exception == CFG_EXC_TAP);
 		config_free(&cfg);
 	}
 
