@@ -171,7 +171,8 @@ static int port_probe(const struct dp_port_conf *pc, struct dp_port *p)
 	}
 	ret = rte_dev_probe(devargs);
 	if (ret < 0) {
-		LOG_ERR("port %s: cannot attach '%s': %s", pc->name, devargs, rte_strerror(-ret));
+		pg_log(pc->attempt ? PG_LOG_INFO : PG_LOG_ERR, "port %s: cannot attach '%s': %s",
+		       pc->name, devargs, rte_strerror(-ret));
 		return ret;
 	}
 	/* The port name is the devargs' first field. */
@@ -228,8 +229,9 @@ static int port_add_one(const struct dp_port_conf *pc, uint16_t *index)
 	}
 	ret = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf);
 	if (ret < 0) {
-		LOG_ERR("port %s: configure %u/%u queues: %s", pc->name, p->n_rxq, p->n_txq,
-			rte_strerror(-ret));
+		pg_log(pc->attempt ? PG_LOG_INFO : PG_LOG_ERR,
+		       "port %s: configure %u/%u queues: %s", pc->name, p->n_rxq, p->n_txq,
+		       rte_strerror(-ret));
 		goto fail;
 	}
 	uint16_t nrxd = 1024, ntxd = 1024;
@@ -242,7 +244,8 @@ static int port_add_one(const struct dp_port_conf *pc, uint16_t *index)
 	for (uint16_t q = 0; q < p->n_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(p->port_id, q, nrxd, SOCKET_ID_ANY, NULL, rxpool);
 		if (ret < 0) {
-			LOG_ERR("port %s: RX queue %u: %s", pc->name, q, rte_strerror(-ret));
+			pg_log(pc->attempt ? PG_LOG_INFO : PG_LOG_ERR, "port %s: RX queue %u: %s",
+			       pc->name, q, rte_strerror(-ret));
 			goto fail;
 		}
 	}
@@ -292,15 +295,25 @@ int dp_port_add(const struct dp_port_conf *pc, uint16_t *index)
 	if (!dp_devspec_is_ifname(pc->device) || pc->driver != CFG_DRIVER_AUTO)
 		return port_add_one(pc, index);
 	struct dp_port_conf c = *pc;
+	c.attempt = true;
 	if (pc->mtu <= 1500) {
 		c.driver = CFG_DRIVER_AF_XDP;
 		if (port_add_one(&c, index) == 0)
 			return 0;
+		/* An interface with fewer queues than workers (a veth has one): one queue. */
+		c.n_queues = 1;
+		if (pc->n_queues > 1 && port_add_one(&c, index) == 0) {
+			LOG_NOTICE("port %s: AF_XDP on one queue of %s (fewer queues than workers)",
+				   pc->name, pc->device);
+			return 0;
+		}
 		LOG_NOTICE("port %s: AF_XDP unavailable on %s, attaching with libpcap instead",
 			   pc->name, pc->device);
+		c.n_queues = pc->n_queues;
 	}
 	c.driver = CFG_DRIVER_PCAP;
 	c.xdp_prog = NULL;
+	c.attempt = false;
 	return port_add_one(&c, index);
 }
 

@@ -25,6 +25,7 @@ struct dp_port_conf {
 	uint16_t vrf;
 	uint16_t n_queues;    /* = number of workers */
 	const char *xdp_prog; /* AF_XDP: our XDP program's object file, NULL for the default */
+	bool attempt;	      /* failures are expected (driver auto tries AF_XDP): log as info */
 };
 
 int dp_init(const struct dp_init_conf *c);

@@ -83,4 +83,31 @@ expect "show stats: no drops" nodrop
 
 step "stop"
 pg_stop_check "peregrine stops on SIGINT" pe "pe-up pe-host" "pg-uplink pg-host" 10
+[ "${KEEP:-0}" = 1 ] && pgt_finish
+
+step "driver auto with 2 workers: AF_XDP on the veths' single queue"
+sed 's/driver: af_packet, //' "$T/pg.yaml" >"$T/pg-auto.yaml"
+if pg_start pe "$T/pg-auto.yaml"; then pass "peregrine starts (config $T/pg-auto.yaml)"; else
+	fail "peregrine starts"
+	pgt_finish
+fi
+one_queue() {
+	grep -E 'AF_XDP on one queue|port (uplink|host): ' "$T/peregrine.log" | sed 's/^/   /'
+	[ "$(grep -c 'AF_XDP on one queue of pe-' "$T/peregrine.log")" = 2 ] &&
+		! grep -q 'error' "$T/peregrine.log" &&
+		[ "$(pgj show interfaces | jq '[.interfaces[] | select(.driver == "af_xdp" and .exception == "xdp")] | length')" = 2 ]
+}
+check "both ports on AF_XDP with one queue each (noticed, no error logged)" one_queue
+check "ping node -> host $HOST" ping_ok node $HOST 3
+pgt_bg recv2 "udp_flows.py recv" host "$PGT_PY" "$PGT_LIB_DIR/udp_flows.py" recv $HOST 7001 30 $want
+sleep 0.5
+nsx node "$PGT_PY" "$PGT_LIB_DIR/udp_flows.py" send $HOST 7001 $FLOWS $PER_FLOW >/dev/null
+rc=0
+proc_wait recv2 35 || rc=$?
+delivered2() {
+	cat "$T/recv2.log"
+	[ "$rc" -eq 0 ] && grep -q "from $FLOWS distinct" "$T/recv2.log"
+}
+check "host received all $want datagrams of the $FLOWS flows" delivered2
+pg_stop_check "peregrine stops on SIGINT" pe "pe-up pe-host" "" 10
 pgt_finish
