@@ -57,16 +57,17 @@ step "$FLOWS UDP flows node -> host through Peregrine"
 check "ping node -> host $HOST (first packets resolve the next hops)" ping_ok node $HOST 3
 w0=$(pgj show stats all | jq -c '[.workers[] | .rx_packets]')
 want=$((FLOWS * PER_FLOW))
-pgt_bg recv "udp_flows.py recv" host "$PGT_PY" "$PGT_LIB_DIR/udp_flows.py" recv $HOST 7000 30 $want
-sleep 0.5
-nsx node "$PGT_PY" "$PGT_LIB_DIR/udp_flows.py" send $HOST 7000 $FLOWS $PER_FLOW >/dev/null
-rc=0
-proc_wait recv 35 || rc=$?
-delivered() {
-	cat "$T/recv.log"
-	[ "$rc" -eq 0 ] && grep -q "from $FLOWS distinct" "$T/recv.log"
+# flows_delivered NAME UDP_PORT: send the flows node -> host, check the host counted them all
+flows_delivered() {
+	local name="$1" port="$2" rc=0
+	pgt_bg "$name" "udp_flows.py recv" host "$PGT_PY" "$PGT_LIB_DIR/udp_flows.py" recv $HOST "$port" 30 $want
+	sleep 0.5
+	nsx node "$PGT_PY" "$PGT_LIB_DIR/udp_flows.py" send $HOST "$port" $FLOWS $PER_FLOW >/dev/null
+	proc_wait "$name" 35 || rc=$?
+	cat "$T/$name.log"
+	[ "$rc" -eq 0 ] && grep -q "from $FLOWS distinct" "$T/$name.log"
 }
-check "host received all $want datagrams of the $FLOWS flows" delivered
+check "host received all $want datagrams of the $FLOWS flows" flows_delivered recv 7000
 w1=$(pgj show stats all | jq -c '[.workers[] | .rx_packets]')
 both() {
 	echo "per-worker rx_packets $w0 -> $w1"
@@ -99,15 +100,6 @@ one_queue() {
 }
 check "both ports on AF_XDP with one queue each (noticed, no error logged)" one_queue
 check "ping node -> host $HOST" ping_ok node $HOST 3
-pgt_bg recv2 "udp_flows.py recv" host "$PGT_PY" "$PGT_LIB_DIR/udp_flows.py" recv $HOST 7001 30 $want
-sleep 0.5
-nsx node "$PGT_PY" "$PGT_LIB_DIR/udp_flows.py" send $HOST 7001 $FLOWS $PER_FLOW >/dev/null
-rc=0
-proc_wait recv2 35 || rc=$?
-delivered2() {
-	cat "$T/recv2.log"
-	[ "$rc" -eq 0 ] && grep -q "from $FLOWS distinct" "$T/recv2.log"
-}
-check "host received all $want datagrams of the $FLOWS flows" delivered2
+check "host received all $want datagrams of the $FLOWS flows" flows_delivered recv2 7001
 pg_stop_check "peregrine stops on SIGINT" pe "pe-up pe-host" "" 10
 pgt_finish
