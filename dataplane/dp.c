@@ -105,7 +105,7 @@ bool dp_devspec_is_ifname(const char *s)
  * last mbufs: the kernel discards fill-ring entries and TX descriptors that point there, the fill
  * ring drains and the port stops receiving once the pool has been cycled through (a punt flood
  * does that quickly). This pool is created with RTE_MEMPOOL_F_NO_IOVA_CONTIG, which packs the
- * objects, in one memory chunk. The kernel copies for veth and other copy-mode devices, and
+ * objects, in one memory chunk; the ports run in copy mode (see port_probe), where the kernel
  * handles buffers that cross pages.
  */
 static struct rte_mempool *xdp_pool_get(void)
@@ -155,10 +155,15 @@ static int port_probe(const struct dp_port_conf *pc, struct dp_port *p)
 		pg_strlcpy(p->ifname, pc->device, sizeof(p->ifname));
 	} else if (dp_devspec_is_ifname(pc->device)) {
 		bool xdp = pc->driver == CFG_DRIVER_AF_XDP;
+		/* AF_XDP in copy mode: the packed pool (xdp_pool_get) has buffers that straddle
+		 * pages, which zero-copy drivers reject unless the pages are physically contiguous;
+		 * the kernel copies into them without that constraint. (veth is copy mode anyway.)
+		 */
 		if (xdp)
 			snprintf(devargs, sizeof(devargs),
-				 "net_af_xdp_%s,iface=%s,queue_count=%u%s%s", pc->device,
-				 pc->device, pc->n_queues, pc->xdp_prog ? ",xdp_prog=" : "",
+				 "net_af_xdp_%s,iface=%s,queue_count=%u,force_copy=1%s%s",
+				 pc->device, pc->device, pc->n_queues,
+				 pc->xdp_prog ? ",xdp_prog=" : "",
 				 pc->xdp_prog ? pc->xdp_prog : "");
 		else
 			snprintf(devargs, sizeof(devargs), "net_af_packet_%s,iface=%s,qpairs=%u",
