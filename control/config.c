@@ -970,7 +970,8 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	    [P_MAC] = "mac",	     [P_MTU] = "mtu",	    [P_VRF] = "vrf",
 	    [P_ADDRS] = "addresses", [P_TAP] = "tap",	    [P_EXC] = "exception",
 	};
-	static const char *const exceptions[] = {"auto", "tap", "xdp"};
+	static const char *const exceptions[] = {
+	    [CFG_EXC_AUTO] = "auto", [CFG_EXC_TAP] = "tap", [CFG_EXC_XDP] = "xdp"};
 	static const char *const drivers[] = {[CFG_DRIVER_AUTO] = "auto",
 					      [CFG_DRIVER_AF_PACKET] = "af_packet",
 					      [CFG_DRIVER_AF_XDP] = "af_xdp",
@@ -1059,33 +1060,30 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 		}
 	}
 	/* Exception path: the kernel behind our XDP program (AF_XDP ports only) or a TAP. */
-	int exc = 0;
+	int exc = CFG_EXC_AUTO;
 	if (f[P_EXC].v && (rc = get_enum(c, f[P_EXC].v, SUB(p, path, keys[P_EXC]), exceptions,
 					 PG_ARRAY_SIZE(exceptions), &exc)))
 		return rc;
 	bool af_xdp = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AF_XDP;
 	bool auto_drv = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AUTO;
-	if (exc == 2 && !af_xdp)
+	if (exc == CFG_EXC_XDP && !af_xdp)
 		return fail(c, f[P_EXC].v, p,
 			    "xdp needs a Linux interface attached with driver: af_xdp (the XDP "
 			    "program hands control traffic to that interface)");
-	if (exc == 0 && auto_drv && !f[P_TAP].v) {
-		/* decided at attach time; a TAP name is kept in case it is libpcap */
-		exc = 3;
-	} else if (exc == 0) { /* auto: an explicit tap key asks for a TAP */
-		exc = af_xdp && !f[P_TAP].v ? 2 : 1;
-	}
-	if (exc == 2) {
+	/* auto: an explicit tap key asks for a TAP; with driver auto it is decided at attach
+	 * time (a TAP name is kept in case the port ends up on libpcap) */
+	if (exc == CFG_EXC_AUTO && (f[P_TAP].v || !auto_drv))
+		exc = af_xdp && !f[P_TAP].v ? CFG_EXC_XDP : CFG_EXC_TAP;
+	port->exception = (enum cfg_exc_kind)exc;
+	if (exc == CFG_EXC_XDP) {
 		if (f[P_TAP].v)
 			return fail(
 			    c, f[P_TAP].v, SUB(p, path, keys[P_TAP]),
 			    "a port with exception: xdp has no TAP (its own interface "
 			    "terminates control traffic); remove tap or set exception: tap");
-		port->exception = CFG_EXC_XDP;
 		port->no_tap = true;
 		return 0;
 	}
-	port->exception = exc == 3 ? CFG_EXC_AUTO : CFG_EXC_TAP;
 
 	/* TAP name: explicit, "none", or pg-<name> cut to 15 characters */
 	yaml_node_t *tapnode = f[P_TAP].v ? f[P_TAP].v : f[P_NAME].v;

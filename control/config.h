@@ -32,9 +32,9 @@ enum cfg_hugepages { CFG_HUGE_AUTO = 0, CFG_HUGE_ON, CFG_HUGE_OFF };
 
 /* Where a port's control traffic (ARP/ND, ICMP and TCP to the router) is terminated. */
 enum cfg_exc_kind {
-	CFG_EXC_TAP = 0, /* a TAP per port, fed by the workers' punt rings */
-	CFG_EXC_XDP,	 /* the port's own interface, behind Peregrine's XDP program (AF_XDP) */
-	CFG_EXC_AUTO,	 /* driver auto: XDP if the port attaches with AF_XDP, else TAP */
+	CFG_EXC_AUTO = 0, /* driver auto: XDP if the port attaches with AF_XDP, else TAP */
+	CFG_EXC_TAP,	  /* a TAP per port, fed by the workers' punt rings */
+	CFG_EXC_XDP,	  /* the port's own interface, behind Peregrine's XDP program (AF_XDP) */
 };
 
 /* How a Linux interface name is attached. */
