@@ -52,6 +52,15 @@ if command -v clang-format >/dev/null; then
   else echo "not formatted (run clang-format -i): $bad"; add 0 1 format; fi
 fi
 
+step "libFuzzer targets (clang, ASan/UBSan, ${PG_FUZZ_SECONDS:-20} s each)"
+out=$(scripts/fuzz.sh --time "${PG_FUZZ_SECONDS:-20}" 2>&1); rc=$?
+echo "$out" | grep -E '^(ok|FAIL)|fuzz:|ERROR|SUMMARY' || true
+fp=$(echo "$out" | sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+ff=$(echo "$out" | sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+[ -n "$fp" ] || { fp=0; ff=1; }
+[ "$rc" -ne 0 ] && [ "$ff" -eq 0 ] && ff=1
+add "$fp" "$ff" fuzz
+
 step "unit tests (release)"
 run_meson_tests "$top/build" unit-release
 
