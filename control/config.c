@@ -395,7 +395,8 @@ static int get_enum(struct ctx *c, yaml_node_t *n, const char *path, const char 
 	return fail(c, n, path, "unknown value %s (allowed: %s)", Q(n), allowed);
 }
 
-static int get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
+/* true/True/TRUE or false/False/FALSE; false when n is neither. */
+static bool bool_value(const yaml_node_t *n, bool *out)
 {
 	static const char *const t[] = {"true", "True", "TRUE"}, *const f[] = {"false", "False",
 									       "FALSE"};
@@ -403,13 +404,20 @@ static int get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
 	for (size_t i = 0; i < PG_ARRAY_SIZE(t); i++) {
 		if (scalar_is(n, t[i])) {
 			*out = true;
-			return 0;
+			return true;
 		}
 		if (scalar_is(n, f[i])) {
 			*out = false;
-			return 0;
+			return true;
 		}
 	}
+	return false;
+}
+
+static int get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
+{
+	if (bool_value(n, out))
+		return 0;
 	return fail(c, n, path, "expected true or false, got %s", Q(n));
 }
 
@@ -1732,6 +1740,516 @@ out:
 	return rc;
 }
 
+/* --------------------------------------------------------------------------------------------
+ * BGP (spec.bgp)
+ */
+
+#define BGP_AS_TRANS 23456 /* RFC 6793: the 2-byte stand-in for 4-byte AS numbers */
+
+static const char *const bgp_af_names[] = {"ipv4-unicast", "ipv6-unicast", "l2vpn-evpn"};
+
+/* An AS number: 1..4294967295, not AS_TRANS. */
+static int get_asn(struct ctx *c, yaml_node_t *n, const char *path, uint32_t *out)
+{
+	unsigned v;
+	int rc = get_uint(c, n, path, 1, UINT32_MAX, &v);
+
+	if (rc)
+		return rc;
+	if (v == BGP_AS_TRANS)
+		return fail(c, n, path,
+			    "%u is AS_TRANS (RFC 6793), not usable as an AS number (allowed: "
+			    "1..4294967295 except %u)",
+			    v, BGP_AS_TRANS);
+	*out = v;
+	return 0;
+}
+
+/* "90s", "1m30s", "2h": components h, m, s in that order, each at most once; whole seconds. */
+static bool parse_duration(const char *s, unsigned long long *out)
+{
+	static const struct {
+		char unit;
+		unsigned mult;
+	} units[] = {{'h', 3600}, {'m', 60}, {'s', 1}};
+	unsigned long long total = 0;
+	size_t next = 0;
+
+	if (!*s)
+		return false;
+	while (*s) {
+		unsigned long long v = 0;
+		const char *d = s;
+		size_t u;
+
+		for (; *s >= '0' && *s <= '9'; s++) {
+			if (v > 1000000000ull)
+				return false;
+			v = v * 10 + (unsigned)(*s - '0');
+		}
+		if (s == d)
+			return false;
+		for (u = next; u < PG_ARRAY_SIZE(units) && units[u].unit != *s; u++)
+			;
+		if (u == PG_ARRAY_SIZE(units) || (*s == 'm' && s[1] == 's'))
+			return false; /* unknown or out-of-order unit, or milliseconds */
+		total += v * units[u].mult;
+		next = u + 1;
+		s++;
+	}
+	*out = total;
+	return true;
+}
+
+/*
+ * Seconds in min..max (or 0 when zero_ok): a plain integer or a duration of whole seconds like
+ * "90s" or "1m30s" (OpenPERouter writes its timers that way).
+ */
+static int get_seconds(struct ctx *c, yaml_node_t *n, const char *path, unsigned min, unsigned max,
+		       bool zero_ok, uint16_t *out)
+{
+	unsigned long long v = 0;
+	const char *s = NULL;
+	char allowed[64];
+	bool digits = true;
+
+	snprintf(allowed, sizeof(allowed), "%s%u..%u seconds", zero_ok ? "0 or " : "", min, max);
+	if (get_scalar(c, n, path, "seconds (an integer or a duration like \"90s\")", &s))
+		return -EINVAL;
+	for (const char *p = s; *p; p++)
+		digits &= *p >= '0' && *p <= '9';
+	if (digits && *s) {
+		if (!parse_decimal(s, &v))
+			return fail(c, n, path, "%s is out of range (allowed: %s)", Q(n), allowed);
+		if ((v < min || v > max) && !(zero_ok && v == 0))
+			return fail(c, n, path, "%llu is out of range (allowed: %s)", v, allowed);
+	} else {
+		if (!parse_duration(s, &v))
+			return fail(c, n, path,
+				    "expected seconds: an integer or a duration like \"90s\" or "
+				    "\"1m30s\" (units h, m, s), got %s",
+				    Q(n));
+		if ((v < min || v > max) && !(zero_ok && v == 0))
+			return fail(c, n, path, "%s is %llu seconds, out of range (allowed: %s)",
+				    Q(n), v, allowed);
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* ebgpMultiHop: true (TTL 255), false (default TTL, 0) or a TTL 1..255. */
+static int get_multihop(struct ctx *c, yaml_node_t *n, const char *path, uint8_t *ttl)
+{
+	const char *allowed = "true, false or an integer 1..255 (the TTL)";
+	unsigned long long v;
+	const char *s = NULL;
+	bool b;
+
+	if (bool_value(n, &b)) {
+		*ttl = b ? 255 : 0;
+		return 0;
+	}
+	if (get_scalar(c, n, path, allowed, &s))
+		return -EINVAL;
+	if (!parse_decimal(s, &v)) {
+		bool digits = *s != '\0';
+		for (const char *p = s; *p; p++)
+			digits &= *p >= '0' && *p <= '9';
+		if (!digits)
+			return fail(c, n, path, "expected %s, got %s", allowed, Q(n));
+		return fail(c, n, path, "%s is out of range (allowed: %s)", Q(n), allowed);
+	}
+	if (v < 1 || v > 255)
+		return fail(c, n, path, "%llu is out of range (allowed: %s)", v, allowed);
+	*ttl = (uint8_t)v;
+	return 0;
+}
+
+/* The TCP MD5 key: 1..79 characters. Never quoted back in messages. */
+static int get_password(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size)
+{
+	const char *s = NULL;
+	size_t len;
+
+	if (get_scalar(c, n, path, "a string", &s))
+		return -EINVAL;
+	len = strlen(s);
+	if (len == 0)
+		return fail(c, n, path, "must not be empty (leave password out for none)");
+	if (len >= size)
+		return fail(
+		    c, n, path,
+		    "is too long: %zu characters (allowed: 1..%zu; the TCP MD5 key limit is "
+		    "%zu bytes)",
+		    len, size - 1, size);
+	pg_strlcpy(dst, s, size);
+	return 0;
+}
+
+static int parse_bgp_families(struct ctx *c, yaml_node_t *n, const char *path, uint32_t *out)
+{
+	char allowed[128];
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	join(bgp_af_names, PG_ARRAY_SIZE(bgp_af_names), allowed, sizeof(allowed));
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count == 0)
+		return fail(c, n, path, "at least one family is required (allowed: %s)", allowed);
+	*out = 0;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		char ip[PATHBUF];
+		int af = 0;
+
+		IDX(ip, path, i);
+		if ((rc = get_enum(c, item, ip, bgp_af_names, PG_ARRAY_SIZE(bgp_af_names), &af)))
+			return rc;
+		if (*out & (1u << af)) {
+			size_t j = 0;
+			while (j < i && !scalar_is(node(c, items[j]), bgp_af_names[af]))
+				j++;
+			return fail(c, item, ip, "duplicate family '%s' (also %s[%zu])",
+				    bgp_af_names[af], path, j);
+		}
+		*out |= 1u << af;
+	}
+	return 0;
+}
+
+/* An address of one of our ports (any VRF), or NULL. */
+static const struct cfg_port *own_address(const struct pg_config *cfg, const struct pg_ip *ip)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		for (unsigned j = 0; j < cfg->ports[i].n_addrs; j++)
+			if (ip_equal(&cfg->ports[i].addrs[j].ip, ip))
+				return &cfg->ports[i];
+	return NULL;
+}
+
+/* A unicast address a session can be opened to. NULL if fine, else what is wrong. */
+static const char *bad_peer_address(const struct pg_ip *ip)
+{
+	if (ip->family == AF_INET) {
+		uint32_t a = ntohl(ip->v4);
+		if (a == 0)
+			return "the unspecified address";
+		if ((a >> 28) == 0xe)
+			return "a multicast address";
+		if (a == 0xffffffffu)
+			return "the broadcast address";
+		if ((a >> 24) == 127)
+			return "a loopback address";
+		return NULL;
+	}
+	static const uint8_t zero[16], one[16] = {[15] = 1};
+	if (!memcmp(ip->v6, zero, 16))
+		return "the unspecified address";
+	if (!memcmp(ip->v6, one, 16))
+		return "the loopback address";
+	if (ip->v6[0] == 0xff)
+		return "a multicast address";
+	if (ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80)
+		return "a link-local address (sessions over link-local addresses need an "
+		       "interface, "
+		       "which is not supported)";
+	return NULL;
+}
+
+enum {
+	BN_ADDR,
+	BN_ASN,
+	BN_LASN,
+	BN_PASSIVE,
+	BN_SHUT,
+	BN_USRC,
+	BN_MHOP,
+	BN_PW,
+	BN_HOLD,
+	BN_KA,
+	BN_CONN,
+	BN_FAM,
+	BN_DESC,
+	BN_N
+};
+
+static const char *const bgp_neighbor_keys[BN_N] = {
+    [BN_ADDR] = "address",	[BN_ASN] = "asn",	   [BN_LASN] = "localAsn",
+    [BN_PASSIVE] = "passive",	[BN_SHUT] = "shutdown",	   [BN_USRC] = "updateSource",
+    [BN_MHOP] = "ebgpMultiHop", [BN_PW] = "password",	   [BN_HOLD] = "holdTime",
+    [BN_KA] = "keepaliveTime",	[BN_CONN] = "connectTime", [BN_FAM] = "families",
+    [BN_DESC] = "description",
+};
+
+/*
+ * One neighbor; f[] is filled for the caller's duplicate check. ka_explicit: spec.bgp.keepaliveTime
+ * was given (then it is the default keepalive; otherwise the neighbor's hold time / 3).
+ */
+static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, bool ka_explicit,
+			      struct fld f[BN_N], struct cfg_bgp_neighbor *nb)
+{
+	const char *const *keys = bgp_neighbor_keys;
+	const struct cfg_bgp *bgp = &c->cfg->bgp;
+	char p[PATHBUF], buf[PG_IP_FMT_LEN];
+	const char *bad;
+	int rc;
+
+	if (is_null(n))
+		return fail(c, n, path, "expected a mapping with address and asn, got null");
+	if ((rc = get_map(c, n, path, keys, BN_N, f)) ||
+	    (rc = require(c, n, path, &f[BN_ADDR], keys[BN_ADDR])) ||
+	    (rc = require(c, n, path, &f[BN_ASN], keys[BN_ASN])))
+		return rc;
+	nb->line = line_of(n);
+
+	SUB(p, path, keys[BN_ADDR]);
+	if ((rc = get_ip(c, f[BN_ADDR].v, p, 0, &nb->addr)))
+		return rc;
+	if ((bad = bad_peer_address(&nb->addr)))
+		return fail(c, f[BN_ADDR].v, p,
+			    "%s is %s (allowed: a unicast IPv4 or IPv6 address)", Q(f[BN_ADDR].v),
+			    bad);
+	const struct cfg_port *own = own_address(c->cfg, &nb->addr);
+	if (own)
+		return fail(c, f[BN_ADDR].v, p, "%s is our own address on port '%s' (line %d)",
+			    Q(f[BN_ADDR].v), own->name, own->line);
+
+	if ((rc = get_asn(c, f[BN_ASN].v, SUB(p, path, keys[BN_ASN]), &nb->asn)))
+		return rc;
+	if (f[BN_LASN].v &&
+	    (rc = get_asn(c, f[BN_LASN].v, SUB(p, path, keys[BN_LASN]), &nb->local_asn)))
+		return rc;
+	if (f[BN_PASSIVE].v &&
+	    (rc = get_bool(c, f[BN_PASSIVE].v, SUB(p, path, keys[BN_PASSIVE]), &nb->passive)))
+		return rc;
+	if (nb->passive && bgp->listen_port == 0)
+		return fail(c, f[BN_PASSIVE].v, p,
+			    "a passive neighbor never comes up with spec.bgp.listenPort 0 (not "
+			    "listening)");
+	if (f[BN_SHUT].v &&
+	    (rc = get_bool(c, f[BN_SHUT].v, SUB(p, path, keys[BN_SHUT]), &nb->shutdown)))
+		return rc;
+
+	if (f[BN_USRC].v) {
+		SUB(p, path, keys[BN_USRC]);
+		if ((rc = get_ip(c, f[BN_USRC].v, p, 0, &nb->update_source)))
+			return rc;
+		if (nb->update_source.family != nb->addr.family)
+			return fail(c, f[BN_USRC].v, p,
+				    "%s is %s but the neighbor address %s is %s (allowed: an %s "
+				    "address of a port)",
+				    Q(f[BN_USRC].v), family_name(nb->update_source.family),
+				    fmt_ip(&nb->addr, buf), family_name(nb->addr.family),
+				    family_name(nb->addr.family));
+		if (!own_address(c->cfg, &nb->update_source))
+			return fail(
+			    c, f[BN_USRC].v, p,
+			    "%s is not an address of any port (allowed: an address from the "
+			    "ports' addresses)",
+			    Q(f[BN_USRC].v));
+	}
+	if (f[BN_MHOP].v &&
+	    (rc = get_multihop(c, f[BN_MHOP].v, SUB(p, path, keys[BN_MHOP]), &nb->ttl)))
+		return rc;
+	if (f[BN_PW].v && (rc = get_password(c, f[BN_PW].v, SUB(p, path, keys[BN_PW]), nb->password,
+					     sizeof(nb->password))))
+		return rc;
+
+	/* timers: default to the bgp-level values */
+	nb->hold_time = bgp->hold_time;
+	nb->connect_retry = bgp->connect_retry;
+	if (f[BN_HOLD].v && (rc = get_seconds(c, f[BN_HOLD].v, SUB(p, path, keys[BN_HOLD]), 3,
+					      65535, true, &nb->hold_time)))
+		return rc;
+	nb->keepalive = ka_explicit ? bgp->keepalive : (uint16_t)(nb->hold_time / 3);
+	if (f[BN_KA].v) {
+		SUB(p, path, keys[BN_KA]);
+		if ((rc = get_seconds(c, f[BN_KA].v, p, 1, 65535, false, &nb->keepalive)))
+			return rc;
+		if (nb->hold_time && nb->keepalive > nb->hold_time)
+			return fail(c, f[BN_KA].v, p,
+				    "%u is greater than holdTime %u (allowed: 1..holdTime, "
+				    "typically holdTime/3)",
+				    nb->keepalive, nb->hold_time);
+	} else if (nb->hold_time && nb->keepalive > nb->hold_time) {
+		return fail(
+		    c, f[BN_HOLD].v, SUB(p, path, keys[BN_HOLD]),
+		    "%u is less than spec.bgp.keepaliveTime %u (set keepaliveTime here too, "
+		    "at most holdTime)",
+		    nb->hold_time, nb->keepalive);
+	}
+	if (f[BN_CONN].v && (rc = get_seconds(c, f[BN_CONN].v, SUB(p, path, keys[BN_CONN]), 1,
+					      65535, false, &nb->connect_retry)))
+		return rc;
+
+	if (f[BN_FAM].v) {
+		if ((rc = parse_bgp_families(c, f[BN_FAM].v, SUB(p, path, keys[BN_FAM]),
+					     &nb->families)))
+			return rc;
+	} else {
+		nb->families = nb->addr.family == AF_INET ? CFG_BGP_AF_IPV4 : CFG_BGP_AF_IPV6;
+	}
+	if (f[BN_DESC].v && (rc = get_string(c, f[BN_DESC].v, SUB(p, path, keys[BN_DESC]),
+					     nb->description, sizeof(nb->description))))
+		return rc;
+	return 0;
+}
+
+static int parse_bgp_neighbors(struct ctx *c, yaml_node_t *n, const char *path, bool ka_explicit)
+{
+	struct cfg_bgp *bgp = &c->cfg->bgp;
+	struct dupset seen = {0};
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count > CFG_BGP_MAX_NEIGHBORS)
+		return fail(c, n, path, "%zu neighbors configured, at most %d allowed", count,
+			    CFG_BGP_MAX_NEIGHBORS);
+	if (count == 0)
+		return 0;
+	bgp->neighbors = calloc(count, sizeof(*bgp->neighbors));
+	if (!bgp->neighbors)
+		return fail_nomem(c);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		struct cfg_bgp_neighbor *nb = &bgp->neighbors[i];
+		char ip[PATHBUF], p[PATHBUF];
+		struct fld f[BN_N];
+		uint8_t key[DUPKEY];
+		size_t first;
+
+		IDX(ip, path, i);
+		if ((rc = parse_bgp_neighbor(c, item, ip, ka_explicit, f, nb)))
+			goto out;
+		ip_key(key, 0, &nb->addr, 0);
+		rc = dupset_add(&seen, key, i, &first);
+		if (rc < 0) {
+			rc = fail_nomem(c);
+			goto out;
+		}
+		if (rc) {
+			rc = fail(c, f[BN_ADDR].v, SUB(p, ip, bgp_neighbor_keys[BN_ADDR]),
+				  "duplicate neighbor %s (first at line %d)", Q(f[BN_ADDR].v),
+				  bgp->neighbors[first].line);
+			goto out;
+		}
+		bgp->n_neighbors++;
+	}
+	rc = 0;
+out:
+	dupset_free(&seen);
+	return rc;
+}
+
+/* Default router ID: vtep, else the first IPv4 address of a port in the default VRF, else of
+ * any port. */
+static bool default_router_id(const struct pg_config *cfg, uint32_t *out)
+{
+	if (cfg->has_vtep) {
+		*out = cfg->vtep.v4;
+		return true;
+	}
+	for (int any = 0; any < 2; any++)
+		for (unsigned i = 0; i < cfg->n_ports; i++) {
+			const struct cfg_port *port = &cfg->ports[i];
+			if (!any && port->vrf != PG_VRF_DEFAULT)
+				continue;
+			for (unsigned j = 0; j < port->n_addrs; j++)
+				if (port->addrs[j].ip.family == AF_INET) {
+					*out = port->addrs[j].ip.v4;
+					return true;
+				}
+		}
+	return false;
+}
+
+static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	enum { B_ASN, B_RID, B_PORT, B_HOLD, B_KA, B_CONN, B_GR, B_RT, B_NEIGH, B_N };
+	static const char *const keys[B_N] = {
+	    [B_ASN] = "asn",
+	    [B_RID] = "routerId",
+	    [B_PORT] = "listenPort",
+	    [B_HOLD] = "holdTime",
+	    [B_KA] = "keepaliveTime",
+	    [B_CONN] = "connectTime",
+	    [B_GR] = "gracefulRestart",
+	    [B_RT] = "restartTime",
+	    [B_NEIGH] = "neighbors",
+	};
+	struct cfg_bgp *bgp = &c->cfg->bgp;
+	struct fld f[B_N];
+	char p[PATHBUF];
+	unsigned v;
+	int rc;
+
+	if ((rc = get_map(c, n, path, keys, B_N, f)) ||
+	    (rc = require(c, n, path, &f[B_ASN], keys[B_ASN])))
+		return rc;
+	bgp->enabled = true;
+	bgp->line = line_of(n);
+	bgp->listen_port = 179;
+	bgp->hold_time = 90;
+	bgp->connect_retry = 5;
+	bgp->graceful_restart = true;
+	bgp->restart_time = 120;
+
+	if ((rc = get_asn(c, f[B_ASN].v, SUB(p, path, keys[B_ASN]), &bgp->asn)))
+		return rc;
+	if (f[B_RID].v) {
+		struct pg_ip rid;
+		SUB(p, path, keys[B_RID]);
+		if ((rc = get_ip(c, f[B_RID].v, p, AF_INET, &rid)))
+			return rc;
+		if (rid.v4 == 0)
+			return fail(c, f[B_RID].v, p,
+				    "0.0.0.0 is not a valid BGP identifier (allowed: a non-zero "
+				    "IPv4 address)");
+		bgp->router_id = rid.v4;
+		bgp->has_router_id = true;
+	} else if (!default_router_id(c->cfg, &bgp->router_id)) {
+		return fail(c, n, path,
+			    "missing routerId: there is no default (spec.vtep is not set and no "
+			    "port has an IPv4 address); set routerId to an IPv4 address");
+	}
+	if (f[B_PORT].v) {
+		if ((rc = get_uint(c, f[B_PORT].v, SUB(p, path, keys[B_PORT]), 0, 65535, &v)))
+			return rc;
+		bgp->listen_port = (uint16_t)v;
+	}
+	if (f[B_HOLD].v && (rc = get_seconds(c, f[B_HOLD].v, SUB(p, path, keys[B_HOLD]), 3, 65535,
+					     true, &bgp->hold_time)))
+		return rc;
+	bgp->keepalive = (uint16_t)(bgp->hold_time / 3);
+	if (f[B_KA].v) {
+		SUB(p, path, keys[B_KA]);
+		if ((rc = get_seconds(c, f[B_KA].v, p, 1, 65535, false, &bgp->keepalive)))
+			return rc;
+		if (bgp->hold_time && bgp->keepalive > bgp->hold_time)
+			return fail(c, f[B_KA].v, p,
+				    "%u is greater than holdTime %u (allowed: 1..holdTime, "
+				    "typically holdTime/3)",
+				    bgp->keepalive, bgp->hold_time);
+	}
+	if (f[B_CONN].v && (rc = get_seconds(c, f[B_CONN].v, SUB(p, path, keys[B_CONN]), 1, 65535,
+					     false, &bgp->connect_retry)))
+		return rc;
+	if (f[B_GR].v &&
+	    (rc = get_bool(c, f[B_GR].v, SUB(p, path, keys[B_GR]), &bgp->graceful_restart)))
+		return rc;
+	if (f[B_RT].v) {
+		if ((rc = get_seconds(c, f[B_RT].v, SUB(p, path, keys[B_RT]), 1, 4095, false,
+				      &bgp->restart_time)))
+			return rc;
+	}
+	return parse_bgp_neighbors(c, f[B_NEIGH].v, SUB(p, path, keys[B_NEIGH]), f[B_KA].v != NULL);
+}
+
 static int parse_spec(struct ctx *c, yaml_node_t *n)
 {
 	enum {
@@ -1746,13 +2264,14 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 		S_TUNNELS,
 		S_ROUTES,
 		S_NEIGH,
+		S_BGP,
 		S_N
 	};
 	static const char *const keys[S_N] = {
 	    [S_LOG] = "logLevel",      [S_DP] = "dataplane",	[S_MGMT] = "management",
 	    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",	[S_VRFS] = "vrfs",
 	    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis",	[S_TUNNELS] = "tunnels",
-	    [S_ROUTES] = "routes",     [S_NEIGH] = "neighbors",
+	    [S_ROUTES] = "routes",     [S_NEIGH] = "neighbors", [S_BGP] = "bgp",
 	};
 	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
 	struct pg_config *cfg = c->cfg;
@@ -1793,6 +2312,8 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	    (rc = parse_tunnels(c, f[S_TUNNELS].v, SUB(p, "spec", keys[S_TUNNELS]))) ||
 	    (rc = parse_routes(c, f[S_ROUTES].v, SUB(p, "spec", keys[S_ROUTES]))) ||
 	    (rc = parse_neighbors(c, f[S_NEIGH].v, SUB(p, "spec", keys[S_NEIGH]))))
+		return rc;
+	if (f[S_BGP].k && (rc = parse_bgp(c, f[S_BGP].v, SUB(p, "spec", keys[S_BGP]))))
 		return rc;
 	if (c->vtep_user && !cfg->has_vtep)
 		return fail(c, c->vtep_user, c->vtep_user_path,
@@ -2090,5 +2611,6 @@ void config_free(struct pg_config *cfg)
 	free(cfg->tunnels);
 	free(cfg->routes);
 	free(cfg->neighbors);
+	free(cfg->bgp.neighbors);
 	memset(cfg, 0, sizeof(*cfg));
 }

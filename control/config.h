@@ -129,6 +129,51 @@ struct cfg_exception {
 	unsigned punt_burst;	/* token bucket depth, default 256 */
 };
 
+/*
+ * BGP (spec.bgp). Separate from the speaker's struct bgp_conf (control/bgp/bgp.h): main.c copies
+ * these over. Every timer is resolved here (no "0 = default" left except where noted).
+ */
+#define CFG_BGP_MAX_NEIGHBORS 1024
+#define CFG_BGP_PASSWORD_MAX  80 /* TCP MD5 key limit: at most 79 characters + NUL */
+#define CFG_BGP_DESCR_MAX     64
+/* Address family bits of cfg_bgp_neighbor.families: same order as enum bgp_af (bgp_wire.h). */
+#define CFG_BGP_AF_IPV4 (1u << 0) /* ipv4-unicast */
+#define CFG_BGP_AF_IPV6 (1u << 1) /* ipv6-unicast */
+#define CFG_BGP_AF_EVPN (1u << 2) /* l2vpn-evpn */
+
+struct cfg_bgp_neighbor {
+	int line;
+	struct pg_ip addr;	    /* IPv4 or IPv6, unique */
+	uint32_t asn;		    /* remote AS */
+	uint32_t local_asn;	    /* 0: the bgp-level asn */
+	bool passive;		    /* never connect, wait for the peer */
+	bool shutdown;		    /* configured but administratively down */
+	struct pg_ip update_source; /* family 0: the kernel picks; else a port address */
+	uint8_t ttl;		    /* 0: default (1 for eBGP, 255 for iBGP); ebgpMultiHop */
+	char password[CFG_BGP_PASSWORD_MAX]; /* TCP MD5 key; empty: none */
+	uint16_t hold_time;		     /* 0 (no keepalives) or 3..65535 seconds */
+	uint16_t keepalive;		     /* seconds, <= hold_time; 0 only when hold_time is 0 */
+	uint16_t connect_retry;		     /* seconds, 1..65535 */
+	uint32_t families;		     /* CFG_BGP_AF_* bits, at least one */
+	char description[CFG_BGP_DESCR_MAX];
+};
+
+struct cfg_bgp {
+	bool enabled; /* spec.bgp was present */
+	int line;
+	uint32_t asn;		/* 1..4294967295 */
+	uint32_t router_id;	/* network order; routerId, else vtep, else a port's IPv4 address */
+	bool has_router_id;	/* routerId was given explicitly */
+	uint16_t listen_port;	/* 0: do not listen; default 179 */
+	uint16_t hold_time;	/* default 90 */
+	uint16_t keepalive;	/* default hold_time / 3 */
+	uint16_t connect_retry; /* default 5 */
+	uint16_t restart_time;	/* graceful restart time, 1..4095, default 120 */
+	bool graceful_restart;	/* helper mode, default true */
+	unsigned n_neighbors;	/* 0 .. CFG_BGP_MAX_NEIGHBORS */
+	struct cfg_bgp_neighbor *neighbors;
+};
+
 struct pg_config {
 	char file[PG_PATH_MAX];
 	struct cfg_dataplane dp;
@@ -145,6 +190,7 @@ struct pg_config {
 	struct cfg_tunnel *tunnels;
 	struct cfg_route *routes;
 	struct cfg_neighbor *neighbors;
+	struct cfg_bgp bgp;
 };
 
 /*

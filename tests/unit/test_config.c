@@ -634,7 +634,7 @@ static void test_document_errors(void)
 	EXPECT_ERR(
 	    PORT0 "  routs: []\n",
 	    "t.yaml:8:3: spec: unknown key 'routs' (allowed: logLevel, dataplane, management, "
-	    "exceptionPath, vtep, vrfs, ports, l3vnis, tunnels, routes, neighbors)");
+	    "exceptionPath, vtep, vrfs, ports, l3vnis, tunnels, routes, neighbors, bgp)");
 
 	/* YAML syntax errors carry libyaml's problem and position */
 	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [\n",
@@ -1247,6 +1247,467 @@ static void test_neighbor_errors(void)
 #undef N
 }
 
+/* spec.bgp: lines 1-7 are the header and two ports, `bgp:` is line 8 */
+#define BGPHDR                                                                                     \
+	HDR "  vtep: 10.100.0.1\n" /* 4 */                                                         \
+	    "  ports:\n"	   /* 5 */                                                         \
+	    "    - {name: uplink, device: veth-pe0, addresses: [10.100.0.1/24, \"fd00::1/64\"]}\n" \
+	    "    - {name: host, device: veth-host, addresses: [192.168.50.1/24]}\n" /* 7 */        \
+	    "  bgp:\n"								    /* 8 */
+
+static const char bgp_yaml[] =
+    BGPHDR "    asn: 65001\n" /* 9 */
+	   "    routerId: 10.0.0.1\n"
+	   "    listenPort: 1179\n"
+	   "    holdTime: 60\n"
+	   "    keepaliveTime: 15\n"
+	   "    connectTime: 10\n"
+	   "    gracefulRestart: false\n"
+	   "    restartTime: 300\n"
+	   "    neighbors:\n"		   /* 17 */
+	   "      - address: 10.100.0.2\n" /* 18 */
+	   "        asn: 65002\n"
+	   "        localAsn: 65010\n"
+	   "        passive: false\n"
+	   "        shutdown: true\n"
+	   "        updateSource: 10.100.0.1\n"
+	   "        ebgpMultiHop: 2\n"
+	   "        password: \"s3cret key\"\n"
+	   "        holdTime: 9\n"
+	   "        keepaliveTime: 3\n"
+	   "        connectTime: 1m\n"
+	   "        families: [ipv4-unicast, l2vpn-evpn]\n"
+	   "        description: spine1\n"
+	   "      - address: \"fd00::2\"\n" /* 31 */
+	   "        asn: 4200000000\n"
+	   "        ebgpMultiHop: true\n"
+	   "        passive: true\n"
+	   "        families: [l2vpn-evpn, ipv6-unicast, ipv4-unicast]\n"
+	   "      - {address: 192.168.50.2, asn: 65100, ebgpMultiHop: false, "
+	   "holdTime: \"1m30s\"}\n"; /* 36 */
+
+static void test_bgp(void)
+{
+	struct pg_config cfg;
+	struct pg_ip ip;
+
+	if (LOAD_OK(bgp_yaml, &cfg) == 0) {
+		const struct cfg_bgp *b = &cfg.bgp;
+		const struct cfg_bgp_neighbor *n = b->neighbors;
+
+		CHECK(b->enabled);
+		CHECK(b->line == 9);
+		CHECK(b->asn == 65001);
+		CHECK(b->has_router_id);
+		CHECK(b->router_id == htonl(0x0a000001));
+		CHECK(b->listen_port == 1179);
+		CHECK(b->hold_time == 60);
+		CHECK(b->keepalive == 15);
+		CHECK(b->connect_retry == 10);
+		CHECK(!b->graceful_restart);
+		CHECK(b->restart_time == 300);
+		CHECK(b->n_neighbors == 3);
+
+		CHECK(n[0].line == 18);
+		CHECK_STR(ipstr(&n[0].addr), "10.100.0.2");
+		CHECK(n[0].asn == 65002);
+		CHECK(n[0].local_asn == 65010);
+		CHECK(!n[0].passive);
+		CHECK(n[0].shutdown);
+		CHECK(n[0].update_source.family == AF_INET);
+		CHECK_STR(ipstr(&n[0].update_source), "10.100.0.1");
+		CHECK(n[0].ttl == 2);
+		CHECK_STR(n[0].password, "s3cret key");
+		CHECK(n[0].hold_time == 9);
+		CHECK(n[0].keepalive == 3);
+		CHECK(n[0].connect_retry == 60);
+		CHECK(n[0].families == (CFG_BGP_AF_IPV4 | CFG_BGP_AF_EVPN));
+		CHECK_STR(n[0].description, "spine1");
+
+		CHECK(n[1].line == 31);
+		CHECK_STR(ipstr(&n[1].addr), "fd00::2");
+		CHECK(n[1].asn == 4200000000u);
+		CHECK(n[1].local_asn == 0);
+		CHECK(n[1].passive);
+		CHECK(!n[1].shutdown);
+		CHECK(n[1].update_source.family == 0);
+		CHECK(n[1].ttl == 255);
+		CHECK_STR(n[1].password, "");
+		CHECK(n[1].hold_time == 60);	 /* bgp level */
+		CHECK(n[1].keepalive == 15);	 /* bgp level (explicit) */
+		CHECK(n[1].connect_retry == 10); /* bgp level */
+		CHECK(n[1].families == (CFG_BGP_AF_IPV4 | CFG_BGP_AF_IPV6 | CFG_BGP_AF_EVPN));
+		CHECK_STR(n[1].description, "");
+
+		CHECK(n[2].line == 36);
+		CHECK(n[2].ttl == 0);
+		CHECK(n[2].hold_time == 90);
+		CHECK(n[2].keepalive == 15); /* the explicit bgp-level keepaliveTime */
+		CHECK(n[2].families == CFG_BGP_AF_IPV4);
+		config_free(&cfg);
+		CHECK(cfg.bgp.neighbors == NULL && !cfg.bgp.enabled);
+	}
+
+	/* defaults: router ID from vtep, timers, families per address family */
+	if (LOAD_OK(BGPHDR "    asn: 65001\n"
+			   "    neighbors:\n"
+			   "      - {address: 10.100.0.2, asn: 65002}\n"
+			   "      - {address: \"fd00::2\", asn: 65001}\n"
+			   "      - {address: 10.100.0.3, asn: 65003, holdTime: 30}\n"
+			   "      - {address: 10.100.0.4, asn: 65003, holdTime: 0}\n",
+		    &cfg) == 0) {
+		const struct cfg_bgp *b = &cfg.bgp;
+		const struct cfg_bgp_neighbor *n = b->neighbors;
+
+		CHECK(b->enabled);
+		CHECK(!b->has_router_id);
+		CHECK(b->router_id == cfg.vtep.v4);
+		CHECK(b->router_id == htonl(0x0a640001)); /* 10.100.0.1 */
+		CHECK(b->listen_port == 179);
+		CHECK(b->hold_time == 90);
+		CHECK(b->keepalive == 30);
+		CHECK(b->connect_retry == 5);
+		CHECK(b->graceful_restart);
+		CHECK(b->restart_time == 120);
+		CHECK(b->n_neighbors == 4);
+		CHECK(n[0].families == CFG_BGP_AF_IPV4);
+		CHECK(n[1].families == CFG_BGP_AF_IPV6);
+		for (unsigned i = 0; i < 2; i++) {
+			CHECK(n[i].local_asn == 0);
+			CHECK(!n[i].passive && !n[i].shutdown);
+			CHECK(n[i].update_source.family == 0);
+			CHECK(n[i].ttl == 0);
+			CHECK(n[i].password[0] == '\0' && n[i].description[0] == '\0');
+			CHECK(n[i].hold_time == 90 && n[i].keepalive == 30 &&
+			      n[i].connect_retry == 5);
+		}
+		CHECK(n[2].hold_time == 30 && n[2].keepalive == 10); /* its own holdTime / 3 */
+		CHECK(n[3].hold_time == 0 && n[3].keepalive == 0);
+		config_free(&cfg);
+	}
+
+	/* no vtep: the first IPv4 address of a default-VRF port, else of any port */
+	if (LOAD_OK(HDR "  vrfs: [{name: red}]\n"
+			"  ports:\n"
+			"    - {name: a, device: eth0, vrf: red, addresses: [192.168.1.1/24]}\n"
+			"    - {name: b, device: eth1, addresses: [\"fd00::1/64\", 10.1.1.1/24]}\n"
+			"  bgp: {asn: 65001, holdTime: 0, keepaliveTime: 100}\n",
+		    &cfg) == 0) {
+		CHECK(parse_ip("10.1.1.1", &ip) == 0 && cfg.bgp.router_id == ip.v4);
+		CHECK(cfg.bgp.hold_time == 0 && cfg.bgp.keepalive == 100);
+		CHECK(cfg.bgp.n_neighbors == 0 && cfg.bgp.neighbors == NULL);
+		config_free(&cfg);
+	}
+	if (LOAD_OK(HDR "  vrfs: [{name: red}]\n"
+			"  ports:\n"
+			"    - {name: a, device: eth0, vrf: red, addresses: [192.168.1.1/24]}\n"
+			"    - {name: b, device: eth1, addresses: [\"fd00::1/64\"]}\n"
+			"  bgp:\n"
+			"    asn: 65001\n"
+			"    holdTime: 3\n"
+			"    listenPort: 0\n",
+		    &cfg) == 0) {
+		CHECK(parse_ip("192.168.1.1", &ip) == 0 && cfg.bgp.router_id == ip.v4);
+		CHECK(cfg.bgp.hold_time == 3 && cfg.bgp.keepalive == 1);
+		CHECK(cfg.bgp.listen_port == 0);
+		config_free(&cfg);
+	}
+	/* no bgp key: disabled */
+	if (LOAD_OK(PORT0, &cfg) == 0) {
+		CHECK(!cfg.bgp.enabled && cfg.bgp.n_neighbors == 0 && cfg.bgp.neighbors == NULL);
+		config_free(&cfg);
+	}
+	/* durations as OpenPERouter writes them, and the limits of each timer */
+	if (LOAD_OK(BGPHDR "    {asn: 4294967295, holdTime: 65535, keepaliveTime: 1h,\n"
+			   "     connectTime: 65535, restartTime: 4095}\n",
+		    &cfg) == 0) {
+		CHECK(cfg.bgp.asn == 4294967295u);
+		CHECK(cfg.bgp.hold_time == 65535 && cfg.bgp.keepalive == 3600);
+		CHECK(cfg.bgp.connect_retry == 65535 && cfg.bgp.restart_time == 4095);
+		config_free(&cfg);
+	}
+	/* at most CFG_BGP_MAX_NEIGHBORS: exactly that many load, one more does not */
+	{
+		size_t cap = 64 * (CFG_BGP_MAX_NEIGHBORS + 1) + 512;
+		char *y = malloc(cap);
+		size_t o = (size_t)snprintf(y, cap, "%s    asn: 65001\n    neighbors:\n", BGPHDR);
+		for (unsigned i = 0; i < CFG_BGP_MAX_NEIGHBORS; i++)
+			o += (size_t)snprintf(y + o, cap - o,
+					      "      - {address: 10.1.%u.%u, asn: 65002}\n",
+					      i / 250, i % 250 + 1);
+		if (LOAD_OK(y, &cfg) == 0) {
+			CHECK(cfg.bgp.n_neighbors == CFG_BGP_MAX_NEIGHBORS);
+			config_free(&cfg);
+		}
+		snprintf(y + o, cap - o, "      - {address: 10.2.0.1, asn: 65002}\n");
+		EXPECT_ERR(y, "t.yaml:11:7: spec.bgp.neighbors: 1025 neighbors configured, at most "
+			      "1024 allowed");
+		free(y);
+	}
+	/* truncations of the example never crash and always say something */
+	for (size_t i = 0, len = strlen(bgp_yaml); i <= len; i++) {
+		char *buf = strndup(bgp_yaml, i), err[256] = "";
+		int rc = config_load_string("t.yaml", buf, &cfg, err, sizeof(err));
+
+		CHECK(rc == 0 || (rc == -EINVAL && strncmp(err, "t.yaml:", 7) == 0));
+		config_free(&cfg);
+		free(buf);
+	}
+}
+
+static void test_bgp_errors(void)
+{
+#define B  BGPHDR "    asn: 65001\n"			     /* next line 10 */
+#define BN B "    neighbors:\n      - address: 10.100.0.2\n" /* neighbor keys from line 12 */
+	/* the bgp mapping */
+	EXPECT_ERR(BGPHDR "    routerId: 10.0.0.1\n",
+		   "t.yaml:9:5: spec.bgp: missing required key 'asn'");
+	EXPECT_ERR(HDR "  ports: [{name: p, device: eth0}]\n  bgp:\n",
+		   "t.yaml:5:7: spec.bgp: missing required key 'asn'");
+	EXPECT_ERR(BGPHDR "    asn: 0\n",
+		   "t.yaml:9:10: spec.bgp.asn: 0 is out of range (allowed: 1..4294967295)");
+	EXPECT_ERR(
+	    BGPHDR "    asn: 4294967296\n",
+	    "t.yaml:9:10: spec.bgp.asn: 4294967296 is out of range (allowed: 1..4294967295)");
+	EXPECT_ERR(BGPHDR "    asn: 99999999999999999999999\n",
+		   "t.yaml:9:10: spec.bgp.asn: '99999999999999999999999' is out of range (allowed: "
+		   "1..4294967295)");
+	EXPECT_ERR(BGPHDR "    asn: 65000.100\n",
+		   "t.yaml:9:10: spec.bgp.asn: expected an integer 1..4294967295, got '65000.100'");
+	EXPECT_ERR(BGPHDR "    asn: 23456\n",
+		   "t.yaml:9:10: spec.bgp.asn: 23456 is AS_TRANS (RFC 6793)",
+		   "allowed: 1..4294967295 except 23456");
+	EXPECT_ERR(B "    routerId: 10.0.0\n",
+		   "t.yaml:10:15: spec.bgp.routerId: expected an IPv4 address, got '10.0.0'");
+	EXPECT_ERR(B "    routerId: \"fd00::1\"\n",
+		   "t.yaml:10:15: spec.bgp.routerId: expected an IPv4 address, got IPv6 address "
+		   "'fd00::1'");
+	EXPECT_ERR(B "    routerId: 0.0.0.0\n",
+		   "t.yaml:10:15: spec.bgp.routerId: 0.0.0.0 is not a valid BGP identifier "
+		   "(allowed: a non-zero IPv4 address)");
+	EXPECT_ERR(HDR "  ports: [{name: p, device: eth0, addresses: [\"fd00::1/64\"]}]\n"
+		       "  bgp: {asn: 65001}\n",
+		   "t.yaml:5:8: spec.bgp: missing routerId: there is no default (spec.vtep is not "
+		   "set and no port has an IPv4 address)");
+	EXPECT_ERR(B "    listenPort: 65536\n",
+		   "t.yaml:10:17: spec.bgp.listenPort: 65536 is out of range (allowed: 0..65535)");
+	EXPECT_ERR(B "    holdTime: 2\n",
+		   "t.yaml:10:15: spec.bgp.holdTime: 2 is out of range (allowed: 0 or 3..65535 "
+		   "seconds)");
+	EXPECT_ERR(B "    holdTime: 1\n",
+		   "t.yaml:10:15: spec.bgp.holdTime: 1 is out of range (allowed: 0 or 3..65535 "
+		   "seconds)");
+	EXPECT_ERR(
+	    B "    holdTime: 2s\n",
+	    "t.yaml:10:15: spec.bgp.holdTime: '2s' is 2 seconds, out of range (allowed: 0 or "
+	    "3..65535 seconds)");
+	EXPECT_ERR(B "    holdTime: 65536\n",
+		   "t.yaml:10:15: spec.bgp.holdTime: 65536 is out of range (allowed: 0 or 3..65535 "
+		   "seconds)");
+	EXPECT_ERR(
+	    B "    holdTime: 500ms\n",
+	    "t.yaml:10:15: spec.bgp.holdTime: expected seconds: an integer or a duration like "
+	    "\"90s\" or \"1m30s\" (units h, m, s), got '500ms'");
+	EXPECT_ERR(B "    holdTime: 30s1m\n",
+		   "t.yaml:10:15: spec.bgp.holdTime: expected seconds: an integer or a duration");
+	EXPECT_ERR(B "    holdTime: -3\n", "t.yaml:10:15: spec.bgp.holdTime: expected seconds");
+	EXPECT_ERR(B "    holdTime: 30\n    keepaliveTime: 31\n",
+		   "t.yaml:11:20: spec.bgp.keepaliveTime: 31 is greater than holdTime 30 (allowed: "
+		   "1..holdTime");
+	EXPECT_ERR(B "    keepaliveTime: 91\n",
+		   "t.yaml:10:20: spec.bgp.keepaliveTime: 91 is greater than holdTime 90");
+	EXPECT_ERR(B "    keepaliveTime: 0\n",
+		   "t.yaml:10:20: spec.bgp.keepaliveTime: 0 is out of range (allowed: 1..65535 "
+		   "seconds)");
+	EXPECT_ERR(B "    connectTime: 0\n",
+		   "t.yaml:10:18: spec.bgp.connectTime: 0 is out of range (allowed: 1..65535 "
+		   "seconds)");
+	EXPECT_ERR(B "    restartTime: 4096\n",
+		   "t.yaml:10:18: spec.bgp.restartTime: 4096 is out of range (allowed: 1..4095 "
+		   "seconds)");
+	EXPECT_ERR(B "    gracefulRestart: yes\n",
+		   "t.yaml:10:22: spec.bgp.gracefulRestart: expected true or false, got 'yes'");
+	EXPECT_ERR(
+	    B "    neighbour: []\n",
+	    "t.yaml:10:5: spec.bgp: unknown key 'neighbour' (allowed: asn, routerId, "
+	    "listenPort, holdTime, keepaliveTime, connectTime, gracefulRestart, restartTime, "
+	    "neighbors)");
+	EXPECT_ERR(B "    asn: 65002\n",
+		   "t.yaml:10:5: spec.bgp: duplicate key 'asn' (first at line 9)");
+	EXPECT_ERR(B "    neighbors: {address: 10.100.0.2, asn: 65002}\n",
+		   "t.yaml:10:16: spec.bgp.neighbors: expected a sequence, got a mapping");
+	EXPECT_ERR(B "    neighbors: 10.100.0.2\n",
+		   "t.yaml:10:16: spec.bgp.neighbors: expected a sequence, got '10.100.0.2'");
+	EXPECT_ERR(HDR "  ports: [{name: p, device: eth0}]\n  bgp: [asn, 65001]\n",
+		   "t.yaml:5:8: spec.bgp: expected a mapping, got a sequence");
+
+	/* neighbors */
+	EXPECT_ERR(B "    neighbors:\n      -\n",
+		   "t.yaml:11:8: spec.bgp.neighbors[0]: expected a mapping with address and asn, "
+		   "got null");
+	EXPECT_ERR(B "    neighbors:\n      - {asn: 65002}\n",
+		   "t.yaml:11:9: spec.bgp.neighbors[0]: missing required key 'address'");
+	EXPECT_ERR(BN "        passive: true\n",
+		   "t.yaml:11:9: spec.bgp.neighbors[0]: missing required key 'asn'");
+	EXPECT_ERR(BN "        asn: 0\n",
+		   "t.yaml:12:14: spec.bgp.neighbors[0].asn: 0 is out of range (allowed: "
+		   "1..4294967295)");
+	EXPECT_ERR(BN "        asn: 4294967296\n",
+		   "t.yaml:12:14: spec.bgp.neighbors[0].asn: 4294967296 is out of range");
+	EXPECT_ERR(BN "        asn: 65002\n        localAsn: 4294967296\n",
+		   "t.yaml:13:19: spec.bgp.neighbors[0].localAsn: 4294967296 is out of range "
+		   "(allowed: 1..4294967295)");
+	EXPECT_ERR(B "    neighbors:\n      - {address: 10.100.0, asn: 65002}\n",
+		   "t.yaml:11:19: spec.bgp.neighbors[0].address: expected an IP address, got "
+		   "'10.100.0'");
+	EXPECT_ERR(
+	    B "    neighbors:\n      - {address: 10.100.0.1, asn: 65002}\n",
+	    "t.yaml:11:19: spec.bgp.neighbors[0].address: '10.100.0.1' is our own address on "
+	    "port 'uplink' (line 6)");
+	EXPECT_ERR(
+	    B "    neighbors:\n      - {address: 224.0.0.5, asn: 65002}\n",
+	    "t.yaml:11:19: spec.bgp.neighbors[0].address: '224.0.0.5' is a multicast address "
+	    "(allowed: a unicast IPv4 or IPv6 address)");
+	EXPECT_ERR(
+	    B "    neighbors:\n      - {address: \"fe80::1\", asn: 65002}\n",
+	    "t.yaml:11:19: spec.bgp.neighbors[0].address: 'fe80::1' is a link-local address");
+	EXPECT_ERR(B "    neighbors:\n"
+		     "      - {address: 10.100.0.2, asn: 65002}\n"
+		     "      - {address: 10.100.0.3, asn: 65002}\n"
+		     "      - {address: 10.100.0.2, asn: 65003}\n",
+		   "t.yaml:13:19: spec.bgp.neighbors[2].address: duplicate neighbor '10.100.0.2' "
+		   "(first at line 11)");
+	EXPECT_ERR(B "    neighbors:\n"
+		     "      - {address: \"fd00::2\", asn: 65002}\n"
+		     "      - {address: \"fd00:0::2\", asn: 65002}\n",
+		   "t.yaml:12:19: spec.bgp.neighbors[1].address: duplicate neighbor 'fd00:0::2' "
+		   "(first at line 11)");
+#define BA BN "        asn: 65002\n" /* next line 13 */
+	EXPECT_ERR(BA "        updateSource: \"fd00::1\"\n",
+		   "t.yaml:13:23: spec.bgp.neighbors[0].updateSource: 'fd00::1' is IPv6 but the "
+		   "neighbor address 10.100.0.2 is IPv4 (allowed: an IPv4 address of a port)");
+	EXPECT_ERR(
+	    BA "        updateSource: 10.100.0.9\n",
+	    "t.yaml:13:23: spec.bgp.neighbors[0].updateSource: '10.100.0.9' is not an address "
+	    "of any port");
+	EXPECT_ERR(BA "        updateSource: 10.100.0.1/24\n",
+		   "t.yaml:13:23: spec.bgp.neighbors[0].updateSource: expected an IP address, got "
+		   "'10.100.0.1/24'");
+	EXPECT_ERR(BA "        ebgpMultiHop: 0\n",
+		   "t.yaml:13:23: spec.bgp.neighbors[0].ebgpMultiHop: 0 is out of range (allowed: "
+		   "true, false or an integer 1..255 (the TTL))");
+	EXPECT_ERR(
+	    BA "        ebgpMultiHop: 256\n",
+	    "t.yaml:13:23: spec.bgp.neighbors[0].ebgpMultiHop: 256 is out of range (allowed: "
+	    "true, false or an integer 1..255 (the TTL))");
+	EXPECT_ERR(BA "        ebgpMultiHop: yes\n",
+		   "t.yaml:13:23: spec.bgp.neighbors[0].ebgpMultiHop: expected true, false or an "
+		   "integer 1..255 (the TTL), got 'yes'");
+	EXPECT_ERR(BA "        ebgpMultiHop:\n",
+		   "t.yaml:13:22: spec.bgp.neighbors[0].ebgpMultiHop: expected true, false or an "
+		   "integer 1..255 (the TTL), got null");
+	{
+		char pw[81], y[1024];
+		memset(pw, 'k', 80);
+		pw[80] = '\0';
+		snprintf(y, sizeof(y), BA "        password: \"%s\"\n", pw);
+		EXPECT_ERR(
+		    y, "t.yaml:13:19: spec.bgp.neighbors[0].password: is too long: 80 characters "
+		       "(allowed: 1..79; the TCP MD5 key limit is 80 bytes)");
+		/* the key is never echoed */
+		struct pg_config cfg;
+		char err[512];
+		CHECK(config_load_string("t.yaml", y, &cfg, err, sizeof(err)) == -EINVAL);
+		CHECK(strstr(err, "kkkk") == NULL);
+		config_free(&cfg);
+		pw[79] = '\0'; /* 79 is fine */
+		snprintf(y, sizeof(y), BA "        password: \"%s\"\n", pw);
+		if (LOAD_OK(y, &cfg) == 0) {
+			CHECK(strlen(cfg.bgp.neighbors[0].password) == 79);
+			config_free(&cfg);
+		}
+	}
+	EXPECT_ERR(BA "        password: \"\"\n",
+		   "t.yaml:13:19: spec.bgp.neighbors[0].password: must not be empty");
+	EXPECT_ERR(BA "        holdTime: 2\n",
+		   "t.yaml:13:19: spec.bgp.neighbors[0].holdTime: 2 is out of range (allowed: 0 or "
+		   "3..65535 seconds)");
+	EXPECT_ERR(BA "        holdTime: 30\n        keepaliveTime: 31\n",
+		   "t.yaml:14:24: spec.bgp.neighbors[0].keepaliveTime: 31 is greater than holdTime "
+		   "30");
+	EXPECT_ERR(BGPHDR "    asn: 65001\n"
+			  "    keepaliveTime: 20\n"
+			  "    neighbors:\n"
+			  "      - {address: 10.100.0.2, asn: 65002, holdTime: 10}\n",
+		   "t.yaml:12:53: spec.bgp.neighbors[0].holdTime: 10 is less than "
+		   "spec.bgp.keepaliveTime 20 (set keepaliveTime here too");
+	EXPECT_ERR(BA "        connectTime: 0\n",
+		   "t.yaml:13:22: spec.bgp.neighbors[0].connectTime: 0 is out of range (allowed: "
+		   "1..65535 seconds)");
+	EXPECT_ERR(
+	    BA "        families: [ipv4-unicast, evpn]\n",
+	    "t.yaml:13:34: spec.bgp.neighbors[0].families[1]: unknown value 'evpn' (allowed: "
+	    "ipv4-unicast, ipv6-unicast, l2vpn-evpn)");
+	EXPECT_ERR(BA "        families: [l2vpn-evpn, ipv4-unicast, l2vpn-evpn]\n",
+		   "t.yaml:13:46: spec.bgp.neighbors[0].families[2]: duplicate family 'l2vpn-evpn' "
+		   "(also spec.bgp.neighbors[0].families[0])");
+	EXPECT_ERR(BA "        families: []\n",
+		   "t.yaml:13:19: spec.bgp.neighbors[0].families: at least one family is required "
+		   "(allowed: ipv4-unicast, ipv6-unicast, l2vpn-evpn)");
+	EXPECT_ERR(BA "        families: ipv4-unicast\n",
+		   "t.yaml:13:19: spec.bgp.neighbors[0].families: expected a sequence, got "
+		   "'ipv4-unicast'");
+	EXPECT_ERR(BA "        description: "
+		      "\"0123456789012345678901234567890123456789012345678901234567890123\"\n",
+		   "t.yaml:13:22: spec.bgp.neighbors[0].description: '0123456789",
+		   "is too long (at most 63 characters)");
+	EXPECT_ERR(
+	    BA "        passive: maybe\n",
+	    "t.yaml:13:18: spec.bgp.neighbors[0].passive: expected true or false, got 'maybe'");
+	EXPECT_ERR(BA "        shutdown: 1\n",
+		   "t.yaml:13:19: spec.bgp.neighbors[0].shutdown: expected true or false, got '1'");
+	EXPECT_ERR(BGPHDR "    asn: 65001\n"
+			  "    listenPort: 0\n"
+			  "    neighbors:\n"
+			  "      - {address: 10.100.0.2, asn: 65002, passive: true}\n",
+		   "t.yaml:12:52: spec.bgp.neighbors[0].passive: a passive neighbor never comes up "
+		   "with spec.bgp.listenPort 0");
+	EXPECT_ERR(BA "        remoteAs: 65002\n",
+		   "t.yaml:13:9: spec.bgp.neighbors[0]: unknown key 'remoteAs' (allowed: address, "
+		   "asn, localAsn, passive, shutdown, updateSource, ebgpMultiHop, password, "
+		   "holdTime, keepaliveTime, connectTime, families, description)");
+#undef BA
+#undef BN
+#undef B
+}
+
+/* conf/example-bgp.yaml, next to the example given on the command line, must load. */
+static void test_bgp_example(const char *example)
+{
+	struct pg_config cfg;
+	char path[512], err[512];
+	const char *slash = example ? strrchr(example, '/') : NULL;
+	int rc;
+
+	if (!example)
+		return;
+	snprintf(path, sizeof(path), "%.*s%sexample-bgp.yaml", slash ? (int)(slash - example) : 0,
+		 example, slash ? "/" : "");
+	rc = config_load(path, &cfg, err, sizeof(err));
+	CHECK(rc == 0);
+	if (rc) {
+		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, err);
+		return;
+	}
+	CHECK(cfg.bgp.enabled);
+	CHECK(cfg.bgp.n_neighbors == 2);
+	if (cfg.bgp.n_neighbors == 2) {
+		CHECK(cfg.bgp.neighbors[0].families & CFG_BGP_AF_EVPN);
+		CHECK(cfg.bgp.neighbors[1].passive);
+	}
+	config_free(&cfg);
+}
+
 /* Files: config_load reads them; open errors are reported with errno. */
 static void test_files(const char *example)
 {
@@ -1340,7 +1801,10 @@ int main(int argc, char **argv)
 	test_l3vni_tunnel_errors();
 	test_route_errors();
 	test_neighbor_errors();
+	test_bgp();
+	test_bgp_errors();
 	test_files(argc > 1 ? argv[1] : NULL);
+	test_bgp_example(argc > 1 ? argv[1] : NULL);
 	test_garbage();
 
 	if (failures) {
