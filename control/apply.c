@@ -42,12 +42,36 @@ static int route_install(uint16_t vrf, const struct pg_prefix *p, uint32_t nh,
 	return 0;
 }
 
+/* Inside a batch, tunnel next hops are re-resolved once at its end instead of per route. */
+static bool batching, refresh_pending;
+
+static void tunnels_refresh(void)
+{
+	if (batching)
+		refresh_pending = true;
+	else
+		nh_tunnels_refresh();
+}
+
+void apply_batch_begin(void)
+{
+	batching = true;
+}
+
+void apply_batch_end(void)
+{
+	batching = false;
+	if (refresh_pending)
+		nh_tunnels_refresh();
+	refresh_pending = false;
+}
+
 int apply_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum route_origin origin)
 {
 	int ret = route_install(vrf, p, nh, origin);
 
 	if (ret == 0 && vrf == PG_VRF_DEFAULT)
-		nh_tunnels_refresh();
+		tunnels_refresh();
 	return ret;
 }
 
@@ -60,7 +84,7 @@ int apply_route_del(uint16_t vrf, const struct pg_prefix *p)
 		return ret;
 	fib_release_after_commit(old);
 	if (vrf == PG_VRF_DEFAULT)
-		nh_tunnels_refresh();
+		tunnels_refresh();
 	return 0;
 }
 

@@ -10,4 +10,7 @@ int apply_tables(const struct pg_config *cfg);
  * route takes over. */
 int apply_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum route_origin origin);
 int apply_route_del(uint16_t vrf, const struct pg_prefix *p);
+/* Many route writes in a row (BGP): tunnel next hops are re-resolved once, at the end. */
+void apply_batch_begin(void);
+void apply_batch_end(void);
 void apply_default_rmac(uint32_t vni, struct pg_mac *mac);

@@ -32,6 +32,9 @@
 #include "exc.h"
 #include "fib.h"
 #include "kiso.h"
+#include "bgp.h"
+#include "bgp_cli.h"
+#include "bgp_fib.h"
 #include "xdp.h"
 #include "log.h"
 #include "mgmt.h"
@@ -39,6 +42,7 @@
 #include "nexthop.h"
 #include "vni.h"
 #include "worker.h"
+#include "util.h"
 
 #define PEREGRINE_VERSION "0.1.0"
 
@@ -248,7 +252,101 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The control loop: signals, management socket, TAPs, punt rings, timers, RCU reclamation. */
+/* EVPN type-5 for what each L3VNI's VRF reaches by itself: its ports' subnets and its static
+ * routes that leave through a port (not those pointing into tunnels). */
+static void bgp_originate_vrfs(const struct pg_config *cfg)
+{
+	char b[PG_PREFIX_FMT_LEN];
+
+	for (unsigned i = 0; i < cfg->n_l3vnis; i++) {
+		const struct cfg_l3vni *l = &cfg->l3vnis[i];
+		for (unsigned p = 0; p < cfg->n_ports; p++) {
+			if (cfg->ports[p].vrf != l->vrf)
+				continue;
+			for (unsigned a = 0; a < cfg->ports[p].n_addrs; a++) {
+				struct pg_prefix net = cfg->ports[p].addrs[a];
+				prefix_mask(&net);
+				int rc = bgp_originate_prefix(l->vni, &net);
+				if (rc < 0)
+					LOG_ERR("bgp: type-5 %s (VNI %u): %s", fmt_prefix(&net, b),
+						l->vni, strerror(-rc));
+			}
+		}
+		for (unsigned r = 0; r < cfg->n_routes; r++) {
+			const struct cfg_route *rt = &cfg->routes[r];
+			if (rt->vrf != l->vrf || rt->nh[0].kind != CFG_NH_VIA)
+				continue;
+			int rc = bgp_originate_prefix(l->vni, &rt->prefix);
+			if (rc < 0)
+				LOG_ERR("bgp: type-5 %s (VNI %u): %s", fmt_prefix(&rt->prefix, b),
+					l->vni, strerror(-rc));
+		}
+	}
+}
+
+/* The BGP speaker from spec.bgp (nothing when the section is absent). */
+static int bgp_setup(const struct pg_config *cfg)
+{
+	struct bgp_conf bc = {0};
+	int ret;
+
+	if (!cfg->bgp.enabled)
+		return 0;
+	bc.asn = cfg->bgp.asn;
+	bc.router_id = cfg->bgp.router_id;
+	bc.listen_port = cfg->bgp.listen_port;
+	bc.graceful_restart = cfg->bgp.graceful_restart;
+	bc.restart_time = cfg->bgp.restart_time;
+	bc.n_peers = cfg->bgp.n_neighbors;
+	bc.peers = calloc(bc.n_peers ? bc.n_peers : 1, sizeof(*bc.peers));
+	if (!bc.peers)
+		return -ENOMEM;
+	for (unsigned i = 0; i < bc.n_peers; i++) {
+		const struct cfg_bgp_neighbor *n = &cfg->bgp.neighbors[i];
+		struct bgp_peer_conf *p = &bc.peers[i];
+		p->line = n->line;
+		p->addr = n->addr;
+		p->remote_as = n->asn;
+		p->local_as = n->local_asn;
+		p->passive = n->passive;
+		p->shutdown = n->shutdown;
+		p->update_source = n->update_source;
+		p->ttl = n->ttl;
+		pg_strlcpy(p->password, n->password, sizeof(p->password));
+		p->hold_time = n->hold_time;
+		p->keepalive = n->keepalive;
+		p->connect_retry = n->connect_retry;
+		p->af_mask = n->families; /* same bit order as enum bgp_af */
+		pg_strlcpy(p->description, n->description, sizeof(p->description));
+	}
+	bc.n_l3vnis = cfg->n_l3vnis;
+	bc.l3vnis = calloc(bc.n_l3vnis ? bc.n_l3vnis : 1, sizeof(*bc.l3vnis));
+	if (!bc.l3vnis) {
+		free(bc.peers);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < bc.n_l3vnis; i++) {
+		const struct cfg_l3vni *l = &cfg->l3vnis[i];
+		bc.l3vnis[i].vni = l->vni;
+		bc.l3vnis[i].vrf = l->vrf;
+		if (l->has_rmac)
+			bc.l3vnis[i].rmac = l->rmac;
+		else
+			apply_default_rmac(l->vni, &bc.l3vnis[i].rmac);
+	}
+	bc.vtep = cfg->has_vtep ? cfg->vtep.v4 : 0;
+	bgp_fib_attach();
+	ret = bgp_start(&bc);
+	free(bc.peers);
+	free(bc.l3vnis);
+	if (ret < 0)
+		return ret;
+	bgp_cli_register(bc.asn, bc.router_id);
+	bgp_originate_vrfs(cfg);
+	return 0;
+}
+
+/* The control loop: signals, management socket, TAPs, punt rings, BGP, timers, RCU reclamation. */
 static int control_loop(void)
 {
 	struct epoll_event ev, evs[32];
@@ -279,6 +377,10 @@ static int control_loop(void)
 		ev.data.u64 = UINT64_MAX - 2;
 		epoll_ctl(ep, EPOLL_CTL_ADD, kfd, &ev);
 	}
+	if (bgp_running()) {
+		ev.data.u64 = UINT64_MAX - 3;
+		epoll_ctl(ep, EPOLL_CTL_ADD, bgp_fd(), &ev);
+	}
 
 	for (;;) {
 		unsigned busy = exc_punt_drain(256);
@@ -305,10 +407,13 @@ static int control_loop(void)
 				mgmt_poll();
 			} else if (d == UINT64_MAX - 2) {
 				neigh_kernel_read();
+			} else if (d == UINT64_MAX - 3) {
+				/* bgp_poll() runs below on every iteration */
 			} else if (d < dp.n_ports) {
 				exc_tap_read(dp.ports[d], 64);
 			}
 		}
+		bgp_poll();
 		uint64_t now = mono_ms();
 		if (now - last_tick >= 100) {
 			neigh_tick(now);
@@ -449,6 +554,13 @@ int main(int argc, char **argv)
 		rte_eal_remote_launch(worker_main, dp.workers[w], lcore);
 		w++;
 	}
+	if ((ret = bgp_setup(&cfg)) < 0) {
+		LOG_ERR("BGP: %s", strerror(-ret));
+		atomic_store(&dp.running, false);
+		rte_eal_mp_wait_lcore();
+		mgmt_fini();
+		goto out_ports;
+	}
 	LOG_NOTICE("running: %u port(s), %u worker(s), management socket %s", dp.n_ports, n_workers,
 		   cfg.mgmt_socket);
 	printf("peregrine: ready\n");
@@ -456,6 +568,7 @@ int main(int argc, char **argv)
 
 	ret = control_loop();
 
+	bgp_stop(); /* Cease to the peers while the exception path still carries it */
 	atomic_store(&dp.running, false);
 	rte_eal_mp_wait_lcore();
 	mgmt_fini();

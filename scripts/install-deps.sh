@@ -10,7 +10,11 @@ PKGS=(
   # tests, demo and benchmarks
   python3 python3-scapy tshark iproute2 iputils-ping ethtool iperf3 socat tcpdump netcat-openbsd
   procps psmisc jq
+  # BGP interop peers (started privately in namespaces by the tests)
+  gobgpd frr bird2 exabgp
 )
+# Services those packages enable on install; the tests start their own instances in namespaces.
+PEER_SERVICES=(gobgpd frr bird exabgp)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -25,3 +29,13 @@ export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# A BGP daemon we just installed must not run on the host on its own: stop and disable it.
+if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  for s in "${PEER_SERVICES[@]}"; do
+    for p in "${missing[@]}"; do
+      case "$p:$s" in gobgpd:gobgpd | frr:frr | bird2:bird | exabgp:exabgp)
+        systemctl disable --now "$s" >/dev/null 2>&1 || true ;;
+      esac
+    done
+  done
+fi

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * The BGP speaker of the control thread: peers, their sessions over ordinary kernel TCP sockets
+ * (the kernel reaches the ports through the exception path), timers, and the hand-off of received
+ * UPDATEs to the RIB. Single-threaded: everything runs in the control thread's loop.
+ *
+ * Event loop integration: bgp_fd() is an epoll fd aggregating the listening and session sockets;
+ * add it to the caller's epoll (EPOLLIN) and call bgp_poll() when it fires and at least every few
+ * milliseconds (timers).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "bgp_fsm.h"
+#include "bgp_msg.h"
+#include "bgp_update.h"
+
+struct bgp_peer_conf {
+	int line; /* in the configuration file, for messages */
+	struct pg_ip addr;
+	uint32_t remote_as;
+	uint32_t local_as;	    /* 0: the global AS */
+	bool passive;		    /* never connect, wait for the peer */
+	bool shutdown;		    /* configured but administratively down */
+	struct pg_ip update_source; /* family 0: the kernel picks */
+	uint8_t ttl;		    /* 0: 1 for eBGP (directly connected), 255 for iBGP */
+	char password[80];	    /* TCP MD5 (RFC 2385); empty: none */
+	uint16_t hold_time;	    /* 0 or >= 3 seconds */
+	uint16_t keepalive;	    /* seconds; 0: hold / 3 */
+	uint16_t connect_retry;	    /* seconds */
+	uint32_t af_mask;	    /* BGP_AF_BIT of the families to negotiate */
+	char description[64];
+};
+
+/* An L3VNI: EVPN routes whose route targets match are imported into its VRF. */
+struct bgp_l3vni {
+	uint32_t vni;
+	uint16_t vrf;
+	struct pg_mac rmac; /* ours, announced in the router's MAC extended community */
+};
+
+struct bgp_conf {
+	uint32_t asn;
+	uint32_t router_id;   /* network order */
+	uint32_t vtep;	      /* our VXLAN tunnel endpoint (IPv4, network order), 0: none */
+	uint16_t listen_port; /* 0: do not listen (passive peers then never come up) */
+	bool graceful_restart;
+	uint16_t restart_time; /* seconds, announced in the GR capability */
+	unsigned max_paths;    /* multipath set size, 1..16 (0: 16) */
+	unsigned n_peers;
+	struct bgp_peer_conf *peers;
+	unsigned n_l3vnis;
+	struct bgp_l3vni *l3vnis;
+};
+
+/* Start the speaker: listening socket, one session per peer. Returns 0 or -errno (logged). */
+int bgp_start(const struct bgp_conf *conf);
+/* Send Cease to every established peer, close everything. */
+void bgp_stop(void);
+bool bgp_running(void);
+int bgp_fd(void);
+void bgp_poll(void);
+
+/* Originate (or withdraw) the EVPN type-5 route of prefix p in the VRF of L3VNI vni: auto RD
+ * router-id:VRF index, route target ASN:VNI, VXLAN encapsulation, the L3VNI's router MAC, our
+ * VTEP as next hop. 0, -ENOENT (unknown VNI / route), -EADDRNOTAVAIL (no VTEP) or -ENOMEM. */
+int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p);
+int bgp_withdraw_prefix(uint32_t vni, const struct pg_prefix *p);
+
+/* ---- runtime view (for the CLI) ---- */
+struct bgp_peer_info {
+	struct bgp_peer_conf conf;
+	enum bgp_state state;
+	uint64_t state_since_ms;  /* monotonic ms of the last state change */
+	uint32_t remote_id;	  /* network order, 0 until an OPEN arrived */
+	uint16_t hold, keepalive; /* negotiated */
+	uint32_t af_negotiated;
+	struct bgp_caps caps_sent, caps_rcvd;
+	bool as4, ext_msg;
+	struct pg_ip local_addr, remote_addr;
+	uint16_t local_port, remote_port;
+	uint64_t msgs_in[6], msgs_out[6]; /* by message type; [0] unused */
+	uint64_t prefixes_announced[BGP_AF_MAX], prefixes_withdrawn[BGP_AF_MAX];
+	uint32_t prefixes[BGP_AF_MAX]; /* in the Adj-RIB-In now */
+	uint64_t advertised;	       /* routes announced to the peer since the session came up */
+	bool eor_rcvd[BGP_AF_MAX];
+	uint64_t updates_withdrawn_7606, attrs_discarded_7606; /* RFC 7606 outcomes */
+	unsigned established_count;
+	uint8_t last_notif_sent[2], last_notif_rcvd[2]; /* code, subcode */
+	char last_error[160];
+};
+
+unsigned bgp_peer_count(void);
+/* Fill info for peer i (0 .. count-1). Returns false past the end. */
+bool bgp_peer_get(unsigned i, struct bgp_peer_info *info);
+uint64_t bgp_now_ms(void);

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What Peregrine announces: the routes it originates (EVPN type-5 for the prefixes of its
+ * L3VNI VRFs) and, per peer, the queue of announcements and withdrawals still to be sent.
+ *
+ * Export policy: a peer receives our own routes of the families it negotiated; routes learned
+ * from one peer are not passed on to another (a PE is not a transit; per-peer policies that
+ * re-advertise come with the host sessions). eBGP peers see our AS in the path; iBGP peers get
+ * LOCAL_PREF 100 and an empty path. The next hop of EVPN routes is our VTEP.
+ *
+ * Queued entries carry their own copy of the route and a reference to the attribute template, so
+ * an origin can go away while its withdrawal waits in a queue. UPDATEs are packed: consecutive
+ * entries with the same template share one message as far as the size allows. Output to a peer
+ * pauses while its socket buffer holds more than OUT_PACE_BYTES.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+
+#include "bgp_rib_int.h"
+#include "log.h"
+#include "util.h"
+
+#define OUT_PACE_BYTES (1u << 20)
+#define OUT_BATCH      512 /* routes per UPDATE at most (the message size usually cuts first) */
+
+/* Attributes shared by the routes of one VRF. */
+struct out_tmpl {
+	uint32_t refcnt;
+	uint8_t origin;
+	uint8_t n_ec;
+	uint8_t ec[8][8]; /* extended communities, wire order */
+	struct pg_ip nexthop;
+};
+
+struct orig {
+	struct hnode h;
+	struct bgp_nlri n;
+	struct out_tmpl *t;
+};
+
+struct outq_ent {
+	struct bgp_nlri n;
+	struct out_tmpl *t; /* NULL: withdraw */
+};
+
+struct peer_out {
+	struct outq_ent *q;
+	size_t head, n, cap;
+	uint32_t eor_pending; /* BGP_AF_BIT: End-of-RIB to send once the queue is empty */
+	bool up;
+	uint64_t announced, withdrawn;
+};
+
+static struct {
+	bool ready;
+	struct bgp_conf conf;
+	struct htab origs;
+	struct out_tmpl *tmpl_by_vni[64]; /* small cache; see tmpl_for() */
+	uint32_t tmpl_vni[64];
+	unsigned n_tmpl;
+	struct peer_out *po;
+	unsigned n_po;
+	uint64_t n_origs;
+} out;
+
+static void tmpl_put(struct out_tmpl *t)
+{
+	if (t && --t->refcnt == 0)
+		free(t);
+}
+
+static struct peer_out *po_of(const struct bgp_peer *p)
+{
+	for (unsigned i = 0; i < out.n_po; i++)
+		if (bgp_peer_at(i) == p)
+			return &out.po[i];
+	return NULL;
+}
+
+static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl *t)
+{
+	if (o->head + o->n == o->cap) {
+		if (o->head) {
+			memmove(o->q, o->q + o->head, o->n * sizeof(*o->q));
+			o->head = 0;
+		}
+		if (o->n == o->cap) {
+			size_t cap = o->cap ? o->cap * 2 : 256;
+			struct outq_ent *q = realloc(o->q, cap * sizeof(*q));
+			if (!q)
+				return; /* the route refresh of the peer will fix it */
+			o->q = q;
+			o->cap = cap;
+		}
+	}
+	struct outq_ent *e = &o->q[o->head + o->n++];
+	e->n = *n;
+	e->t = t;
+	if (t)
+		t->refcnt++;
+}
+
+static void q_clear(struct peer_out *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		tmpl_put(o->q[o->head + i].t);
+	o->head = o->n = 0;
+	o->eor_pending = 0;
+}
+
+/* Queue every origin of the families in af_mask for peer i. */
+static void enqueue_all(unsigned i, uint32_t af_mask)
+{
+	for (size_t b = 0; b <= out.origs.mask; b++)
+		for (struct hnode *h = out.origs.b[b]; h; h = h->next) {
+			struct orig *r = (struct orig *)h;
+			if (af_mask & BGP_AF_BIT(r->n.af))
+				q_push(&out.po[i], &r->n, r->t);
+		}
+}
+
+/* Queue n for every established peer of its family. */
+static void enqueue_everyone(const struct bgp_nlri *n, struct out_tmpl *t)
+{
+	for (unsigned i = 0; i < out.n_po; i++) {
+		struct bgp_peer *p = bgp_peer_at(i);
+		if (out.po[i].up && (p->af & BGP_AF_BIT(n->af)))
+			q_push(&out.po[i], n, t);
+	}
+}
+
+/* ---- origination ---- */
+
+static struct orig *orig_find(const struct bgp_nlri *n, uint32_t *hash)
+{
+	char k[BGP_NLRI_FMT_LEN];
+	bgp_nlri_fmt(n, k, sizeof(k)); /* the text form is unique per route key and cheap enough */
+	*hash = hash_bytes(k, strlen(k), n->af);
+	for (struct hnode *h = out.origs.b[*hash & out.origs.mask]; h; h = h->next) {
+		struct orig *r = (struct orig *)h;
+		char k2[BGP_NLRI_FMT_LEN];
+		if (h->hash == *hash && r->n.af == n->af &&
+		    strcmp(bgp_nlri_fmt(&r->n, k2, sizeof(k2)), k) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* The RIB's copy of one of our routes (shown with the learned ones, "from local"). */
+static void rib_local(const struct bgp_nlri *n, const struct out_tmpl *t)
+{
+	static struct bgp_attrs a;
+	struct rib_attr *ra;
+
+	memset(&a, 0, offsetof(struct bgp_attrs, aspath_buf));
+	a.present = 1ull << BGP_ATTR_ORIGIN | 1ull << BGP_ATTR_AS_PATH;
+	a.origin = t->origin;
+	if (t->n_ec) {
+		a.present |= 1ull << BGP_ATTR_EXT_COMMUNITIES;
+		a.ext_communities = t->ec[0];
+		a.n_ext_communities = t->n_ec;
+	}
+	ra = rib_attr_get(&a, &t->nexthop, NULL);
+	if (!ra)
+		return;
+	rib_path_set(NULL, n, ra);
+	rib_attr_put(ra);
+}
+
+static struct out_tmpl *tmpl_for(uint32_t vni, const struct pg_mac *rmac)
+{
+	struct out_tmpl *t = NULL;
+
+	for (unsigned i = 0; i < out.n_tmpl; i++)
+		if (out.tmpl_vni[i] == vni)
+			return out.tmpl_by_vni[i];
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->refcnt = 1; /* the cache's */
+	t->origin = BGP_ORIGIN_IGP;
+	t->nexthop.family = AF_INET;
+	t->nexthop.v4 = out.conf.vtep;
+	/* Route target ASN:VNI (RFC 8365 §5.1.2.1 auto-derivation; a 4-octet ASN takes the AS4
+	 * form, which leaves 16 bits for the VNI). */
+	uint64_t rt = out.conf.asn <= 0xffff
+			  ? bgp_ec_rt_as2((uint16_t)out.conf.asn, vni)
+			  : BGP_EC_RT_AS4 | (uint64_t)out.conf.asn << 16 | (vni & 0xffff);
+	uint64_t encap = 0x030c000000000000ull | BGP_ENCAP_VXLAN;
+	uint64_t rm = 0x0603000000000000ull;
+	for (unsigned k = 0; k < 6; k++)
+		rm |= (uint64_t)rmac->b[k] << (8 * (5 - k));
+	uint64_t ecs[3] = {rt, encap, rm};
+	for (unsigned e = 0; e < 3; e++)
+		for (unsigned k = 0; k < 8; k++)
+			t->ec[e][k] = (uint8_t)(ecs[e] >> (8 * (7 - k)));
+	t->n_ec = 3;
+	if (out.n_tmpl < PG_ARRAY_SIZE(out.tmpl_by_vni)) {
+		out.tmpl_vni[out.n_tmpl] = vni;
+		out.tmpl_by_vni[out.n_tmpl++] = t;
+	}
+	return t;
+}
+
+static int type5(uint32_t vni, const struct pg_prefix *p, struct bgp_nlri *n,
+		 const struct bgp_l3vni **l3)
+{
+	*l3 = NULL;
+	for (unsigned i = 0; i < out.conf.n_l3vnis; i++)
+		if (out.conf.l3vnis[i].vni == vni)
+			*l3 = &out.conf.l3vnis[i];
+	if (!*l3)
+		return -ENOENT;
+	memset(n, 0, sizeof(*n));
+	n->af = BGP_AF_EVPN;
+	n->evpn.type = BGP_EVPN_PREFIX;
+	/* Auto RD router-id:index (RFC 7432 §7.9), the index being the VRF's. */
+	n->evpn.rd = bgp_rd_type1(out.conf.router_id, (*l3)->vrf);
+	n->evpn.ip = p->ip;
+	n->evpn.plen = p->len;
+	n->evpn.gw.family = p->ip.family;
+	n->evpn.n_labels = 1;
+	n->evpn.label[0] = vni;
+	return 0;
+}
+
+int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
+{
+	const struct bgp_l3vni *l3;
+	struct bgp_nlri n;
+	uint32_t h;
+
+	if (!out.ready)
+		return -ENOTCONN;
+	if (!out.conf.vtep)
+		return -EADDRNOTAVAIL;
+	if (type5(vni, p, &n, &l3) < 0)
+		return -ENOENT;
+	if (orig_find(&n, &h))
+		return 0;
+	struct out_tmpl *t = tmpl_for(vni, &l3->rmac);
+	struct orig *r = t ? calloc(1, sizeof(*r)) : NULL;
+	if (!r)
+		return -ENOMEM;
+	r->h.hash = h;
+	r->n = n;
+	r->t = t;
+	t->refcnt++;
+	htab_add(&out.origs, &r->h);
+	out.n_origs++;
+	rib_local(&n, t);
+	enqueue_everyone(&n, t);
+	return 0;
+}
+
+int bgp_withdraw_prefix(uint32_t vni, const struct pg_prefix *p)
+{
+	const struct bgp_l3vni *l3;
+	struct bgp_nlri n;
+	struct orig *r;
+	uint32_t h;
+
+	if (!out.ready || type5(vni, p, &n, &l3) < 0 || !(r = orig_find(&n, &h)))
+		return -ENOENT;
+	htab_del(&out.origs, &r->h);
+	out.n_origs--;
+	rib_path_unset(NULL, &n);
+	enqueue_everyone(&n, NULL);
+	tmpl_put(r->t);
+	free(r);
+	return 0;
+}
+
+/* ---- sessions ---- */
+
+void out_peer_up(struct bgp_peer *p)
+{
+	struct peer_out *o = po_of(p);
+
+	if (!o)
+		return;
+	q_clear(o);
+	o->up = true;
+	o->announced = o->withdrawn = 0;
+	enqueue_all((unsigned)(o - out.po), p->af);
+	/* End-of-RIB per family once the initial table is out (RFC 4724 §2). */
+	o->eor_pending = p->af;
+}
+
+void out_peer_down(struct bgp_peer *p)
+{
+	struct peer_out *o = po_of(p);
+
+	if (!o)
+		return;
+	q_clear(o);
+	o->up = false;
+}
+
+void out_peer_refresh(struct bgp_peer *p, enum bgp_af af)
+{
+	struct peer_out *o = po_of(p);
+
+	if (!o || !o->up)
+		return;
+	enqueue_all((unsigned)(o - out.po), BGP_AF_BIT(af));
+	o->eor_pending |= BGP_AF_BIT(af); /* tells a GR-aware peer the refresh is complete */
+}
+
+/* The attributes a peer sees for template t. */
+static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, struct bgp_attrs *a,
+			 uint8_t *aspath)
+{
+	memset(a, 0, offsetof(struct bgp_attrs, aspath_buf));
+	a->present = 1ull << BGP_ATTR_ORIGIN | 1ull << BGP_ATTR_AS_PATH;
+	a->origin = t->origin;
+	if (p->ebgp) {
+		uint32_t as = p->conf.local_as ? p->conf.local_as : out.conf.asn;
+		aspath[0] = BGP_ASPATH_SEQUENCE;
+		aspath[1] = 1;
+		aspath[2] = (uint8_t)(as >> 24);
+		aspath[3] = (uint8_t)(as >> 16);
+		aspath[4] = (uint8_t)(as >> 8);
+		aspath[5] = (uint8_t)as;
+		a->aspath = aspath;
+		a->aspath_len = 6;
+	} else {
+		a->present |= 1ull << BGP_ATTR_LOCAL_PREF;
+		a->local_pref = 100;
+	}
+	if (t->n_ec) {
+		a->present |= 1ull << BGP_ATTR_EXT_COMMUNITIES;
+		a->ext_communities = t->ec[0];
+		a->n_ext_communities = t->n_ec;
+	}
+}
+
+/* Send what fits of peer i's queue. */
+static void drain(unsigned i)
+{
+	static uint8_t buf[BGP_EXT_MAX_LEN];
+	static struct bgp_nlri batch[OUT_BATCH];
+	static struct bgp_attrs a;
+	struct peer_out *o = &out.po[i];
+	struct bgp_peer *p = bgp_peer_at(i);
+	uint8_t aspath[6];
+
+	while (o->n && bgp_peer_queued(p) < OUT_PACE_BYTES) {
+		struct outq_ent *e = &o->q[o->head];
+		struct out_tmpl *t = e->t;
+		enum bgp_af af = e->n.af;
+		unsigned k = 0;
+
+		/* A run of entries of one family with the same template (or all withdrawals). */
+		while (k < o->n && k < OUT_BATCH && o->q[o->head + k].t == t &&
+		       o->q[o->head + k].n.af == af) {
+			batch[k] = o->q[o->head + k].n;
+			k++;
+		}
+		struct bbuf b = bbuf_make(buf, sizeof(buf));
+		int sent;
+		if (t) {
+			export_attrs(p, t, &a, aspath);
+			sent = bgp_update_write_announce(&b, af, &a, &t->nexthop, NULL, batch, k,
+							 &p->tx);
+		} else {
+			sent = bgp_update_write_withdraw(&b, af, batch, k, &p->tx);
+		}
+		if (sent <= 0) {
+			/* Cannot be encoded (never expected): drop the entry, not the session. */
+			LOG_ERR("bgp: peer %s: cannot encode an UPDATE, route dropped",
+				bgp_peer_name(p));
+			sent = 1;
+		} else if (bgp_peer_send(p, buf, b.len) < 0) {
+			q_clear(o);
+			return;
+		}
+		for (int x = 0; x < sent; x++)
+			tmpl_put(o->q[o->head + (size_t)x].t);
+		if (t)
+			o->announced += (uint64_t)sent;
+		else
+			o->withdrawn += (uint64_t)sent;
+		o->head += (size_t)sent;
+		o->n -= (size_t)sent;
+	}
+	if (!o->n) {
+		o->head = 0;
+		for (unsigned af = 0; af < BGP_AF_MAX && o->eor_pending; af++) {
+			if (!(o->eor_pending & BGP_AF_BIT(af)))
+				continue;
+			struct bbuf b = bbuf_make(buf, sizeof(buf));
+			bgp_update_write_eor(&b, af);
+			if (!b.err)
+				bgp_peer_send(p, buf, b.len);
+			o->eor_pending &= ~BGP_AF_BIT(af);
+		}
+	}
+}
+
+void out_poll(void)
+{
+	if (!out.ready)
+		return;
+	for (unsigned i = 0; i < out.n_po; i++)
+		if (out.po[i].up && (out.po[i].n || out.po[i].eor_pending))
+			drain(i);
+}
+
+int out_init(const struct bgp_conf *conf)
+{
+	memset(&out, 0, sizeof(out));
+	out.conf = *conf;
+	out.conf.peers = NULL;
+	out.conf.l3vnis = NULL;
+	if (conf->n_l3vnis) {
+		out.conf.l3vnis = calloc(conf->n_l3vnis, sizeof(*out.conf.l3vnis));
+		if (!out.conf.l3vnis)
+			return -ENOMEM;
+		memcpy(out.conf.l3vnis, conf->l3vnis, conf->n_l3vnis * sizeof(*conf->l3vnis));
+	}
+	out.n_po = conf->n_peers;
+	out.po = calloc(out.n_po ? out.n_po : 1, sizeof(*out.po));
+	if (!out.po || htab_init(&out.origs, 256) < 0) {
+		out_fini();
+		return -ENOMEM;
+	}
+	out.ready = true;
+	return 0;
+}
+
+void out_fini(void)
+{
+	for (unsigned i = 0; out.po && i < out.n_po; i++) {
+		q_clear(&out.po[i]);
+		free(out.po[i].q);
+	}
+	for (size_t b = 0; out.origs.b && b <= out.origs.mask; b++) {
+		struct hnode *h = out.origs.b[b];
+		while (h) {
+			struct hnode *next = h->next;
+			struct orig *r = (struct orig *)h;
+			tmpl_put(r->t);
+			free(r);
+			h = next;
+		}
+	}
+	for (unsigned i = 0; i < out.n_tmpl; i++)
+		tmpl_put(out.tmpl_by_vni[i]);
+	free(out.origs.b);
+	free(out.po);
+	free(out.conf.l3vnis);
+	memset(&out, 0, sizeof(out));
+}
+
+uint64_t bgp_out_advertised(const struct bgp_peer *p)
+{
+	const struct peer_out *o = po_of(p);
+	return o ? o->announced : 0;
+}

@@ -1,0 +1,1132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp_rib_int.h"
+#include "log.h"
+#include "util.h"
+
+#define ATTR_BUF_MAX (2 * BGP_EXT_MAX_LEN)
+
+static void rib_fib_sync(struct rib_dest *d);
+static const struct rib_fib_ops *fib_ops;
+
+/* EVPN route types the RIB keeps (1 and 4 need multihoming, which Peregrine does not do). */
+static bool evpn_type_kept(uint8_t type)
+{
+	return type == BGP_EVPN_MAC_IP || type == BGP_EVPN_IMET || type == BGP_EVPN_PREFIX;
+}
+
+/*
+ * EVPN import: a type-5 route (or a type-2 MAC/IP with an L3 label) whose route targets match an
+ * L3VNI becomes a candidate for that prefix (/32, /128 for type-2) in the L3VNI's VRF. The VRF
+ * prefix's best candidates (ECMP across VTEPs) go to the fast path as VXLAN next hops. A candidate
+ * copies what it needs (attributes by reference count, VNI, peer), so it never points into a path.
+ */
+struct vrf_dest;
+struct imp {
+	struct imp *next_vrf; /* in vrf_dest.cands */
+	struct imp *next_src; /* in rib_dest.imports */
+	struct vrf_dest *vd;
+	struct rib_dest *src;
+	struct rib_attr *attr;
+	const struct bgp_peer *peer;
+	uint32_t vni;
+	uint8_t flags; /* RP_STALE, RP_BEST, RP_MULTI */
+};
+
+struct vrf_dest {
+	struct hnode h;
+	struct imp *cands; /* best first after a decision */
+	uint32_t fib_sig;
+	uint16_t vrf;
+	uint8_t flags; /* RD_DIRTY */
+	struct pg_prefix prefix;
+};
+
+static struct {
+	bool ready;
+	struct bgp_conf conf;
+	struct htab vrf_dests;
+	struct vrf_dest **vdirty;
+	size_t n_vdirty, cap_vdirty;
+	uint64_t imports;
+	struct htab attrs;
+	struct htab dests[BGP_AF_MAX];
+	struct rib_dest **dirty;
+	size_t n_dirty, cap_dirty;
+	uint64_t n_paths[BGP_AF_MAX];
+	uint64_t attr_bytes, dest_bytes, path_bytes;
+	struct rib_stats st;
+	uint8_t *abuf; /* scratch for canonical attribute encodings */
+} rib;
+
+static uint32_t now_s(void)
+{
+	return (uint32_t)(bgp_now_ms() / 1000);
+}
+
+/* ---- keys ---- */
+
+static unsigned key_from_nlri(const struct bgp_nlri *n, uint8_t *k)
+{
+	unsigned len = 0;
+
+	switch (n->af) {
+	case BGP_AF_IPV4:
+		k[0] = n->prefix.len;
+		memcpy(k + 1, &n->prefix.ip.v4, 4);
+		return 5;
+	case BGP_AF_IPV6:
+		k[0] = n->prefix.len;
+		memcpy(k + 1, n->prefix.ip.v6, 16);
+		return 17;
+	case BGP_AF_EVPN: {
+		const struct bgp_evpn *e = &n->evpn;
+		k[len++] = e->type;
+		memcpy(k + len, e->rd.b, 8);
+		len += 8;
+		/* RFC 7432 §7.2, 7.3, RFC 9136 §3.1: the fields that identify the route. */
+		if (e->type == BGP_EVPN_MAC_IP || e->type == BGP_EVPN_IMET ||
+		    e->type == BGP_EVPN_PREFIX) {
+			memcpy(k + len, &e->etag, 4);
+			len += 4;
+		}
+		if (e->type == BGP_EVPN_MAC_IP) {
+			memcpy(k + len, e->mac.b, 6);
+			len += 6;
+		}
+		if (e->type == BGP_EVPN_PREFIX)
+			k[len++] = e->plen;
+		k[len++] = e->ip.family == AF_INET6 ? 16 : e->ip.family == AF_INET ? 4 : 0;
+		if (e->ip.family == AF_INET) {
+			memcpy(k + len, &e->ip.v4, 4);
+			len += 4;
+		} else if (e->ip.family == AF_INET6) {
+			memcpy(k + len, e->ip.v6, 16);
+			len += 16;
+		}
+		return len;
+	}
+	default:
+		return 0;
+	}
+}
+
+static void nlri_from_key(uint8_t af, const uint8_t *k, unsigned klen, struct bgp_nlri *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->af = af;
+	if (af == BGP_AF_IPV4) {
+		n->prefix.len = k[0];
+		n->prefix.ip.family = AF_INET;
+		memcpy(&n->prefix.ip.v4, k + 1, 4);
+		return;
+	}
+	if (af == BGP_AF_IPV6) {
+		n->prefix.len = k[0];
+		n->prefix.ip.family = AF_INET6;
+		memcpy(n->prefix.ip.v6, k + 1, 16);
+		return;
+	}
+	struct bgp_evpn *e = &n->evpn;
+	unsigned o = 0;
+	e->type = k[o++];
+	memcpy(e->rd.b, k + o, 8);
+	o += 8;
+	if (e->type == BGP_EVPN_MAC_IP || e->type == BGP_EVPN_IMET || e->type == BGP_EVPN_PREFIX) {
+		memcpy(&e->etag, k + o, 4);
+		o += 4;
+	}
+	if (e->type == BGP_EVPN_MAC_IP) {
+		memcpy(e->mac.b, k + o, 6);
+		o += 6;
+	}
+	if (e->type == BGP_EVPN_PREFIX)
+		e->plen = k[o++];
+	uint8_t il = k[o++];
+	if (il == 4) {
+		e->ip.family = AF_INET;
+		memcpy(&e->ip.v4, k + o, 4);
+	} else if (il == 16) {
+		e->ip.family = AF_INET6;
+		memcpy(e->ip.v6, k + o, 16);
+	}
+	if (e->type == BGP_EVPN_PREFIX)
+		e->gw.family = e->ip.family;
+	(void)klen;
+}
+
+/* ---- attribute interning ---- */
+
+void rib_attr_put(struct rib_attr *a)
+{
+	if (!a || --a->refcnt)
+		return;
+	htab_del(&rib.attrs, &a->h);
+	rib.attr_bytes -= sizeof(*a) + a->len;
+	free(a);
+}
+
+/* Intern the attributes of an UPDATE (next hop: NEXT_HOP for IPv4 unicast, else the MP one). */
+struct rib_attr *rib_attr_get(const struct bgp_attrs *in, const struct pg_ip *nh,
+			      const struct pg_ip *nh_ll)
+{
+	struct bgp_tx_opts canon = {.as4 = true, .ext_msg = true};
+	struct bgp_attrs a = *in;
+	struct bbuf b = bbuf_make(rib.abuf, ATTR_BUF_MAX);
+
+	a.present &= ~((1ull << BGP_ATTR_MP_REACH) | (1ull << BGP_ATTR_MP_UNREACH) |
+		       (1ull << BGP_ATTR_NEXT_HOP));
+	bgp_attrs_write(&b, &a, &canon);
+	bbuf_u8(&b, nh->family);
+	bbuf_bytes(&b, nh->family == AF_INET6 ? (const void *)nh->v6 : (const void *)&nh->v4,
+		   nh->family == AF_INET6 ? 16 : 4);
+	if (nh_ll && nh_ll->family == AF_INET6)
+		bbuf_bytes(&b, nh_ll->v6, 16);
+	if (b.err)
+		return NULL;
+	size_t key_len = b.len;
+	uint32_t h = hash_bytes(rib.abuf, key_len, 0x5eed);
+	for (struct hnode *n = rib.attrs.b[h & rib.attrs.mask]; n; n = n->next) {
+		struct rib_attr *x = (struct rib_attr *)n;
+		if (n->hash == h && x->key_len == key_len &&
+		    memcmp(x->data, rib.abuf, key_len) == 0) {
+			x->refcnt++;
+			return x;
+		}
+	}
+	size_t var = (size_t)in->aspath_len + 4u * in->n_communities + 8u * in->n_ext_communities +
+		     12u * in->n_large_communities;
+	if (key_len + var > 0xffff)
+		return NULL;
+	struct rib_attr *x = calloc(1, sizeof(*x) + key_len + var);
+	if (!x)
+		return NULL;
+	x->h.hash = h;
+	x->refcnt = 1;
+	x->key_len = (uint16_t)key_len;
+	memcpy(x->data, rib.abuf, key_len);
+	size_t o = key_len;
+#define COPY(ptr, bytes, off_field)                   \
+	do {                                          \
+		size_t b_ = (bytes);                  \
+		x->off_field = (uint16_t)o;           \
+		if (b_)                               \
+			memcpy(x->data + o, ptr, b_); \
+		o += b_;                              \
+	} while (0)
+	COPY(in->aspath, in->aspath_len, aspath_off);
+	COPY(in->communities, 4u * in->n_communities, comm_off);
+	COPY(in->ext_communities, 8u * in->n_ext_communities, ext_off);
+	COPY(in->large_communities, 12u * in->n_large_communities, large_off);
+#undef COPY
+	x->len = (uint16_t)o;
+	x->aspath_len = in->aspath_len;
+	x->n_comm = in->n_communities;
+	x->n_ext = in->n_ext_communities;
+	x->n_large = in->n_large_communities;
+	x->origin = in->origin;
+	x->has_med = bgp_attr_has(in, BGP_ATTR_MED);
+	x->med = x->has_med ? in->med : 0;
+	x->has_local_pref = bgp_attr_has(in, BGP_ATTR_LOCAL_PREF);
+	x->local_pref = x->has_local_pref ? in->local_pref : 100;
+	x->aspath_hops = (uint16_t)bgp_aspath_length(in->aspath, in->aspath_len);
+	x->neighbor_as = bgp_aspath_first(in->aspath, in->aspath_len);
+	x->originator_id = bgp_attr_has(in, BGP_ATTR_ORIGINATOR_ID) ? in->originator_id : 0;
+	x->cluster_len = in->n_cluster_list;
+	x->nexthop = *nh;
+	if (nh_ll)
+		x->nexthop_ll = *nh_ll;
+	for (unsigned i = 0; i < x->n_ext; i++) {
+		const uint8_t *ec = x->data + x->ext_off + 8 * i;
+		if (ec[0] == 0x06 && ec[1] == 0x03) { /* RFC 9135 router's MAC */
+			x->has_rmac = true;
+			memcpy(x->rmac.b, ec + 2, 6);
+		}
+	}
+	htab_add(&rib.attrs, &x->h);
+	rib.attr_bytes += sizeof(*x) + x->len;
+	return x;
+}
+
+/* ---- destinations ---- */
+
+static struct rib_dest *dest_find(enum bgp_af af, const uint8_t *k, unsigned klen, uint32_t h)
+{
+	for (struct hnode *n = rib.dests[af].b[h & rib.dests[af].mask]; n; n = n->next) {
+		struct rib_dest *d = (struct rib_dest *)n;
+		if (n->hash == h && d->klen == klen && memcmp(d->key, k, klen) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static void dest_dirty(struct rib_dest *d)
+{
+	if (d->flags & RD_DIRTY)
+		return;
+	if (rib.n_dirty == rib.cap_dirty) {
+		size_t cap = rib.cap_dirty ? rib.cap_dirty * 2 : 4096;
+		struct rib_dest **q = realloc(rib.dirty, cap * sizeof(*q));
+		if (!q)
+			return; /* decided at the next change; logged by the caller's counters */
+		rib.dirty = q;
+		rib.cap_dirty = cap;
+	}
+	d->flags |= RD_DIRTY;
+	rib.dirty[rib.n_dirty++] = d;
+}
+
+static void path_free(struct rib_dest *d, struct rib_path *p)
+{
+	rib_attr_put(p->attr);
+	rib.n_paths[d->af]--;
+	rib.path_bytes -= sizeof(*p);
+	free(p);
+}
+
+/* Add or replace peer's path to n. */
+void rib_path_set(struct bgp_peer *peer, const struct bgp_nlri *n, struct rib_attr *a)
+{
+	uint8_t k[RIB_KEY_MAX];
+	unsigned klen = key_from_nlri(n, k);
+	enum bgp_af af = n->af;
+	uint32_t h = hash_bytes(k, klen, af);
+	struct rib_dest *d = dest_find(af, k, klen, h);
+	struct rib_path *p;
+
+	if (!d) {
+		d = calloc(1, sizeof(*d) + klen);
+		if (!d)
+			return;
+		d->h.hash = h;
+		d->af = (uint8_t)af;
+		d->klen = (uint8_t)klen;
+		memcpy(d->key, k, klen);
+		htab_add(&rib.dests[af], &d->h);
+		rib.dest_bytes += sizeof(*d) + klen;
+	}
+	for (p = d->paths; p; p = p->next)
+		if (p->peer == peer)
+			break;
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p) {
+			dest_dirty(d); /* an empty destination is freed by the decision */
+			return;
+		}
+		p->peer = peer;
+		p->next = d->paths;
+		d->paths = p;
+		rib.n_paths[af]++;
+		rib.path_bytes += sizeof(*p);
+		if (peer)
+			peer->rib_prefixes[af]++;
+	} else {
+		rib_attr_put(p->attr);
+	}
+	a->refcnt++;
+	p->attr = a;
+	p->flags &= (uint8_t)~RP_STALE;
+	p->changed_s = now_s();
+	if (af == BGP_AF_EVPN) {
+		p->n_labels = n->evpn.n_labels;
+		p->label[0] = n->evpn.label[0];
+		p->label[1] = n->evpn.label[1];
+	}
+	dest_dirty(d);
+}
+
+void rib_path_unset(struct bgp_peer *peer, const struct bgp_nlri *n)
+{
+	uint8_t k[RIB_KEY_MAX];
+	unsigned klen = key_from_nlri(n, k);
+	uint32_t h = hash_bytes(k, klen, n->af);
+	struct rib_dest *d = dest_find(n->af, k, klen, h);
+
+	if (!d)
+		return;
+	for (struct rib_path **pp = &d->paths; *pp; pp = &(*pp)->next) {
+		if ((*pp)->peer != peer)
+			continue;
+		struct rib_path *p = *pp;
+		*pp = p->next;
+		if (peer)
+			peer->rib_prefixes[d->af]--;
+		path_free(d, p);
+		dest_dirty(d);
+		return;
+	}
+}
+
+/* ---- decision process ---- */
+
+/* What the decision process looks at: a path of the RIB, or an EVPN path imported into a VRF. */
+struct cand {
+	const struct rib_attr *attr;
+	const struct bgp_peer *peer; /* NULL: originated by us */
+	uint8_t flags;
+};
+
+static bool cand_ebgp(const struct cand *c)
+{
+	return c->peer && c->peer->ebgp;
+}
+
+static uint32_t cand_router_id(const struct cand *c)
+{
+	if (c->attr->originator_id)
+		return ntohl(c->attr->originator_id);
+	return c->peer ? ntohl(c->peer->open_rcvd.bgp_id) : 0;
+}
+
+/*
+ * Compare two candidates: < 0 when a is better. stage returns how far the comparison went:
+ * candidates equal up to (and including) the IGP-cost step are multipath candidates (RFC 4271
+ * §9.1.2.2 with the usual additions: local preference, AS path length, origin, MED among paths
+ * from the same neighbour AS, eBGP over iBGP, IGP cost, then the tie-breakers).
+ */
+enum { CMP_MULTIPATH = 1, CMP_TIEBREAK = 2 };
+static int cand_cmp(const struct cand *a, const struct cand *b, int *stage)
+{
+	const struct rib_attr *x = a->attr, *y = b->attr;
+
+	*stage = 0;
+	/* Stale paths (graceful restart) lose against fresh ones. */
+	if ((a->flags ^ b->flags) & RP_STALE)
+		return (a->flags & RP_STALE) ? 1 : -1;
+	if (x->local_pref != y->local_pref)
+		return x->local_pref > y->local_pref ? -1 : 1;
+	if (x->aspath_hops != y->aspath_hops)
+		return x->aspath_hops < y->aspath_hops ? -1 : 1;
+	if (x->origin != y->origin)
+		return x->origin < y->origin ? -1 : 1;
+	if (x->neighbor_as == y->neighbor_as && x->med != y->med)
+		return x->med < y->med ? -1 : 1;
+	if (cand_ebgp(a) != cand_ebgp(b))
+		return cand_ebgp(a) ? -1 : 1;
+	/* IGP cost to the next hop: every resolvable next hop costs the same here. */
+	*stage = CMP_MULTIPATH;
+	/* eBGP multipath only across the same neighbouring AS (as FRR without multipath-relax). */
+	if (cand_ebgp(a) && x->neighbor_as != y->neighbor_as)
+		*stage = CMP_TIEBREAK;
+	uint32_t ia = cand_router_id(a), ib = cand_router_id(b);
+	if (ia != ib)
+		return ia < ib ? -1 : 1;
+	if (x->cluster_len != y->cluster_len)
+		return x->cluster_len < y->cluster_len ? -1 : 1;
+	if (a->peer && b->peer) {
+		const struct pg_ip *pa = &a->peer->conf.addr, *pb = &b->peer->conf.addr;
+		int c = memcmp(pa->family == AF_INET ? (const void *)&pa->v4 : (const void *)pa->v6,
+			       pb->family == AF_INET ? (const void *)&pb->v4 : (const void *)pb->v6,
+			       pa->family == AF_INET ? 4 : 16);
+		if (c)
+			return c;
+	}
+	if (!a->peer != !b->peer)
+		return a->peer ? 1 : -1; /* locally originated first */
+	/* Same source (EVPN routes of one peer under different RDs): the lower next hop. */
+	return memcmp(&x->nexthop, &y->nexthop, sizeof(x->nexthop));
+}
+
+static int path_cmp(const struct rib_path *a, const struct rib_path *b, int *stage)
+{
+	struct cand x = {a->attr, a->peer, a->flags}, y = {b->attr, b->peer, b->flags};
+	return cand_cmp(&x, &y, stage);
+}
+
+/* Sort the paths best first (insertion sort: a handful of paths per destination) and mark the
+ * best one and the multipath set. */
+static void decide(struct rib_dest *d)
+{
+	struct rib_path *sorted = NULL;
+
+	for (struct rib_path *p = d->paths, *next; p; p = next) {
+		struct rib_path **pp = &sorted;
+		int stage;
+		next = p->next;
+		while (*pp && path_cmp(*pp, p, &stage) <= 0)
+			pp = &(*pp)->next;
+		p->next = *pp;
+		*pp = p;
+	}
+	d->paths = sorted;
+	for (struct rib_path *p = sorted; p; p = p->next) {
+		int stage = 0;
+		p->flags &= (uint8_t) ~(RP_BEST | RP_MULTI);
+		if (p == sorted) {
+			p->flags |= RP_BEST | RP_MULTI;
+			continue;
+		}
+		path_cmp(sorted, p, &stage);
+		if (stage == CMP_MULTIPATH)
+			p->flags |= RP_MULTI;
+	}
+	rib.st.decisions++;
+}
+
+/* ---- EVPN import into VRFs ---- */
+
+static void vdest_dirty(struct vrf_dest *vd)
+{
+	if (vd->flags & RD_DIRTY)
+		return;
+	if (rib.n_vdirty == rib.cap_vdirty) {
+		size_t cap = rib.cap_vdirty ? rib.cap_vdirty * 2 : 1024;
+		struct vrf_dest **q = realloc(rib.vdirty, cap * sizeof(*q));
+		if (!q)
+			return;
+		rib.vdirty = q;
+		rib.cap_vdirty = cap;
+	}
+	vd->flags |= RD_DIRTY;
+	rib.vdirty[rib.n_vdirty++] = vd;
+}
+
+static uint32_t vdest_hash(uint16_t vrf, const struct pg_prefix *p)
+{
+	uint8_t k[20];
+	k[0] = (uint8_t)vrf;
+	k[1] = (uint8_t)(vrf >> 8);
+	k[2] = p->len;
+	memcpy(k + 3, p->ip.family == AF_INET ? (const void *)&p->ip.v4 : (const void *)p->ip.v6,
+	       p->ip.family == AF_INET ? 4 : 16);
+	return hash_bytes(k, p->ip.family == AF_INET ? 7 : 19, 0x7f);
+}
+
+static struct vrf_dest *vdest_get(uint16_t vrf, const struct pg_prefix *p)
+{
+	uint32_t h = vdest_hash(vrf, p);
+
+	for (struct hnode *n = rib.vrf_dests.b[h & rib.vrf_dests.mask]; n; n = n->next) {
+		struct vrf_dest *vd = (struct vrf_dest *)n;
+		if (n->hash == h && vd->vrf == vrf && vd->prefix.len == p->len &&
+		    ip_equal(&vd->prefix.ip, &p->ip))
+			return vd;
+	}
+	struct vrf_dest *vd = calloc(1, sizeof(*vd));
+	if (!vd)
+		return NULL;
+	vd->h.hash = h;
+	vd->vrf = vrf;
+	vd->prefix = *p;
+	htab_add(&rib.vrf_dests, &vd->h);
+	return vd;
+}
+
+/* Does a route target of a match the L3VNI vni? Auto-derived RTs are ASN:VNI; from an eBGP
+ * peer any ASN matches (the "*:VNI" rule FRR applies, as every leaf has its own AS). */
+static bool rt_match(const struct rib_attr *a, const struct bgp_peer *peer, uint32_t vni)
+{
+	for (unsigned i = 0; i < a->n_ext; i++) {
+		const uint8_t *b = a->data + a->ext_off + 8 * i;
+		uint64_t ec = 0;
+		for (unsigned k = 0; k < 8; k++)
+			ec = ec << 8 | b[k];
+		if (!bgp_ec_is_rt(ec) || bgp_ec_rt_local(ec) != vni)
+			continue;
+		if (peer && peer->ebgp)
+			return true;
+		uint64_t t = ec & BGP_EC_TYPE_MASK;
+		uint32_t as = t == BGP_EC_RT_AS2   ? (uint32_t)(ec >> 32) & 0xffff
+			      : t == BGP_EC_RT_AS4 ? (uint32_t)(ec >> 16)
+						   : 0;
+		if (as == rib.conf.asn)
+			return true;
+	}
+	return false;
+}
+
+static void imports_drop(struct rib_dest *d)
+{
+	while (d->imports) {
+		struct imp *c = d->imports;
+		d->imports = c->next_src;
+		for (struct imp **pp = &c->vd->cands; *pp; pp = &(*pp)->next_vrf)
+			if (*pp == c) {
+				*pp = c->next_vrf;
+				break;
+			}
+		vdest_dirty(c->vd);
+		rib_attr_put(c->attr);
+		free(c);
+		rib.imports--;
+	}
+}
+
+/* Re-import an EVPN destination's best path after a decision. */
+static void import_sync(struct rib_dest *d)
+{
+	struct rib_path *best = d->paths;
+	struct bgp_nlri n;
+	struct pg_prefix pfx;
+	uint32_t vni;
+
+	imports_drop(d);
+	if (!best || !(best->flags & RP_BEST) || !best->peer)
+		return;
+	nlri_from_key(d->af, d->key, d->klen, &n);
+	if (n.evpn.type == BGP_EVPN_PREFIX && best->n_labels >= 1) {
+		pfx.ip = n.evpn.ip;
+		pfx.len = n.evpn.plen;
+		vni = best->label[0];
+	} else if (n.evpn.type == BGP_EVPN_MAC_IP && n.evpn.ip.family && best->n_labels == 2) {
+		/* Symmetric IRB host route (RFC 9135): label 2 is the L3VNI. */
+		pfx.ip = n.evpn.ip;
+		pfx.len = n.evpn.ip.family == AF_INET ? 32 : 128;
+		vni = best->label[1];
+	} else {
+		return;
+	}
+	/* VXLAN needs an IPv4 VTEP and the remote router MAC for the inner Ethernet header. */
+	if (!best->attr->has_rmac || best->attr->nexthop.family != AF_INET || !vni) {
+		rib.st.import_unusable++;
+		return;
+	}
+	for (unsigned i = 0; i < rib.conf.n_l3vnis; i++) {
+		const struct bgp_l3vni *l = &rib.conf.l3vnis[i];
+		if (!rt_match(best->attr, best->peer, l->vni))
+			continue;
+		struct vrf_dest *vd = vdest_get(l->vrf, &pfx);
+		struct imp *c = vd ? calloc(1, sizeof(*c)) : NULL;
+		if (!c)
+			continue;
+		c->vd = vd;
+		c->src = d;
+		c->attr = best->attr;
+		c->attr->refcnt++;
+		c->peer = best->peer;
+		c->vni = vni;
+		c->flags = best->flags & RP_STALE;
+		c->next_vrf = vd->cands;
+		vd->cands = c;
+		c->next_src = d->imports;
+		d->imports = c;
+		vdest_dirty(vd);
+		rib.imports++;
+	}
+}
+
+static void vdest_decide(struct vrf_dest *vd)
+{
+	struct imp *sorted = NULL;
+
+	for (struct imp *c = vd->cands, *next; c; c = next) {
+		struct imp **pp = &sorted;
+		struct cand x = {c->attr, c->peer, c->flags};
+		int stage;
+		next = c->next_vrf;
+		while (*pp) {
+			struct cand y = {(*pp)->attr, (*pp)->peer, (*pp)->flags};
+			if (cand_cmp(&y, &x, &stage) > 0)
+				break;
+			pp = &(*pp)->next_vrf;
+		}
+		c->next_vrf = *pp;
+		*pp = c;
+	}
+	vd->cands = sorted;
+	for (struct imp *c = sorted; c; c = c->next_vrf) {
+		struct cand b = {sorted->attr, sorted->peer, sorted->flags},
+			    x = {c->attr, c->peer, c->flags};
+		int stage = 0;
+		c->flags &= (uint8_t) ~(RP_BEST | RP_MULTI);
+		if (c == sorted) {
+			c->flags |= RP_BEST | RP_MULTI;
+			continue;
+		}
+		cand_cmp(&b, &x, &stage);
+		if (stage == CMP_MULTIPATH)
+			c->flags |= RP_MULTI;
+	}
+}
+
+static void vdest_fib_sync(struct vrf_dest *vd)
+{
+	struct rib_nh nhs[RIB_MAX_PATHS];
+	unsigned n = 0;
+	uint32_t sig = 0;
+
+	if (!fib_ops)
+		return;
+	for (struct imp *c = vd->cands; c && n < rib.conf.max_paths; c = c->next_vrf) {
+		if (!(c->flags & RP_MULTI))
+			break;
+		memset(&nhs[n], 0, sizeof(nhs[n]));
+		nhs[n].kind = RIB_NH_VXLAN;
+		nhs[n].addr = c->attr->nexthop;
+		nhs[n].vni = c->vni;
+		nhs[n].rmac = c->attr->rmac;
+		sig = hash_bytes(&nhs[n], sizeof(nhs[n]), sig + 1);
+		n++;
+	}
+	if (n && !sig)
+		sig = 1;
+	if (sig == vd->fib_sig)
+		return;
+	if (n) {
+		if (fib_ops->route_set(vd->vrf, &vd->prefix, nhs, n) == 0) {
+			vd->fib_sig = sig;
+			rib.st.fib_installed++;
+		} else {
+			rib.st.fib_install_failed++;
+			if (vd->fib_sig && fib_ops->route_del(vd->vrf, &vd->prefix) == 0)
+				vd->fib_sig = 0;
+		}
+	} else {
+		fib_ops->route_del(vd->vrf, &vd->prefix);
+		vd->fib_sig = 0;
+	}
+}
+
+static void vrf_process(void)
+{
+	for (size_t i = 0; i < rib.n_vdirty; i++) {
+		struct vrf_dest *vd = rib.vdirty[i];
+		vd->flags &= (uint8_t)~RD_DIRTY;
+		vdest_decide(vd);
+		vdest_fib_sync(vd);
+		if (!vd->cands && !vd->fib_sig) {
+			htab_del(&rib.vrf_dests, &vd->h);
+			free(vd);
+		}
+	}
+	rib.n_vdirty = 0;
+}
+
+static void rib_process(void)
+{
+	size_t n = rib.n_dirty;
+
+	for (size_t i = 0; i < n; i++) {
+		struct rib_dest *d = rib.dirty[i];
+		d->flags &= (uint8_t)~RD_DIRTY;
+		decide(d);
+		rib_fib_sync(d);
+		if (d->af == BGP_AF_EVPN)
+			import_sync(d);
+		if (!d->paths && !d->fib_sig && !d->imports) {
+			htab_del(&rib.dests[d->af], &d->h);
+			rib.dest_bytes -= sizeof(*d) + d->klen;
+			free(d);
+		}
+	}
+	vrf_process();
+	if (fib_ops && fib_ops->batch_end)
+		fib_ops->batch_end();
+	/* Destinations queued while processing (none today) go to the front. */
+	memmove(rib.dirty, rib.dirty + n, (rib.n_dirty - n) * sizeof(*rib.dirty));
+	rib.n_dirty -= n;
+}
+
+/* ---- the fast path ---- */
+
+void rib_set_fib_ops(const struct rib_fib_ops *ops)
+{
+	fib_ops = ops;
+}
+
+/* Bring the fast path in line with d's multipath set (unicast families, default VRF). */
+static void rib_fib_sync(struct rib_dest *d)
+{
+	struct rib_nh nhs[RIB_MAX_PATHS];
+	unsigned n = 0;
+	uint32_t sig = 0;
+	struct bgp_nlri nl;
+
+	if (d->af != BGP_AF_IPV4 && d->af != BGP_AF_IPV6)
+		return;
+	if (!fib_ops)
+		return;
+	for (struct rib_path *p = d->paths; p && n < rib.conf.max_paths; p = p->next) {
+		if (!(p->flags & RP_MULTI))
+			break;
+		if (!p->attr->nexthop.family)
+			continue;
+		memset(&nhs[n], 0, sizeof(nhs[n]));
+		nhs[n].kind = RIB_NH_VIA;
+		nhs[n].addr = p->attr->nexthop;
+		sig = hash_bytes(&nhs[n].addr, sizeof(nhs[n].addr), sig + 1);
+		n++;
+	}
+	if (n && !sig)
+		sig = 1;
+	if (sig == d->fib_sig)
+		return;
+	nlri_from_key(d->af, d->key, d->klen, &nl);
+	if (n) {
+		if (fib_ops->route_set(PG_RIB_VRF_DEFAULT, &nl.prefix, nhs, n) == 0) {
+			d->fib_sig = sig;
+			rib.st.fib_installed++;
+		} else {
+			rib.st.fib_install_failed++;
+			if (d->fib_sig && fib_ops->route_del(PG_RIB_VRF_DEFAULT, &nl.prefix) == 0)
+				d->fib_sig = 0;
+		}
+	} else if (d->fib_sig) {
+		fib_ops->route_del(PG_RIB_VRF_DEFAULT, &nl.prefix);
+		d->fib_sig = 0;
+	}
+}
+
+/* ---- input from peers ---- */
+
+static void walk_unset(struct bgp_peer *p, struct bcur v, enum bgp_af af)
+{
+	struct bgp_nlri n;
+
+	if (af >= BGP_AF_MAX || !(p->af & BGP_AF_BIT(af)))
+		return;
+	while (bgp_nlri_next(&v, af, &n, NULL) > 0) {
+		p->pfx_withdrawn[af]++;
+		if (af == BGP_AF_EVPN && !evpn_type_kept(n.evpn.type))
+			continue;
+		rib_path_unset(p, &n);
+	}
+}
+
+static void walk_set(struct bgp_peer *p, struct bcur v, enum bgp_af af, struct rib_attr *a)
+{
+	struct bgp_nlri n;
+
+	if (af >= BGP_AF_MAX || !(p->af & BGP_AF_BIT(af)))
+		return;
+	while (bgp_nlri_next(&v, af, &n, NULL) > 0) {
+		if (a)
+			p->pfx_announced[af]++;
+		else
+			p->pfx_withdrawn[af]++;
+		if (af == BGP_AF_EVPN && !evpn_type_kept(n.evpn.type))
+			continue;
+		if (a)
+			rib_path_set(p, &n, a);
+		else
+			rib_path_unset(p, &n);
+	}
+}
+
+static void stale_sweep(struct bgp_peer *p, int af_only);
+
+void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
+{
+	const struct bgp_attrs *at = &u->attrs;
+	bool withdraw = u->action == BGP_UPD_WITHDRAW;
+
+	walk_unset(p, u->withdrawn, BGP_AF_IPV4);
+	if (bgp_attr_has(at, BGP_ATTR_MP_UNREACH))
+		walk_unset(p, at->mp_unreach_nlri, at->mp_unreach_af);
+
+	bool v4 = !bcur_empty(&u->nlri);
+	bool mp = bgp_attr_has(at, BGP_ATTR_MP_REACH);
+	if (v4 || mp) {
+		/* Our own AS in the path: a loop (RFC 4271 §9.1.2); the routes are not usable. */
+		if (!withdraw && at->aspath_len &&
+		    bgp_aspath_contains(at->aspath, at->aspath_len,
+					p->conf.local_as ? p->conf.local_as : rib.conf.asn)) {
+			p->rib_loops++;
+			withdraw = true;
+		}
+		if (v4) {
+			struct rib_attr *a = NULL;
+			if (!withdraw) {
+				struct pg_ip nh = {.family = AF_INET, .v4 = at->nexthop};
+				a = rib_attr_get(at, &nh, NULL);
+				if (!a)
+					withdraw = true; /* out of memory: better gone than wrong */
+			}
+			walk_set(p, u->nlri, BGP_AF_IPV4, a);
+			rib_attr_put(a);
+		}
+		if (mp) {
+			struct rib_attr *a = NULL;
+			if (!withdraw)
+				a = rib_attr_get(at, &at->mp_nexthop, &at->mp_nexthop_ll);
+			walk_set(p, at->mp_reach_nlri, at->mp_reach_af, a);
+			rib_attr_put(a);
+		}
+	}
+	if (u->eor && u->eor_af < BGP_AF_MAX && p->stale)
+		stale_sweep(p, u->eor_af);
+}
+
+uint32_t rib_peer_prefixes(const struct bgp_peer *p, enum bgp_af af)
+{
+	return af < BGP_AF_MAX ? p->rib_prefixes[af] : 0;
+}
+
+/* Remove p's paths (stale ones only with stale_only) of one family (af_only >= 0) or all. */
+static void peer_paths_remove(struct bgp_peer *p, int af_only, bool stale_only)
+{
+	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
+		if (af_only >= 0 && af != (unsigned)af_only)
+			continue;
+		struct htab *t = &rib.dests[af];
+		for (size_t i = 0; i <= t->mask && p->rib_prefixes[af]; i++) {
+			for (struct hnode *n = t->b[i]; n; n = n->next) {
+				struct rib_dest *d = (struct rib_dest *)n;
+				for (struct rib_path **pp = &d->paths; *pp; pp = &(*pp)->next) {
+					struct rib_path *x = *pp;
+					if (x->peer != p || (stale_only && !(x->flags & RP_STALE)))
+						continue;
+					*pp = x->next;
+					p->rib_prefixes[af]--;
+					path_free(d, x);
+					dest_dirty(d);
+					break;
+				}
+			}
+		}
+	}
+}
+
+static void stale_sweep(struct bgp_peer *p, int af_only)
+{
+	peer_paths_remove(p, af_only, true);
+	bool left = false;
+	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
+		if (af_only >= 0 && af != (unsigned)af_only && (p->stale_af & BGP_AF_BIT(af)))
+			left = true;
+	}
+	if (af_only >= 0)
+		p->stale_af &= ~BGP_AF_BIT(af_only);
+	else
+		p->stale_af = 0;
+	p->stale = left && p->stale_af;
+	if (!p->stale)
+		p->stale_until = 0;
+	LOG_INFO("bgp: peer %s: stale routes swept (%s)", bgp_peer_name(p),
+		 af_only >= 0 ? bgp_af_name(af_only) : "all families");
+}
+
+void rib_peer_down(struct bgp_peer *p, bool graceful)
+{
+	out_peer_down(p);
+	if (graceful && p->open_rcvd.caps.gr && p->open_rcvd.caps.gr_time) {
+		/* RFC 4724 §4.2: keep the routes (and the fast path), marked stale. */
+		uint32_t kept = 0;
+		for (unsigned af = 0; af < BGP_AF_MAX; af++) {
+			struct htab *t = &rib.dests[af];
+			if (!p->rib_prefixes[af])
+				continue;
+			for (size_t i = 0; i <= t->mask; i++)
+				for (struct hnode *n = t->b[i]; n; n = n->next)
+					for (struct rib_path *x = ((struct rib_dest *)n)->paths; x;
+					     x = x->next)
+						if (x->peer == p) {
+							x->flags |= RP_STALE;
+							dest_dirty((struct rib_dest *)n);
+						}
+			p->stale_af |= BGP_AF_BIT(af);
+			kept += p->rib_prefixes[af];
+		}
+		p->stale = p->stale_af != 0;
+		p->stale_until = bgp_now_ms() + (uint64_t)p->open_rcvd.caps.gr_time * 1000;
+		LOG_NOTICE("bgp: peer %s: graceful restart, keeping %u routes for %us",
+			   bgp_peer_name(p), kept, p->open_rcvd.caps.gr_time);
+		return;
+	}
+	peer_paths_remove(p, -1, false);
+	p->stale = false;
+	p->stale_af = 0;
+	p->stale_until = 0;
+}
+
+void rib_peer_up(struct bgp_peer *p)
+{
+	/* Back without graceful restart: what it kept is gone. */
+	if (p->stale && !p->open_rcvd.caps.gr)
+		stale_sweep(p, -1);
+	else if (p->stale) /* families it no longer preserves */
+		for (unsigned af = 0; af < BGP_AF_MAX; af++)
+			if ((p->stale_af & BGP_AF_BIT(af)) &&
+			    !(p->open_rcvd.caps.gr_af & BGP_AF_BIT(af)))
+				stale_sweep(p, (int)af);
+	out_peer_up(p);
+}
+
+void rib_peer_refresh(struct bgp_peer *p, enum bgp_af af)
+{
+	out_peer_refresh(p, af);
+}
+
+/* ---- housekeeping ---- */
+
+void rib_poll(void)
+{
+	uint64_t now = 0;
+
+	if (!rib.ready)
+		return;
+	for (unsigned i = 0; i < bgp_peers_n(); i++) {
+		struct bgp_peer *p = bgp_peer_at(i);
+		if (!p->stale || !p->stale_until)
+			continue;
+		if (!now)
+			now = bgp_now_ms();
+		if (now >= p->stale_until) {
+			LOG_NOTICE("bgp: peer %s: restart time over", bgp_peer_name(p));
+			stale_sweep(p, -1);
+		}
+	}
+	if (rib.n_dirty)
+		rib_process();
+	out_poll();
+}
+
+int rib_init(const struct bgp_conf *conf)
+{
+	memset(&rib, 0, sizeof(rib));
+	rib.conf = *conf;
+	rib.conf.peers = NULL;
+	rib.conf.l3vnis = NULL;
+	if (conf->n_l3vnis) {
+		rib.conf.l3vnis = calloc(conf->n_l3vnis, sizeof(*rib.conf.l3vnis));
+		if (!rib.conf.l3vnis)
+			return -ENOMEM;
+		memcpy(rib.conf.l3vnis, conf->l3vnis, conf->n_l3vnis * sizeof(*rib.conf.l3vnis));
+	}
+	if (!rib.conf.max_paths || rib.conf.max_paths > RIB_MAX_PATHS)
+		rib.conf.max_paths = RIB_MAX_PATHS;
+	rib.abuf = malloc(ATTR_BUF_MAX);
+	if (!rib.abuf || htab_init(&rib.attrs, 1024) < 0 || htab_init(&rib.vrf_dests, 1024) < 0)
+		goto fail;
+	for (unsigned af = 0; af < BGP_AF_MAX; af++)
+		if (htab_init(&rib.dests[af], 4096) < 0)
+			goto fail;
+	if (out_init(conf) < 0)
+		goto fail;
+	rib.ready = true;
+	return 0;
+fail:
+	rib_fini();
+	return -ENOMEM;
+}
+
+void rib_fini(void)
+{
+	out_fini();
+	for (size_t i = 0; rib.vrf_dests.b && i <= rib.vrf_dests.mask; i++) {
+		struct hnode *n = rib.vrf_dests.b[i];
+		while (n) {
+			struct hnode *next = n->next;
+			struct vrf_dest *vd = (struct vrf_dest *)n;
+			while (vd->cands) {
+				struct imp *c = vd->cands;
+				vd->cands = c->next_vrf;
+				rib_attr_put(c->attr);
+				free(c);
+			}
+			free(vd);
+			n = next;
+		}
+	}
+	free(rib.vrf_dests.b);
+	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
+		struct htab *t = &rib.dests[af];
+		for (size_t i = 0; t->b && i <= t->mask; i++) {
+			struct hnode *n = t->b[i];
+			while (n) {
+				struct hnode *next = n->next;
+				struct rib_dest *d = (struct rib_dest *)n;
+				while (d->paths) {
+					struct rib_path *p = d->paths;
+					d->paths = p->next;
+					path_free(d, p);
+				}
+				free(d);
+				n = next;
+			}
+		}
+		free(t->b);
+	}
+	free(rib.vdirty);
+	free(rib.conf.l3vnis);
+	free(rib.attrs.b);
+	free(rib.dirty);
+	free(rib.abuf);
+	memset(&rib, 0, sizeof(rib));
+}
+
+/* ---- views ---- */
+
+int rib_walk(enum bgp_af af, rib_walk_fn cb, void *arg)
+{
+	struct rib_path_view v[RIB_MAX_PATHS * 2];
+	struct htab *t;
+
+	if (af >= BGP_AF_MAX || !rib.ready)
+		return 0;
+	t = &rib.dests[af];
+	for (size_t i = 0; i <= t->mask; i++) {
+		for (struct hnode *n = t->b[i]; n; n = n->next) {
+			struct rib_dest *d = (struct rib_dest *)n;
+			struct bgp_nlri nl;
+			unsigned k = 0;
+			if (!d->paths)
+				continue;
+			nlri_from_key(d->af, d->key, d->klen, &nl);
+			for (struct rib_path *p = d->paths; p && k < PG_ARRAY_SIZE(v);
+			     p = p->next) {
+				const struct rib_attr *a = p->attr;
+				struct rib_path_view *x = &v[k++];
+				memset(x, 0, sizeof(*x));
+				x->peer = p->peer;
+				if (p->peer) {
+					x->peer_addr = p->peer->conf.addr;
+					x->peer_id = p->peer->open_rcvd.bgp_id;
+					x->ebgp = p->peer->ebgp;
+				}
+				x->best = p->flags & RP_BEST;
+				x->multipath = (p->flags & RP_MULTI) && !(p->flags & RP_BEST);
+				x->stale = p->flags & RP_STALE;
+				x->nexthop = a->nexthop;
+				x->origin = a->origin;
+				x->has_med = a->has_med;
+				x->med = a->med;
+				x->has_local_pref = a->has_local_pref;
+				x->local_pref = a->local_pref;
+				x->aspath = a->data + a->aspath_off;
+				x->aspath_len = a->aspath_len;
+				x->communities = a->data + a->comm_off;
+				x->n_communities = a->n_comm;
+				x->ext_communities = a->data + a->ext_off;
+				x->n_ext_communities = a->n_ext;
+				x->large_communities = a->data + a->large_off;
+				x->n_large_communities = a->n_large;
+				x->n_labels = p->n_labels;
+				x->label[0] = p->label[0];
+				x->label[1] = p->label[1];
+				x->age_ms = (uint64_t)(now_s() - p->changed_s) * 1000;
+			}
+			int rc = cb(&nl, v, k, arg);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+void rib_stats_get(struct rib_stats *s)
+{
+	*s = rib.st;
+	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
+		s->dests[af] = rib.dests[af].n;
+		s->paths[af] = rib.n_paths[af];
+	}
+	s->attr_sets = rib.attrs.n;
+	s->imports = rib.imports;
+	s->attr_bytes = rib.attr_bytes;
+	/* The allocator adds about 16 bytes per block; count it so the figure is honest. Hash
+	 * buckets grow with the entries (one per entry at most), so they count per entry too. */
+	uint64_t blocks = rib.attrs.n, buckets = rib.attrs.mask + 1;
+	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
+		blocks += rib.dests[af].n + rib.n_paths[af];
+		buckets += rib.dests[af].mask + 1;
+	}
+	s->mem_bytes = rib.attr_bytes + rib.dest_bytes + rib.path_bytes + 16 * blocks +
+		       buckets * sizeof(void *);
+	s->mem_fixed_bytes = (1024 + BGP_AF_MAX * 4096) * sizeof(void *); /* initial buckets */
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/* Inside the RIB: the structures shared by the decision process (bgp_rib.c) and the routes we
+ * originate and send (bgp_out.c). Control thread only. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp_int.h"
+#include "bgp_rib.h"
+
+/* ---- a chained hash table of intrusive nodes ---- */
+struct hnode {
+	struct hnode *next;
+	uint32_t hash;
+};
+
+struct htab {
+	struct hnode **b;
+	size_t mask, n;
+};
+
+static inline int htab_init(struct htab *t, size_t buckets)
+{
+	t->b = calloc(buckets, sizeof(*t->b));
+	t->mask = buckets - 1;
+	t->n = 0;
+	return t->b ? 0 : -ENOMEM;
+}
+
+static inline void htab_grow(struct htab *t)
+{
+	size_t nb = (t->mask + 1) * 2;
+	struct hnode **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return; /* longer chains, still correct */
+	for (size_t i = 0; i <= t->mask; i++) {
+		struct hnode *n = t->b[i];
+		while (n) {
+			struct hnode *next = n->next;
+			size_t j = n->hash & (nb - 1);
+			n->next = b[j];
+			b[j] = n;
+			n = next;
+		}
+	}
+	free(t->b);
+	t->b = b;
+	t->mask = nb - 1;
+}
+
+static inline void htab_add(struct htab *t, struct hnode *n)
+{
+	size_t i = n->hash & t->mask;
+
+	n->next = t->b[i];
+	t->b[i] = n;
+	if (++t->n > t->mask + 1)
+		htab_grow(t);
+}
+
+static inline void htab_del(struct htab *t, struct hnode *n)
+{
+	struct hnode **pp = &t->b[n->hash & t->mask];
+
+	while (*pp && *pp != n)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = n->next;
+		t->n--;
+	}
+}
+
+/* 64-bit multiply-xorshift over 8-byte words: fast, good enough for prefixes and blobs. */
+static inline uint32_t hash_bytes(const void *p, size_t len, uint64_t seed)
+{
+	const uint8_t *s = p;
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ull);
+
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+		s += 8;
+		len -= 8;
+	}
+	if (len) {
+		uint64_t w = 0;
+		memcpy(&w, s, len);
+		h = (h ^ w) * 0x94d049bb133111ebull;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+/* ---- interned attribute sets ---- */
+struct rib_attr {
+	struct hnode h;
+	uint32_t refcnt;
+	/* Decision inputs, decoded once. */
+	uint32_t local_pref, med;
+	uint32_t neighbor_as; /* first AS of the path (0: empty path, i.e. iBGP-originated) */
+	uint32_t originator_id;
+	uint16_t aspath_hops, cluster_len;
+	uint8_t origin;
+	bool has_med, has_local_pref;
+	bool has_rmac; /* EVPN router's MAC extended community */
+	struct pg_mac rmac;
+	struct pg_ip nexthop, nexthop_ll;
+	/* Copies of the variable parts, for the CLI and the EVPN import. */
+	uint16_t aspath_off, aspath_len;
+	uint16_t comm_off, n_comm, ext_off, n_ext, large_off, n_large;
+	uint16_t key_len; /* the canonical encoding (hash and equality): data[0 .. key_len) */
+	uint16_t len;
+	uint8_t data[];
+};
+
+/* ---- destinations and paths ---- */
+enum { RP_STALE = 1, RP_BEST = 2, RP_MULTI = 4 };
+
+struct rib_path {
+	struct rib_path *next;
+	struct bgp_peer *peer;
+	struct rib_attr *attr;
+	uint32_t label[2];
+	uint32_t changed_s; /* monotonic seconds */
+	uint8_t n_labels;
+	uint8_t flags;
+};
+
+enum { RD_DIRTY = 1 };
+
+/* Key: IPv4/IPv6: [plen][address bytes]; EVPN: [type][RD 8][type's key fields] (rib_key_evpn). */
+#define RIB_KEY_MAX 40
+struct imp;
+struct rib_dest {
+	struct hnode h;
+	struct rib_path *paths; /* best first after a decision */
+	struct imp *imports;	/* EVPN: where its best path is imported (VRF routes) */
+	uint32_t fib_sig;	/* what is installed in the fast path (0: nothing) */
+	uint8_t af, klen, flags;
+	uint8_t key[];
+};
+
+/* Shared RIB operations (bgp_rib.c). */
+struct rib_attr *rib_attr_get(const struct bgp_attrs *in, const struct pg_ip *nh,
+			      const struct pg_ip *nh_ll);
+void rib_attr_put(struct rib_attr *a);
+/* Add/replace or remove the path of peer (NULL: our own) for n; a gets its own reference. */
+void rib_path_set(struct bgp_peer *peer, const struct bgp_nlri *n, struct rib_attr *a);
+void rib_path_unset(struct bgp_peer *peer, const struct bgp_nlri *n);
+
+/* Adj-RIB-Out (bgp_out.c). */
+int out_init(const struct bgp_conf *conf);
+void out_fini(void);
+void out_peer_up(struct bgp_peer *p);
+void out_peer_down(struct bgp_peer *p);
+void out_peer_refresh(struct bgp_peer *p, enum bgp_af af);
+void out_poll(void);
+uint64_t bgp_out_advertised(const struct bgp_peer *p);
