@@ -211,6 +211,8 @@ pgt_cleanup() {
 		if ip netns list | awk '{print $1}' | grep -qx -- "$ns"; then
 			ip netns del "$ns" 2>/dev/null || true
 		fi
+		# FRR pathspaces (frr_start)
+		rm -rf "/var/run/frr/$ns" "/etc/frr/$ns"
 	done
 	return 0
 }
@@ -464,4 +466,57 @@ ping_fails() {
 	fi
 	printf '%s\n' "$out" | grep 'packets transmitted'
 	return 0
+}
+
+# ------------------------------------------------------------------------------------ FRR
+# frr_start ROLE [VRF_ROLE...]: zebra and bgpd of FRR in namespace ROLE, in the foreground (so
+# pgt_bg records their PIDs), with FRR's pathspace named after the namespace (vtysh -N). VRF_ROLEs
+# are namespaces used as VRFs through zebra's netns backend (-n; this kernel has no vrf device):
+# zebra gets a private /run/netns that holds only them, or it would adopt every namespace on the
+# host as a VRF. The VRF's name in FRR is the namespace's full name, $(ns VRF_ROLE).
+# Configure with frr_vtysh ROLE -f FILE or -c "...".
+FRR_D=/usr/lib/frr
+frr_start() {
+	local role="$1" n
+	shift
+	n="$(ns "$role")"
+	install -d -o frr -g frr -m 755 "/var/run/frr/$n" "$T/frr-$role"
+	install -d -o frr -g frr -m 750 "/etc/frr/$n"
+	touch "/etc/frr/$n/vtysh.conf"
+	local view="" zopt="" v i=3
+	if [ $# -gt 0 ]; then
+		zopt=-n
+		for v in "$@"; do
+			view+="exec $i</run/netns/$(ns "$v"); "
+			i=$((i + 1))
+		done
+		view+="mount -t tmpfs -o size=1m,mode=755 pgt-frr-netns /run/netns || exit 11; "
+		i=3
+		for v in "$@"; do
+			view+="touch /run/netns/$(ns "$v"); mount --no-canonicalize --bind /proc/self/fd/$i /run/netns/$(ns "$v") || exit 12; exec $i<&-; "
+			i=$((i + 1))
+		done
+	fi
+	pgt_bg "frr-zebra-$role" "$FRR_D/zebra $zopt -N $n" "$role" bash -c \
+		"${view}exec $FRR_D/zebra $zopt -N $n -A 127.0.0.1 -f /dev/null --log file:$T/frr-$role/zebra.log"
+	pgt_bg "frr-bgpd-$role" "$FRR_D/bgpd -N $n" "$role" \
+		"$FRR_D/bgpd" -N "$n" -A 127.0.0.1 -f /dev/null --log "file:$T/frr-$role/bgpd.log"
+	for ((i = 0; i < 100; i++)); do
+		vtysh -N "$n" -c 'show version' >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "FRR in $n did not come up" >&2
+	cat "$T/frr-zebra-$role.log" "$T/frr-bgpd-$role.log" >&2
+	return 1
+}
+frr_vtysh() {
+	local role="$1"
+	shift
+	vtysh -N "$(ns "$role")" "$@"
+}
+# frr_stop ROLE: bgpd then zebra, by their recorded PIDs; remove the pathspace directories.
+frr_stop() {
+	proc_kill "frr-bgpd-$1" TERM 5
+	proc_kill "frr-zebra-$1" TERM 5
+	rm -rf "/var/run/frr/$(ns "$1")" "/etc/frr/$(ns "$1")"
 }

@@ -1,0 +1,166 @@
+#!/bin/bash
+# EVPN with FRR: an FRR leaf (FRR 8.4 with the kernel's VXLAN, its VRF a network namespace through
+# zebra's netns backend) and Peregrine exchange EVPN type-5 routes over eBGP, and the hosts behind
+# each side reach each other over the L3VNI (symmetric IRB): routes learned by BGP on both sides,
+# VXLAN VNI 5000 on the wire with each side's router MAC, no static routes or FDB entries.
+#
+#  [h2] 192.168.100.10 ── vr-gw [fred: FRR VRF] br5000+vxlan5000 (rmac 02:00:00:00:50:02)
+#                                 │ underlay in [frr] eth0 10.100.0.2/24, AS 65002
+#                                 ══ pe-up 10.100.0.1/24 [pe: Peregrine AS 65001, VTEP 10.100.0.1]
+#                                                          pe-ten (VRF red, L3VNI 5000) ── [tenant] 192.168.60.2
+#
+# usage: bgp_frr.sh [clean]     (KEEP=1 leaves the topology up)
+set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+pgt_init fr "frr fred h2 pe tenant" "$@"
+need_tool vtysh "$FRR_D/zebra" "$FRR_D/bgpd"
+
+step "topology"
+ns_add frr fred h2 pe tenant
+veth frr eth0 pe pe-up
+veth tenant eth0 pe pe-ten
+offload_off frr eth0
+offload_off tenant eth0
+ip -n "$(ns frr)" addr add 10.100.0.2/24 dev eth0
+ip -n "$(ns tenant)" addr add 192.168.60.2/24 dev eth0
+ip -n "$(ns tenant)" route add default via 192.168.60.1
+# FRR's VRF: the L3VNI's VXLAN device is created in FRR's namespace (its UDP socket stays in the
+# underlay) and moved into the VRF namespace with its bridge (the SVI holding the router MAC).
+FRED="$(ns fred)"
+ip -n "$(ns frr)" link add vxlan5000 type vxlan id 5000 local 10.100.0.2 dstport 4789 nolearning
+ip -n "$(ns frr)" link set vxlan5000 netns "$FRED"
+ip -n "$FRED" link add br5000 type bridge
+ip -n "$FRED" link set br5000 address 02:00:00:00:50:02
+ip -n "$FRED" link set vxlan5000 master br5000
+ip -n "$FRED" link set vxlan5000 up
+ip -n "$FRED" link set br5000 up
+veth fred vr-gw h2 eth0
+ip -n "$FRED" addr add 192.168.100.1/24 dev vr-gw
+ip -n "$(ns h2)" addr add 192.168.100.10/24 dev eth0
+ip -n "$(ns h2)" route add default via 192.168.100.1
+ip netns exec "$FRED" sysctl -qw net.ipv4.ip_forward=1
+
+cat >"$T/pg.yaml" <<EOF
+apiVersion: peregrine.io/v1alpha1
+kind: Peregrine
+metadata: {name: pgt-bgp-frr}
+spec:
+  dataplane: $PG_DATAPLANE_YAML
+  management: {socket: $PG_SOCK}
+  vtep: 10.100.0.1
+  vrfs: [{name: red}]
+  ports:
+    - {name: uplink, device: pe-up, driver: $PG_DRIVER, addresses: [10.100.0.1/24]}
+    - {name: tenant, device: pe-ten, driver: $PG_DRIVER, vrf: red, addresses: [192.168.60.1/24]}
+  l3vnis: [{vni: 5000, vrf: red}]
+  bgp:
+    asn: 65001
+    holdTime: 9
+    neighbors:
+      - {address: 10.100.0.2, asn: 65002, families: [l2vpn-evpn], description: frr-leaf}
+EOF
+
+cat >"$T/frr.conf" <<EOF
+frr defaults datacenter
+hostname pgt-frr
+!
+vrf $FRED
+ vni 5000
+exit-vrf
+!
+router bgp 65002
+ bgp router-id 10.100.0.2
+ no bgp default ipv4-unicast
+ no bgp ebgp-requires-policy
+ neighbor 10.100.0.1 remote-as 65001
+ neighbor 10.100.0.1 timers connect 2
+ !
+ address-family l2vpn evpn
+  neighbor 10.100.0.1 activate
+  advertise-all-vni
+ exit-address-family
+!
+router bgp 65002 vrf $FRED
+ bgp router-id 10.100.0.2
+ no bgp ebgp-requires-policy
+ !
+ address-family ipv4 unicast
+  redistribute connected
+ exit-address-family
+ !
+ address-family l2vpn evpn
+  advertise ipv4 unicast
+ exit-address-family
+!
+EOF
+
+step "FRR (zebra -n with VRF $FRED) and Peregrine"
+if frr_start frr fred; then pass "FRR zebra and bgpd run in namespace $(ns frr)"; else
+	fail "FRR starts"
+	pgt_finish
+fi
+frr_vtysh frr -f "$T/frr.conf"
+if pg_start pe "$T/pg.yaml"; then pass "peregrine starts"; else
+	fail "peregrine starts"
+	pgt_finish
+fi
+
+l3vni_ok() {
+	frr_vtysh frr -c 'show vrf vni'
+	frr_vtysh frr -c 'show vrf vni' | grep -Eq "$FRED +5000 +vxlan5000 +br5000 +Up +02:00:00:00:50:02"
+}
+expect "FRR: L3VNI 5000 up in VRF $FRED with router MAC 02:00:00:00:50:02" wait_until 20 l3vni_ok
+est() { pgj show bgp summary | jq -e '.peers[0].state == "Established"' >/dev/null; }
+expect "Peregrine: session with FRR Established" wait_until 40 est
+frr_est() { frr_vtysh frr -c 'show bgp l2vpn evpn summary json' | jq -e '.peers["10.100.0.1"].state == "Established"' >/dev/null; }
+expect "FRR: session with Peregrine Established" wait_until 10 frr_est
+
+step "type-5 both ways"
+ours_at_frr() {
+	frr_vtysh frr -c 'show bgp l2vpn evpn route type prefix' >"$T/frr-evpn.txt"
+	grep -F '192.168.60.0' "$T/frr-evpn.txt"
+	frr_vtysh frr -c 'show bgp l2vpn evpn route type prefix json' >"$T/frr-evpn.json"
+	grep -q '\[5\]:\[0\]:\[24\]:\[192.168.60.0\]' "$T/frr-evpn.txt"
+}
+expect "FRR received our [5]:[0]:[24]:[192.168.60.0]" wait_until 20 ours_at_frr
+frr_vrf_route() {
+	ip -n "$FRED" route show 192.168.60.0/24
+	ip -n "$FRED" route show 192.168.60.0/24 | grep -q 'via 10.100.0.1 dev br5000'
+}
+expect "FRR installed it in its VRF: 192.168.60.0/24 via 10.100.0.1 dev br5000 (onlink)" wait_until 20 frr_vrf_route
+frr_rmac() {
+	ip -n "$FRED" neigh show 10.100.0.1 dev br5000
+	ip -n "$FRED" neigh show 10.100.0.1 dev br5000 | grep -qi 'lladdr 02:50:47:00:13:88'
+}
+expect "FRR's neighbour for our VTEP carries our router MAC 02:50:47:00:13:88 (from the router-MAC extended community)" wait_until 10 frr_rmac
+theirs() {
+	pgj show route vrf red | jq -c '.routes[] | select(.prefix == "192.168.100.0/24")'
+	pgj show route vrf red | jq -e '.routes[] | select(.prefix == "192.168.100.0/24" and .origin == "bgp") | .nexthop | test("vxlan vtep 10.100.0.2 vni 5000 rmac 02:00:00:00:50:02")' >/dev/null
+}
+expect "Peregrine imported FRR's 192.168.100.0/24 into VRF red: VXLAN to 10.100.0.2, VNI 5000, rmac 02:00:00:00:50:02" wait_until 20 theirs
+
+step "data path over the L3VNI"
+cap_start l3 frr eth0 udp port 4789
+check "ping tenant 192.168.60.2 -> h2 192.168.100.10 (Peregrine encapsulates, FRR's kernel decapsulates)" ping_ok tenant 192.168.100.10 5
+check "ping h2 192.168.100.10 -> tenant 192.168.60.2 (FRR's kernel encapsulates, Peregrine decapsulates)" ping_ok h2 192.168.60.2 5
+cap_stop l3
+wire_ok() {
+	tshark_f "$T/l3.pcap" vxlan ip.src ip.dst vxlan.vni eth.dst | head -4
+	[ "$(tshark_count "$T/l3.pcap" 'vxlan.vni == 5000 && ip.src == 10.100.0.1 && eth.dst == 02:00:00:00:50:02')" -ge 5 ] &&
+		[ "$(tshark_count "$T/l3.pcap" 'vxlan.vni == 5000 && ip.src == 10.100.0.2 && eth.dst == 02:50:47:00:13:88')" -ge 5 ]
+}
+check "on the wire: VNI 5000 both ways, each direction's inner MAC = the other side's router MAC" wire_ok
+
+step "withdrawal: FRR's subnet goes away"
+ip -n "$FRED" link set vr-gw down
+gone() { ! pgj show route vrf red | jq -e '.routes[] | select(.prefix == "192.168.100.0/24")' >/dev/null; }
+expect "Peregrine removed 192.168.100.0/24 from VRF red" wait_until 20 gone
+ip -n "$FRED" link set vr-gw up
+back() { pgj show route vrf red | jq -e '.routes[] | select(.prefix == "192.168.100.0/24")' >/dev/null; }
+expect "... and installs it again when FRR re-announces it" wait_until 20 back
+
+pg_stop_check "peregrine exits cleanly on SIGINT" pe "" ""
+frr_down() { frr_vtysh frr -c 'show bgp l2vpn evpn summary json' | jq -e '.peers["10.100.0.1"].state != "Established"' >/dev/null; }
+expect "FRR saw the session end" wait_until 10 frr_down
+frr_stop frr
+pgt_finish
