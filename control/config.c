@@ -17,6 +17,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "bgp_update.h"
 #include "log.h"
 #include "util.h"
 
@@ -1187,11 +1188,46 @@ static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
 		    Q(n), o ? list : "none");
 }
 
+/* A list of route targets ("65000:100", "10.0.0.1:5", "4200000000:7"). */
+static int get_rts(struct ctx *c, yaml_node_t *n, const char *path, uint64_t *out, unsigned *count)
+{
+	yaml_node_item_t *items;
+	size_t k;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &k)))
+		return rc;
+	if (k > CFG_MAX_RTS)
+		return fail(c, n, path, "%zu route targets, at most %d allowed", k, CFG_MAX_RTS);
+	*count = 0;
+	for (size_t i = 0; i < k; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		char ip[PATHBUF], s[64];
+		uint64_t rt;
+		IDX(ip, path, i);
+		if ((rc = get_string(c, item, ip, s, sizeof(s))))
+			return rc;
+		if (bgp_rt_parse(s, &rt) < 0)
+			return fail(
+			    c, item, ip,
+			    "expected a route target ASN:NN (ASN up to 4294967295; NN up to "
+			    "4294967295 with a 2-byte ASN, else 65535) or IPv4:NN (NN up to "
+			    "65535), got %s",
+			    Q(item));
+		for (unsigned j = 0; j < *count; j++)
+			if (out[j] == rt)
+				return fail(c, item, ip, "duplicate route target %s", Q(item));
+		out[(*count)++] = rt;
+	}
+	return 0;
+}
+
 static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { V_VNI, V_VRF, V_RMAC, V_PORT, V_N };
+	enum { V_VNI, V_VRF, V_RMAC, V_PORT, V_IMP, V_EXP, V_N };
 	static const char *const keys[V_N] = {
-	    [V_VNI] = "vni", [V_VRF] = "vrf", [V_RMAC] = "routerMac", [V_PORT] = "vxlanPort"};
+	    [V_VNI] = "vni",	    [V_VRF] = "vrf",	   [V_RMAC] = "routerMac",
+	    [V_PORT] = "vxlanPort", [V_IMP] = "importRTs", [V_EXP] = "exportRTs"};
 	struct pg_config *cfg = c->cfg;
 	yaml_node_item_t *items;
 	size_t count;
@@ -1249,6 +1285,12 @@ static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 				return rc;
 			l->has_rmac = true;
 		}
+		if (f[V_IMP].v && (rc = get_rts(c, f[V_IMP].v, SUB(p, ip, keys[V_IMP]),
+						l->import_rts, &l->n_import_rts)))
+			return rc;
+		if (f[V_EXP].v && (rc = get_rts(c, f[V_EXP].v, SUB(p, ip, keys[V_EXP]),
+						l->export_rts, &l->n_export_rts)))
+			return rc;
 		if (f[V_PORT].v) {
 			if ((rc = get_uint(c, f[V_PORT].v, SUB(p, ip, keys[V_PORT]), 1, 65535, &v)))
 				return rc;

@@ -62,9 +62,15 @@ struct cfg_vrf {
 	char name[PG_NAME_MAX]; /* "default" is always index 0 */
 };
 
+#define CFG_MAX_RTS 8
+
 struct cfg_l3vni {
 	int line;
-	uint32_t vni;	    /* 1..16777215 */
+	uint32_t vni; /* 1..16777215 */
+	/* Route targets as extended-community values (bgp_update.h encoding); none: auto-derived
+	 * ASN:VNI, and on import from eBGP any ASN with the VNI. */
+	unsigned n_import_rts, n_export_rts;
+	uint64_t import_rts[CFG_MAX_RTS], export_rts[CFG_MAX_RTS];
 	uint16_t vrf;	    /* index into cfg.vrfs, must not be the default VRF */
 	struct pg_mac rmac; /* our router MAC for this L3VNI; default: derived (see docs) */
 	bool has_rmac;

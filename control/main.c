@@ -333,6 +333,10 @@ static int bgp_setup(const struct pg_config *cfg)
 			bc.l3vnis[i].rmac = l->rmac;
 		else
 			apply_default_rmac(l->vni, &bc.l3vnis[i].rmac);
+		bc.l3vnis[i].n_import = (uint8_t)l->n_import_rts;
+		bc.l3vnis[i].n_export = (uint8_t)l->n_export_rts;
+		memcpy(bc.l3vnis[i].import_rt, l->import_rts, sizeof(l->import_rts));
+		memcpy(bc.l3vnis[i].export_rt, l->export_rts, sizeof(l->export_rts));
 	}
 	bc.vtep = cfg->has_vtep ? cfg->vtep.v4 : 0;
 	bgp_fib_attach();

@@ -41,6 +41,9 @@ struct bgp_l3vni {
 	uint32_t vni;
 	uint16_t vrf;
 	struct pg_mac rmac; /* ours, announced in the router's MAC extended community */
+	/* Explicit route targets (extended-community values); none: auto-derived ASN:VNI. */
+	uint8_t n_import, n_export;
+	uint64_t import_rt[8], export_rt[8];
 };
 
 struct bgp_conf {

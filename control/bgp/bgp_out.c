@@ -29,7 +29,7 @@ struct out_tmpl {
 	uint32_t refcnt;
 	uint8_t origin;
 	uint8_t n_ec;
-	uint8_t ec[8][8]; /* extended communities, wire order */
+	uint8_t ec[10][8]; /* extended communities, wire order: RTs, encapsulation, router MAC */
 	struct pg_ip nexthop;
 };
 
@@ -168,8 +168,10 @@ static void rib_local(const struct bgp_nlri *n, const struct out_tmpl *t)
 	rib_attr_put(ra);
 }
 
-static struct out_tmpl *tmpl_for(uint32_t vni, const struct pg_mac *rmac)
+static struct out_tmpl *tmpl_for(const struct bgp_l3vni *l)
 {
+	uint32_t vni = l->vni;
+	const struct pg_mac *rmac = &l->rmac;
 	struct out_tmpl *t = NULL;
 
 	for (unsigned i = 0; i < out.n_tmpl; i++)
@@ -182,20 +184,27 @@ static struct out_tmpl *tmpl_for(uint32_t vni, const struct pg_mac *rmac)
 	t->origin = BGP_ORIGIN_IGP;
 	t->nexthop.family = AF_INET;
 	t->nexthop.v4 = out.conf.vtep;
-	/* Route target ASN:VNI (RFC 8365 §5.1.2.1 auto-derivation; a 4-octet ASN takes the AS4
-	 * form, which leaves 16 bits for the VNI). */
-	uint64_t rt = out.conf.asn <= 0xffff
-			  ? bgp_ec_rt_as2((uint16_t)out.conf.asn, vni)
-			  : BGP_EC_RT_AS4 | (uint64_t)out.conf.asn << 16 | (vni & 0xffff);
-	uint64_t encap = 0x030c000000000000ull | BGP_ENCAP_VXLAN;
+	/* Route targets: the configured export RTs, else ASN:VNI (RFC 8365 §5.1.2.1
+	 * auto-derivation; a 4-octet ASN takes the AS4 form, which leaves 16 bits for the VNI). */
+	uint64_t ecs[PG_ARRAY_SIZE(t->ec)];
+	unsigned n = 0;
+	if (l->n_export) {
+		for (unsigned k = 0; k < l->n_export && n < PG_ARRAY_SIZE(ecs) - 2; k++)
+			ecs[n++] = l->export_rt[k];
+	} else {
+		ecs[n++] = out.conf.asn <= 0xffff
+			       ? bgp_ec_rt_as2((uint16_t)out.conf.asn, vni)
+			       : BGP_EC_RT_AS4 | (uint64_t)out.conf.asn << 16 | (vni & 0xffff);
+	}
+	ecs[n++] = 0x030c000000000000ull | BGP_ENCAP_VXLAN;
 	uint64_t rm = 0x0603000000000000ull;
 	for (unsigned k = 0; k < 6; k++)
 		rm |= (uint64_t)rmac->b[k] << (8 * (5 - k));
-	uint64_t ecs[3] = {rt, encap, rm};
-	for (unsigned e = 0; e < 3; e++)
+	ecs[n++] = rm;
+	for (unsigned e = 0; e < n; e++)
 		for (unsigned k = 0; k < 8; k++)
 			t->ec[e][k] = (uint8_t)(ecs[e] >> (8 * (7 - k)));
-	t->n_ec = 3;
+	t->n_ec = (uint8_t)n;
 	if (out.n_tmpl < PG_ARRAY_SIZE(out.tmpl_by_vni)) {
 		out.tmpl_vni[out.n_tmpl] = vni;
 		out.tmpl_by_vni[out.n_tmpl++] = t;
@@ -239,7 +248,7 @@ int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
 		return -ENOENT;
 	if (orig_find(&n, &h))
 		return 0;
-	struct out_tmpl *t = tmpl_for(vni, &l3->rmac);
+	struct out_tmpl *t = tmpl_for(l3);
 	struct orig *r = t ? calloc(1, sizeof(*r)) : NULL;
 	if (!r)
 		return -ENOMEM;

@@ -517,16 +517,28 @@ static struct vrf_dest *vdest_get(uint16_t vrf, const struct pg_prefix *p)
 	return vd;
 }
 
-/* Does a route target of a match the L3VNI vni? Auto-derived RTs are ASN:VNI; from an eBGP
- * peer any ASN matches (the "*:VNI" rule FRR applies, as every leaf has its own AS). */
-static bool rt_match(const struct rib_attr *a, const struct bgp_peer *peer, uint32_t vni)
+/* Does a route target of a match the L3VNI l? With explicit import RTs, one of them must be
+ * there. Otherwise auto-derived RTs are ASN:VNI, and from an eBGP peer any ASN matches (the
+ * "*:VNI" rule FRR applies, as every leaf has its own AS). */
+static bool rt_match(const struct rib_attr *a, const struct bgp_peer *peer,
+		     const struct bgp_l3vni *l)
 {
+	uint32_t vni = l->vni;
+
 	for (unsigned i = 0; i < a->n_ext; i++) {
 		const uint8_t *b = a->data + a->ext_off + 8 * i;
 		uint64_t ec = 0;
 		for (unsigned k = 0; k < 8; k++)
 			ec = ec << 8 | b[k];
-		if (!bgp_ec_is_rt(ec) || bgp_ec_rt_local(ec) != vni)
+		if (!bgp_ec_is_rt(ec))
+			continue;
+		if (l->n_import) {
+			for (unsigned k = 0; k < l->n_import; k++)
+				if (l->import_rt[k] == ec)
+					return true;
+			continue;
+		}
+		if (bgp_ec_rt_local(ec) != vni)
 			continue;
 		if (peer && peer->ebgp)
 			return true;
@@ -588,7 +600,7 @@ static void import_sync(struct rib_dest *d)
 	}
 	for (unsigned i = 0; i < rib.conf.n_l3vnis; i++) {
 		const struct bgp_l3vni *l = &rib.conf.l3vnis[i];
-		if (!rt_match(best->attr, best->peer, l->vni))
+		if (!rt_match(best->attr, best->peer, l))
 			continue;
 		struct vrf_dest *vd = vdest_get(l->vrf, &pfx);
 		struct imp *c = vd ? calloc(1, sizeof(*c)) : NULL;

@@ -37,12 +37,14 @@ spec:
   dataplane: $PG_DATAPLANE_YAML
   management: {socket: $PG_SOCK}
   vtep: 10.100.0.1
-  vrfs: [{name: red}]
+  vrfs: [{name: red}, {name: blue}]
   ports:
     - {name: uplink, device: pe-up, driver: $PG_DRIVER, addresses: [10.100.0.1/24]}
     - {name: host, device: pe-host, driver: $PG_DRIVER, addresses: [192.168.50.1/24]}
     - {name: tenant, device: pe-ten, driver: $PG_DRIVER, vrf: red, addresses: [192.168.60.1/24]}
-  l3vnis: [{vni: 5000, vrf: red}]
+  l3vnis:
+    - {vni: 5000, vrf: red}
+    - {vni: 6000, vrf: blue, importRTs: ["65002:7777"]}
   bgp:
     asn: 65001
     routerId: 10.100.0.1
@@ -162,6 +164,20 @@ vrf_ok() {
 		! jq -e '.routes[] | select(.prefix == "10.10.10.11/32")' <<<"$j" >/dev/null
 }
 expect "imported into VRF red (RT *:5000): type-5 172.16.1.0/24 and the IRB host 10.10.10.13/32 via VXLAN to 10.100.0.2, VNI 5000, its router MAC" wait_until 10 vrf_ok
+
+step "explicit import route targets (VRF blue, L3VNI 6000, importRTs [65002:7777])"
+G global rib -a evpn add prefix 10.77.0.0/16 gw 0.0.0.0 etag 0 label 6000 rd 10.100.0.2:60 rt 65002:7777 encap vxlan router-mac 02:00:00:00:aa:01 nexthop 10.100.0.2
+G global rib -a evpn add prefix 10.66.0.0/16 gw 0.0.0.0 etag 0 label 6000 rd 10.100.0.2:60 rt 65002:6000 encap vxlan router-mac 02:00:00:00:aa:01 nexthop 10.100.0.2
+blue_ok() {
+	pgj show route vrf blue | jq -c '.routes[] | select(.origin == "bgp") | .prefix'
+	pgj show route vrf blue | jq -e '[.routes[] | select(.origin == "bgp") | .prefix] == ["10.77.0.0/16"]' >/dev/null &&
+		[ "$(pgj show bgp evpn route-type 5 | jq '[.[] | select(.prefix | test("10.66.0.0"))] | length')" = 1 ]
+}
+expect "10.77.0.0/16 (RT 65002:7777) imported into blue; 10.66.0.0/16 (RT 65002:6000, auto-style) is in the RIB but imported nowhere" wait_until 10 blue_ok
+G global rib -a evpn del prefix 10.77.0.0/16 gw 0.0.0.0 etag 0 label 6000 rd 10.100.0.2:60
+G global rib -a evpn del prefix 10.66.0.0/16 gw 0.0.0.0 etag 0 label 6000 rd 10.100.0.2:60
+blue_gone() { ! pgj show route vrf blue | jq -e '.routes[] | select(.origin == "bgp")' >/dev/null; }
+expect "... and gone from VRF blue after the withdrawal" wait_until 10 blue_gone
 
 step "origination: our VRF's subnet as type-5 to GoBGP"
 t5_ok() {

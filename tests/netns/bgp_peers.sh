@@ -47,7 +47,7 @@ spec:
   ports:
     - {name: uplink, device: pe-up, driver: $PG_DRIVER, addresses: [10.100.0.1/24]}
     - {name: tenant, device: pe-ten, driver: $PG_DRIVER, vrf: red, addresses: [192.168.60.1/24]}
-  l3vnis: [{vni: 5000, vrf: red}]
+  l3vnis: [{vni: 5000, vrf: red, exportRTs: ["65001:5000", "65001:777"]}]
   bgp:
     asn: 65001
     routerId: 10.100.0.1
@@ -179,9 +179,10 @@ exa_ok() {
 		grep '"code": 5' "$T/exa-routes.txt" | grep -q '"ip": "192.168.60.0"' &&
 		grep '"code": 5' "$T/exa-routes.txt" | grep -q '"nexthop": "10.100.0.1"' &&
 		grep '"code": 5' "$T/exa-routes.txt" | grep -q 'target:65001:5000' &&
+		grep '"code": 5' "$T/exa-routes.txt" | grep -q 'target:65001:777' &&
 		grep '"code": 5' "$T/exa-routes.txt" | grep -qi 'encap:VXLAN'
 }
-expect "ExaBGP parsed our type-5: RD 10.100.0.1:1, 192.168.60.0/24, next hop 10.100.0.1, RT 65001:5000, encap VXLAN" wait_until 20 exa_ok
+expect "ExaBGP parsed our type-5: RD 10.100.0.1:1, 192.168.60.0/24, next hop 10.100.0.1, RTs 65001:5000 and 65001:777, encap VXLAN" wait_until 20 exa_ok
 cap_stop bgp
 "$PGT_PY" "$PGT_LIB_DIR/bgp_decode.py" "$T/bgp.pcap" --from 10.100.0.1 >"$T/decoded.jsonl" 2>"$T/decode.err" || true
 dec_ok() {
@@ -189,9 +190,9 @@ dec_ok() {
 	jq -se 'map(select(.family == "l2vpn-evpn" and .type == 5)) | length == 1 and
 		(.[0] | .rd == "10.100.0.1:1" and .prefix == "192.168.60.0/24" and .labels == [5000] and
 		 .nexthop == "10.100.0.1" and .as_path == [65001] and .gw == "0.0.0.0" and
-		 (.ext_communities | sort) == ["encap:8", "rmac:02:50:47:00:13:88", "rt:65001:5000"])' "$T/decoded.jsonl" >/dev/null
+		 (.ext_communities | sort) == ["encap:8", "rmac:02:50:47:00:13:88", "rt:65001:5000", "rt:65001:777"])' "$T/decoded.jsonl" >/dev/null
 }
-check "the decoder agrees: label (VNI) 5000, gateway 0.0.0.0, router MAC 02:50:47:00:13:88 (ExaBGP 4.2 cannot decode that one), AS path 65001" dec_ok
+check "the decoder agrees: label (VNI) 5000, gateway 0.0.0.0, the configured export RTs 65001:5000 and 65001:777, router MAC 02:50:47:00:13:88 (ExaBGP 4.2 cannot decode that one), AS path 65001" dec_ok
 agree() {
 	# ExaBGP prints the 24-bit label field as [[label>>4, raw]]: its raw value must be our VNI
 	grep '"code": 5' "$T/exa-routes.txt" | grep -q '5000\]\]'

@@ -989,7 +989,28 @@ static void test_l3vni_tunnel_errors(void)
 	EXPECT_ERR(
 	    VR "  l3vnis: [{vni: 5, vrf: red, rmac: \"02:00:00:00:00:01\"}]\n",
 	    "t.yaml:10:31: spec.l3vnis[0]: unknown key 'rmac' (allowed: vni, vrf, routerMac, "
-	    "vxlanPort)");
+	    "vxlanPort, importRTs, exportRTs)");
+	/* Route targets: ASN:NN (type 0 with a 2-byte ASN, type 2 beyond), IPv4:NN (type 1). */
+	{
+		struct pg_config cfg;
+		if (LOAD_OK(VR "  l3vnis: [{vni: 5, vrf: red, importRTs: [\"65000:5\", "
+			       "\"10.0.0.1:7\"], exportRTs: [\"4200000000:9\"]}]\n",
+			    &cfg) == 0) {
+			CHECK(cfg.l3vnis[0].n_import_rts == 2 && cfg.l3vnis[0].n_export_rts == 1);
+			CHECK(cfg.l3vnis[0].import_rts[0] == 0x0002fde800000005ull);
+			CHECK(cfg.l3vnis[0].import_rts[1] == 0x01020a0000010007ull);
+			CHECK(cfg.l3vnis[0].export_rts[0] == 0x0202fa56ea000009ull);
+			config_free(&cfg);
+		}
+	}
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, importRTs: [\"65000\"]}]\n",
+		   "t.yaml:10:43: spec.l3vnis[0].importRTs[0]: expected a route target ASN:NN");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, exportRTs: [\"4200000000:70000\"]}]\n",
+		   "t.yaml:10:43: spec.l3vnis[0].exportRTs[0]: expected a route target");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, importRTs: [\"1:1\", \"1:1\"]}]\n",
+		   "t.yaml:10:50: spec.l3vnis[0].importRTs[1]: duplicate route target '1:1'");
+	EXPECT_ERR(VR "  l3vnis: [{vni: 5, vrf: red, importRTs: \"1:1\"}]\n",
+		   "t.yaml:10:42: spec.l3vnis[0].importRTs: expected a sequence");
 
 	EXPECT_ERR(
 	    VR "  tunnels: [{type: gre, remote: 10.1.1.1}]\n",
