@@ -378,6 +378,47 @@ static struct json_object *cmd_memory(int argc, char **argv, char *err, size_t e
 	return o;
 }
 
+/* clear bgp ADDRESS [soft [in|out]] */
+static struct json_object *cmd_clear(int argc, char **argv, char *err, size_t errlen)
+{
+	struct json_object *o;
+	struct pg_ip ip;
+	const char *what = "reset";
+	int rc;
+
+	if (argc < 1 || argc > 3 || parse_ip(argv[0], &ip) < 0 ||
+	    (argc >= 2 && strcmp(argv[1], "soft") != 0) ||
+	    (argc == 3 && strcmp(argv[2], "in") != 0 && strcmp(argv[2], "out") != 0)) {
+		snprintf(err, errlen, "usage: clear bgp ADDRESS [soft [in|out]]");
+		return NULL;
+	}
+	if (argc == 1) {
+		rc = bgp_peer_clear(&ip);
+	} else if (argc == 2 || strcmp(argv[2], "in") == 0) {
+		what = "soft in";
+		rc = bgp_peer_soft_in(&ip);
+		if (rc == 0 && argc == 2) {
+			what = "soft in and out";
+			rc = bgp_peer_soft_out(&ip);
+		}
+	} else {
+		what = "soft out";
+		rc = bgp_peer_soft_out(&ip);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", argv[0],
+			 rc == -ENOENT	     ? "no such neighbor"
+			 : rc == -ENOTCONN   ? "session not established"
+			 : rc == -EOPNOTSUPP ? "the neighbor has no route refresh capability"
+					     : strerror(-rc));
+		return NULL;
+	}
+	o = json_object_new_object();
+	J_STR(o, "neighbor", argv[0]);
+	J_STR(o, "done", what);
+	return o;
+}
+
 void bgp_cli_register(uint32_t asn, uint32_t router_id)
 {
 	cli_asn = asn;
@@ -391,4 +432,8 @@ void bgp_cli_register(uint32_t asn, uint32_t router_id)
 		      cmd_evpn);
 	mgmt_register("show bgp memory", "show bgp memory: RIB size and bytes per path",
 		      cmd_memory);
+	mgmt_register("clear bgp",
+		      "clear bgp ADDRESS [soft [in|out]]: reset the session, or ask for / send the "
+		      "routes again",
+		      cmd_clear);
 }

@@ -97,6 +97,14 @@ struct bgp_peer_info {
 	char last_error[160];
 };
 
+/* Operator actions on a peer (by address): a hard reset (Cease / Administrative Reset, then the
+ * session restarts), asking the peer to send its routes again (ROUTE-REFRESH for every negotiated
+ * family; needs the peer's route refresh capability) or sending ours again. 0, -ENOENT (no such
+ * peer), -ENOTCONN (not Established) or -EOPNOTSUPP (no route refresh capability). */
+int bgp_peer_clear(const struct pg_ip *addr);
+int bgp_peer_soft_in(const struct pg_ip *addr);
+int bgp_peer_soft_out(const struct pg_ip *addr);
+
 unsigned bgp_peer_count(void);
 /* Fill info for peer i (0 .. count-1). Returns false past the end. */
 bool bgp_peer_get(unsigned i, struct bgp_peer_info *info);

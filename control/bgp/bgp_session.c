@@ -27,11 +27,10 @@
 #include "util.h"
 
 #define RBUF_SIZE	 (2 * BGP_EXT_MAX_LEN)
-#define MSGS_PER_READ	 512   /* messages handled per readiness event before yielding */
-#define HOLD_LARGE_S	 240   /* RFC 4271 §8.2.2: "a large value", 4 minutes suggested */
-#define IDLE_HOLD_MIN_MS 1000  /* first back-off after a failure */
-#define IDLE_HOLD_MAX_MS 60000 /* back-off cap */
-#define STABLE_MS	 30000 /* established this long: back-off starts again at the minimum */
+#define MSGS_PER_READ	 512	     /* messages handled per readiness event before yielding */
+#define HOLD_LARGE_S	 240	     /* RFC 4271 §8.2.2: "a large value", 4 minutes suggested */
+#define IDLE_HOLD_MIN_MS 1000	     /* first back-off after a failure */
+#define IDLE_HOLD_MAX_MS 60000	     /* back-off cap */
 #define WBUF_MAX	 (64u << 20) /* bytes queued to a peer that does not read: reset */
 
 /* epoll data for the listening socket; connections use their struct bgp_conn. */
@@ -265,8 +264,6 @@ static void send_keepalive(struct bgp_conn *c)
 
 static void idle_hold_start(struct bgp_peer *p)
 {
-	if (p->established_at && bgp_now_ms() - p->established_at >= STABLE_MS)
-		p->idle_hold_ms = IDLE_HOLD_MIN_MS;
 	p->established_at = 0;
 	p->t_idle = bgp_now_ms() + p->idle_hold_ms;
 	p->idle_hold_ms = PG_MIN(p->idle_hold_ms * 2, IDLE_HOLD_MAX_MS);
@@ -291,6 +288,8 @@ static void peer_down(struct bgp_peer *p, enum bgp_event e)
 
 static void peer_up(struct bgp_peer *p)
 {
+	/* The back-off grows only while sessions fail to come up. */
+	p->idle_hold_ms = IDLE_HOLD_MIN_MS;
 	p->established_count++;
 	p->established_at = bgp_now_ms();
 	memset(p->pfx_announced, 0, sizeof(p->pfx_announced));
@@ -310,7 +309,8 @@ static void fsm_event(struct bgp_peer *p, enum bgp_event e)
 	a = o.actions;
 	if (a & BGP_A_SEND_NOTIF) {
 		struct bgp_notif n = p->pending_notif;
-		if (o.code)
+		/* The FSM's code, unless the operator's Cease (clear) goes with a stop. */
+		if (o.code && !(e == BGP_EV_STOP && n.code == BGP_ERR_CEASE))
 			bgp_notif_set(&n, o.code, o.subcode, NULL, 0);
 		if (p->conn.fd >= 0 && !p->conn.connecting)
 			send_notification(&p->conn, &n);
@@ -798,6 +798,28 @@ static bool handle_msg(struct bgp_peer *p, struct bgp_conn *c, const uint8_t *ms
 	return p->conn.fd >= 0 && c == &p->conn;
 }
 
+/* The main connection failed. While the session is being opened and a second (incoming)
+ * connection races it, that one carries on instead: it has sent its OPEN and waits for the
+ * peer's (RFC 4271 §6.8 would have closed one of the two anyway). */
+static void main_conn_down(struct bgp_peer *p)
+{
+	if (p->pending.fd >= 0 && (p->state == BGP_ST_OPENSENT || p->state == BGP_ST_OPENCONFIRM)) {
+		struct bgp_conn tmp = p->conn;
+		conn_close(&tmp);
+		p->conn = p->pending;
+		p->pending = tmp;
+		p->conn.peer = p->pending.peer = p;
+		struct epoll_event ev = {.events = EPOLLIN | (p->conn.want_out ? EPOLLOUT : 0),
+					 .data.ptr = &p->conn};
+		epoll_ctl(bgp.ep, EPOLL_CTL_MOD, p->conn.fd, &ev);
+		set_state(p, BGP_ST_OPENSENT);
+		timer_set(&p->t_hold, HOLD_LARGE_S);
+		p->t_keepalive = 0;
+		return;
+	}
+	fsm_event(p, BGP_EV_TCP_DOWN);
+}
+
 static void conn_readable(struct bgp_peer *p, struct bgp_conn *c)
 {
 	unsigned handled = 0;
@@ -815,7 +837,7 @@ static void conn_readable(struct bgp_peer *p, struct bgp_conn *c)
 				conn_close(c);
 				return;
 			}
-			fsm_event(p, BGP_EV_TCP_DOWN);
+			main_conn_down(p);
 			return;
 		}
 		if (n < 0)
@@ -880,7 +902,7 @@ static void conn_event(struct bgp_conn *c, uint32_t events)
 			if (c == &p->pending)
 				conn_close(c);
 			else
-				fsm_event(p, BGP_EV_TCP_DOWN);
+				main_conn_down(p);
 			return;
 		}
 	}
@@ -1123,4 +1145,60 @@ unsigned bgp_peers_n(void)
 struct bgp_peer *bgp_peer_at(unsigned i)
 {
 	return &bgp.peers[i];
+}
+
+/* ---- operator actions ---- */
+
+int bgp_peer_clear(const struct pg_ip *addr)
+{
+	struct bgp_peer *p = peer_find(addr);
+
+	if (!p)
+		return -ENOENT;
+	if (p->state >= BGP_ST_OPENSENT) {
+		bgp_notif_set(&p->pending_notif, BGP_ERR_CEASE, BGP_ERR_CEASE_RESET, NULL, 0);
+		peer_error(p, "cleared by the operator");
+		/* A reset the operator asked for: no graceful restart, restart right away. */
+		fsm_event(p, BGP_EV_STOP);
+		p->idle_hold_ms = IDLE_HOLD_MIN_MS;
+	}
+	if (!p->conf.shutdown && p->state == BGP_ST_IDLE)
+		p->t_idle = bgp_now_ms() + IDLE_HOLD_MIN_MS;
+	return 0;
+}
+
+int bgp_peer_soft_in(const struct pg_ip *addr)
+{
+	struct bgp_peer *p = peer_find(addr);
+	uint8_t buf[BGP_HDR_LEN + 4];
+
+	if (!p)
+		return -ENOENT;
+	if (p->state != BGP_ST_ESTABLISHED)
+		return -ENOTCONN;
+	if (!p->open_rcvd.caps.route_refresh)
+		return -EOPNOTSUPP;
+	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
+		if (!(p->af & BGP_AF_BIT(af)))
+			continue;
+		struct bbuf b = bbuf_make(buf, sizeof(buf));
+		bgp_route_refresh_write(&b, af, BGP_RR_NORMAL);
+		if (!b.err)
+			conn_send(&p->conn, buf, b.len);
+	}
+	return 0;
+}
+
+int bgp_peer_soft_out(const struct pg_ip *addr)
+{
+	struct bgp_peer *p = peer_find(addr);
+
+	if (!p)
+		return -ENOENT;
+	if (p->state != BGP_ST_ESTABLISHED)
+		return -ENOTCONN;
+	for (unsigned af = 0; af < BGP_AF_MAX; af++)
+		if (p->af & BGP_AF_BIT(af))
+			rib_peer_refresh(p, af);
+	return 0;
 }

@@ -215,6 +215,28 @@ expect "withdrawn routes leave the RIB (EVPN 6 -> 4, IPv4 2 -> 1) and the FIB" w
 acc() { peer | jq -r '.prefixes_accepted'; }
 expect "summary: 5 prefixes accepted" wait_until 5 eval '[ "$(acc)" = 5 ]'
 
+step "operator actions: clear bgp ... soft in, clear bgp ..."
+rr_sent() { pgj show bgp neighbor 10.100.0.2 | jq -r '.messages_sent.route_refresh'; }
+upd_rcvd() { pgj show bgp neighbor 10.100.0.2 | jq -r '.messages_received.update'; }
+u0=$(upd_rcvd)
+clear_in() { pgctl clear bgp 10.100.0.2 soft in; }
+check "peregrinectl clear bgp 10.100.0.2 soft in" clear_in
+soft_ok() {
+	echo "route refresh sent $(rr_sent), updates received $u0 -> $(upd_rcvd)"
+	[ "$(rr_sent)" -ge 2 ] && [ "$(upd_rcvd)" -gt "$u0" ]
+}
+expect "a ROUTE-REFRESH per family went out and GoBGP sent its routes again" wait_until 10 soft_ok
+bad_clear() { ! pgctl clear bgp 10.9.9.9 2>&1 | tee /dev/stderr | grep -q . || pgctl clear bgp 10.9.9.9 2>&1 | grep -q 'no such neighbor'; }
+check "clear bgp of an unknown neighbour is an error" bad_clear
+n0=$(pgj show bgp summary | jq '.peers[] | select(.neighbor == "10.100.0.2") | .msgs_sent')
+pgctl clear bgp 10.100.0.2 >/dev/null
+reset_ok() {
+	pgj show bgp neighbor 10.100.0.2 | jq -c '{state, established_count, last_notification_sent}'
+	pgj show bgp neighbor 10.100.0.2 | jq -e '.state == "Established" and .established_count >= 2 and .last_notification_sent == "6/4"' >/dev/null &&
+		[ "$(pgj show bgp ipv4 | jq length)" = 1 ]
+}
+expect "hard clear: Cease/Administrative Reset sent, the session comes back and the routes are relearned" wait_until 30 reset_ok
+
 step "graceful restart: gobgpd killed and restarted"
 before=$(pgj show bgp memory)
 proc_kill gobgpd KILL
