@@ -22,6 +22,7 @@ need_tool gobgpd gobgp
 step "topology"
 topo_node_pe_host
 ip -n "$(ns node)" addr add 10.100.0.3/24 dev eth0
+ip -n "$(ns node)" addr add fd00:100::2/64 dev eth0 nodad
 ip -n "$(ns node)" route add 192.168.50.0/24 via 10.100.0.1
 ns_add tenant
 veth tenant eth0 pe pe-ten
@@ -39,7 +40,7 @@ spec:
   vtep: 10.100.0.1
   vrfs: [{name: red}, {name: blue}]
   ports:
-    - {name: uplink, device: pe-up, driver: $PG_DRIVER, addresses: [10.100.0.1/24]}
+    - {name: uplink, device: pe-up, driver: $PG_DRIVER, addresses: [10.100.0.1/24, "fd00:100::1/64"]}
     - {name: host, device: pe-host, driver: $PG_DRIVER, addresses: [192.168.50.1/24]}
     - {name: tenant, device: pe-ten, driver: $PG_DRIVER, vrf: red, addresses: [192.168.60.1/24]}
   l3vnis:
@@ -52,13 +53,24 @@ spec:
     neighbors:
       - {address: 10.100.0.2, asn: 65002, families: [ipv4-unicast, l2vpn-evpn], description: gobgp}
       - {address: 10.100.0.3, asn: 65003, passive: true, description: scripted}
+      - {address: "fd00:100::2", asn: 65002, families: [ipv6-unicast], description: gobgp-v6}
 EOF
 
 cat >"$T/gobgp.toml" <<EOF
 [global.config]
   as = 65002
   router-id = "10.100.0.2"
-  local-address-list = ["10.100.0.2"]
+  local-address-list = ["10.100.0.2", "fd00:100::2"]
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "fd00:100::1"
+    peer-as = 65001
+  [neighbors.timers.config]
+    connect-retry = 1
+    idle-hold-time-after-reset = 1
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv6-unicast"
 [[neighbors]]
   [neighbors.config]
     neighbor-address = "10.100.0.1"
@@ -130,6 +142,20 @@ fib_ok() {
 	pgj show route | jq -e '[.routes[] | select(.origin == "bgp" and .vrf == "default") | .prefix] | sort == ["198.51.100.0/24", "203.0.113.0/25"]' >/dev/null
 }
 expect "both installed in the default VRF's FIB with origin bgp" wait_until 10 fib_ok
+
+step "IPv6 unicast over an IPv6 session"
+v6est() { pgj show bgp summary | jq -e '.peers[] | select(.neighbor == "fd00:100::2") | .state == "Established"' >/dev/null; }
+expect "IPv6 session with GoBGP (fd00:100::2) Established" wait_until 30 v6est
+G global rib -a ipv6 add 2001:db8:100::/48 nexthop fd00:100::2
+v6_ok() {
+	pgj show bgp ipv6 | jq -c '.[]'
+	pgj show bgp ipv6 | jq -e '.[] | select(.prefix == "2001:db8:100::/48") | .nexthop == "fd00:100::2" and .best' >/dev/null &&
+		pgj show route | jq -e '.routes[] | select(.prefix == "2001:db8:100::/48" and .origin == "bgp") | .nexthop | test("via fd00:100::2")' >/dev/null
+}
+expect "2001:db8:100::/48 learned (MP_REACH IPv6, next hop fd00:100::2) and installed in the default VRF" wait_until 15 v6_ok
+G global rib -a ipv6 del 2001:db8:100::/48
+v6_gone() { ! pgj show route | jq -e '.routes[] | select(.prefix == "2001:db8:100::/48")' >/dev/null; }
+expect "... and withdrawn (MP_UNREACH)" wait_until 10 v6_gone
 
 step "EVPN from GoBGP: type-2, type-3, type-5"
 RD=10.100.0.2:10
