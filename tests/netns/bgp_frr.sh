@@ -57,7 +57,7 @@ spec:
     asn: 65001
     holdTime: 9
     neighbors:
-      - {address: 10.100.0.2, asn: 65002, families: [l2vpn-evpn], description: frr-leaf}
+      - {address: 10.100.0.2, asn: 65002, families: [l2vpn-evpn], description: frr-leaf, password: "pgt-md5-secret"}
 EOF
 
 cat >"$T/frr.conf" <<EOF
@@ -74,6 +74,7 @@ router bgp 65002
  no bgp ebgp-requires-policy
  neighbor 10.100.0.1 remote-as 65001
  neighbor 10.100.0.1 timers connect 2
+ neighbor 10.100.0.1 password pgt-md5-secret
  !
  address-family l2vpn evpn
   neighbor 10.100.0.1 activate
@@ -94,7 +95,8 @@ router bgp 65002 vrf $FRED
 !
 EOF
 
-step "FRR (zebra -n with VRF $FRED) and Peregrine"
+step "FRR (zebra -n with VRF $FRED) and Peregrine, TCP-MD5 on the session"
+cap_start bgp frr eth0 tcp port 179
 if frr_start frr fred; then pass "FRR zebra and bgpd run in namespace $(ns frr)"; else
 	fail "FRR starts"
 	pgt_finish
@@ -114,6 +116,14 @@ est() { pgj show bgp summary | jq -e '.peers[0].state == "Established"' >/dev/nu
 expect "Peregrine: session with FRR Established" wait_until 40 est
 frr_est() { frr_vtysh frr -c 'show bgp l2vpn evpn summary json' | jq -e '.peers["10.100.0.1"].state == "Established"' >/dev/null; }
 expect "FRR: session with Peregrine Established" wait_until 10 frr_est
+
+md5_ok() {
+	cap_stop bgp
+	echo "$(tshark_count "$T/bgp.pcap" 'tcp.option_kind == 19') of $(tshark_count "$T/bgp.pcap" 'tcp') segments with the MD5 signature option"
+	[ "$(tshark_count "$T/bgp.pcap" 'tcp.len > 0 && !(tcp.option_kind == 19)')" = 0 ] &&
+		[ "$(tshark_count "$T/bgp.pcap" 'bgp && tcp.option_kind == 19')" -ge 4 ]
+}
+expect "every BGP segment both ways carries the TCP MD5 signature option (RFC 2385)" md5_ok
 
 step "type-5 both ways"
 ours_at_frr() {
