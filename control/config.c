@@ -1001,6 +1001,7 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	port->mtu = 1500;
 	port->vrf = PG_VRF_DEFAULT;
 	port->driver = CFG_DRIVER_AUTO;
+	port->l2vni = -1;
 
 	SUB(p, path, keys[P_NAME]);
 	if ((rc = get_name(c, f[P_NAME].v, p, port->name, sizeof(port->name))))
@@ -1314,6 +1315,177 @@ static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 		}
 		need_vtep(c, item, ip);
 		cfg->n_l3vnis++;
+	}
+	return 0;
+}
+
+/* OpenPERouter's anycast gateway MAC: 00:f3 followed by VNI+1 as 4 big-endian bytes. */
+static void l2vni_default_gw_mac(uint32_t vni, struct pg_mac *m)
+{
+	uint32_t v = vni + 1;
+	m->b[0] = 0x00;
+	m->b[1] = 0xf3;
+	m->b[2] = (uint8_t)(v >> 24);
+	m->b[3] = (uint8_t)(v >> 16);
+	m->b[4] = (uint8_t)(v >> 8);
+	m->b[5] = (uint8_t)v;
+}
+
+static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	enum { L_VNI, L_PORTS, L_VRF, L_GW, L_GWMAC, L_PORT, L_AGE, L_IMP, L_EXP, L_N };
+	static const char *const keys[L_N] = {
+	    [L_VNI] = "vni",	   [L_PORTS] = "ports",	     [L_VRF] = "vrf",
+	    [L_GW] = "gatewayIPs", [L_GWMAC] = "gatewayMac", [L_PORT] = "vxlanPort",
+	    [L_AGE] = "macAgeing", [L_IMP] = "importRTs",    [L_EXP] = "exportRTs"};
+	struct pg_config *cfg = c->cfg;
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count + cfg->n_l3vnis > PG_MAX_VNIS)
+		return fail(c, n, path,
+			    "%zu L2VNIs and %u L3VNIs configured, at most %d VNIs allowed", count,
+			    cfg->n_l3vnis, PG_MAX_VNIS);
+	if (count == 0)
+		return 0;
+	cfg->l2vnis = calloc(count, sizeof(*cfg->l2vnis));
+	if (!cfg->l2vnis)
+		return fail_nomem(c);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		struct cfg_l2vni *l = &cfg->l2vnis[i];
+		char ip[PATHBUF], p[PATHBUF];
+		struct fld f[L_N];
+		unsigned v;
+
+		IDX(ip, path, i);
+		if (is_null(item))
+			return fail(c, item, ip, "expected a mapping with vni and ports, got null");
+		if ((rc = get_map(c, item, ip, keys, L_N, f)))
+			return rc;
+		if ((rc = require(c, item, ip, &f[L_VNI], "vni")))
+			return rc;
+		l->line = line_of(item);
+		l->udp_port = cfg->n_l3vnis ? cfg->l3vnis[0].udp_port : PG_VXLAN_PORT;
+		l->mac_ageing = 300;
+		SUB(p, ip, keys[L_VNI]);
+		if ((rc = get_uint(c, f[L_VNI].v, p, 1, 16777215, &l->vni)))
+			return rc;
+		for (unsigned j = 0; j < cfg->n_l3vnis; j++)
+			if (cfg->l3vnis[j].vni == l->vni)
+				return fail(c, f[L_VNI].v, p,
+					    "VNI %u is already an L3VNI (line %d)", l->vni,
+					    cfg->l3vnis[j].line);
+		for (unsigned j = 0; j < cfg->n_l2vnis; j++)
+			if (cfg->l2vnis[j].vni == l->vni)
+				return fail(c, f[L_VNI].v, p, "duplicate VNI %u (first at line %d)",
+					    l->vni, cfg->l2vnis[j].line);
+		l2vni_default_gw_mac(l->vni, &l->gw_mac);
+		if (f[L_PORTS].v) {
+			yaml_node_item_t *pi;
+			size_t pn;
+			SUB(p, ip, keys[L_PORTS]);
+			if ((rc = get_seq(c, f[L_PORTS].v, p, &pi, &pn)))
+				return rc;
+			for (size_t k = 0; k < pn; k++) {
+				yaml_node_t *pnode = node(c, pi[k]);
+				char pp[PATHBUF], name[PG_NAME_MAX];
+				int idx = -1;
+				IDX(pp, p, k);
+				if ((rc = get_string(c, pnode, pp, name, sizeof(name))))
+					return rc;
+				for (unsigned j = 0; j < cfg->n_ports; j++)
+					if (strcmp(cfg->ports[j].name, name) == 0)
+						idx = (int)j;
+				if (idx < 0)
+					return fail(c, pnode, pp, "unknown port %s", Q(pnode));
+				struct cfg_port *port = &cfg->ports[idx];
+				if (port->l2vni >= 0)
+					return fail(c, pnode, pp,
+						    "port '%s' is already in L2VNI %u (line %d)",
+						    name, cfg->l2vnis[port->l2vni].vni,
+						    cfg->l2vnis[port->l2vni].line);
+				if (port->n_addrs)
+					return fail(
+					    c, pnode, pp,
+					    "port '%s' has addresses (line %d): a bridged port has "
+					    "none (the L2VNI's gatewayIPs are its router "
+					    "addresses)",
+					    name, port->line);
+				if (port->vrf != PG_VRF_DEFAULT)
+					return fail(
+					    c, pnode, pp,
+					    "port '%s' has a vrf (line %d): a bridged port takes "
+					    "the L2VNI's",
+					    name, port->line);
+				port->l2vni = (int)cfg->n_l2vnis;
+				l->ports[l->n_ports++] = (uint16_t)idx;
+			}
+		}
+		if (f[L_VRF].v) {
+			SUB(p, ip, keys[L_VRF]);
+			if ((rc = get_vrf_ref(c, f[L_VRF].v, p, &l->vrf)))
+				return rc;
+			l->has_vrf = true;
+		}
+		if (f[L_GW].v) {
+			yaml_node_item_t *gi;
+			size_t gn;
+			SUB(p, ip, keys[L_GW]);
+			if (!l->has_vrf)
+				return fail(
+				    c, f[L_GW].v, p,
+				    "gateway addresses need the L2VNI to be routed: set vrf");
+			if ((rc = get_seq(c, f[L_GW].v, p, &gi, &gn)))
+				return rc;
+			if (gn > 2)
+				return fail(c, f[L_GW].v, p,
+					    "%zu gateway addresses, at most one IPv4 and one IPv6",
+					    gn);
+			for (size_t k = 0; k < gn; k++) {
+				yaml_node_t *gnode = node(c, gi[k]);
+				char gp[PATHBUF];
+				IDX(gp, p, k);
+				if ((rc = get_prefix(c, gnode, gp, false, &l->gw[k])))
+					return rc;
+				if (k == 1 && l->gw[0].ip.family == l->gw[1].ip.family)
+					return fail(
+					    c, gnode, gp,
+					    "two %s gateway addresses: at most one IPv4 and one "
+					    "IPv6",
+					    l->gw[1].ip.family == AF_INET ? "IPv4" : "IPv6");
+				l->n_gw++;
+			}
+		}
+		if (f[L_GWMAC].v &&
+		    (rc = get_mac(c, f[L_GWMAC].v, SUB(p, ip, keys[L_GWMAC]), &l->gw_mac)))
+			return rc;
+		if (f[L_PORT].v) {
+			if ((rc = get_uint(c, f[L_PORT].v, SUB(p, ip, keys[L_PORT]), 1, 65535, &v)))
+				return rc;
+			uint16_t want = cfg->n_l3vnis	? cfg->l3vnis[0].udp_port
+					: cfg->n_l2vnis ? cfg->l2vnis[0].udp_port
+							: (uint16_t)v;
+			if (v != want)
+				return fail(c, f[L_PORT].v, p,
+					    "all VNIs share one VXLAN UDP port: %u differs from %u",
+					    v, want);
+			l->udp_port = (uint16_t)v;
+		}
+		if (f[L_AGE].v && (rc = get_uint(c, f[L_AGE].v, SUB(p, ip, keys[L_AGE]), 0, 86400,
+						 &l->mac_ageing)))
+			return rc;
+		if (f[L_IMP].v && (rc = get_rts(c, f[L_IMP].v, SUB(p, ip, keys[L_IMP]),
+						l->import_rts, &l->n_import_rts)))
+			return rc;
+		if (f[L_EXP].v && (rc = get_rts(c, f[L_EXP].v, SUB(p, ip, keys[L_EXP]),
+						l->export_rts, &l->n_export_rts)))
+			return rc;
+		need_vtep(c, item, ip);
+		cfg->n_l2vnis++;
 	}
 	return 0;
 }
@@ -2303,6 +2475,7 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 		S_VRFS,
 		S_PORTS,
 		S_L3VNIS,
+		S_L2VNIS,
 		S_TUNNELS,
 		S_ROUTES,
 		S_NEIGH,
@@ -2310,10 +2483,11 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 		S_N
 	};
 	static const char *const keys[S_N] = {
-	    [S_LOG] = "logLevel",      [S_DP] = "dataplane",	[S_MGMT] = "management",
-	    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",	[S_VRFS] = "vrfs",
-	    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis",	[S_TUNNELS] = "tunnels",
-	    [S_ROUTES] = "routes",     [S_NEIGH] = "neighbors", [S_BGP] = "bgp",
+	    [S_LOG] = "logLevel",      [S_DP] = "dataplane",  [S_MGMT] = "management",
+	    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",     [S_VRFS] = "vrfs",
+	    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis", [S_L2VNIS] = "l2vnis",
+	    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes", [S_NEIGH] = "neighbors",
+	    [S_BGP] = "bgp",
 	};
 	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
 	struct pg_config *cfg = c->cfg;
@@ -2351,6 +2525,7 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	if (cfg->has_vtep && (rc = check_vtep(c, f[S_VTEP].v, SUB(p, "spec", keys[S_VTEP]))))
 		return rc;
 	if ((rc = parse_l3vnis(c, f[S_L3VNIS].v, SUB(p, "spec", keys[S_L3VNIS]))) ||
+	    (rc = parse_l2vnis(c, f[S_L2VNIS].v, SUB(p, "spec", keys[S_L2VNIS]))) ||
 	    (rc = parse_tunnels(c, f[S_TUNNELS].v, SUB(p, "spec", keys[S_TUNNELS]))) ||
 	    (rc = parse_routes(c, f[S_ROUTES].v, SUB(p, "spec", keys[S_ROUTES]))) ||
 	    (rc = parse_neighbors(c, f[S_NEIGH].v, SUB(p, "spec", keys[S_NEIGH]))))
@@ -2650,6 +2825,7 @@ void config_free(struct pg_config *cfg)
 	free(cfg->ports);
 	free(cfg->vrfs);
 	free(cfg->l3vnis);
+	free(cfg->l2vnis);
 	free(cfg->tunnels);
 	free(cfg->routes);
 	free(cfg->neighbors);

@@ -55,6 +55,7 @@ struct cfg_port {
 	char tap[PG_IFNAME_MAX]; /* exception TAP name, default "pg-<name>" cut to 15 chars */
 	bool no_tap;		 /* `tap: none` or exception xdp: no TAP for this port */
 	enum cfg_exc_kind exception;
+	int l2vni; /* index into cfg.l2vnis when the port is bridged, else -1 */
 };
 
 struct cfg_vrf {
@@ -75,6 +76,24 @@ struct cfg_l3vni {
 	struct pg_mac rmac; /* our router MAC for this L3VNI; default: derived (see docs) */
 	bool has_rmac;
 	uint16_t udp_port; /* default 4789 */
+};
+
+/* An L2VNI: a bridge domain stretched over VXLAN (EVPN type-2/3), optionally routed (IRB) in a
+ * VRF through a distributed anycast gateway. */
+struct cfg_l2vni {
+	int line;
+	uint32_t vni;	  /* 1..16777215, unique among L2 and L3 VNIs */
+	unsigned n_ports; /* host-facing ports bridged into it (no addresses of their own) */
+	uint16_t ports[PG_MAX_PORTS];
+	bool has_vrf; /* IRB: routed in vrf through the gateway */
+	uint16_t vrf;
+	unsigned n_gw; /* anycast gateway addresses (at most one IPv4 and one IPv6) */
+	struct pg_prefix gw[2];
+	struct pg_mac gw_mac; /* default 00:f3 + VNI+1 (4 bytes, big-endian), as OpenPERouter */
+	uint16_t udp_port;    /* must match the L3VNIs' */
+	unsigned mac_ageing;  /* seconds, 0 = never; default 300 */
+	unsigned n_import_rts, n_export_rts;
+	uint64_t import_rts[CFG_MAX_RTS], export_rts[CFG_MAX_RTS];
 };
 
 enum cfg_tunnel_type { CFG_TUNNEL_VXLAN = 1, CFG_TUNNEL_IPIP = 2 };
@@ -189,10 +208,11 @@ struct pg_config {
 	bool has_vtep;
 	struct pg_ip vtep; /* local VTEP / IPIP source (IPv4) */
 
-	unsigned n_ports, n_vrfs, n_l3vnis, n_tunnels, n_routes, n_neighbors;
+	unsigned n_ports, n_vrfs, n_l3vnis, n_l2vnis, n_tunnels, n_routes, n_neighbors;
 	struct cfg_port *ports;
 	struct cfg_vrf *vrfs; /* vrfs[0] is "default" */
 	struct cfg_l3vni *l3vnis;
+	struct cfg_l2vni *l2vnis;
 	struct cfg_tunnel *tunnels;
 	struct cfg_route *routes;
 	struct cfg_neighbor *neighbors;

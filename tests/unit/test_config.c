@@ -634,7 +634,7 @@ static void test_document_errors(void)
 	EXPECT_ERR(
 	    PORT0 "  routs: []\n",
 	    "t.yaml:8:3: spec: unknown key 'routs' (allowed: logLevel, dataplane, management, "
-	    "exceptionPath, vtep, vrfs, ports, l3vnis, tunnels, routes, neighbors, bgp)");
+	    "exceptionPath, vtep, vrfs, ports, l3vnis, l2vnis, tunnels, routes, neighbors, bgp)");
 
 	/* YAML syntax errors carry libyaml's problem and position */
 	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [\n",
