@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "l2.h"
+#include "log.h"
+
+struct rte_hash *pg_fdb;
+uint32_t *pg_fdb_seen;
+struct dp_bd *pg_bds[PG_MAX_BDS];
+
+static struct rte_ring *learn[PG_MAX_WORKERS];
+static unsigned fdb_cap;
+static unsigned l2_seq;
+
+uint32_t l2_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
+static uint32_t fdb_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint64_t k;
+	(void)len;
+	memcpy(&k, key, 8);
+	return rte_hash_crc_8byte(k, init);
+}
+
+int l2_init(unsigned fdb_size)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+	    .name = name,
+	    .entries = fdb_size ? fdb_size : FDB_DEFAULT_SIZE,
+	    .key_len = sizeof(uint64_t),
+	    .hash_func = fdb_hash,
+	    .socket_id = SOCKET_ID_ANY,
+	    /* Lock-free lookups while the control thread writes. */
+	    .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+	struct rte_hash_rcu_config rc = {
+	    .v = rcu_dpdk_qsbr(),
+	    .mode = RTE_HASH_QSBR_MODE_DQ,
+	};
+
+	snprintf(name, sizeof(name), "fdb%u", l2_seq++);
+	pg_fdb = rte_hash_create(&hp);
+	if (!pg_fdb) {
+		LOG_ERR("FDB of %u entries: %s", hp.entries, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	/* A deleted entry's slot is reused only after every worker has passed a quiescent state. */
+	if (rc.v && rte_hash_rcu_qsbr_add(pg_fdb, &rc) != 0) {
+		LOG_ERR("FDB: RCU: %s", rte_strerror(rte_errno));
+		l2_fini();
+		return -ENOMEM;
+	}
+	fdb_cap = hp.entries;
+	/* Key slots run up to entries (plus the per-core cache slack the library keeps). */
+	pg_fdb_seen = rte_zmalloc("fdb_seen", (size_t)(fdb_cap + 1024) * sizeof(uint32_t), 0);
+	if (!pg_fdb_seen) {
+		l2_fini();
+		return -ENOMEM;
+	}
+	for (unsigned w = 0; w < PG_MAX_WORKERS; w++) {
+		snprintf(name, sizeof(name), "l2learn%u_%u", w, l2_seq);
+		learn[w] = rte_ring_create_elem(name, sizeof(struct l2_learn), L2_LEARN_RING_SIZE,
+						SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!learn[w]) {
+			l2_fini();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void l2_fini(void)
+{
+	for (unsigned i = 0; i < PG_MAX_BDS; i++) {
+		rte_free(pg_bds[i]);
+		pg_bds[i] = NULL;
+	}
+	for (unsigned w = 0; w < PG_MAX_WORKERS; w++) {
+		rte_ring_free(learn[w]);
+		learn[w] = NULL;
+	}
+	rte_hash_free(pg_fdb);
+	pg_fdb = NULL;
+	rte_free(pg_fdb_seen);
+	pg_fdb_seen = NULL;
+}
+
+static void bd_free(void *p)
+{
+	rte_free(p);
+}
+
+int l2_bd_set(const struct dp_bd *bd)
+{
+	struct dp_bd *n, *old;
+
+	if (bd->id >= PG_MAX_BDS)
+		return -EINVAL;
+	n = rte_malloc("bd", sizeof(*n), RTE_CACHE_LINE_SIZE);
+	if (!n)
+		return -ENOMEM;
+	*n = *bd;
+	old = pg_bds[bd->id];
+	rcu_assign_pointer(pg_bds[bd->id], n);
+	if (old)
+		rcu_defer_free(bd_free, old);
+	return 0;
+}
+
+void l2_bd_del(uint16_t id)
+{
+	struct dp_bd *old;
+
+	if (id >= PG_MAX_BDS || !(old = pg_bds[id]))
+		return;
+	rcu_assign_pointer(pg_bds[id], NULL);
+	rcu_defer_free(bd_free, old);
+}
+
+const struct dp_bd *l2_bd_ctl(uint16_t id)
+{
+	return id < PG_MAX_BDS ? pg_bds[id] : NULL;
+}
+
+int fdb_set(uint16_t bd, const struct rte_ether_addr *mac, uint64_t val)
+{
+	uint64_t k = fdb_key(bd, mac);
+	int pos = rte_hash_add_key_data(pg_fdb, &k, (void *)(uintptr_t)val);
+
+	if (pos < 0)
+		return pos;
+	pos = rte_hash_lookup(pg_fdb, &k);
+	if (pos >= 0)
+		__atomic_store_n(&pg_fdb_seen[pos], l2_now_s(), __ATOMIC_RELAXED);
+	return 0;
+}
+
+int fdb_del(uint16_t bd, const struct rte_ether_addr *mac)
+{
+	uint64_t k = fdb_key(bd, mac);
+	int pos = rte_hash_del_key(pg_fdb, &k);
+
+	return pos < 0 ? pos : 0;
+}
+
+int fdb_walk(int (*cb)(uint16_t bd, const struct rte_ether_addr *mac, uint64_t val, uint32_t idle_s,
+		       void *arg),
+	     void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	uint32_t now = l2_now_s();
+	int32_t pos;
+
+	while ((pos = rte_hash_iterate(pg_fdb, &key, &data, &it)) >= 0) {
+		uint64_t k;
+		struct rte_ether_addr mac;
+		memcpy(&k, key, 8);
+		for (unsigned i = 0; i < 6; i++)
+			mac.addr_bytes[i] = (uint8_t)(k >> (8 * (5 - i)));
+		uint32_t seen = __atomic_load_n(&pg_fdb_seen[pos], __ATOMIC_RELAXED);
+		int rc = cb((uint16_t)(k >> 48), &mac, (uint64_t)(uintptr_t)data,
+			    seen ? now - seen : UINT32_MAX, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+unsigned fdb_count(void)
+{
+	return pg_fdb ? (unsigned)rte_hash_count(pg_fdb) : 0;
+}
+
+struct rte_ring *l2_learn_ring(unsigned worker)
+{
+	return worker < PG_MAX_WORKERS ? learn[worker] : NULL;
+}
+
+unsigned l2_learn_drain(void (*fn)(const struct l2_learn *, void *), void *arg)
+{
+	struct l2_learn ev[64];
+	unsigned total = 0;
+
+	for (unsigned w = 0; w < PG_MAX_WORKERS; w++) {
+		unsigned n;
+		if (!learn[w])
+			continue;
+		while (
+		    (n = rte_ring_sc_dequeue_burst_elem(learn[w], ev, sizeof(ev[0]), 64, NULL))) {
+			for (unsigned i = 0; i < n; i++)
+				fn(&ev[i], arg);
+			total += n;
+		}
+	}
+	return total;
+}

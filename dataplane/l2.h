@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * L2VNI bridge domains and the MAC table (FDB).
+ *
+ * A bridge domain (BD) is one L2VNI: its local (host-facing) ports, the remote VTEPs of its
+ * flood list (EVPN type-3, ingress replication), the VRF it is routed in (IRB) and its anycast
+ * gateway MAC. BDs are immutable objects published under RCU; a change builds a new one.
+ *
+ * The FDB maps (BD, MAC) to a local port or a remote VTEP's L2 VXLAN next hop. It is a DPDK
+ * rte_hash in lock-free read mode with the control thread as its only writer; deleted slots are
+ * recycled after a DPDK RCU grace period. Workers never write it: they report source MACs they
+ * do not know (or that moved) through a per-worker learn ring, and stamp a per-slot "last seen"
+ * second that the control thread reads for ageing.
+ *
+ * Writers: control thread. Readers: workers (l2_bd_get, fdb_lookup, fdb_seen_stamp).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_ring.h>
+
+#include "addr.h"
+#include "dp.h"
+
+#define PG_MAX_BDS	   1024
+#define L2_FLOOD_MAX	   64	 /* remote VTEPs per bridge domain */
+#define FDB_DEFAULT_SIZE   65536 /* MAC entries over all bridge domains */
+#define L2_LEARN_RING_SIZE 1024	 /* per worker */
+
+struct dp_bd {
+	uint32_t vni;
+	uint16_t id;
+	uint16_t vrf; /* IRB VRF, or UINT16_MAX when not routed */
+	struct rte_ether_addr gw_mac;
+	uint32_t l2_nh_vni; /* VNI put on what we send (the L2VNI itself) */
+	uint16_t n_ports;
+	uint16_t ports[PG_MAX_PORTS]; /* local ports, our port indexes */
+	uint16_t n_flood;
+	uint32_t flood_nh[L2_FLOOD_MAX]; /* L2 VXLAN next hops of the type-3 list */
+};
+
+/* FDB entry values. */
+#define FDB_F_REMOTE 0x8000000000000000ull /* low 32 bits: next hop id; else: port index */
+#define FDB_F_STATIC 0x4000000000000000ull /* from EVPN or configuration: never aged or moved */
+
+struct l2_learn {
+	uint64_t key;  /* fdb_key() */
+	uint16_t port; /* where the MAC was seen */
+	uint16_t pad[3];
+};
+
+int l2_init(unsigned fdb_size);
+void l2_fini(void);
+
+/* Bridge domains (control thread). */
+int l2_bd_set(const struct dp_bd *bd); /* add or replace bd->id */
+void l2_bd_del(uint16_t id);
+const struct dp_bd *l2_bd_ctl(uint16_t id); /* the published version */
+
+/* FDB (control thread). */
+int fdb_set(uint16_t bd, const struct rte_ether_addr *mac, uint64_t val);
+int fdb_del(uint16_t bd, const struct rte_ether_addr *mac);
+/* Walk every entry: cb(bd, mac, value, seconds since seen (UINT32_MAX: never)). */
+int fdb_walk(int (*cb)(uint16_t bd, const struct rte_ether_addr *mac, uint64_t val, uint32_t idle_s,
+		       void *arg),
+	     void *arg);
+unsigned fdb_count(void);
+uint32_t l2_now_s(void);
+
+/* Learn events, worker -> control. */
+struct rte_ring *l2_learn_ring(unsigned worker);
+/* Drain every worker's learn ring into fn (control thread). Returns the number of events. */
+unsigned l2_learn_drain(void (*fn)(const struct l2_learn *, void *), void *arg);
+
+/* ---- worker side ---- */
+extern struct rte_hash *pg_fdb;
+extern uint32_t *pg_fdb_seen; /* [capacity], seconds (l2_now_s), per key slot */
+extern struct dp_bd *pg_bds[PG_MAX_BDS];
+
+static inline uint64_t fdb_key(uint16_t bd, const struct rte_ether_addr *mac)
+{
+	uint64_t k = (uint64_t)bd << 48;
+	for (unsigned i = 0; i < 6; i++)
+		k |= (uint64_t)mac->addr_bytes[i] << (8 * (5 - i));
+	return k;
+}
+
+static inline const struct dp_bd *l2_bd_get(uint16_t id)
+{
+	return id < PG_MAX_BDS ? rcu_dereference(pg_bds[id]) : NULL;
+}
+
+/* Returns the key slot (>= 0) with *val, or < 0 when unknown. */
+static inline int fdb_lookup(uint16_t bd, const struct rte_ether_addr *mac, uint64_t *val)
+{
+	uint64_t k = fdb_key(bd, mac);
+	void *data;
+	int pos = rte_hash_lookup_data(pg_fdb, &k, &data);
+
+	if (pos >= 0)
+		*val = (uint64_t)(uintptr_t)data;
+	return pos;
+}
