@@ -263,7 +263,10 @@ nsx() {
 pgt_bg() {
 	local name="$1" pat="$2" role="$3"
 	shift 3
-	ip netns exec "$(ns "$role")" "$@" </dev/null >"$T/$name.log" 2>&1 &
+	# Empty the log now: the background job opens it later, and a caller polling the log (for
+	# "peregrine: ready") must not read what an earlier run of the same name left there.
+	: >"$T/$name.log"
+	ip netns exec "$(ns "$role")" "$@" </dev/null >>"$T/$name.log" 2>&1 &
 	local pid=$!
 	echo "$pid" >"$T/$name.pid"
 	printf '%s\n' "$pat" >"$T/$name.pat"
