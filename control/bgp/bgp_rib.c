@@ -709,9 +709,18 @@ static void vrf_process(void)
 	rib.n_vdirty = 0;
 }
 
+/* Destinations decided per rib_poll(): bounds how long one control-loop pass takes (the exception
+ * path, timers and the management socket share the thread) while a big feed arrives. */
+#define RIB_BATCH 16384
+
+size_t rib_backlog(void)
+{
+	return rib.n_dirty;
+}
+
 static void rib_process(void)
 {
-	size_t n = rib.n_dirty;
+	size_t n = PG_MIN(rib.n_dirty, (size_t)RIB_BATCH);
 
 	for (size_t i = 0; i < n; i++) {
 		struct rib_dest *d = rib.dirty[i];

@@ -27,7 +27,7 @@
 #include "util.h"
 
 #define RBUF_SIZE	 (2 * BGP_EXT_MAX_LEN)
-#define MSGS_PER_READ	 512	     /* messages handled per readiness event before yielding */
+#define MSGS_PER_READ	 64	     /* messages handled per readiness event before yielding */
 #define HOLD_LARGE_S	 240	     /* RFC 4271 §8.2.2: "a large value", 4 minutes suggested */
 #define IDLE_HOLD_MIN_MS 1000	     /* first back-off after a failure */
 #define IDLE_HOLD_MAX_MS 60000	     /* back-off cap */
@@ -965,7 +965,8 @@ void bgp_poll(void)
 
 	if (!bgp.running)
 		return;
-	n = epoll_wait(bgp.ep, evs, 32, 0);
+	/* While the RIB is behind, leave the sockets alone: TCP pushes back on the peers. */
+	n = rib_backlog() < RIB_BACKLOG_MAX ? epoll_wait(bgp.ep, evs, 32, 0) : 0;
 	for (int i = 0; i < n; i++) {
 		struct bgp_conn *c = evs[i].data.ptr;
 		if (c == &listener)
