@@ -288,6 +288,13 @@ static void peer_down(struct bgp_peer *p, enum bgp_event e)
 
 static void peer_up(struct bgp_peer *p)
 {
+	/* RFC 4271 §6.8: an Established session wins over a connection still opening. */
+	if (p->pending.fd >= 0) {
+		struct bgp_notif n;
+		bgp_notif_set(&n, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL, 0);
+		send_notification(&p->pending, &n);
+		conn_close(&p->pending);
+	}
 	/* The back-off grows only while sessions fail to come up. */
 	p->idle_hold_ms = IDLE_HOLD_MIN_MS;
 	p->established_count++;
