@@ -333,10 +333,14 @@ mem_ok() {
 }
 check "show bgp memory reports bytes per path" mem_ok
 
+notifs() { G neighbor 10.100.0.1 | awk '/Notifications:/ {print $3}'; }
+nr0=$(notifs)
 pg_stop_check "peregrine exits cleanly on SIGINT (Cease to the peer)" pe "" ""
 cease_seen() {
 	G neighbor 10.100.0.1 >"$T/gobgp-neighbor.txt" || return 1
-	grep -Eiq 'BGP state = (active|idle|connect)' "$T/gobgp-neighbor.txt"
+	echo "notifications received by gobgp: $nr0 -> $(awk '/Notifications:/ {print $3}' "$T/gobgp-neighbor.txt")"
+	grep -Eiq 'BGP state = (active|idle|connect)' "$T/gobgp-neighbor.txt" &&
+		[ "$(awk '/Notifications:/ {print $3}' "$T/gobgp-neighbor.txt")" -gt "$nr0" ]
 }
-expect "gobgp saw the session go down" wait_until 10 cease_seen
+expect "gobgp saw the session go down with our NOTIFICATION (Cease), sent before the ports stopped" wait_until 10 cease_seen
 pgt_finish
