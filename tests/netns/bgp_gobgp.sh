@@ -25,10 +25,7 @@ ip -n "$(ns node)" addr add 10.100.0.3/24 dev eth0
 ip -n "$(ns node)" addr add fd00:100::2/64 dev eth0 nodad
 ip -n "$(ns node)" route add 192.168.50.0/24 via 10.100.0.1
 ns_add tenant
-veth tenant eth0 pe pe-ten
-offload_off tenant eth0
-ip -n "$(ns tenant)" addr add 192.168.60.2/24 dev eth0
-ip -n "$(ns tenant)" route add default via 192.168.60.1
+host_leg tenant pe-ten 192.168.60.2/24 192.168.60.1
 
 cat >"$T/pg.yaml" <<EOF
 apiVersion: peregrine.io/v1alpha1
