@@ -113,17 +113,15 @@ static struct json_object *neighbor_json(const struct bgp_peer_info *in)
 
 	J_STR(o, "neighbor", fmt_ip(&in->conf.addr, b));
 	J_INT(o, "remote_as", in->conf.remote_as);
-	J_INT(o, "local_as", in->conf.local_as ? in->conf.local_as : cli_asn);
-	J_STR(o, "type",
-	      in->conf.remote_as == (in->conf.local_as ? in->conf.local_as : cli_asn) ? "internal"
-										      : "external");
+	J_INT(o, "local_as", in->local_as);
+	J_STR(o, "type", in->conf.remote_as == in->local_as ? "internal" : "external");
 	J_STR(o, "description", in->conf.description);
 	J_STR(o, "state", bgp_state_name(in->state));
 	J_STR(o, "state_for", uptime_str(now - in->state_since_ms, t, sizeof(t)));
 	J_INT(o, "established_count", in->established_count);
 	J_BOOL(o, "passive", in->conf.passive);
 	J_BOOL(o, "shutdown", in->conf.shutdown);
-	J_BOOL(o, "password", false); /* never shown; true only says one is set */
+	J_BOOL(o, "password", in->has_password); /* whether one is set; never the key */
 	if (in->remote_id)
 		J_STR(o, "remote_router_id", ip4_str(in->remote_id, b));
 	if (in->local_addr.family) {

@@ -1189,6 +1189,27 @@ static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
 		    Q(n), o ? list : "none");
 }
 
+/*
+ * A sequence of mappings parsed into an array: its items, and a zeroed array of one element (of
+ * size bytes) per item in *arr (left NULL when the sequence is empty or absent). More than max
+ * items is an error naming what ("L3VNIs", "neighbors").
+ */
+static int get_list(struct ctx *c, yaml_node_t *n, const char *path, size_t max, const char *what,
+		    size_t size, yaml_node_item_t **items, size_t *count, void **arr)
+{
+	int rc;
+
+	if ((rc = get_seq(c, n, path, items, count)))
+		return rc;
+	if (*count > max)
+		return fail(c, n, path, "%zu %s configured, at most %zu allowed", *count, what,
+			    max);
+	if (*count == 0)
+		return 0;
+	*arr = calloc(*count, size);
+	return *arr ? 0 : fail_nomem(c);
+}
+
 /* A list of route targets ("65000:100", "10.0.0.1:5", "4200000000:7"). */
 static int get_rts(struct ctx *c, yaml_node_t *n, const char *path, uint64_t *out, unsigned *count)
 {
@@ -1234,16 +1255,10 @@ static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	if ((rc = get_list(c, n, path, PG_MAX_VNIS, "L3VNIs", sizeof(*cfg->l3vnis), &items, &count,
+			   (void **)&cfg->l3vnis)) ||
+	    count == 0)
 		return rc;
-	if (count > PG_MAX_VNIS)
-		return fail(c, n, path, "%zu L3VNIs configured, at most %d allowed", count,
-			    PG_MAX_VNIS);
-	if (count == 0)
-		return 0;
-	cfg->l3vnis = calloc(count, sizeof(*cfg->l3vnis));
-	if (!cfg->l3vnis)
-		return fail_nomem(c);
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = node(c, items[i]);
 		struct cfg_l3vni *l = &cfg->l3vnis[i];
@@ -1502,13 +1517,10 @@ static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	if ((rc = get_list(c, n, path, SIZE_MAX, "tunnels", sizeof(*cfg->tunnels), &items, &count,
+			   (void **)&cfg->tunnels)) ||
+	    count == 0)
 		return rc;
-	if (count == 0)
-		return 0;
-	cfg->tunnels = calloc(count, sizeof(*cfg->tunnels));
-	if (!cfg->tunnels)
-		return fail_nomem(c);
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = node(c, items[i]);
 		struct cfg_tunnel *t = &cfg->tunnels[i];
@@ -1853,13 +1865,10 @@ static int parse_routes(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc = 0;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	if ((rc = get_list(c, n, path, SIZE_MAX, "routes", sizeof(*cfg->routes), &items, &count,
+			   (void **)&cfg->routes)) ||
+	    count == 0)
 		return rc;
-	if (count == 0)
-		return 0;
-	cfg->routes = calloc(count, sizeof(*cfg->routes));
-	if (!cfg->routes)
-		return fail_nomem(c);
 	for (size_t i = 0; i < count; i++) {
 		struct cfg_route *r = &cfg->routes[i];
 		yaml_node_t *item = node(c, items[i]);
@@ -1905,13 +1914,10 @@ static int parse_neighbors(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	if ((rc = get_list(c, n, path, SIZE_MAX, "neighbors", sizeof(*cfg->neighbors), &items,
+			   &count, (void **)&cfg->neighbors)) ||
+	    count == 0)
 		return rc;
-	if (count == 0)
-		return 0;
-	cfg->neighbors = calloc(count, sizeof(*cfg->neighbors));
-	if (!cfg->neighbors)
-		return fail_nomem(c);
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = node(c, items[i]);
 		struct cfg_neighbor *nb = &cfg->neighbors[i];
@@ -2319,16 +2325,10 @@ static int parse_bgp_neighbors(struct ctx *c, yaml_node_t *n, const char *path, 
 	size_t count;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	if ((rc = get_list(c, n, path, CFG_BGP_MAX_NEIGHBORS, "neighbors", sizeof(*bgp->neighbors),
+			   &items, &count, (void **)&bgp->neighbors)) ||
+	    count == 0)
 		return rc;
-	if (count > CFG_BGP_MAX_NEIGHBORS)
-		return fail(c, n, path, "%zu neighbors configured, at most %d allowed", count,
-			    CFG_BGP_MAX_NEIGHBORS);
-	if (count == 0)
-		return 0;
-	bgp->neighbors = calloc(count, sizeof(*bgp->neighbors));
-	if (!bgp->neighbors)
-		return fail_nomem(c);
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = node(c, items[i]);
 		struct cfg_bgp_neighbor *nb = &bgp->neighbors[i];

@@ -350,6 +350,23 @@ static int bgp_setup(const struct pg_config *cfg)
 	return 0;
 }
 
+/* Tell the BGP peers (Cease) and keep the exception path running for a moment, so that the
+ * NOTIFICATIONs leave through the TAPs and the workers before the ports stop. */
+static void bgp_shutdown_linger(void)
+{
+	if (!bgp_running())
+		return;
+	bgp_stop();
+	for (uint64_t end = mono_ms() + 200; mono_ms() < end;) {
+		unsigned busy = exc_punt_drain(256);
+		for (unsigned i = 0; i < dp.n_ports; i++)
+			if (dp.ports[i]->tap_fd >= 0)
+				busy += exc_tap_read(dp.ports[i], 64);
+		if (!busy)
+			usleep(1000);
+	}
+}
+
 /* The control loop: signals, management socket, TAPs, punt rings, BGP, timers, RCU reclamation. */
 static int control_loop(void)
 {
@@ -402,6 +419,7 @@ static int control_loop(void)
 					}
 					LOG_NOTICE("%s: shutting down",
 						   strsignal((int)si.ssi_signo));
+					bgp_shutdown_linger();
 					neigh_kernel_close();
 					close(sfd);
 					close(ep);
@@ -572,7 +590,7 @@ int main(int argc, char **argv)
 
 	ret = control_loop();
 
-	bgp_stop(); /* Cease to the peers while the exception path still carries it */
+	bgp_stop(); /* no-op after a signal (bgp_shutdown_linger); for the other exits */
 	atomic_store(&dp.running, false);
 	rte_eal_mp_wait_lcore();
 	mgmt_fini();

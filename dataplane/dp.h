@@ -136,7 +136,7 @@ struct fib_lr;
 struct dp_vrf {
 	uint16_t id;
 	char name[PG_NAME_MAX];
-	struct fib_lr *fib4; /* left-right pair of rte_fib (see fib.h) */
+	struct fib_lr *fib4; /* left-right pair of DIR-24-8 tables (see fib.h) */
 	struct fib_lr *fib6; /* left-right pair of rte_fib6 */
 };
 

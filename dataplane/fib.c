@@ -8,7 +8,6 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
-#include <rte_rib.h>
 #include <rte_rib6.h>
 
 #include "fib.h"
@@ -147,15 +146,8 @@ static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, 
 
 	snprintf(name, sizeof(name), "f%d_%u_%d_%u", family == AF_INET ? 4 : 6, id, copy,
 		 fib_seq++);
-	if (family == AF_INET) {
-		struct rte_fib_conf c = {
-		    .type = RTE_FIB_DIR24_8,
-		    .default_nh = 0,
-		    .max_routes = (int)lr->max_routes,
-		    .dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = lr->tbl8},
-		};
-		return rte_fib_create(name, SOCKET_ID_ANY, &c);
-	}
+	if (family == AF_INET)
+		return fib4_tbl_create(name, SOCKET_ID_ANY, lr->max_routes, lr->tbl8);
 	struct rte_fib6_conf c = {
 	    .type = RTE_FIB6_TRIE,
 	    .default_nh = 0,
@@ -170,7 +162,7 @@ static void fib_table_free(int family, void *t)
 	if (!t)
 		return;
 	if (family == AF_INET)
-		rte_fib_free(t);
+		fib4_tbl_free(t);
 	else
 		rte_fib6_free(t);
 }
@@ -275,7 +267,7 @@ static int fib_table_apply(int family, void *t, const uint8_t *addr, uint8_t len
 		uint32_t ip;
 		memcpy(&ip, addr, 4);
 		ip = rte_be_to_cpu_32(ip);
-		return del ? rte_fib_delete(t, ip, len) : rte_fib_add(t, ip, len, nh);
+		return del ? fib4_tbl_del(t, ip, len) : fib4_tbl_add(t, ip, len, nh);
 	}
 	return del ? rte_fib6_delete(t, addr, len) : rte_fib6_add(t, addr, len, nh);
 }
@@ -302,13 +294,14 @@ static int log_append(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, int 
 }
 
 /*
- * DPDK 22.11's rte_fib and rte_fib6 mis-handle prefixes whose range ends at the very top of the
- * address space (the range end wraps to 0 and the whole space is overwritten; e.g. 0/1, 128/1,
- * then 0/0 makes every address use the default route). The top block of each family is never
- * looked up (240.0.0.0/4 and ff00::/8 are dropped or punted before the FIB), so we keep it out of
- * the DPDK tables: a route containing it is installed as the pieces of its range around it (0/0
- * becomes 0/1, 128/2, 192/3, 224/4), routes inside it are not installed, and each piece carries
- * the next hop of the longest route that covers it.
+ * DPDK 22.11's rte_fib6 (and rte_fib, which IPv4 used before fib4_dir24) mis-handles prefixes
+ * whose range ends at the very top of the address space (the range end wraps to 0 and the whole
+ * space is overwritten; e.g. 0/1, 128/1, then 0/0 makes every address use the default route). The
+ * top block of each family is never looked up (240.0.0.0/4 and ff00::/8 are dropped or punted
+ * before the FIB), so we keep it out of the tables (both families alike, so that it is never
+ * routed in either, as fib_lookup_ctl documents): a route containing it is installed as the
+ * pieces of its range around it (0/0 becomes 0/1, 128/2, 192/3, 224/4), routes inside it are not
+ * installed, and each piece carries the next hop of the longest route that covers it.
  */
 enum top_rel { TOP_NONE, TOP_INSIDE, TOP_CONTAINS, TOP_PIECE };
 
@@ -356,7 +349,7 @@ static enum top_rel top_relation(const struct pg_prefix *p)
 
 static int fib_lr_rebuild(struct dp_vrf *v, int family);
 
-/* Write one prefix into the standby DPDK table and log it for the replay at commit. */
+/* Write one prefix into the standby table and log it for the replay at commit. */
 static int fib_dpdk_write(struct dp_vrf *v, const struct pg_prefix *p, uint32_t nh, int del,
 			  bool *rebuilt)
 {
@@ -375,9 +368,10 @@ static int fib_dpdk_write(struct dp_vrf *v, const struct pg_prefix *p, uint32_t 
 	unsigned count = route_counts[v->id][p->ip.family == AF_INET6];
 	if (ret == -ENOSPC && !del && count <= lr->max_routes && rebuilt &&
 	    (lr->full_at == 0 || count < lr->full_at)) {
-		/* DPDK's tbl8 accounting drifts with churn (fixed upstream after 22.11):
+		/* rte_fib6's tbl8 accounting drifts with churn (fixed upstream after 22.11):
 		 * rebuilding both copies from the route table gives the space back. The route
-		 * table already holds this route, so the rebuild installs it. */
+		 * table already holds this route, so the rebuild installs it. (fib4_dir24's
+		 * accounting is exact: for IPv4 the rebuild just confirms the table is full.) */
 		ret = fib_lr_rebuild(v, p->ip.family);
 		*rebuilt = ret == 0;
 		/* Really full: do not rebuild again before routes go away. */
@@ -434,7 +428,7 @@ static int top_refresh(struct dp_vrf *v, int family, bool *rebuilt)
 	return 0;
 }
 
-/* Make the DPDK tables agree with the route table for prefix p (already updated there). */
+/* Make the tables agree with the route table for prefix p (already updated there). */
 static int fib_table_sync(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, int del)
 {
 	struct dp_vrf *v = dp.vrfs[vrf];
@@ -616,11 +610,7 @@ uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip)
 	if (ip->family == AF_INET) {
 		if (!v->fib4->active)
 			return 0;
-		struct rte_rib_node *n = rte_rib_lookup(rte_fib_get_rib(fib_lr_standby(v->fib4)),
-							rte_be_to_cpu_32(ip->v4));
-		if (n)
-			rte_rib_get_nh(n, &nh);
-		return (uint32_t)nh;
+		return fib4_tbl_lookup_rib(fib_lr_standby(v->fib4), rte_be_to_cpu_32(ip->v4));
 	}
 	if (!v->fib6->active)
 		return 0;

@@ -49,35 +49,65 @@ static inline uint16_t pg_csum_fold32(uint32_t t)
 	return (uint16_t)((t + (t >> 16 | t << 16)) >> 16);
 }
 
-/* One's complement sum of a 20-byte IPv4 header is 0xffff when its checksum is right. */
-static inline bool ip4_cksum20_ok(const struct rte_ipv4_hdr *ip)
+/*
+ * End-around-carry (one's complement) sum of the 20 bytes of an IPv4 header in 64 bits. Since
+ * 2^16 == 1 modulo 0xffff and 0xffff divides 2^64 - 1, it is congruent to the sum of the header's
+ * 16-bit words modulo 0xffff; it is 0 only when all 20 bytes are.
+ */
+static inline uint64_t ip4_sum20(const void *hdr)
 {
 	uint64_t a, b;
-	uint32_t c, t;
+	uint32_t c;
 
-	memcpy(&a, ip, 8); /* the header is only 2-byte aligned */
-	memcpy(&b, (const uint8_t *)ip + 8, 8);
-	memcpy(&c, (const uint8_t *)ip + 16, 4);
+	memcpy(&a, hdr, 8); /* the header is only 2-byte aligned */
+	memcpy(&b, (const uint8_t *)hdr + 8, 8);
+	memcpy(&c, (const uint8_t *)hdr + 16, 4);
 #if defined(__x86_64__)
-	uint64_t s = a;
 	__asm__("addq %1, %0\n\t"
 		"adcq %2, %0\n\t"
 		"adcq $0, %0"
-		: "+r"(s)
-		: "r"(b), "r"((uint64_t)c));
-	t = (uint32_t)s;
-	__asm__("addl %1, %0\n\t"
-		"adcl $0, %0"
-		: "+r"(t)
-		: "r"((uint32_t)(s >> 32)));
+		: "+r"(a)
+		: "r"(b), "r"((uint64_t)c)
+		: "cc");
+	return a;
 #else
 	unsigned __int128 s128 = (unsigned __int128)a + b + c;
 	uint64_t lo = (uint64_t)s128, s = lo + (uint64_t)(s128 >> 64);
-	s += s < lo;
-	s = (s & 0xffffffff) + (s >> 32);
-	t = (uint32_t)((s & 0xffffffff) + (s >> 32));
+	return s + (s < lo);
 #endif
-	return pg_csum_fold32(t) == 0xffff;
+}
+
+/*
+ * s % 0xffff == 0 without a division or a fold: s times the inverse of 0xffff modulo 2^64 is at
+ * most (2^64 - 1) / 0xffff exactly for the multiples. On x86-64 both constants are memory
+ * operands, so the test needs no registers for them.
+ */
+static const uint64_t pg_inv_ffff = 0xfffefffefffeffffull; /* 0xffff * this == 1 mod 2^64 */
+static const uint64_t pg_lim_ffff = 0x0001000100010001ull; /* (2^64 - 1) / 0xffff */
+static inline bool pg_mult_ffff(uint64_t s)
+{
+#if defined(__x86_64__) && defined(__GCC_ASM_FLAG_OUTPUTS__)
+	bool ok;
+
+	__asm__("imulq %2, %0\n\t"
+		"cmpq %3, %0"
+		: "+r"(s), "=@ccbe"(ok)
+		: "m"(pg_inv_ffff), "m"(pg_lim_ffff));
+	return ok;
+#else
+	return s % 0xffff == 0;
+#endif
+}
+
+/*
+ * The one's complement sum of a 20-byte IPv4 header is 0xffff when its checksum is right, that is
+ * when ip4_sum20() is a non-zero multiple of 0xffff.
+ */
+static inline bool ip4_cksum20_ok(const struct rte_ipv4_hdr *ip)
+{
+	uint64_t s = ip4_sum20(ip);
+
+	return s != 0 && pg_mult_ffff(s);
 }
 
 static inline bool ip4_cksum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl)
@@ -85,4 +115,73 @@ static inline bool ip4_cksum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl)
 	if (likely(ihl == 20))
 		return ip4_cksum20_ok(ip);
 	return rte_raw_cksum(ip, ihl) == 0xffff;
+}
+
+/*
+ * First octets of IPv4 addresses the fast path leaves to the full RFC 1812 checks:
+ * [o] for a source (127/8, multicast, class E), [256 + o] for a destination (0/8, 127/8,
+ * multicast, class E and limited broadcast). 32-bit entries: they are OR-ed into a 32-bit word.
+ */
+static const uint32_t ip4_o1_odd[512] = {
+    [127] = 1, [224 ... 255] = 1, [256 + 0] = 1, [256 + 127] = 1, [256 + 224 ... 256 + 255] = 1,
+};
+
+/*
+ * Zero when the 20-byte IPv4 header at ip is the common case: version 4 with IHL 5, total length
+ * l3len, a unicast source and destination (by ip4_o1_odd). Version, IHL and length in one
+ * compare with the TOS byte masked off; l3len must be below 2^16 (a frame in one segment).
+ */
+static inline uint32_t ip4_hdr20_odd(const uint8_t *ip, uint32_t l3len)
+{
+	uint32_t w0;
+
+	memcpy(&w0, ip, 4);
+	return ((pg_bswap32(w0) & 0xff00ffff) ^ (0x45000000 + l3len)) | ip4_o1_odd[ip[12]] |
+	       ip4_o1_odd[256 + ip[16]];
+}
+
+/*
+ * TTL - 1 and the incremental checksum update of RFC 1624 as the workers do it (the checksum,
+ * read as stored, + 1, where a sum reaching 0xffff takes one more: never 0xffff), both on the
+ * TTL / protocol / checksum word of the header at ip. The TTL must be > 1.
+ */
+static inline void ip4_ttl_dec(uint8_t *ip)
+{
+	uint32_t v;
+
+	memcpy(&v, ip + 8, 4); /* ttl | proto << 8 | hdr_checksum << 16 */
+	v += 0xffff + ((uint32_t)(v >= 0xfffe0000u) << 16);
+	memcpy(ip + 8, &v, 4);
+}
+
+/*
+ * The checksum of a tunnel header template (computed with total length 0) once its total length
+ * len_be (network order) is set: ~(~csum + len) in one's complement arithmetic. ~csum + len is at
+ * most 0x1fffe, so one end-around carry is all it takes (a 16-bit add and add-with-carry).
+ */
+static inline uint16_t ip4_csum_add_len(uint16_t tmpl_csum, uint16_t len_be)
+{
+	uint16_t s;
+	const bool carry = __builtin_add_overflow((uint16_t)~tmpl_csum, len_be, &s);
+
+	return (uint16_t) ~(uint16_t)(s + carry);
+}
+
+/* Flow hash of an IPv4 packet (the ECMP choice and the VXLAN source port): CRC32-C of source and
+ * destination seeded with the protocol, then of the ports of unfragmented TCP and UDP. */
+static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
+{
+	const uint8_t *h = (const uint8_t *)ip;
+	const uint8_t proto = ip->next_proto_id;
+	uint64_t sd;
+
+	memcpy(&sd, h + 12, 8); /* source | destination << 32 as loaded */
+	uint32_t hash = pg_crc32_u64(sd << 32 | sd >> 32, proto);
+	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) &&
+	    !(ip->fragment_offset & pg_bswap16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
+		uint32_t ports;
+		memcpy(&ports, h + ((h[0] & 0xf) << 2), 4);
+		hash = pg_crc32_u32(ports, hash);
+	}
+	return hash;
 }

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <limits.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
@@ -13,6 +15,22 @@
 
 #define PREFETCH_OFFSET 4
 
+/* A packet and a byte counter += (1, bytes), as two read-modify-write adds: left to itself the
+ * optimiser merges the adjacent counters into a vector load, insert, add and store. */
+static __rte_always_inline void ctr_add2(uint64_t *pkts, uint64_t *bytes, uint64_t n)
+{
+#if defined(__x86_64__)
+	__asm__("addq $1, %0\n\t"
+		"addq %2, %1"
+		: "+m"(*pkts), "+m"(*bytes)
+		: "r"(n)
+		: "cc");
+#else
+	*pkts += 1;
+	*bytes += n;
+#endif
+}
+
 /* A batch of packets waiting for a FIB lookup, each with the VRF to look it up in. */
 struct batch {
 	uint16_t n;
@@ -20,7 +38,8 @@ struct batch {
 	uint32_t l2mc;		/* bit i: packet i came in a link-layer broadcast/multicast frame */
 	uint32_t ip4[PG_BURST]; /* IPv4 batches: destination, host order */
 	struct rte_mbuf *m[PG_BURST];
-	uint16_t vrf[PG_BURST];
+	uint8_t *hdr[PG_BURST]; /* IPv4 batches: rte_pktmbuf_mtod(m[i]) (the Ethernet header) */
+	uint16_t vrf[PG_BURST]; /* [0] only in b4/b6 (one_vrf); see batch_vrf_scan */
 	/* Decapsulation batch (inner IPv4): the last VNI looked up in this burst. An L3VNI carries
 	 * a whole VRF, so a burst mostly holds few VNIs; the table cannot be freed while the worker
 	 * is inside a burst, so the answer stays valid for its length. */
@@ -249,18 +268,6 @@ static inline enum drop_reason ip6_validate(struct rte_mbuf *m)
 	return DROP_MAX;
 }
 
-static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
-{
-	uint32_t h = pg_crc32_u64(((uint64_t)ip->src_addr << 32) | ip->dst_addr, ip->next_proto_id);
-	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
-	    !(ip->fragment_offset & pg_bswap16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
-		uint32_t ports;
-		memcpy(&ports, (const uint8_t *)ip + ((ip->version_ihl & 0xf) << 2), 4);
-		h = pg_crc32_u32(ports, h);
-	}
-	return h;
-}
-
 static inline uint32_t flow_hash6(const struct rte_ipv6_hdr *ip)
 {
 	uint64_t a[4];
@@ -482,6 +489,18 @@ static inline void pkt_adj(struct rte_mbuf *m, uint16_t len)
 	m->pkt_len -= len;
 }
 
+/* pkt_len and data_len are adjacent: both change by len in one 64-bit add (neither wraps). */
+_Static_assert(offsetof(struct rte_mbuf, data_len) == offsetof(struct rte_mbuf, pkt_len) + 4,
+	       "rte_mbuf layout");
+static __rte_always_inline void pkt_lens_add(struct rte_mbuf *m, int64_t len)
+{
+	uint64_t v;
+
+	memcpy(&v, &m->pkt_len, 8);
+	v += (uint64_t)len << 32 | (uint32_t)len;
+	memcpy(&m->pkt_len, &v, 8);
+}
+
 /* Validate a decapsulated inner packet (Ethernet header in front) and queue it for lookup. */
 static __rte_always_inline void inner_enqueue(struct dp_worker *w, struct rte_mbuf *m, uint16_t vrf,
 					      bool v6, struct batch *b4, struct batch *b6)
@@ -496,11 +515,12 @@ static __rte_always_inline void inner_enqueue(struct dp_worker *w, struct rte_mb
 			return;
 		}
 	}
-	if (!v6)
+	if (!v6) {
 		b->ip4[b->n] = pg_bswap32(ip4_hdr(m)->dst_addr);
+		b->hdr[b->n] = rte_pktmbuf_mtod(m, uint8_t *);
+	}
 	b->m[b->n] = m;
 	b->vrf[b->n] = vrf;
-	b->one_vrf &= vrf == b->vrf[0]; /* vrf[0] is this one when the batch was empty */
 	b->n++;
 }
 
@@ -638,45 +658,212 @@ static inline void vrf_count(struct dp_worker *w, uint16_t vrf, uint64_t pkts, u
 	w->st->vrf[vrf].fwd_bytes += bytes;
 }
 
+/* Decapsulation batches mix VRFs: find out whether this one holds a single VRF after all (four
+ * VRF ids per compare). */
+static inline void batch_vrf_scan(struct batch *b)
+{
+	const uint64_t v = b->vrf[0] * 0x0001000100010001ull;
+	uint64_t diff = 0, x;
+	uint16_t k = 0;
+
+	for (; k + 4 <= b->n; k += 4) {
+		memcpy(&x, &b->vrf[k], 8);
+		diff |= x ^ v;
+	}
+	for (; k < b->n; k++)
+		diff |= (uint64_t)(b->vrf[k] ^ b->vrf[0]);
+	b->one_vrf = diff == 0;
+}
+
+/* fwd4_fast() through a VXLAN next hop. In an order that keeps few values live: the loop around
+ * it holds most registers. */
+static __rte_always_inline uint32_t vxlan_encap_fast(struct dp_worker *w, struct rte_mbuf *m,
+						     uint8_t *p, uint32_t plen, const struct nh *nh)
+{
+	uint8_t *ip = p + RTE_ETHER_HDR_LEN;
+	uint8_t *h = p - VXLAN_OVERHEAD;
+	const uint32_t olen = plen + VXLAN_OVERHEAD;
+
+	if (unlikely(m->data_off < VXLAN_OVERHEAD))
+		return 0;
+	m->data_off = (uint16_t)(m->data_off - VXLAN_OVERHEAD);
+	pkt_lens_add(m, VXLAN_OVERHEAD);
+	/* The template ends with the inner MACs: it leaves the IP header alone. */
+	memcpy(h, nh->hdr, NH_VXLAN_HDR_LEN);
+	*(uint16_t *)(h + NH_VXLAN_HDR_LEN) = pg_bswap16(RTE_ETHER_TYPE_IPV4);
+	*(uint16_t *)(h + 34) =
+	    pg_bswap16((uint16_t)(0xc000 | (flow_hash4((const struct rte_ipv4_hdr *)ip) & 0x3fff)));
+	ip4_ttl_dec(ip);
+	const uint16_t tot = pg_bswap16((uint16_t)(olen - RTE_ETHER_HDR_LEN));
+	*(uint16_t *)(h + 16) = tot;
+	*(uint16_t *)(h + 24) = ip4_csum_add_len(nh->ip_csum, tot);
+	*(uint16_t *)(h + 38) = pg_bswap16((uint16_t)(olen - 34));
+	struct dp_vni_stats *vs = &w->st->vni[nh->vni_idx];
+	ctr_add2(&vs->encap_pkts, &vs->encap_bytes, plen);
+	return olen;
+}
+
+/*
+ * fwd4() for the common cases only: a resolved DIRECT, VXLAN or IPIP next hop, the packet (plen
+ * bytes, Ethernet header at p) within its MTU with a TTL > 1 and, for tunnels, enough headroom.
+ * Returns the length of the frame to send on nh->port (the caller queues it and counts plen - 14
+ * as forwarded), or 0 when it did nothing: anything else takes fwd4().
+ */
+static __rte_always_inline uint32_t fwd4_fast(struct dp_worker *w, struct rte_mbuf *m, uint8_t *p,
+					      uint32_t plen, const struct nh *nh)
+{
+	uint8_t *ip = p + RTE_ETHER_HDR_LEN;
+	/* The kind and whether it is resolved, in one compare. */
+	const unsigned kind = ((unsigned)nh->flags << 8 | nh->type) & (NH_F_RESOLVED << 8 | 0xff);
+#define RESOLVED(type) (NH_F_RESOLVED << 8 | (type))
+
+	if (unlikely(plen - RTE_ETHER_HDR_LEN > nh->mtu || ip[8] <= 1))
+		return 0;
+	if (likely(kind == RESOLVED(NH_DIRECT))) {
+		ip4_ttl_dec(ip);
+		memcpy(p, &nh->eth, 12);
+		*(uint16_t *)(p + 12) = pg_bswap16(RTE_ETHER_TYPE_IPV4);
+		return plen;
+	}
+	if (kind == RESOLVED(NH_VXLAN))
+		return vxlan_encap_fast(w, m, p, plen, nh);
+	if (kind == RESOLVED(NH_IPIP)) {
+		const uint16_t add = NH_IPIP_HDR_LEN - RTE_ETHER_HDR_LEN;
+		const uint16_t off = m->data_off;
+		if (unlikely(off < add))
+			return 0;
+		const uint32_t olen = plen + add;
+		uint8_t *h = p - add;
+		m->data_off = (uint16_t)(off - add);
+		pkt_lens_add(m, add);
+		ip4_ttl_dec(ip);
+		memcpy(h, nh->hdr, NH_IPIP_HDR_LEN);
+		const uint16_t tot = pg_bswap16((uint16_t)(olen - RTE_ETHER_HDR_LEN));
+		*(uint16_t *)(h + 16) = tot;
+		*(uint16_t *)(h + 24) = ip4_csum_add_len(nh->ip_csum, tot);
+		w->st->ipip_encap++;
+		return olen;
+	}
+	return 0;
+#undef RESOLVED
+}
+
+/* One packet of route4() off the fast path: every check in the order of the full path. */
+static __rte_noinline uint32_t route4_one(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
+					  uint16_t vrf, const struct nh *nh, uint64_t nh_id,
+					  bool l2mc, bool decapped, struct batch *b4,
+					  struct batch *b6)
+{
+	if (unlikely(nh == NULL)) {
+		pkt_drop(w, m, nh_id == 0 ? DROP_IP4_NO_ROUTE : DROP_NH_INVALID);
+		return 0;
+	}
+	if (nh->type == NH_LOCAL) {
+		local4(w, m, in, vrf, decapped, b4, b6);
+		return 0;
+	}
+	if (unlikely(l2mc)) {
+		pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
+		return 0;
+	}
+	return fwd4(w, m, in, nh, decapped);
+}
+
+/* route4()'s queueing cursor: the TX buffer of the last output port, its count in a register. */
+struct tx_cursor {
+	struct dp_tx_buf *b; /* NULL: none */
+	unsigned idx, n;     /* idx UINT_MAX: none */
+};
+
+static __rte_always_inline void tx_cursor_put(struct dp_worker *w, struct tx_cursor *t,
+					      const uint16_t *port, struct rte_mbuf *m,
+					      uint32_t len)
+{
+	if (unlikely(*port != t->idx)) {
+		if (t->b)
+			t->b->n = (uint16_t)t->n;
+		/* Read again here, so that the compare above can take the port from memory. */
+		t->idx = *(const volatile uint16_t *)port;
+		t->b = &w->tx[t->idx];
+		t->n = t->b->n;
+	}
+	t->b->m[t->n++] = m;
+	t->b->bytes += len;
+	if (unlikely(t->n == PG_BURST)) {
+		t->b->n = PG_BURST;
+		tx_flush_port(w, (uint16_t)t->idx);
+		t->n = 0;
+	}
+}
+
+/* Write the count back: before anything else touches the TX buffers. */
+static __rte_always_inline void tx_cursor_sync(struct tx_cursor *t)
+{
+	if (t->b) {
+		t->b->n = (uint16_t)t->n;
+		t->b = NULL;
+		t->idx = UINT_MAX;
+	}
+}
+
+/* Forward packets [i, j) of b, whose next hops are nhs[i, j); any_mc: b->l2mc may be non-zero.
+ * Returns the number forwarded, adding their IP lengths to *bytes. */
+static __rte_always_inline uint64_t route4_run(struct dp_worker *w, uint16_t in, struct batch *b,
+					       uint16_t i, uint16_t j, const uint64_t *nhs,
+					       bool any_mc, bool decapped, struct batch *b4,
+					       struct batch *b6, struct tx_cursor *t,
+					       uint64_t *bytes)
+{
+	const uint16_t vrf = b->vrf[i];
+	uint64_t slow = 0, slow_fwd = 0, len_sum = 0; /* packets through route4_one(), forwarded */
+
+	for (uint16_t k = i; k < j; k++) {
+		struct rte_mbuf *m = b->m[k];
+		const struct nh *nh = nh_get((uint32_t)nhs[k]);
+		const bool mc = any_mc && ((b->l2mc >> k) & 1);
+		if (likely(nh != NULL && !mc)) {
+			const uint32_t plen = m->pkt_len;
+			const uint32_t olen = fwd4_fast(w, m, b->hdr[k], plen, nh);
+			if (likely(olen != 0)) {
+				len_sum += plen - RTE_ETHER_HDR_LEN;
+				tx_cursor_put(w, t, &nh->port, m, olen);
+				continue;
+			}
+		}
+		tx_cursor_sync(t);
+		uint32_t len = route4_one(w, m, in, vrf, nh, nhs[k], mc, decapped, b4, b6);
+		slow++;
+		slow_fwd += len != 0;
+		len_sum += len;
+	}
+	*bytes = len_sum;
+	return (uint64_t)(j - i) - slow + slow_fwd;
+}
+
 /* Look up a batch (per run of equal VRF) and forward; decapsulated packets land in b4/b6. */
 static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decapped,
 		   struct batch *b4, struct batch *b6)
 {
 	uint64_t nhs[PG_BURST];
+	struct tx_cursor t = {.b = NULL, .idx = UINT_MAX, .n = 0};
 
 	for (uint16_t i = 0, j; i < b->n; i = j) {
 		const uint16_t vrf = b->vrf[i];
 		const struct dp_vrf *v = rcu_dereference(dp.vrfs[vrf]);
-		uint64_t pkts = 0, bytes = 0;
+		uint64_t pkts, bytes;
 
 		j = vrf_run_end(b, i);
 		if (likely(v != NULL))
 			fib4_lookup_bulk(v, &b->ip4[i], &nhs[i], j - i);
 		else
 			memset(&nhs[i], 0, (j - i) * sizeof(nhs[0]));
-		for (uint16_t k = i; k < j; k++) {
-			struct rte_mbuf *m = b->m[k];
-			if (k + PREFETCH_OFFSET < j)
-				rte_prefetch0(nh_get((uint32_t)nhs[k + PREFETCH_OFFSET]));
-			const struct nh *nh = nh_get((uint32_t)nhs[k]);
-			if (unlikely(nh == NULL)) {
-				pkt_drop(w, m, nhs[k] == 0 ? DROP_IP4_NO_ROUTE : DROP_NH_INVALID);
-				continue;
-			}
-			if (nh->type == NH_LOCAL) {
-				local4(w, m, in, vrf, decapped, b4, b6);
-				continue;
-			}
-			if (unlikely(b->l2mc) && (b->l2mc >> k) & 1) {
-				pkt_drop(w, m, DROP_L2_MCAST_FORWARD);
-				continue;
-			}
-			uint32_t len = fwd4(w, m, in, nh, decapped);
-			pkts += len != 0;
-			bytes += len;
-		}
+		if (likely(b->l2mc == 0))
+			pkts = route4_run(w, in, b, i, j, nhs, false, decapped, b4, b6, &t, &bytes);
+		else
+			pkts = route4_run(w, in, b, i, j, nhs, true, decapped, b4, b6, &t, &bytes);
 		vrf_count(w, vrf, pkts, bytes);
 	}
+	tx_cursor_sync(&t);
 }
 
 static void route6(struct dp_worker *w, uint16_t in, struct batch *b, bool decapped)
@@ -784,96 +971,333 @@ static __rte_noinline bool classify6_slow(struct dp_worker *w, struct rte_mbuf *
 	return !ip6_punt_early(w, m, in);
 }
 
+/* The state of one dp_process_burst() call, shared with its per-packet slow path. */
+struct rx_ctx {
+	struct dp_worker *w;
+	const struct dp_port *port;
+	uint16_t in;
+	uint16_t vxlan_port;
+	uint32_t vtep;
+	/* Only a few fields of the batches are initialised: zeroing them costs per burst. */
+	struct batch b4, b6, i4, i6;
+};
+
+/* One received frame, every check of the full path (the fast path in dp_process_burst() gave up
+ * on it). rx_pkts/rx_bytes are already counted. */
+static __rte_noinline void rx_one(struct rx_ctx *c, struct rte_mbuf *m)
+{
+	struct dp_worker *w = c->w;
+	const struct dp_port *port = c->port;
+	const uint16_t in = c->in;
+
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
+		pkt_drop(w, m, DROP_ETH_TOO_SHORT);
+		return;
+	}
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint64_t dmac;
+	bool l2mc = false;
+	memcpy(&dmac, eth, sizeof(dmac));
+	dmac &= RTE_BE64(0xffffffffffff0000); /* the 6 destination bytes */
+	if (unlikely(dmac != port->mac64)) {
+		if (!rte_is_multicast_ether_addr(&eth->dst_addr)) {
+			pkt_drop(w, m, DROP_ETH_NOT_FOR_US);
+			return;
+		}
+		l2mc = true;
+	}
+	const uint16_t ether_type = eth->ether_type;
+	if (likely(ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		struct rte_ipv4_hdr *ip = ip4_hdr(m);
+		if (likely(ip4_fast_ok(m, ip))) {
+			/* VXLAN or IPIP to our VTEP on an underlay port: decapsulate without
+			 * looking up our own address first. */
+			if (ip->dst_addr == c->vtep && port->vrf == PG_VRF_DEFAULT) {
+				if (ip->next_proto_id == IPPROTO_UDP &&
+				    m->data_len >= RTE_ETHER_HDR_LEN + 28 &&
+				    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, 34)
+					    ->dst_port == c->vxlan_port) {
+					vxlan_decap(w, m, ip, 20, &c->i4, &c->i6);
+					return;
+				}
+				if (ip->next_proto_id == IPPROTO_IPIP) {
+					ipip_decap(w, m, ip, 20, &c->i4);
+					return;
+				}
+			}
+		} else if (!classify4_slow(w, m, in)) {
+			return;
+		}
+		struct batch *b4 = &c->b4;
+		if (unlikely(l2mc))
+			b4->l2mc |= 1u << b4->n;
+		b4->ip4[b4->n] = pg_bswap32(ip->dst_addr);
+		b4->hdr[b4->n] = (uint8_t *)eth;
+		b4->m[b4->n++] = m;
+	} else if (ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		if (unlikely(!ip6_fast_ok(m, ip6_hdr(m))) && !classify6_slow(w, m, in))
+			return;
+		if (unlikely(l2mc))
+			c->b6.l2mc |= 1u << c->b6.n;
+		c->b6.m[c->b6.n++] = m;
+	} else if (ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+		punt(w, m, in, PUNT_ARP, PUNT_CLASS_CTRL, 0);
+	} else {
+		pkt_drop(w, m, DROP_ETH_UNSUPPORTED);
+	}
+}
+
+/*
+ * ip4_fast_ok() for the header at ip of a frame the caller has checked is a single segment with
+ * those 20 bytes inside it; l3len is the frame's length from ip on (< 2^16). The checksum as a
+ * multiple of 0xffff (the sum is not 0: the first byte is 0x45).
+ */
+static __rte_always_inline bool ip4_hdr_fast(const struct rte_mbuf *m, const uint8_t *ip,
+					     uint32_t l3len)
+{
+	if (unlikely(ip4_hdr20_odd(ip, l3len) != 0))
+		return false;
+	return likely(pg_mult_ffff(ip4_sum20(ip))) ||
+	       (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+}
+
+/* The tunnel endpoint table's value for the source address src (network order), 0 if none. */
+static __rte_always_inline uint32_t tun_val(const struct u32map *t, uint32_t src)
+{
+	uint32_t i = pg_crc32_u32(src, 0) & t->mask;
+
+	/* An empty slot has key 0 and value 0: src 0 finds one and gets 0 too. */
+	while (unlikely(t->slot[i].key != src)) {
+		if (t->slot[i].key == 0)
+			return 0;
+		i = (i + 1) & t->mask;
+	}
+	return t->slot[i].val;
+}
+
+/* The fast path's VNI: the last one it decapsulated in this burst (valid for the burst, as the
+ * full path's cache in struct batch is). */
+struct vx_cache {
+	uint64_t key;	       /* VXLAN header bytes 0-7 masked with VX_KEY_MASK: I flag and VNI */
+	uint64_t rmac;	       /* router MAC of the VNI in the top 6 bytes of a u64 (low 6 << 16) */
+	const uint32_t *tbl24; /* the VNI's VRF's IPv4 table, for the early prefetch (or NULL) */
+	uint16_t vrf, slot;
+};
+
+/* The tbl24 of vrf's published IPv4 table (NULL when it has none). Packets queued for a lookup
+ * prefetch their entry at once, a whole burst before the lookup: with a large FIB the entry is
+ * a DRAM access, which the lookup's own prefetch a few addresses ahead cannot hide. */
+static inline const uint32_t *vrf_tbl24(uint16_t vrf)
+{
+	const struct dp_vrf *v = rcu_dereference(dp.vrfs[vrf]);
+	const struct fib4_tbl *t = v ? rcu_dereference(v->fib4->active) : NULL;
+
+	return t ? t->tbl24 : NULL;
+}
+#define VX_KEY_MASK 0x00ffffff00000008ull
+
+/* Switch the cache to the VNI of VXLAN header hdr8; false (cache unchanged) if the header is not
+ * one to decapsulate fast. */
+static __rte_noinline bool vx_cache_fill(struct vx_cache *vc, uint64_t hdr8)
+{
+	uint16_t vrf, slot;
+
+	if (!(hdr8 & 0x08))
+		return false;
+	if (vni_lookup(pg_bswap32((uint32_t)(hdr8 >> 32)) >> 8, &vrf, &slot) < 0)
+		return false;
+	vc->key = hdr8 & VX_KEY_MASK;
+	vc->rmac = 0;
+	memcpy(&vc->rmac, &dp.vni_rmac[slot], 6);
+	vc->rmac <<= 16;
+	vc->vrf = vrf;
+	vc->slot = slot;
+	vc->tbl24 = vrf_tbl24(vrf);
+	return true;
+}
+
+static __rte_always_inline void batch_put4(struct batch *b, unsigned n, struct rte_mbuf *m,
+					   uint8_t *p, const uint8_t *ip, const uint32_t *tbl24)
+{
+	uint32_t dst;
+
+	memcpy(&dst, ip + 16, 4);
+	b->ip4[n] = pg_bswap32(dst);
+	if (likely(tbl24 != NULL))
+		rte_prefetch0(&tbl24[b->ip4[n] >> 8]);
+	b->m[n] = m;
+	b->hdr[n] = p;
+}
+
+/* Per-burst state of the fast path (locals of dp_process_burst, in registers where they fit: its
+ * address is never taken outside the inlined functions, unlike the VNI cache's). */
+struct rx_fast {
+	uint64_t mac64; /* the port's, << 16 */
+	uint32_t vtep;	/* 0 (never a fast destination) on a port outside the underlay */
+	uint16_t vxlan_port;
+	unsigned n4, ni4; /* c.b4.n and c.i4.n while the fast path runs */
+	const struct u32map *tun;
+	const uint32_t *tbl24; /* the port VRF's IPv4 table (early prefetch), or NULL */
+	uint64_t rx_bytes, vx_bytes, ipip_decaps;
+	uint32_t vx_pkts; /* not a u64 next to vx_bytes: the pair would be updated as a vector */
+};
+
+/*
+ * The fast path for one frame: unicast IPv4 to us in one segment, passing ip4_fast_ok(), routed,
+ * or decapsulated (VXLAN with an IPv4 inner packet, IPIP) when addressed to our VTEP. Returns
+ * false, having changed nothing, for anything else: the frame then takes rx_one().
+ */
+static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
+					    struct vx_cache *vc, struct rte_mbuf *m)
+{
+	const uint32_t plen = m->pkt_len;
+	const uint32_t dlen = m->data_len;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint64_t dmac;
+	uint16_t et;
+
+	memcpy(&dmac, p, 8);
+	memcpy(&et, p + 12, 2);
+	if (unlikely(dmac << 16 != f->mac64 || et != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+		     dlen != plen || dlen < RTE_ETHER_HDR_LEN + 20))
+		return false;
+	const uint8_t *ip = p + RTE_ETHER_HDR_LEN;
+	if (unlikely(!ip4_hdr_fast(m, ip, plen - RTE_ETHER_HDR_LEN)))
+		return false;
+	uint32_t dst;
+	memcpy(&dst, ip + 16, 4);
+	if (likely(dst != f->vtep)) {
+		batch_put4(&c->b4, f->n4++, m, p, ip, f->tbl24);
+		return true;
+	}
+	uint32_t src;
+	memcpy(&src, ip + 12, 4);
+	if (ip[9] == IPPROTO_UDP) {
+		/* Outer Eth 14 + IPv4 20 + UDP 8 + VXLAN 8, inner Eth 14 + IPv4 20. */
+		uint16_t dport;
+		memcpy(&dport, p + 36, 2);
+		if (dport != f->vxlan_port || dlen < 84 || !(tun_val(f->tun, src) & TUN_F_VXLAN))
+			return false;
+		uint64_t vx, idmac;
+		uint16_t itype;
+		memcpy(&vx, p + 42, 8);
+		if (unlikely((vx & VX_KEY_MASK) != vc->key)) {
+			/* Another VNI: count the last one's packets under its slot first. */
+			if (f->vx_pkts) {
+				struct dp_vni_stats *vs = &c->w->st->vni[vc->slot];
+				vs->decap_pkts += f->vx_pkts;
+				vs->decap_bytes += f->vx_bytes;
+				f->vx_pkts = f->vx_bytes = 0;
+			}
+			if (!vx_cache_fill(vc, vx))
+				return false;
+		}
+		memcpy(&idmac, p + 50, 8);
+		memcpy(&itype, p + 62, 2);
+		if (idmac << 16 != vc->rmac || itype != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+		    !ip4_hdr_fast(m, p + 64, plen - 64))
+			return false;
+		m->data_off = (uint16_t)(m->data_off + 50);
+		pkt_lens_add(m, -50);
+		f->vx_pkts++;
+		f->vx_bytes += plen - 50;
+		c->i4.vrf[f->ni4] = vc->vrf;
+		batch_put4(&c->i4, f->ni4++, m, p + 50, p + 64, vc->tbl24);
+		return true;
+	}
+	if (ip[9] == IPPROTO_IPIP) {
+		/* Outer Eth 14 + IPv4 20, inner IPv4 20. */
+		if (dlen < 54)
+			return false;
+		const uint32_t tv = tun_val(f->tun, src);
+		if (!(tv & TUN_F_IPIP) || !ip4_hdr_fast(m, p + 34, plen - 34))
+			return false;
+		m->data_off = (uint16_t)(m->data_off + 20);
+		pkt_lens_add(m, -20);
+		f->ipip_decaps++;
+		c->i4.vrf[f->ni4] = (uint16_t)(tv >> 16);
+		batch_put4(&c->i4, f->ni4++, m, p + 20, p + 34, vrf_tbl24((uint16_t)(tv >> 16)));
+		return true;
+	}
+	return false;
+}
+
+static __rte_always_inline void rx_frame(struct rx_ctx *c, struct rx_fast *f, struct vx_cache *vc,
+					 struct rte_mbuf *m)
+{
+	f->rx_bytes += m->pkt_len;
+	if (likely(rx_fast_one(c, f, vc, m)))
+		return;
+	c->b4.n = f->n4;
+	c->i4.n = f->ni4;
+	rx_one(c, m);
+	f->n4 = c->b4.n;
+	f->ni4 = c->i4.n;
+}
+
 void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct dp_port *port = dp.ports[in];
 	struct dp_port_stats *ps = &w->st->port[in];
-	struct batch b4, b6, i4, i6; /* only .n is initialised: zeroing 4 batches costs per burst */
-	uint64_t rx_bytes = 0;
+	struct rx_ctx c;
+	struct rx_fast f;
+	struct vx_cache vc;
+	uint16_t i;
 
-	b4.n = b6.n = i4.n = i6.n = 0;
-	b4.l2mc = b6.l2mc = i4.l2mc = i6.l2mc = 0;
-	b4.one_vrf = b6.one_vrf = true;
-	const uint32_t vtep = atomic_load_explicit(&dp.vtep4, memory_order_relaxed);
-	const uint16_t vxlan_port = atomic_load_explicit(&dp.vxlan_port, memory_order_relaxed);
-	b4.vrf[0] = b6.vrf[0] = port->vrf;
-	i4.one_vrf = i6.one_vrf = true;
-	i4.vni_ok = false;
+	c.w = w;
+	c.port = port;
+	c.in = in;
+	c.b4.n = c.b6.n = c.i4.n = c.i6.n = 0;
+	c.b4.l2mc = c.b6.l2mc = c.i4.l2mc = c.i6.l2mc = 0;
+	c.b4.one_vrf = c.b6.one_vrf = true;
+	c.vtep = atomic_load_explicit(&dp.vtep4, memory_order_relaxed);
+	c.vxlan_port = atomic_load_explicit(&dp.vxlan_port, memory_order_relaxed);
+	c.b4.vrf[0] = c.b6.vrf[0] = port->vrf;
+	c.i4.vni_ok = false;
 
-	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
+	f.mac64 = port->mac64 << 16; /* compared with the first 8 bytes << 16: the 6 of the MAC */
+	f.vtep = port->vrf == PG_VRF_DEFAULT ? c.vtep : 0;
+	f.vxlan_port = c.vxlan_port;
+	f.n4 = f.ni4 = 0;
+	f.tun = rcu_dereference(dp.tun4.pub);
+	f.tbl24 = vrf_tbl24(port->vrf);
+	vc.key = UINT64_MAX; /* matches no header */
+	vc.slot = 0;
+	vc.tbl24 = NULL;
+	f.rx_bytes = f.vx_pkts = f.vx_bytes = f.ipip_decaps = 0;
+
+	/* Packet data PREFETCH_OFFSET frames ahead, at the usual headroom (a hint: a frame with
+	 * another data_off just gets a neighbouring line). */
+	for (i = 0; i < n && i < PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-
-		if (i + PREFETCH_OFFSET < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
-		rx_bytes += m->pkt_len;
-		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
-			pkt_drop(w, m, DROP_ETH_TOO_SHORT);
-			continue;
-		}
-		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		uint64_t dmac;
-		bool l2mc = false;
-		memcpy(&dmac, eth, sizeof(dmac));
-		dmac &= RTE_BE64(0xffffffffffff0000); /* the 6 destination bytes */
-		if (unlikely(dmac != port->mac64)) {
-			if (!rte_is_multicast_ether_addr(&eth->dst_addr)) {
-				pkt_drop(w, m, DROP_ETH_NOT_FOR_US);
-				continue;
-			}
-			l2mc = true;
-		}
-		const uint16_t ether_type = eth->ether_type;
-		if (likely(ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
-			struct rte_ipv4_hdr *ip = ip4_hdr(m);
-			if (likely(ip4_fast_ok(m, ip))) {
-				/* VXLAN or IPIP to our VTEP on an underlay port: decapsulate
-				 * without looking up our own address first. */
-				if (ip->dst_addr == vtep && port->vrf == PG_VRF_DEFAULT) {
-					if (ip->next_proto_id == IPPROTO_UDP &&
-					    m->data_len >= RTE_ETHER_HDR_LEN + 28 &&
-					    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
-								    34)
-						    ->dst_port == vxlan_port) {
-						vxlan_decap(w, m, ip, 20, &i4, &i6);
-						continue;
-					}
-					if (ip->next_proto_id == IPPROTO_IPIP) {
-						ipip_decap(w, m, ip, 20, &i4);
-						continue;
-					}
-				}
-			} else if (!classify4_slow(w, m, in)) {
-				continue;
-			}
-			if (unlikely(l2mc))
-				b4.l2mc |= 1u << b4.n;
-			b4.ip4[b4.n] = pg_bswap32(ip->dst_addr);
-			b4.m[b4.n++] = m;
-		} else if (ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
-			if (unlikely(!ip6_fast_ok(m, ip6_hdr(m))) && !classify6_slow(w, m, in))
-				continue;
-			if (unlikely(l2mc))
-				b6.l2mc |= 1u << b6.n;
-			b6.m[b6.n++] = m;
-		} else if (ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
-			punt(w, m, in, PUNT_ARP, PUNT_CLASS_CTRL, 0);
-		} else {
-			pkt_drop(w, m, DROP_ETH_UNSUPPORTED);
-		}
+	for (i = 0; i + PREFETCH_OFFSET < n; i++) {
+		rte_prefetch0((char *)pkts[i + PREFETCH_OFFSET]->buf_addr + RTE_PKTMBUF_HEADROOM);
+		rx_frame(&c, &f, &vc, pkts[i]);
 	}
+	for (; i < n; i++)
+		rx_frame(&c, &f, &vc, pkts[i]);
+	c.b4.n = f.n4;
+	c.i4.n = f.ni4;
+	if (f.vx_pkts) {
+		w->st->vni[vc.slot].decap_pkts += f.vx_pkts;
+		w->st->vni[vc.slot].decap_bytes += f.vx_bytes;
+	}
+	w->st->ipip_decap += f.ipip_decaps;
 	ps->rx_pkts += n;
-	ps->rx_bytes += rx_bytes;
-	if (b4.n)
-		route4(w, in, &b4, false, &i4, &i6);
-	if (b6.n)
-		route6(w, in, &b6, false);
+	ps->rx_bytes += f.rx_bytes;
+	if (c.b4.n)
+		route4(w, in, &c.b4, false, &c.i4, &c.i6);
+	if (c.b6.n)
+		route6(w, in, &c.b6, false);
 	/* Decapsulated packets: one more lookup in the VNI's / tunnel's VRF, no further decap. */
-	if (i4.n)
-		route4(w, in, &i4, true, NULL, NULL);
-	if (i6.n)
-		route6(w, in, &i6, true);
+	if (c.i4.n) {
+		batch_vrf_scan(&c.i4);
+		route4(w, in, &c.i4, true, NULL, NULL);
+	}
+	if (c.i6.n) {
+		batch_vrf_scan(&c.i6);
+		route6(w, in, &c.i6, true);
+	}
 }
 
 static void inject_drain(struct dp_worker *w, uint16_t idx)

@@ -93,10 +93,10 @@ if [ -f tests/netns/run_all.sh ]; then
   [ -n "${p:-}" ] || { p=0; f=1; }
   [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
   add "$p" "$f" netns
-  # The default attaches Linux interfaces with AF_XDP; the same Calico VXLAN and TAP exception
-  # scenarios again over libpcap (TAPs, kernel isolated with the tc program).
+  # The default attaches Linux interfaces with AF_XDP; the Calico VXLAN, TAP exception and GoBGP
+  # scenarios again over libpcap (TAPs, kernel isolated with the tc program: BGP through the TAPs).
   step "netns scenarios over libpcap"
-  out=$(PG_BUILD="$top/build" PG_DRIVER=pcap bash tests/netns/run_all.sh vxlan_calico exception 2>&1); rc=$?
+  out=$(PG_BUILD="$top/build" PG_DRIVER=pcap bash tests/netns/run_all.sh vxlan_calico exception bgp_gobgp 2>&1); rc=$?
   echo "$out" | grep -vE '^PASS ' || true
   read -r p f < <(echo "$out" | counts) || true
   [ -n "${p:-}" ] || { p=0; f=1; }

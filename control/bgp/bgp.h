@@ -77,6 +77,8 @@ int bgp_withdraw_prefix(uint32_t vni, const struct pg_prefix *p);
 /* ---- runtime view (for the CLI) ---- */
 struct bgp_peer_info {
 	struct bgp_peer_conf conf;
+	uint32_t local_as; /* the peer's local AS, or the global one */
+	bool has_password; /* conf.password is cleared in the copy */
 	enum bgp_state state;
 	uint64_t state_since_ms;  /* monotonic ms of the last state change */
 	uint32_t remote_id;	  /* network order, 0 until an OPEN arrived */

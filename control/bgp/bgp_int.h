@@ -61,5 +61,7 @@ int bgp_peer_send(struct bgp_peer *p, const uint8_t *msg, size_t len);
 /* Bytes queued and not yet taken by the socket (the RIB paces its output on it). */
 size_t bgp_peer_queued(const struct bgp_peer *p);
 const char *bgp_peer_name(const struct bgp_peer *p);
+/* Our AS towards p: its local AS when configured, else the global one. */
+uint32_t bgp_peer_local_as(const struct bgp_peer *p);
 unsigned bgp_peers_n(void);
 struct bgp_peer *bgp_peer_at(unsigned i);

@@ -54,7 +54,7 @@ struct peer_out {
 
 static struct {
 	bool ready;
-	struct bgp_conf conf;
+	const struct bgp_conf *conf; /* the speaker's copy (bgp_session.c) */
 	struct htab origs;
 	struct out_tmpl *tmpl_by_vni[64]; /* small cache; see tmpl_for() */
 	uint32_t tmpl_vni[64];
@@ -183,7 +183,7 @@ static struct out_tmpl *tmpl_for(const struct bgp_l3vni *l)
 	t->refcnt = 1; /* the cache's */
 	t->origin = BGP_ORIGIN_IGP;
 	t->nexthop.family = AF_INET;
-	t->nexthop.v4 = out.conf.vtep;
+	t->nexthop.v4 = out.conf->vtep;
 	/* Route targets: the configured export RTs, else ASN:VNI (RFC 8365 §5.1.2.1
 	 * auto-derivation; a 4-octet ASN takes the AS4 form, which leaves 16 bits for the VNI). */
 	uint64_t ecs[PG_ARRAY_SIZE(t->ec)];
@@ -192,9 +192,9 @@ static struct out_tmpl *tmpl_for(const struct bgp_l3vni *l)
 		for (unsigned k = 0; k < l->n_export && n < PG_ARRAY_SIZE(ecs) - 2; k++)
 			ecs[n++] = l->export_rt[k];
 	} else {
-		ecs[n++] = out.conf.asn <= 0xffff
-			       ? bgp_ec_rt_as2((uint16_t)out.conf.asn, vni)
-			       : BGP_EC_RT_AS4 | (uint64_t)out.conf.asn << 16 | (vni & 0xffff);
+		ecs[n++] = out.conf->asn <= 0xffff
+			       ? bgp_ec_rt_as2((uint16_t)out.conf->asn, vni)
+			       : BGP_EC_RT_AS4 | (uint64_t)out.conf->asn << 16 | (vni & 0xffff);
 	}
 	ecs[n++] = 0x030c000000000000ull | BGP_ENCAP_VXLAN;
 	uint64_t rm = 0x0603000000000000ull;
@@ -216,16 +216,16 @@ static int type5(uint32_t vni, const struct pg_prefix *p, struct bgp_nlri *n,
 		 const struct bgp_l3vni **l3)
 {
 	*l3 = NULL;
-	for (unsigned i = 0; i < out.conf.n_l3vnis; i++)
-		if (out.conf.l3vnis[i].vni == vni)
-			*l3 = &out.conf.l3vnis[i];
+	for (unsigned i = 0; i < out.conf->n_l3vnis; i++)
+		if (out.conf->l3vnis[i].vni == vni)
+			*l3 = &out.conf->l3vnis[i];
 	if (!*l3)
 		return -ENOENT;
 	memset(n, 0, sizeof(*n));
 	n->af = BGP_AF_EVPN;
 	n->evpn.type = BGP_EVPN_PREFIX;
 	/* Auto RD router-id:index (RFC 7432 §7.9), the index being the VRF's. */
-	n->evpn.rd = bgp_rd_type1(out.conf.router_id, (*l3)->vrf);
+	n->evpn.rd = bgp_rd_type1(out.conf->router_id, (*l3)->vrf);
 	n->evpn.ip = p->ip;
 	n->evpn.plen = p->len;
 	n->evpn.gw.family = p->ip.family;
@@ -242,7 +242,7 @@ int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
 
 	if (!out.ready)
 		return -ENOTCONN;
-	if (!out.conf.vtep)
+	if (!out.conf->vtep)
 		return -EADDRNOTAVAIL;
 	if (type5(vni, p, &n, &l3) < 0)
 		return -ENOENT;
@@ -325,7 +325,7 @@ static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, str
 	a->present = 1ull << BGP_ATTR_ORIGIN | 1ull << BGP_ATTR_AS_PATH;
 	a->origin = t->origin;
 	if (p->ebgp) {
-		uint32_t as = p->conf.local_as ? p->conf.local_as : out.conf.asn;
+		uint32_t as = bgp_peer_local_as(p);
 		aspath[0] = BGP_ASPATH_SEQUENCE;
 		aspath[1] = 1;
 		aspath[2] = (uint8_t)(as >> 24);
@@ -420,15 +420,7 @@ void out_poll(void)
 int out_init(const struct bgp_conf *conf)
 {
 	memset(&out, 0, sizeof(out));
-	out.conf = *conf;
-	out.conf.peers = NULL;
-	out.conf.l3vnis = NULL;
-	if (conf->n_l3vnis) {
-		out.conf.l3vnis = calloc(conf->n_l3vnis, sizeof(*out.conf.l3vnis));
-		if (!out.conf.l3vnis)
-			return -ENOMEM;
-		memcpy(out.conf.l3vnis, conf->l3vnis, conf->n_l3vnis * sizeof(*conf->l3vnis));
-	}
+	out.conf = conf;
 	out.n_po = conf->n_peers;
 	out.po = calloc(out.n_po ? out.n_po : 1, sizeof(*out.po));
 	if (!out.po || htab_init(&out.origs, 256) < 0) {
@@ -459,7 +451,6 @@ void out_fini(void)
 		tmpl_put(out.tmpl_by_vni[i]);
 	free(out.origs.b);
 	free(out.po);
-	free(out.conf.l3vnis);
 	memset(&out, 0, sizeof(out));
 }
 

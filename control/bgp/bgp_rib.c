@@ -48,7 +48,8 @@ struct vrf_dest {
 
 static struct {
 	bool ready;
-	struct bgp_conf conf;
+	const struct bgp_conf *conf; /* the speaker's copy (bgp_session.c) */
+	unsigned max_paths;	     /* multipath set size, 1..RIB_MAX_PATHS */
 	struct htab vrf_dests;
 	struct vrf_dest **vdirty;
 	size_t n_vdirty, cap_vdirty;
@@ -546,7 +547,7 @@ static bool rt_match(const struct rib_attr *a, const struct bgp_peer *peer,
 		uint32_t as = t == BGP_EC_RT_AS2   ? (uint32_t)(ec >> 32) & 0xffff
 			      : t == BGP_EC_RT_AS4 ? (uint32_t)(ec >> 16)
 						   : 0;
-		if (as == rib.conf.asn)
+		if (as == rib.conf->asn)
 			return true;
 	}
 	return false;
@@ -598,8 +599,8 @@ static void import_sync(struct rib_dest *d)
 		rib.st.import_unusable++;
 		return;
 	}
-	for (unsigned i = 0; i < rib.conf.n_l3vnis; i++) {
-		const struct bgp_l3vni *l = &rib.conf.l3vnis[i];
+	for (unsigned i = 0; i < rib.conf->n_l3vnis; i++) {
+		const struct bgp_l3vni *l = &rib.conf->l3vnis[i];
 		if (!rt_match(best->attr, best->peer, l))
 			continue;
 		struct vrf_dest *vd = vdest_get(l->vrf, &pfx);
@@ -664,7 +665,7 @@ static void vdest_fib_sync(struct vrf_dest *vd)
 
 	if (!fib_ops)
 		return;
-	for (struct imp *c = vd->cands; c && n < rib.conf.max_paths; c = c->next_vrf) {
+	for (struct imp *c = vd->cands; c && n < rib.max_paths; c = c->next_vrf) {
 		if (!(c->flags & RP_MULTI))
 			break;
 		memset(&nhs[n], 0, sizeof(nhs[n]));
@@ -709,9 +710,18 @@ static void vrf_process(void)
 	rib.n_vdirty = 0;
 }
 
+/* Destinations decided per rib_poll(): bounds how long one control-loop pass takes (the exception
+ * path, timers and the management socket share the thread) while a big feed arrives. */
+#define RIB_BATCH 16384
+
+size_t rib_backlog(void)
+{
+	return rib.n_dirty;
+}
+
 static void rib_process(void)
 {
-	size_t n = rib.n_dirty;
+	size_t n = PG_MIN(rib.n_dirty, (size_t)RIB_BATCH);
 
 	for (size_t i = 0; i < n; i++) {
 		struct rib_dest *d = rib.dirty[i];
@@ -753,7 +763,7 @@ static void rib_fib_sync(struct rib_dest *d)
 		return;
 	if (!fib_ops)
 		return;
-	for (struct rib_path *p = d->paths; p && n < rib.conf.max_paths; p = p->next) {
+	for (struct rib_path *p = d->paths; p && n < rib.max_paths; p = p->next) {
 		if (!(p->flags & RP_MULTI))
 			break;
 		if (!p->attr->nexthop.family)
@@ -836,8 +846,7 @@ void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
 	if (v4 || mp) {
 		/* Our own AS in the path: a loop (RFC 4271 §9.1.2); the routes are not usable. */
 		if (!withdraw && at->aspath_len &&
-		    bgp_aspath_contains(at->aspath, at->aspath_len,
-					p->conf.local_as ? p->conf.local_as : rib.conf.asn)) {
+		    bgp_aspath_contains(at->aspath, at->aspath_len, bgp_peer_local_as(p))) {
 			p->rib_loops++;
 			withdraw = true;
 		}
@@ -991,17 +1000,9 @@ void rib_poll(void)
 int rib_init(const struct bgp_conf *conf)
 {
 	memset(&rib, 0, sizeof(rib));
-	rib.conf = *conf;
-	rib.conf.peers = NULL;
-	rib.conf.l3vnis = NULL;
-	if (conf->n_l3vnis) {
-		rib.conf.l3vnis = calloc(conf->n_l3vnis, sizeof(*rib.conf.l3vnis));
-		if (!rib.conf.l3vnis)
-			return -ENOMEM;
-		memcpy(rib.conf.l3vnis, conf->l3vnis, conf->n_l3vnis * sizeof(*rib.conf.l3vnis));
-	}
-	if (!rib.conf.max_paths || rib.conf.max_paths > RIB_MAX_PATHS)
-		rib.conf.max_paths = RIB_MAX_PATHS;
+	rib.conf = conf;
+	rib.max_paths =
+	    conf->max_paths && conf->max_paths < RIB_MAX_PATHS ? conf->max_paths : RIB_MAX_PATHS;
 	rib.abuf = malloc(ATTR_BUF_MAX);
 	if (!rib.abuf || htab_init(&rib.attrs, 1024) < 0 || htab_init(&rib.vrf_dests, 1024) < 0)
 		goto fail;
@@ -1055,7 +1056,6 @@ void rib_fini(void)
 		free(t->b);
 	}
 	free(rib.vdirty);
-	free(rib.conf.l3vnis);
 	free(rib.attrs.b);
 	free(rib.dirty);
 	free(rib.abuf);

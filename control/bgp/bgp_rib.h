@@ -46,8 +46,12 @@ struct rib_fib_ops {
 };
 void rib_set_fib_ops(const struct rib_fib_ops *ops);
 void rib_fini(void);
-/* Deferred work: decision process on dirty destinations, fast-path programming, stale sweeps. */
+/* Deferred work: decision process on dirty destinations (a bounded batch per call), fast-path
+ * programming, stale sweeps, output to peers. */
 void rib_poll(void);
+/* Destinations waiting for the decision process: the sessions stop reading while it is large. */
+size_t rib_backlog(void);
+#define RIB_BACKLOG_MAX 65536
 
 void rib_peer_up(struct bgp_peer *p);
 /* Session lost: the peer's paths are withdrawn, or kept as stale when it negotiated graceful

@@ -27,7 +27,7 @@
 #include "util.h"
 
 #define RBUF_SIZE	 (2 * BGP_EXT_MAX_LEN)
-#define MSGS_PER_READ	 512	     /* messages handled per readiness event before yielding */
+#define MSGS_PER_READ	 64	     /* messages handled per readiness event before yielding */
 #define HOLD_LARGE_S	 240	     /* RFC 4271 §8.2.2: "a large value", 4 minutes suggested */
 #define IDLE_HOLD_MIN_MS 1000	     /* first back-off after a failure */
 #define IDLE_HOLD_MAX_MS 60000	     /* back-off cap */
@@ -201,7 +201,7 @@ static void set_state(struct bgp_peer *p, enum bgp_state s)
 	p->state_since = bgp_now_ms();
 }
 
-static uint32_t local_as(const struct bgp_peer *p)
+uint32_t bgp_peer_local_as(const struct bgp_peer *p)
 {
 	return p->conf.local_as ? p->conf.local_as : bgp.conf.asn;
 }
@@ -227,7 +227,7 @@ static void send_open(struct bgp_peer *p, struct bgp_conn *c)
 	uint8_t buf[BGP_MAX_LEN];
 	struct bbuf b = bbuf_make(buf, sizeof(buf));
 	struct bgp_open *o = &p->open_sent;
-	uint32_t as = local_as(p);
+	uint32_t as = bgp_peer_local_as(p);
 
 	memset(o, 0, sizeof(*o));
 	o->version = BGP_VERSION;
@@ -288,6 +288,13 @@ static void peer_down(struct bgp_peer *p, enum bgp_event e)
 
 static void peer_up(struct bgp_peer *p)
 {
+	/* RFC 4271 §6.8: an Established session wins over a connection still opening. */
+	if (p->pending.fd >= 0) {
+		struct bgp_notif n;
+		bgp_notif_set(&n, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL, 0);
+		send_notification(&p->pending, &n);
+		conn_close(&p->pending);
+	}
 	/* The back-off grows only while sessions fail to come up. */
 	p->idle_hold_ms = IDLE_HOLD_MIN_MS;
 	p->established_count++;
@@ -420,7 +427,7 @@ static int md5_set(int fd, const struct pg_ip *peer, const char *password)
  * open; FRR and BIRD do the same). Control traffic precedence as routers mark it. */
 static void sock_opts(int fd, const struct bgp_peer *p)
 {
-	int ttl = p->conf.ttl ? p->conf.ttl : (p->conf.remote_as == local_as(p) ? 255 : 1);
+	int ttl = p->conf.ttl ? p->conf.ttl : (p->conf.remote_as == bgp_peer_local_as(p) ? 255 : 1);
 	int tos = IPTOS_PREC_INTERNETCONTROL;
 
 	if (p->conf.addr.family == AF_INET) {
@@ -647,7 +654,7 @@ static int open_accept(struct bgp_peer *p, const struct bgp_open *o)
 		return -1;
 	}
 	/* RFC 6286: an iBGP peer must not use our identifier. */
-	if (as == local_as(p) && o->bgp_id == bgp.conf.router_id) {
+	if (as == bgp_peer_local_as(p) && o->bgp_id == bgp.conf.router_id) {
 		bgp_notif_set(&p->pending_notif, BGP_ERR_OPEN, BGP_ERR_OPEN_BGP_ID, NULL, 0);
 		peer_error(p, "OPEN with our own BGP identifier");
 		return -1;
@@ -664,7 +671,7 @@ static int open_accept(struct bgp_peer *p, const struct bgp_open *o)
 	p->af = p->conf.af_mask & theirs;
 	p->as4 = o->caps.as4;
 	p->ext_msg = o->caps.ext_msg && p->open_sent.caps.ext_msg;
-	p->ebgp = as != local_as(p);
+	p->ebgp = as != bgp_peer_local_as(p);
 	p->rx = (struct bgp_rx_opts){.as4 = p->as4, .ebgp = p->ebgp, .af_mask = p->af};
 	p->tx = (struct bgp_tx_opts){.as4 = p->as4, .ext_msg = p->ext_msg};
 	if (!p->af)
@@ -965,7 +972,8 @@ void bgp_poll(void)
 
 	if (!bgp.running)
 		return;
-	n = epoll_wait(bgp.ep, evs, 32, 0);
+	/* While the RIB is behind, leave the sockets alone: TCP pushes back on the peers. */
+	n = rib_backlog() < RIB_BACKLOG_MAX ? epoll_wait(bgp.ep, evs, 32, 0) : 0;
 	for (int i = 0; i < n; i++) {
 		struct bgp_conn *c = evs[i].data.ptr;
 		if (c == &listener)
@@ -979,32 +987,36 @@ void bgp_poll(void)
 
 int bgp_start(const struct bgp_conf *conf)
 {
-	int rc;
+	int rc = -ENOMEM;
 
 	if (bgp.running)
 		return -EALREADY;
+	/* The one copy of the configuration the RIB and the output side also read. */
 	bgp.conf = *conf;
 	bgp.conf.peers = NULL;
-	bgp.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (bgp.ep < 0)
-		return -errno;
+	bgp.conf.l3vnis = NULL;
+	listener.fd = -1;
 	bgp.n_peers = conf->n_peers;
 	bgp.peers = calloc(conf->n_peers ? conf->n_peers : 1, sizeof(*bgp.peers));
-	if (!bgp.peers) {
-		close(bgp.ep);
-		bgp.ep = -1;
-		return -ENOMEM;
+	if (conf->n_l3vnis) {
+		bgp.conf.l3vnis = calloc(conf->n_l3vnis, sizeof(*bgp.conf.l3vnis));
+		if (bgp.conf.l3vnis)
+			memcpy(bgp.conf.l3vnis, conf->l3vnis,
+			       conf->n_l3vnis * sizeof(*bgp.conf.l3vnis));
 	}
-	listener.fd = -1;
+	if (!bgp.peers || (conf->n_l3vnis && !bgp.conf.l3vnis))
+		goto fail;
+	bgp.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (bgp.ep < 0) {
+		rc = -errno;
+		goto fail;
+	}
 	if (conf->listen_port) {
 		rc = listener_open(conf->listen_port);
 		if (rc < 0) {
 			LOG_ERR("bgp: cannot listen on port %u: %s", conf->listen_port,
 				strerror(-rc));
-			free(bgp.peers);
-			close(bgp.ep);
-			bgp.ep = -1;
-			return rc;
+			goto fail;
 		}
 		listener.fd = rc;
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener};
@@ -1013,12 +1025,7 @@ int bgp_start(const struct bgp_conf *conf)
 	rc = rib_init(&bgp.conf);
 	if (rc < 0) {
 		LOG_ERR("bgp: RIB: %s", strerror(-rc));
-		if (listener.fd >= 0)
-			close(listener.fd);
-		free(bgp.peers);
-		close(bgp.ep);
-		bgp.ep = -1;
-		return rc;
+		goto fail;
 	}
 	bgp.running = true;
 	for (unsigned i = 0; i < bgp.n_peers; i++) {
@@ -1039,6 +1046,19 @@ int bgp_start(const struct bgp_conf *conf)
 		   inet_ntoa((struct in_addr){.s_addr = conf->router_id}), conf->n_peers,
 		   listener.fd >= 0 ? "listening" : "not listening");
 	return 0;
+fail:
+	if (listener.fd >= 0)
+		close(listener.fd);
+	listener.fd = -1;
+	if (bgp.ep >= 0)
+		close(bgp.ep);
+	bgp.ep = -1;
+	free(bgp.peers);
+	bgp.peers = NULL;
+	bgp.n_peers = 0;
+	free(bgp.conf.l3vnis);
+	bgp.conf.l3vnis = NULL;
+	return rc;
 }
 
 void bgp_stop(void)
@@ -1059,6 +1079,8 @@ void bgp_stop(void)
 	free(bgp.peers);
 	bgp.peers = NULL;
 	bgp.n_peers = 0;
+	free(bgp.conf.l3vnis);
+	bgp.conf.l3vnis = NULL;
 	close(bgp.ep);
 	bgp.ep = -1;
 	bgp.running = false;
@@ -1078,7 +1100,9 @@ bool bgp_peer_get(unsigned i, struct bgp_peer_info *info)
 	p = &bgp.peers[i];
 	memset(info, 0, sizeof(*info));
 	info->conf = p->conf;
+	info->has_password = p->conf.password[0] != 0;
 	info->conf.password[0] = 0; /* never shown */
+	info->local_as = bgp_peer_local_as(p);
 	info->state = p->state;
 	info->state_since_ms = p->state_since;
 	if (p->state >= BGP_ST_OPENCONFIRM) {

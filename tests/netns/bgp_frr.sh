@@ -18,12 +18,9 @@ need_tool vtysh "$FRR_D/zebra" "$FRR_D/bgpd"
 step "topology"
 ns_add frr fred h2 pe tenant
 veth frr eth0 pe pe-up
-veth tenant eth0 pe pe-ten
 offload_off frr eth0
-offload_off tenant eth0
 ip -n "$(ns frr)" addr add 10.100.0.2/24 dev eth0
-ip -n "$(ns tenant)" addr add 192.168.60.2/24 dev eth0
-ip -n "$(ns tenant)" route add default via 192.168.60.1
+host_leg tenant pe-ten 192.168.60.2/24 192.168.60.1
 # FRR's VRF: the L3VNI's VXLAN device is created in FRR's namespace (its UDP socket stays in the
 # underlay) and moved into the VRF namespace with its bridge (the SVI holding the router MAC).
 FRED="$(ns fred)"
@@ -124,6 +121,8 @@ md5_ok() {
 		[ "$(tshark_count "$T/bgp.pcap" 'bgp && tcp.option_kind == 19')" -ge 4 ]
 }
 expect "every BGP segment both ways carries the TCP MD5 signature option (RFC 2385)" md5_ok
+pw_shown() { pgj show bgp neighbor 10.100.0.2 | jq -e '.password == true and (tostring | test("pgt-md5-secret") | not)' >/dev/null; }
+check "show bgp neighbor says a password is set, without showing it" pw_shown
 
 step "type-5 both ways"
 ours_at_frr() {

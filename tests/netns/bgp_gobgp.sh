@@ -25,10 +25,7 @@ ip -n "$(ns node)" addr add 10.100.0.3/24 dev eth0
 ip -n "$(ns node)" addr add fd00:100::2/64 dev eth0 nodad
 ip -n "$(ns node)" route add 192.168.50.0/24 via 10.100.0.1
 ns_add tenant
-veth tenant eth0 pe pe-ten
-offload_off tenant eth0
-ip -n "$(ns tenant)" addr add 192.168.60.2/24 dev eth0
-ip -n "$(ns tenant)" route add default via 192.168.60.1
+host_leg tenant pe-ten 192.168.60.2/24 192.168.60.1
 
 cat >"$T/pg.yaml" <<EOF
 apiVersion: peregrine.io/v1alpha1
@@ -333,10 +330,14 @@ mem_ok() {
 }
 check "show bgp memory reports bytes per path" mem_ok
 
+notifs() { G neighbor 10.100.0.1 | awk '/Notifications:/ {print $3}'; }
+nr0=$(notifs)
 pg_stop_check "peregrine exits cleanly on SIGINT (Cease to the peer)" pe "" ""
 cease_seen() {
 	G neighbor 10.100.0.1 >"$T/gobgp-neighbor.txt" || return 1
-	grep -Eiq 'BGP state = (active|idle|connect)' "$T/gobgp-neighbor.txt"
+	echo "notifications received by gobgp: $nr0 -> $(awk '/Notifications:/ {print $3}' "$T/gobgp-neighbor.txt")"
+	grep -Eiq 'BGP state = (active|idle|connect)' "$T/gobgp-neighbor.txt" &&
+		[ "$(awk '/Notifications:/ {print $3}' "$T/gobgp-neighbor.txt")" -gt "$nr0" ]
 }
-expect "gobgp saw the session go down" wait_until 10 cease_seen
+expect "gobgp saw the session go down with our NOTIFICATION (Cease), sent before the ports stopped" wait_until 10 cease_seen
 pgt_finish

@@ -28,12 +28,9 @@ for p in p0 p1 p2; do ip -n "$(ns sw)" link set "$p" master br0; done
 offload_off bird eth0
 offload_off exa eth0
 offload_off sw p0
-veth tenant eth0 pe pe-ten
-offload_off tenant eth0
 ip -n "$(ns bird)" addr add 10.100.0.2/24 dev eth0
 ip -n "$(ns exa)" addr add 10.100.0.3/24 dev eth0
-ip -n "$(ns tenant)" addr add 192.168.60.2/24 dev eth0
-ip -n "$(ns tenant)" route add default via 192.168.60.1
+host_leg tenant pe-ten 192.168.60.2/24 192.168.60.1
 
 cat >"$T/pg.yaml" <<EOF
 apiVersion: peregrine.io/v1alpha1

@@ -240,12 +240,17 @@ veth() {
 topo_node_pe_host() {
 	ns_add node pe host "$@"
 	veth node eth0 pe pe-up
-	veth host eth0 pe pe-host
 	offload_off node eth0
-	offload_off host eth0
 	ip -n "$(ns node)" addr add 10.100.0.2/24 dev eth0
-	ip -n "$(ns host)" addr add 192.168.50.2/24 dev eth0
-	ip -n "$(ns host)" route add default via 192.168.50.1
+	host_leg host pe-host 192.168.50.2/24 192.168.50.1
+}
+# host_leg ROLE PE_IF ADDR/LEN GATEWAY: namespace ROLE (created already) as a host behind
+# Peregrine: its eth0 is a veth to PE_IF in namespace pe, offloads off, address, default route.
+host_leg() {
+	veth "$1" eth0 pe "$2"
+	offload_off "$1" eth0
+	ip -n "$(ns "$1")" addr add "$3" dev eth0
+	ip -n "$(ns "$1")" route add default via "$4"
 }
 # The kernel side of a veth that feeds DPDK AF_PACKET must not hand over CHECKSUM_PARTIAL/GSO
 # frames (they would leave Peregrine with bad UDP/TCP checksums).
@@ -263,7 +268,10 @@ nsx() {
 pgt_bg() {
 	local name="$1" pat="$2" role="$3"
 	shift 3
-	ip netns exec "$(ns "$role")" "$@" </dev/null >"$T/$name.log" 2>&1 &
+	# Empty the log now: the background job opens it later, and a caller polling the log (for
+	# "peregrine: ready") must not read what an earlier run of the same name left there.
+	: >"$T/$name.log"
+	ip netns exec "$(ns "$role")" "$@" </dev/null >>"$T/$name.log" 2>&1 &
 	local pid=$!
 	echo "$pid" >"$T/$name.pid"
 	printf '%s\n' "$pat" >"$T/$name.pat"

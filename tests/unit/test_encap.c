@@ -7,7 +7,8 @@
  *   pB  "net_ring1"  VRF 0 (underlay; VTEP 192.168.0.1 on 192.168.0.0/24)
  * Packets are built by hand, handed to dp_process_burst() on worker 0 and the transmitted frames
  * are checked field by field: VXLAN (IPv4 and IPv6 inner), IPIP, plain rewrite, VXLAN and IPIP
- * decapsulation, and the drops (TTL, hop limit, MTU, unknown VNI/VTEP, inner MAC, headroom).
+ * decapsulation, and the drops (TTL, hop limit, MTU, unknown VNI/VTEP, inner MAC, headroom);
+ * mixed bursts against the same frames one by one.
  * The table APIs are called directly (control/apply.c does the same from the configuration).
  */
 #include <stdatomic.h>
@@ -959,6 +960,280 @@ static void test_hitless(void)
 }
 
 /*
+ * The worker handles a burst in batches (the fast path, the full path for anything odd, one
+ * lookup per VRF, decapsulated packets after the others, TX buffers per port): a burst must have
+ * exactly the effect of its frames one by one. Mixed bursts of every path, most frames valid,
+ * the rest with a byte flipped, a low TTL, truncated or padded; compared: the frames sent on each
+ * port (as a set: decapsulated packets leave after the others) and every counter but the punt
+ * ones (the punt policer depends on time).
+ */
+#define MIX_MAX 32
+struct mix_out {
+	unsigned n[2];
+	uint16_t len[2][2 * MIX_MAX];
+	uint8_t data[2][2 * MIX_MAX][320];
+};
+
+static void mix_keep(struct mix_out *mo, uint16_t p, struct rte_mbuf *m)
+{
+	unsigned k = mo->n[p]++;
+
+	CHECK(k < 2 * MIX_MAX && m->pkt_len <= 320, "%u frames / %u bytes out", k, m->pkt_len);
+	if (k < 2 * MIX_MAX && m->pkt_len <= 320) {
+		const void *d = rte_pktmbuf_read(m, 0, m->pkt_len, mo->data[p][k]);
+		if (d != mo->data[p][k])
+			memcpy(mo->data[p][k], d, m->pkt_len);
+		mo->len[p][k] = (uint16_t)m->pkt_len;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void mix_collect(struct mix_out *mo)
+{
+	for (uint16_t p = 0; p < 2; p++) {
+		struct rte_mbuf *got[32];
+		uint16_t n;
+		while ((n = rte_eth_rx_burst(dp.ports[p]->port_id, 0, got, 32)) > 0)
+			for (uint16_t i = 0; i < n; i++)
+				mix_keep(mo, p, got[i]);
+	}
+	struct rte_mbuf *pm;
+	for (unsigned c = 0; c < PUNT_CLASS_MAX; c++)
+		while (rte_ring_dequeue(dp.punt[c], (void **)&pm) == 0)
+			rte_pktmbuf_free(pm);
+}
+
+/* Equal as multisets (n^2, n <= 64). */
+static bool mix_same(const struct mix_out *x, const struct mix_out *y, uint16_t p)
+{
+	bool used[2 * MIX_MAX] = {false};
+
+	if (x->n[p] != y->n[p])
+		return false;
+	for (unsigned a = 0; a < x->n[p] && a < 2 * MIX_MAX; a++) {
+		unsigned b;
+		for (b = 0; b < y->n[p]; b++)
+			if (!used[b] && x->len[p][a] == y->len[p][b] &&
+			    memcmp(x->data[p][a], y->data[p][b], x->len[p][a]) == 0)
+				break;
+		if (b == y->n[p])
+			return false;
+		used[b] = true;
+	}
+	return true;
+}
+
+static struct dp_stats mix_s0, mix_s1, mix_s2;
+
+/* Counter differences between (b - a) and (d - c), punts aside; prints the first few. */
+static unsigned mix_stats_diff(const struct dp_stats *a, const struct dp_stats *b,
+			       const struct dp_stats *c, const struct dp_stats *d)
+{
+	unsigned bad = 0;
+#define MIX_FIELD(name, expr)                                                                     \
+	do {                                                                                      \
+		uint64_t x_ = (b->expr) - (a->expr), y_ = (d->expr) - (c->expr);                  \
+		if (x_ != y_ && bad++ < 8)                                                        \
+			fprintf(stderr, "  %s: one by one %" PRIu64 ", as a burst %" PRIu64 "\n", \
+				name, x_, y_);                                                    \
+	} while (0)
+	for (unsigned r = 0; r < DROP_MAX; r++)
+		if (r != DROP_PUNT_POLICED && r != DROP_PUNT_RING_FULL)
+			MIX_FIELD(drop_reason_name((enum drop_reason)r), drop[r]);
+	MIX_FIELD("ipip_decap", ipip_decap);
+	MIX_FIELD("ipip_encap", ipip_encap);
+	for (unsigned p = 0; p < PG_MAX_PORTS; p++) {
+		MIX_FIELD("port rx_pkts", port[p].rx_pkts);
+		MIX_FIELD("port rx_bytes", port[p].rx_bytes);
+		MIX_FIELD("port tx_pkts", port[p].tx_pkts);
+		MIX_FIELD("port tx_bytes", port[p].tx_bytes);
+	}
+	for (unsigned v = 0; v < PG_MAX_VRFS; v++) {
+		MIX_FIELD("vrf fwd_pkts", vrf[v].fwd_pkts);
+		MIX_FIELD("vrf fwd_bytes", vrf[v].fwd_bytes);
+	}
+	for (unsigned v = 0; v < PG_MAX_VNIS; v++) {
+		MIX_FIELD("vni decap_pkts", vni[v].decap_pkts);
+		MIX_FIELD("vni decap_bytes", vni[v].decap_bytes);
+		MIX_FIELD("vni encap_pkts", vni[v].encap_pkts);
+		MIX_FIELD("vni encap_bytes", vni[v].encap_bytes);
+	}
+#undef MIX_FIELD
+	return bad;
+}
+
+static void test_burst_mix(void)
+{
+	enum { N_BASE = 14 };
+	uint8_t base[N_BASE][256], frames[MIX_MAX][320];
+	unsigned blen[N_BASE], flen[MIX_MAX], io;
+	uint16_t bport[N_BASE];
+	static struct mix_out one, all;
+
+	printf("bursts of mixed frames against the same frames one by one\n");
+	/* a VRF 0 route for plain underlay forwarding (back out of port B) */
+	uint32_t under;
+	struct pg_ip g = unit_ip("192.168.0.2");
+	CHECK_EQ(nh_direct_get(0, pB, &g, &under), 0);
+	CHECK_EQ(route(0, "10.20.0.0/16", under), 0);
+	nh_put(under);
+	CHECK_EQ(fib_commit(), 0);
+
+	unsigned nb = 0;
+	struct pkt_spec in4 = {OUR_RMAC, PEER_RMAC, AF_INET, "10.2.0.5", "10.4.1.1", 63, 7, 8, 40};
+	struct vx_spec v = {"192.168.0.2", 5000, 0x08, OUR_RMAC, in4};
+	static const char *const vx_dst[] = {"10.4.1.1", "10.2.7.7", "10.3.1.1", "10.9.9.9"};
+	for (unsigned i = 0; i < 4; i++) {
+		v.inner.dst = vx_dst[i];
+		blen[nb] = build_vxlan(base[nb], &v, &io);
+		bport[nb++] = pB;
+	}
+	v.inner = (struct pkt_spec){
+	    OUR_RMAC, PEER_RMAC, AF_INET6, "2001:db8:2::5", "2001:db8:4::1", 50, 7, 8, 40};
+	blen[nb] = build_vxlan(base[nb], &v, &io);
+	bport[nb++] = pB;
+	/* IPIP from 192.168.0.3 (routed in VRF 1) */
+	struct pkt_spec ii = {B_MAC, VTEP3_MAC, AF_INET, "10.3.0.5", "10.4.2.2", 30, 1, 2, 12};
+	uint8_t inner[256];
+	unsigned ilen = build(inner, &ii) - 14;
+	memcpy(base[nb], inner, 14);
+	struct rte_ipv4_hdr *oip = (struct rte_ipv4_hdr *)(base[nb] + 14);
+	memset(oip, 0, 20);
+	oip->version_ihl = 0x45;
+	oip->total_length = htons((uint16_t)(20 + ilen));
+	oip->time_to_live = 64;
+	oip->next_proto_id = IPPROTO_IPIP;
+	oip->src_addr = unit_ip4("192.168.0.3");
+	oip->dst_addr = unit_ip4(VTEP);
+	oip->hdr_checksum = rte_ipv4_cksum(oip);
+	memcpy(base[nb] + 34, inner + 14, ilen);
+	blen[nb] = 34 + ilen;
+	bport[nb++] = pB;
+	/* VXLAN and IPIP whose inner packet is shorter than the frame says (padding after it): the
+	 * full path trims it, in the middle of fast-path frames */
+	for (unsigned t = 0; t < 2; t++) {
+		unsigned b = t ? nb - 1 : 0;
+		memcpy(base[nb], base[b], blen[b]);
+		memset(base[nb] + blen[b], 0, 6);
+		blen[nb] = blen[b] + 6;
+		oip = (struct rte_ipv4_hdr *)(base[nb] + 14);
+		oip->total_length = htons((uint16_t)(blen[nb] - 14));
+		oip->hdr_checksum = 0;
+		oip->hdr_checksum = rte_ipv4_cksum(oip);
+		if (!t)
+			((struct rte_udp_hdr *)(base[nb] + 34))->dgram_len =
+			    htons((uint16_t)(blen[nb] - 34));
+		bport[nb++] = pB;
+	}
+	struct pkt_spec u = {B_MAC, VTEP2_MAC, AF_INET, "192.168.0.2", "10.20.1.1", 9, 3, 4, 20};
+	blen[nb] = build(base[nb], &u);
+	bport[nb++] = pB;
+	static const char *const a_dst[] = {"10.2.3.4", "10.3.3.3", "10.4.4.4", "10.9.9.9"};
+	struct pkt_spec a = {A_MAC, HOST_MAC, AF_INET, "10.1.0.5", NULL, 64, 1234, 5678, 30};
+	for (unsigned i = 0; i < 4; i++) {
+		a.dst = a_dst[i];
+		blen[nb] = build(base[nb], &a);
+		bport[nb++] = pA;
+	}
+	a = (struct pkt_spec){A_MAC, HOST_MAC, AF_INET6, "fd00:1::5", "2001:db8:2::9",
+			      64,    1,	       2,	 30};
+	blen[nb] = build(base[nb], &a);
+	bport[nb++] = pA;
+	CHECK_EQ(nb, N_BASE);
+	/* each base frame alone: where it goes (-1: dropped) */
+	static const int to_a = 0, to_b = 1;
+	const int want_port[N_BASE] = {to_a, to_b, to_b, -1,   to_a, to_a, to_a,
+				       to_a, to_b, to_b, to_b, to_a, -1,   to_b};
+	for (unsigned b = 0; b < nb; b++) {
+		struct out o;
+		run(bport[b], base[b], blen[b], &o);
+		int want = want_port[b] < 0 ? -1 : (want_port[b] == to_a ? pA : pB);
+		CHECK((want < 0 && o.n == 0) || (want >= 0 && o.n == 1 && o.port[0] == want),
+		      "base frame %u: %u frames sent (first on port %u), want port %d", b, o.n,
+		      o.n ? o.port[0] : 0, want);
+		out_free(&o);
+	}
+
+	unsigned bad_rounds = 0, frames_total = 0, sent_total = 0;
+	for (unsigned round = 0; round < 400; round++) {
+		uint16_t in = unit_rand_below(2) ? pA : pB;
+		unsigned n = 1 + unit_rand_below(MIX_MAX);
+		for (unsigned k = 0; k < n; k++) {
+			unsigned b;
+			do
+				b = unit_rand_below(N_BASE);
+			while (bport[b] != in);
+			unsigned len = blen[b];
+			uint8_t *f = frames[k];
+			memcpy(f, base[b], len);
+			/* vary the flow (inner or only UDP source port, checksums left alone) */
+			switch (unit_rand_below(8)) {
+			case 0: /* a byte flipped in the headers */
+				f[unit_rand_below(RTE_MIN(len, 100u))] ^=
+				    (uint8_t)(1 + unit_rand_below(255));
+				break;
+			case 1: /* low TTL on the outer or inner IPv4 header */
+				f[(len > 84 && unit_rand_below(2) ? 50 : 0) + 22] =
+				    (uint8_t)unit_rand_below(3);
+				break;
+			case 2: /* truncated */
+				len = 1 + unit_rand_below(len);
+				break;
+			case 3: /* longer than its headers say */
+				len += unit_rand_below(40);
+				memset(f + blen[b], 0xa5, len - blen[b]);
+				break;
+			default:
+				break;
+			}
+			flen[k] = len;
+		}
+		frames_total += n;
+
+		memset(&one, 0, sizeof(one));
+		memset(&all, 0, sizeof(all));
+		mix_collect(&one); /* nothing pending */
+		one.n[0] = one.n[1] = 0;
+		mix_s0 = *dp.stats[0];
+		for (unsigned k = 0; k < n; k++) {
+			struct rte_mbuf *m = mbuf_from(frames[k], flen[k]);
+			dp_process_burst(w, in, &m, 1);
+			dp_tx_flush(w);
+			mix_collect(&one);
+		}
+		mix_s1 = *dp.stats[0];
+		struct rte_mbuf *burst[MIX_MAX];
+		for (unsigned k = 0; k < n; k++)
+			burst[k] = mbuf_from(frames[k], flen[k]);
+		dp_process_burst(w, in, burst, (uint16_t)n);
+		dp_tx_flush(w);
+		mix_collect(&all);
+		mix_s2 = *dp.stats[0];
+
+		sent_total += all.n[0] + all.n[1];
+		unsigned bad = mix_stats_diff(&mix_s0, &mix_s1, &mix_s1, &mix_s2);
+		for (uint16_t p = 0; p < 2; p++)
+			if (!mix_same(&one, &all, p)) {
+				bad++;
+				fprintf(stderr, "  port %u: %u frames one by one, %u as a burst\n",
+					p, one.n[p], all.n[p]);
+			}
+		if (bad && bad_rounds++ < 3)
+			fprintf(stderr, "round %u: burst of %u frames on port %u differs\n", round,
+				n, in);
+	}
+	CHECK(bad_rounds == 0, "%u of 400 bursts (%u frames) differ from their frames one by one",
+	      bad_rounds, frames_total);
+	CHECK(sent_total > frames_total / 3, "only %u of %u frames sent", sent_total, frames_total);
+
+	uint32_t old;
+	struct pg_prefix up = unit_prefix("10.20.0.0/16");
+	CHECK_EQ(fib_route_del(0, &up, &old), 0);
+	fib_release_after_commit(old);
+	CHECK_EQ(fib_commit(), 0);
+}
+
+/*
  * Malformed input never crashes the worker or leaks an mbuf: valid frames of every path, then
  * truncated at every length, with random bytes flipped, and pure noise, through both ports
  * (run it under ASan: `meson test -C build-asan encap`).
@@ -1077,6 +1352,8 @@ int main(void)
 		test_decap();
 	if (unit_selected("hitless"))
 		test_hitless();
+	if (unit_selected("mix"))
+		test_burst_mix();
 	if (unit_selected("fuzz"))
 		test_fuzz();
 	check_no_leak();

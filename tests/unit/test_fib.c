@@ -12,7 +12,11 @@
  * limit, VRF isolation, default routes, every route fib_route_add accepts really being in the
  * table, and what the DPDK 22.11 FIB libraries get wrong underneath: routes at the top of the
  * address space (test_top_of_space), IPv6 capacity (test_capacity6) and IPv6 add/delete churn
- * (test_churn).
+ * (test_churn). The IPv4 DIR-24-8 table underneath (dataplane/fib4_dir24.h) gets its own tests
+ * (test_dir24_*): deletes that uncover the covering route inside a tbl8 group and across tbl24
+ * ranges, /0 and /32, every burst size, tbl8 group exhaustion and reuse, groups given back when
+ * a /24 collapses to one tbl24 entry, and random nested prefixes of every length /0../32 with the
+ * exact number of groups in use checked after each commit.
  *
  * fib_route_add only requires 0 < nh < max_nh (it never dereferences the next hop), so the test
  * uses plain ids after nh_init(). UNIT_SEED=n replays another random sequence, UNIT_ONLY=a,b runs
@@ -277,6 +281,7 @@ static struct key addr_near(unsigned width)
 }
 
 static unsigned min_len = 1; /* shortest random prefix */
+static bool dense_lengths;   /* IPv4: every length /0../32 equally likely (test_dir24_random) */
 static bool avoid_top;	     /* no prefix ending at the top of the space (test_top_of_space) */
 
 static bool ends_at_top(struct key net, unsigned len, unsigned width)
@@ -302,6 +307,8 @@ static unsigned rand_len(unsigned width)
 
 static unsigned rand_len_any(unsigned width)
 {
+	if (width == 32 && dense_lengths)
+		return unit_rand_below(33);
 	if (width == 32) {
 		/* 1..32 weighted towards 8..32 where tbl24/tbl8 boundaries are. */
 		unsigned r = unit_rand_below(100);
@@ -1266,6 +1273,385 @@ static void test_churn(int family, unsigned len)
 	rcu_reclaim();
 }
 
+/* ---- the IPv4 DIR-24-8 table underneath (dataplane/fib4_dir24.h) ---- */
+
+static const struct fib4_tbl *tbl4(uint16_t vrf, int c)
+{
+	return dp.vrfs[vrf]->fib4->copy[c];
+}
+
+/* The tbl24 entry of addr in both copies (they must agree after a commit). */
+static uint32_t tbl24_entry(uint16_t vrf, const char *addr)
+{
+	struct pg_ip a = unit_ip(addr);
+	uint32_t b = ntohl(a.v4) >> 8, e0 = tbl4(vrf, 0)->tbl24[b], e1 = tbl4(vrf, 1)->tbl24[b];
+
+	CHECK(e0 == e1, "VRF %u %s: the copies' tbl24 entries differ: 0x%x, 0x%x", vrf, addr, e0,
+	      e1);
+	return e0;
+}
+
+/*
+ * Structure of both copies after a commit: the tbl24 entries pointing to a group are as many as
+ * the groups in use (want, unless UINT_MAX), each group is used by one entry only, and both
+ * copies are equal (they saw the same changes in the same order).
+ */
+static void check_tbl4(uint16_t vrf, unsigned want)
+{
+	const struct fib4_tbl *t[2] = {tbl4(vrf, 0), tbl4(vrf, 1)};
+	uint8_t *seen = calloc(t[0]->n_tbl8, 1);
+	unsigned ext = 0, bad_idx = 0, shared = 0;
+
+	const uint32_t *tbl24 = t[0]->tbl24;
+
+	for (uint32_t b = 0; b < FIB4_TBL24_N; b++) {
+		uint32_t e = tbl24[b];
+		if (!(e & FIB4_EXT))
+			continue;
+		ext++;
+		uint32_t g = e & ~FIB4_EXT;
+		if (g >= t[0]->n_tbl8) {
+			bad_idx++;
+			continue;
+		}
+		shared += seen[g]++ != 0;
+	}
+	CHECK(bad_idx == 0 && shared == 0,
+	      "VRF %u: %u tbl24 entries with a group index out of range, %u groups shared", vrf,
+	      bad_idx, shared);
+	CHECK(ext == fib4_tbl_tbl8_used(t[0]),
+	      "VRF %u: %u tbl24 entries have a tbl8 group, %u groups in use", vrf, ext,
+	      fib4_tbl_tbl8_used(t[0]));
+	if (want != UINT_MAX)
+		CHECK(fib4_tbl_tbl8_used(t[0]) == want,
+		      "VRF %u: %u tbl8 groups in use, expected %u", vrf, fib4_tbl_tbl8_used(t[0]),
+		      want);
+	CHECK_EQ(fib4_tbl_tbl8_used(t[1]), fib4_tbl_tbl8_used(t[0]));
+	CHECK(memcmp(t[0]->tbl24, t[1]->tbl24, FIB4_TBL24_N * sizeof(uint32_t)) == 0,
+	      "VRF %u: the two copies' tbl24 differ after a commit", vrf);
+	free(seen);
+}
+
+/* Covering routes uncovered by deletes, inside one tbl8 group and across tbl24 ranges; groups
+ * given back when the last route longer than /24 of a /24 goes. */
+static void test_dir24_cover(void)
+{
+	const uint16_t V = 9;
+
+	printf("DIR-24-8: deletes uncover the covering route, groups collapse\n");
+	CHECK_EQ(fib_vrf_create(V, "dir24", 4096, 64, 1024), 0);
+
+	/* within one tbl8 group */
+	CHECK_EQ(add(V, "10.1.2.0/24", 1, NULL), 0);
+	CHECK_EQ(add(V, "10.1.2.0/25", 2, NULL), 0);
+	CHECK_EQ(add(V, "10.1.2.0/26", 3, NULL), 0);
+	CHECK_EQ(add(V, "10.1.2.5/32", 4, NULL), 0);
+	CHECK_EQ(add(V, "10.1.2.255/32", 5, NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 1);
+	CHECK(tbl24_entry(V, "10.1.2.0") & FIB4_EXT, "10.1.2.0/24 has no tbl8 group");
+	CHECK_LOOKUP(V, "10.1.2.0", 3);
+	CHECK_LOOKUP(V, "10.1.2.5", 4);
+	CHECK_LOOKUP(V, "10.1.2.63", 3);
+	CHECK_LOOKUP(V, "10.1.2.64", 2);
+	CHECK_LOOKUP(V, "10.1.2.128", 1);
+	CHECK_LOOKUP(V, "10.1.2.254", 1);
+	CHECK_LOOKUP(V, "10.1.2.255", 5);
+	CHECK_LOOKUP(V, "10.1.3.0", 0);
+	CHECK_EQ(del(V, "10.1.2.0/26", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	CHECK_LOOKUP(V, "10.1.2.0", 2);
+	CHECK_LOOKUP(V, "10.1.2.5", 4);
+	CHECK_LOOKUP(V, "10.1.2.6", 2);
+	CHECK_EQ(del(V, "10.1.2.0/25", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	CHECK_LOOKUP(V, "10.1.2.0", 1);
+	CHECK_LOOKUP(V, "10.1.2.5", 4);
+	CHECK_LOOKUP(V, "10.1.2.127", 1);
+	check_tbl4(V, 1);
+	CHECK_EQ(del(V, "10.1.2.5/32", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 1); /* 10.1.2.255/32 still needs it */
+	CHECK_EQ(del(V, "10.1.2.255/32", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 0);
+	CHECK_EQX(tbl24_entry(V, "10.1.2.0"), 1); /* one tbl24 entry again */
+	CHECK_LOOKUP(V, "10.1.2.5", 1);
+	CHECK_LOOKUP(V, "10.1.2.255", 1);
+	/* a longer route whose /24 has the same next hop still gets (then gives back) a group */
+	CHECK_EQ(add(V, "10.1.2.64/27", 1, NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 1);
+	CHECK_LOOKUP(V, "10.1.2.70", 1);
+	CHECK_EQ(del(V, "10.1.2.64/27", NULL), 0);
+	CHECK_EQ(del(V, "10.1.2.0/24", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 0);
+	CHECK_EQX(tbl24_entry(V, "10.1.2.0"), 0);
+
+	/* across tbl24 ranges */
+	CHECK_EQ(add(V, "10.0.0.0/8", 11, NULL), 0);
+	CHECK_EQ(add(V, "10.1.0.0/16", 12, NULL), 0);
+	CHECK_EQ(add(V, "10.1.2.0/23", 13, NULL), 0);
+	CHECK_EQ(add(V, "10.1.2.128/25", 14, NULL), 0);
+	CHECK_EQ(add(V, "10.1.3.7/32", 15, NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 2);
+	CHECK_LOOKUP(V, "10.1.2.1", 13);
+	CHECK_LOOKUP(V, "10.1.2.200", 14);
+	CHECK_LOOKUP(V, "10.1.3.7", 15);
+	CHECK_LOOKUP(V, "10.1.3.8", 13);
+	CHECK_LOOKUP(V, "10.1.4.0", 12);
+	CHECK_LOOKUP(V, "10.2.0.0", 11);
+	CHECK_EQ(del(V, "10.1.0.0/16", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	CHECK_LOOKUP(V, "10.1.4.0", 11);
+	CHECK_LOOKUP(V, "10.1.255.255", 11);
+	CHECK_LOOKUP(V, "10.1.2.1", 13);
+	CHECK_LOOKUP(V, "10.1.3.8", 13);
+	CHECK_EQ(del(V, "10.1.2.0/23", NULL), 0); /* uncovers the /8 in both groups */
+	CHECK_EQ(fib_commit(), 0);
+	CHECK_LOOKUP(V, "10.1.2.1", 11);
+	CHECK_LOOKUP(V, "10.1.2.127", 11);
+	CHECK_LOOKUP(V, "10.1.2.128", 14);
+	CHECK_LOOKUP(V, "10.1.3.6", 11);
+	CHECK_LOOKUP(V, "10.1.3.7", 15);
+	check_tbl4(V, 2);
+	/* replacing a short route repaints around the longer ones */
+	CHECK_EQ(add(V, "10.0.0.0/8", 16, NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	CHECK_LOOKUP(V, "10.1.2.1", 16);
+	CHECK_LOOKUP(V, "10.1.2.128", 14);
+	CHECK_LOOKUP(V, "10.1.3.7", 15);
+	CHECK_LOOKUP(V, "10.200.0.1", 16);
+	CHECK_EQ(del(V, "10.0.0.0/8", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	CHECK_LOOKUP(V, "10.1.2.1", 0);
+	CHECK_LOOKUP(V, "10.1.2.128", 14);
+	CHECK_LOOKUP(V, "10.1.3.7", 15);
+	CHECK_LOOKUP(V, "10.1.3.6", 0);
+	CHECK_EQ(del(V, "10.1.2.128/25", NULL), 0);
+	CHECK_EQ(del(V, "10.1.3.7/32", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 0);
+	CHECK_EQX(tbl24_entry(V, "10.1.2.0"), 0);
+	CHECK_EQX(tbl24_entry(V, "10.1.3.0"), 0);
+
+	/* /0 and /32 */
+	CHECK_EQ(add(V, "0.0.0.0/0", 21, NULL), 0);
+	CHECK_EQ(add(V, "1.2.3.4/32", 22, NULL), 0);
+	CHECK_EQ(add(V, "0.0.0.0/32", 23, NULL), 0);
+	CHECK_EQ(add(V, "239.255.255.255/32", 24, NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 3);
+	CHECK_LOOKUP(V, "1.2.3.4", 22);
+	CHECK_LOOKUP(V, "1.2.3.5", 21);
+	CHECK_LOOKUP(V, "0.0.0.0", 23);
+	CHECK_LOOKUP(V, "0.0.0.1", 21);
+	CHECK_LOOKUP(V, "239.255.255.254", 21);
+	CHECK_LOOKUP(V, "239.255.255.255", 24);
+	CHECK_LOOKUP(V, "255.255.255.255", 0);
+	CHECK_EQ(del(V, "0.0.0.0/0", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	CHECK_LOOKUP(V, "1.2.3.4", 22);
+	CHECK_LOOKUP(V, "1.2.3.5", 0);
+	CHECK_LOOKUP(V, "0.0.0.0", 23);
+	CHECK_LOOKUP(V, "0.0.0.1", 0);
+	CHECK_EQ(del(V, "1.2.3.4/32", NULL), 0);
+	CHECK_EQ(del(V, "0.0.0.0/32", NULL), 0);
+	CHECK_EQ(del(V, "239.255.255.255/32", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 0);
+
+	/* every burst size, the tbl8 path at every position of a block; exact-size buffers (ASan
+	 * catches a read or write past the end) */
+	CHECK_EQ(add(V, "10.0.0.0/8", 31, NULL), 0);
+	CHECK_EQ(add(V, "10.9.9.0/26", 32, NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	for (unsigned n = 0; n <= PG_BURST; n++) {
+		uint32_t *ips = malloc((n + 1) * sizeof(*ips));
+		uint64_t *nh = malloc((n + 1) * sizeof(*nh));
+		unsigned bad = 0;
+		for (unsigned i = 0; i < n; i++)
+			ips[i] = i % 3 == 0   ? 0x0a090900u + i
+				 : i % 3 == 1 ? 0x0a000000u + (i << 12)
+					      : i;
+		ips[n] = 0x0a090901u;
+		nh[n] = 0xdeadbeef;
+		fib4_lookup_bulk(dp.vrfs[V], ips, nh, n);
+		for (unsigned i = 0; i < n; i++) {
+			uint64_t one = 0;
+			fib4_lookup_bulk(dp.vrfs[V], &ips[i], &one, 1);
+			uint64_t want = i % 3 == 0 ? 32 : i % 3 == 1 ? 31 : 0;
+			bad += nh[i] != want || one != want;
+		}
+		CHECK(bad == 0 && nh[n] == 0xdeadbeef, "bulk lookup of %u addresses: %u wrong%s", n,
+		      bad, nh[n] == 0xdeadbeef ? "" : ", wrote past the end");
+		free(ips);
+		free(nh);
+	}
+	CHECK_EQ(del(V, "10.0.0.0/8", NULL), 0);
+	CHECK_EQ(del(V, "10.9.9.0/26", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 0);
+	CHECK_EQ(fib_route_count(V, 0), 0);
+	fib_vrf_destroy(V);
+	rcu_reclaim();
+}
+
+/* tbl8 groups run out: only a route longer than /24 in a /24 without a group fails; groups of
+ * collapsed /24s are reused. */
+static void test_dir24_groups(void)
+{
+	const uint16_t V = 10;
+	const unsigned G = 16;
+	char buf[64];
+	uint32_t old;
+
+	printf("DIR-24-8: tbl8 group exhaustion and reuse (%u groups)\n", G);
+	CHECK_EQ(fib_vrf_create(V, "groups", 4096, G, 1024), 0);
+	/* /24 i (i < G) gets a /32 and a /25 */
+	for (unsigned i = 0; i < G; i++) {
+		snprintf(buf, sizeof(buf), "10.7.%u.9/32", i);
+		CHECK_EQ(add(V, buf, 100 + i, NULL), 0);
+		snprintf(buf, sizeof(buf), "10.7.%u.128/25", i);
+		CHECK_EQ(add(V, buf, 200 + i, NULL), 0);
+	}
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, G);
+	CHECK_EQ(add(V, "10.8.0.1/32", 5, &old), -ENOSPC); /* a new /24 */
+	CHECK_EQ(old, 0);
+	CHECK_EQ(add(V, "10.8.0.0/25", 5, NULL), -ENOSPC);
+	CHECK_EQ(add(V, "10.7.3.10/31", 6, NULL), 0); /* a /24 with a group */
+	CHECK_EQ(add(V, "10.8.0.0/24", 7, NULL), 0);  /* no group needed */
+	CHECK_EQ(add(V, "10.0.0.0/8", 8, NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, G);
+	CHECK_LOOKUP(V, "10.8.0.1", 7);
+	CHECK_LOOKUP(V, "10.7.3.10", 6);
+	CHECK_LOOKUP(V, "10.7.3.9", 103);
+	CHECK_LOOKUP(V, "10.7.3.8", 8);
+	CHECK_LOOKUP(V, "10.7.3.200", 203);
+	CHECK_EQ(fib_route_find(V, &(struct pg_prefix){unit_ip("10.8.0.1"), 32}), NULL);
+	/* cycles: empty one /24 (its group is freed), fill a new one (which reuses it) */
+	unsigned cycles = 40, fails = 0;
+	for (unsigned c = 0; c < cycles; c++) {
+		unsigned gone = c % G, in = G + c;
+		snprintf(buf, sizeof(buf), "10.7.%u.9/32", gone);
+		fails += del(V, buf, NULL) != 0;
+		fails += fib_commit() != 0;
+		snprintf(buf, sizeof(buf), "10.%u.%u.1/32", 9 + in / 256, in % 256);
+		fails += add(V, buf, 5, NULL) != -ENOSPC; /* the /25 still holds the group */
+		snprintf(buf, sizeof(buf), "10.7.%u.128/25", gone);
+		fails += del(V, buf, NULL) != 0;
+		if (c == 3) /* the other route longer than /24 in 10.7.3.0/24 */
+			fails += del(V, "10.7.3.10/31", NULL) != 0;
+		snprintf(buf, sizeof(buf), "10.%u.%u.1/32", 9 + in / 256, in % 256);
+		fails += add(V, buf, 300 + c, NULL) != 0;
+		fails += fib_commit() != 0;
+		snprintf(buf, sizeof(buf), "10.%u.%u.1", 9 + in / 256, in % 256);
+		fails += lookup(V, buf) != 300 + c || wlookup(V, buf) != 300 + c;
+		snprintf(buf, sizeof(buf), "10.%u.%u.2", 9 + in / 256, in % 256);
+		fails += lookup(V, buf) != 8 || wlookup(V, buf) != 8;
+		snprintf(buf, sizeof(buf), "10.7.%u.200", gone);
+		fails += lookup(V, buf) != 8 || wlookup(V, buf) != 8;
+		snprintf(buf, sizeof(buf), "10.7.%u.0", gone);
+		fails += tbl24_entry(V, buf) != 8; /* collapsed to one entry */
+		/* put the emptied /24 back for the next round, in place of the new one */
+		snprintf(buf, sizeof(buf), "10.%u.%u.1/32", 9 + in / 256, in % 256);
+		fails += del(V, buf, NULL) != 0;
+		snprintf(buf, sizeof(buf), "10.7.%u.9/32", gone);
+		fails += add(V, buf, 100 + gone, NULL) != 0;
+		snprintf(buf, sizeof(buf), "10.7.%u.128/25", gone);
+		fails += add(V, buf, 200 + gone, NULL) != 0;
+		fails += fib_commit() != 0;
+		fails += fib4_tbl_tbl8_used(tbl4(V, 0)) != G || fib4_tbl_tbl8_used(tbl4(V, 1)) != G;
+	}
+	CHECK(fails == 0, "%u failures in %u group free/reuse cycles", fails, cycles);
+	check_tbl4(V, G);
+	for (unsigned i = 0; i < G; i++) {
+		snprintf(buf, sizeof(buf), "10.7.%u.9/32", i);
+		CHECK_EQ(del(V, buf, NULL), 0);
+		snprintf(buf, sizeof(buf), "10.7.%u.128/25", i);
+		CHECK_EQ(del(V, buf, NULL), 0);
+	}
+	CHECK_EQ(del(V, "10.8.0.0/24", NULL), 0);
+	CHECK_EQ(del(V, "10.0.0.0/8", NULL), 0);
+	CHECK_EQ(fib_commit(), 0);
+	check_tbl4(V, 0);
+	CHECK_EQ(fib_route_count(V, 0), 0);
+	fib_vrf_destroy(V);
+	rcu_reclaim();
+}
+
+/*
+ * Random nested prefixes of every length /0../32 packed into a few /16s (so /24s share their
+ * tbl8 groups and most deletes uncover something), churned over several rounds; after each
+ * commit lookups must match the reference and the groups in use must be exactly the /24s that
+ * hold a route longer than /24 (outside 240/4, which is never installed).
+ */
+static void test_dir24_random(unsigned n_add, unsigned rounds)
+{
+	struct ref_table t = {.family = AF_INET, .width = 32};
+	double t0 = unit_now();
+
+	printf("DIR-24-8: random nested prefixes /0../32, %u rounds of %u adds\n", rounds, n_add);
+	dense_lengths = true;
+	min_len = 0;
+	avoid_top = false;
+	CHECK_EQ(fib_vrf_create(RAND_VRF, "rand24", MAX4, 8192, 1024), 0);
+	for (unsigned i = 0; i < N_BASES; i++)
+		bases[i].lo = (i < N_BASES / 2 ? 0xc0a80000u : 0x0a010000u) |
+			      (unit_rand32() & 0x3ffu) << (i & 1 ? 0 : 6);
+	for (unsigned round = 0; round < rounds; round++) {
+		random_round(&t, RAND_VRF, n_add, round + 1 == rounds ? 60 : 35);
+		check_rib(&t, RAND_VRF);
+		unsigned bad = compare_fib(&t, RAND_VRF, 20000, false);
+		CHECK(bad == 0, "DIR-24-8 round %u: %u lookups differ from the reference", round,
+		      bad);
+		/* /24s with a live route longer than /24 */
+		unsigned want = 0, cap = 1;
+		while (cap < 4 * t.n)
+			cap *= 2;
+		uint32_t *set = calloc(cap, sizeof(*set));
+		for (unsigned i = 0; i < t.n; i++) {
+			const struct ref_route *r = &t.r[i];
+			uint32_t b = (uint32_t)(r->net.lo >> 8) + 1;
+			if (!r->live || r->len <= 24 || (r->net.lo >> 28) == 0xf)
+				continue;
+			for (uint32_t h = b * 0x9e3779b1u;; h++) {
+				uint32_t *s = &set[h & (cap - 1)];
+				if (*s == b)
+					break;
+				if (*s == 0) {
+					*s = b;
+					want++;
+					break;
+				}
+			}
+		}
+		free(set);
+		check_tbl4(RAND_VRF, want);
+	}
+	delete_all(&t, RAND_VRF);
+	ref_commit(&t);
+	CHECK_EQ(fib_route_count(RAND_VRF, AF_INET), 0);
+	unsigned bad = compare_fib(&t, RAND_VRF, 2000, false);
+	CHECK(bad == 0, "after deleting everything: %u lookups still find a route", bad);
+	check_tbl4(RAND_VRF, 0);
+	unsigned nonzero = 0;
+	const uint32_t *tbl24 = tbl4(RAND_VRF, 0)->tbl24; /* equal to copy 1's (check_tbl4) */
+	for (uint32_t b = 0; b < FIB4_TBL24_N; b++)
+		nonzero += tbl24[b] != 0;
+	CHECK(nonzero == 0, "%u tbl24 entries not empty after deleting every route", nonzero);
+	fib_vrf_destroy(RAND_VRF);
+	rcu_reclaim();
+	free(t.r);
+	free(t.map);
+	dense_lengths = false;
+	printf("  done in %.2f s\n", unit_now() - t0);
+}
+
 int main(void)
 {
 	if (unit_eal_init() < 0)
@@ -1324,6 +1710,12 @@ int main(void)
 		test_accepted_means_installed(AF_INET);
 	if (unit_selected("accepted6"))
 		test_accepted_means_installed(AF_INET6);
+	if (unit_selected("dir24cover"))
+		test_dir24_cover();
+	if (unit_selected("dir24groups"))
+		test_dir24_groups();
+	if (unit_selected("dir24random"))
+		test_dir24_random(4000, 4);
 
 	CHECK_EQ(fib_route_count(UINT16_MAX, 0), 0);
 	fib_fini();
