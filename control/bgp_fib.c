@@ -10,6 +10,7 @@
 #include "bgp_fib.h"
 #include "bgp_rib.h"
 #include "fib.h"
+#include "l2ctl.h"
 #include "nexthop.h"
 
 static bool in_batch;
@@ -84,6 +85,9 @@ static const struct rib_fib_ops ops = {
     .route_set = route_set,
     .route_del = route_del,
     .batch_end = batch_end,
+    .l2_mac_set = l2ctl_remote_mac_set,
+    .l2_mac_del = l2ctl_remote_mac_del,
+    .l2_flood_set = l2ctl_flood_set,
 };
 
 void bgp_fib_attach(void)

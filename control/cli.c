@@ -238,10 +238,16 @@ static struct json_object *cmd_vni(int argc, char **argv, char *err, size_t errl
 		if (!vni)
 			continue;
 		struct json_object *o = json_object_new_object();
+		uint16_t vrf = vni_vrf_of_slot(s);
 		J_INT(o, "vni", vni);
-		J_STR(o, "type", "L3");
-		J_STR(o, "vrf", vrf_name(vni_vrf_of_slot(s)));
-		J_STR(o, "router_mac", fmt_mac((const struct pg_mac *)&dp.vni_rmac[s], m));
+		if (vrf & VNI_L2) {
+			J_STR(o, "type", "L2");
+			J_INT(o, "bridge_domain", vrf & ~VNI_L2);
+		} else {
+			J_STR(o, "type", "L3");
+			J_STR(o, "vrf", vrf_name(vrf));
+			J_STR(o, "router_mac", fmt_mac((const struct pg_mac *)&dp.vni_rmac[s], m));
+		}
 		J_INT(o, "decap_packets", st ? st->vni[s].decap_pkts : 0);
 		J_INT(o, "decap_bytes", st ? st->vni[s].decap_bytes : 0);
 		J_INT(o, "encap_packets", st ? st->vni[s].encap_pkts : 0);

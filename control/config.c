@@ -1444,7 +1444,11 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 			SUB(p, ip, keys[L_VRF]);
 			if ((rc = get_vrf_ref(c, f[L_VRF].v, p, &l->vrf)))
 				return rc;
-			l->has_vrf = true;
+			/* Not yet: the distributed gateway needs ARP/ND for the gateway
+			 * addresses and host resolution inside the bridge domain. */
+			return fail(c, f[L_VRF].v, p,
+				    "routing an L2VNI (vrf, gatewayIPs: IRB) is not supported yet; "
+				    "leave vrf out to bridge only");
 		}
 		if (f[L_GW].v) {
 			yaml_node_item_t *gi;

@@ -32,6 +32,7 @@
 #include "exc.h"
 #include "fib.h"
 #include "kiso.h"
+#include "l2ctl.h"
 #include "bgp.h"
 #include "bgp_cli.h"
 #include "bgp_fib.h"
@@ -166,6 +167,8 @@ static int ports_setup(unsigned n_workers)
 		    .mac = cp->mac,
 		    .mtu = cp->mtu,
 		    .vrf = cp->vrf,
+		    .bridged = cp->l2vni >= 0,
+		    .bd = (uint16_t)(cp->l2vni >= 0 ? cp->l2vni : 0),
 		    .n_queues = (uint16_t)n_workers,
 		    .xdp_prog = NULL,
 		};
@@ -177,7 +180,10 @@ static int ports_setup(unsigned n_workers)
 				cp->name, cp->device);
 			return -ENODEV;
 		}
-		if (cp->exception != CFG_EXC_TAP && !(pc.xdp_prog = xdp_prog_path()))
+		/* A bridged port has no addresses and so no exception path: every frame,
+		 * ARP and the rest, is switched (AF_XDP then loads DPDK's default program). */
+		bool bridged = cp->l2vni >= 0;
+		if (!bridged && cp->exception != CFG_EXC_TAP && !(pc.xdp_prog = xdp_prog_path()))
 			return -EIO;
 		int ret = dp_port_add(&pc, &idx);
 		if (ret < 0)
@@ -185,8 +191,9 @@ static int ports_setup(unsigned n_workers)
 		struct dp_port *p = dp.ports[idx];
 		if (ifname && strcmp(p->driver, "af_xdp") != 0)
 			kiso_attach(cp->device);
-		bool xdp_exc = cp->exception == CFG_EXC_XDP ||
-			       (cp->exception == CFG_EXC_AUTO && strcmp(p->driver, "af_xdp") == 0);
+		bool xdp_exc = !bridged && (cp->exception == CFG_EXC_XDP ||
+					    (cp->exception == CFG_EXC_AUTO &&
+					     strcmp(p->driver, "af_xdp") == 0));
 		if (xdp_exc) {
 			ret = xdp_port_setup(cp->device, cp->addrs, cp->n_addrs,
 					     rte_cpu_to_be_16(cfg_vxlan_port(&cfg)));
@@ -195,7 +202,7 @@ static int ports_setup(unsigned n_workers)
 			p->xdp_exc = true;
 			p->ifindex = (unsigned)kiso_ifindex(cp->device);
 		}
-		if (!cp->no_tap && !xdp_exc) {
+		if (!cp->no_tap && !xdp_exc && !bridged) {
 			ret = exc_tap_create(p, cp);
 			if (ret < 0)
 				return ret;
@@ -204,7 +211,8 @@ static int ports_setup(unsigned n_workers)
 		LOG_NOTICE("port %s: %s (%s) mac %s, %u queue(s), exception path %s", p->name,
 			   p->device, p->driver, fmt_mac((const struct pg_mac *)&p->mac, mac),
 			   p->n_rxq,
-			   p->xdp_exc	    ? "xdp (the interface itself)"
+			   bridged	    ? "none (bridged)"
+			   : p->xdp_exc	    ? "xdp (the interface itself)"
 			   : p->tap_fd >= 0 ? p->tap_name
 					    : "none");
 	}
@@ -338,15 +346,33 @@ static int bgp_setup(const struct pg_config *cfg)
 		memcpy(bc.l3vnis[i].import_rt, l->import_rts, sizeof(l->import_rts));
 		memcpy(bc.l3vnis[i].export_rt, l->export_rts, sizeof(l->export_rts));
 	}
+	bc.n_l2vnis = cfg->n_l2vnis;
+	bc.l2vnis = calloc(bc.n_l2vnis ? bc.n_l2vnis : 1, sizeof(*bc.l2vnis));
+	if (!bc.l2vnis) {
+		free(bc.peers);
+		free(bc.l3vnis);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < bc.n_l2vnis; i++) {
+		const struct cfg_l2vni *l = &cfg->l2vnis[i];
+		bc.l2vnis[i].vni = l->vni;
+		bc.l2vnis[i].bd = (uint16_t)i;
+		bc.l2vnis[i].n_import = (uint8_t)l->n_import_rts;
+		bc.l2vnis[i].n_export = (uint8_t)l->n_export_rts;
+		memcpy(bc.l2vnis[i].import_rt, l->import_rts, sizeof(l->import_rts));
+		memcpy(bc.l2vnis[i].export_rt, l->export_rts, sizeof(l->export_rts));
+	}
 	bc.vtep = cfg->has_vtep ? cfg->vtep.v4 : 0;
 	bgp_fib_attach();
 	ret = bgp_start(&bc);
 	free(bc.peers);
 	free(bc.l3vnis);
+	free(bc.l2vnis);
 	if (ret < 0)
 		return ret;
 	bgp_cli_register(bc.asn, bc.router_id);
 	bgp_originate_vrfs(cfg);
+	l2ctl_bgp_sync();
 	return 0;
 }
 
@@ -437,6 +463,7 @@ static int control_loop(void)
 		}
 		bgp_poll();
 		uint64_t now = mono_ms();
+		l2ctl_poll(now);
 		if (now - last_tick >= 100) {
 			neigh_tick(now);
 			last_tick = now;
@@ -507,8 +534,8 @@ int main(int argc, char **argv)
 		pg_log_threshold = lvl;
 	}
 	if (check) {
-		printf("%s: configuration OK (%u ports, %u VRFs, %u L3VNIs, %u routes)\n", cfg_path,
-		       cfg.n_ports, cfg.n_vrfs, cfg.n_l3vnis, cfg.n_routes);
+		printf("%s: configuration OK (%u ports, %u VRFs, %u L3VNIs, %u L2VNIs, %u routes)\n",
+		       cfg_path, cfg.n_ports, cfg.n_vrfs, cfg.n_l3vnis, cfg.n_l2vnis, cfg.n_routes);
 		config_free(&cfg);
 		return 0;
 	}
@@ -557,7 +584,7 @@ int main(int argc, char **argv)
 	fib_set_nh_release(nh_put);
 	if ((ret = ports_setup(n_workers)) < 0)
 		goto out_ports;
-	if ((ret = apply_tables(&cfg)) < 0)
+	if ((ret = apply_tables(&cfg)) < 0 || (ret = l2ctl_setup(&cfg)) < 0)
 		goto out_ports;
 	if ((ret = dp_workers_setup(n_workers)) < 0 || (ret = dp_ports_start()) < 0)
 		goto out_ports;
@@ -566,6 +593,7 @@ int main(int argc, char **argv)
 		goto out_ports;
 	}
 	cli_register();
+	l2ctl_cli_register();
 
 	unsigned w = 0, lcore;
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -598,6 +626,7 @@ out_ports:
 	ports_teardown();
 	dp_workers_free();
 out:
+	l2ctl_fini();
 	neigh_fini();
 	fib_fini();
 	rcu_reclaim(); /* deferred frees still point into the next hop table */

@@ -215,6 +215,7 @@ static int port_add_one(const struct dp_port_conf *pc, uint16_t *index)
 	p->port_id = (uint16_t)pid;
 	p->index = (uint16_t)dp.n_ports;
 	p->vrf = pc->vrf;
+	p->bd = pc->bridged ? pc->bd : PG_BD_NONE;
 	p->mtu = pc->mtu;
 	rte_spinlock_init(&p->tx_lock);
 
@@ -332,6 +333,9 @@ int dp_ports_start(void)
 			return ret;
 		}
 		rte_eth_allmulticast_enable(p->port_id);
+		/* A bridge port receives frames for every MAC behind it. */
+		if (p->bd != PG_BD_NONE && rte_eth_promiscuous_enable(p->port_id) != 0)
+			LOG_WARN("port %s: cannot enable promiscuous mode", p->name);
 	}
 	return 0;
 }

@@ -74,6 +74,7 @@ struct dp_port {
 	uint16_t index;	  /* our index (counters, next hops) */
 	uint16_t vrf;
 	uint16_t mtu;
+	uint16_t bd; /* bridge domain (L2VNI) of a bridged port, else PG_BD_NONE */
 	struct rte_ether_addr mac;
 	uint64_t mac64; /* mac in the low 6 bytes of a u64 as stored in memory, for one compare */
 	uint16_t n_rxq, n_txq;
@@ -154,6 +155,7 @@ struct dp_stats {
 	uint64_t drop[DROP_MAX];
 	uint64_t punt_class[PUNT_CLASS_MAX];
 	uint64_t ipip_decap, ipip_encap;
+	uint64_t l2_learn_lost; /* learn events dropped: the learn ring was full */
 	uint64_t loops, busy_loops, busy_cycles;
 	struct dp_port_stats port[PG_MAX_PORTS];
 	struct dp_vrf_stats vrf[PG_MAX_VRFS];
@@ -191,6 +193,10 @@ struct dp_ctx {
 
 	_Atomic bool running;
 };
+
+/* VNI table values: an L2VNI's "VRF" field is VNI_L2 | its bridge domain. */
+#define VNI_L2	   0x8000
+#define PG_BD_NONE 0xffff
 
 #define TUN_F_VXLAN 0x1
 #define TUN_F_IPIP  0x2

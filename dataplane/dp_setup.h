@@ -23,6 +23,8 @@ struct dp_port_conf {
 	struct pg_mac mac;
 	uint16_t mtu;
 	uint16_t vrf;
+	bool bridged; /* a member of bridge domain bd (an L2VNI) */
+	uint16_t bd;
 	uint16_t n_queues;    /* = number of workers */
 	const char *xdp_prog; /* AF_XDP: our XDP program's object file, NULL for the default */
 	bool attempt;	      /* failures are expected (driver auto tries AF_XDP): log as info */

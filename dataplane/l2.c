@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
@@ -18,14 +17,6 @@ struct dp_bd *pg_bds[PG_MAX_BDS];
 static struct rte_ring *learn[PG_MAX_WORKERS];
 static unsigned fdb_cap;
 static unsigned l2_seq;
-
-uint32_t l2_now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint32_t)ts.tv_sec;
-}
 
 static uint32_t fdb_hash(const void *key, uint32_t len, uint32_t init)
 {

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_ring.h>
@@ -44,9 +45,13 @@ struct dp_bd {
 	uint32_t flood_nh[L2_FLOOD_MAX]; /* L2 VXLAN next hops of the type-3 list */
 };
 
-/* FDB entry values. */
-#define FDB_F_REMOTE 0x8000000000000000ull /* low 32 bits: next hop id; else: port index */
-#define FDB_F_STATIC 0x4000000000000000ull /* from EVPN or configuration: never aged or moved */
+/* FDB entry values: flags, the MAC mobility sequence (bits 32-61) and, in the low 32 bits, the
+ * next hop id (remote) or the port index (local). */
+#define FDB_F_REMOTE	 0x8000000000000000ull
+#define FDB_F_STATIC	 0x4000000000000000ull /* sticky: never aged, never moves */
+#define FDB_SEQ_MAX	 0x3fffffffu
+#define FDB_SEQ(v)	 ((uint32_t)((v) >> 32) & FDB_SEQ_MAX)
+#define FDB_MK_SEQ(s)	 ((uint64_t)((s) & FDB_SEQ_MAX) << 32)
 
 struct l2_learn {
 	uint64_t key;  /* fdb_key() */
@@ -70,7 +75,12 @@ int fdb_walk(int (*cb)(uint16_t bd, const struct rte_ether_addr *mac, uint64_t v
 		       void *arg),
 	     void *arg);
 unsigned fdb_count(void);
-uint32_t l2_now_s(void);
+
+/* Seconds on the TSC clock (workers and control thread alike; never 0). */
+static inline uint32_t l2_now_s(void)
+{
+	return (uint32_t)(rte_rdtsc() / rte_get_tsc_hz()) + 1;
+}
 
 /* Learn events, worker -> control. */
 struct rte_ring *l2_learn_ring(unsigned worker);

@@ -8,6 +8,7 @@
 #include <rte_udp.h>
 
 #include "fib.h"
+#include "l2.h"
 #include "nexthop.h"
 #include "pkt.h"
 #include "vni.h"
@@ -524,6 +525,186 @@ static __rte_always_inline void inner_enqueue(struct dp_worker *w, struct rte_mb
 	b->n++;
 }
 
+/* ---- L2VNI bridging ---- */
+
+#define L2_FROM_VTEP UINT16_MAX /* l2_flood()'s in for decapsulated frames: no local port */
+
+/* Entropy for the outer UDP source port of a bridged frame: the inner IPv4 flow when there is
+ * one, else the MAC addresses. */
+static inline uint32_t l2_flow_hash(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint64_t macs;
+	uint32_t tail;
+
+	if (((const struct rte_ether_hdr *)p)->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	    m->data_len >= RTE_ETHER_HDR_LEN + 20)
+		return flow_hash4((const struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN));
+	memcpy(&macs, p, 8);
+	memcpy(&tail, p + 8, 4);
+	return pg_crc32_u64(macs, tail);
+}
+
+/* Encapsulate a bridged frame (its own Ethernet header stays the inner one) towards the VTEP
+ * of nh, an L2VNI's VXLAN next hop, and send it. */
+static void l2_vxlan_out(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, const struct nh *nh)
+{
+	if (unlikely(nh == NULL || nh->type != NH_VXLAN)) {
+		pkt_drop(w, m, DROP_NH_INVALID);
+		return;
+	}
+	if (unlikely(m->pkt_len - RTE_ETHER_HDR_LEN > nh->mtu)) {
+		pkt_drop(w, m, DROP_MTU_EXCEEDED); /* a bridge does not fragment */
+		return;
+	}
+	uint32_t inner_len = m->pkt_len;
+	uint32_t hash = l2_flow_hash(m);
+	uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, VXLAN_OVERHEAD);
+	if (unlikely(h == NULL)) {
+		pkt_drop(w, m, DROP_HEADROOM);
+		return;
+	}
+	/* The outer headers of the template, without its inner MACs. */
+	rte_memcpy(h, nh->hdr, VXLAN_OVERHEAD);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	uint16_t tot = pg_bswap16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
+	ip->total_length = tot;
+	ip->hdr_checksum = nh_ip_csum_add_len(nh->ip_csum, tot);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(h + 34);
+	udp->src_port = pg_bswap16((uint16_t)(0xc000 | (hash & 0x3fff)));
+	udp->dgram_len = pg_bswap16((uint16_t)(m->pkt_len - 34));
+	struct dp_vni_stats *vs = &w->st->vni[nh->vni_idx];
+	vs->encap_pkts++;
+	vs->encap_bytes += inner_len;
+	nh_output(w, m, in, nh);
+}
+
+/* Flood a broadcast, multicast or unknown-unicast frame in bd: to every local port but the one
+ * it came in on (in; L2_FROM_VTEP when it came out of a tunnel) and, for frames from a local
+ * port, to every VTEP of the flood list (ingress replication). Frames from a VTEP never go back
+ * to VTEPs (split horizon). */
+static void l2_flood(struct dp_worker *w, const struct dp_bd *bd, struct rte_mbuf *m, uint16_t in,
+		     bool to_vteps)
+{
+	unsigned left = 0;
+
+	for (unsigned i = 0; i < bd->n_ports; i++)
+		left += bd->ports[i] != in;
+	if (to_vteps)
+		left += bd->n_flood;
+	if (left == 0) {
+		pkt_drop(w, m, DROP_L2_FLOOD_EMPTY);
+		return;
+	}
+	/* Every target but the last gets a copy; the last one the frame itself. */
+	for (unsigned i = 0; i < bd->n_ports; i++) {
+		if (bd->ports[i] == in)
+			continue;
+		struct rte_mbuf *c = --left ? rte_pktmbuf_copy(m, dp.pool, 0, UINT32_MAX) : m;
+		if (unlikely(c == NULL)) {
+			w->st->drop[DROP_L2_FLOOD_NO_MBUF]++;
+			continue;
+		}
+		tx_enqueue(w, bd->ports[i], c);
+	}
+	for (unsigned i = 0; to_vteps && i < bd->n_flood; i++) {
+		struct rte_mbuf *c = --left ? rte_pktmbuf_copy(m, dp.pool, 0, UINT32_MAX) : m;
+		if (unlikely(c == NULL)) {
+			w->st->drop[DROP_L2_FLOOD_NO_MBUF]++;
+			continue;
+		}
+		l2_vxlan_out(w, c, in, nh_get(bd->flood_nh[i]));
+	}
+}
+
+/* A frame decapsulated from bd's VNI: to the local port that has its destination, or flooded to
+ * the local ports. MACs behind VTEPs are learned from EVPN, not from this traffic. */
+static __rte_noinline void l2_from_vxlan(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
+					 uint16_t bd_id)
+{
+	const struct dp_bd *bd = l2_bd_get(bd_id);
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint64_t val;
+
+	if (unlikely(bd == NULL)) {
+		pkt_drop(w, m, DROP_L2_NO_BD);
+		return;
+	}
+	if (rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	    fdb_lookup(bd_id, &eth->dst_addr, &val) < 0) {
+		l2_flood(w, bd, m, L2_FROM_VTEP, false);
+		return;
+	}
+	if (val & FDB_F_REMOTE)
+		pkt_drop(w, m, DROP_L2_REMOTE_TO_REMOTE);
+	else
+		tx_enqueue(w, (uint16_t)val, m);
+}
+
+/* Note where a source MAC was seen: refresh its age when the FDB already says so, else tell the
+ * control thread (new MAC, or one that moved here from another port or VTEP). */
+static inline void l2_learn(struct dp_worker *w, uint16_t bd, const struct rte_ether_addr *src,
+			    uint16_t in, uint32_t now)
+{
+	uint64_t val;
+	int pos = fdb_lookup(bd, src, &val);
+
+	if (likely(pos >= 0 && !(val & FDB_F_REMOTE) && (uint16_t)val == in)) {
+		if (unlikely(__atomic_load_n(&pg_fdb_seen[pos], __ATOMIC_RELAXED) != now))
+			__atomic_store_n(&pg_fdb_seen[pos], now, __ATOMIC_RELAXED);
+		return;
+	}
+	if (pos >= 0 && (val & FDB_F_STATIC))
+		return; /* pinned elsewhere (sticky): never moves */
+	struct l2_learn ev = {.key = fdb_key(bd, src), .port = in};
+	if (rte_ring_sp_enqueue_elem(l2_learn_ring(w->id), &ev, sizeof(ev)) != 0)
+		w->st->l2_learn_lost++;
+}
+
+/* A burst from a bridged port: learn, then switch each frame in its bridge domain. */
+static __rte_noinline void l2_burst(struct dp_worker *w, uint16_t in, const struct dp_port *port,
+				    struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct dp_bd *bd = l2_bd_get(port->bd);
+	const uint32_t now = l2_now_s();
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint64_t val;
+
+		bytes += m->pkt_len;
+		if (unlikely(bd == NULL)) {
+			pkt_drop(w, m, DROP_L2_NO_BD);
+			continue;
+		}
+		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
+			pkt_drop(w, m, DROP_ETH_TOO_SHORT);
+			continue;
+		}
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
+			     rte_is_zero_ether_addr(&eth->src_addr))) {
+			pkt_drop(w, m, DROP_L2_BAD_SRC_MAC);
+			continue;
+		}
+		l2_learn(w, bd->id, &eth->src_addr, in, now);
+		if (rte_is_multicast_ether_addr(&eth->dst_addr) ||
+		    fdb_lookup(bd->id, &eth->dst_addr, &val) < 0) {
+			l2_flood(w, bd, m, in, true);
+			continue;
+		}
+		if (val & FDB_F_REMOTE)
+			l2_vxlan_out(w, m, in, nh_get((uint32_t)val));
+		else if ((uint16_t)val == in)
+			pkt_drop(w, m, DROP_L2_SAME_PORT);
+		else
+			tx_enqueue(w, (uint16_t)val, m);
+	}
+	w->st->port[in].rx_pkts += n;
+	w->st->port[in].rx_bytes += bytes;
+}
+
 static inline int vni_lookup_cached(struct batch *c, uint32_t vni, uint16_t *vrf, uint16_t *slot)
 {
 	if (likely(c->vni_ok && c->vni == vni)) {
@@ -540,7 +721,7 @@ static inline int vni_lookup_cached(struct batch *c, uint32_t vni, uint16_t *vrf
 	return 0;
 }
 
-static __rte_always_inline void vxlan_decap(struct dp_worker *w, struct rte_mbuf *m,
+static __rte_always_inline void vxlan_decap(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
 					    struct rte_ipv4_hdr *ip, uint32_t ihl, struct batch *b4,
 					    struct batch *b6)
 {
@@ -566,6 +747,15 @@ static __rte_always_inline void vxlan_decap(struct dp_worker *w, struct rte_mbuf
 	uint32_t vni = pg_bswap32(vni_w) >> 8;
 	if (unlikely(vni_lookup_cached(b4, vni, &vrf, &slot) < 0)) {
 		pkt_drop(w, m, DROP_VXLAN_UNKNOWN_VNI);
+		return;
+	}
+	if (unlikely(vrf & VNI_L2)) {
+		/* An L2VNI: the inner frame is bridged, whatever its addresses. */
+		pkt_adj(m, (uint16_t)(off + 8));
+		struct dp_vni_stats *vs = &w->st->vni[slot];
+		vs->decap_pkts++;
+		vs->decap_bytes += m->pkt_len;
+		l2_from_vxlan(w, m, in, (uint16_t)(vrf & ~VNI_L2));
 		return;
 	}
 	const struct rte_ether_hdr *ieth = (const struct rte_ether_hdr *)(vx + 8);
@@ -626,7 +816,7 @@ static inline void local4(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, 
 			if (unlikely(decapped))
 				pkt_drop(w, m, DROP_TUNNEL_LOOP);
 			else
-				vxlan_decap(w, m, ip, ihl, b4, b6);
+				vxlan_decap(w, m, in, ip, ihl, b4, b6);
 			return;
 		}
 	}
@@ -1017,7 +1207,7 @@ static __rte_noinline void rx_one(struct rx_ctx *c, struct rte_mbuf *m)
 				    m->data_len >= RTE_ETHER_HDR_LEN + 28 &&
 				    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, 34)
 					    ->dst_port == c->vxlan_port) {
-					vxlan_decap(w, m, ip, 20, &c->i4, &c->i6);
+					vxlan_decap(w, m, c->in, ip, 20, &c->i4, &c->i6);
 					return;
 				}
 				if (ip->next_proto_id == IPPROTO_IPIP) {
@@ -1104,8 +1294,8 @@ static __rte_noinline bool vx_cache_fill(struct vx_cache *vc, uint64_t hdr8)
 
 	if (!(hdr8 & 0x08))
 		return false;
-	if (vni_lookup(pg_bswap32((uint32_t)(hdr8 >> 32)) >> 8, &vrf, &slot) < 0)
-		return false;
+	if (vni_lookup(pg_bswap32((uint32_t)(hdr8 >> 32)) >> 8, &vrf, &slot) < 0 || (vrf & VNI_L2))
+		return false; /* L2VNIs take the full path */
 	vc->key = hdr8 & VX_KEY_MASK;
 	vc->rmac = 0;
 	memcpy(&vc->rmac, &dp.vni_rmac[slot], 6);
@@ -1244,6 +1434,10 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 	struct vx_cache vc;
 	uint16_t i;
 
+	if (unlikely(port->bd != PG_BD_NONE)) {
+		l2_burst(w, in, port, pkts, n);
+		return;
+	}
 	c.w = w;
 	c.port = port;
 	c.in = in;

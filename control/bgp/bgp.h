@@ -46,6 +46,15 @@ struct bgp_l3vni {
 	uint64_t import_rt[8], export_rt[8];
 };
 
+/* An L2VNI: EVPN type-2 and type-3 routes whose route targets match are imported into its bridge
+ * domain (FDB, flood list); we announce its type-3 and the type-2 of its local MACs. */
+struct bgp_l2vni {
+	uint32_t vni;
+	uint16_t bd;
+	uint8_t n_import, n_export;
+	uint64_t import_rt[8], export_rt[8];
+};
+
 struct bgp_conf {
 	uint32_t asn;
 	uint32_t router_id;   /* network order */
@@ -58,6 +67,8 @@ struct bgp_conf {
 	struct bgp_peer_conf *peers;
 	unsigned n_l3vnis;
 	struct bgp_l3vni *l3vnis;
+	unsigned n_l2vnis;
+	struct bgp_l2vni *l2vnis;
 };
 
 /* Start the speaker: listening socket, one session per peer. Returns 0 or -errno (logged). */
@@ -73,6 +84,13 @@ void bgp_poll(void);
  * VTEP as next hop. 0, -ENOENT (unknown VNI / route), -EADDRNOTAVAIL (no VTEP) or -ENOMEM. */
 int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p);
 int bgp_withdraw_prefix(uint32_t vni, const struct pg_prefix *p);
+
+/* Announce (or withdraw) the EVPN type-2 route of a MAC learned on a port of L2VNI vni: ESI 0,
+ * Ethernet tag 0, no IP, label = the VNI, the L2VNI's route targets, VXLAN encapsulation and, when
+ * seq > 0, a MAC mobility extended community (RFC 7432 §15). Announcing again replaces it.
+ * The type-3 route of every L2VNI is announced by bgp_start() itself. */
+int bgp_originate_mac(uint32_t vni, const struct pg_mac *mac, uint32_t seq);
+int bgp_withdraw_mac(uint32_t vni, const struct pg_mac *mac);
 
 /* ---- runtime view (for the CLI) ---- */
 struct bgp_peer_info {

@@ -24,14 +24,23 @@
 #define OUT_PACE_BYTES (1u << 20)
 #define OUT_BATCH      512 /* routes per UPDATE at most (the message size usually cuts first) */
 
-/* Attributes shared by the routes of one VRF. */
+/* Attributes shared by the routes of one VRF or L2VNI. */
 struct out_tmpl {
 	uint32_t refcnt;
 	uint8_t origin;
 	uint8_t n_ec;
-	uint8_t ec[10][8]; /* extended communities, wire order: RTs, encapsulation, router MAC */
+	uint8_t ec[10][8]; /* extended communities, wire order: RTs, encapsulation, router MAC or
+			    * MAC mobility */
+	bool pmsi;	   /* type-3: PMSI tunnel attribute, ingress replication to nexthop */
+	uint32_t pmsi_label;
 	struct pg_ip nexthop;
 };
+
+/* Template cache keys: an L3VNI's is its VNI, an L2VNI's MAC routes' and type-3 route's these. */
+#define TMPL_L2_MAC  (1u << 24)
+#define TMPL_L2_IMET (2u << 24)
+/* Auto RDs router-id:index: an L3VNI's index is its VRF's, an L2VNI's this plus its BD. */
+#define RD_L2_BASE 512
 
 struct orig {
 	struct hnode h;
@@ -168,48 +177,64 @@ static void rib_local(const struct bgp_nlri *n, const struct out_tmpl *t)
 	rib_attr_put(ra);
 }
 
-static struct out_tmpl *tmpl_for(const struct bgp_l3vni *l)
+/*
+ * The attributes of our routes for VNI vni: route targets (the configured export RTs, else
+ * ASN:VNI, RFC 8365 §5.1.2.1 auto-derivation; a 4-octet ASN takes the AS4 form, which leaves 16
+ * bits for the VNI), VXLAN encapsulation, then the router MAC (L3VNI, rmac != NULL) or a MAC
+ * mobility sequence (seq > 0), and for a type-3 route the PMSI tunnel attribute. Templates are
+ * cached by key, except those with a mobility sequence (one per moved MAC).
+ */
+static struct out_tmpl *tmpl_get(uint32_t key, uint32_t vni, unsigned n_export,
+				 const uint64_t *export_rt, const struct pg_mac *rmac, uint32_t seq,
+				 bool pmsi)
 {
-	uint32_t vni = l->vni;
-	const struct pg_mac *rmac = &l->rmac;
 	struct out_tmpl *t = NULL;
 
-	for (unsigned i = 0; i < out.n_tmpl; i++)
-		if (out.tmpl_vni[i] == vni)
+	for (unsigned i = 0; seq == 0 && i < out.n_tmpl; i++)
+		if (out.tmpl_vni[i] == key)
 			return out.tmpl_by_vni[i];
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->refcnt = 1; /* the cache's */
 	t->origin = BGP_ORIGIN_IGP;
 	t->nexthop.family = AF_INET;
 	t->nexthop.v4 = out.conf->vtep;
-	/* Route targets: the configured export RTs, else ASN:VNI (RFC 8365 §5.1.2.1
-	 * auto-derivation; a 4-octet ASN takes the AS4 form, which leaves 16 bits for the VNI). */
+	t->pmsi = pmsi;
+	t->pmsi_label = vni; /* RFC 8365 §5.1.3: the VNI in the 24-bit label field */
 	uint64_t ecs[PG_ARRAY_SIZE(t->ec)];
 	unsigned n = 0;
-	if (l->n_export) {
-		for (unsigned k = 0; k < l->n_export && n < PG_ARRAY_SIZE(ecs) - 2; k++)
-			ecs[n++] = l->export_rt[k];
+	if (n_export) {
+		for (unsigned k = 0; k < n_export && n < PG_ARRAY_SIZE(ecs) - 2; k++)
+			ecs[n++] = export_rt[k];
 	} else {
 		ecs[n++] = out.conf->asn <= 0xffff
 			       ? bgp_ec_rt_as2((uint16_t)out.conf->asn, vni)
 			       : BGP_EC_RT_AS4 | (uint64_t)out.conf->asn << 16 | (vni & 0xffff);
 	}
 	ecs[n++] = 0x030c000000000000ull | BGP_ENCAP_VXLAN;
-	uint64_t rm = 0x0603000000000000ull;
-	for (unsigned k = 0; k < 6; k++)
-		rm |= (uint64_t)rmac->b[k] << (8 * (5 - k));
-	ecs[n++] = rm;
+	if (rmac) {
+		uint64_t rm = 0x0603000000000000ull;
+		for (unsigned k = 0; k < 6; k++)
+			rm |= (uint64_t)rmac->b[k] << (8 * (5 - k));
+		ecs[n++] = rm;
+	}
+	if (seq)
+		ecs[n++] = 0x0600000000000000ull | seq;
 	for (unsigned e = 0; e < n; e++)
 		for (unsigned k = 0; k < 8; k++)
 			t->ec[e][k] = (uint8_t)(ecs[e] >> (8 * (7 - k)));
 	t->n_ec = (uint8_t)n;
-	if (out.n_tmpl < PG_ARRAY_SIZE(out.tmpl_by_vni)) {
-		out.tmpl_vni[out.n_tmpl] = vni;
+	if (seq == 0 && out.n_tmpl < PG_ARRAY_SIZE(out.tmpl_by_vni)) {
+		t->refcnt = 1; /* the cache's */
+		out.tmpl_vni[out.n_tmpl] = key;
 		out.tmpl_by_vni[out.n_tmpl++] = t;
 	}
 	return t;
+}
+
+static struct out_tmpl *tmpl_for(const struct bgp_l3vni *l)
+{
+	return tmpl_get(l->vni, l->vni, l->n_export, l->export_rt, &l->rmac, 0, false);
 }
 
 static int type5(uint32_t vni, const struct pg_prefix *p, struct bgp_nlri *n,
@@ -234,11 +259,57 @@ static int type5(uint32_t vni, const struct pg_prefix *p, struct bgp_nlri *n,
 	return 0;
 }
 
+/* Announce route n with the attributes of t (taking a reference), or announce it again when t
+ * differs from what it had. */
+static int originate(const struct bgp_nlri *n, struct out_tmpl *t)
+{
+	uint32_t h;
+	struct orig *r = orig_find(n, &h);
+
+	if (!t)
+		return -ENOMEM;
+	if (r && r->t == t)
+		return 0;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r) {
+			t->refcnt++; /* a template from no cache goes away here */
+			tmpl_put(t);
+			return -ENOMEM;
+		}
+		r->h.hash = h;
+		r->n = *n;
+		htab_add(&out.origs, &r->h);
+		out.n_origs++;
+	}
+	t->refcnt++;
+	tmpl_put(r->t);
+	r->t = t;
+	rib_local(n, t);
+	enqueue_everyone(n, t);
+	return 0;
+}
+
+static int withdraw(const struct bgp_nlri *n)
+{
+	uint32_t h;
+	struct orig *r = orig_find(n, &h);
+
+	if (!r)
+		return -ENOENT;
+	htab_del(&out.origs, &r->h);
+	out.n_origs--;
+	rib_path_unset(NULL, n);
+	enqueue_everyone(n, NULL);
+	tmpl_put(r->t);
+	free(r);
+	return 0;
+}
+
 int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
 {
 	const struct bgp_l3vni *l3;
 	struct bgp_nlri n;
-	uint32_t h;
 
 	if (!out.ready)
 		return -ENOTCONN;
@@ -246,39 +317,80 @@ int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
 		return -EADDRNOTAVAIL;
 	if (type5(vni, p, &n, &l3) < 0)
 		return -ENOENT;
-	if (orig_find(&n, &h))
-		return 0;
-	struct out_tmpl *t = tmpl_for(l3);
-	struct orig *r = t ? calloc(1, sizeof(*r)) : NULL;
-	if (!r)
-		return -ENOMEM;
-	r->h.hash = h;
-	r->n = n;
-	r->t = t;
-	t->refcnt++;
-	htab_add(&out.origs, &r->h);
-	out.n_origs++;
-	rib_local(&n, t);
-	enqueue_everyone(&n, t);
-	return 0;
+	return originate(&n, tmpl_for(l3));
 }
 
 int bgp_withdraw_prefix(uint32_t vni, const struct pg_prefix *p)
 {
 	const struct bgp_l3vni *l3;
 	struct bgp_nlri n;
-	struct orig *r;
-	uint32_t h;
 
-	if (!out.ready || type5(vni, p, &n, &l3) < 0 || !(r = orig_find(&n, &h)))
+	if (!out.ready || type5(vni, p, &n, &l3) < 0)
 		return -ENOENT;
-	htab_del(&out.origs, &r->h);
-	out.n_origs--;
-	rib_path_unset(NULL, &n);
-	enqueue_everyone(&n, NULL);
-	tmpl_put(r->t);
-	free(r);
-	return 0;
+	return withdraw(&n);
+}
+
+static const struct bgp_l2vni *l2vni_of(uint32_t vni)
+{
+	for (unsigned i = 0; i < out.conf->n_l2vnis; i++)
+		if (out.conf->l2vnis[i].vni == vni)
+			return &out.conf->l2vnis[i];
+	return NULL;
+}
+
+/* Type-2 (MAC only) or type-3 route of L2VNI l. */
+static void l2_nlri(const struct bgp_l2vni *l, uint8_t type, const struct pg_mac *mac,
+		    struct bgp_nlri *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->af = BGP_AF_EVPN;
+	n->evpn.type = type;
+	n->evpn.rd = bgp_rd_type1(out.conf->router_id, (uint16_t)(RD_L2_BASE + l->bd));
+	if (type == BGP_EVPN_IMET) {
+		n->evpn.ip.family = AF_INET;
+		n->evpn.ip.v4 = out.conf->vtep;
+		return;
+	}
+	n->evpn.mac = *mac;
+	n->evpn.n_labels = 1;
+	n->evpn.label[0] = l->vni;
+}
+
+int bgp_originate_mac(uint32_t vni, const struct pg_mac *mac, uint32_t seq)
+{
+	const struct bgp_l2vni *l = out.ready ? l2vni_of(vni) : NULL;
+	struct bgp_nlri n;
+
+	if (!l)
+		return -ENOENT;
+	if (!out.conf->vtep)
+		return -EADDRNOTAVAIL;
+	l2_nlri(l, BGP_EVPN_MAC_IP, mac, &n);
+	return originate(&n, tmpl_get(vni | TMPL_L2_MAC, vni, l->n_export, l->export_rt, NULL,
+				      seq, false));
+}
+
+int bgp_withdraw_mac(uint32_t vni, const struct pg_mac *mac)
+{
+	const struct bgp_l2vni *l = out.ready ? l2vni_of(vni) : NULL;
+	struct bgp_nlri n;
+
+	if (!l)
+		return -ENOENT;
+	l2_nlri(l, BGP_EVPN_MAC_IP, mac, &n);
+	return withdraw(&n);
+}
+
+void out_originate_imet(void)
+{
+	for (unsigned i = 0; out.conf->vtep && i < out.conf->n_l2vnis; i++) {
+		const struct bgp_l2vni *l = &out.conf->l2vnis[i];
+		struct bgp_nlri n;
+		l2_nlri(l, BGP_EVPN_IMET, NULL, &n);
+		if (originate(&n, tmpl_get(l->vni | TMPL_L2_IMET, l->vni, l->n_export,
+					   l->export_rt, NULL, 0, true)) < 0)
+			LOG_ERR("bgp: type-3 of L2VNI %u: out of memory", l->vni);
+	}
 }
 
 /* ---- sessions ---- */
@@ -342,6 +454,13 @@ static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, str
 		a->present |= 1ull << BGP_ATTR_EXT_COMMUNITIES;
 		a->ext_communities = t->ec[0];
 		a->n_ext_communities = t->n_ec;
+	}
+	if (t->pmsi) {
+		a->present |= 1ull << BGP_ATTR_PMSI_TUNNEL;
+		a->pmsi_flags = 0;
+		a->pmsi_type = 6; /* ingress replication (RFC 6514 §5) */
+		a->pmsi_label = t->pmsi_label;
+		a->pmsi_id = t->nexthop;
 	}
 }
 

@@ -24,6 +24,10 @@ static bool evpn_type_kept(uint8_t type)
  * L3VNI becomes a candidate for that prefix (/32, /128 for type-2) in the L3VNI's VRF. The VRF
  * prefix's best candidates (ECMP across VTEPs) go to the fast path as VXLAN next hops. A candidate
  * copies what it needs (attributes by reference count, VNI, peer), so it never points into a path.
+ *
+ * L2VNIs import the same way into two more kinds of destination: a type-2 route's MAC in the
+ * L2VNI's bridge domain (the best candidate, highest MAC mobility sequence first, becomes the FDB
+ * entry towards its VTEP) and a type-3 route's VTEP in the bridge domain's flood list.
  */
 struct vrf_dest;
 struct imp {
@@ -37,12 +41,18 @@ struct imp {
 	uint8_t flags; /* RP_STALE, RP_BEST, RP_MULTI */
 };
 
+enum vd_kind {
+	VD_ROUTE, /* prefix in VRF vrf */
+	VD_MAC,	  /* MAC (in prefix.ip.v6[0..6), family 0, len 48) in bridge domain vrf */
+	VD_FLOOD, /* VTEP (prefix, /32) in the flood list of bridge domain vrf */
+};
 struct vrf_dest {
 	struct hnode h;
 	struct imp *cands; /* best first after a decision */
 	uint32_t fib_sig;
 	uint16_t vrf;
 	uint8_t flags; /* RD_DIRTY */
+	uint8_t kind;  /* enum vd_kind */
 	struct pg_prefix prefix;
 };
 
@@ -487,45 +497,56 @@ static void vdest_dirty(struct vrf_dest *vd)
 	rib.vdirty[rib.n_vdirty++] = vd;
 }
 
-static uint32_t vdest_hash(uint16_t vrf, const struct pg_prefix *p)
+/* The significant bytes of a destination's address: IPv4, IPv6 or a MAC (family 0). */
+static unsigned vd_addr_len(const struct pg_prefix *p)
+{
+	return p->ip.family == AF_INET ? 4 : p->ip.family == AF_INET6 ? 16 : 6;
+}
+
+static const void *vd_addr(const struct pg_prefix *p)
+{
+	return p->ip.family == AF_INET ? (const void *)&p->ip.v4 : (const void *)p->ip.v6;
+}
+
+static uint32_t vdest_hash(uint8_t kind, uint16_t vrf, const struct pg_prefix *p)
 {
 	uint8_t k[20];
 	k[0] = (uint8_t)vrf;
 	k[1] = (uint8_t)(vrf >> 8);
 	k[2] = p->len;
-	memcpy(k + 3, p->ip.family == AF_INET ? (const void *)&p->ip.v4 : (const void *)p->ip.v6,
-	       p->ip.family == AF_INET ? 4 : 16);
-	return hash_bytes(k, p->ip.family == AF_INET ? 7 : 19, 0x7f);
+	k[3] = kind;
+	memcpy(k + 4, vd_addr(p), vd_addr_len(p));
+	return hash_bytes(k, 4 + vd_addr_len(p), 0x7f);
 }
 
-static struct vrf_dest *vdest_get(uint16_t vrf, const struct pg_prefix *p)
+static struct vrf_dest *vdest_get(uint8_t kind, uint16_t vrf, const struct pg_prefix *p)
 {
-	uint32_t h = vdest_hash(vrf, p);
+	uint32_t h = vdest_hash(kind, vrf, p);
 
 	for (struct hnode *n = rib.vrf_dests.b[h & rib.vrf_dests.mask]; n; n = n->next) {
 		struct vrf_dest *vd = (struct vrf_dest *)n;
-		if (n->hash == h && vd->vrf == vrf && vd->prefix.len == p->len &&
-		    ip_equal(&vd->prefix.ip, &p->ip))
+		if (n->hash == h && vd->kind == kind && vd->vrf == vrf &&
+		    vd->prefix.len == p->len && vd->prefix.ip.family == p->ip.family &&
+		    memcmp(vd_addr(&vd->prefix), vd_addr(p), vd_addr_len(p)) == 0)
 			return vd;
 	}
 	struct vrf_dest *vd = calloc(1, sizeof(*vd));
 	if (!vd)
 		return NULL;
 	vd->h.hash = h;
+	vd->kind = kind;
 	vd->vrf = vrf;
 	vd->prefix = *p;
 	htab_add(&rib.vrf_dests, &vd->h);
 	return vd;
 }
 
-/* Does a route target of a match the L3VNI l? With explicit import RTs, one of them must be
- * there. Otherwise auto-derived RTs are ASN:VNI, and from an eBGP peer any ASN matches (the
- * "*:VNI" rule FRR applies, as every leaf has its own AS). */
-static bool rt_match(const struct rib_attr *a, const struct bgp_peer *peer,
-		     const struct bgp_l3vni *l)
+/* Does a route target of a match VNI vni with import RTs import_rt[n_import]? With explicit
+ * import RTs, one of them must be there. Otherwise auto-derived RTs are ASN:VNI, and from an eBGP
+ * peer any ASN matches (the "*:VNI" rule FRR applies, as every leaf has its own AS). */
+static bool rt_match(const struct rib_attr *a, const struct bgp_peer *peer, uint32_t vni,
+		     unsigned n_import, const uint64_t *import_rt)
 {
-	uint32_t vni = l->vni;
-
 	for (unsigned i = 0; i < a->n_ext; i++) {
 		const uint8_t *b = a->data + a->ext_off + 8 * i;
 		uint64_t ec = 0;
@@ -533,9 +554,9 @@ static bool rt_match(const struct rib_attr *a, const struct bgp_peer *peer,
 			ec = ec << 8 | b[k];
 		if (!bgp_ec_is_rt(ec))
 			continue;
-		if (l->n_import) {
-			for (unsigned k = 0; k < l->n_import; k++)
-				if (l->import_rt[k] == ec)
+		if (n_import) {
+			for (unsigned k = 0; k < n_import; k++)
+				if (import_rt[k] == ec)
 					return true;
 			continue;
 		}
@@ -570,6 +591,57 @@ static void imports_drop(struct rib_dest *d)
 	}
 }
 
+/* Make best (of EVPN destination d) a candidate for vd. */
+static void import_add(struct rib_dest *d, struct rib_path *best, struct vrf_dest *vd,
+		       uint32_t vni)
+{
+	struct imp *c = vd ? calloc(1, sizeof(*c)) : NULL;
+
+	if (!c)
+		return;
+	c->vd = vd;
+	c->src = d;
+	c->attr = best->attr;
+	c->attr->refcnt++;
+	c->peer = best->peer;
+	c->vni = vni;
+	c->flags = best->flags & RP_STALE;
+	c->next_vrf = vd->cands;
+	vd->cands = c;
+	c->next_src = d->imports;
+	d->imports = c;
+	vdest_dirty(vd);
+	rib.imports++;
+}
+
+/* Type-2 MACs and type-3 flood list entries into the bridge domains of matching L2VNIs. */
+static void import_l2(struct rib_dest *d, struct rib_path *best, const struct bgp_nlri *n)
+{
+	struct pg_prefix key = {0};
+
+	if (n->evpn.type == BGP_EVPN_MAC_IP) {
+		memcpy(key.ip.v6, n->evpn.mac.b, 6);
+		key.len = 48;
+	} else if (n->evpn.type == BGP_EVPN_IMET) {
+		key.ip = best->attr->nexthop;
+		key.len = 32;
+	} else {
+		return;
+	}
+	if (best->attr->nexthop.family != AF_INET) {
+		rib.st.import_unusable++; /* VXLAN needs an IPv4 VTEP */
+		return;
+	}
+	for (unsigned i = 0; i < rib.conf->n_l2vnis; i++) {
+		const struct bgp_l2vni *l = &rib.conf->l2vnis[i];
+		if (rt_match(best->attr, best->peer, l->vni, l->n_import, l->import_rt))
+			import_add(d, best,
+				   vdest_get(n->evpn.type == BGP_EVPN_IMET ? VD_FLOOD : VD_MAC,
+					     l->bd, &key),
+				   l->vni);
+	}
+}
+
 /* Re-import an EVPN destination's best path after a decision. */
 static void import_sync(struct rib_dest *d)
 {
@@ -582,6 +654,7 @@ static void import_sync(struct rib_dest *d)
 	if (!best || !(best->flags & RP_BEST) || !best->peer)
 		return;
 	nlri_from_key(d->af, d->key, d->klen, &n);
+	import_l2(d, best, &n);
 	if (n.evpn.type == BGP_EVPN_PREFIX && best->n_labels >= 1) {
 		pfx.ip = n.evpn.ip;
 		pfx.len = n.evpn.plen;
@@ -601,26 +674,39 @@ static void import_sync(struct rib_dest *d)
 	}
 	for (unsigned i = 0; i < rib.conf->n_l3vnis; i++) {
 		const struct bgp_l3vni *l = &rib.conf->l3vnis[i];
-		if (!rt_match(best->attr, best->peer, l))
-			continue;
-		struct vrf_dest *vd = vdest_get(l->vrf, &pfx);
-		struct imp *c = vd ? calloc(1, sizeof(*c)) : NULL;
-		if (!c)
-			continue;
-		c->vd = vd;
-		c->src = d;
-		c->attr = best->attr;
-		c->attr->refcnt++;
-		c->peer = best->peer;
-		c->vni = vni;
-		c->flags = best->flags & RP_STALE;
-		c->next_vrf = vd->cands;
-		vd->cands = c;
-		c->next_src = d->imports;
-		d->imports = c;
-		vdest_dirty(vd);
-		rib.imports++;
+		if (rt_match(best->attr, best->peer, l->vni, l->n_import, l->import_rt))
+			import_add(d, best, vdest_get(VD_ROUTE, l->vrf, &pfx), vni);
 	}
+}
+
+/* The MAC mobility extended community (RFC 7432 §7.7): sequence number, sticky flag. */
+static uint32_t attr_mac_seq(const struct rib_attr *a, bool *sticky)
+{
+	*sticky = false;
+	for (unsigned i = 0; i < a->n_ext; i++) {
+		const uint8_t *b = a->data + a->ext_off + 8 * i;
+		if (b[0] == 0x06 && b[1] == 0x00) {
+			*sticky = b[2] & 1;
+			return (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
+		}
+	}
+	return 0;
+}
+
+/* cand_cmp() for vd's candidates: a MAC goes where its highest mobility sequence says first. */
+static int vd_cand_cmp(const struct vrf_dest *vd, const struct imp *a, const struct imp *b,
+		       int *stage)
+{
+	if (vd->kind == VD_MAC) {
+		bool sa, sb;
+		uint32_t qa = attr_mac_seq(a->attr, &sa), qb = attr_mac_seq(b->attr, &sb);
+		if (sa != sb || qa != qb) {
+			*stage = 0;
+			return sa != sb ? (sa ? -1 : 1) : qa > qb ? -1 : 1;
+		}
+	}
+	struct cand x = {a->attr, a->peer, a->flags}, y = {b->attr, b->peer, b->flags};
+	return cand_cmp(&x, &y, stage);
 }
 
 static void vdest_decide(struct vrf_dest *vd)
@@ -629,12 +715,10 @@ static void vdest_decide(struct vrf_dest *vd)
 
 	for (struct imp *c = vd->cands, *next; c; c = next) {
 		struct imp **pp = &sorted;
-		struct cand x = {c->attr, c->peer, c->flags};
 		int stage;
 		next = c->next_vrf;
 		while (*pp) {
-			struct cand y = {(*pp)->attr, (*pp)->peer, (*pp)->flags};
-			if (cand_cmp(&y, &x, &stage) > 0)
+			if (vd_cand_cmp(vd, *pp, c, &stage) > 0)
 				break;
 			pp = &(*pp)->next_vrf;
 		}
@@ -643,18 +727,49 @@ static void vdest_decide(struct vrf_dest *vd)
 	}
 	vd->cands = sorted;
 	for (struct imp *c = sorted; c; c = c->next_vrf) {
-		struct cand b = {sorted->attr, sorted->peer, sorted->flags},
-			    x = {c->attr, c->peer, c->flags};
 		int stage = 0;
 		c->flags &= (uint8_t) ~(RP_BEST | RP_MULTI);
 		if (c == sorted) {
 			c->flags |= RP_BEST | RP_MULTI;
 			continue;
 		}
-		cand_cmp(&b, &x, &stage);
+		vd_cand_cmp(vd, sorted, c, &stage);
 		if (stage == CMP_MULTIPATH)
 			c->flags |= RP_MULTI;
 	}
+}
+
+/* A bridge domain's MAC or flood list entry: the best candidate's VTEP, or none. */
+static void vdest_l2_sync(struct vrf_dest *vd)
+{
+	const struct imp *best = vd->cands && (vd->cands->flags & RP_BEST) ? vd->cands : NULL;
+	bool sticky = false;
+	uint32_t seq = 0, sig = 0;
+	int rc;
+
+	if (!fib_ops || !fib_ops->l2_mac_set)
+		return;
+	if (best) {
+		seq = attr_mac_seq(best->attr, &sticky);
+		sig = hash_bytes(&best->attr->nexthop, sizeof(best->attr->nexthop),
+				 (uint64_t)seq << 1 | sticky) |
+		      1;
+	}
+	if (sig == vd->fib_sig)
+		return;
+	if (vd->kind == VD_MAC) {
+		struct pg_mac mac;
+		memcpy(mac.b, vd->prefix.ip.v6, 6);
+		rc = best ? fib_ops->l2_mac_set(vd->vrf, &mac, &best->attr->nexthop, seq, sticky)
+			  : fib_ops->l2_mac_del(vd->vrf, &mac);
+	} else {
+		rc = fib_ops->l2_flood_set(vd->vrf, &vd->prefix.ip, best != NULL);
+	}
+	if (rc < 0 && best)
+		rib.st.fib_install_failed++;
+	else if (best)
+		rib.st.fib_installed++;
+	vd->fib_sig = rc == 0 ? sig : 0;
 }
 
 static void vdest_fib_sync(struct vrf_dest *vd)
@@ -663,6 +778,10 @@ static void vdest_fib_sync(struct vrf_dest *vd)
 	unsigned n = 0;
 	uint32_t sig = 0;
 
+	if (vd->kind != VD_ROUTE) {
+		vdest_l2_sync(vd);
+		return;
+	}
 	if (!fib_ops)
 		return;
 	for (struct imp *c = vd->cands; c && n < rib.max_paths; c = c->next_vrf) {

@@ -43,6 +43,13 @@ struct rib_fib_ops {
 	int (*route_del)(uint16_t vrf, const struct pg_prefix *p);
 	/* After a batch of the above (optional). */
 	void (*batch_end)(void);
+	/* L2VNIs (optional): the FDB entry of mac in bridge domain bd towards VTEP vtep, with its
+	 * MAC mobility sequence and sticky flag (RFC 7432 §7.7), or none; VTEP vtep in or out of
+	 * bd's flood list (type-3, ingress replication). 0 or -errno. */
+	int (*l2_mac_set)(uint16_t bd, const struct pg_mac *mac, const struct pg_ip *vtep,
+			  uint32_t seq, bool sticky);
+	int (*l2_mac_del)(uint16_t bd, const struct pg_mac *mac);
+	int (*l2_flood_set)(uint16_t bd, const struct pg_ip *vtep, bool add);
 };
 void rib_set_fib_ops(const struct rib_fib_ops *ops);
 void rib_fini(void);

@@ -164,4 +164,6 @@ void out_peer_up(struct bgp_peer *p);
 void out_peer_down(struct bgp_peer *p);
 void out_peer_refresh(struct bgp_peer *p, enum bgp_af af);
 void out_poll(void);
+/* Announce the type-3 route of every L2VNI (at start). */
+void out_originate_imet(void);
 uint64_t bgp_out_advertised(const struct bgp_peer *p);

@@ -995,6 +995,7 @@ int bgp_start(const struct bgp_conf *conf)
 	bgp.conf = *conf;
 	bgp.conf.peers = NULL;
 	bgp.conf.l3vnis = NULL;
+	bgp.conf.l2vnis = NULL;
 	listener.fd = -1;
 	bgp.n_peers = conf->n_peers;
 	bgp.peers = calloc(conf->n_peers ? conf->n_peers : 1, sizeof(*bgp.peers));
@@ -1004,7 +1005,14 @@ int bgp_start(const struct bgp_conf *conf)
 			memcpy(bgp.conf.l3vnis, conf->l3vnis,
 			       conf->n_l3vnis * sizeof(*bgp.conf.l3vnis));
 	}
-	if (!bgp.peers || (conf->n_l3vnis && !bgp.conf.l3vnis))
+	if (conf->n_l2vnis) {
+		bgp.conf.l2vnis = calloc(conf->n_l2vnis, sizeof(*bgp.conf.l2vnis));
+		if (bgp.conf.l2vnis)
+			memcpy(bgp.conf.l2vnis, conf->l2vnis,
+			       conf->n_l2vnis * sizeof(*bgp.conf.l2vnis));
+	}
+	if (!bgp.peers || (conf->n_l3vnis && !bgp.conf.l3vnis) ||
+	    (conf->n_l2vnis && !bgp.conf.l2vnis))
 		goto fail;
 	bgp.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (bgp.ep < 0) {
@@ -1027,6 +1035,7 @@ int bgp_start(const struct bgp_conf *conf)
 		LOG_ERR("bgp: RIB: %s", strerror(-rc));
 		goto fail;
 	}
+	out_originate_imet();
 	bgp.running = true;
 	for (unsigned i = 0; i < bgp.n_peers; i++) {
 		struct bgp_peer *p = &bgp.peers[i];
@@ -1058,6 +1067,8 @@ fail:
 	bgp.n_peers = 0;
 	free(bgp.conf.l3vnis);
 	bgp.conf.l3vnis = NULL;
+	free(bgp.conf.l2vnis);
+	bgp.conf.l2vnis = NULL;
 	return rc;
 }
 
@@ -1081,6 +1092,8 @@ void bgp_stop(void)
 	bgp.n_peers = 0;
 	free(bgp.conf.l3vnis);
 	bgp.conf.l3vnis = NULL;
+	free(bgp.conf.l2vnis);
+	bgp.conf.l2vnis = NULL;
 	close(bgp.ep);
 	bgp.ep = -1;
 	bgp.running = false;

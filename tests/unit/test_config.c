@@ -1810,6 +1810,61 @@ static void test_garbage(void)
 	free(buf);
 }
 
+
+#define L2BASE                                                                                     \
+	PORT0 "    - {name: h1, device: eth1}\n"        /* 8 */                                    \
+	      "    - {name: h2, device: eth2}\n"        /* 9 */                                    \
+	      "    - {name: r, device: eth3, vrf: red, addresses: [10.9.0.1/24]}\n" /* 10 */        \
+	      "  vtep: 10.100.0.1\n"                    /* 11 */                                   \
+	      "  vrfs: [{name: red}]\n"                 /* 12 */                                   \
+	      "  l3vnis: [{vni: 5000, vrf: red}]\n"     /* 13 */
+
+static void test_l2vni(void)
+{
+	struct pg_config cfg;
+
+	if (LOAD_OK(L2BASE "  l2vnis:\n"
+			   "    - {vni: 100, ports: [h1, h2], macAgeing: 60, importRTs: "
+			   "[\"65000:100\"]}\n"
+			   "    - {vni: 200, gatewayMac: \"02:00:00:00:00:c8\"}\n",
+		    &cfg) == 0) {
+		CHECK(cfg.n_l2vnis == 2);
+		CHECK(cfg.l2vnis[0].vni == 100);
+		CHECK(cfg.l2vnis[0].n_ports == 2);
+		CHECK(cfg.l2vnis[0].ports[0] == 1 && cfg.l2vnis[0].ports[1] == 2);
+		CHECK(cfg.ports[1].l2vni == 0 && cfg.ports[2].l2vni == 0 && cfg.ports[0].l2vni == -1);
+		CHECK(cfg.l2vnis[0].mac_ageing == 60);
+		CHECK(cfg.l2vnis[0].n_import_rts == 1 && cfg.l2vnis[0].n_export_rts == 0);
+		CHECK(cfg.l2vnis[0].udp_port == 4789);
+		/* OpenPERouter's default gateway MAC: 00:f3 then VNI + 1 */
+		CHECK_STR(macstr(&cfg.l2vnis[0].gw_mac), "00:f3:00:00:00:65");
+		CHECK(cfg.l2vnis[1].mac_ageing == 300);
+		CHECK(cfg.l2vnis[1].n_ports == 0);
+		CHECK_STR(macstr(&cfg.l2vnis[1].gw_mac), "02:00:00:00:00:c8");
+		config_free(&cfg);
+	}
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 5000}]\n", "t.yaml:14:", "l2vnis[0].vni",
+		   "VNI 5000 is already an L3VNI (line 13)");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1}, {vni: 1}]\n", "t.yaml:14:", "l2vnis[1].vni",
+		   "duplicate VNI 1");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 0}]\n", "t.yaml:14:", "l2vnis[0].vni");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [nope]}]\n", "t.yaml:14:",
+		   "l2vnis[0].ports[0]", "unknown port");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1]}, {vni: 2, ports: [h1]}]\n",
+		   "t.yaml:14:", "l2vnis[1].ports[0]", "already in L2VNI 1");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [uplink]}]\n", "t.yaml:14:",
+		   "l2vnis[0].ports[0]", "has addresses");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [r]}]\n", "t.yaml:14:", "l2vnis[0].ports[0]");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vrf: red}]\n", "t.yaml:14:", "l2vnis[0].vrf",
+		   "not supported yet");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vxlanPort: 4790}]\n", "t.yaml:14:",
+		   "l2vnis[0].vxlanPort", "4790 differs from 4789");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, macAgeing: -1}]\n", "t.yaml:14:",
+		   "l2vnis[0].macAgeing");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, bogus: 1}]\n", "t.yaml:14:", "bogus");
+	EXPECT_ERR(PORT0 "  l2vnis: [{vni: 1}]\n", "t.yaml:8:", "needs spec.vtep");
+}
+
 int main(int argc, char **argv)
 {
 	test_full();
@@ -1820,6 +1875,7 @@ int main(int argc, char **argv)
 	test_vrf_errors();
 	test_port_errors();
 	test_l3vni_tunnel_errors();
+	test_l2vni();
 	test_route_errors();
 	test_neighbor_errors();
 	test_bgp();

@@ -24,6 +24,7 @@
 #include "fib.h"
 #include "nexthop.h"
 #include "unit.h"
+#include "unit_pkt.h"
 #include "vni.h"
 #include "worker.h"
 
@@ -104,50 +105,7 @@ static unsigned build(uint8_t *buf, const struct pkt_spec *s)
 	return off + l4;
 }
 
-static struct rte_mbuf *mbuf_from(const uint8_t *buf, unsigned len)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
-
-	if (!m) {
-		fprintf(stderr, "mbuf pool empty\n");
-		abort();
-	}
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
-	memcpy(p, buf, len);
-	return m;
-}
-
 /* Process one frame arriving on port `in`, flush, and collect what each port sent. */
-struct out {
-	unsigned n;
-	struct rte_mbuf *m[8];
-	uint16_t port[8];
-};
-
-static void out_free(struct out *o)
-{
-	for (unsigned i = 0; i < o->n; i++)
-		rte_pktmbuf_free(o->m[i]);
-	o->n = 0;
-}
-
-static void collect(struct out *o)
-{
-	o->n = 0;
-	for (uint16_t p = 0; p < dp.n_ports; p++) {
-		struct rte_mbuf *got[8];
-		uint16_t n = rte_eth_rx_burst(dp.ports[p]->port_id, 0, got, 8);
-		for (uint16_t i = 0; i < n; i++) {
-			if (o->n < 8) {
-				o->port[o->n] = p;
-				o->m[o->n++] = got[i];
-			} else {
-				rte_pktmbuf_free(got[i]);
-			}
-		}
-	}
-}
-
 static void run(uint16_t in, const uint8_t *frame, unsigned len, struct out *o)
 {
 	struct rte_mbuf *m = mbuf_from(frame, len);
