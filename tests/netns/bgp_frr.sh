@@ -3,6 +3,10 @@
 # zebra's netns backend) and Peregrine exchange EVPN type-5 routes over eBGP, and the hosts behind
 # each side reach each other over the L3VNI (symmetric IRB): routes learned by BGP on both sides,
 # VXLAN VNI 5000 on the wire with each side's router MAC, no static routes or FDB entries.
+# Over L2VNI 100 (FRR: Linux bridge br100 + vxlan100; Peregrine: a bridged port) they exchange
+# type-3 (flood lists) and type-2 (MACs), and two hosts in one subnet ping each other.
+#
+#  [l2b] 10.10.0.20 02:00:00:00:0b:0b ── br100+vxlan100 [frr]   pe-l2 (bridged, L2VNI 100) ── [l2a] 10.10.0.10 02:00:00:00:0a:0a
 #
 #  [h2] 192.168.100.10 ── vr-gw [fred: FRR VRF] br5000+vxlan5000 (rmac 02:00:00:00:50:02)
 #                                 │ underlay in [frr] eth0 10.100.0.2/24, AS 65002
@@ -12,11 +16,11 @@
 # usage: bgp_frr.sh [clean]     (KEEP=1 leaves the topology up)
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
-pgt_init fr "frr fred h2 pe tenant" "$@"
+pgt_init fr "frr fred h2 pe tenant l2a l2b" "$@"
 need_tool vtysh "$FRR_D/zebra" "$FRR_D/bgpd"
 
 step "topology"
-ns_add frr fred h2 pe tenant
+ns_add frr fred h2 pe tenant l2a l2b
 veth frr eth0 pe pe-up
 offload_off frr eth0
 ip -n "$(ns frr)" addr add 10.100.0.2/24 dev eth0
@@ -36,6 +40,21 @@ ip -n "$FRED" addr add 192.168.100.1/24 dev vr-gw
 ip -n "$(ns h2)" addr add 192.168.100.10/24 dev eth0
 ip -n "$(ns h2)" route add default via 192.168.100.1
 ip netns exec "$FRED" sysctl -qw net.ipv4.ip_forward=1
+# L2VNI 100: FRR's bridge with host l2b; Peregrine's bridged port with host l2a.
+FRRNS="$(ns frr)"
+ip -n "$FRRNS" link add br100 type bridge
+ip -n "$FRRNS" link add vxlan100 type vxlan id 100 local 10.100.0.2 dstport 4789 nolearning
+ip -n "$FRRNS" link set vxlan100 master br100
+ip -n "$FRRNS" link set vxlan100 up
+ip -n "$FRRNS" link set br100 up
+veth frr l2b-p l2b eth0
+ip -n "$FRRNS" link set l2b-p master br100
+ip -n "$(ns l2b)" link set eth0 address 02:00:00:00:0b:0b
+ip -n "$(ns l2b)" addr add 10.10.0.20/24 dev eth0
+veth pe pe-l2 l2a eth0
+offload_off l2a eth0
+ip -n "$(ns l2a)" link set eth0 address 02:00:00:00:0a:0a
+ip -n "$(ns l2a)" addr add 10.10.0.10/24 dev eth0
 
 cat >"$T/pg.yaml" <<EOF
 apiVersion: peregrine.io/v1alpha1
@@ -49,7 +68,9 @@ spec:
   ports:
     - {name: uplink, device: pe-up, driver: $PG_DRIVER, addresses: [10.100.0.1/24]}
     - {name: tenant, device: pe-ten, driver: $PG_DRIVER, vrf: red, addresses: [192.168.60.1/24]}
+    - {name: l2host, device: pe-l2, driver: $PG_DRIVER}
   l3vnis: [{vni: 5000, vrf: red}]
+  l2vnis: [{vni: 100, ports: [l2host], macAgeing: 5}]
   bgp:
     asn: 65001
     holdTime: 9
@@ -159,6 +180,51 @@ wire_ok() {
 		[ "$(tshark_count "$T/l3.pcap" 'vxlan.vni == 5000 && ip.src == 10.100.0.2 && eth.dst == 02:50:47:00:13:88')" -ge 5 ]
 }
 check "on the wire: VNI 5000 both ways, each direction's inner MAC = the other side's router MAC" wire_ok
+
+step "L2VNI 100: type-3 and type-2 both ways, hosts in one subnet over VXLAN"
+our_imet() {
+	frr_vtysh frr -c 'show bgp l2vpn evpn route type multicast' | grep -F '10.100.0.1' || return 1
+	frr_vtysh frr -c 'show bgp l2vpn evpn route type multicast' | grep -q '\[3\]:\[0\]:\[32\]:\[10.100.0.1\]'
+}
+expect "FRR received our type-3 [3]:[0]:[32]:[10.100.0.1] for VNI 100" wait_until 20 our_imet
+frr_her() {
+	nsx frr bridge fdb show dev vxlan100 | grep -F 00:00:00:00:00:00 || return 1
+	nsx frr bridge fdb show dev vxlan100 | grep -q '00:00:00:00:00:00 dst 10.100.0.1'
+}
+expect "FRR put our VTEP in its kernel flood list (00:00:00:00:00:00 dst 10.100.0.1)" wait_until 10 frr_her
+flood_ok() {
+	pgj show l2vni | jq -c '.l2vnis[0]'
+	pgj show l2vni | jq -e '.l2vnis[0].vni == 100 and .l2vnis[0].flood_vteps == ["10.100.0.2"] and .l2vnis[0].ports == ["l2host"]' >/dev/null
+}
+expect "Peregrine: FRR's VTEP 10.100.0.2 in VNI 100's flood list (from its type-3)" wait_until 20 flood_ok
+cap_start l2 frr eth0 udp port 4789
+check "ping l2a 10.10.0.10 -> l2b 10.10.0.20 across the L2VNI (ARP flooded by ingress replication)" ping_ok l2a 10.10.0.20 5
+check "ping l2b 10.10.0.20 -> l2a 10.10.0.10" ping_ok l2b 10.10.0.10 5
+cap_stop l2
+fdb_ok() {
+	pgj show fdb vni 100 | jq -c '.fdb[]'
+	pgj show fdb vni 100 | jq -e '[.fdb[] | select(.mac == "02:00:00:00:0a:0a" and .type == "local" and .port == "l2host")] | length == 1' >/dev/null &&
+		pgj show fdb vni 100 | jq -e '[.fdb[] | select(.mac == "02:00:00:00:0b:0b" and .type == "remote" and .vtep == "10.100.0.2")] | length == 1' >/dev/null
+}
+expect "Peregrine's FDB: l2a's MAC local on l2host, l2b's MAC behind 10.100.0.2 (FRR's type-2)" wait_until 10 fdb_ok
+frr_mac() {
+	frr_vtysh frr -c 'show evpn mac vni 100' | grep -F 02:00:00:00:0a:0a || return 1
+	frr_vtysh frr -c 'show evpn mac vni 100 json' | jq -e '.macs["02:00:00:00:0a:0a"].type == "remote" and .macs["02:00:00:00:0a:0a"].remoteVtep == "10.100.0.1"' >/dev/null
+}
+expect "FRR: l2a's MAC is remote at VTEP 10.100.0.1 (our type-2)" wait_until 10 frr_mac
+l2_wire_ok() {
+	tshark_f "$T/l2.pcap" vxlan ip.src ip.dst vxlan.vni eth.src eth.dst | head -6
+	[ "$(tshark_count "$T/l2.pcap" 'vxlan.vni == 100 && ip.src == 10.100.0.1 && eth.src == 02:00:00:00:0a:0a')" -ge 5 ] &&
+		[ "$(tshark_count "$T/l2.pcap" 'vxlan.vni == 100 && ip.src == 10.100.0.2 && eth.src == 02:00:00:00:0b:0b')" -ge 5 ]
+}
+check "on the wire: VNI 100 both ways carrying the hosts' own frames" l2_wire_ok
+ip -n "$(ns l2a)" link set eth0 down
+aged() {
+	! pgj show fdb vni 100 | jq -e '.fdb[] | select(.mac == "02:00:00:00:0a:0a")' >/dev/null &&
+		! frr_vtysh frr -c 'show evpn mac vni 100 json' | jq -e '.macs["02:00:00:00:0a:0a"]' >/dev/null
+}
+expect "l2a silent: its MAC ages out (macAgeing 5 s) and FRR sees the type-2 withdrawn" wait_until 20 aged
+ip -n "$(ns l2a)" link set eth0 up
 
 step "withdrawal: FRR's subnet goes away"
 ip -n "$FRED" link set vr-gw down

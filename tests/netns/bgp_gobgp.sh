@@ -43,6 +43,7 @@ spec:
   l3vnis:
     - {vni: 5000, vrf: red}
     - {vni: 6000, vrf: blue, importRTs: ["65002:7777"]}
+  l2vnis: [{vni: 10010}]
   bgp:
     asn: 65001
     routerId: 10.100.0.1
@@ -187,6 +188,21 @@ vrf_ok() {
 		! jq -e '.routes[] | select(.prefix == "10.10.10.11/32")' <<<"$j" >/dev/null
 }
 expect "imported into VRF red (RT *:5000): type-5 172.16.1.0/24 and the IRB host 10.10.10.13/32 via VXLAN to 10.100.0.2, VNI 5000, its router MAC" wait_until 10 vrf_ok
+fdb_remote() { pgj show fdb vni 10010 | jq -c '[.fdb[] | select(.type == "remote" and .vtep == "10.100.0.2") | .mac] | sort'; }
+l2_ok() {
+	fdb_remote
+	pgj show l2vni | jq -c '.l2vnis[0].flood_vteps'
+	[ "$(fdb_remote)" = '["02:00:00:00:00:01","02:00:00:00:00:02","02:00:00:00:00:03"]' ] &&
+		pgj show l2vni | jq -e '.l2vnis[0].flood_vteps == ["10.100.0.2"]' >/dev/null
+}
+expect "L2VNI 10010 (RT *:10010): the three type-2 MACs in the FDB behind 10.100.0.2, the type-3 VTEP in the flood list" wait_until 10 l2_ok
+imet_ok() {
+	G global rib -a evpn >"$T/gobgp-evpn3.txt" || return 1
+	grep -F '[type:multicast][rd:10.100.0.1:512][etag:0][ip:10.100.0.1]' "$T/gobgp-evpn3.txt" |
+		grep -F '[65001:10010], [VXLAN]' |
+		grep -F 'Pmsi: type: ingress-repl, label: 10010, tunnel-id: 10.100.0.1'
+}
+expect "GoBGP received our type-3 for VNI 10010: RD 10.100.0.1:512, originator our VTEP, RT 65001:10010, PMSI ingress replication label 10010" wait_until 10 imet_ok
 
 step "explicit import route targets (VRF blue, L3VNI 6000, importRTs [65002:7777])"
 G global rib -a evpn add prefix 10.77.0.0/16 gw 0.0.0.0 etag 0 label 6000 rd 10.100.0.2:60 rt 65002:7777 encap vxlan router-mac 02:00:00:00:aa:01 nexthop 10.100.0.2
@@ -235,6 +251,7 @@ wd_ok() {
 		! pgj show route | jq -e '.routes[] | select(.prefix == "203.0.113.0/25")' >/dev/null
 }
 expect "withdrawn routes leave the RIB (EVPN 6 -> 4, IPv4 2 -> 1) and the FIB" wait_until 10 wd_ok
+expect "the withdrawn type-2 MAC leaves the FDB" wait_until 10 eval '[ "$(fdb_remote)" = '"'"'["02:00:00:00:00:01","02:00:00:00:00:03"]'"'"' ]'
 acc() { peer | jq -r '.prefixes_accepted'; }
 expect "summary: 5 prefixes accepted" wait_until 5 eval '[ "$(acc)" = 5 ]'
 
@@ -277,9 +294,10 @@ swept_ok() {
 	local j
 	j=$(pgj show bgp ipv4 detail)
 	jq -e 'length == 1 and .[0].prefix == "198.51.100.0/24" and (.[0].paths[0].stale | not)' <<<"$j" >/dev/null &&
-		[ "$(evpn | jq length)" = 0 ]
+		[ "$(evpn | jq length)" = 0 ] && [ "$(fdb_remote)" = '[]' ] &&
+		pgj show l2vni | jq -e '.l2vnis[0].flood_vteps == []' >/dev/null
 }
-expect "after its End-of-RIB: the re-announced route is fresh, the rest swept" wait_until 20 swept_ok
+expect "after its End-of-RIB: the re-announced route is fresh, the rest swept (FDB and flood list too)" wait_until 20 swept_ok
 
 step "malformed UPDATEs from a second peer (RFC 7606)"
 raw() { nsx node "$PGT_PY" "$PGT_LIB_DIR/bgp_raw.py" --local 10.100.0.3 --remote 10.100.0.1 --as 65003 "$@"; }
