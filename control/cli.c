@@ -73,10 +73,11 @@ static struct json_object *cmd_interfaces(int argc, char **argv, char *err, size
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		const struct dp_port *p = dp.ports[i];
 		struct json_object *o = json_object_new_object(), *addrs = json_object_new_array();
-		struct rte_eth_link link;
+		struct rte_eth_link link = {.link_status = p->virt};
 		char mac[PG_MAC_FMT_LEN], b[PG_PREFIX_FMT_LEN];
 
-		rte_eth_link_get_nowait(p->port_id, &link);
+		if (!p->virt)
+			rte_eth_link_get_nowait(p->port_id, &link);
 		J_STR(o, "name", p->name);
 		J_STR(o, "device", p->device);
 		J_STR(o, "driver", p->driver);

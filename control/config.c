@@ -1346,6 +1346,62 @@ static void l2vni_default_gw_mac(uint32_t vni, struct pg_mac *m)
 	m->b[5] = (uint8_t)v;
 }
 
+/*
+ * The routed interface of L2VNI l (cfg.l2vnis[cfg->n_l2vnis]): a port without a device, named
+ * irb<VNI>, in the L2VNI's VRF with its gateway addresses and MAC, its exception path a TAP.
+ */
+static int l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l)
+{
+	struct pg_config *cfg = c->cfg;
+	struct cfg_port *port;
+	char b[PG_PREFIX_FMT_LEN], b2[PG_PREFIX_FMT_LEN];
+
+	if (cfg->n_ports == PG_MAX_PORTS)
+		return fail(c, n, path,
+			    "its gateway interface would be port %u, at most %d ports allowed",
+			    cfg->n_ports + 1, PG_MAX_PORTS);
+	port = realloc(cfg->ports, (cfg->n_ports + 1) * sizeof(*port));
+	if (!port)
+		return fail_nomem(c);
+	cfg->ports = port;
+	port = &cfg->ports[cfg->n_ports];
+	memset(port, 0, sizeof(*port));
+	port->line = l->line;
+	snprintf(port->name, sizeof(port->name), "irb%u", l->vni);
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, port->name) == 0)
+			return fail(c, n, path,
+				    "port '%s' (line %d) has the name of this L2VNI's gateway "
+				    "interface",
+				    port->name, cfg->ports[i].line);
+	port->mtu = 1500;
+	port->vrf = l->vrf;
+	port->has_mac = true;
+	port->mac = l->gw_mac;
+	port->n_addrs = l->n_gw;
+	memcpy(port->addrs, l->gw, l->n_gw * sizeof(l->gw[0]));
+	snprintf(port->tap, sizeof(port->tap), "pg-%.12s", port->name);
+	port->exception = CFG_EXC_TAP;
+	port->l2vni = (int)cfg->n_l2vnis;
+	port->irb = true;
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct cfg_port *o = &cfg->ports[i];
+		if (o->vrf != port->vrf)
+			continue;
+		for (unsigned a = 0; a < o->n_addrs; a++)
+			for (unsigned g = 0; g < l->n_gw; g++)
+				if (prefix_contains(&o->addrs[a], &l->gw[g].ip) ||
+				    prefix_contains(&l->gw[g], &o->addrs[a].ip))
+					return fail(c, n, path,
+						    "gateway %s overlaps %s of port '%s' (line %d) "
+						    "in the same VRF",
+						    fmt_prefix(&l->gw[g], b),
+						    fmt_prefix(&o->addrs[a], b2), o->name, o->line);
+	}
+	l->irb_port = (int)cfg->n_ports++;
+	return 0;
+}
+
 static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 {
 	enum { L_VNI, L_PORTS, L_VRF, L_GW, L_GWMAC, L_PORT, L_AGE, L_IMP, L_EXP, L_N };
@@ -1444,11 +1500,7 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 			SUB(p, ip, keys[L_VRF]);
 			if ((rc = get_vrf_ref(c, f[L_VRF].v, p, &l->vrf)))
 				return rc;
-			/* Not yet: the distributed gateway needs ARP/ND for the gateway
-			 * addresses and host resolution inside the bridge domain. */
-			return fail(c, f[L_VRF].v, p,
-				    "routing an L2VNI (vrf, gatewayIPs: IRB) is not supported yet; "
-				    "leave vrf out to bridge only");
+			l->has_vrf = true;
 		}
 		if (f[L_GW].v) {
 			yaml_node_item_t *gi;
@@ -1504,6 +1556,15 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 						l->export_rts, &l->n_export_rts)))
 			return rc;
 		need_vtep(c, item, ip);
+		l->irb_port = -1;
+		if (l->has_vrf) {
+			if (!l->n_gw)
+				return fail(c, f[L_VRF].v, SUB(p, ip, keys[L_VRF]),
+					    "a routed L2VNI needs gatewayIPs (its anycast gateway "
+					    "addresses)");
+			if ((rc = l2vni_irb_port(c, item, ip, l)))
+				return rc;
+		}
 		cfg->n_l2vnis++;
 	}
 	return 0;

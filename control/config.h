@@ -55,7 +55,9 @@ struct cfg_port {
 	char tap[PG_IFNAME_MAX]; /* exception TAP name, default "pg-<name>" cut to 15 chars */
 	bool no_tap;		 /* `tap: none` or exception xdp: no TAP for this port */
 	enum cfg_exc_kind exception;
-	int l2vni; /* index into cfg.l2vnis when the port is bridged, else -1 */
+	int l2vni; /* index into cfg.l2vnis when the port is bridged (or irb), else -1 */
+	bool irb;  /* not a device: the routed interface of L2VNI l2vni (its anycast gateway),
+		    * added by the configuration loader after the ports of the file */
 };
 
 struct cfg_vrf {
@@ -90,6 +92,7 @@ struct cfg_l2vni {
 	unsigned n_gw; /* anycast gateway addresses (at most one IPv4 and one IPv6) */
 	struct pg_prefix gw[2];
 	struct pg_mac gw_mac; /* default 00:f3 + VNI+1 (4 bytes, big-endian), as OpenPERouter */
+	int irb_port;	      /* with a vrf: index of its irb port in cfg.ports, else -1 */
 	uint16_t udp_port;    /* must match the L3VNIs' */
 	unsigned mac_ageing;  /* seconds, 0 = never; default 300 */
 	unsigned n_import_rts, n_export_rts;

@@ -75,7 +75,7 @@ int l2ctl_setup(const struct pg_config *cfg)
 		b->ageing_s = l->mac_ageing;
 		b->bd.vni = l->vni;
 		b->bd.id = (uint16_t)i;
-		b->bd.vrf = UINT16_MAX;
+		b->bd.irb_port = l->irb_port >= 0 ? (uint16_t)l->irb_port : PG_PORT_NONE;
 		memcpy(&b->bd.gw_mac, &l->gw_mac, 6);
 		b->bd.l2_nh_vni = l->vni;
 		b->bd.n_ports = (uint16_t)l->n_ports;
@@ -204,8 +204,8 @@ void l2ctl_poll(uint64_t now_ms)
 	}
 }
 
-static int announce_cb(uint16_t bd, const struct rte_ether_addr *mac, uint64_t val,
-		       uint32_t idle_s, void *arg)
+static int announce_cb(uint16_t bd, const struct rte_ether_addr *mac, uint64_t val, uint32_t idle_s,
+		       void *arg)
 {
 	struct pg_mac m;
 
@@ -325,8 +325,8 @@ struct fdb_show {
 	int vni; /* -1: all */
 };
 
-static int fdb_show_cb(uint16_t bd, const struct rte_ether_addr *mac, uint64_t val,
-		       uint32_t idle_s, void *arg)
+static int fdb_show_cb(uint16_t bd, const struct rte_ether_addr *mac, uint64_t val, uint32_t idle_s,
+		       void *arg)
 {
 	struct fdb_show *s = arg;
 	struct bd_ctl *b = bd_ctl(bd);
@@ -397,8 +397,8 @@ static struct json_object *cmd_l2vni(int argc, char **argv, char *err, size_t er
 		J_INT(o, "vni", b->bd.vni);
 		J_INT(o, "bridge_domain", i);
 		for (unsigned k = 0; k < b->bd.n_ports; k++)
-			json_object_array_add(ports,
-					      json_object_new_string(dp.ports[b->bd.ports[k]]->name));
+			json_object_array_add(
+			    ports, json_object_new_string(dp.ports[b->bd.ports[k]]->name));
 		json_object_object_add(o, "ports", ports);
 		for (unsigned k = 0; k < b->bd.n_flood; k++)
 			json_object_array_add(flood,

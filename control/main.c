@@ -167,7 +167,7 @@ static int ports_setup(unsigned n_workers)
 		    .mac = cp->mac,
 		    .mtu = cp->mtu,
 		    .vrf = cp->vrf,
-		    .bridged = cp->l2vni >= 0,
+		    .bridged = cp->l2vni >= 0 && !cp->irb,
 		    .bd = (uint16_t)(cp->l2vni >= 0 ? cp->l2vni : 0),
 		    .n_queues = (uint16_t)n_workers,
 		    .xdp_prog = NULL,
@@ -175,6 +175,18 @@ static int ports_setup(unsigned n_workers)
 		uint16_t idx;
 		bool ifname = dp_devspec_is_ifname(cp->device);
 
+		if (cp->irb) {
+			/* An L2VNI's gateway: no device, the kernel behind a TAP holds its
+			 * addresses and answers ARP/ND and pings for them. */
+			int ret = dp_port_add_virtual(&pc, (uint16_t)cp->l2vni, &idx);
+			if (ret == 0)
+				ret = exc_tap_create(dp.ports[idx], cp);
+			if (ret < 0)
+				return ret;
+			LOG_NOTICE("port %s: gateway of L2VNI %u, exception path %s", cp->name,
+				   cfg.l2vnis[cp->l2vni].vni, dp.ports[idx]->tap_name);
+			continue;
+		}
 		if (ifname && kiso_ifindex(cp->device) < 0) {
 			LOG_ERR("%s:%d: port %s: no Linux interface '%s' here", cfg.file, cp->line,
 				cp->name, cp->device);
@@ -182,7 +194,7 @@ static int ports_setup(unsigned n_workers)
 		}
 		/* A bridged port has no addresses and so no exception path: every frame,
 		 * ARP and the rest, is switched (AF_XDP then loads DPDK's default program). */
-		bool bridged = cp->l2vni >= 0;
+		bool bridged = cp->l2vni >= 0 && !cp->irb;
 		if (!bridged && cp->exception != CFG_EXC_TAP && !(pc.xdp_prog = xdp_prog_path()))
 			return -EIO;
 		int ret = dp_port_add(&pc, &idx);

@@ -216,6 +216,7 @@ static int port_add_one(const struct dp_port_conf *pc, uint16_t *index)
 	p->index = (uint16_t)dp.n_ports;
 	p->vrf = pc->vrf;
 	p->bd = pc->bridged ? pc->bd : PG_BD_NONE;
+	p->irb_bd = PG_BD_NONE;
 	p->mtu = pc->mtu;
 	rte_spinlock_init(&p->tx_lock);
 
@@ -323,10 +324,47 @@ int dp_port_add(const struct dp_port_conf *pc, uint16_t *index)
 	return port_add_one(&c, index);
 }
 
+int dp_port_add_virtual(const struct dp_port_conf *pc, uint16_t irb_bd, uint16_t *index)
+{
+	char rname[RTE_RING_NAMESIZE];
+	struct dp_port *p;
+
+	if (dp.n_ports >= PG_MAX_PORTS)
+		return -ENOSPC;
+	p = rte_zmalloc("dp_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (!p)
+		return -ENOMEM;
+	pg_strlcpy(p->name, pc->name, sizeof(p->name));
+	pg_strlcpy(p->driver, "irb", sizeof(p->driver));
+	p->tap_fd = -1;
+	p->virt = true;
+	p->port_id = UINT16_MAX;
+	p->index = (uint16_t)dp.n_ports;
+	p->vrf = pc->vrf;
+	p->bd = PG_BD_NONE;
+	p->irb_bd = irb_bd;
+	p->mtu = pc->mtu;
+	p->n_txq = 1;
+	memcpy(&p->mac, &pc->mac, 6);
+	memcpy(&p->mac64, &p->mac, 6);
+	rte_spinlock_init(&p->tx_lock);
+	snprintf(rname, sizeof(rname), "inject%u", p->index);
+	p->inject = rte_ring_create(rname, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!p->inject) {
+		rte_free(p);
+		return -ENOMEM;
+	}
+	dp.ports[dp.n_ports++] = p;
+	*index = p->index;
+	return 0;
+}
+
 int dp_ports_start(void)
 {
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		struct dp_port *p = dp.ports[i];
+		if (p->virt)
+			continue;
 		int ret = rte_eth_dev_start(p->port_id);
 		if (ret < 0) {
 			LOG_ERR("port %s: start: %s", p->name, rte_strerror(-ret));
@@ -344,8 +382,10 @@ void dp_ports_stop(void)
 {
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		struct dp_port *p = dp.ports[i];
-		rte_eth_dev_stop(p->port_id);
-		rte_eth_dev_close(p->port_id);
+		if (!p->virt) {
+			rte_eth_dev_stop(p->port_id);
+			rte_eth_dev_close(p->port_id);
+		}
 		rte_ring_free(p->inject);
 		rte_free(p);
 		dp.ports[i] = NULL;
@@ -377,6 +417,8 @@ int dp_workers_setup(unsigned n_workers)
 	unsigned next = 0;
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		struct dp_port *p = dp.ports[i];
+		if (p->virt) /* nothing to poll; what the kernel sends goes through worker 0 */
+			dp.workers[0]->inject_port[dp.workers[0]->n_inject++] = (uint16_t)i;
 		for (uint16_t q = 0; q < p->n_rxq; q++) {
 			struct dp_worker *wk = dp.workers[next++ % n_workers];
 			wk->rxq[wk->n_rxq++] = (struct dp_rxq){.port = (uint16_t)i, .queue = q};

@@ -75,6 +75,9 @@ struct dp_port {
 	uint16_t vrf;
 	uint16_t mtu;
 	uint16_t bd; /* bridge domain (L2VNI) of a bridged port, else PG_BD_NONE */
+	uint16_t
+	    irb_bd; /* virtual: the bridge domain it routes for (its gateway), else PG_BD_NONE */
+	bool virt;  /* no device (an L2VNI's gateway interface): never polled or sent to */
 	struct rte_ether_addr mac;
 	uint64_t mac64; /* mac in the low 6 bytes of a u64 as stored in memory, for one compare */
 	uint16_t n_rxq, n_txq;
@@ -102,6 +105,8 @@ enum nh_type {
 	NH_VXLAN, /* VXLAN tunnel: whole outer header + inner Ethernet addresses as a template */
 	NH_IPIP,  /* IPv4-in-IPv4 tunnel: outer Ethernet + IPv4 as a template */
 	NH_ECMP,  /* group of other next hops, picked by flow hash */
+	NH_BD,	  /* a DIRECT next hop on an L2VNI's gateway port: rewritten, then switched in
+		   * its bridge domain (the control side keeps it as NH_DIRECT) */
 	NH_TYPE_MAX
 };
 #define NH_F_RESOLVED 0x01 /* Ethernet destination known (DIRECT, VXLAN, IPIP) */
@@ -195,8 +200,9 @@ struct dp_ctx {
 };
 
 /* VNI table values: an L2VNI's "VRF" field is VNI_L2 | its bridge domain. */
-#define VNI_L2	   0x8000
-#define PG_BD_NONE 0xffff
+#define VNI_L2	     0x8000
+#define PG_BD_NONE   0xffff
+#define PG_PORT_NONE 0xffff
 
 #define TUN_F_VXLAN 0x1
 #define TUN_F_IPIP  0x2

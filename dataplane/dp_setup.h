@@ -34,6 +34,9 @@ int dp_init(const struct dp_init_conf *c);
 void dp_fini(void);
 bool dp_devspec_is_ifname(const char *s);
 int dp_port_add(const struct dp_port_conf *pc, uint16_t *index);
+/* A port without a device: the routed interface (anycast gateway) of bridge domain irb_bd. Its
+ * frames are switched in the bridge domain; its inject ring is drained by worker 0. */
+int dp_port_add_virtual(const struct dp_port_conf *pc, uint16_t irb_bd, uint16_t *index);
 int dp_ports_start(void);
 void dp_ports_stop(void);
 int dp_workers_setup(unsigned n_workers);

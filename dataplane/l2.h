@@ -36,7 +36,7 @@
 struct dp_bd {
 	uint32_t vni;
 	uint16_t id;
-	uint16_t vrf; /* IRB VRF, or UINT16_MAX when not routed */
+	uint16_t irb_port; /* the gateway's virtual port (routed in its VRF), or PG_PORT_NONE */
 	struct rte_ether_addr gw_mac;
 	uint32_t l2_nh_vni; /* VNI put on what we send (the L2VNI itself) */
 	uint16_t n_ports;
@@ -47,11 +47,11 @@ struct dp_bd {
 
 /* FDB entry values: flags, the MAC mobility sequence (bits 32-61) and, in the low 32 bits, the
  * next hop id (remote) or the port index (local). */
-#define FDB_F_REMOTE	 0x8000000000000000ull
-#define FDB_F_STATIC	 0x4000000000000000ull /* sticky: never aged, never moves */
-#define FDB_SEQ_MAX	 0x3fffffffu
-#define FDB_SEQ(v)	 ((uint32_t)((v) >> 32) & FDB_SEQ_MAX)
-#define FDB_MK_SEQ(s)	 ((uint64_t)((s) & FDB_SEQ_MAX) << 32)
+#define FDB_F_REMOTE  0x8000000000000000ull
+#define FDB_F_STATIC  0x4000000000000000ull /* sticky: never aged, never moves */
+#define FDB_SEQ_MAX   0x3fffffffu
+#define FDB_SEQ(v)    ((uint32_t)((v) >> 32) & FDB_SEQ_MAX)
+#define FDB_MK_SEQ(s) ((uint64_t)((s)&FDB_SEQ_MAX) << 32)
 
 struct l2_learn {
 	uint64_t key;  /* fdb_key() */

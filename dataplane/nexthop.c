@@ -39,7 +39,7 @@ static unsigned seq;
 static int nh_key_get(const struct nh_key *k, uint32_t *id);
 
 static const char *const type_names[NH_TYPE_MAX] = {
-    "none", "blackhole", "local", "connected", "direct", "vxlan", "ipip", "ecmp",
+    "none", "blackhole", "local", "connected", "direct", "vxlan", "ipip", "ecmp", "bridged",
 };
 
 const char *nh_type_name(uint8_t type)
@@ -129,6 +129,8 @@ static struct nh *nh_build(uint32_t id)
 			memcpy(&n->eth.dst, &c->mac, 6);
 			n->flags |= NH_F_RESOLVED;
 		}
+		if (k->type == NH_DIRECT && port->virt)
+			n->type = NH_BD;
 		break;
 	case NH_VXLAN:
 	case NH_IPIP: {

@@ -371,6 +371,8 @@ static const struct nh *fwd_over_mtu(struct dp_worker *w, struct rte_mbuf *m, ui
 	return NULL;
 }
 
+static void l2_from_gateway(struct dp_worker *w, struct rte_mbuf *m, uint16_t port);
+
 /* Rewrite or encapsulate a routed packet (TTL already done) for next hop nh and send it. */
 static __rte_always_inline void nh_send(struct dp_worker *w, struct rte_mbuf *m, uint16_t in,
 					const struct nh *nh, const void *l3, bool v6)
@@ -401,6 +403,15 @@ static __rte_always_inline void nh_send(struct dp_worker *w, struct rte_mbuf *m,
 			break;
 		}
 		nh_output(w, m, in, nh);
+		break;
+	case NH_BD:
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		rte_memcpy(eth, &nh->eth, 12);
+		eth->ether_type = type_be;
+		if (unlikely(!(nh->flags & NH_F_RESOLVED)))
+			punt(w, m, in, PUNT_RESOLVE, PUNT_CLASS_RESOLVE, nh->id);
+		else
+			l2_from_gateway(w, m, nh->port);
 		break;
 	case NH_IPIP:
 		if (v6) {
@@ -529,6 +540,38 @@ static __rte_always_inline void inner_enqueue(struct dp_worker *w, struct rte_mb
 
 #define L2_FROM_VTEP UINT16_MAX /* l2_flood()'s in for decapsulated frames: no local port */
 
+/* Route what was queued for gateway ports: one dp_process_burst() per run of the same port. */
+static __rte_noinline void irb_flush(struct dp_worker *w)
+{
+	struct rte_mbuf *m[PG_BURST];
+	uint16_t in[PG_BURST];
+	const unsigned n = w->n_irb;
+
+	memcpy(m, w->irb_m, n * sizeof(m[0]));
+	memcpy(in, w->irb_in, n * sizeof(in[0]));
+	w->n_irb = 0;
+	for (unsigned i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && in[j] == in[i]; j++)
+			;
+		dp_process_burst(w, in[i], &m[i], (uint16_t)(j - i));
+	}
+}
+
+/* A frame for the gateway (its MAC, or a broadcast it must see): routed as received on the
+ * gateway's virtual port, after the current burst. */
+static inline void irb_queue(struct dp_worker *w, struct rte_mbuf *m, uint16_t port)
+{
+	if (unlikely(w->n_irb == PG_BURST))
+		irb_flush(w);
+	w->irb_in[w->n_irb] = port;
+	w->irb_m[w->n_irb++] = m;
+}
+
+static inline bool mac_is(const struct rte_ether_addr *a, const struct rte_ether_addr *b)
+{
+	return rte_is_same_ether_addr(a, b);
+}
+
 /* Entropy for the outer UDP source port of a bridged frame: the inner IPv4 flow when there is
  * one, else the MAC addresses. */
 static inline uint32_t l2_flow_hash(const struct rte_mbuf *m)
@@ -587,11 +630,16 @@ static void l2_flood(struct dp_worker *w, const struct dp_bd *bd, struct rte_mbu
 		     bool to_vteps)
 {
 	unsigned left = 0;
+	/* Broadcast and multicast reach the gateway too (ARP, neighbour discovery). */
+	const bool to_irb =
+	    bd->irb_port != PG_PORT_NONE && in != bd->irb_port &&
+	    rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
 
 	for (unsigned i = 0; i < bd->n_ports; i++)
 		left += bd->ports[i] != in;
 	if (to_vteps)
 		left += bd->n_flood;
+	left += to_irb;
 	if (left == 0) {
 		pkt_drop(w, m, DROP_L2_FLOOD_EMPTY);
 		return;
@@ -615,6 +663,42 @@ static void l2_flood(struct dp_worker *w, const struct dp_bd *bd, struct rte_mbu
 		}
 		l2_vxlan_out(w, c, in, nh_get(bd->flood_nh[i]));
 	}
+	if (to_irb) {
+		struct rte_mbuf *c = --left ? rte_pktmbuf_copy(m, dp.pool, 0, UINT32_MAX) : m;
+		if (unlikely(c == NULL))
+			w->st->drop[DROP_L2_FLOOD_NO_MBUF]++;
+		else
+			irb_queue(w, c, bd->irb_port);
+	}
+}
+
+/* Switch a frame in bd: to the gateway, the port or VTEP of its destination, or flooded. */
+static inline void l2_switch(struct dp_worker *w, const struct dp_bd *bd, struct rte_mbuf *m,
+			     uint16_t in, bool to_vteps)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint64_t val;
+
+	if (bd->irb_port != PG_PORT_NONE && in != bd->irb_port &&
+	    mac_is(&eth->dst_addr, &bd->gw_mac)) {
+		irb_queue(w, m, bd->irb_port);
+		return;
+	}
+	if (rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	    fdb_lookup(bd->id, &eth->dst_addr, &val) < 0) {
+		l2_flood(w, bd, m, in, to_vteps);
+		return;
+	}
+	if (val & FDB_F_REMOTE) {
+		if (to_vteps)
+			l2_vxlan_out(w, m, in, nh_get((uint32_t)val));
+		else
+			pkt_drop(w, m, DROP_L2_REMOTE_TO_REMOTE);
+	} else if ((uint16_t)val == in) {
+		pkt_drop(w, m, DROP_L2_SAME_PORT);
+	} else {
+		tx_enqueue(w, (uint16_t)val, m);
+	}
 }
 
 /* A frame decapsulated from bd's VNI: to the local port that has its destination, or flooded to
@@ -623,22 +707,12 @@ static __rte_noinline void l2_from_vxlan(struct dp_worker *w, struct rte_mbuf *m
 					 uint16_t bd_id)
 {
 	const struct dp_bd *bd = l2_bd_get(bd_id);
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint64_t val;
 
 	if (unlikely(bd == NULL)) {
 		pkt_drop(w, m, DROP_L2_NO_BD);
 		return;
 	}
-	if (rte_is_multicast_ether_addr(&eth->dst_addr) ||
-	    fdb_lookup(bd_id, &eth->dst_addr, &val) < 0) {
-		l2_flood(w, bd, m, L2_FROM_VTEP, false);
-		return;
-	}
-	if (val & FDB_F_REMOTE)
-		pkt_drop(w, m, DROP_L2_REMOTE_TO_REMOTE);
-	else
-		tx_enqueue(w, (uint16_t)val, m);
+	l2_switch(w, bd, m, L2_FROM_VTEP, false);
 }
 
 /* Note where a source MAC was seen: refresh its age when the FDB already says so, else tell the
@@ -671,7 +745,6 @@ static __rte_noinline void l2_burst(struct dp_worker *w, uint16_t in, const stru
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint64_t val;
 
 		bytes += m->pkt_len;
 		if (unlikely(bd == NULL)) {
@@ -689,20 +762,26 @@ static __rte_noinline void l2_burst(struct dp_worker *w, uint16_t in, const stru
 			continue;
 		}
 		l2_learn(w, bd->id, &eth->src_addr, in, now);
-		if (rte_is_multicast_ether_addr(&eth->dst_addr) ||
-		    fdb_lookup(bd->id, &eth->dst_addr, &val) < 0) {
-			l2_flood(w, bd, m, in, true);
-			continue;
-		}
-		if (val & FDB_F_REMOTE)
-			l2_vxlan_out(w, m, in, nh_get((uint32_t)val));
-		else if ((uint16_t)val == in)
-			pkt_drop(w, m, DROP_L2_SAME_PORT);
-		else
-			tx_enqueue(w, (uint16_t)val, m);
+		l2_switch(w, bd, m, in, true);
 	}
 	w->st->port[in].rx_pkts += n;
 	w->st->port[in].rx_bytes += bytes;
+	if (w->n_irb)
+		irb_flush(w);
+}
+
+/* A frame leaving a gateway port (routed there, or sent by the kernel behind its TAP: ARP,
+ * ICMP, its answers): switched in the port's bridge domain. */
+static __rte_noinline void l2_from_gateway(struct dp_worker *w, struct rte_mbuf *m, uint16_t port)
+{
+	const struct dp_bd *bd = l2_bd_get(dp.ports[port]->irb_bd);
+
+	if (unlikely(bd == NULL))
+		pkt_drop(w, m, DROP_L2_NO_BD);
+	else if (unlikely(m->data_len < RTE_ETHER_HDR_LEN))
+		pkt_drop(w, m, DROP_ETH_TOO_SHORT);
+	else
+		l2_switch(w, bd, m, port, true);
 }
 
 static inline int vni_lookup_cached(struct batch *c, uint32_t vni, uint16_t *vrf, uint16_t *slot)
@@ -1492,6 +1571,9 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 		batch_vrf_scan(&c.i6);
 		route6(w, in, &c.i6, true);
 	}
+	/* Decapsulated L2VNI frames for a gateway. */
+	if (unlikely(w->n_irb))
+		irb_flush(w);
 }
 
 static void inject_drain(struct dp_worker *w, uint16_t idx)
@@ -1500,9 +1582,16 @@ static void inject_drain(struct dp_worker *w, uint16_t idx)
 	struct rte_mbuf *m[PG_BURST];
 	unsigned n = rte_ring_sc_dequeue_burst(p->inject, (void **)m, PG_BURST, NULL);
 
+	w->st->port[idx].inject += n;
+	if (unlikely(p->virt)) {
+		for (unsigned i = 0; i < n; i++)
+			l2_from_gateway(w, m[i], idx);
+		if (w->n_irb)
+			irb_flush(w);
+		return;
+	}
 	for (unsigned i = 0; i < n; i++)
 		tx_enqueue(w, idx, m[i]);
-	w->st->port[idx].inject += n;
 }
 
 unsigned worker_poll_once(struct dp_worker *w)

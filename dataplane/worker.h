@@ -40,6 +40,10 @@ struct dp_worker {
 	uint64_t tsc_hz;
 	struct dp_policer pol[PUNT_CLASS_MAX];
 	struct dp_tx_buf tx[PG_MAX_PORTS];
+	/* Frames for an L2VNI's gateway port, routed once the current burst is done. */
+	uint16_t n_irb;
+	uint16_t irb_in[PG_BURST];
+	struct rte_mbuf *irb_m[PG_BURST];
 } __rte_cache_aligned;
 
 /* lcore entry point: loops until dp.running is false. */

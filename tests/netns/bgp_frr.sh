@@ -4,9 +4,12 @@
 # each side reach each other over the L3VNI (symmetric IRB): routes learned by BGP on both sides,
 # VXLAN VNI 5000 on the wire with each side's router MAC, no static routes or FDB entries.
 # Over L2VNI 100 (FRR: Linux bridge br100 + vxlan100; Peregrine: a bridged port) they exchange
-# type-3 (flood lists) and type-2 (MACs), and two hosts in one subnet ping each other.
+# type-3 (flood lists) and type-2 (MACs), and two hosts in one subnet ping each other. Peregrine
+# routes the L2VNI in VRF red through its anycast gateway 10.10.0.1 (IRB): both L2 hosts reach h2
+# behind FRR's VRF, l2b across the L2VNI to Peregrine's gateway and on over the L3VNI.
 #
 #  [l2b] 10.10.0.20 02:00:00:00:0b:0b ── br100+vxlan100 [frr]   pe-l2 (bridged, L2VNI 100) ── [l2a] 10.10.0.10 02:00:00:00:0a:0a
+#                                                                gateway irb100 10.10.0.1/24 in VRF red
 #
 #  [h2] 192.168.100.10 ── vr-gw [fred: FRR VRF] br5000+vxlan5000 (rmac 02:00:00:00:50:02)
 #                                 │ underlay in [frr] eth0 10.100.0.2/24, AS 65002
@@ -51,10 +54,12 @@ veth frr l2b-p l2b eth0
 ip -n "$FRRNS" link set l2b-p master br100
 ip -n "$(ns l2b)" link set eth0 address 02:00:00:00:0b:0b
 ip -n "$(ns l2b)" addr add 10.10.0.20/24 dev eth0
+ip -n "$(ns l2b)" route add default via 10.10.0.1
 veth pe pe-l2 l2a eth0
 offload_off l2a eth0
 ip -n "$(ns l2a)" link set eth0 address 02:00:00:00:0a:0a
 ip -n "$(ns l2a)" addr add 10.10.0.10/24 dev eth0
+ip -n "$(ns l2a)" route add default via 10.10.0.1
 
 cat >"$T/pg.yaml" <<EOF
 apiVersion: peregrine.io/v1alpha1
@@ -70,7 +75,7 @@ spec:
     - {name: tenant, device: pe-ten, driver: $PG_DRIVER, vrf: red, addresses: [192.168.60.1/24]}
     - {name: l2host, device: pe-l2, driver: $PG_DRIVER}
   l3vnis: [{vni: 5000, vrf: red}]
-  l2vnis: [{vni: 100, ports: [l2host], macAgeing: 5}]
+  l2vnis: [{vni: 100, ports: [l2host], vrf: red, gatewayIPs: [10.10.0.1/24], macAgeing: 5}]
   bgp:
     asn: 65001
     holdTime: 9
@@ -218,6 +223,20 @@ l2_wire_ok() {
 		[ "$(tshark_count "$T/l2.pcap" 'vxlan.vni == 100 && ip.src == 10.100.0.2 && eth.src == 02:00:00:00:0b:0b')" -ge 5 ]
 }
 check "on the wire: VNI 100 both ways carrying the hosts' own frames" l2_wire_ok
+
+step "IRB: Peregrine's anycast gateway 10.10.0.1 routes L2VNI 100 in VRF red"
+check "ping l2a -> its gateway 10.10.0.1 (answered by the kernel behind irb100's TAP)" ping_ok l2a 10.10.0.1 3
+gw_t5() { frr_vtysh frr -c 'show bgp l2vpn evpn route type prefix' | grep -q '\[5\]:\[0\]:\[24\]:\[10.10.0.0\]'; }
+expect "FRR received the gateway subnet [5]:[0]:[24]:[10.10.0.0] as type-5" wait_until 20 gw_t5
+check "ping l2a 10.10.0.10 -> h2 192.168.100.10 (routed by our gateway, out over L3VNI 5000)" ping_ok l2a 192.168.100.10 5
+check "ping h2 192.168.100.10 -> l2a 10.10.0.10 (L3VNI in, resolved and switched in the bridge domain)" ping_ok h2 10.10.0.10 5
+check "ping l2b 10.10.0.20 -> h2 192.168.100.10 (over the L2VNI to our gateway, then the L3VNI)" ping_ok l2b 192.168.100.10 5
+check "ping h2 192.168.100.10 -> l2b 10.10.0.20 (our gateway resolves l2b across the L2VNI)" ping_ok h2 10.10.0.20 5
+irb_neigh() {
+	pgj show neighbors | jq -c '.neighbors[] | select(.port == "irb100")'
+	pgj show neighbors | jq -e '[.neighbors[] | select(.port == "irb100" and .state == "reachable") | .ip] | sort == ["10.10.0.10", "10.10.0.20"]' >/dev/null
+}
+check "show neighbors: both hosts resolved on irb100" irb_neigh
 ip -n "$(ns l2a)" link set eth0 down
 aged() {
 	! pgj show fdb vni 100 | jq -e '.fdb[] | select(.mac == "02:00:00:00:0a:0a")' >/dev/null &&

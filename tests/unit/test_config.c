@@ -1856,7 +1856,30 @@ static void test_l2vni(void)
 		   "l2vnis[0].ports[0]", "has addresses");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [r]}]\n", "t.yaml:14:", "l2vnis[0].ports[0]");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vrf: red}]\n", "t.yaml:14:", "l2vnis[0].vrf",
-		   "not supported yet");
+		   "needs gatewayIPs");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, gatewayIPs: [10.20.0.1/24]}]\n", "t.yaml:14:",
+		   "l2vnis[0].gatewayIPs", "set vrf");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vrf: red, gatewayIPs: [10.9.0.254/16]}]\n",
+		   "t.yaml:14:", "l2vnis[0]", "gateway 10.9.0.254/16 overlaps 10.9.0.1/24 of port 'r'");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vrf: red, gatewayIPs: [10.20.0.1/24, 10.21.0.1/24]}]\n",
+		   "t.yaml:14:", "l2vnis[0].gatewayIPs[1]", "two IPv4 gateway addresses");
+	EXPECT_ERR(PORT0 "    - {name: irb7, device: eth1}\n  vtep: 10.100.0.1\n  vrfs: [{name: red}]\n"
+			 "  l2vnis: [{vni: 7, vrf: red, gatewayIPs: [10.20.0.1/24]}]\n",
+		   "t.yaml:11:", "l2vnis[0]", "port 'irb7' (line 8) has the name of this L2VNI's gateway");
+	if (LOAD_OK(L2BASE "  l2vnis:\n    - {vni: 100, ports: [h1], vrf: red, gatewayIPs: "
+			   "[10.20.0.1/24, \"fd20::1/64\"]}\n",
+		    &cfg) == 0) {
+		CHECK(cfg.n_ports == 5);
+		const struct cfg_port *g = &cfg.ports[4];
+		CHECK(cfg.l2vnis[0].irb_port == 4);
+		CHECK_STR(g->name, "irb100");
+		CHECK_STR(g->tap, "pg-irb100");
+		CHECK(g->irb && g->l2vni == 0 && g->vrf == 1 && g->n_addrs == 2);
+		CHECK(g->has_mac);
+		CHECK_STR(macstr(&g->mac), "00:f3:00:00:00:65");
+		CHECK(cfg.ports[1].l2vni == 0 && !cfg.ports[1].irb);
+		config_free(&cfg);
+	}
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vxlanPort: 4790}]\n", "t.yaml:14:",
 		   "l2vnis[0].vxlanPort", "4790 differs from 4789");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, macAgeing: -1}]\n", "t.yaml:14:",

@@ -9,6 +9,10 @@
  * and the "last seen" stamp, unicast to a local port and to a remote VTEP, same-port filtering,
  * decapsulation to a local port and flooding of decapsulated frames to local ports only (split
  * horizon), and the drops (bad source MAC, remote to remote, no bridge domain, learn ring full).
+ * IRB: the gateway port "irb" (virtual, VRF red, 10.100.0.1/24, gateway MAC): frames to the
+ * gateway MAC are routed (from a port and from a VTEP), broadcasts reach it as punted ARP,
+ * packets routed to a host of the subnet are rewritten and switched, what the kernel sends
+ * from its TAP is switched, an unresolved host is punted for resolution.
  */
 #include <stdatomic.h>
 
@@ -35,11 +39,13 @@
 #define VTEP	  "192.168.0.1"
 #define VTEP2	  "192.168.0.2"
 #define VNI	  100
+#define GW_MAC	  "00:f3:00:00:00:65"
 
-static uint16_t p1, p2, pU;
+static uint16_t p1, p2, pU, pG;
 static struct dp_worker *w;
 static int slot;
-static uint32_t nh_r; /* L2 VXLAN next hop to VTEP2 in VNI 100 */
+static uint32_t nh_r;  /* L2 VXLAN next hop to VTEP2 in VNI 100 */
+static uint32_t nh_h3; /* 10.100.0.3 on the gateway port, never resolved */
 
 static void put_mac(uint8_t *p, const char *text)
 {
@@ -47,8 +53,15 @@ static void put_mac(uint8_t *p, const char *text)
 	memcpy(p, m.b, 6);
 }
 
+static unsigned frame_to(uint8_t *b, const char *dst, const char *src, bool arp, const char *ipdst);
+
 /* An Ethernet frame dst <- src carrying an IPv4/UDP packet (or ARP when arp), len bytes. */
 static unsigned frame(uint8_t *b, const char *dst, const char *src, bool arp)
+{
+	return frame_to(b, dst, src, arp, "10.100.0.2");
+}
+
+static unsigned frame_to(uint8_t *b, const char *dst, const char *src, bool arp, const char *ipdst)
 {
 	memset(b, 0, 80);
 	put_mac(b, dst);
@@ -68,7 +81,7 @@ static unsigned frame(uint8_t *b, const char *dst, const char *src, bool arp)
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = unit_ip4("10.100.0.1");
-	ip->dst_addr = unit_ip4("10.100.0.2");
+	ip->dst_addr = unit_ip4(ipdst);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	b[34] = 0x30;
 	b[35] = 0x39;
@@ -206,7 +219,10 @@ static void setup(void)
 	int iu = unit_port_add("u", "net_ring4", U_MAC, 1500, 0);
 	CHECK(iu >= 0, "underlay port: %d", iu);
 	pU = (uint16_t)iu;
+	struct dp_port_conf gc = {.name = "irb", .mtu = 1500, .vrf = 1, .mac = unit_mac(GW_MAC)};
+	CHECK_EQ(dp_port_add_virtual(&gc, 0, &pG), 0);
 	CHECK_EQ(fib_vrf_create(0, "default", 1024, 256, 1024), 0);
+	CHECK_EQ(fib_vrf_create(1, "red", 1024, 256, 1024), 0);
 	CHECK_EQ(dp_ports_start(), 0);
 	CHECK_EQ(dp_workers_setup(1), 0);
 	w = dp.workers[0];
@@ -231,11 +247,30 @@ static void setup(void)
 	nh_neigh_update(pU, &r2, &m2);
 	CHECK(nh_get(nh_r) && (nh_get(nh_r)->flags & NH_F_RESOLVED), "L2 VXLAN nh unresolved");
 
-	struct dp_bd bd = {.vni = VNI, .id = 0, .vrf = UINT16_MAX, .n_ports = 2, .n_flood = 1};
+	struct dp_bd bd = {.vni = VNI, .id = 0, .irb_port = pG, .n_ports = 2, .n_flood = 1};
+	memcpy(&bd.gw_mac, unit_mac(GW_MAC).b, 6);
 	bd.ports[0] = p1;
 	bd.ports[1] = p2;
 	bd.flood_nh[0] = nh_r;
 	CHECK_EQ(l2_bd_set(&bd), 0);
+
+	/* the gateway in VRF red: 10.100.0.1 local, 10.100.0.0/24 connected, H2 = 10.100.0.2 */
+	uint32_t glocal, gconn, h2;
+	struct pg_prefix ga = unit_prefix("10.100.0.1/32"), gs = unit_prefix("10.100.0.0/24"),
+			 h2p = unit_prefix("10.100.0.2/32"), h3p = unit_prefix("10.100.0.3/32");
+	struct pg_ip h2ip = unit_ip("10.100.0.2"), h3ip = unit_ip("10.100.0.3");
+	CHECK_EQ(nh_local_get(1, pG, &glocal), 0);
+	CHECK_EQ(nh_connected_get(1, pG, &gconn), 0);
+	CHECK_EQ(nh_direct_get(1, pG, &h2ip, &h2), 0);
+	struct pg_mac h2m = unit_mac(H2);
+	nh_neigh_update(pG, &h2ip, &h2m);
+	CHECK(nh_get(h2) && nh_get(h2)->type == NH_BD && (nh_get(h2)->flags & NH_F_RESOLVED),
+	      "host next hop on the gateway port is not a resolved NH_BD");
+	CHECK_EQ(nh_direct_get(1, pG, &h3ip, &nh_h3), 0);
+	CHECK_EQ(fib_route_add(1, &ga, glocal, ROUTE_STATIC, &old), 0);
+	CHECK_EQ(fib_route_add(1, &gs, gconn, ROUTE_STATIC, &old), 0);
+	CHECK_EQ(fib_route_add(1, &h2p, h2, ROUTE_STATIC, &old), 0);
+	CHECK_EQ(fib_route_add(1, &h3p, nh_h3, ROUTE_STATIC, &old), 0);
 	CHECK_EQ(fib_commit(), 0);
 }
 
@@ -410,6 +445,7 @@ static void test_edges(void)
 	struct dp_bd bd = *l2_bd_ctl(0);
 	bd.n_ports = 1;
 	bd.n_flood = 0;
+	bd.irb_port = PG_PORT_NONE;
 	CHECK_EQ(l2_bd_set(&bd), 0);
 	uint64_t e0 = drops(DROP_L2_FLOOD_EMPTY);
 	len = frame(f, "ff:ff:ff:ff:ff:ff", H1, true);
@@ -424,6 +460,114 @@ static void test_edges(void)
 	learn_drain(ev, 1);
 }
 
+static unsigned punted(uint16_t *port, uint16_t *reason)
+{
+	struct rte_mbuf *m = NULL;
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < PUNT_CLASS_MAX; c++)
+		while (rte_ring_dequeue(dp.punt[c], (void **)&m) == 0) {
+			*port = pkt_meta(m)->port;
+			*reason = pkt_meta(m)->reason;
+			rte_pktmbuf_free(m);
+			n++;
+		}
+	return n;
+}
+
+static void test_irb(void)
+{
+	uint8_t f[128], vx[256];
+	struct out o;
+	unsigned len, olen, vlen;
+	uint16_t pp = 0, reason = 0;
+	struct l2_learn ev[8];
+	struct rte_ether_addr h1, h2;
+
+	memcpy(&h1, unit_mac(H1).b, 6);
+	memcpy(&h2, unit_mac(H2).b, 6);
+	CHECK_EQ(fdb_set(0, &h1, p1), 0);
+	CHECK_EQ(fdb_set(0, &h2, p2), 0);
+	punted(&pp, &reason); /* the broadcasts of the tests before */
+
+	printf("IRB: a frame to the gateway MAC is routed; the host route rewrites and switches\n");
+	len = frame(f, GW_MAC, H1, false); /* 10.100.0.1 -> 10.100.0.2 */
+	uint64_t red0 = dp.stats[0]->vrf[1].fwd_pkts;
+	run(p1, f, len, &o);
+	const uint8_t *g = sent_on(&o, p2, &olen);
+	CHECK_EQ(o.n, 1);
+	if (g) {
+		uint8_t want[128];
+		memcpy(want, f, len);
+		put_mac(want, H2);
+		put_mac(want + 6, GW_MAC);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(want + 14);
+		ip->time_to_live--;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		CHECK_EQ(olen, len);
+		CHECK_MEM(g, want, len, "routed frame: H2 <- gateway MAC, TTL - 1");
+	}
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->vrf[1].fwd_pkts, red0 + 1);
+	learn_drain(ev, 8);
+
+	printf("IRB: to the gateway address: punted to the gateway port's TAP\n");
+	len = frame_to(f, GW_MAC, H1, false, "10.100.0.1");
+	run(p1, f, len, &o);
+	CHECK_EQ(o.n, 0);
+	CHECK_EQ(punted(&pp, &reason), 1);
+	CHECK_EQ(pp, pG);
+	CHECK_EQ(reason, PUNT_LOCAL);
+
+	printf("IRB: a broadcast ARP is flooded and reaches the gateway (punted ARP)\n");
+	len = frame(f, "ff:ff:ff:ff:ff:ff", H1, true);
+	run(p1, f, len, &o);
+	CHECK_EQ(o.n, 2); /* p2 + VTEP2 */
+	out_free(&o);
+	CHECK_EQ(punted(&pp, &reason), 1);
+	CHECK_EQ(pp, pG);
+	CHECK_EQ(reason, PUNT_ARP);
+
+	printf("IRB: a host without a MAC yet: punted for resolution\n");
+	len = frame_to(f, GW_MAC, H1, false, "10.100.0.3");
+	run(p1, f, len, &o);
+	CHECK_EQ(o.n, 0);
+	CHECK_EQ(punted(&pp, &reason), 1);
+	CHECK_EQ(reason, PUNT_RESOLVE);
+
+	printf("IRB: from a VTEP to the gateway MAC: routed too\n");
+	len = frame(f, GW_MAC, R1, false);
+	vlen = vxlan_from(vx, f, len, VNI);
+	run(pU, vx, vlen, &o);
+	CHECK_EQ(o.n, 1);
+	sent_on(&o, p2, &olen);
+	out_free(&o);
+
+	printf("IRB: what the kernel sends from the TAP is switched in the bridge domain\n");
+	len = frame_to(f, H1, GW_MAC, false, "10.100.0.2");
+	struct rte_mbuf *m = mbuf_from(f, len);
+	CHECK_EQ(rte_ring_enqueue(dp.ports[pG]->inject, m), 0);
+	worker_poll_once(w);
+	collect(&o);
+	CHECK_EQ(o.n, 1);
+	g = sent_on(&o, p1, &olen);
+	if (g)
+		CHECK_MEM(g, f, len, "kernel frame switched unchanged");
+	out_free(&o);
+	len = frame(f, "ff:ff:ff:ff:ff:ff", GW_MAC, true);
+	m = mbuf_from(f, len);
+	CHECK_EQ(rte_ring_enqueue(dp.ports[pG]->inject, m), 0);
+	worker_poll_once(w);
+	collect(&o);
+	CHECK_EQ(o.n, 3); /* p1, p2, VTEP2; not back to the gateway */
+	out_free(&o);
+	CHECK_EQ(punted(&pp, &reason), 0);
+	learn_drain(ev, 8);
+	CHECK_EQ(fdb_del(0, &h1), 0);
+	CHECK_EQ(fdb_del(0, &h2), 0);
+}
+
 int main(void)
 {
 	if (unit_eal_init() < 0)
@@ -433,8 +577,11 @@ int main(void)
 		return unit_done("test_l2");
 	test_flood_and_learn();
 	test_remote();
+	test_irb();
 	test_edges();
 	rcu_reclaim();
+	uint16_t pp, reason;
+	punted(&pp, &reason);
 	struct out o;
 	collect(&o);
 	CHECK_EQ(o.n, 0);

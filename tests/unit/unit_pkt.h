@@ -42,6 +42,8 @@ static inline void collect(struct out *o)
 	o->n = 0;
 	for (uint16_t p = 0; p < dp.n_ports; p++) {
 		struct rte_mbuf *got[8];
+		if (dp.ports[p]->virt)
+			continue;
 		uint16_t n = rte_eth_rx_burst(dp.ports[p]->port_id, 0, got, 8);
 		for (uint16_t i = 0; i < n; i++) {
 			if (o->n < 8) {
