@@ -88,6 +88,7 @@ static const struct rib_fib_ops ops = {
     .l2_mac_set = l2ctl_remote_mac_set,
     .l2_mac_del = l2ctl_remote_mac_del,
     .l2_flood_set = l2ctl_flood_set,
+    .l2_arp_set = l2ctl_arp_set,
 };
 
 void bgp_fib_attach(void)

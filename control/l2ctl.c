@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <rte_malloc.h>
 
 #include "bgp.h"
+#include "dp_setup.h"
 #include "l2.h"
 #include "l2ctl.h"
 #include "log.h"
@@ -318,6 +320,20 @@ int l2ctl_flood_set(uint16_t bd, const struct pg_ip *vtep, bool add)
 	return ret;
 }
 
+int l2ctl_arp_set(uint16_t bd, const struct pg_ip *ip, const struct pg_mac *m)
+{
+	struct rte_ether_addr mac;
+
+	if (!bd_ctl(bd) || ip->family != AF_INET)
+		return -ENOENT;
+	if (!m) {
+		arp_cache_del(bd, ip->v4); /* absent already: fine */
+		return 0;
+	}
+	memcpy(&mac, m, 6);
+	return arp_cache_set(bd, ip->v4, &mac);
+}
+
 /* ---- CLI ---- */
 
 struct fdb_show {
@@ -358,23 +374,33 @@ static int fdb_show_cb(uint16_t bd, const struct rte_ether_addr *mac, uint64_t v
 	return 0;
 }
 
-static struct json_object *cmd_fdb(int argc, char **argv, char *err, size_t errlen)
+/* "[vni N]" of the show commands: *vni = N, or -1 without. */
+static int vni_filter(int argc, char **argv, int *vni, const char *cmd, char *err, size_t errlen)
 {
-	struct fdb_show s = {.vni = -1};
 	char *end;
 
+	*vni = -1;
 	if (argc == 2 && strcmp(argv[0], "vni") == 0) {
 		unsigned long v = strtoul(argv[1], &end, 10);
 		if (*end || v == 0 || v > 16777215) {
-			snprintf(err, errlen, "show fdb vni N: N is a VNI (1-16777215), got '%s'",
+			snprintf(err, errlen, "%s vni N: N is a VNI (1-16777215), got '%s'", cmd,
 				 argv[1]);
-			return NULL;
+			return -1;
 		}
-		s.vni = (int)v;
+		*vni = (int)v;
 	} else if (argc) {
-		snprintf(err, errlen, "usage: show fdb [vni N]");
-		return NULL;
+		snprintf(err, errlen, "usage: %s [vni N]", cmd);
+		return -1;
 	}
+	return 0;
+}
+
+static struct json_object *cmd_fdb(int argc, char **argv, char *err, size_t errlen)
+{
+	struct fdb_show s = {.vni = -1};
+
+	if (vni_filter(argc, argv, &s.vni, "show fdb", err, errlen) < 0)
+		return NULL;
 	struct json_object *res = json_object_new_object();
 	s.arr = json_object_new_array();
 	if (l2c.ready)
@@ -416,12 +442,55 @@ static struct json_object *cmd_l2vni(int argc, char **argv, char *err, size_t er
 	J_INT(c, "fdb_full", l2c.fdb_full);
 	J_INT(c, "remote_set", l2c.remote_set);
 	J_INT(c, "moved_to_remote", l2c.remote_moved_away);
+	struct dp_stats *st = rte_zmalloc(NULL, sizeof(*st), 0);
+	if (st) {
+		dp_stats_sum(st);
+		J_INT(c, "learn_events_lost", st->l2_learn_lost);
+		J_INT(c, "arp_suppressed", st->l2_arp_suppressed);
+		rte_free(st);
+	}
 	json_object_object_add(res, "counters", c);
+	return res;
+}
+
+static int arp_show_cb(uint16_t bd, uint32_t ip_be, const struct rte_ether_addr *mac, void *arg)
+{
+	struct fdb_show *s = arg;
+	struct bd_ctl *b = bd_ctl(bd);
+	char t[PG_MAC_FMT_LEN], a[PG_IP_FMT_LEN];
+	struct pg_ip ip = {.family = AF_INET, .v4 = ip_be};
+
+	if (!b || (s->vni >= 0 && (uint32_t)s->vni != b->bd.vni))
+		return 0;
+	struct json_object *o = json_object_new_object();
+	J_INT(o, "vni", b->bd.vni);
+	J_STR(o, "ip", fmt_ip(&ip, a));
+	J_STR(o, "mac", fmt_mac((const struct pg_mac *)mac, t));
+	json_object_array_add(s->arr, o);
+	return 0;
+}
+
+static struct json_object *cmd_arp_cache(int argc, char **argv, char *err, size_t errlen)
+{
+	struct fdb_show s = {.vni = -1};
+
+	if (vni_filter(argc, argv, &s.vni, "show arp-cache", err, errlen) < 0)
+		return NULL;
+	struct json_object *res = json_object_new_object();
+	s.arr = json_object_new_array();
+	if (l2c.ready)
+		arp_cache_walk(arp_show_cb, &s);
+	json_object_object_add(res, "arp_cache", s.arr);
+	J_INT(res, "total", arp_cache_count());
 	return res;
 }
 
 void l2ctl_cli_register(void)
 {
+	mgmt_register("show arp-cache",
+		      "show arp-cache [vni N]: IPv4 hosts of the L2VNIs known from EVPN (ARP "
+		      "suppression)",
+		      cmd_arp_cache);
 	mgmt_register("show fdb", "show fdb [vni N]: MAC table of the L2VNIs", cmd_fdb);
 	mgmt_register("show l2vni", "show l2vni: bridge domains, ports, flood lists", cmd_l2vni);
 }

@@ -30,5 +30,6 @@ int l2ctl_remote_mac_set(uint16_t bd, const struct pg_mac *mac, const struct pg_
 			 uint32_t seq, bool sticky);
 int l2ctl_remote_mac_del(uint16_t bd, const struct pg_mac *mac);
 int l2ctl_flood_set(uint16_t bd, const struct pg_ip *vtep, bool add);
+int l2ctl_arp_set(uint16_t bd, const struct pg_ip *ip, const struct pg_mac *mac);
 
 void l2ctl_cli_register(void);

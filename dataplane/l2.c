@@ -11,6 +11,7 @@
 #include "log.h"
 
 struct rte_hash *pg_fdb;
+struct rte_hash *pg_arp_cache;
 uint32_t *pg_fdb_seen;
 struct dp_bd *pg_bds[PG_MAX_BDS];
 
@@ -26,36 +27,50 @@ static uint32_t fdb_hash(const void *key, uint32_t len, uint32_t init)
 	return rte_hash_crc_8byte(k, init);
 }
 
-int l2_init(unsigned fdb_size)
+/* A table of 8-byte keys the workers read lock-free while the control thread writes; a deleted
+ * entry's slot is reused only after every worker has passed a quiescent state. */
+static struct rte_hash *lf_hash_create(const char *what, unsigned entries)
 {
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 	    .name = name,
-	    .entries = fdb_size ? fdb_size : FDB_DEFAULT_SIZE,
+	    .entries = entries,
 	    .key_len = sizeof(uint64_t),
 	    .hash_func = fdb_hash,
 	    .socket_id = SOCKET_ID_ANY,
-	    /* Lock-free lookups while the control thread writes. */
 	    .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
 	struct rte_hash_rcu_config rc = {
 	    .v = rcu_dpdk_qsbr(),
 	    .mode = RTE_HASH_QSBR_MODE_DQ,
 	};
+	struct rte_hash *h;
 
-	snprintf(name, sizeof(name), "fdb%u", l2_seq++);
-	pg_fdb = rte_hash_create(&hp);
-	if (!pg_fdb) {
-		LOG_ERR("FDB of %u entries: %s", hp.entries, rte_strerror(rte_errno));
-		return -ENOMEM;
+	snprintf(name, sizeof(name), "%s%u", what, l2_seq++);
+	h = rte_hash_create(&hp);
+	if (!h) {
+		LOG_ERR("%s of %u entries: %s", what, entries, rte_strerror(rte_errno));
+		return NULL;
 	}
-	/* A deleted entry's slot is reused only after every worker has passed a quiescent state. */
-	if (rc.v && rte_hash_rcu_qsbr_add(pg_fdb, &rc) != 0) {
-		LOG_ERR("FDB: RCU: %s", rte_strerror(rte_errno));
+	if (rc.v && rte_hash_rcu_qsbr_add(h, &rc) != 0) {
+		LOG_ERR("%s: RCU: %s", what, rte_strerror(rte_errno));
+		rte_hash_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int l2_init(unsigned fdb_size)
+{
+	char name[RTE_HASH_NAMESIZE];
+
+	fdb_cap = fdb_size ? fdb_size : FDB_DEFAULT_SIZE;
+	pg_fdb = lf_hash_create("fdb", fdb_cap);
+	pg_arp_cache = lf_hash_create("arpc", fdb_cap);
+	if (!pg_fdb || !pg_arp_cache) {
 		l2_fini();
 		return -ENOMEM;
 	}
-	fdb_cap = hp.entries;
 	/* Key slots run up to entries (plus the per-core cache slack the library keeps). */
 	pg_fdb_seen = rte_zmalloc("fdb_seen", (size_t)(fdb_cap + 1024) * sizeof(uint32_t), 0);
 	if (!pg_fdb_seen) {
@@ -86,6 +101,8 @@ void l2_fini(void)
 	}
 	rte_hash_free(pg_fdb);
 	pg_fdb = NULL;
+	rte_hash_free(pg_arp_cache);
+	pg_arp_cache = NULL;
 	rte_free(pg_fdb_seen);
 	pg_fdb_seen = NULL;
 }
@@ -176,6 +193,47 @@ int fdb_walk(int (*cb)(uint16_t bd, const struct rte_ether_addr *mac, uint64_t v
 unsigned fdb_count(void)
 {
 	return pg_fdb ? (unsigned)rte_hash_count(pg_fdb) : 0;
+}
+
+int arp_cache_set(uint16_t bd, uint32_t ip_be, const struct rte_ether_addr *mac)
+{
+	uint64_t k = (uint64_t)bd << 32 | ip_be, v = 0;
+
+	memcpy(&v, mac, 6);
+	return rte_hash_add_key_data(pg_arp_cache, &k, (void *)(uintptr_t)v);
+}
+
+int arp_cache_del(uint16_t bd, uint32_t ip_be)
+{
+	uint64_t k = (uint64_t)bd << 32 | ip_be;
+	int pos = rte_hash_del_key(pg_arp_cache, &k);
+
+	return pos < 0 ? pos : 0;
+}
+
+int arp_cache_walk(int (*cb)(uint16_t bd, uint32_t ip_be, const struct rte_ether_addr *mac,
+			     void *arg),
+		   void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	while (rte_hash_iterate(pg_arp_cache, &key, &data, &it) >= 0) {
+		uint64_t k, v = (uint64_t)(uintptr_t)data;
+		struct rte_ether_addr mac;
+		memcpy(&k, key, 8);
+		memcpy(&mac, &v, 6);
+		int rc = cb((uint16_t)(k >> 32), (uint32_t)k, &mac, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+unsigned arp_cache_count(void)
+{
+	return pg_arp_cache ? (unsigned)rte_hash_count(pg_arp_cache) : 0;
 }
 
 struct rte_ring *l2_learn_ring(unsigned worker)

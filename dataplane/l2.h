@@ -76,6 +76,16 @@ int fdb_walk(int (*cb)(uint16_t bd, const struct rte_ether_addr *mac, uint64_t v
 	     void *arg);
 unsigned fdb_count(void);
 
+/* ARP suppression (control thread): IPv4 address -> MAC of hosts in bridge domain bd, from EVPN
+ * type-2 MAC/IP routes. A broadcast ARP request from a local port for such an address is answered
+ * by the worker instead of being flooded. */
+int arp_cache_set(uint16_t bd, uint32_t ip_be, const struct rte_ether_addr *mac);
+int arp_cache_del(uint16_t bd, uint32_t ip_be);
+int arp_cache_walk(int (*cb)(uint16_t bd, uint32_t ip_be, const struct rte_ether_addr *mac,
+			     void *arg),
+		   void *arg);
+unsigned arp_cache_count(void);
+
 /* Seconds on the TSC clock (workers and control thread alike; never 0). */
 static inline uint32_t l2_now_s(void)
 {
@@ -89,6 +99,7 @@ unsigned l2_learn_drain(void (*fn)(const struct l2_learn *, void *), void *arg);
 
 /* ---- worker side ---- */
 extern struct rte_hash *pg_fdb;
+extern struct rte_hash *pg_arp_cache;
 extern uint32_t *pg_fdb_seen; /* [capacity], seconds (l2_now_s), per key slot */
 extern struct dp_bd *pg_bds[PG_MAX_BDS];
 
@@ -103,6 +114,18 @@ static inline uint64_t fdb_key(uint16_t bd, const struct rte_ether_addr *mac)
 static inline const struct dp_bd *l2_bd_get(uint16_t id)
 {
 	return id < PG_MAX_BDS ? rcu_dereference(pg_bds[id]) : NULL;
+}
+
+static inline bool arp_cache_lookup(uint16_t bd, uint32_t ip_be, struct rte_ether_addr *mac)
+{
+	uint64_t k = (uint64_t)bd << 32 | ip_be;
+	void *data;
+
+	if (rte_hash_lookup_data(pg_arp_cache, &k, &data) < 0)
+		return false;
+	uint64_t v = (uint64_t)(uintptr_t)data;
+	memcpy(mac, &v, 6);
+	return true;
 }
 
 /* Returns the key slot (>= 0) with *val, or < 0 when unknown. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <limits.h>
 
+#include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
@@ -735,6 +736,39 @@ static inline void l2_learn(struct dp_worker *w, uint16_t bd, const struct rte_e
 		w->st->l2_learn_lost++;
 }
 
+/* A broadcast ARP request for a host the ARP cache knows (from EVPN): answered here, on the port
+ * it came from, instead of being flooded to every VTEP (ARP suppression, RFC 7432 §10). */
+static __rte_noinline bool arp_suppress(struct dp_worker *w, const struct dp_bd *bd,
+					struct rte_mbuf *m, uint16_t in)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eth + 1);
+	struct rte_ether_addr mac;
+	uint32_t sip, tip;
+
+	if (m->data_len < RTE_ETHER_HDR_LEN + sizeof(*a) ||
+	    !rte_is_broadcast_ether_addr(&eth->dst_addr) ||
+	    a->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) ||
+	    a->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+	    a->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || a->arp_hlen != 6 ||
+	    a->arp_plen != 4)
+		return false;
+	memcpy(&sip, &a->arp_data.arp_sip, 4);
+	memcpy(&tip, &a->arp_data.arp_tip, 4);
+	if (sip == tip || !arp_cache_lookup(bd->id, tip, &mac))
+		return false; /* gratuitous, or unknown: flooded */
+	a->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+	memcpy(&a->arp_data.arp_tha, &a->arp_data.arp_sha, 6);
+	memcpy(&a->arp_data.arp_tip, &sip, 4);
+	memcpy(&a->arp_data.arp_sha, &mac, 6);
+	memcpy(&a->arp_data.arp_sip, &tip, 4);
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&mac, &eth->src_addr);
+	w->st->l2_arp_suppressed++;
+	tx_enqueue(w, in, m);
+	return true;
+}
+
 /* A burst from a bridged port: learn, then switch each frame in its bridge domain. */
 static __rte_noinline void l2_burst(struct dp_worker *w, uint16_t in, const struct dp_port *port,
 				    struct rte_mbuf **pkts, uint16_t n)
@@ -762,6 +796,9 @@ static __rte_noinline void l2_burst(struct dp_worker *w, uint16_t in, const stru
 			continue;
 		}
 		l2_learn(w, bd->id, &eth->src_addr, in, now);
+		if (unlikely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) &&
+		    arp_suppress(w, bd, m, in))
+			continue;
 		l2_switch(w, bd, m, in, true);
 	}
 	w->st->port[in].rx_pkts += n;

@@ -25,9 +25,10 @@ static bool evpn_type_kept(uint8_t type)
  * prefix's best candidates (ECMP across VTEPs) go to the fast path as VXLAN next hops. A candidate
  * copies what it needs (attributes by reference count, VNI, peer), so it never points into a path.
  *
- * L2VNIs import the same way into two more kinds of destination: a type-2 route's MAC in the
+ * L2VNIs import the same way into three more kinds of destination: a type-2 route's MAC in the
  * L2VNI's bridge domain (the best candidate, highest MAC mobility sequence first, becomes the FDB
- * entry towards its VTEP) and a type-3 route's VTEP in the bridge domain's flood list.
+ * entry towards its VTEP), its IPv4 address if it has one (the ARP cache that answers ARP requests
+ * for it locally) and a type-3 route's VTEP in the bridge domain's flood list.
  */
 struct vrf_dest;
 struct imp {
@@ -45,6 +46,7 @@ enum vd_kind {
 	VD_ROUTE, /* prefix in VRF vrf */
 	VD_MAC,	  /* MAC (in prefix.ip.v6[0..6), family 0, len 48) in bridge domain vrf */
 	VD_FLOOD, /* VTEP (prefix, /32) in the flood list of bridge domain vrf */
+	VD_ARP,	  /* IPv4 host (prefix, /32) of a type-2 MAC/IP in bridge domain vrf: ARP cache */
 };
 struct vrf_dest {
 	struct hnode h;
@@ -634,11 +636,15 @@ static void import_l2(struct rib_dest *d, struct rib_path *best, const struct bg
 	}
 	for (unsigned i = 0; i < rib.conf->n_l2vnis; i++) {
 		const struct bgp_l2vni *l = &rib.conf->l2vnis[i];
-		if (rt_match(best->attr, best->peer, l->vni, l->n_import, l->import_rt))
-			import_add(d, best,
-				   vdest_get(n->evpn.type == BGP_EVPN_IMET ? VD_FLOOD : VD_MAC,
-					     l->bd, &key),
-				   l->vni);
+		if (!rt_match(best->attr, best->peer, l->vni, l->n_import, l->import_rt))
+			continue;
+		import_add(d, best,
+			   vdest_get(n->evpn.type == BGP_EVPN_IMET ? VD_FLOOD : VD_MAC, l->bd, &key),
+			   l->vni);
+		if (n->evpn.type == BGP_EVPN_MAC_IP && n->evpn.ip.family == AF_INET) {
+			struct pg_prefix host = {.ip = n->evpn.ip, .len = 32};
+			import_add(d, best, vdest_get(VD_ARP, l->bd, &host), l->vni);
+		}
 	}
 }
 
@@ -749,6 +755,17 @@ static void vdest_l2_sync(struct vrf_dest *vd)
 
 	if (!fib_ops || !fib_ops->l2_mac_set)
 		return;
+	if (vd->kind == VD_ARP) {
+		struct bgp_nlri n;
+		if (best)
+			nlri_from_key(best->src->af, best->src->key, best->src->klen, &n);
+		sig = best ? hash_bytes(n.evpn.mac.b, 6, 0) | 1 : 0;
+		if (sig == vd->fib_sig)
+			return;
+		rc = fib_ops->l2_arp_set(vd->vrf, &vd->prefix.ip, best ? &n.evpn.mac : NULL);
+		vd->fib_sig = rc == 0 ? sig : 0;
+		return;
+	}
 	if (best) {
 		seq = attr_mac_seq(best->attr, &sticky);
 		sig = hash_bytes(&best->attr->nexthop, sizeof(best->attr->nexthop),

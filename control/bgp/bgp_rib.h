@@ -50,6 +50,8 @@ struct rib_fib_ops {
 			  uint32_t seq, bool sticky);
 	int (*l2_mac_del)(uint16_t bd, const struct pg_mac *mac);
 	int (*l2_flood_set)(uint16_t bd, const struct pg_ip *vtep, bool add);
+	/* The ARP cache entry of IPv4 host ip in bd (mac NULL: none). */
+	int (*l2_arp_set)(uint16_t bd, const struct pg_ip *ip, const struct pg_mac *mac);
 };
 void rib_set_fib_ops(const struct rib_fib_ops *ops);
 void rib_fini(void);

@@ -196,6 +196,11 @@ l2_ok() {
 		pgj show l2vni | jq -e '.l2vnis[0].flood_vteps == ["10.100.0.2"]' >/dev/null
 }
 expect "L2VNI 10010 (RT *:10010): the three type-2 MACs in the FDB behind 10.100.0.2, the type-3 VTEP in the flood list" wait_until 10 l2_ok
+arp_ok() {
+	pgj show arp-cache vni 10010 | jq -c '[.arp_cache[] | {ip, mac}] | sort_by(.ip)'
+	[ "$(pgj show arp-cache vni 10010 | jq -c '[.arp_cache[] | {ip, mac}] | sort_by(.ip)')" = '[{"ip":"10.10.10.11","mac":"02:00:00:00:00:01"},{"ip":"10.10.10.13","mac":"02:00:00:00:00:03"}]' ]
+}
+expect "ARP suppression cache of VNI 10010: the two type-2 MAC/IP hosts" wait_until 10 arp_ok
 imet_ok() {
 	G global rib -a evpn >"$T/gobgp-evpn3.txt" || return 1
 	grep -F '[type:multicast][rd:10.100.0.1:512][etag:0][ip:10.100.0.1]' "$T/gobgp-evpn3.txt" |
@@ -295,6 +300,7 @@ swept_ok() {
 	j=$(pgj show bgp ipv4 detail)
 	jq -e 'length == 1 and .[0].prefix == "198.51.100.0/24" and (.[0].paths[0].stale | not)' <<<"$j" >/dev/null &&
 		[ "$(evpn | jq length)" = 0 ] && [ "$(fdb_remote)" = '[]' ] &&
+		[ "$(pgj show arp-cache | jq '.arp_cache | length')" = 0 ] &&
 		pgj show l2vni | jq -e '.l2vnis[0].flood_vteps == []' >/dev/null
 }
 expect "after its End-of-RIB: the re-announced route is fresh, the rest swept (FDB and flood list too)" wait_until 20 swept_ok

@@ -16,6 +16,7 @@
  */
 #include <stdatomic.h>
 
+#include <rte_arp.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
 
@@ -186,6 +187,21 @@ static unsigned learn_drain(struct l2_learn *ev, unsigned max)
 	while (rte_ring_sc_dequeue_elem(l2_learn_ring(0), &e, sizeof(e)) == 0)
 		if (n < max)
 			ev[n++] = e;
+	return n;
+}
+
+static unsigned punted(uint16_t *port, uint16_t *reason)
+{
+	struct rte_mbuf *m = NULL;
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < PUNT_CLASS_MAX; c++)
+		while (rte_ring_dequeue(dp.punt[c], (void **)&m) == 0) {
+			*port = pkt_meta(m)->port;
+			*reason = pkt_meta(m)->reason;
+			rte_pktmbuf_free(m);
+			n++;
+		}
 	return n;
 }
 
@@ -419,6 +435,68 @@ static void test_remote(void)
 	CHECK_EQ(fdb_del(0, &h1), 0);
 }
 
+static void test_arp_suppression(void)
+{
+	uint8_t f[128];
+	struct out o;
+	unsigned len, olen;
+	struct l2_learn ev[8];
+	struct rte_ether_addr r1;
+
+	printf("ARP suppression: a request for a host in the ARP cache is answered on its port\n");
+	memcpy(&r1, unit_mac(R1).b, 6);
+	CHECK_EQ(arp_cache_set(0, unit_ip4("10.100.0.33"), &r1), 0);
+	len = frame(f, "ff:ff:ff:ff:ff:ff", H1, true);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(f + 14);
+	a->arp_hardware = htons(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = htons(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = htons(RTE_ARP_OP_REQUEST);
+	memcpy(&a->arp_data.arp_sha, unit_mac(H1).b, 6);
+	uint32_t sip = unit_ip4("10.100.0.10"), tip = unit_ip4("10.100.0.33");
+	memcpy(&a->arp_data.arp_sip, &sip, 4);
+	memset(&a->arp_data.arp_tha, 0, 6);
+	memcpy(&a->arp_data.arp_tip, &tip, 4);
+	uint64_t sup0 = dp.stats[0]->l2_arp_suppressed;
+	run(p1, f, len, &o);
+	CHECK_EQ(o.n, 1);
+	const uint8_t *g = sent_on(&o, p1, &olen);
+	if (g) {
+		uint8_t want[64];
+		memcpy(want, f, 42);
+		put_mac(want, H1);
+		put_mac(want + 6, R1);
+		struct rte_arp_hdr *w2 = (struct rte_arp_hdr *)(want + 14);
+		w2->arp_opcode = htons(RTE_ARP_OP_REPLY);
+		memcpy(&w2->arp_data.arp_sha, unit_mac(R1).b, 6);
+		memcpy(&w2->arp_data.arp_sip, &tip, 4);
+		memcpy(&w2->arp_data.arp_tha, unit_mac(H1).b, 6);
+		memcpy(&w2->arp_data.arp_tip, &sip, 4);
+		CHECK_MEM(g, want, 42, "ARP reply from the cache");
+	}
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->l2_arp_suppressed, sup0 + 1);
+
+	printf("ARP suppression: unknown targets and gratuitous ARP are flooded\n");
+	tip = unit_ip4("10.100.0.34");
+	memcpy(&a->arp_data.arp_tip, &tip, 4);
+	run(p1, f, len, &o);
+	CHECK(o.n >= 2, "unknown target: %u frames out, expected a flood", o.n);
+	out_free(&o);
+	memcpy(&a->arp_data.arp_tip, &sip, 4);
+	run(p1, f, len, &o);
+	CHECK(o.n >= 2, "gratuitous ARP: %u frames out, expected a flood", o.n);
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->l2_arp_suppressed, sup0 + 1);
+	CHECK_EQ(arp_cache_del(0, unit_ip4("10.100.0.33")), 0);
+	struct rte_ether_addr x;
+	CHECK(!arp_cache_lookup(0, unit_ip4("10.100.0.33"), &x), "deleted ARP cache entry found");
+	uint16_t pp, reason;
+	punted(&pp, &reason);
+	learn_drain(ev, 8);
+}
+
 static void test_edges(void)
 {
 	uint8_t f[128];
@@ -458,21 +536,6 @@ static void test_edges(void)
 	CHECK_EQ(o.n, 0);
 	CHECK_EQ(drops(DROP_L2_NO_BD), nb0 + 1);
 	learn_drain(ev, 1);
-}
-
-static unsigned punted(uint16_t *port, uint16_t *reason)
-{
-	struct rte_mbuf *m = NULL;
-	unsigned n = 0;
-
-	for (unsigned c = 0; c < PUNT_CLASS_MAX; c++)
-		while (rte_ring_dequeue(dp.punt[c], (void **)&m) == 0) {
-			*port = pkt_meta(m)->port;
-			*reason = pkt_meta(m)->reason;
-			rte_pktmbuf_free(m);
-			n++;
-		}
-	return n;
 }
 
 static void test_irb(void)
@@ -578,6 +641,7 @@ int main(void)
 	test_flood_and_learn();
 	test_remote();
 	test_irb();
+	test_arp_suppression();
 	test_edges();
 	rcu_reclaim();
 	uint16_t pp, reason;
