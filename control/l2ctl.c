@@ -21,13 +21,28 @@
 /* Control state of one bridge domain; bd is the copy last published. */
 struct bd_ctl {
 	bool used;
+	uint32_t l3vni;	   /* routed: the L3VNI of its gateway's VRF (0: none) */
 	unsigned ageing_s; /* 0: never */
 	struct dp_bd bd;
 	struct pg_ip flood_vtep[L2_FLOOD_MAX]; /* parallel to bd.flood_nh */
 };
 
+/* Hosts the gateway resolved. Those whose MAC is local (learned on a port of the bridge domain)
+ * are announced as type-2 MAC/IP; a host behind another VTEP is that VTEP's to announce. */
+struct gw_host {
+	struct gw_host *next;
+	uint16_t bd;
+	bool announced;
+	struct pg_ip ip;
+	struct pg_mac mac;
+};
+#define GW_HOST_BUCKETS 1024
+
+static void gw_hosts_mac(uint16_t bd, const struct pg_mac *mac, bool local);
+
 static struct {
 	bool ready;
+	struct gw_host *hosts[GW_HOST_BUCKETS];
 	unsigned n_bds;
 	struct bd_ctl *bds;
 	uint64_t last_age_ms;
@@ -78,6 +93,9 @@ int l2ctl_setup(const struct pg_config *cfg)
 		b->bd.vni = l->vni;
 		b->bd.id = (uint16_t)i;
 		b->bd.irb_port = l->irb_port >= 0 ? (uint16_t)l->irb_port : PG_PORT_NONE;
+		for (unsigned k = 0; l->has_vrf && k < cfg->n_l3vnis; k++)
+			if (cfg->l3vnis[k].vrf == l->vrf)
+				b->l3vni = cfg->l3vnis[k].vni;
 		memcpy(&b->bd.gw_mac, &l->gw_mac, 6);
 		b->bd.l2_nh_vni = l->vni;
 		b->bd.n_ports = (uint16_t)l->n_ports;
@@ -104,6 +122,12 @@ void l2ctl_fini(void)
 	if (!l2c.ready)
 		return;
 	fdb_walk(fini_cb, NULL);
+	for (unsigned i = 0; i < GW_HOST_BUCKETS; i++)
+		while (l2c.hosts[i]) {
+			struct gw_host *h = l2c.hosts[i];
+			l2c.hosts[i] = h->next;
+			free(h);
+		}
 	for (unsigned i = 0; i < l2c.n_bds; i++)
 		for (unsigned k = 0; k < l2c.bds[i].bd.n_flood; k++)
 			nh_put(l2c.bds[i].bd.flood_nh[k]);
@@ -155,6 +179,8 @@ static void learn_one(const struct l2_learn *ev, void *arg)
 	int rc = bgp_originate_mac(b->bd.vni, &m, seq);
 	if (rc < 0 && rc != -ENOENT && rc != -ENOTCONN)
 		LOG_WARN("l2vni %u: type-2 announcement: %s", b->bd.vni, strerror(-rc));
+	if (b->l3vni)
+		gw_hosts_mac(bd, &m, true);
 }
 
 #define AGE_BATCH 4096
@@ -191,6 +217,8 @@ static void age(void)
 		if (fdb_del(bd, &mac) == 0) {
 			l2c.aged++;
 			bgp_withdraw_mac(l2c.bds[bd].bd.vni, &m);
+			if (l2c.bds[bd].l3vni)
+				gw_hosts_mac(bd, &m, false);
 		}
 	}
 }
@@ -223,6 +251,80 @@ void l2ctl_bgp_sync(void)
 {
 	if (l2c.ready)
 		fdb_walk(announce_cb, NULL);
+}
+
+/* ---- hosts behind a gateway (symmetric IRB) ---- */
+
+static struct gw_host **gw_host_slot(uint16_t bd, const struct pg_ip *ip)
+{
+	uint32_t a =
+	    ip->family == AF_INET ? ip->v4 : (uint32_t)ip->v6[15] | (uint32_t)ip->v6[14] << 8;
+	uint32_t h = bd * 0x9e3779b1u ^ a;
+	struct gw_host **pp = &l2c.hosts[(h ^ h >> 16) % GW_HOST_BUCKETS];
+
+	while (*pp && !((*pp)->bd == bd && ip_equal(&(*pp)->ip, ip)))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Announce or withdraw h as the FDB says: only while its MAC is local. */
+static void gw_host_sync(struct gw_host *h, bool local)
+{
+	const struct bd_ctl *b = &l2c.bds[h->bd];
+
+	if (local == h->announced)
+		return;
+	h->announced = local;
+	if (!local) {
+		bgp_withdraw_mac_ip(b->bd.vni, &h->mac, &h->ip, b->l3vni);
+		return;
+	}
+	int rc = bgp_originate_mac_ip(b->bd.vni, &h->mac, &h->ip, b->l3vni);
+	if (rc < 0 && rc != -ENOENT && rc != -ENOTCONN)
+		LOG_WARN("l2vni %u: type-2 MAC/IP announcement: %s", b->bd.vni, strerror(-rc));
+}
+
+/* mac became local (learned here) or stopped being local (aged, moved to a VTEP). */
+static void gw_hosts_mac(uint16_t bd, const struct pg_mac *mac, bool local)
+{
+	for (unsigned i = 0; i < GW_HOST_BUCKETS; i++)
+		for (struct gw_host *h = l2c.hosts[i]; h; h = h->next)
+			if (h->bd == bd && memcmp(&h->mac, mac, 6) == 0)
+				gw_host_sync(h, local);
+}
+
+static bool mac_is_local(uint16_t bd, const struct pg_mac *m)
+{
+	struct rte_ether_addr mac;
+	uint64_t val;
+
+	memcpy(&mac, m, 6);
+	return fdb_lookup(bd, &mac, &val) >= 0 && !(val & FDB_F_REMOTE);
+}
+
+void l2ctl_gateway_host(uint16_t port, const struct pg_ip *ip, const struct pg_mac *mac)
+{
+	const struct dp_port *p = port < dp.n_ports ? dp.ports[port] : NULL;
+	struct bd_ctl *b = p ? bd_ctl(p->irb_bd) : NULL;
+
+	if (!b || !b->l3vni)
+		return;
+	struct gw_host **pp = gw_host_slot(p->irb_bd, ip), *h = *pp;
+	if (h && mac && memcmp(&h->mac, mac, 6) == 0)
+		return;
+	if (h) {
+		gw_host_sync(h, false);
+		*pp = h->next;
+		free(h);
+	}
+	if (!mac || !(h = calloc(1, sizeof(*h))))
+		return;
+	h->bd = p->irb_bd;
+	h->ip = *ip;
+	h->mac = *mac;
+	h->next = *pp;
+	*pp = h;
+	gw_host_sync(h, mac_is_local(h->bd, mac));
 }
 
 /* ---- from EVPN ---- */
@@ -260,6 +362,8 @@ int l2ctl_remote_mac_set(uint16_t bd, const struct pg_mac *m, const struct pg_ip
 	if (was_local) {
 		l2c.remote_moved_away++;
 		bgp_withdraw_mac(b->bd.vni, m);
+		if (b->l3vni)
+			gw_hosts_mac(bd, m, false);
 	}
 	return 0;
 }

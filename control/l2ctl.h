@@ -32,4 +32,8 @@ int l2ctl_remote_mac_del(uint16_t bd, const struct pg_mac *mac);
 int l2ctl_flood_set(uint16_t bd, const struct pg_ip *vtep, bool add);
 int l2ctl_arp_set(uint16_t bd, const struct pg_ip *ip, const struct pg_mac *mac);
 
+/* The neighbour module resolved (mac) or lost (NULL) host ip behind gateway port port: announce
+ * (withdraw) its type-2 MAC/IP with the L3VNI of the gateway's VRF. */
+void l2ctl_gateway_host(uint16_t port, const struct pg_ip *ip, const struct pg_mac *mac);
+
 void l2ctl_cli_register(void);

@@ -20,6 +20,7 @@
 #include "dp.h"
 #include "exc.h"
 #include "fib.h"
+#include "l2ctl.h"
 #include "log.h"
 #include "util.h"
 #include "neigh.h"
@@ -317,6 +318,15 @@ static void held_flush(struct neigh *n)
 	n->n_held = 0;
 }
 
+/* A neighbour's MAC is known (mac) or lost (NULL): next hops, and the EVPN route of a host
+ * behind an L2VNI's gateway. */
+static void neigh_changed(uint16_t port, const struct pg_ip *ip, const struct pg_mac *mac)
+{
+	nh_neigh_update(port, ip, mac);
+	if (dp.ports[port]->virt)
+		l2ctl_gateway_host(port, ip, mac);
+}
+
 static void neigh_learn(struct neigh *n, const struct pg_mac *mac)
 {
 	bool changed =
@@ -331,7 +341,7 @@ static void neigh_learn(struct neigh *n, const struct pg_mac *mac)
 	n->next_ms = now_cache + NEIGH_REACHABLE_MS;
 	if (changed) {
 		neigh_stats.learned++;
-		nh_neigh_update(n->key.port, &n->ip, mac);
+		neigh_changed(n->key.port, &n->ip, mac);
 	}
 	held_flush(n);
 }
@@ -558,7 +568,7 @@ void neigh_tick(uint64_t unused)
 			if (n->probes >= NEIGH_PROBES) {
 				n->state = N_FAILED;
 				neigh_stats.failed++;
-				nh_neigh_update(n->key.port, &n->ip, NULL);
+				neigh_changed(n->key.port, &n->ip, NULL);
 				n->next_ms = now_cache + NEIGH_FAILED_GC_MS;
 			} else {
 				neigh_probe(n, n->probes < NEIGH_PROBES - 1);

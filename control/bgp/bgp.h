@@ -91,6 +91,12 @@ int bgp_withdraw_prefix(uint32_t vni, const struct pg_prefix *p);
  * The type-3 route of every L2VNI is announced by bgp_start() itself. */
 int bgp_originate_mac(uint32_t vni, const struct pg_mac *mac, uint32_t seq);
 int bgp_withdraw_mac(uint32_t vni, const struct pg_mac *mac);
+/* The same with the host's IP for a routed L2VNI (symmetric IRB, RFC 9135): labels L2VNI and
+ * l3vni, the route targets of both, the L3VNI's router MAC. Remote PEs install a host route. */
+int bgp_originate_mac_ip(uint32_t vni, const struct pg_mac *mac, const struct pg_ip *ip,
+			 uint32_t l3vni);
+int bgp_withdraw_mac_ip(uint32_t vni, const struct pg_mac *mac, const struct pg_ip *ip,
+			uint32_t l3vni);
 
 /* ---- runtime view (for the CLI) ---- */
 struct bgp_peer_info {

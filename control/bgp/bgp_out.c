@@ -29,7 +29,7 @@ struct out_tmpl {
 	uint32_t refcnt;
 	uint8_t origin;
 	uint8_t n_ec;
-	uint8_t ec[10][8]; /* extended communities, wire order: RTs, encapsulation, router MAC or
+	uint8_t ec[20][8]; /* extended communities, wire order: RTs, encapsulation, router MAC,
 			    * MAC mobility */
 	bool pmsi;	   /* type-3: PMSI tunnel attribute, ingress replication to nexthop */
 	uint32_t pmsi_label;
@@ -37,8 +37,9 @@ struct out_tmpl {
 };
 
 /* Template cache keys: an L3VNI's is its VNI, an L2VNI's MAC routes' and type-3 route's these. */
-#define TMPL_L2_MAC  (1u << 24)
-#define TMPL_L2_IMET (2u << 24)
+#define TMPL_L2_MAC   (1u << 24)
+#define TMPL_L2_IMET  (2u << 24)
+#define TMPL_L2_MACIP (3u << 24)
 /* Auto RDs router-id:index: an L3VNI's index is its VRF's, an L2VNI's this plus its BD. */
 #define RD_L2_BASE 512
 
@@ -177,16 +178,31 @@ static void rib_local(const struct bgp_nlri *n, const struct out_tmpl *t)
 	rib_attr_put(ra);
 }
 
+/* Append the export route targets of VNI vni: the configured ones, else ASN:VNI (RFC 8365
+ * §5.1.2.1 auto-derivation; a 4-octet ASN takes the AS4 form, which leaves 16 bits for the VNI). */
+static unsigned rts_add(uint64_t *ecs, unsigned n, unsigned max, uint32_t vni, unsigned n_export,
+			const uint64_t *export_rt)
+{
+	if (n_export) {
+		for (unsigned k = 0; k < n_export && n < max; k++)
+			ecs[n++] = export_rt[k];
+	} else if (n < max) {
+		ecs[n++] = out.conf->asn <= 0xffff
+			       ? bgp_ec_rt_as2((uint16_t)out.conf->asn, vni)
+			       : BGP_EC_RT_AS4 | (uint64_t)out.conf->asn << 16 | (vni & 0xffff);
+	}
+	return n;
+}
+
 /*
- * The attributes of our routes for VNI vni: route targets (the configured export RTs, else
- * ASN:VNI, RFC 8365 §5.1.2.1 auto-derivation; a 4-octet ASN takes the AS4 form, which leaves 16
- * bits for the VNI), VXLAN encapsulation, then the router MAC (L3VNI, rmac != NULL) or a MAC
+ * The attributes of our routes for VNI vni: its route targets (and those of L3VNI l3 when it is
+ * another VNI: a symmetric IRB type-2 carries both), VXLAN encapsulation, l3's router MAC, a MAC
  * mobility sequence (seq > 0), and for a type-3 route the PMSI tunnel attribute. Templates are
  * cached by key, except those with a mobility sequence (one per moved MAC).
  */
 static struct out_tmpl *tmpl_get(uint32_t key, uint32_t vni, unsigned n_export,
-				 const uint64_t *export_rt, const struct pg_mac *rmac, uint32_t seq,
-				 bool pmsi)
+				 const uint64_t *export_rt, const struct bgp_l3vni *l3,
+				 uint32_t seq, bool pmsi)
 {
 	struct out_tmpl *t = NULL;
 
@@ -202,20 +218,15 @@ static struct out_tmpl *tmpl_get(uint32_t key, uint32_t vni, unsigned n_export,
 	t->pmsi = pmsi;
 	t->pmsi_label = vni; /* RFC 8365 §5.1.3: the VNI in the 24-bit label field */
 	uint64_t ecs[PG_ARRAY_SIZE(t->ec)];
-	unsigned n = 0;
-	if (n_export) {
-		for (unsigned k = 0; k < n_export && n < PG_ARRAY_SIZE(ecs) - 2; k++)
-			ecs[n++] = export_rt[k];
-	} else {
-		ecs[n++] = out.conf->asn <= 0xffff
-			       ? bgp_ec_rt_as2((uint16_t)out.conf->asn, vni)
-			       : BGP_EC_RT_AS4 | (uint64_t)out.conf->asn << 16 | (vni & 0xffff);
-	}
+	const unsigned max_rts = PG_ARRAY_SIZE(ecs) - 3; /* room for the three below */
+	unsigned n = rts_add(ecs, 0, max_rts, vni, n_export, export_rt);
+	if (l3 && l3->vni != vni)
+		n = rts_add(ecs, n, max_rts, l3->vni, l3->n_export, l3->export_rt);
 	ecs[n++] = 0x030c000000000000ull | BGP_ENCAP_VXLAN;
-	if (rmac) {
+	if (l3) {
 		uint64_t rm = 0x0603000000000000ull;
 		for (unsigned k = 0; k < 6; k++)
-			rm |= (uint64_t)rmac->b[k] << (8 * (5 - k));
+			rm |= (uint64_t)l3->rmac.b[k] << (8 * (5 - k));
 		ecs[n++] = rm;
 	}
 	if (seq)
@@ -234,7 +245,7 @@ static struct out_tmpl *tmpl_get(uint32_t key, uint32_t vni, unsigned n_export,
 
 static struct out_tmpl *tmpl_for(const struct bgp_l3vni *l)
 {
-	return tmpl_get(l->vni, l->vni, l->n_export, l->export_rt, &l->rmac, 0, false);
+	return tmpl_get(l->vni, l->vni, l->n_export, l->export_rt, l, 0, false);
 }
 
 static int type5(uint32_t vni, const struct pg_prefix *p, struct bgp_nlri *n,
@@ -366,8 +377,55 @@ int bgp_originate_mac(uint32_t vni, const struct pg_mac *mac, uint32_t seq)
 	if (!out.conf->vtep)
 		return -EADDRNOTAVAIL;
 	l2_nlri(l, BGP_EVPN_MAC_IP, mac, &n);
-	return originate(&n, tmpl_get(vni | TMPL_L2_MAC, vni, l->n_export, l->export_rt, NULL,
-				      seq, false));
+	return originate(
+	    &n, tmpl_get(vni | TMPL_L2_MAC, vni, l->n_export, l->export_rt, NULL, seq, false));
+}
+
+static const struct bgp_l3vni *l3vni_of(uint32_t vni)
+{
+	for (unsigned i = 0; i < out.conf->n_l3vnis; i++)
+		if (out.conf->l3vnis[i].vni == vni)
+			return &out.conf->l3vnis[i];
+	return NULL;
+}
+
+/* Type-2 MAC/IP of a host of L2VNI l routed in L3VNI l3: labels L2VNI, L3VNI (RFC 9135). */
+static void macip_nlri(const struct bgp_l2vni *l, const struct bgp_l3vni *l3,
+		       const struct pg_mac *mac, const struct pg_ip *ip, struct bgp_nlri *n)
+{
+	l2_nlri(l, BGP_EVPN_MAC_IP, mac, n);
+	n->evpn.ip = *ip;
+	n->evpn.n_labels = 2;
+	n->evpn.label[1] = l3->vni;
+}
+
+int bgp_originate_mac_ip(uint32_t vni, const struct pg_mac *mac, const struct pg_ip *ip,
+			 uint32_t l3vni)
+{
+	const struct bgp_l2vni *l = out.ready ? l2vni_of(vni) : NULL;
+	const struct bgp_l3vni *l3 = out.ready ? l3vni_of(l3vni) : NULL;
+	struct bgp_nlri n;
+
+	if (!l || !l3)
+		return -ENOENT;
+	if (!out.conf->vtep)
+		return -EADDRNOTAVAIL;
+	macip_nlri(l, l3, mac, ip, &n);
+	return originate(
+	    &n, tmpl_get(vni | TMPL_L2_MACIP, vni, l->n_export, l->export_rt, l3, 0, false));
+}
+
+int bgp_withdraw_mac_ip(uint32_t vni, const struct pg_mac *mac, const struct pg_ip *ip,
+			uint32_t l3vni)
+{
+	const struct bgp_l2vni *l = out.ready ? l2vni_of(vni) : NULL;
+	const struct bgp_l3vni *l3 = out.ready ? l3vni_of(l3vni) : NULL;
+	struct bgp_nlri n;
+
+	if (!l || !l3)
+		return -ENOENT;
+	macip_nlri(l, l3, mac, ip, &n);
+	return withdraw(&n);
 }
 
 int bgp_withdraw_mac(uint32_t vni, const struct pg_mac *mac)
@@ -387,8 +445,8 @@ void out_originate_imet(void)
 		const struct bgp_l2vni *l = &out.conf->l2vnis[i];
 		struct bgp_nlri n;
 		l2_nlri(l, BGP_EVPN_IMET, NULL, &n);
-		if (originate(&n, tmpl_get(l->vni | TMPL_L2_IMET, l->vni, l->n_export,
-					   l->export_rt, NULL, 0, true)) < 0)
+		if (originate(&n, tmpl_get(l->vni | TMPL_L2_IMET, l->vni, l->n_export, l->export_rt,
+					   NULL, 0, true)) < 0)
 			LOG_ERR("bgp: type-3 of L2VNI %u: out of memory", l->vni);
 	}
 }

@@ -237,6 +237,17 @@ irb_neigh() {
 	pgj show neighbors | jq -e '[.neighbors[] | select(.port == "irb100" and .state == "reachable") | .ip] | sort == ["10.10.0.10", "10.10.0.20"]' >/dev/null
 }
 check "show neighbors: both hosts resolved on irb100" irb_neigh
+macip() {
+	frr_vtysh frr -c 'show bgp l2vpn evpn route type macip' | grep -F '10.10.0.10' || return 1
+	frr_vtysh frr -c 'show bgp l2vpn evpn route type macip json' |
+		jq -e '[.. | objects | select(.ip? == "10.10.0.10" and .mac? == "02:00:00:00:0a:0a")] | length > 0' >/dev/null
+}
+expect "FRR received our type-2 MAC/IP for l2a (02:00:00:00:0a:0a, 10.10.0.10: symmetric IRB)" wait_until 20 macip
+frr_host() {
+	ip -n "$FRED" route show 10.10.0.10
+	ip -n "$FRED" route show 10.10.0.10 | grep -q 'via 10.100.0.1 dev br5000'
+}
+expect "FRR installed the host route 10.10.0.10/32 via our VTEP in its VRF (L3VNI 5000)" wait_until 20 frr_host
 ip -n "$(ns l2a)" link set eth0 down
 aged() {
 	! pgj show fdb vni 100 | jq -e '.fdb[] | select(.mac == "02:00:00:00:0a:0a")' >/dev/null &&
