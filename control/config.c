@@ -1210,6 +1210,15 @@ static int get_list(struct ctx *c, yaml_node_t *n, const char *path, size_t max,
 	return *arr ? 0 : fail_nomem(c);
 }
 
+/* One element of a list that must be a mapping of keys (what: the keys it needs, for the error). */
+static int get_item_map(struct ctx *c, yaml_node_t *item, const char *path, const char *const *keys,
+			unsigned n_keys, struct fld *f, const char *what)
+{
+	if (is_null(item))
+		return fail(c, item, path, "expected a mapping with %s, got null", what);
+	return get_map(c, item, path, keys, n_keys, f);
+}
+
 /* A list of route targets ("65000:100", "10.0.0.1:5", "4200000000:7"). */
 static int get_rts(struct ctx *c, yaml_node_t *n, const char *path, uint64_t *out, unsigned *count)
 {
@@ -1267,11 +1276,8 @@ static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 		unsigned v;
 
 		IDX(ip, path, i);
-		if (is_null(item))
-			return fail(c, item, ip, "expected a mapping with vni and vrf, got null");
-		if ((rc = get_map(c, item, ip, keys, V_N, f)))
-			return rc;
-		if ((rc = require(c, item, ip, &f[V_VNI], "vni")) ||
+		if ((rc = get_item_map(c, item, ip, keys, V_N, f, "vni and vrf")) ||
+		    (rc = require(c, item, ip, &f[V_VNI], "vni")) ||
 		    (rc = require(c, item, ip, &f[V_VRF], "vrf")))
 			return rc;
 		l->line = line_of(item);
@@ -1414,17 +1420,11 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	/* L2 and L3 VNIs share the VNI table. */
+	if ((rc = get_list(c, n, path, PG_MAX_VNIS - cfg->n_l3vnis, "L2VNIs (besides the L3VNIs)",
+			   sizeof(*cfg->l2vnis), &items, &count, (void **)&cfg->l2vnis)) ||
+	    count == 0)
 		return rc;
-	if (count + cfg->n_l3vnis > PG_MAX_VNIS)
-		return fail(c, n, path,
-			    "%zu L2VNIs and %u L3VNIs configured, at most %d VNIs allowed", count,
-			    cfg->n_l3vnis, PG_MAX_VNIS);
-	if (count == 0)
-		return 0;
-	cfg->l2vnis = calloc(count, sizeof(*cfg->l2vnis));
-	if (!cfg->l2vnis)
-		return fail_nomem(c);
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = node(c, items[i]);
 		struct cfg_l2vni *l = &cfg->l2vnis[i];
@@ -1433,11 +1433,8 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 		unsigned v;
 
 		IDX(ip, path, i);
-		if (is_null(item))
-			return fail(c, item, ip, "expected a mapping with vni and ports, got null");
-		if ((rc = get_map(c, item, ip, keys, L_N, f)))
-			return rc;
-		if ((rc = require(c, item, ip, &f[L_VNI], "vni")))
+		if ((rc = get_item_map(c, item, ip, keys, L_N, f, "vni and ports")) ||
+		    (rc = require(c, item, ip, &f[L_VNI], "vni")))
 			return rc;
 		l->line = line_of(item);
 		l->udp_port = cfg->n_l3vnis ? cfg->l3vnis[0].udp_port : PG_VXLAN_PORT;

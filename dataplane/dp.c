@@ -191,12 +191,20 @@ static int port_probe(const struct dp_port_conf *pc, struct dp_port *p)
 	return pid;
 }
 
+/* Frames the control thread sends out of port index (TAP reads, ARP/ND it builds). */
+static struct rte_ring *inject_ring(unsigned index)
+{
+	char rname[RTE_RING_NAMESIZE];
+
+	snprintf(rname, sizeof(rname), "inject%u", index);
+	return rte_ring_create(rname, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+}
+
 static int port_add_one(const struct dp_port_conf *pc, uint16_t *index)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf = {0};
 	struct dp_port *p;
-	char rname[RTE_RING_NAMESIZE];
 	int pid, ret;
 
 	if (dp.n_ports >= PG_MAX_PORTS)
@@ -276,8 +284,7 @@ static int port_add_one(const struct dp_port_conf *pc, uint16_t *index)
 	}
 	p->mac64 = 0;
 	memcpy(&p->mac64, &p->mac, 6);
-	snprintf(rname, sizeof(rname), "inject%u", p->index);
-	p->inject = rte_ring_create(rname, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	p->inject = inject_ring(p->index);
 	if (!p->inject) {
 		ret = -ENOMEM;
 		goto fail;
@@ -326,7 +333,6 @@ int dp_port_add(const struct dp_port_conf *pc, uint16_t *index)
 
 int dp_port_add_virtual(const struct dp_port_conf *pc, uint16_t irb_bd, uint16_t *index)
 {
-	char rname[RTE_RING_NAMESIZE];
 	struct dp_port *p;
 
 	if (dp.n_ports >= PG_MAX_PORTS)
@@ -348,8 +354,7 @@ int dp_port_add_virtual(const struct dp_port_conf *pc, uint16_t irb_bd, uint16_t
 	memcpy(&p->mac, &pc->mac, 6);
 	memcpy(&p->mac64, &p->mac, 6);
 	rte_spinlock_init(&p->tx_lock);
-	snprintf(rname, sizeof(rname), "inject%u", p->index);
-	p->inject = rte_ring_create(rname, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	p->inject = inject_ring(p->index);
 	if (!p->inject) {
 		rte_free(p);
 		return -ENOMEM;

@@ -286,6 +286,23 @@ static inline uint32_t flow_hash6(const struct rte_ipv6_hdr *ip)
 	return h;
 }
 
+/* The per-packet fields of outer headers copied from a VXLAN template at h (the frame, now
+ * m->pkt_len bytes, starts there): lengths, checksum, UDP source port; the VNI's counters. */
+static inline void vxlan_outer_fill(struct dp_worker *w, struct rte_mbuf *m, uint8_t *h,
+				    const struct nh *nh, uint32_t hash, uint32_t inner_len)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	uint16_t tot = pg_bswap16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
+	ip->total_length = tot;
+	ip->hdr_checksum = nh_ip_csum_add_len(nh->ip_csum, tot);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(h + 34);
+	udp->src_port = pg_bswap16((uint16_t)(0xc000 | (hash & 0x3fff)));
+	udp->dgram_len = pg_bswap16((uint16_t)(m->pkt_len - 34));
+	struct dp_vni_stats *vs = &w->st->vni[nh->vni_idx];
+	vs->encap_pkts++;
+	vs->encap_bytes += inner_len;
+}
+
 /* Prepend the VXLAN template in front of the packet's (inner) Ethernet header. */
 static inline int vxlan_encap(struct dp_worker *w, struct rte_mbuf *m, const struct nh *nh,
 			      uint16_t ether_type_be, uint32_t hash)
@@ -297,16 +314,7 @@ static inline int vxlan_encap(struct dp_worker *w, struct rte_mbuf *m, const str
 		return -1;
 	rte_memcpy(h, nh->hdr, NH_VXLAN_HDR_LEN);
 	*(uint16_t *)(h + NH_VXLAN_HDR_LEN) = ether_type_be;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-	uint16_t tot = pg_bswap16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
-	ip->total_length = tot;
-	ip->hdr_checksum = nh_ip_csum_add_len(nh->ip_csum, tot);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(h + 34);
-	udp->src_port = pg_bswap16((uint16_t)(0xc000 | (hash & 0x3fff)));
-	udp->dgram_len = pg_bswap16((uint16_t)(m->pkt_len - 34));
-	struct dp_vni_stats *vs = &w->st->vni[nh->vni_idx];
-	vs->encap_pkts++;
-	vs->encap_bytes += inner_len;
+	vxlan_outer_fill(w, m, h, nh, hash, inner_len);
 	return 0;
 }
 
@@ -610,16 +618,7 @@ static void l2_vxlan_out(struct dp_worker *w, struct rte_mbuf *m, uint16_t in, c
 	}
 	/* The outer headers of the template, without its inner MACs. */
 	rte_memcpy(h, nh->hdr, VXLAN_OVERHEAD);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-	uint16_t tot = pg_bswap16((uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN));
-	ip->total_length = tot;
-	ip->hdr_checksum = nh_ip_csum_add_len(nh->ip_csum, tot);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(h + 34);
-	udp->src_port = pg_bswap16((uint16_t)(0xc000 | (hash & 0x3fff)));
-	udp->dgram_len = pg_bswap16((uint16_t)(m->pkt_len - 34));
-	struct dp_vni_stats *vs = &w->st->vni[nh->vni_idx];
-	vs->encap_pkts++;
-	vs->encap_bytes += inner_len;
+	vxlan_outer_fill(w, m, h, nh, hash, inner_len);
 	nh_output(w, m, in, nh);
 }
 

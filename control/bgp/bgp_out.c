@@ -389,28 +389,35 @@ static const struct bgp_l3vni *l3vni_of(uint32_t vni)
 	return NULL;
 }
 
-/* Type-2 MAC/IP of a host of L2VNI l routed in L3VNI l3: labels L2VNI, L3VNI (RFC 9135). */
-static void macip_nlri(const struct bgp_l2vni *l, const struct bgp_l3vni *l3,
-		       const struct pg_mac *mac, const struct pg_ip *ip, struct bgp_nlri *n)
+/* The type-2 MAC/IP route of a host of L2VNI vni routed in L3VNI l3vni: labels L2VNI, L3VNI
+ * (RFC 9135). Returns the L2VNI (and *l3), or NULL when either VNI is unknown. */
+static const struct bgp_l2vni *macip_nlri(uint32_t vni, uint32_t l3vni, const struct pg_mac *mac,
+					  const struct pg_ip *ip, const struct bgp_l3vni **l3,
+					  struct bgp_nlri *n)
 {
+	const struct bgp_l2vni *l = out.ready ? l2vni_of(vni) : NULL;
+
+	*l3 = out.ready ? l3vni_of(l3vni) : NULL;
+	if (!l || !*l3)
+		return NULL;
 	l2_nlri(l, BGP_EVPN_MAC_IP, mac, n);
 	n->evpn.ip = *ip;
 	n->evpn.n_labels = 2;
-	n->evpn.label[1] = l3->vni;
+	n->evpn.label[1] = l3vni;
+	return l;
 }
 
 int bgp_originate_mac_ip(uint32_t vni, const struct pg_mac *mac, const struct pg_ip *ip,
 			 uint32_t l3vni)
 {
-	const struct bgp_l2vni *l = out.ready ? l2vni_of(vni) : NULL;
-	const struct bgp_l3vni *l3 = out.ready ? l3vni_of(l3vni) : NULL;
+	const struct bgp_l3vni *l3;
 	struct bgp_nlri n;
+	const struct bgp_l2vni *l = macip_nlri(vni, l3vni, mac, ip, &l3, &n);
 
-	if (!l || !l3)
+	if (!l)
 		return -ENOENT;
 	if (!out.conf->vtep)
 		return -EADDRNOTAVAIL;
-	macip_nlri(l, l3, mac, ip, &n);
 	return originate(
 	    &n, tmpl_get(vni | TMPL_L2_MACIP, vni, l->n_export, l->export_rt, l3, 0, false));
 }
@@ -418,13 +425,11 @@ int bgp_originate_mac_ip(uint32_t vni, const struct pg_mac *mac, const struct pg
 int bgp_withdraw_mac_ip(uint32_t vni, const struct pg_mac *mac, const struct pg_ip *ip,
 			uint32_t l3vni)
 {
-	const struct bgp_l2vni *l = out.ready ? l2vni_of(vni) : NULL;
-	const struct bgp_l3vni *l3 = out.ready ? l3vni_of(l3vni) : NULL;
+	const struct bgp_l3vni *l3;
 	struct bgp_nlri n;
 
-	if (!l || !l3)
+	if (!macip_nlri(vni, l3vni, mac, ip, &l3, &n))
 		return -ENOENT;
-	macip_nlri(l, l3, mac, ip, &n);
 	return withdraw(&n);
 }
 
