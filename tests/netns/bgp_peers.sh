@@ -3,22 +3,24 @@
 # templates in BIRD 2 form: AS 64512, graceful restart, ADD-PATH offered, the node's /26 block
 # exported, hold 240) establishes IPv4 unicast and Peregrine learns and installs the block;
 # ExaBGP (receive-only, JSON) and an independent decoder of the captured session
-# (bgp_decode.py) agree on the EVPN type-5 route Peregrine announces.
+# (bgp_decode.py) agree on the EVPN routes Peregrine announces: type-5 for the VRF's subnets,
+# type-3 for L2VNI 300, type-2 MAC and MAC/IP for the host behind its bridged port.
 #
 #                          ┌── eth0 [bird]  10.100.0.2/24  AS 64512 (Calico node)
 #  [pe] pe-up 10.100.0.1 ══ br0 [sw]
 #   AS 65001, VTEP         └── eth0 [exa]   10.100.0.3/24  AS 65003 (EVPN receiver)
 #   pe-ten (VRF red, L3VNI 5000) ── [tenant] 192.168.60.2
+#   pe-l2 (L2VNI 300, gateway 10.30.0.1 in VRF red) ── [l2h] 10.30.0.10 02:00:00:00:03:0a
 #
 # usage: bgp_peers.sh [clean]     (KEEP=1 leaves the topology up)
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
-pgt_init bp "pe sw bird exa tenant" "$@"
+pgt_init bp "pe sw bird exa tenant l2h" "$@"
 need_tool bird birdc exabgp
 need_scapy
 
 step "topology"
-ns_add pe sw bird exa tenant
+ns_add pe sw bird exa tenant l2h
 ip -n "$(ns sw)" link add br0 type bridge
 ip -n "$(ns sw)" link set br0 up
 veth pe pe-up sw p0
@@ -31,6 +33,11 @@ offload_off sw p0
 ip -n "$(ns bird)" addr add 10.100.0.2/24 dev eth0
 ip -n "$(ns exa)" addr add 10.100.0.3/24 dev eth0
 host_leg tenant pe-ten 192.168.60.2/24 192.168.60.1
+ip -n "$(ns l2h)" link add eth0 address 02:00:00:00:03:0a type veth peer name pe-l2 netns "$(ns pe)"
+ip -n "$(ns l2h)" link set eth0 up
+ip -n "$(ns pe)" link set pe-l2 up
+offload_off l2h eth0
+ip -n "$(ns l2h)" addr add 10.30.0.10/24 dev eth0
 
 cat >"$T/pg.yaml" <<EOF
 apiVersion: peregrine.io/v1alpha1
@@ -44,7 +51,9 @@ spec:
   ports:
     - {name: uplink, device: pe-up, driver: $PG_DRIVER, addresses: [10.100.0.1/24]}
     - {name: tenant, device: pe-ten, driver: $PG_DRIVER, vrf: red, addresses: [192.168.60.1/24]}
+    - {name: l2host, device: pe-l2, driver: $PG_DRIVER}
   l3vnis: [{vni: 5000, vrf: red, exportRTs: ["65001:5000", "65001:777"]}]
+  l2vnis: [{vni: 300, ports: [l2host], vrf: red, gatewayIPs: [10.30.0.1/24]}]
   bgp:
     asn: 65001
     routerId: 10.100.0.1
@@ -150,6 +159,7 @@ fib_ok() { pgj show route | jq -e '.routes[] | select(.prefix == "10.244.1.64/26
 expect "installed in the default VRF via 10.100.0.2" wait_until 10 fib_ok
 
 step "what Peregrine sent, seen by ExaBGP and by an independent decoder"
+check "the L2VNI host pings its gateway 10.30.0.1 (its MAC learned, its address resolved)" ping_ok l2h 10.30.0.1 3
 exa_routes() {
 	"$PGT_PY" - "$T/exabgp.jsonl" <<'EOF'
 import json, sys
@@ -160,7 +170,9 @@ for line in open(sys.argv[1]):
         continue
     if d.get("type") != "update":
         continue
-    u = d["neighbor"]["message"]["update"]
+    u = d["neighbor"]["message"].get("update")
+    if u is None:  # End-of-RIB
+        continue
     ec = [e.get("string") for e in u.get("attribute", {}).get("extended-community", [])]
     for nh, routes in u.get("announce", {}).get("l2vpn evpn", {}).items():
         for r in routes:
@@ -180,11 +192,19 @@ exa_ok() {
 		grep '"code": 5' "$T/exa-routes.txt" | grep -qi 'encap:VXLAN'
 }
 expect "ExaBGP parsed our type-5: RD 10.100.0.1:1, 192.168.60.0/24, next hop 10.100.0.1, RTs 65001:5000 and 65001:777, encap VXLAN" wait_until 20 exa_ok
+exa_l2() {
+	grep '"code": 3' "$T/exa-routes.txt" | grep '"rd": "10.100.0.1:512"' | grep '"ip": "10.100.0.1"' |
+		grep -q 'target:65001:300' &&
+		[ "$(grep '"code": 2' "$T/exa-routes.txt" | grep -c '"rd": "10.100.0.1:512"')" -ge 2 ] &&
+		grep '"code": 2' "$T/exa-routes.txt" | grep '"ip": "10.30.0.10"' | grep 'target:65001:300' |
+		grep -q 'target:65001:5000'
+}
+expect "ExaBGP parsed our type-3 (RD 10.100.0.1:512, originator 10.100.0.1, RT 65001:300) and the host's type-2 MAC and MAC/IP (RTs of both VNIs)" wait_until 20 eval 'exa_routes >"$T/exa-routes.txt"; exa_l2'
 cap_stop bgp
 "$PGT_PY" "$PGT_LIB_DIR/bgp_decode.py" "$T/bgp.pcap" --from 10.100.0.1 >"$T/decoded.jsonl" 2>"$T/decode.err" || true
 dec_ok() {
 	cat "$T/decoded.jsonl"
-	jq -se 'map(select(.family == "l2vpn-evpn" and .type == 5)) | length == 1 and
+	jq -se 'map(select(.family == "l2vpn-evpn" and .type == 5 and .prefix == "192.168.60.0/24")) | length == 1 and
 		(.[0] | .rd == "10.100.0.1:1" and .prefix == "192.168.60.0/24" and .labels == [5000] and
 		 .nexthop == "10.100.0.1" and .as_path == [65001] and .gw == "0.0.0.0" and
 		 (.ext_communities | sort) == ["encap:8", "rmac:02:50:47:00:13:88", "rt:65001:5000", "rt:65001:777"])' "$T/decoded.jsonl" >/dev/null
@@ -197,6 +217,16 @@ agree() {
 check "ExaBGP's view of the label field holds the VNI 5000 the decoder read" agree
 eor_ok() { jq -se 'map(select(.family == "l2vpn-evpn")) | length >= 1' "$T/decoded.jsonl" >/dev/null && grep -q 'eor' "$T/exabgp.jsonl"; }
 check "ExaBGP saw our End-of-RIB for EVPN" eor_ok
+dec_l2() {
+	local ann
+	ann=$(jq -sc 'map(select(.family == "l2vpn-evpn" and (.withdraw | not) and (.type == 2 or .type == 3)))' "$T/decoded.jsonl")
+	jq -e 'map(select(.type == 3)) | length == 1 and (.[0] | .rd == "10.100.0.1:512" and .ip == "10.100.0.1" and
+		.pmsi == {"type": 6, "label": 300, "id": "10.100.0.1"} and (.ext_communities | sort) == ["encap:8", "rt:65001:300"])' <<<"$ann" >/dev/null &&
+		jq -e 'map(select(.type == 2 and .mac == "02:00:00:00:03:0a" and .labels == [300] and (.ext_communities | sort) == ["encap:8", "rt:65001:300"])) | length >= 1' <<<"$ann" >/dev/null &&
+		jq -e 'map(select(.type == 2 and .mac == "02:00:00:00:03:0a" and .ip == "10.30.0.10" and .labels == [300, 5000] and
+			(.ext_communities | sort) == ["encap:8", "rmac:02:50:47:00:13:88", "rt:65001:300", "rt:65001:5000", "rt:65001:777"])) | length >= 1' <<<"$ann" >/dev/null
+}
+check "the decoder agrees: type-3 with PMSI ingress replication (label 300, tunnel 10.100.0.1); type-2 MAC label [300]; MAC/IP labels [300, 5000] with both VNIs' RTs and our router MAC" dec_l2
 
 step "shutdown"
 pg_stop_check "peregrine exits cleanly on SIGINT" pe "" ""
