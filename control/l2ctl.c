@@ -427,15 +427,19 @@ int l2ctl_flood_set(uint16_t bd, const struct pg_ip *vtep, bool add)
 int l2ctl_arp_set(uint16_t bd, const struct pg_ip *ip, const struct pg_mac *m)
 {
 	struct rte_ether_addr mac;
+	bool v4 = ip->family == AF_INET;
 
-	if (!bd_ctl(bd) || ip->family != AF_INET)
+	if (!bd_ctl(bd))
 		return -ENOENT;
-	if (!m) {
-		arp_cache_del(bd, ip->v4); /* absent already: fine */
+	if (!m) { /* absent already: fine */
+		if (v4)
+			arp_cache_del(bd, ip->v4);
+		else
+			nd_cache_del(bd, ip->v6);
 		return 0;
 	}
 	memcpy(&mac, m, 6);
-	return arp_cache_set(bd, ip->v4, &mac);
+	return v4 ? arp_cache_set(bd, ip->v4, &mac) : nd_cache_set(bd, ip->v6, &mac);
 }
 
 /* ---- CLI ---- */
@@ -557,18 +561,33 @@ static struct json_object *cmd_l2vni(int argc, char **argv, char *err, size_t er
 	return res;
 }
 
+static int host_show(uint16_t bd, const struct pg_ip *ip, const struct rte_ether_addr *mac,
+		     struct fdb_show *s);
+
 static int arp_show_cb(uint16_t bd, uint32_t ip_be, const struct rte_ether_addr *mac, void *arg)
 {
-	struct fdb_show *s = arg;
+	struct pg_ip ip = {.family = AF_INET, .v4 = ip_be};
+	return host_show(bd, &ip, mac, arg);
+}
+
+static int nd_show_cb(uint16_t bd, const uint8_t *ip6, const struct rte_ether_addr *mac, void *arg)
+{
+	struct pg_ip ip = {.family = AF_INET6};
+	memcpy(ip.v6, ip6, 16);
+	return host_show(bd, &ip, mac, arg);
+}
+
+static int host_show(uint16_t bd, const struct pg_ip *ip, const struct rte_ether_addr *mac,
+		     struct fdb_show *s)
+{
 	struct bd_ctl *b = bd_ctl(bd);
 	char t[PG_MAC_FMT_LEN], a[PG_IP_FMT_LEN];
-	struct pg_ip ip = {.family = AF_INET, .v4 = ip_be};
 
 	if (!b || (s->vni >= 0 && (uint32_t)s->vni != b->bd.vni))
 		return 0;
 	struct json_object *o = json_object_new_object();
 	J_INT(o, "vni", b->bd.vni);
-	J_STR(o, "ip", fmt_ip(&ip, a));
+	J_STR(o, "ip", fmt_ip(ip, a));
 	J_STR(o, "mac", fmt_mac((const struct pg_mac *)mac, t));
 	json_object_array_add(s->arr, o);
 	return 0;
@@ -582,8 +601,10 @@ static struct json_object *cmd_arp_cache(int argc, char **argv, char *err, size_
 		return NULL;
 	struct json_object *res = json_object_new_object();
 	s.arr = json_object_new_array();
-	if (l2c.ready)
+	if (l2c.ready) {
 		arp_cache_walk(arp_show_cb, &s);
+		nd_cache_walk(nd_show_cb, &s);
+	}
 	json_object_object_add(res, "arp_cache", s.arr);
 	J_INT(res, "total", arp_cache_count());
 	return res;
@@ -592,8 +613,8 @@ static struct json_object *cmd_arp_cache(int argc, char **argv, char *err, size_
 void l2ctl_cli_register(void)
 {
 	mgmt_register("show arp-cache",
-		      "show arp-cache [vni N]: IPv4 hosts of the L2VNIs known from EVPN (ARP "
-		      "suppression)",
+		      "show arp-cache [vni N]: IPv4/IPv6 hosts of the L2VNIs known from EVPN "
+		      "(ARP/ND suppression)",
 		      cmd_arp_cache);
 	mgmt_register("show fdb", "show fdb [vni N]: MAC table of the L2VNIs", cmd_fdb);
 	mgmt_register("show l2vni", "show l2vni: bridge domains, ports, flood lists", cmd_l2vni);

@@ -203,9 +203,9 @@ static int ports_setup(unsigned n_workers)
 		struct dp_port *p = dp.ports[idx];
 		if (ifname && strcmp(p->driver, "af_xdp") != 0)
 			kiso_attach(cp->device);
-		bool xdp_exc = !bridged && (cp->exception == CFG_EXC_XDP ||
-					    (cp->exception == CFG_EXC_AUTO &&
-					     strcmp(p->driver, "af_xdp") == 0));
+		bool xdp_exc = !bridged &&
+			       (cp->exception == CFG_EXC_XDP || (cp->exception == CFG_EXC_AUTO &&
+								 strcmp(p->driver, "af_xdp") == 0));
 		if (xdp_exc) {
 			ret = xdp_port_setup(cp->device, cp->addrs, cp->n_addrs,
 					     rte_cpu_to_be_16(cfg_vxlan_port(&cfg)));
@@ -546,8 +546,9 @@ int main(int argc, char **argv)
 		pg_log_threshold = lvl;
 	}
 	if (check) {
-		printf("%s: configuration OK (%u ports, %u VRFs, %u L3VNIs, %u L2VNIs, %u routes)\n",
-		       cfg_path, cfg.n_ports, cfg.n_vrfs, cfg.n_l3vnis, cfg.n_l2vnis, cfg.n_routes);
+		printf(
+		    "%s: configuration OK (%u ports, %u VRFs, %u L3VNIs, %u L2VNIs, %u routes)\n",
+		    cfg_path, cfg.n_ports, cfg.n_vrfs, cfg.n_l3vnis, cfg.n_l2vnis, cfg.n_routes);
 		config_free(&cfg);
 		return 0;
 	}

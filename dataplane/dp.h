@@ -161,7 +161,8 @@ struct dp_stats {
 	uint64_t punt_class[PUNT_CLASS_MAX];
 	uint64_t ipip_decap, ipip_encap;
 	uint64_t l2_learn_lost;	    /* learn events dropped: the learn ring was full */
-	uint64_t l2_arp_suppressed; /* ARP requests answered from the ARP cache */
+	uint64_t l2_arp_suppressed; /* ARP requests and neighbour solicitations answered from the
+				     * ARP/ND cache */
 	uint64_t loops, busy_loops, busy_cycles;
 	struct dp_port_stats port[PG_MAX_PORTS];
 	struct dp_vrf_stats vrf[PG_MAX_VRFS];

@@ -12,6 +12,7 @@
 
 struct rte_hash *pg_fdb;
 struct rte_hash *pg_arp_cache;
+struct rte_hash *pg_nd_cache;
 uint32_t *pg_fdb_seen;
 struct dp_bd *pg_bds[PG_MAX_BDS];
 
@@ -27,16 +28,16 @@ static uint32_t fdb_hash(const void *key, uint32_t len, uint32_t init)
 	return rte_hash_crc_8byte(k, init);
 }
 
-/* A table of 8-byte keys the workers read lock-free while the control thread writes; a deleted
- * entry's slot is reused only after every worker has passed a quiescent state. */
-static struct rte_hash *lf_hash_create(const char *what, unsigned entries)
+/* A table the workers read lock-free while the control thread writes; a deleted entry's slot is
+ * reused only after every worker has passed a quiescent state. */
+static struct rte_hash *lf_hash_create(const char *what, unsigned entries, uint32_t key_len)
 {
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 	    .name = name,
 	    .entries = entries,
-	    .key_len = sizeof(uint64_t),
-	    .hash_func = fdb_hash,
+	    .key_len = key_len,
+	    .hash_func = key_len == sizeof(uint64_t) ? fdb_hash : rte_hash_crc,
 	    .socket_id = SOCKET_ID_ANY,
 	    .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
@@ -65,9 +66,10 @@ int l2_init(unsigned fdb_size)
 	char name[RTE_HASH_NAMESIZE];
 
 	fdb_cap = fdb_size ? fdb_size : FDB_DEFAULT_SIZE;
-	pg_fdb = lf_hash_create("fdb", fdb_cap);
-	pg_arp_cache = lf_hash_create("arpc", fdb_cap);
-	if (!pg_fdb || !pg_arp_cache) {
+	pg_fdb = lf_hash_create("fdb", fdb_cap, sizeof(uint64_t));
+	pg_arp_cache = lf_hash_create("arpc", fdb_cap, sizeof(uint64_t));
+	pg_nd_cache = lf_hash_create("ndc", fdb_cap, sizeof(struct nd_key));
+	if (!pg_fdb || !pg_arp_cache || !pg_nd_cache) {
 		l2_fini();
 		return -ENOMEM;
 	}
@@ -103,6 +105,8 @@ void l2_fini(void)
 	pg_fdb = NULL;
 	rte_hash_free(pg_arp_cache);
 	pg_arp_cache = NULL;
+	rte_hash_free(pg_nd_cache);
+	pg_nd_cache = NULL;
 	rte_free(pg_fdb_seen);
 	pg_fdb_seen = NULL;
 }
@@ -233,7 +237,45 @@ int arp_cache_walk(int (*cb)(uint16_t bd, uint32_t ip_be, const struct rte_ether
 
 unsigned arp_cache_count(void)
 {
-	return pg_arp_cache ? (unsigned)rte_hash_count(pg_arp_cache) : 0;
+	return (pg_arp_cache ? (unsigned)rte_hash_count(pg_arp_cache) : 0) +
+	       (pg_nd_cache ? (unsigned)rte_hash_count(pg_nd_cache) : 0);
+}
+
+int nd_cache_set(uint16_t bd, const uint8_t *ip6, const struct rte_ether_addr *mac)
+{
+	struct nd_key k = nd_key(bd, ip6);
+	uint64_t v = 0;
+
+	memcpy(&v, mac, 6);
+	return rte_hash_add_key_data(pg_nd_cache, &k, (void *)(uintptr_t)v);
+}
+
+int nd_cache_del(uint16_t bd, const uint8_t *ip6)
+{
+	struct nd_key k = nd_key(bd, ip6);
+	int pos = rte_hash_del_key(pg_nd_cache, &k);
+
+	return pos < 0 ? pos : 0;
+}
+
+int nd_cache_walk(int (*cb)(uint16_t bd, const uint8_t *ip6, const struct rte_ether_addr *mac,
+			    void *arg),
+		  void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	while (rte_hash_iterate(pg_nd_cache, &key, &data, &it) >= 0) {
+		const struct nd_key *k = key;
+		uint64_t v = (uint64_t)(uintptr_t)data;
+		struct rte_ether_addr mac;
+		memcpy(&mac, &v, 6);
+		int rc = cb((uint16_t)k->bd, k->ip, &mac, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 struct rte_ring *l2_learn_ring(unsigned worker)

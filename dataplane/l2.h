@@ -84,7 +84,13 @@ int arp_cache_del(uint16_t bd, uint32_t ip_be);
 int arp_cache_walk(int (*cb)(uint16_t bd, uint32_t ip_be, const struct rte_ether_addr *mac,
 			     void *arg),
 		   void *arg);
-unsigned arp_cache_count(void);
+unsigned arp_cache_count(void); /* IPv4 and IPv6 entries */
+/* The same for IPv6 hosts: neighbour solicitations answered from it (ND suppression). */
+int nd_cache_set(uint16_t bd, const uint8_t *ip6, const struct rte_ether_addr *mac);
+int nd_cache_del(uint16_t bd, const uint8_t *ip6);
+int nd_cache_walk(int (*cb)(uint16_t bd, const uint8_t *ip6, const struct rte_ether_addr *mac,
+			    void *arg),
+		  void *arg);
 
 /* Seconds on the TSC clock (workers and control thread alike; never 0). */
 static inline uint32_t l2_now_s(void)
@@ -100,6 +106,31 @@ unsigned l2_learn_drain(void (*fn)(const struct l2_learn *, void *), void *arg);
 /* ---- worker side ---- */
 extern struct rte_hash *pg_fdb;
 extern struct rte_hash *pg_arp_cache;
+extern struct rte_hash *pg_nd_cache;
+
+struct nd_key {
+	uint32_t bd;
+	uint8_t ip[16];
+};
+
+static inline struct nd_key nd_key(uint16_t bd, const uint8_t *ip6)
+{
+	struct nd_key k = {.bd = bd};
+	memcpy(k.ip, ip6, 16);
+	return k;
+}
+
+static inline bool nd_cache_lookup(uint16_t bd, const uint8_t *ip6, struct rte_ether_addr *mac)
+{
+	struct nd_key k = nd_key(bd, ip6);
+	void *data;
+
+	if (rte_hash_lookup_data(pg_nd_cache, &k, &data) < 0)
+		return false;
+	uint64_t v = (uint64_t)(uintptr_t)data;
+	memcpy(mac, &v, 6);
+	return true;
+}
 extern uint32_t *pg_fdb_seen; /* [capacity], seconds (l2_now_s), per key slot */
 extern struct dp_bd *pg_bds[PG_MAX_BDS];
 

@@ -768,6 +768,54 @@ static __rte_noinline bool arp_suppress(struct dp_worker *w, const struct dp_bd 
 	return true;
 }
 
+#define ND_NA_LEN (RTE_ETHER_HDR_LEN + 40 + 32) /* NA with a target link-layer address option */
+
+/* A neighbour solicitation for an IPv6 host the ND cache knows (from EVPN): answered here with a
+ * neighbour advertisement (solicited, override) on the port it came from (ND suppression). Not
+ * for duplicate address detection (unspecified source). */
+static __rte_noinline bool nd_suppress(struct dp_worker *w, const struct dp_bd *bd,
+				       struct rte_mbuf *m, uint16_t in)
+{
+	static const uint8_t unspecified[16];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+	uint8_t *icmp = (uint8_t *)(ip + 1);
+	struct rte_ether_addr mac;
+	uint8_t target[16];
+
+	if (!rte_pktmbuf_is_contiguous(m) || ip->proto != IPPROTO_ICMPV6 || ip->hop_limits != 255 ||
+	    icmp[0] != 135 || icmp[1] != 0)
+		return false;
+	uint32_t plen = pg_bswap16(ip->payload_len);
+	if (plen < 24 || RTE_ETHER_HDR_LEN + 40 + plen > m->data_len ||
+	    memcmp(ip->src_addr, unspecified, 16) == 0)
+		return false;
+	memcpy(target, icmp + 8, 16);
+	if (!nd_cache_lookup(bd->id, target, &mac))
+		return false;
+	if (m->data_len < ND_NA_LEN && rte_pktmbuf_tailroom(m) < ND_NA_LEN - m->data_len)
+		return false;
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&mac, &eth->src_addr);
+	memcpy(ip->dst_addr, ip->src_addr, 16);
+	memcpy(ip->src_addr, target, 16);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = RTE_BE16(32);
+	memset(icmp, 0, 8);
+	icmp[0] = 136;	/* neighbour advertisement */
+	icmp[4] = 0x60; /* solicited, override */
+	icmp[24] = 2;	/* target link-layer address */
+	icmp[25] = 1;
+	memcpy(icmp + 26, &mac, 6);
+	m->data_len = ND_NA_LEN;
+	m->pkt_len = ND_NA_LEN;
+	uint16_t ck = rte_ipv6_udptcp_cksum(ip, icmp);
+	memcpy(icmp + 2, &ck, 2);
+	w->st->l2_arp_suppressed++;
+	tx_enqueue(w, in, m);
+	return true;
+}
+
 /* A burst from a bridged port: learn, then switch each frame in its bridge domain. */
 static __rte_noinline void l2_burst(struct dp_worker *w, uint16_t in, const struct dp_port *port,
 				    struct rte_mbuf **pkts, uint16_t n)
@@ -797,6 +845,12 @@ static __rte_noinline void l2_burst(struct dp_worker *w, uint16_t in, const stru
 		l2_learn(w, bd->id, &eth->src_addr, in, now);
 		if (unlikely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) &&
 		    arp_suppress(w, bd, m, in))
+			continue;
+		/* ICMPv6 (next header 58) long enough for a neighbour solicitation */
+		if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
+		    unlikely(m->data_len >= RTE_ETHER_HDR_LEN + 40 + 24 &&
+			     ((const uint8_t *)(eth + 1))[6] == IPPROTO_ICMPV6) &&
+		    nd_suppress(w, bd, m, in))
 			continue;
 		l2_switch(w, bd, m, in, true);
 	}

@@ -46,7 +46,8 @@ enum vd_kind {
 	VD_ROUTE, /* prefix in VRF vrf */
 	VD_MAC,	  /* MAC (in prefix.ip.v6[0..6), family 0, len 48) in bridge domain vrf */
 	VD_FLOOD, /* VTEP (prefix, /32) in the flood list of bridge domain vrf */
-	VD_ARP,	  /* IPv4 host (prefix, /32) of a type-2 MAC/IP in bridge domain vrf: ARP cache */
+	VD_ARP,	  /* host (prefix, /32 or /128) of a type-2 MAC/IP in bridge domain vrf: ARP/ND
+		   * cache */
 };
 struct vrf_dest {
 	struct hnode h;
@@ -594,8 +595,7 @@ static void imports_drop(struct rib_dest *d)
 }
 
 /* Make best (of EVPN destination d) a candidate for vd. */
-static void import_add(struct rib_dest *d, struct rib_path *best, struct vrf_dest *vd,
-		       uint32_t vni)
+static void import_add(struct rib_dest *d, struct rib_path *best, struct vrf_dest *vd, uint32_t vni)
 {
 	struct imp *c = vd ? calloc(1, sizeof(*c)) : NULL;
 
@@ -638,11 +638,13 @@ static void import_l2(struct rib_dest *d, struct rib_path *best, const struct bg
 		const struct bgp_l2vni *l = &rib.conf->l2vnis[i];
 		if (!rt_match(best->attr, best->peer, l->vni, l->n_import, l->import_rt))
 			continue;
-		import_add(d, best,
-			   vdest_get(n->evpn.type == BGP_EVPN_IMET ? VD_FLOOD : VD_MAC, l->bd, &key),
-			   l->vni);
-		if (n->evpn.type == BGP_EVPN_MAC_IP && n->evpn.ip.family == AF_INET) {
-			struct pg_prefix host = {.ip = n->evpn.ip, .len = 32};
+		import_add(
+		    d, best,
+		    vdest_get(n->evpn.type == BGP_EVPN_IMET ? VD_FLOOD : VD_MAC, l->bd, &key),
+		    l->vni);
+		if (n->evpn.type == BGP_EVPN_MAC_IP && n->evpn.ip.family) {
+			struct pg_prefix host = {.ip = n->evpn.ip,
+						 .len = n->evpn.ip.family == AF_INET ? 32 : 128};
 			import_add(d, best, vdest_get(VD_ARP, l->bd, &host), l->vni);
 		}
 	}
@@ -693,7 +695,8 @@ static uint32_t attr_mac_seq(const struct rib_attr *a, bool *sticky)
 		const uint8_t *b = a->data + a->ext_off + 8 * i;
 		if (b[0] == 0x06 && b[1] == 0x00) {
 			*sticky = b[2] & 1;
-			return (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
+			return (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 |
+			       b[7];
 		}
 	}
 	return 0;

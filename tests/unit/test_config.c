@@ -1810,14 +1810,13 @@ static void test_garbage(void)
 	free(buf);
 }
 
-
-#define L2BASE                                                                                     \
-	PORT0 "    - {name: h1, device: eth1}\n"        /* 8 */                                    \
-	      "    - {name: h2, device: eth2}\n"        /* 9 */                                    \
-	      "    - {name: r, device: eth3, vrf: red, addresses: [10.9.0.1/24]}\n" /* 10 */        \
-	      "  vtep: 10.100.0.1\n"                    /* 11 */                                   \
-	      "  vrfs: [{name: red}]\n"                 /* 12 */                                   \
-	      "  l3vnis: [{vni: 5000, vrf: red}]\n"     /* 13 */
+#define L2BASE                                                                               \
+	PORT0 "    - {name: h1, device: eth1}\n"				    /* 8 */  \
+	      "    - {name: h2, device: eth2}\n"				    /* 9 */  \
+	      "    - {name: r, device: eth3, vrf: red, addresses: [10.9.0.1/24]}\n" /* 10 */ \
+	      "  vtep: 10.100.0.1\n"						    /* 11 */ \
+	      "  vrfs: [{name: red}]\n"						    /* 12 */ \
+	      "  l3vnis: [{vni: 5000, vrf: red}]\n"				    /* 13 */
 
 static void test_l2vni(void)
 {
@@ -1832,7 +1831,8 @@ static void test_l2vni(void)
 		CHECK(cfg.l2vnis[0].vni == 100);
 		CHECK(cfg.l2vnis[0].n_ports == 2);
 		CHECK(cfg.l2vnis[0].ports[0] == 1 && cfg.l2vnis[0].ports[1] == 2);
-		CHECK(cfg.ports[1].l2vni == 0 && cfg.ports[2].l2vni == 0 && cfg.ports[0].l2vni == -1);
+		CHECK(cfg.ports[1].l2vni == 0 && cfg.ports[2].l2vni == 0 &&
+		      cfg.ports[0].l2vni == -1);
 		CHECK(cfg.l2vnis[0].mac_ageing == 60);
 		CHECK(cfg.l2vnis[0].n_import_rts == 1 && cfg.l2vnis[0].n_export_rts == 0);
 		CHECK(cfg.l2vnis[0].udp_port == 4789);
@@ -1848,24 +1848,27 @@ static void test_l2vni(void)
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1}, {vni: 1}]\n", "t.yaml:14:", "l2vnis[1].vni",
 		   "duplicate VNI 1");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 0}]\n", "t.yaml:14:", "l2vnis[0].vni");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [nope]}]\n", "t.yaml:14:",
-		   "l2vnis[0].ports[0]", "unknown port");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [nope]}]\n",
+		   "t.yaml:14:", "l2vnis[0].ports[0]", "unknown port");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1]}, {vni: 2, ports: [h1]}]\n",
 		   "t.yaml:14:", "l2vnis[1].ports[0]", "already in L2VNI 1");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [uplink]}]\n", "t.yaml:14:",
-		   "l2vnis[0].ports[0]", "has addresses");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [uplink]}]\n",
+		   "t.yaml:14:", "l2vnis[0].ports[0]", "has addresses");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [r]}]\n", "t.yaml:14:", "l2vnis[0].ports[0]");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vrf: red}]\n", "t.yaml:14:", "l2vnis[0].vrf",
 		   "needs gatewayIPs");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, gatewayIPs: [10.20.0.1/24]}]\n", "t.yaml:14:",
-		   "l2vnis[0].gatewayIPs", "set vrf");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, gatewayIPs: [10.20.0.1/24]}]\n",
+		   "t.yaml:14:", "l2vnis[0].gatewayIPs", "set vrf");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vrf: red, gatewayIPs: [10.9.0.254/16]}]\n",
-		   "t.yaml:14:", "l2vnis[0]", "gateway 10.9.0.254/16 overlaps 10.9.0.1/24 of port 'r'");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vrf: red, gatewayIPs: [10.20.0.1/24, 10.21.0.1/24]}]\n",
+		   "t.yaml:14:", "l2vnis[0]",
+		   "gateway 10.9.0.254/16 overlaps 10.9.0.1/24 of port 'r'");
+	EXPECT_ERR(L2BASE
+		   "  l2vnis: [{vni: 1, vrf: red, gatewayIPs: [10.20.0.1/24, 10.21.0.1/24]}]\n",
 		   "t.yaml:14:", "l2vnis[0].gatewayIPs[1]", "two IPv4 gateway addresses");
-	EXPECT_ERR(PORT0 "    - {name: irb7, device: eth1}\n  vtep: 10.100.0.1\n  vrfs: [{name: red}]\n"
-			 "  l2vnis: [{vni: 7, vrf: red, gatewayIPs: [10.20.0.1/24]}]\n",
-		   "t.yaml:11:", "l2vnis[0]", "port 'irb7' (line 8) has the name of this L2VNI's gateway");
+	EXPECT_ERR(
+	    PORT0 "    - {name: irb7, device: eth1}\n  vtep: 10.100.0.1\n  vrfs: [{name: red}]\n"
+		  "  l2vnis: [{vni: 7, vrf: red, gatewayIPs: [10.20.0.1/24]}]\n",
+	    "t.yaml:11:", "l2vnis[0]", "port 'irb7' (line 8) has the name of this L2VNI's gateway");
 	if (LOAD_OK(L2BASE "  l2vnis:\n    - {vni: 100, ports: [h1], vrf: red, gatewayIPs: "
 			   "[10.20.0.1/24, \"fd20::1/64\"]}\n",
 		    &cfg) == 0) {
@@ -1880,10 +1883,10 @@ static void test_l2vni(void)
 		CHECK(cfg.ports[1].l2vni == 0 && !cfg.ports[1].irb);
 		config_free(&cfg);
 	}
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vxlanPort: 4790}]\n", "t.yaml:14:",
-		   "l2vnis[0].vxlanPort", "4790 differs from 4789");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, macAgeing: -1}]\n", "t.yaml:14:",
-		   "l2vnis[0].macAgeing");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, vxlanPort: 4790}]\n",
+		   "t.yaml:14:", "l2vnis[0].vxlanPort", "4790 differs from 4789");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, macAgeing: -1}]\n",
+		   "t.yaml:14:", "l2vnis[0].macAgeing");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, bogus: 1}]\n", "t.yaml:14:", "bogus");
 	EXPECT_ERR(PORT0 "  l2vnis: [{vni: 1}]\n", "t.yaml:8:", "needs spec.vtep");
 }

@@ -54,6 +54,12 @@ static void put_mac(uint8_t *p, const char *text)
 	memcpy(p, m.b, 6);
 }
 
+static bool mac_eq_text(const uint8_t *p, const char *text)
+{
+	struct pg_mac m = unit_mac(text);
+	return memcmp(p, m.b, 6) == 0;
+}
+
 static unsigned frame_to(uint8_t *b, const char *dst, const char *src, bool arp, const char *ipdst);
 
 /* An Ethernet frame dst <- src carrying an IPv4/UDP packet (or ARP when arp), len bytes. */
@@ -297,7 +303,8 @@ static void test_flood_and_learn(void)
 	struct l2_learn ev[8];
 	unsigned len, olen;
 
-	printf("broadcast from a local port: other local port + ingress replication, learn event\n");
+	printf(
+	    "broadcast from a local port: other local port + ingress replication, learn event\n");
 	len = frame(f, "ff:ff:ff:ff:ff:ff", H1, true);
 	uint64_t enc0 = dp.stats[0]->vni[slot].encap_pkts;
 	run(p1, f, len, &o);
@@ -497,6 +504,91 @@ static void test_arp_suppression(void)
 	learn_drain(ev, 8);
 }
 
+/* A neighbour solicitation from H1 (source src) for target, with a source link-layer option. */
+static unsigned ns_frame(uint8_t *b, const char *src, const char *target)
+{
+	struct pg_ip s = unit_ip(src), t = unit_ip(target);
+	const uint8_t *tg = t.v6;
+
+	memset(b, 0, 86);
+	const uint8_t dmac[6] = {0x33, 0x33, 0xff, tg[13], tg[14], tg[15]};
+	memcpy(b, dmac, 6);
+	put_mac(b + 6, H1);
+	b[12] = 0x86;
+	b[13] = 0xdd;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(b + 14);
+	ip->vtc_flow = htonl(6u << 28);
+	ip->payload_len = htons(32);
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = 255;
+	memcpy(ip->src_addr, s.v6, 16);
+	const uint8_t sn[16] = {
+	    0xff, 0x02, [11] = 1, [12] = 0xff, [13] = tg[13], [14] = tg[14], [15] = tg[15]};
+	memcpy(ip->dst_addr, sn, 16);
+	uint8_t *icmp = b + 54;
+	icmp[0] = 135;
+	memcpy(icmp + 8, tg, 16);
+	icmp[24] = 1;
+	icmp[25] = 1;
+	put_mac(icmp + 26, H1);
+	uint16_t ck = rte_ipv6_udptcp_cksum(ip, icmp);
+	memcpy(icmp + 2, &ck, 2);
+	return 86;
+}
+
+static void test_nd_suppression(void)
+{
+	uint8_t f[128];
+	struct out o;
+	unsigned len, olen;
+	struct l2_learn ev[8];
+	struct rte_ether_addr r1;
+	struct pg_ip t = unit_ip("2001:db8:100::33");
+
+	printf("ND suppression: a solicitation for a host in the ND cache gets an advertisement\n");
+	memcpy(&r1, unit_mac(R1).b, 6);
+	CHECK_EQ(nd_cache_set(0, t.v6, &r1), 0);
+	len = ns_frame(f, "2001:db8:100::10", "2001:db8:100::33");
+	uint64_t sup0 = dp.stats[0]->l2_arp_suppressed;
+	run(p1, f, len, &o);
+	CHECK_EQ(o.n, 1);
+	const uint8_t *g = sent_on(&o, p1, &olen);
+	if (g) {
+		CHECK_EQ(olen, 86);
+		CHECK(mac_eq_text(g, H1) && mac_eq_text(g + 6, R1), "NA Ethernet addresses");
+		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(g + 14);
+		struct pg_ip s = unit_ip("2001:db8:100::10");
+		CHECK_MEM(ip->src_addr, t.v6, 16, "NA source = the target");
+		CHECK_MEM(ip->dst_addr, s.v6, 16, "NA destination = the solicitor");
+		CHECK_EQ(ip->hop_limits, 255);
+		CHECK_EQ(ntohs(ip->payload_len), 32);
+		const uint8_t *icmp = g + 54;
+		CHECK_EQ(icmp[0], 136);
+		CHECK_EQ(icmp[4], 0x60);
+		CHECK_MEM(icmp + 8, t.v6, 16, "NA target");
+		CHECK(icmp[24] == 2 && icmp[25] == 1 && mac_eq_text(icmp + 26, R1),
+		      "target link-layer address option");
+		CHECK(rte_ipv6_udptcp_cksum_verify(ip, icmp) == 0, "ICMPv6 checksum invalid");
+	}
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->l2_arp_suppressed, sup0 + 1);
+
+	printf("ND suppression: duplicate address detection and unknown targets are flooded\n");
+	len = ns_frame(f, "::", "2001:db8:100::33");
+	run(p1, f, len, &o);
+	CHECK(o.n >= 2, "DAD: %u frames out, expected a flood", o.n);
+	out_free(&o);
+	len = ns_frame(f, "2001:db8:100::10", "2001:db8:100::34");
+	run(p1, f, len, &o);
+	CHECK(o.n >= 2, "unknown target: %u frames out, expected a flood", o.n);
+	out_free(&o);
+	CHECK_EQ(dp.stats[0]->l2_arp_suppressed, sup0 + 1);
+	CHECK_EQ(nd_cache_del(0, t.v6), 0);
+	uint16_t pp, reason;
+	punted(&pp, &reason);
+	learn_drain(ev, 8);
+}
+
 static void test_edges(void)
 {
 	uint8_t f[128];
@@ -642,6 +734,7 @@ int main(void)
 	test_remote();
 	test_irb();
 	test_arp_suppression();
+	test_nd_suppression();
 	test_edges();
 	rcu_reclaim();
 	uint16_t pp, reason;
