@@ -201,6 +201,11 @@ arp_ok() {
 	[ "$(pgj show arp-cache vni 10010 | jq -c '[.arp_cache[] | {ip, mac}] | sort_by(.ip)')" = '[{"ip":"10.10.10.11","mac":"02:00:00:00:00:01"},{"ip":"10.10.10.13","mac":"02:00:00:00:00:03"}]' ]
 }
 expect "ARP suppression cache of VNI 10010: the two type-2 MAC/IP hosts" wait_until 10 arp_ok
+G global rib -a evpn add macadv 02:00:00:00:00:04 2001:db8:10::14 etag 0 label 10010 rd $RD rt 65002:10010 encap vxlan nexthop 10.100.0.2
+nd_in() { pgj show arp-cache vni 10010 | jq -e '.arp_cache[] | select(.ip == "2001:db8:10::14" and .mac == "02:00:00:00:00:04")' >/dev/null; }
+expect "an IPv6 type-2 MAC/IP goes into the ND suppression cache" wait_until 10 nd_in
+G global rib -a evpn del macadv 02:00:00:00:00:04 2001:db8:10::14 etag 0 label 10010 rd $RD
+expect "... and leaves it when withdrawn" wait_until 10 eval '! nd_in'
 imet_ok() {
 	G global rib -a evpn >"$T/gobgp-evpn3.txt" || return 1
 	grep -F '[type:multicast][rd:10.100.0.1:512][etag:0][ip:10.100.0.1]' "$T/gobgp-evpn3.txt" |
