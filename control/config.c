@@ -1408,13 +1408,109 @@ static int l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struc
 	return 0;
 }
 
+/* floodVteps: remote VTEPs that get a copy of every broadcast/unknown frame (static ingress
+ * replication; EVPN type-3 routes add to it). */
+static int l2vni_flood(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l)
+{
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count > CFG_L2_FLOOD_MAX)
+		return fail(c, n, path, "%zu VTEPs, at most %d allowed", count, CFG_L2_FLOOD_MAX);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *v = node(c, items[i]);
+		char ip[PATHBUF];
+		struct pg_ip a;
+		if ((rc = get_ip(c, v, IDX(ip, path, i), AF_INET, &a)))
+			return rc;
+		for (unsigned k = 0; k < l->n_flood; k++)
+			if (l->flood[k] == a.v4)
+				return fail(c, v, ip, "duplicate VTEP %s", Q(v));
+		l->flood[l->n_flood++] = a.v4;
+	}
+	return 0;
+}
+
+/* staticMacs: [{mac, port} | {mac, vtep}]: pinned FDB entries, never aged or moved. */
+static int l2vni_macs(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l)
+{
+	enum { M_MAC, M_PORT, M_VTEP, M_N };
+	static const char *const keys[M_N] = {
+	    [M_MAC] = "mac", [M_PORT] = "port", [M_VTEP] = "vtep"};
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if ((rc = get_list(c, n, path, CFG_L2_MACS_MAX, "static MACs", sizeof(*l->macs), &items,
+			   &count, (void **)&l->macs)) ||
+	    count == 0)
+		return rc;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = node(c, items[i]);
+		struct cfg_l2mac *m = &l->macs[i];
+		char ip[PATHBUF], p[PATHBUF];
+		struct fld f[M_N];
+		struct pg_ip a;
+
+		IDX(ip, path, i);
+		if ((rc = get_item_map(c, item, ip, keys, M_N, f, "mac and port or vtep")) ||
+		    (rc = require(c, item, ip, &f[M_MAC], "mac")) ||
+		    (rc = get_mac(c, f[M_MAC].v, SUB(p, ip, keys[M_MAC]), &m->mac)))
+			return rc;
+		m->line = line_of(item);
+		m->port = -1;
+		if (!f[M_PORT].v == !f[M_VTEP].v)
+			return fail(c, item, ip, "needs exactly one of port and vtep");
+		if (m->mac.b[0] & 1)
+			return fail(c, f[M_MAC].v, p, "%s is a multicast MAC", Q(f[M_MAC].v));
+		for (unsigned k = 0; k < l->n_macs; k++)
+			if (memcmp(&l->macs[k].mac, &m->mac, 6) == 0)
+				return fail(c, f[M_MAC].v, p, "duplicate MAC %s (first at line %d)",
+					    Q(f[M_MAC].v), l->macs[k].line);
+		if (f[M_PORT].v) {
+			SUB(p, ip, keys[M_PORT]);
+			if ((rc = get_port_ref(c, f[M_PORT].v, p, &m->port)))
+				return rc;
+			bool member = false;
+			for (unsigned k = 0; k < l->n_ports; k++)
+				member |= l->ports[k] == m->port;
+			if (!member)
+				return fail(c, f[M_PORT].v, p,
+					    "port %s is not in this L2VNI's ports", Q(f[M_PORT].v));
+		} else {
+			if ((rc = get_ip(c, f[M_VTEP].v, SUB(p, ip, keys[M_VTEP]), AF_INET, &a)))
+				return rc;
+			m->vtep = a.v4;
+		}
+		l->n_macs++;
+	}
+	return 0;
+}
+
 static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { L_VNI, L_PORTS, L_VRF, L_GW, L_GWMAC, L_PORT, L_AGE, L_IMP, L_EXP, L_N };
+	enum {
+		L_VNI,
+		L_PORTS,
+		L_VRF,
+		L_GW,
+		L_GWMAC,
+		L_PORT,
+		L_AGE,
+		L_IMP,
+		L_EXP,
+		L_FLOOD,
+		L_MACS,
+		L_N
+	};
 	static const char *const keys[L_N] = {
-	    [L_VNI] = "vni",	   [L_PORTS] = "ports",	     [L_VRF] = "vrf",
-	    [L_GW] = "gatewayIPs", [L_GWMAC] = "gatewayMac", [L_PORT] = "vxlanPort",
-	    [L_AGE] = "macAgeing", [L_IMP] = "importRTs",    [L_EXP] = "exportRTs"};
+	    [L_VNI] = "vni",	      [L_PORTS] = "ports",	[L_VRF] = "vrf",
+	    [L_GW] = "gatewayIPs",    [L_GWMAC] = "gatewayMac", [L_PORT] = "vxlanPort",
+	    [L_AGE] = "macAgeing",    [L_IMP] = "importRTs",	[L_EXP] = "exportRTs",
+	    [L_FLOOD] = "floodVteps", [L_MACS] = "staticMacs"};
 	struct pg_config *cfg = c->cfg;
 	yaml_node_item_t *items;
 	size_t count;
@@ -1425,6 +1521,7 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 			   sizeof(*cfg->l2vnis), &items, &count, (void **)&cfg->l2vnis)) ||
 	    count == 0)
 		return rc;
+	cfg->cap_l2vnis = (unsigned)count;
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = node(c, items[i]);
 		struct cfg_l2vni *l = &cfg->l2vnis[i];
@@ -1551,6 +1648,11 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 			return rc;
 		if (f[L_EXP].v && (rc = get_rts(c, f[L_EXP].v, SUB(p, ip, keys[L_EXP]),
 						l->export_rts, &l->n_export_rts)))
+			return rc;
+		if (f[L_FLOOD].v &&
+		    (rc = l2vni_flood(c, f[L_FLOOD].v, SUB(p, ip, keys[L_FLOOD]), l)))
+			return rc;
+		if (f[L_MACS].v && (rc = l2vni_macs(c, f[L_MACS].v, SUB(p, ip, keys[L_MACS]), l)))
 			return rc;
 		need_vtep(c, item, ip);
 		l->irb_port = -1;
@@ -2887,6 +2989,8 @@ void config_free(struct pg_config *cfg)
 	free(cfg->ports);
 	free(cfg->vrfs);
 	free(cfg->l3vnis);
+	for (unsigned i = 0; cfg->l2vnis && i < cfg->cap_l2vnis; i++)
+		free(cfg->l2vnis[i].macs);
 	free(cfg->l2vnis);
 	free(cfg->tunnels);
 	free(cfg->routes);

@@ -80,6 +80,17 @@ struct cfg_l3vni {
 	uint16_t udp_port; /* default 4789 */
 };
 
+/* A MAC pinned in an L2VNI: on one of its ports, or behind a remote VTEP. */
+struct cfg_l2mac {
+	int line;
+	struct pg_mac mac;
+	int port;      /* index into cfg.ports, or -1 */
+	uint32_t vtep; /* network order when port is -1 */
+};
+
+#define CFG_L2_FLOOD_MAX 64
+#define CFG_L2_MACS_MAX	 4096
+
 /* An L2VNI: a bridge domain stretched over VXLAN (EVPN type-2/3), optionally routed (IRB) in a
  * VRF through a distributed anycast gateway. */
 struct cfg_l2vni {
@@ -97,6 +108,10 @@ struct cfg_l2vni {
 	unsigned mac_ageing;  /* seconds, 0 = never; default 300 */
 	unsigned n_import_rts, n_export_rts;
 	uint64_t import_rts[CFG_MAX_RTS], export_rts[CFG_MAX_RTS];
+	unsigned n_flood; /* static flood list (ingress replication without EVPN) */
+	uint32_t flood[CFG_L2_FLOOD_MAX];
+	unsigned n_macs;
+	struct cfg_l2mac *macs;
 };
 
 enum cfg_tunnel_type { CFG_TUNNEL_VXLAN = 1, CFG_TUNNEL_IPIP = 2 };
@@ -216,6 +231,7 @@ struct pg_config {
 	struct cfg_vrf *vrfs; /* vrfs[0] is "default" */
 	struct cfg_l3vni *l3vnis;
 	struct cfg_l2vni *l2vnis;
+	unsigned cap_l2vnis; /* allocated (a failed load may leave a partly parsed one) */
 	struct cfg_tunnel *tunnels;
 	struct cfg_route *routes;
 	struct cfg_neighbor *neighbors;

@@ -25,6 +25,7 @@ struct bd_ctl {
 	unsigned ageing_s; /* 0: never */
 	struct dp_bd bd;
 	struct pg_ip flood_vtep[L2_FLOOD_MAX]; /* parallel to bd.flood_nh */
+	bool flood_static[L2_FLOOD_MAX];       /* configured: EVPN does not remove it */
 };
 
 /* Hosts the gateway resolved. Those whose MAC is local (learned on a port of the bridge domain)
@@ -58,6 +59,43 @@ static void mac_of_key(uint64_t k, struct pg_mac *m)
 {
 	for (unsigned i = 0; i < 6; i++)
 		m->b[i] = (uint8_t)(k >> (8 * (5 - i)));
+}
+
+static int flood_add(struct bd_ctl *b, const struct pg_ip *vtep, bool configured);
+
+/* The configured flood list and MACs of L2VNI l (bridge domain bd). */
+static int static_entries(const struct cfg_l2vni *l, uint16_t bd)
+{
+	struct bd_ctl *b = &l2c.bds[bd];
+	struct pg_mac none = {0};
+	int ret;
+
+	for (unsigned k = 0; k < l->n_flood; k++) {
+		struct pg_ip v = {.family = AF_INET, .v4 = l->flood[k]};
+		if ((ret = flood_add(b, &v, true)) < 0)
+			return ret;
+	}
+	for (unsigned k = 0; k < l->n_macs; k++) {
+		const struct cfg_l2mac *m = &l->macs[k];
+		struct rte_ether_addr mac;
+		uint64_t val = FDB_F_STATIC | FDB_F_CONFIG;
+		uint32_t id;
+		memcpy(&mac, &m->mac, 6);
+		if (m->port >= 0) {
+			val |= (uint16_t)m->port;
+		} else {
+			struct pg_ip v = {.family = AF_INET, .v4 = m->vtep};
+			if ((ret = nh_vxlan_get(PG_VRF_DEFAULT, &v, b->bd.vni, &none, &id)) < 0)
+				return ret;
+			val |= FDB_F_REMOTE | id;
+		}
+		if ((ret = fdb_set(bd, &mac, val)) < 0) {
+			if (val & FDB_F_REMOTE)
+				nh_put((uint32_t)val);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 int l2ctl_setup(const struct pg_config *cfg)
@@ -103,6 +141,11 @@ int l2ctl_setup(const struct pg_config *cfg)
 		ret = l2_bd_set(&b->bd);
 		if (ret < 0)
 			return ret;
+		if ((ret = static_entries(l, (uint16_t)i)) < 0) {
+			LOG_ERR("%s:%d: l2vni %u: static MACs / flood list: %s", cfg->file, l->line,
+				l->vni, strerror(-ret));
+			return ret;
+		}
 	}
 	return 0;
 }
@@ -153,6 +196,8 @@ static void learn_one(const struct l2_learn *ev, void *arg)
 	mac_of_key(ev->key, &m);
 	memcpy(&mac, &m, 6);
 	int pos = fdb_lookup(bd, &mac, &val);
+	if (pos >= 0 && (val & FDB_F_STATIC))
+		return; /* pinned (configured, or sticky at a remote VTEP) */
 	if (pos >= 0 && !(val & FDB_F_REMOTE)) {
 		if ((uint16_t)val == ev->port)
 			return; /* an event queued before the entry existed */
@@ -161,8 +206,6 @@ static void learn_one(const struct l2_learn *ev, void *arg)
 			l2c.moved++;
 		return;
 	}
-	if (pos >= 0 && (val & FDB_F_STATIC))
-		return; /* sticky at a remote VTEP */
 	if (pos >= 0)
 		seq = FDB_SEQ(val) + 1 <= FDB_SEQ_MAX ? FDB_SEQ(val) + 1 : FDB_SEQ_MAX;
 	if (fdb_set(bd, &mac, FDB_MK_SEQ(seq) | ev->port) < 0) {
@@ -343,6 +386,8 @@ int l2ctl_remote_mac_set(uint16_t bd, const struct pg_mac *m, const struct pg_ip
 		return -ENOENT;
 	memcpy(&mac, m, 6);
 	int pos = fdb_lookup(bd, &mac, &val);
+	if (pos >= 0 && (val & FDB_F_CONFIG))
+		return 0; /* configured: stays */
 	bool was_local = pos >= 0 && !(val & FDB_F_REMOTE);
 	/* Ours until a remote route has a higher sequence (or is sticky and ours is not). */
 	if (was_local && !(sticky && !(val & FDB_F_STATIC)) && seq <= FDB_SEQ(val))
@@ -376,48 +421,68 @@ int l2ctl_remote_mac_del(uint16_t bd, const struct pg_mac *m)
 	if (!bd_ctl(bd))
 		return -ENOENT;
 	memcpy(&mac, m, 6);
-	if (fdb_lookup(bd, &mac, &val) < 0 || !(val & FDB_F_REMOTE))
-		return 0; /* learned here since: ours */
+	if (fdb_lookup(bd, &mac, &val) < 0 || !(val & FDB_F_REMOTE) || (val & FDB_F_CONFIG))
+		return 0; /* learned here since (ours), or configured */
 	fdb_del(bd, &mac);
 	nh_put((uint32_t)val);
 	return 0;
 }
 
+static unsigned flood_find(const struct bd_ctl *b, const struct pg_ip *vtep)
+{
+	unsigned i;
+
+	for (i = 0; i < b->bd.n_flood; i++)
+		if (ip_equal(&b->flood_vtep[i], vtep))
+			break;
+	return i;
+}
+
+static int flood_add(struct bd_ctl *b, const struct pg_ip *vtep, bool configured)
+{
+	struct pg_mac none = {0};
+	unsigned i = flood_find(b, vtep);
+	uint32_t id;
+	int ret;
+
+	if (i < b->bd.n_flood) {
+		b->flood_static[i] |= configured;
+		return 0;
+	}
+	if (b->bd.n_flood == L2_FLOOD_MAX)
+		return -ENOSPC;
+	ret = nh_vxlan_get(PG_VRF_DEFAULT, vtep, b->bd.vni, &none, &id);
+	if (ret < 0)
+		return ret;
+	b->flood_vtep[b->bd.n_flood] = *vtep;
+	b->flood_static[b->bd.n_flood] = configured;
+	b->bd.flood_nh[b->bd.n_flood++] = id;
+	ret = l2_bd_set(&b->bd);
+	if (ret < 0) {
+		b->bd.n_flood--;
+		nh_put(id);
+	}
+	return ret;
+}
+
 int l2ctl_flood_set(uint16_t bd, const struct pg_ip *vtep, bool add)
 {
 	struct bd_ctl *b = bd_ctl(bd);
-	struct pg_mac none = {0};
 	unsigned i;
 	uint32_t id;
 	int ret;
 
 	if (!b)
 		return -ENOENT;
-	for (i = 0; i < b->bd.n_flood; i++)
-		if (ip_equal(&b->flood_vtep[i], vtep))
-			break;
-	if (add) {
-		if (i < b->bd.n_flood)
-			return 0;
-		if (b->bd.n_flood == L2_FLOOD_MAX)
-			return -ENOSPC;
-		ret = nh_vxlan_get(PG_VRF_DEFAULT, vtep, b->bd.vni, &none, &id);
-		if (ret < 0)
-			return ret;
-		b->flood_vtep[b->bd.n_flood] = *vtep;
-		b->bd.flood_nh[b->bd.n_flood++] = id;
-		ret = l2_bd_set(&b->bd);
-		if (ret < 0) {
-			b->bd.n_flood--;
-			nh_put(id);
-		}
-		return ret;
-	}
-	if (i == b->bd.n_flood)
-		return 0;
+	if (add)
+		return flood_add(b, vtep, false);
+	i = flood_find(b, vtep);
+	if (i == b->bd.n_flood || b->flood_static[i])
+		return 0; /* unknown, or configured: stays */
 	id = b->bd.flood_nh[i];
 	b->bd.n_flood--;
 	b->flood_vtep[i] = b->flood_vtep[b->bd.n_flood];
+	b->flood_static[i] = b->flood_static[b->bd.n_flood];
 	b->bd.flood_nh[i] = b->bd.flood_nh[b->bd.n_flood];
 	ret = l2_bd_set(&b->bd);
 	nh_put(id);
@@ -478,6 +543,7 @@ static int fdb_show_cb(uint16_t bd, const struct rte_ether_addr *mac, uint64_t v
 	}
 	J_INT(o, "seq", FDB_SEQ(val));
 	json_object_object_add(o, "sticky", json_object_new_boolean(val & FDB_F_STATIC));
+	json_object_object_add(o, "configured", json_object_new_boolean(val & FDB_F_CONFIG));
 	json_object_array_add(s->arr, o);
 	return 0;
 }

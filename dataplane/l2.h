@@ -49,7 +49,8 @@ struct dp_bd {
  * next hop id (remote) or the port index (local). */
 #define FDB_F_REMOTE  0x8000000000000000ull
 #define FDB_F_STATIC  0x4000000000000000ull /* sticky: never aged, never moves */
-#define FDB_SEQ_MAX   0x3fffffffu
+#define FDB_F_CONFIG  0x2000000000000000ull /* from the configuration: EVPN leaves it alone */
+#define FDB_SEQ_MAX   0x1fffffffu
 #define FDB_SEQ(v)    ((uint32_t)((v) >> 32) & FDB_SEQ_MAX)
 #define FDB_MK_SEQ(s) ((uint64_t)((s)&FDB_SEQ_MAX) << 32)
 

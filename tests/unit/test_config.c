@@ -1889,6 +1889,39 @@ static void test_l2vni(void)
 		   "t.yaml:14:", "l2vnis[0].macAgeing");
 	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, bogus: 1}]\n", "t.yaml:14:", "bogus");
 	EXPECT_ERR(PORT0 "  l2vnis: [{vni: 1}]\n", "t.yaml:8:", "needs spec.vtep");
+
+	/* static flood list and MACs */
+	if (LOAD_OK(L2BASE "  l2vnis:\n    - vni: 100\n      ports: [h1, h2]\n"
+			   "      floodVteps: [10.100.0.7, 10.100.0.8]\n"
+			   "      staticMacs:\n        - {mac: \"02:00:00:00:00:01\", port: h2}\n"
+			   "        - {mac: \"02:00:00:00:00:02\", vtep: 10.100.0.7}\n",
+		    &cfg) == 0) {
+		const struct cfg_l2vni *l = &cfg.l2vnis[0];
+		CHECK(l->n_flood == 2 && l->flood[1] == htonl(0x0a640008));
+		CHECK(l->n_macs == 2);
+		CHECK(l->macs[0].port == 2 && l->macs[1].port == -1);
+		CHECK(l->macs[1].vtep == htonl(0x0a640007));
+		CHECK(l->macs[0].line == 19);
+		config_free(&cfg);
+	}
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, floodVteps: [10.1.1.1, 10.1.1.1]}]\n", "t.yaml:14:",
+		   "l2vnis[0].floodVteps[1]", "duplicate VTEP");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, floodVteps: [\"fd00::1\"]}]\n", "t.yaml:14:",
+		   "l2vnis[0].floodVteps[0]", "expected an IPv4 address");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\"}]}]\n",
+		   "t.yaml:14:", "l2vnis[0].staticMacs[0]", "exactly one of port and vtep");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\", "
+			  "port: h1, vtep: 1.1.1.1}]}]\n",
+		   "t.yaml:14:", "l2vnis[0].staticMacs[0]", "exactly one of port and vtep");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\", "
+			  "port: h2}]}]\n",
+		   "t.yaml:14:", "l2vnis[0].staticMacs[0].port", "not in this L2VNI's ports");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"01:00:5e:00:00:01\", "
+			  "port: h1}]}]\n",
+		   "t.yaml:14:", "l2vnis[0].staticMacs[0].mac", "multicast MAC");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\", "
+			  "port: h1}, {mac: \"02:00:00:00:00:01\", vtep: 1.1.1.1}]}]\n",
+		   "t.yaml:14:", "l2vnis[0].staticMacs[1].mac", "duplicate MAC");
 }
 
 int main(int argc, char **argv)
