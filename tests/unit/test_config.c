@@ -1904,23 +1904,29 @@ static void test_l2vni(void)
 		CHECK(l->macs[0].line == 19);
 		config_free(&cfg);
 	}
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, floodVteps: [10.1.1.1, 10.1.1.1]}]\n", "t.yaml:14:",
-		   "l2vnis[0].floodVteps[1]", "duplicate VTEP");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, floodVteps: [\"fd00::1\"]}]\n", "t.yaml:14:",
-		   "l2vnis[0].floodVteps[0]", "expected an IPv4 address");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\"}]}]\n",
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, floodVteps: [10.1.1.1, 10.1.1.1]}]\n",
+		   "t.yaml:14:", "l2vnis[0].floodVteps[1]", "duplicate VTEP");
+	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, floodVteps: [\"fd00::1\"]}]\n",
+		   "t.yaml:14:", "l2vnis[0].floodVteps[0]", "expected an IPv4 address");
+	EXPECT_ERR(
+	    L2BASE
+	    "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\"}]}]\n",
+	    "t.yaml:14:", "l2vnis[0].staticMacs[0]", "exactly one of port and vtep");
+	EXPECT_ERR(L2BASE
+		   "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\", "
+		   "port: h1, vtep: 1.1.1.1}]}]\n",
 		   "t.yaml:14:", "l2vnis[0].staticMacs[0]", "exactly one of port and vtep");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\", "
-			  "port: h1, vtep: 1.1.1.1}]}]\n",
-		   "t.yaml:14:", "l2vnis[0].staticMacs[0]", "exactly one of port and vtep");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\", "
-			  "port: h2}]}]\n",
+	EXPECT_ERR(L2BASE
+		   "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\", "
+		   "port: h2}]}]\n",
 		   "t.yaml:14:", "l2vnis[0].staticMacs[0].port", "not in this L2VNI's ports");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"01:00:5e:00:00:01\", "
-			  "port: h1}]}]\n",
+	EXPECT_ERR(L2BASE
+		   "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"01:00:5e:00:00:01\", "
+		   "port: h1}]}]\n",
 		   "t.yaml:14:", "l2vnis[0].staticMacs[0].mac", "multicast MAC");
-	EXPECT_ERR(L2BASE "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\", "
-			  "port: h1}, {mac: \"02:00:00:00:00:01\", vtep: 1.1.1.1}]}]\n",
+	EXPECT_ERR(L2BASE
+		   "  l2vnis: [{vni: 1, ports: [h1], staticMacs: [{mac: \"02:00:00:00:00:01\", "
+		   "port: h1}, {mac: \"02:00:00:00:00:01\", vtep: 1.1.1.1}]}]\n",
 		   "t.yaml:14:", "l2vnis[0].staticMacs[1].mac", "duplicate MAC");
 }
 
