@@ -14,7 +14,11 @@
  * packets routed to a host of the subnet are rewritten and switched, what the kernel sends
  * from its TAP is switched, an unresolved host is punted for resolution.
  */
+#include <inttypes.h>
 #include <stdatomic.h>
+
+#include <rte_launch.h>
+#include <rte_lcore.h>
 
 #include <rte_arp.h>
 #include <rte_ip.h>
@@ -723,6 +727,149 @@ static void test_irb(void)
 	CHECK_EQ(fdb_del(0, &h2), 0);
 }
 
+/* ---- FDB and bridge domain churn while a worker switches (RCU) ---- */
+
+#define STRESS_MACS 16
+static atomic_bool stress_stop;
+static uint64_t stress_out_p2, stress_out_vx, stress_bad;
+
+static void stress_mac(unsigned i, struct rte_ether_addr *m)
+{
+	struct pg_mac x = unit_mac("02:66:00:00:00:00");
+	memcpy(m, x.b, 6);
+	m->addr_bytes[5] = (uint8_t)i;
+}
+
+/* lcore 1: bursts from p1 (source H1, pinned there) to the stress MACs; what comes out must be on
+ * p2 unchanged or VXLAN VNI 100 to VTEP2/VTEP3, never on p1. */
+static int stress_worker(void *arg)
+{
+	uint8_t f[128];
+	unsigned k = 0;
+
+	(void)arg;
+	rcu_worker_register(0);
+	while (!atomic_load(&stress_stop)) {
+		struct rte_mbuf *m[PG_BURST];
+		for (unsigned i = 0; i < PG_BURST; i++, k++) {
+			struct rte_ether_addr d;
+			unsigned len = frame(f, H2, H1, false);
+			stress_mac(k % STRESS_MACS, &d);
+			memcpy(f, &d, 6);
+			m[i] = mbuf_from(f, len);
+		}
+		dp_process_burst(w, p1, m, PG_BURST);
+		dp_tx_flush(w);
+		for (uint16_t p = 0; p < dp.n_ports; p++) {
+			struct rte_mbuf *got[64];
+			if (dp.ports[p]->virt)
+				continue;
+			uint16_t n = rte_eth_rx_burst(dp.ports[p]->port_id, 0, got, 64);
+			for (uint16_t i = 0; i < n; i++) {
+				const uint8_t *g = rte_pktmbuf_mtod(got[i], const uint8_t *);
+				uint32_t dst;
+				if (p == p2) {
+					stress_out_p2++;
+				} else if (p == pU && rte_pktmbuf_pkt_len(got[i]) >= 110) {
+					memcpy(&dst, g + 30, 4);
+					if ((dst == unit_ip4(VTEP2) ||
+					     dst == unit_ip4("192.168.0.3")) &&
+					    g[48] == VNI)
+						stress_out_vx++;
+					else
+						stress_bad++;
+				} else {
+					stress_bad++;
+				}
+				rte_pktmbuf_free(got[i]);
+			}
+		}
+		rcu_worker_quiescent(0);
+	}
+	rcu_worker_unregister(0);
+	return 0;
+}
+
+static void test_stress(void)
+{
+	struct rte_ether_addr h1, mac;
+	struct pg_mac none = {0};
+	struct pg_ip r2 = unit_ip(VTEP2), r3 = unit_ip("192.168.0.3");
+	struct pg_mac m3 = unit_mac("02:bb:00:00:00:03");
+	uint64_t cur[STRESS_MACS] = {0}, rng = 0x9e3779b97f4a7c15ull;
+	unsigned ops = 0, reclaimed = 0;
+
+	printf("FDB and flood list churn while a worker switches (RCU, lock-free hash)\n");
+	memcpy(&h1, unit_mac(H1).b, 6);
+	CHECK_EQ(fdb_set(0, &h1, FDB_F_STATIC | p1), 0);
+	/* A next hop to VTEP3 held throughout, so its underlay neighbour exists to be resolved. */
+	uint32_t hold3;
+	CHECK_EQ(nh_vxlan_get(0, &r3, VNI, &none, &hold3), 0);
+	nh_neigh_update(pU, &r3, &m3);
+	CHECK(nh_get(hold3) && (nh_get(hold3)->flags & NH_F_RESOLVED), "VTEP3 next hop unresolved");
+	const struct dp_bd saved = *l2_bd_ctl(0);
+	struct dp_bd bd = saved;
+	bd.n_ports = 2;
+	bd.ports[0] = p1;
+	bd.ports[1] = p2;
+	bd.irb_port = PG_PORT_NONE;
+	CHECK_EQ(l2_bd_set(&bd), 0);
+	atomic_store(&stress_stop, false);
+	CHECK_EQ(rte_eal_remote_launch(stress_worker, NULL, rte_get_next_lcore(-1, 1, 0)), 0);
+	uint64_t end = rte_get_tsc_cycles() + rte_get_tsc_hz() * 3 / 2;
+	while (rte_get_tsc_cycles() < end) {
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		unsigned i = (unsigned)(rng % STRESS_MACS), op = (unsigned)(rng >> 8) % 4;
+		stress_mac(i, &mac);
+		uint64_t old = cur[i];
+		if (op == 0) {
+			cur[i] = p2;
+			CHECK_EQ(fdb_set(0, &mac, cur[i]), 0);
+		} else if (op == 1) {
+			uint32_t id;
+			CHECK_EQ(nh_vxlan_get(0, (rng >> 20) & 1 ? &r2 : &r3, VNI, &none, &id), 0);
+			cur[i] = FDB_F_REMOTE | id;
+			CHECK_EQ(fdb_set(0, &mac, cur[i]), 0);
+		} else if (op == 2) {
+			if (cur[i])
+				CHECK_EQ(fdb_del(0, &mac), 0);
+			cur[i] = 0;
+		} else {
+			bd.n_flood = (rng >> 24) & 1;
+			CHECK_EQ(l2_bd_set(&bd), 0);
+			old = 0;
+		}
+		if (old & FDB_F_REMOTE)
+			nh_put((uint32_t)old);
+		if (++ops % 256 == 0)
+			reclaimed += rcu_reclaim();
+	}
+	atomic_store(&stress_stop, true);
+	rte_eal_mp_wait_lcore();
+	printf("  %u operations, %u objects reclaimed; out: %" PRIu64 " on p2, %" PRIu64
+	       " VXLAN, %" PRIu64 " wrong\n",
+	       ops, reclaimed, stress_out_p2, stress_out_vx, stress_bad);
+	CHECK(ops > 10000, "only %u operations", ops);
+	CHECK(stress_out_p2 > 0 && stress_out_vx > 0, "no traffic out: %" PRIu64 "/%" PRIu64,
+	      stress_out_p2, stress_out_vx);
+	CHECK_EQ(stress_bad, 0);
+	for (unsigned i = 0; i < STRESS_MACS; i++) {
+		stress_mac(i, &mac);
+		if (cur[i])
+			fdb_del(0, &mac);
+		if (cur[i] & FDB_F_REMOTE)
+			nh_put((uint32_t)cur[i]);
+	}
+	fdb_del(0, &h1);
+	nh_put(hold3);
+	CHECK_EQ(l2_bd_set(&saved), 0);
+	struct l2_learn ev[8];
+	learn_drain(ev, 8);
+	rcu_reclaim();
+}
+
 int main(void)
 {
 	if (unit_eal_init() < 0)
@@ -735,6 +882,7 @@ int main(void)
 	test_irb();
 	test_arp_suppression();
 	test_nd_suppression();
+	test_stress();
 	test_edges();
 	rcu_reclaim();
 	uint16_t pp, reason;
