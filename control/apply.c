@@ -44,6 +44,12 @@ static int route_install(uint16_t vrf, const struct pg_prefix *p, uint32_t nh,
 
 /* Inside a batch, tunnel next hops are re-resolved once at its end instead of per route. */
 static bool batching, refresh_pending;
+static void (*route_hook)(const struct pg_prefix *p);
+
+void apply_set_route_hook(void (*fn)(const struct pg_prefix *p))
+{
+	route_hook = fn;
+}
 
 static void tunnels_refresh(void)
 {
@@ -70,8 +76,11 @@ int apply_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum r
 {
 	int ret = route_install(vrf, p, nh, origin);
 
-	if (ret == 0 && vrf == PG_VRF_DEFAULT)
+	if (ret == 0 && vrf == PG_VRF_DEFAULT) {
 		tunnels_refresh();
+		if (route_hook)
+			route_hook(p);
+	}
 	return ret;
 }
 
@@ -83,8 +92,11 @@ int apply_route_del(uint16_t vrf, const struct pg_prefix *p)
 	if (ret < 0)
 		return ret;
 	fib_release_after_commit(old);
-	if (vrf == PG_VRF_DEFAULT)
+	if (vrf == PG_VRF_DEFAULT) {
 		tunnels_refresh();
+		if (route_hook)
+			route_hook(p);
+	}
 	return 0;
 }
 

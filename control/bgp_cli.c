@@ -14,6 +14,7 @@
 
 #include "bgp.h"
 #include "bgp_cli.h"
+#include "bgp_fib.h"
 #include "bgp_rib.h"
 #include "mgmt.h"
 #include "util.h"
@@ -372,6 +373,12 @@ static struct json_object *cmd_memory(int argc, char **argv, char *err, size_t e
 	J_INT(o, "decisions", s.decisions);
 	J_INT(o, "evpn_imported", s.imports);
 	J_INT(o, "evpn_unusable", s.import_unusable);
+	unsigned nht_nh;
+	uint64_t nht_routes, nht_resyncs;
+	bgp_fib_nht_stats(&nht_nh, &nht_routes, &nht_resyncs);
+	J_INT(o, "nht_nexthops", nht_nh);
+	J_INT(o, "nht_routes", nht_routes);
+	J_INT(o, "nht_resyncs", nht_resyncs);
 	(void)dests;
 	return o;
 }

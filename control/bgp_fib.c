@@ -5,6 +5,8 @@
  * connected, static, neighbour) win over BGP: a BGP route never replaces them.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "apply.h"
 #include "bgp_fib.h"
@@ -23,11 +25,107 @@ static void batch(void)
 	}
 }
 
-static int nh_for(uint16_t vrf, const struct rib_nh *n, uint32_t *id)
+/*
+ * Next-hop tracking. A BGP next hop that is not on a connected subnet resolves recursively through
+ * the longest route covering it (not the default route, not the route being resolved); such
+ * routes, and those whose next hop does not resolve at all, are remembered under their next hop.
+ * When a default-VRF route covering a remembered next hop changes, its routes are decided and
+ * programmed again (rib_resync_prefix); a resolution that comes out the same changes nothing.
+ */
+struct nht {
+	struct nht *next;
+	struct pg_ip addr;
+	size_t n, cap;
+	struct pg_prefix *routes;
+};
+static struct nht *nht_list;
+static uint64_t nht_resyncs;
+
+static void nht_track(const struct pg_ip *addr, const struct pg_prefix *p)
 {
+	struct nht *t;
+
+	for (t = nht_list; t && !ip_equal(&t->addr, addr); t = t->next)
+		;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return;
+		t->addr = *addr;
+		t->next = nht_list;
+		nht_list = t;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct pg_prefix *r = realloc(t->routes, cap * sizeof(*r));
+		if (!r)
+			return;
+		t->routes = r;
+		t->cap = cap;
+	}
+	t->routes[t->n++] = *p;
+}
+
+/* A default-VRF route p changed: re-resolve the routes of every next hop inside it. */
+static void nht_route_changed(const struct pg_prefix *p)
+{
+	for (struct nht **pp = &nht_list; *pp;) {
+		struct nht *t = *pp;
+		if (!prefix_contains(p, &t->addr)) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next; /* still unresolved or recursive: tracked again by route_set */
+		for (size_t i = 0; i < t->n; i++)
+			rib_resync_prefix(&t->routes[i]);
+		nht_resyncs += t->n;
+		free(t->routes);
+		free(t);
+	}
+}
+
+/* The next hop of the longest route covering gw, other than the default route and self. */
+static int nh_recursive(uint16_t vrf, const struct pg_ip *gw, const struct pg_prefix *self,
+			uint32_t *id)
+{
+	for (int len = gw->family == AF_INET ? 32 : 128; len >= 1; len--) {
+		struct pg_prefix q = {.ip = *gw, .len = (uint8_t)len};
+		prefix_mask(&q);
+		if (self && self->len == q.len && ip_equal(&self->ip, &q.ip))
+			continue;
+		const struct fib_route *r = fib_route_find(vrf, &q);
+		if (!r)
+			continue;
+		const struct nh_info *ni = nh_info_get(r->nh);
+		if (!ni)
+			return -ENETUNREACH;
+		switch (ni->key.type) {
+		case NH_DIRECT:
+		case NH_ECMP:
+		case NH_VXLAN:
+		case NH_IPIP:
+			nh_ref(r->nh);
+			*id = r->nh;
+			return 0;
+		default: /* local, blackhole, connected (nh_via_get's case) */
+			return -ENETUNREACH;
+		}
+	}
+	return -ENETUNREACH;
+}
+
+static int nh_for(uint16_t vrf, const struct rib_nh *n, const struct pg_prefix *p, uint32_t *id)
+{
+	int ret;
+
 	switch (n->kind) {
 	case RIB_NH_VIA:
-		return nh_via_get(vrf, &n->addr, -1, id);
+		ret = nh_via_get(vrf, &n->addr, -1, id);
+		if (ret == -ENETUNREACH) {
+			ret = nh_recursive(vrf, &n->addr, p, id);
+			nht_track(&n->addr, p);
+		}
+		return ret;
 	case RIB_NH_VXLAN:
 		return nh_vxlan_get(vrf, &n->addr, n->vni, &n->rmac, id);
 	default:
@@ -45,12 +143,17 @@ static int route_set(uint16_t vrf, const struct pg_prefix *p, const struct rib_n
 	if (r && r->origin != ROUTE_BGP)
 		return -EEXIST;
 	for (unsigned i = 0; i < n && k < RIB_MAX_PATHS; i++) {
-		ret = nh_for(vrf, &nhs[i], &ids[k]);
+		ret = nh_for(vrf, &nhs[i], p, &ids[k]);
 		if (ret == 0)
 			k++;
 	}
-	if (k == 0)
+	if (k == 0) {
+		if (r) { /* its next hops stopped resolving: out of the FIB, still in the RIB */
+			batch();
+			apply_route_del(vrf, p);
+		}
 		return ret < 0 ? ret : -ENETUNREACH;
+	}
 	if (k == 1) {
 		id = ids[0];
 	} else {
@@ -59,6 +162,10 @@ static int route_set(uint16_t vrf, const struct pg_prefix *p, const struct rib_n
 			nh_put(ids[i]); /* the group holds its own references */
 		if (ret < 0)
 			return ret;
+	}
+	if (r && r->nh == id) { /* resolved as before (next-hop tracking asked again) */
+		nh_put(id);
+		return 0;
 	}
 	batch();
 	return apply_route_add(vrf, p, id, ROUTE_BGP);
@@ -94,4 +201,16 @@ static const struct rib_fib_ops ops = {
 void bgp_fib_attach(void)
 {
 	rib_set_fib_ops(&ops);
+	apply_set_route_hook(nht_route_changed);
+}
+
+void bgp_fib_nht_stats(unsigned *nexthops, uint64_t *routes, uint64_t *resyncs)
+{
+	*nexthops = 0;
+	*routes = 0;
+	for (const struct nht *t = nht_list; t; t = t->next) {
+		(*nexthops)++;
+		*routes += t->n;
+	}
+	*resyncs = nht_resyncs;
 }

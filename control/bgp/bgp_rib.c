@@ -933,6 +933,22 @@ static void rib_fib_sync(struct rib_dest *d)
 	}
 }
 
+/* Decide a unicast prefix again and re-program it, whatever was installed (next-hop tracking:
+ * its next hop's resolution may have changed). */
+void rib_resync_prefix(const struct pg_prefix *p)
+{
+	struct bgp_nlri n = {.af = p->ip.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6,
+			     .prefix = *p};
+	uint8_t k[RIB_KEY_MAX];
+	unsigned klen = key_from_nlri(&n, k);
+	struct rib_dest *d = rib.ready ? dest_find(n.af, k, klen, hash_bytes(k, klen, n.af)) : NULL;
+
+	if (!d)
+		return;
+	d->fib_sig = 0;
+	dest_dirty(d);
+}
+
 /* ---- input from peers ---- */
 
 static void walk_unset(struct bgp_peer *p, struct bcur v, enum bgp_af af)

@@ -54,6 +54,9 @@ struct rib_fib_ops {
 	int (*l2_arp_set)(uint16_t bd, const struct pg_ip *ip, const struct pg_mac *mac);
 };
 void rib_set_fib_ops(const struct rib_fib_ops *ops);
+/* Next-hop tracking: decide and program unicast prefix p again (its next hop may resolve
+ * differently now). */
+void rib_resync_prefix(const struct pg_prefix *p);
 void rib_fini(void);
 /* Deferred work: decision process on dirty destinations (a bounded batch per call), fast-path
  * programming, stale sweeps, output to peers. */

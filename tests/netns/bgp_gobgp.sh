@@ -141,6 +141,26 @@ fib_ok() {
 }
 expect "both installed in the default VRF's FIB with origin bgp" wait_until 10 fib_ok
 
+step "next-hop tracking: a next hop off the connected subnets resolves through another route"
+G global rib -a ipv4 add 198.18.0.0/24 nexthop 10.99.99.1
+in_rib() { pgj show bgp ipv4 | jq -e '.[] | select(.prefix == "198.18.0.0/24")' >/dev/null; }
+in_fib() { pgj show route | jq -e '.routes[] | select(.prefix == "198.18.0.0/24" and .origin == "bgp")' >/dev/null; }
+unresolved() { in_rib && ! in_fib && pgj show bgp memory | jq -e '.nht_nexthops == 1' >/dev/null; }
+expect "198.18.0.0/24 via 10.99.99.1 (no route to it): in the RIB, not in the FIB, its next hop watched" wait_until 10 unresolved
+G global rib -a ipv4 add 10.99.99.0/24 nexthop 10.100.0.2
+recursive() {
+	pgj show route | jq -c '.routes[] | select(.prefix == "198.18.0.0/24" or .prefix == "10.99.99.0/24")'
+	pgj show route | jq -e '.routes[] | select(.prefix == "198.18.0.0/24" and .origin == "bgp") | .nexthop | test("via 10.100.0.2")' >/dev/null
+}
+expect "10.99.99.0/24 via 10.100.0.2 arrives: 198.18.0.0/24 installed, resolved through it (via 10.100.0.2)" wait_until 10 recursive
+G global rib -a ipv4 del 10.99.99.0/24
+expect "10.99.99.0/24 withdrawn: 198.18.0.0/24 leaves the FIB, stays in the RIB" wait_until 10 eval 'in_rib && ! in_fib'
+G global rib -a ipv4 add 10.99.99.0/24 nexthop 10.100.0.2
+expect "... and comes back with it" wait_until 10 recursive
+G global rib -a ipv4 del 198.18.0.0/24
+G global rib -a ipv4 del 10.99.99.0/24
+expect "both withdrawn" wait_until 10 eval '! in_rib && ! in_fib'
+
 step "IPv6 unicast over an IPv6 session"
 v6est() { pgj show bgp summary | jq -e '.peers[] | select(.neighbor == "fd00:100::2") | .state == "Established"' >/dev/null; }
 expect "IPv6 session with GoBGP (fd00:100::2) Established" wait_until 30 v6est
