@@ -852,9 +852,11 @@ static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decap
 		const struct dp_vrf *v = rcu_dereference(dp.vrfs[vrf]);
 		uint64_t pkts, bytes;
 
+		const struct fib4_tbl *ft = v ? rcu_dereference(v->fib4->active) : NULL;
+
 		j = vrf_run_end(b, i);
-		if (likely(v != NULL))
-			fib4_lookup_bulk(v, &b->ip4[i], &nhs[i], j - i);
+		if (likely(ft != NULL))
+			fib4_tbl_lookup_bulk_pf(ft, &b->ip4[i], &nhs[i], j - i);
 		else
 			memset(&nhs[i], 0, (j - i) * sizeof(nhs[0]));
 		if (likely(b->l2mc == 0))
