@@ -3,8 +3,8 @@
  * peregrine-bench: one fast path on one worker core, with the real worker loop and tables.
  *
  *   peregrine-bench --path P --routes N --write-pcap FILE        write the input frames (no DPDK)
- *   peregrine-bench --path P --routes N --pcap FILE [--duration S] [--json] [--poll-cycles]
- *                   -- EAL args
+ *   peregrine-bench --path P --routes N --pcap FILE [--duration S] [--json]
+ *                   [--poll-cycles [--io]] -- EAL args
  *
  * Paths: underlay, vxlan-encap, vxlan-decap, ipip-encap, ipip-decap. The FIB of the looked-up VRF
  * holds N random prefixes (seeded, so every run and the pcap agree); the frames' destinations are
@@ -208,15 +208,35 @@ static int write_pcap(const char *file, enum path path, const struct pfx *routes
  * processing, TX) in a histogram. On a shared VM a run's rate drops whenever the worker's vCPU is
  * taken away, for the whole run or in bursts; the cycles of one poll are only inflated when that
  * poll was interrupted, so the median and low percentiles of the per-poll figure are stable across
- * runs where Mpps is not (the figure to compare two builds with).
+ * runs where Mpps is not (the figure to compare two builds with). With --io the loop only moves
+ * the frames from the input to the output port (rx burst, tx burst: testpmd's io mode), which
+ * gives the I/O floor in the same figure.
  */
 #define HIST_N 8192 /* cycles per poll, 4-cycle buckets: up to 32k cycles, the rest in the last */
 struct poll_hist {
 	struct dp_worker *w;
 	_Atomic bool counting; /* set by the main thread after the warm-up */
+	bool io;	       /* --io: rx burst to tx burst, nothing else */
+	uint16_t in, out;      /* port indexes */
 	uint64_t bucket[HIST_N];
 	uint64_t polls, pkts;
 };
+
+static unsigned io_poll_once(struct poll_hist *h)
+{
+	struct dp_worker *w = h->w;
+	struct rte_mbuf *m[PG_BURST];
+	uint16_t n = rte_eth_rx_burst(dp.ports[h->in]->port_id, 0, m, PG_BURST);
+
+	if (n) {
+		uint16_t sent = rte_eth_tx_burst(dp.ports[h->out]->port_id, w->txq[h->out], m, n);
+		for (uint16_t i = sent; i < n; i++)
+			rte_pktmbuf_free(m[i]);
+		w->st->port[h->in].rx_pkts += n;
+		w->st->port[h->out].tx_pkts += sent;
+	}
+	return n;
+}
 
 static int poll_worker(void *arg)
 {
@@ -231,7 +251,7 @@ static int poll_worker(void *arg)
 	rcu_worker_register(w->id);
 	while (atomic_load_explicit(&dp.running, memory_order_relaxed)) {
 		uint64_t t0 = rte_rdtsc();
-		unsigned n = worker_poll_once(w);
+		unsigned n = h->io ? io_poll_once(h) : worker_poll_once(w);
 		uint64_t dt = rte_rdtsc() - t0;
 		w->st->loops++;
 		if (n) {
@@ -360,13 +380,14 @@ int main(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"mbufs", required_argument, NULL, 'm'},
 	    {"poll-cycles", no_argument, NULL, 'c'},
+	    {"io", no_argument, NULL, 'i'},
 	    {NULL, 0, NULL, 0},
 	};
 	enum path path = P_MAX;
 	unsigned n_routes = 1000000, mbufs = 8191;
 	double duration = 5;
 	const char *pcap = NULL, *wpcap = NULL;
-	bool json = false, poll_cycles = false;
+	bool json = false, poll_cycles = false, io = false;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -397,15 +418,19 @@ int main(int argc, char **argv)
 		case 'c':
 			poll_cycles = true;
 			break;
+		case 'i':
+			io = poll_cycles = true;
+			break;
 		default:
 			return 64;
 		}
 	}
 	if (path == P_MAX || n_routes == 0 || (!pcap && !wpcap)) {
-		fprintf(stderr,
-			"usage: peregrine-bench --path underlay|vxlan-encap|vxlan-decap|"
-			"ipip-encap|ipip-decap [--routes N] (--write-pcap F | --pcap F "
-			"[--duration S] [--json] [--mbufs N] [--poll-cycles] -- EAL args)\n");
+		fprintf(
+		    stderr,
+		    "usage: peregrine-bench --path underlay|vxlan-encap|vxlan-decap|"
+		    "ipip-encap|ipip-decap [--routes N] (--write-pcap F | --pcap F "
+		    "[--duration S] [--json] [--mbufs N] [--poll-cycles [--io]] -- EAL args)\n");
 		return 64;
 	}
 	struct pfx *routes = routes_make(n_routes);
@@ -458,6 +483,9 @@ int main(int argc, char **argv)
 	if (poll_cycles) {
 		hist = rte_zmalloc(NULL, sizeof(*hist), 64);
 		hist->w = dp.workers[0];
+		hist->io = io;
+		hist->in = (uint16_t)in;
+		hist->out = (uint16_t)out;
 		rte_eal_remote_launch(poll_worker, hist, lcore);
 	} else {
 		rte_eal_remote_launch(worker_main, dp.workers[0], lcore);
