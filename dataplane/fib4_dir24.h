@@ -133,3 +133,30 @@ static inline void fib4_tbl_lookup_bulk(const struct fib4_tbl *t, const uint32_t
 	for (; p < end; p++, nh++)
 		*nh = fib4_tbl_resolve(tbl8, tbl24[*p >> 8], p);
 }
+
+/*
+ * fib4_tbl_lookup_bulk() for addresses whose tbl24 entries were prefetched well before (the
+ * workers do as they queue each packet, a burst ahead of the lookup): no prefetch of its own, the
+ * four tbl24 loads of a block issued before any of them is resolved. In the workers' route4,
+ * 1M routes: about 2 cycles per packet fewer than fib4_tbl_lookup_bulk (median of full-burst
+ * polls, underlay and VXLAN decap), 1.4 instructions fewer. Prefetching the tbl8 entries too (a
+ * pass over the burst reading the tbl24 entries, branch-free) and looking up inside the
+ * forwarding loop instead of before it were both slower: see docs/PERFORMANCE.md.
+ */
+static inline void fib4_tbl_lookup_bulk_pf(const struct fib4_tbl *t, const uint32_t *ips,
+					   uint64_t *nh, unsigned n)
+{
+	const uint32_t *tbl24 = t->tbl24, *tbl8 = t->tbl8;
+	const uint32_t *end = ips + n;
+
+	for (; end - ips >= 4; ips += 4, nh += 4) {
+		const uint32_t e0 = tbl24[ips[0] >> 8], e1 = tbl24[ips[1] >> 8];
+		const uint32_t e2 = tbl24[ips[2] >> 8], e3 = tbl24[ips[3] >> 8];
+		nh[0] = fib4_tbl_resolve(tbl8, e0, &ips[0]);
+		nh[1] = fib4_tbl_resolve(tbl8, e1, &ips[1]);
+		nh[2] = fib4_tbl_resolve(tbl8, e2, &ips[2]);
+		nh[3] = fib4_tbl_resolve(tbl8, e3, &ips[3]);
+	}
+	for (; ips < end; ips++, nh++)
+		*nh = fib4_tbl_resolve(tbl8, tbl24[*ips >> 8], ips);
+}

@@ -1211,9 +1211,11 @@ static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decap
 		const struct dp_vrf *v = rcu_dereference(dp.vrfs[vrf]);
 		uint64_t pkts, bytes;
 
+		const struct fib4_tbl *ft = v ? rcu_dereference(v->fib4->active) : NULL;
+
 		j = vrf_run_end(b, i);
-		if (likely(v != NULL))
-			fib4_lookup_bulk(v, &b->ip4[i], &nhs[i], j - i);
+		if (likely(ft != NULL))
+			fib4_tbl_lookup_bulk_pf(ft, &b->ip4[i], &nhs[i], j - i);
 		else
 			memset(&nhs[i], 0, (j - i) * sizeof(nhs[0]));
 		if (likely(b->l2mc == 0))
@@ -1497,6 +1499,10 @@ struct rx_fast {
 	unsigned n4, ni4; /* c.b4.n and c.i4.n while the fast path runs */
 	const struct u32map *tun;
 	const uint32_t *tbl24; /* the port VRF's IPv4 table (early prefetch), or NULL */
+	/* The VRF of the last IPIP packet decapsulated in this burst (UINT32_MAX: none yet) and its
+	 * table's tbl24, for the early prefetch (valid for the burst, as the VNI cache is). */
+	uint32_t ipip_vrf;
+	const uint32_t *ipip_tbl24;
 	uint64_t rx_bytes, vx_bytes, ipip_decaps;
 	uint32_t vx_pkts; /* not a u64 next to vx_bytes: the pair would be updated as a vector */
 };
@@ -1571,11 +1577,16 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 		const uint32_t tv = tun_val(f->tun, src);
 		if (!(tv & TUN_F_IPIP) || !ip4_hdr_fast(m, p + 34, plen - 34))
 			return false;
+		const uint16_t vrf = (uint16_t)(tv >> 16);
+		if (unlikely(vrf != f->ipip_vrf)) {
+			f->ipip_vrf = vrf;
+			f->ipip_tbl24 = vrf_tbl24(vrf);
+		}
 		m->data_off = (uint16_t)(m->data_off + 20);
 		pkt_lens_add(m, -20);
 		f->ipip_decaps++;
-		c->i4.vrf[f->ni4] = (uint16_t)(tv >> 16);
-		batch_put4(&c->i4, f->ni4++, m, p + 20, p + 34, vrf_tbl24((uint16_t)(tv >> 16)));
+		c->i4.vrf[f->ni4] = vrf;
+		batch_put4(&c->i4, f->ni4++, m, p + 20, p + 34, f->ipip_tbl24);
 		return true;
 	}
 	return false;
@@ -1624,6 +1635,8 @@ void dp_process_burst(struct dp_worker *w, uint16_t in, struct rte_mbuf **pkts, 
 	f.n4 = f.ni4 = 0;
 	f.tun = rcu_dereference(dp.tun4.pub);
 	f.tbl24 = vrf_tbl24(port->vrf);
+	f.ipip_vrf = UINT32_MAX;
+	f.ipip_tbl24 = NULL;
 	vc.key = UINT64_MAX; /* matches no header */
 	vc.slot = 0;
 	vc.tbl24 = NULL;

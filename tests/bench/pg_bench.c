@@ -3,13 +3,15 @@
  * peregrine-bench: one fast path on one worker core, with the real worker loop and tables.
  *
  *   peregrine-bench --path P --routes N --write-pcap FILE        write the input frames (no DPDK)
- *   peregrine-bench --path P --routes N --pcap FILE [--duration S] [--json] -- EAL args
+ *   peregrine-bench --path P --routes N --pcap FILE [--duration S] [--json]
+ *                   [--poll-cycles [--io]] -- EAL args
  *
  * Paths: underlay, vxlan-encap, vxlan-decap, ipip-encap, ipip-decap. The FIB of the looked-up VRF
  * holds N random prefixes (seeded, so every run and the pcap agree); the frames' destinations are
  * spread over those prefixes. Port 0 reads the pcap (net_pcap infinite_rx), port 1 is net_null.
  * The result is the worker's packet rate and TSC cycles per packet, after checking that the
- * packets were really forwarded (not dropped).
+ * packets were really forwarded (not dropped). With --poll-cycles, first a line with percentiles
+ * of the cycles per packet of single full-burst polls (see poll_worker).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -201,6 +203,86 @@ static int write_pcap(const char *file, enum path path, const struct pfx *routes
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
+/*
+ * --poll-cycles: the worker loop of worker_main() with the TSC cycles of every busy poll (rx burst,
+ * processing, TX) in a histogram. On a shared VM a run's rate drops whenever the worker's vCPU is
+ * taken away, for the whole run or in bursts; the cycles of one poll are only inflated when that
+ * poll was interrupted, so the median and low percentiles of the per-poll figure are stable across
+ * runs where Mpps is not (the figure to compare two builds with). With --io the loop only moves
+ * the frames from the input to the output port (rx burst, tx burst: testpmd's io mode), which
+ * gives the I/O floor in the same figure.
+ */
+#define HIST_N 8192 /* cycles per poll, 4-cycle buckets: up to 32k cycles, the rest in the last */
+struct poll_hist {
+	struct dp_worker *w;
+	_Atomic bool counting; /* set by the main thread after the warm-up */
+	bool io;	       /* --io: rx burst to tx burst, nothing else */
+	uint16_t in, out;      /* port indexes */
+	uint64_t bucket[HIST_N];
+	uint64_t polls, pkts;
+};
+
+static unsigned io_poll_once(struct poll_hist *h)
+{
+	struct dp_worker *w = h->w;
+	struct rte_mbuf *m[PG_BURST];
+	uint16_t n = rte_eth_rx_burst(dp.ports[h->in]->port_id, 0, m, PG_BURST);
+
+	if (n) {
+		uint16_t sent = rte_eth_tx_burst(dp.ports[h->out]->port_id, w->txq[h->out], m, n);
+		for (uint16_t i = sent; i < n; i++)
+			rte_pktmbuf_free(m[i]);
+		w->st->port[h->in].rx_pkts += n;
+		w->st->port[h->out].tx_pkts += sent;
+	}
+	return n;
+}
+
+static int poll_worker(void *arg)
+{
+	struct poll_hist *h = arg;
+	struct dp_worker *w = h->w;
+
+	w->tsc_hz = rte_get_tsc_hz();
+	for (unsigned c = 0; c < PUNT_CLASS_MAX; c++) {
+		w->pol[c].tokens = dp.punt_burst;
+		w->pol[c].last_tsc = rte_rdtsc();
+	}
+	rcu_worker_register(w->id);
+	while (atomic_load_explicit(&dp.running, memory_order_relaxed)) {
+		uint64_t t0 = rte_rdtsc();
+		unsigned n = h->io ? io_poll_once(h) : worker_poll_once(w);
+		uint64_t dt = rte_rdtsc() - t0;
+		w->st->loops++;
+		if (n) {
+			w->st->busy_loops++;
+			w->st->busy_cycles += dt;
+			if (n == PG_BURST &&
+			    atomic_load_explicit(&h->counting, memory_order_relaxed)) {
+				h->bucket[dt / 4 < HIST_N ? dt / 4 : HIST_N - 1]++;
+				h->polls++;
+			}
+		}
+		rcu_worker_quiescent(w->id);
+	}
+	dp_tx_flush(w);
+	rcu_worker_unregister(w->id);
+	return 0;
+}
+
+/* Cycles per packet at percentile q of the full-burst polls. */
+static double hist_pct(const struct poll_hist *h, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)h->polls), acc = 0;
+
+	for (unsigned i = 0; i < HIST_N; i++) {
+		acc += h->bucket[i];
+		if (acc > want)
+			return (i * 4.0 + 2.0) / PG_BURST;
+	}
+	return 0;
+}
+
 static int add_port(const char *name, const char *dev, const uint8_t *mac, uint16_t vrf)
 {
 	struct dp_port_conf pc = {
@@ -297,13 +379,15 @@ int main(int argc, char **argv)
 	    {"duration", required_argument, NULL, 'd'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"mbufs", required_argument, NULL, 'm'},
+	    {"poll-cycles", no_argument, NULL, 'c'},
+	    {"io", no_argument, NULL, 'i'},
 	    {NULL, 0, NULL, 0},
 	};
 	enum path path = P_MAX;
 	unsigned n_routes = 1000000, mbufs = 8191;
 	double duration = 5;
 	const char *pcap = NULL, *wpcap = NULL;
-	bool json = false;
+	bool json = false, poll_cycles = false, io = false;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -331,14 +415,22 @@ int main(int argc, char **argv)
 		case 'm':
 			mbufs = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'c':
+			poll_cycles = true;
+			break;
+		case 'i':
+			io = poll_cycles = true;
+			break;
 		default:
 			return 64;
 		}
 	}
 	if (path == P_MAX || n_routes == 0 || (!pcap && !wpcap)) {
-		fprintf(stderr, "usage: peregrine-bench --path underlay|vxlan-encap|vxlan-decap|"
-				"ipip-encap|ipip-decap [--routes N] (--write-pcap F | --pcap F "
-				"[--duration S] [--json] [--mbufs N] -- EAL args)\n");
+		fprintf(
+		    stderr,
+		    "usage: peregrine-bench --path underlay|vxlan-encap|vxlan-decap|"
+		    "ipip-encap|ipip-decap [--routes N] (--write-pcap F | --pcap F "
+		    "[--duration S] [--json] [--mbufs N] [--poll-cycles [--io]] -- EAL args)\n");
 		return 64;
 	}
 	struct pfx *routes = routes_make(n_routes);
@@ -387,11 +479,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dp.workers[0]->lcore = lcore;
-	rte_eal_remote_launch(worker_main, dp.workers[0], lcore);
+	struct poll_hist *hist = NULL;
+	if (poll_cycles) {
+		hist = rte_zmalloc(NULL, sizeof(*hist), 64);
+		hist->w = dp.workers[0];
+		hist->io = io;
+		hist->in = (uint16_t)in;
+		hist->out = (uint16_t)out;
+		rte_eal_remote_launch(poll_worker, hist, lcore);
+	} else {
+		rte_eal_remote_launch(worker_main, dp.workers[0], lcore);
+	}
 
 	struct dp_stats *a = rte_zmalloc(NULL, sizeof(*a), 0),
 			*b = rte_zmalloc(NULL, sizeof(*b), 0);
 	sleep(1); /* warm up: caches, pcap ring */
+	if (hist)
+		atomic_store_explicit(&hist->counting, true, memory_order_relaxed);
 	dp_stats_sum(a);
 	uint64_t c0 = rte_get_tsc_cycles();
 	usleep((useconds_t)(duration * 1e6));
@@ -415,6 +519,11 @@ int main(int argc, char **argv)
 	double cpp = rx ? (double)rte_get_tsc_hz() * secs / (double)rx : 0;
 	double busy_cpp = rx ? (double)(b->busy_cycles - a->busy_cycles) / (double)rx : 0;
 	double fwd = rx ? (double)tx / (double)rx : 0;
+	if (hist)
+		printf("{\"path\":\"%s\",\"polls\":%lu,\"poll_p10\":%.2f,\"poll_p25\":%.2f,"
+		       "\"poll_p50\":%.2f,\"poll_p75\":%.2f}\n",
+		       path_names[path], (unsigned long)hist->polls, hist_pct(hist, 0.10),
+		       hist_pct(hist, 0.25), hist_pct(hist, 0.50), hist_pct(hist, 0.75));
 	if (json)
 		printf("{\"path\":\"%s\",\"impl\":\"peregrine\",\"routes\":%u,\"mpps\":%.3f,"
 		       "\"cycles_per_packet\":%.1f,\"busy_cycles_per_packet\":%.1f,"
