@@ -33,10 +33,14 @@ struct fib_op {
 /* Control thread only. */
 static struct rte_hash *rib;
 static unsigned route_counts[PG_MAX_VRFS][2];
-static struct fib_op *oplog; /* changes applied to the standby copies, not yet to the others */
+/* IPv6 changes applied to the standby copies, not yet to the others (IPv4 copies share their
+ * route set and copy the changed entries instead: fib4_tbl_sync). */
+static struct fib_op *oplog;
 static unsigned log_n, log_cap;
 static unsigned fib_seq;
-static unsigned rebuilds_pending; /* fib_lr with .rebuild set */
+static unsigned rebuilds_pending;  /* fib_lr with .rebuild set */
+static bool touched4[PG_MAX_VRFS]; /* IPv4 standby copy written since the last commit */
+static unsigned n_touched4;
 /* Next hops of replaced or deleted routes: released once no published copy can lead to them. */
 static uint32_t *put_q;
 static unsigned put_n, put_cap;
@@ -140,14 +144,16 @@ void fib_fini(void)
 	put_cap = 0;
 }
 
-static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, int copy)
+/* An IPv4 copy is created as the twin of the other one (twin: NULL for the first). */
+static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, int copy,
+			      void *twin)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "f%d_%u_%d_%u", family == AF_INET ? 4 : 6, id, copy,
-		 fib_seq++);
 	if (family == AF_INET)
-		return fib4_tbl_create(name, SOCKET_ID_ANY, lr->max_routes, lr->tbl8);
+		return twin ? fib4_tbl_twin(twin, SOCKET_ID_ANY)
+			    : fib4_tbl_create(SOCKET_ID_ANY, lr->max_routes, lr->tbl8);
+	snprintf(name, sizeof(name), "f6_%u_%d_%u", id, copy, fib_seq++);
 	struct rte_fib6_conf c = {
 	    .type = RTE_FIB6_TRIE,
 	    .default_nh = 0,
@@ -241,7 +247,7 @@ static int fib_lr_tables_create(struct dp_vrf *v, int family)
 	struct fib_lr *lr = family == AF_INET ? v->fib4 : v->fib6;
 
 	for (int c = 0; c < 2; c++) {
-		lr->copy[c] = fib_table_create(v->id, family, lr, c);
+		lr->copy[c] = fib_table_create(v->id, family, lr, c, c ? lr->copy[0] : NULL);
 		if (!lr->copy[c]) {
 			LOG_ERR("VRF %s: IPv%d FIB (%u routes, %u tbl8 groups): %s", v->name,
 				family == AF_INET ? 4 : 6, lr->max_routes, lr->tbl8,
@@ -365,13 +371,21 @@ static int fib_dpdk_write(struct dp_vrf *v, const struct pg_prefix *p, uint32_t 
 			return ret;
 	}
 	ret = fib_table_apply(p->ip.family, fib_lr_standby(lr), ip_bytes(&ip), p->len, nh, del);
-	unsigned count = route_counts[v->id][p->ip.family == AF_INET6];
+	if (p->ip.family == AF_INET) {
+		/* fib4_dir24's accounting is exact: ENOSPC means full. The twins share the
+		 * route set; the commit copies the changed entries. */
+		if (ret == 0 && !touched4[v->id]) {
+			touched4[v->id] = true;
+			n_touched4++;
+		}
+		return ret;
+	}
+	unsigned count = route_counts[v->id][1];
 	if (ret == -ENOSPC && !del && count <= lr->max_routes && rebuilt &&
 	    (lr->full_at == 0 || count < lr->full_at)) {
 		/* rte_fib6's tbl8 accounting drifts with churn (fixed upstream after 22.11):
 		 * rebuilding both copies from the route table gives the space back. The route
-		 * table already holds this route, so the rebuild installs it. (fib4_dir24's
-		 * accounting is exact: for IPv4 the rebuild just confirms the table is full.) */
+		 * table already holds this route, so the rebuild installs it. */
 		ret = fib_lr_rebuild(v, p->ip.family);
 		*rebuilt = ret == 0;
 		/* Really full: do not rebuild again before routes go away. */
@@ -485,7 +499,7 @@ static int fib_table_fill(void *t, uint16_t vrf, int family)
 static int fib_lr_rebuild(struct dp_vrf *v, int family)
 {
 	struct fib_lr *lr = family == AF_INET ? v->fib4 : v->fib6;
-	void *n = fib_table_create(v->id, family, lr, 2);
+	void *n = fib_table_create(v->id, family, lr, 2, NULL);
 	int c = lr->copy[0] == lr->active ? 1 : 0;
 	int ret = n ? fib_table_fill(n, v->id, family) : -ENOMEM;
 
@@ -660,11 +674,13 @@ int fib_commit(void)
 {
 	static bool touched[PG_MAX_VRFS][2];
 
-	if (log_n == 0 && rebuilds_pending == 0) {
+	if (log_n == 0 && rebuilds_pending == 0 && n_touched4 == 0) {
 		put_run(); /* nothing published still points to them */
 		return 0;
 	}
 	memset(touched, 0, sizeof(touched));
+	for (unsigned v = 0; v < PG_MAX_VRFS && n_touched4; v++)
+		touched[v][0] = touched4[v];
 	for (unsigned i = 0; i < log_n; i++)
 		touched[oplog[i].vrf][oplog[i].family == AF_INET6] = true;
 	/* The standby copies already have the batch: publish them. */
@@ -677,7 +693,17 @@ int fib_commit(void)
 		}
 	}
 	rcu_synchronize();
-	/* Nobody reads the old copies any more: replay the batch on them, or rebuild them. */
+	/* Nobody reads the old copies any more: bring them up to date (IPv4: copy the changed
+	 * entries from the twin just published; IPv6: replay the batch), or rebuild them. */
+	for (unsigned v = 0; v < PG_MAX_VRFS && n_touched4; v++) {
+		struct dp_vrf *vrf = dp.vrfs[v];
+		if (!touched4[v])
+			continue;
+		touched4[v] = false;
+		n_touched4--;
+		if (vrf && vrf->fib4->active)
+			fib4_tbl_sync(fib_lr_standby(vrf->fib4), vrf->fib4->active);
+	}
 	for (unsigned i = 0; i < log_n; i++) {
 		const struct fib_op *op = &oplog[i];
 		struct dp_vrf *v = dp.vrfs[op->vrf];
@@ -699,7 +725,7 @@ int fib_commit(void)
 			if (!lr->rebuild)
 				continue;
 			int fam = f ? AF_INET6 : AF_INET, c = lr->copy[0] == lr->active ? 1 : 0;
-			void *n = fib_table_create(vrf->id, fam, lr, 3);
+			void *n = fib_table_create(vrf->id, fam, lr, 3, NULL);
 			if (n && fib_table_fill(n, vrf->id, fam) == 0) {
 				fib_table_free(fam, lr->copy[c]);
 				lr->copy[c] = n;
