@@ -52,6 +52,7 @@ struct fib_lr {
 	unsigned full_at; /* control: route count at which a rebuild found the table full */
 };
 
+/* capacity: IPv6 routes of all VRFs (IPv4 routes live in their VRF's fib4 route set). */
 int fib_init(unsigned capacity);
 void fib_fini(void);
 
@@ -64,11 +65,13 @@ int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum rou
 		  uint32_t *old_nh);
 /* Delete; -ENOENT if absent. *old_nh gets the removed route's next hop. */
 int fib_route_del(uint16_t vrf, const struct pg_prefix *p, uint32_t *old_nh);
+/* The route, NULL if absent. Valid until the next fib_* call. */
 const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p);
 /* Longest-prefix match over every change, committed or not (the control plane's view). 0 = no
  * route. Addresses in 240.0.0.0/4 and ff00::/8 are never routed and always give 0. */
 uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip);
-/* Walk routes (vrf = UINT16_MAX for all, family 0 for both) in no particular order. */
+/* Walk routes (vrf = UINT16_MAX for all, family 0 for both) in no particular order; the route
+ * passed to cb is valid during the call. No changes while walking. */
 int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *, void *),
 		   void *arg);
 unsigned fib_route_count(uint16_t vrf, int family);

@@ -37,12 +37,7 @@
 #define LINE_WORDS   (LINES_N / 64)
 #define HASH_MIN_CAP 1024u
 
-struct fib4_route {
-	uint32_t ip;
-	uint32_t nh;
-	uint8_t len; /* SLOT_FREE: empty */
-};
-
+/* Hash slots are struct fib4_route (12 bytes); len SLOT_FREE: empty. */
 /* Shared by twins; control thread only. */
 struct fib4_rs {
 	unsigned refs; /* tables sharing it: 1 or 2 */
@@ -123,14 +118,14 @@ static int rs_resize(struct fib4_rs *rs, uint8_t bits)
 }
 
 /* The caller checked that ip/len is absent. Load factor at most 3/4. */
-static int rs_insert(struct fib4_rs *rs, uint32_t ip, uint8_t len, uint32_t nh)
+static int rs_insert(struct fib4_rs *rs, uint32_t ip, uint8_t len, uint32_t nh, uint8_t tag)
 {
 	if ((uint64_t)(rs->n_routes + 1) * 4 > (uint64_t)(rs->mask + 1) * 3) {
 		int ret = rs_resize(rs, (uint8_t)(rs->bits + 1));
 		if (ret < 0)
 			return ret;
 	}
-	rs_place(rs, &(struct fib4_route){.ip = ip, .nh = nh, .len = len});
+	rs_place(rs, &(struct fib4_route){.ip = ip, .nh = nh, .len = len, .tag = tag});
 	rs->n_routes++;
 	rs->len_n[len]++;
 	return 0;
@@ -487,6 +482,8 @@ static void paint(struct fib4_tbl *t, uint32_t ip, uint8_t len, bool le, uint32_
 {
 	struct fib4_rs *rs = t->rs;
 
+	if (ip >= FIB4_TOP)
+		return; /* never routed */
 	if (len > 24) {
 		/* inside one group (the caller made sure the /24 has one) */
 		paint8(t, t->w24[ip >> 8] & ~FIB4_EXT, ip & 0xff, 1u << (32 - len), len, le, nh,
@@ -494,6 +491,8 @@ static void paint(struct fib4_tbl *t, uint32_t ip, uint8_t len, bool le, uint32_
 		return;
 	}
 	uint32_t b = ip >> 8, e = b + (1u << (24 - len));
+	if (e > FIB4_TOP >> 8)
+		e = FIB4_TOP >> 8;
 	uint32_t *w24 = t->w24;
 	uint8_t *d24 = rs->d24;
 	/* Branch-free, so that gcc vectorises it (a /8 is 65536 entries); entries with a group
@@ -522,42 +521,51 @@ static void paint(struct fib4_tbl *t, uint32_t ip, uint8_t len, bool le, uint32_
 	mark_lines(rs, b, e);
 }
 
-int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh)
+int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, uint8_t tag,
+		 struct fib4_route *old)
 {
 	struct fib4_rs *rs = t->rs;
 	struct fib4_route *r;
 
+	if (old != NULL)
+		old->nh = 0;
 	if (depth > 32 || nh == 0 || nh >= FIB4_MAX_NH)
 		return -EINVAL;
 	ip &= depth_mask(depth);
 	writer_check(t);
 	r = rs_find(rs, ip, depth);
 	if (r != NULL) {
+		if (old != NULL)
+			*old = *r;
+		r->tag = tag;
 		if (r->nh != nh) {
 			r->nh = nh;
 			paint(t, ip, depth, false, nh, depth);
 		}
 		return 0;
 	}
-	if (depth > 24 && !(t->w24[ip >> 8] & FIB4_EXT) && rs->n_free == 0)
+	bool deep = depth > 24 && ip < FIB4_TOP;
+	if (deep && !(t->w24[ip >> 8] & FIB4_EXT) && rs->n_free == 0)
 		return -ENOSPC;
 	if (rs->n_routes >= rs->max_routes)
 		return -ENOSPC;
-	int ret = rs_insert(rs, ip, depth, nh);
+	int ret = rs_insert(rs, ip, depth, nh, tag);
 	if (ret < 0)
 		return ret;
-	if (depth > 24)
+	if (deep)
 		tbl8_ref(t, ip);
 	paint(t, ip, depth, true, nh, depth);
 	return 0;
 }
 
-int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth)
+int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth, struct fib4_route *old)
 {
 	struct fib4_rs *rs = t->rs;
 	struct fib4_route *r;
 	uint8_t plen;
 
+	if (old != NULL)
+		old->nh = 0;
 	if (depth > 32)
 		return -EINVAL;
 	ip &= depth_mask(depth);
@@ -565,11 +573,34 @@ int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth)
 	r = rs_find(rs, ip, depth);
 	if (r == NULL)
 		return -ENOENT;
+	if (old != NULL)
+		*old = *r;
 	rs_remove(rs, r);
 	uint32_t pnh = rs_parent(rs, ip, depth, &plen);
 	paint(t, ip, depth, false, pnh, plen);
-	if (depth > 24)
+	if (depth > 24 && ip < FIB4_TOP)
 		tbl8_unref(t, ip);
+	return 0;
+}
+
+const struct fib4_route *fib4_tbl_find(const struct fib4_tbl *t, uint32_t ip, uint8_t depth)
+{
+	if (depth > 32)
+		return NULL;
+	return rs_find(t->rs, ip & depth_mask(depth), depth);
+}
+
+int fib4_tbl_walk(const struct fib4_tbl *t, int (*cb)(const struct fib4_route *, void *), void *arg)
+{
+	const struct fib4_rs *rs = t->rs;
+
+	for (uint32_t i = 0; i <= rs->mask; i++) {
+		if (rs->slot[i].len == SLOT_FREE)
+			continue;
+		int ret = cb(&rs->slot[i], arg);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

@@ -44,7 +44,17 @@
 #define FIB4_MAX_TBL8 (1u << 24)
 #define FIB4_MAX_NH   FIB4_EXT /* next hop ids must be below this */
 
+#define FIB4_TOP 0xf0000000u /* 240.0.0.0/4 never routes (see below) */
+
 struct fib4_rs; /* the route set twins share (fib4_dir24.c) */
+
+/* A route as the route set keeps it: tag is the caller's (fib.c: the route's origin). */
+struct fib4_route {
+	uint32_t ip; /* host order */
+	uint32_t nh;
+	uint8_t len;
+	uint8_t tag;
+};
 
 struct fib4_tbl {
 	/* Read by the workers. */
@@ -62,12 +72,23 @@ struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned n_tbl
 struct fib4_tbl *fib4_tbl_twin(struct fib4_tbl *t, int socket);
 /* The route set goes with the last of the twins. */
 void fib4_tbl_free(struct fib4_tbl *t);
-/* Add or replace ip/depth (host order, bits beyond depth ignored). 0 < nh < FIB4_MAX_NH.
- * -ENOSPC (no tbl8 group left, max_routes reached) or -ENOMEM leaves the table unchanged. Only
- * one of two twins may be written between syncs. */
-int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh);
-/* -ENOENT if absent. */
-int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth);
+/*
+ * Add or replace ip/depth (host order, bits beyond depth ignored). 0 < nh < FIB4_MAX_NH. old (may
+ * be NULL) gets the route replaced (nh 0: none). -ENOSPC (no tbl8 group left, max_routes
+ * reached) or -ENOMEM leaves the table unchanged. Only one of two twins may be written between
+ * syncs. Routes inside 240.0.0.0/4, and that part of shorter ones, are kept but never painted:
+ * those addresses are dropped or punted before any lookup, so they always look up 0 (and take no
+ * tbl8 group).
+ */
+int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, uint8_t tag,
+		 struct fib4_route *old);
+/* -ENOENT if absent. old (may be NULL) gets the route deleted. */
+int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth, struct fib4_route *old);
+/* The route ip/depth, NULL if absent; valid until the next change. */
+const struct fib4_route *fib4_tbl_find(const struct fib4_tbl *t, uint32_t ip, uint8_t depth);
+/* cb for every route, in no order, until it returns non-zero (returned). No changes meanwhile. */
+int fib4_tbl_walk(const struct fib4_tbl *t, int (*cb)(const struct fib4_route *, void *),
+		  void *arg);
 /* Make dst equal to its twin src, which was written since the last sync (nothing to do if
  * neither was). No worker may be reading dst. */
 void fib4_tbl_sync(struct fib4_tbl *dst, const struct fib4_tbl *src);
