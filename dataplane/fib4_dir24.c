@@ -25,7 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+
 #include <rte_debug.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
@@ -69,6 +72,41 @@ static inline uint32_t depth_mask(uint8_t depth)
 	return depth ? ~0u << (32 - depth) : 0;
 }
 
+/* ---- big arrays ---- */
+
+#define BIG_MIN (1u << 20) /* smaller ones come from calloc */
+#define HUGE_SZ (2u << 20)
+
+/* size zeroed bytes, 2 MiB aligned and with transparent huge pages asked for when size >=
+ * BIG_MIN (the kernel gives them where THP is "madvise" or "always"). Untouched until used. */
+static void *big_alloc(size_t size)
+{
+	if (size < BIG_MIN)
+		return calloc(1, size);
+	size_t len = RTE_ALIGN_CEIL(size, HUGE_SZ);
+	uint8_t *p =
+	    mmap(NULL, len + HUGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uint8_t *a = RTE_PTR_ALIGN_CEIL(p, HUGE_SZ);
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + len + HUGE_SZ)
+		munmap(a + len, (size_t)(p + len + HUGE_SZ - (a + len)));
+	madvise(a, len, MADV_HUGEPAGE); /* a hint: fine if refused */
+	return a;
+}
+
+static void big_free(void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+	if (size < BIG_MIN)
+		free(p);
+	else
+		munmap(p, RTE_ALIGN_CEIL(size, HUGE_SZ));
+}
+
 /* ---- the route hash ---- */
 
 static inline uint32_t rs_home(const struct fib4_rs *rs, uint32_t ip, uint8_t len)
@@ -101,7 +139,7 @@ static int rs_resize(struct fib4_rs *rs, uint8_t bits)
 {
 	struct fib4_route *old = rs->slot;
 	uint32_t old_n = old ? rs->mask + 1 : 0;
-	struct fib4_route *s = malloc(((size_t)1 << bits) * sizeof(*s));
+	struct fib4_route *s = big_alloc(((size_t)1 << bits) * sizeof(*s));
 
 	if (s == NULL)
 		return -ENOMEM;
@@ -113,7 +151,7 @@ static int rs_resize(struct fib4_rs *rs, uint8_t bits)
 	for (uint32_t i = 0; i < old_n; i++)
 		if (old[i].len != SLOT_FREE)
 			rs_place(rs, &old[i]);
-	free(old);
+	big_free(old, (size_t)old_n * sizeof(*old));
 	return 0;
 }
 
@@ -262,19 +300,32 @@ void fib4_tbl_sync(struct fib4_tbl *dst, const struct fib4_tbl *src)
 
 /* ---- tables ---- */
 
-/* The only place a tbl24 is allocated (FIB4_TBL24_N entries, all "no route"). */
-static uint32_t *fib4_tbl24_alloc(int socket)
+/* The only place a tbl24 is allocated (FIB4_TBL24_N entries, all "no route"): hugepage memory
+ * from the EAL, or, when it runs without (--no-huge), anonymous memory with transparent huge
+ * pages (*mapped). */
+static uint32_t *fib4_tbl24_alloc(int socket, bool *mapped)
 {
+	*mapped = !rte_eal_has_hugepages();
+	if (*mapped)
+		return big_alloc(FIB4_TBL24_N * sizeof(uint32_t));
 	return rte_zmalloc_socket("fib4_tbl24", FIB4_TBL24_N * sizeof(uint32_t),
 				  RTE_CACHE_LINE_SIZE, socket);
+}
+
+static void fib4_tbl24_free(uint32_t *w24, bool mapped)
+{
+	if (mapped)
+		big_free(w24, FIB4_TBL24_N * sizeof(uint32_t));
+	else
+		rte_free(w24);
 }
 
 static void rs_free(struct fib4_rs *rs)
 {
 	if (rs == NULL)
 		return;
-	free(rs->slot);
-	free(rs->d24);
+	big_free(rs->slot, ((size_t)rs->mask + 1) * sizeof(*rs->slot));
+	big_free(rs->d24, FIB4_TBL24_N);
 	free(rs->d8);
 	free(rs->ext24);
 	free(rs->free_grp);
@@ -295,7 +346,7 @@ static struct fib4_rs *rs_create(unsigned max_routes, unsigned n_tbl8)
 	rs->max_routes = max_routes;
 	rs->n_tbl8 = n_tbl8;
 	/* calloc: pages are touched as routes arrive */
-	rs->d24 = calloc(FIB4_TBL24_N, 1);
+	rs->d24 = big_alloc(FIB4_TBL24_N);
 	rs->d8 = calloc((size_t)n_tbl8, FIB4_TBL8_N);
 	rs->ext24 = calloc(FIB4_TBL24_N / 64, sizeof(uint64_t));
 	rs->free_grp = malloc(n_tbl8 * sizeof(*rs->free_grp));
@@ -323,11 +374,11 @@ static struct fib4_tbl *tbl_alloc(int socket, uint32_t n_tbl8)
 	if (t == NULL)
 		return NULL;
 	t->n_tbl8 = n_tbl8;
-	t->w24 = fib4_tbl24_alloc(socket);
+	t->w24 = fib4_tbl24_alloc(socket, &t->w24_mapped);
 	t->w8 = rte_zmalloc_socket("fib4_tbl8", (size_t)n_tbl8 * FIB4_TBL8_N * sizeof(uint32_t),
 				   RTE_CACHE_LINE_SIZE, socket);
 	if (t->w24 == NULL || t->w8 == NULL) {
-		rte_free(t->w24);
+		fib4_tbl24_free(t->w24, t->w24_mapped);
 		rte_free(t->w8);
 		rte_free(t);
 		return NULL;
@@ -391,7 +442,7 @@ void fib4_tbl_free(struct fib4_tbl *t)
 		if (--t->rs->refs == 0)
 			rs_free(t->rs);
 	}
-	rte_free(t->w24);
+	fib4_tbl24_free(t->w24, t->w24_mapped);
 	rte_free(t->w8);
 	rte_free(t);
 }

@@ -27,12 +27,16 @@
  * memory via rte_malloc) + the route set on the heap: 16 MiB of tbl24 route lengths, 2 MiB of
  * "has a group" bits, 256 B + 6 B per tbl8 group, 12 B per hash slot (1.33 to 2.67 slots per
  * route), 128 KiB of change bitmap.
- * The heap parts are allocated untouched and grow with use.
+ * The heap parts are allocated untouched and grow with use. Without hugepages in the EAL the
+ * tbl24s and the large route set arrays are anonymous memory with transparent huge pages asked
+ * for (madvise): one 2 MiB page instead of 512 4 KiB pages (TLB misses, page faults) for what a
+ * feed of random prefixes touches everywhere.
  *
  * Not thread safe and not RCU safe: the control thread writes a table only while no worker reads
  * it (fib.c's left-right copies). Readers: fib4_tbl_lookup_bulk, inline, in the workers.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_branch_prediction.h>
@@ -64,6 +68,7 @@ struct fib4_tbl {
 	uint32_t *w24, *w8; /* the same tables, writable */
 	struct fib4_rs *rs; /* shared with the twin */
 	uint32_t n_tbl8;
+	bool w24_mapped; /* tbl24 from fib4_big_alloc (no hugepages in the EAL), not rte_malloc */
 };
 
 /* An empty table with a route set of its own. NULL with rte_errno set on failure. */
