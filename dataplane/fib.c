@@ -666,6 +666,14 @@ int fib_route_del(uint16_t vrf, const struct pg_prefix *p, uint32_t *old_nh)
 	return 0;
 }
 
+void fib_route_prefetch(uint16_t vrf, const struct pg_prefix *p)
+{
+	const struct dp_vrf *v = vrf < PG_MAX_VRFS ? dp.vrfs[vrf] : NULL;
+
+	if (p->ip.family == AF_INET && v && v->fib4->active)
+		fib4_tbl_prefetch(fib_lr_standby(v->fib4), rte_be_to_cpu_32(p->ip.v4), p->len);
+}
+
 const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p)
 {
 	static struct fib_route found4;

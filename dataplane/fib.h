@@ -65,6 +65,8 @@ int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum rou
 		  uint32_t *old_nh);
 /* Delete; -ENOENT if absent. *old_nh gets the removed route's next hop. */
 int fib_route_del(uint16_t vrf, const struct pg_prefix *p, uint32_t *old_nh);
+/* A fib_route_add/del of p in vrf follows soon: start loading what it touches (IPv4). */
+void fib_route_prefetch(uint16_t vrf, const struct pg_prefix *p);
 /* The route, NULL if absent. Valid until the next fib_* call. */
 const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p);
 /* Longest-prefix match over every change, committed or not (the control plane's view). 0 = no

@@ -34,13 +34,12 @@
 
 #include "fib4_dir24.h"
 
-#define SLOT_FREE    0xff /* fib4_route.len of an empty hash slot */
-#define LINE_SHIFT   4	  /* tbl24 entries per changed-line bit: 16, one cache line */
-#define LINES_N	     (FIB4_TBL24_N >> LINE_SHIFT)
-#define LINE_WORDS   (LINES_N / 64)
-#define HASH_MIN_CAP 1024u
+#define LINE_SHIFT 4 /* tbl24 entries per changed-line bit: 16, one cache line */
+#define LINES_N	   (FIB4_TBL24_N >> LINE_SHIFT)
+#define LINE_WORDS (LINES_N / 64)
 
-/* Hash slots are struct fib4_route (12 bytes); len SLOT_FREE: empty. */
+/* Hash slots are struct fib4_route (12 bytes); nh 0: empty (a route's next hop is never 0), so
+ * zeroed memory is an empty table. */
 /* Shared by twins; control thread only. */
 struct fib4_rs {
 	unsigned refs; /* tables sharing it: 1 or 2 */
@@ -119,7 +118,7 @@ static struct fib4_route *rs_find(const struct fib4_rs *rs, uint32_t ip, uint8_t
 {
 	for (uint32_t i = rs_home(rs, ip, len);; i = (i + 1) & rs->mask) {
 		struct fib4_route *r = &rs->slot[i];
-		if (r->len == SLOT_FREE)
+		if (r->nh == 0)
 			return NULL;
 		if (r->ip == ip && r->len == len)
 			return r;
@@ -130,43 +129,33 @@ static void rs_place(struct fib4_rs *rs, const struct fib4_route *x)
 {
 	uint32_t i = rs_home(rs, x->ip, x->len);
 
-	while (rs->slot[i].len != SLOT_FREE)
+	while (rs->slot[i].nh != 0)
 		i = (i + 1) & rs->mask;
 	rs->slot[i] = *x;
 }
 
-static int rs_resize(struct fib4_rs *rs, uint8_t bits)
+/* Slots for max_routes at a load of at most 3/4, allocated at once (a big feed never waits for a
+ * rehash) as zeroed memory, touched as routes arrive. */
+static int rs_slots_alloc(struct fib4_rs *rs, unsigned max_routes)
 {
-	struct fib4_route *old = rs->slot;
-	uint32_t old_n = old ? rs->mask + 1 : 0;
-	struct fib4_route *s = big_alloc(((size_t)1 << bits) * sizeof(*s));
+	uint8_t bits = 10;
 
-	if (s == NULL)
+	while (((uint64_t)1 << bits) * 3 < (uint64_t)max_routes * 4)
+		bits++;
+	rs->slot = big_alloc(((size_t)1 << bits) * sizeof(*rs->slot));
+	if (rs->slot == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < (size_t)1 << bits; i++)
-		s[i].len = SLOT_FREE;
-	rs->slot = s;
 	rs->bits = bits;
 	rs->mask = (uint32_t)(((size_t)1 << bits) - 1);
-	for (uint32_t i = 0; i < old_n; i++)
-		if (old[i].len != SLOT_FREE)
-			rs_place(rs, &old[i]);
-	big_free(old, (size_t)old_n * sizeof(*old));
 	return 0;
 }
 
-/* The caller checked that ip/len is absent. Load factor at most 3/4. */
-static int rs_insert(struct fib4_rs *rs, uint32_t ip, uint8_t len, uint32_t nh, uint8_t tag)
+/* The caller checked that ip/len is absent and that n_routes < max_routes. */
+static void rs_insert(struct fib4_rs *rs, uint32_t ip, uint8_t len, uint32_t nh, uint8_t tag)
 {
-	if ((uint64_t)(rs->n_routes + 1) * 4 > (uint64_t)(rs->mask + 1) * 3) {
-		int ret = rs_resize(rs, (uint8_t)(rs->bits + 1));
-		if (ret < 0)
-			return ret;
-	}
 	rs_place(rs, &(struct fib4_route){.ip = ip, .nh = nh, .len = len, .tag = tag});
 	rs->n_routes++;
 	rs->len_n[len]++;
-	return 0;
 }
 
 static void rs_remove(struct fib4_rs *rs, struct fib4_route *r)
@@ -177,7 +166,7 @@ static void rs_remove(struct fib4_rs *rs, struct fib4_route *r)
 	rs->len_n[r->len]--;
 	for (;;) {
 		j = (j + 1) & rs->mask;
-		if (rs->slot[j].len == SLOT_FREE)
+		if (rs->slot[j].nh == 0)
 			break;
 		uint32_t k = rs_home(rs, rs->slot[j].ip, rs->slot[j].len);
 		/* slot j may move back to i unless its home lies cyclically in (i, j] */
@@ -186,7 +175,7 @@ static void rs_remove(struct fib4_rs *rs, struct fib4_route *r)
 		rs->slot[i] = rs->slot[j];
 		i = j;
 	}
-	rs->slot[i].len = SLOT_FREE;
+	rs->slot[i].nh = 0;
 }
 
 /* The longest route strictly shorter than len covering ip: its next hop and length, or (0, 0). */
@@ -356,7 +345,7 @@ static struct fib4_rs *rs_create(unsigned max_routes, unsigned n_tbl8)
 	rs->grp_sum = calloc((n_tbl8 + 4095) / 4096, sizeof(uint64_t));
 	if (rs->d24 == NULL || rs->d8 == NULL || rs->ext24 == NULL || rs->free_grp == NULL ||
 	    rs->deep == NULL || rs->line_bits == NULL || rs->grp_bits == NULL ||
-	    rs->grp_sum == NULL || rs_resize(rs, 10) < 0) {
+	    rs->grp_sum == NULL || rs_slots_alloc(rs, max_routes) < 0) {
 		rs_free(rs);
 		return NULL;
 	}
@@ -600,9 +589,7 @@ int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, ui
 		return -ENOSPC;
 	if (rs->n_routes >= rs->max_routes)
 		return -ENOSPC;
-	int ret = rs_insert(rs, ip, depth, nh, tag);
-	if (ret < 0)
-		return ret;
+	rs_insert(rs, ip, depth, nh, tag);
 	if (deep)
 		tbl8_ref(t, ip);
 	paint(t, ip, depth, true, nh, depth);
@@ -634,6 +621,18 @@ int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth, struct fib4_rou
 	return 0;
 }
 
+void fib4_tbl_prefetch(const struct fib4_tbl *t, uint32_t ip, uint8_t depth)
+{
+	const struct fib4_rs *rs = t->rs;
+
+	if (depth > 32)
+		return;
+	ip &= depth_mask(depth);
+	rte_prefetch0(&rs->slot[rs_home(rs, ip, depth)]);
+	rte_prefetch0(&t->w24[ip >> 8]);
+	rte_prefetch0(&rs->d24[ip >> 8]);
+}
+
 const struct fib4_route *fib4_tbl_find(const struct fib4_tbl *t, uint32_t ip, uint8_t depth)
 {
 	if (depth > 32)
@@ -646,7 +645,7 @@ int fib4_tbl_walk(const struct fib4_tbl *t, int (*cb)(const struct fib4_route *,
 	const struct fib4_rs *rs = t->rs;
 
 	for (uint32_t i = 0; i <= rs->mask; i++) {
-		if (rs->slot[i].len == SLOT_FREE)
+		if (rs->slot[i].nh == 0)
 			continue;
 		int ret = cb(&rs->slot[i], arg);
 		if (ret)

@@ -26,7 +26,7 @@
  * Memory per pair: 2 x tbl24 (64 MiB each, fib4_tbl24_alloc) + 2 x 1 KiB per tbl8 group (hugepage
  * memory via rte_malloc) + the route set on the heap: 16 MiB of tbl24 route lengths, 2 MiB of
  * "has a group" bits, 256 B + 6 B per tbl8 group, 12 B per hash slot (1.33 to 2.67 slots per
- * route), 128 KiB of change bitmap.
+ * route of max_routes), 128 KiB of change bitmap.
  * The heap parts are allocated untouched and grow with use. Without hugepages in the EAL the
  * tbl24s and the large route set arrays are anonymous memory with transparent huge pages asked
  * for (madvise): one 2 MiB page instead of 512 4 KiB pages (TLB misses, page faults) for what a
@@ -80,7 +80,7 @@ void fib4_tbl_free(struct fib4_tbl *t);
 /*
  * Add or replace ip/depth (host order, bits beyond depth ignored). 0 < nh < FIB4_MAX_NH. old (may
  * be NULL) gets the route replaced (nh 0: none). -ENOSPC (no tbl8 group left, max_routes
- * reached) or -ENOMEM leaves the table unchanged. Only one of two twins may be written between
+ * reached) leaves the table unchanged. Only one of two twins may be written between
  * syncs. Routes inside 240.0.0.0/4, and that part of shorter ones, are kept but never painted:
  * those addresses are dropped or punted before any lookup, so they always look up 0 (and take no
  * tbl8 group).
@@ -94,6 +94,9 @@ const struct fib4_route *fib4_tbl_find(const struct fib4_tbl *t, uint32_t ip, ui
 /* cb for every route, in no order, until it returns non-zero (returned). No changes meanwhile. */
 int fib4_tbl_walk(const struct fib4_tbl *t, int (*cb)(const struct fib4_route *, void *),
 		  void *arg);
+/* Start loading what an add or delete of ip/depth in t will touch first (its hash slot, its
+ * tbl24 entry and route length). */
+void fib4_tbl_prefetch(const struct fib4_tbl *t, uint32_t ip, uint8_t depth);
 /* Make dst equal to its twin src, which was written since the last sync (nothing to do if
  * neither was). No worker may be reading dst. */
 void fib4_tbl_sync(struct fib4_tbl *dst, const struct fib4_tbl *src);

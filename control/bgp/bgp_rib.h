@@ -43,6 +43,8 @@ struct rib_fib_ops {
 	int (*route_del)(uint16_t vrf, const struct pg_prefix *p);
 	/* After a batch of the above (optional). */
 	void (*batch_end)(void);
+	/* A route_set/route_del for p follows soon: start loading what it will touch (optional). */
+	void (*prefetch)(uint16_t vrf, const struct pg_prefix *p);
 };
 void rib_set_fib_ops(const struct rib_fib_ops *ops);
 void rib_fini(void);
