@@ -153,7 +153,8 @@ static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, 
 
 	if (family == AF_INET)
 		return twin ? fib4_tbl_twin(twin, SOCKET_ID_ANY)
-			    : fib4_tbl_create(SOCKET_ID_ANY, lr->max_routes, lr->tbl8);
+			    : fib4_tbl_create(SOCKET_ID_ANY, lr->max_routes, lr->init_routes,
+					      lr->tbl8);
 	snprintf(name, sizeof(name), "f6_%u_%d_%u", id, copy, fib_seq++);
 	struct rte_fib6_conf c = {
 	    .type = RTE_FIB6_TRIE,
@@ -208,6 +209,10 @@ int fib_vrf_create(uint16_t id, const char *name, unsigned max4, unsigned tbl8, 
 	v->id = id;
 	pg_strlcpy(v->name, name, sizeof(v->name));
 	v->fib4 = fib_lr_alloc(max4, tbl8);
+	/* The default VRF's route hash is sized for max4 at once (a full table arrives without a
+	 * rehash); other VRFs start at a 16th and grow: their memory follows their routes. */
+	if (v->fib4)
+		v->fib4->init_routes = id == PG_VRF_DEFAULT ? max4 : PG_MAX(max4 / 16, 1024u);
 	/* rte_fib6 reserves up to (len - 24) / 8 tbl8 groups (1 KiB each) per route: a /64 in a
 	 * /24 of its own takes 5, a /128 13. 2 x max6 groups (4096 .. 262144), as documented. */
 	unsigned tbl8_6 = 2 * max6 < 4096 ? 4096 : 2 * max6 > 262144 ? 262144 : 2 * max6;

@@ -48,6 +48,7 @@ struct fib_lr {
 	void *active; /* read by workers (rcu_dereference); NULL until the first route */
 	void *copy[2];
 	unsigned max_routes, tbl8;
+	unsigned init_routes; /* IPv4: routes the route hash has room for at first */
 	bool rebuild;	  /* control: the standby copy was rebuilt, rebuild the other at commit */
 	unsigned full_at; /* control: route count at which a rebuild found the table full */
 };

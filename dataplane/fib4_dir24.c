@@ -134,28 +134,48 @@ static void rs_place(struct fib4_rs *rs, const struct fib4_route *x)
 	rs->slot[i] = *x;
 }
 
-/* Slots for max_routes at a load of at most 3/4, allocated at once (a big feed never waits for a
- * rehash) as zeroed memory, touched as routes arrive. */
-static int rs_slots_alloc(struct fib4_rs *rs, unsigned max_routes)
+/* Slots for n routes at a load of at most 3/4. */
+static uint8_t slot_bits(unsigned n)
 {
 	uint8_t bits = 10;
 
-	while (((uint64_t)1 << bits) * 3 < (uint64_t)max_routes * 4)
+	while (((uint64_t)1 << bits) * 3 < (uint64_t)n * 4)
 		bits++;
-	rs->slot = big_alloc(((size_t)1 << bits) * sizeof(*rs->slot));
-	if (rs->slot == NULL)
+	return bits;
+}
+
+/* A new slot array of 2^bits (zeroed memory, touched as routes arrive), the routes moved in. */
+static int rs_resize(struct fib4_rs *rs, uint8_t bits)
+{
+	struct fib4_route *old = rs->slot;
+	size_t old_n = old ? (size_t)rs->mask + 1 : 0;
+	struct fib4_route *s = big_alloc(((size_t)1 << bits) * sizeof(*s));
+
+	if (s == NULL)
 		return -ENOMEM;
+	rs->slot = s;
 	rs->bits = bits;
 	rs->mask = (uint32_t)(((size_t)1 << bits) - 1);
+	for (size_t i = 0; i < old_n; i++)
+		if (old[i].nh != 0)
+			rs_place(rs, &old[i]);
+	big_free(old, old_n * sizeof(*old));
 	return 0;
 }
 
-/* The caller checked that ip/len is absent and that n_routes < max_routes. */
-static void rs_insert(struct fib4_rs *rs, uint32_t ip, uint8_t len, uint32_t nh, uint8_t tag)
+/* The caller checked that ip/len is absent and that n_routes < max_routes. Grows (doubling) past
+ * a load of 3/4: -ENOMEM if it cannot. */
+static int rs_insert(struct fib4_rs *rs, uint32_t ip, uint8_t len, uint32_t nh, uint8_t tag)
 {
+	if ((uint64_t)(rs->n_routes + 1) * 4 > ((uint64_t)rs->mask + 1) * 3) {
+		int ret = rs_resize(rs, (uint8_t)(rs->bits + 1));
+		if (ret < 0)
+			return ret;
+	}
 	rs_place(rs, &(struct fib4_route){.ip = ip, .nh = nh, .len = len, .tag = tag});
 	rs->n_routes++;
 	rs->len_n[len]++;
+	return 0;
 }
 
 static void rs_remove(struct fib4_rs *rs, struct fib4_route *r)
@@ -325,7 +345,7 @@ static void rs_free(struct fib4_rs *rs)
 	free(rs);
 }
 
-static struct fib4_rs *rs_create(unsigned max_routes, unsigned n_tbl8)
+static struct fib4_rs *rs_create(unsigned max_routes, unsigned init_routes, unsigned n_tbl8)
 {
 	struct fib4_rs *rs = calloc(1, sizeof(*rs));
 
@@ -345,7 +365,7 @@ static struct fib4_rs *rs_create(unsigned max_routes, unsigned n_tbl8)
 	rs->grp_sum = calloc((n_tbl8 + 4095) / 4096, sizeof(uint64_t));
 	if (rs->d24 == NULL || rs->d8 == NULL || rs->ext24 == NULL || rs->free_grp == NULL ||
 	    rs->deep == NULL || rs->line_bits == NULL || rs->grp_bits == NULL ||
-	    rs->grp_sum == NULL || rs_slots_alloc(rs, max_routes) < 0) {
+	    rs->grp_sum == NULL || rs_resize(rs, slot_bits(init_routes)) < 0) {
 		rs_free(rs);
 		return NULL;
 	}
@@ -377,7 +397,8 @@ static struct fib4_tbl *tbl_alloc(int socket, uint32_t n_tbl8)
 	return t;
 }
 
-struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned n_tbl8)
+struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned init_routes,
+				 unsigned n_tbl8)
 {
 	struct fib4_tbl *t;
 
@@ -390,7 +411,7 @@ struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned n_tbl
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	t->rs = rs_create(max_routes, n_tbl8);
+	t->rs = rs_create(max_routes, init_routes ? init_routes : max_routes, n_tbl8);
 	if (t->rs == NULL) {
 		fib4_tbl_free(t);
 		rte_errno = ENOMEM;
@@ -589,7 +610,9 @@ int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, ui
 		return -ENOSPC;
 	if (rs->n_routes >= rs->max_routes)
 		return -ENOSPC;
-	rs_insert(rs, ip, depth, nh, tag);
+	int ret = rs_insert(rs, ip, depth, nh, tag);
+	if (ret < 0)
+		return ret;
 	if (deep)
 		tbl8_ref(t, ip);
 	paint(t, ip, depth, true, nh, depth);

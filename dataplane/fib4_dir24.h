@@ -26,7 +26,7 @@
  * Memory per pair: 2 x tbl24 (64 MiB each, fib4_tbl24_alloc) + 2 x 1 KiB per tbl8 group (hugepage
  * memory via rte_malloc) + the route set on the heap: 16 MiB of tbl24 route lengths, 2 MiB of
  * "has a group" bits, 256 B + 6 B per tbl8 group, 12 B per hash slot (1.33 to 2.67 slots per
- * route of max_routes), 128 KiB of change bitmap.
+ * route), 128 KiB of change bitmap.
  * The heap parts are allocated untouched and grow with use. Without hugepages in the EAL the
  * tbl24s and the large route set arrays are anonymous memory with transparent huge pages asked
  * for (madvise): one 2 MiB page instead of 512 4 KiB pages (TLB misses, page faults) for what a
@@ -71,8 +71,10 @@ struct fib4_tbl {
 	bool w24_mapped; /* tbl24 from fib4_big_alloc (no hugepages in the EAL), not rte_malloc */
 };
 
-/* An empty table with a route set of its own. NULL with rte_errno set on failure. */
-struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned n_tbl8);
+/* An empty table with a route set of its own, for up to max_routes; its hash starts with room for
+ * init_routes (0: max_routes) and doubles as needed. NULL with rte_errno set on failure. */
+struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned init_routes,
+				 unsigned n_tbl8);
 /* A second table sharing t's route set, equal to t. NULL with rte_errno set on failure. */
 struct fib4_tbl *fib4_tbl_twin(struct fib4_tbl *t, int socket);
 /* The route set goes with the last of the twins. */
@@ -80,10 +82,10 @@ void fib4_tbl_free(struct fib4_tbl *t);
 /*
  * Add or replace ip/depth (host order, bits beyond depth ignored). 0 < nh < FIB4_MAX_NH. old (may
  * be NULL) gets the route replaced (nh 0: none). -ENOSPC (no tbl8 group left, max_routes
- * reached) leaves the table unchanged. Only one of two twins may be written between
- * syncs. Routes inside 240.0.0.0/4, and that part of shorter ones, are kept but never painted:
- * those addresses are dropped or punted before any lookup, so they always look up 0 (and take no
- * tbl8 group).
+ * reached) or -ENOMEM (the route hash could not grow) leaves the table unchanged. Only one of two
+ * twins may be written between syncs. Routes inside 240.0.0.0/4, and that part of shorter ones, are
+ * kept but never painted: those addresses are dropped or punted before any lookup, so they always
+ * look up 0 (and take no tbl8 group).
  */
 int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, uint8_t tag,
 		 struct fib4_route *old);

@@ -1801,7 +1801,7 @@ static void test_dir24_twins(unsigned n_add, unsigned rounds)
 	printf("DIR-24-8 twins: %u rounds of %u Internet-like adds, churn, range withdraws\n",
 	       rounds, n_add);
 	struct fib4_tbl *tw[2];
-	tw[0] = fib4_tbl_create(SOCKET_ID_ANY, 4 * n_add, 16384);
+	tw[0] = fib4_tbl_create(SOCKET_ID_ANY, 4 * n_add, 1024, 16384); /* the hash grows */
 	tw[1] = tw[0] ? fib4_tbl_twin(tw[0], SOCKET_ID_ANY) : NULL;
 	CHECK(tw[0] && tw[1], "creating the twins: %s", rte_strerror(rte_errno));
 	if (!tw[0] || !tw[1]) {
