@@ -76,9 +76,14 @@ static inline uint32_t depth_mask(uint8_t depth)
 #define BIG_MIN (1u << 20) /* smaller ones come from calloc */
 #define HUGE_SZ (2u << 20)
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
 /* size zeroed bytes, 2 MiB aligned and with transparent huge pages asked for when size >=
- * BIG_MIN (the kernel gives them where THP is "madvise" or "always"). Untouched until used. */
-static void *big_alloc(size_t size)
+ * BIG_MIN (the kernel gives them where THP is "madvise" or "always"). Untouched until used,
+ * unless populate: then faulted in now (best effort), so that a feed does not pay the faults. */
+static void *big_alloc_ex(size_t size, bool populate)
 {
 	if (size < BIG_MIN)
 		return calloc(1, size);
@@ -93,7 +98,14 @@ static void *big_alloc(size_t size)
 	if (a + len < p + len + HUGE_SZ)
 		munmap(a + len, (size_t)(p + len + HUGE_SZ - (a + len)));
 	madvise(a, len, MADV_HUGEPAGE); /* a hint: fine if refused */
+	if (populate)
+		madvise(a, len, MADV_POPULATE_WRITE); /* likewise */
 	return a;
+}
+
+static void *big_alloc(size_t size)
+{
+	return big_alloc_ex(size, false);
 }
 
 static void big_free(void *p, size_t size)
@@ -311,12 +323,12 @@ void fib4_tbl_sync(struct fib4_tbl *dst, const struct fib4_tbl *src)
 
 /* The only place a tbl24 is allocated (FIB4_TBL24_N entries, all "no route"): hugepage memory
  * from the EAL, or, when it runs without (--no-huge), anonymous memory with transparent huge
- * pages (*mapped). */
+ * pages (*mapped), resident from the start as hugepage memory is. */
 static uint32_t *fib4_tbl24_alloc(int socket, bool *mapped)
 {
 	*mapped = !rte_eal_has_hugepages();
 	if (*mapped)
-		return big_alloc(FIB4_TBL24_N * sizeof(uint32_t));
+		return big_alloc_ex(FIB4_TBL24_N * sizeof(uint32_t), true);
 	return rte_zmalloc_socket("fib4_tbl24", FIB4_TBL24_N * sizeof(uint32_t),
 				  RTE_CACHE_LINE_SIZE, socket);
 }
@@ -355,7 +367,7 @@ static struct fib4_rs *rs_create(unsigned max_routes, unsigned init_routes, unsi
 	rs->max_routes = max_routes;
 	rs->n_tbl8 = n_tbl8;
 	/* calloc: pages are touched as routes arrive */
-	rs->d24 = big_alloc(FIB4_TBL24_N);
+	rs->d24 = big_alloc_ex(FIB4_TBL24_N, true);
 	rs->d8 = calloc((size_t)n_tbl8, FIB4_TBL8_N);
 	rs->ext24 = calloc(FIB4_TBL24_N / 64, sizeof(uint64_t));
 	rs->free_grp = malloc(n_tbl8 * sizeof(*rs->free_grp));

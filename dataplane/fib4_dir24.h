@@ -30,7 +30,8 @@
  * The heap parts are allocated untouched and grow with use. Without hugepages in the EAL the
  * tbl24s and the large route set arrays are anonymous memory with transparent huge pages asked
  * for (madvise): one 2 MiB page instead of 512 4 KiB pages (TLB misses, page faults) for what a
- * feed of random prefixes touches everywhere.
+ * feed of random prefixes touches everywhere. The tbl24s and the route lengths (fixed size, read
+ * or written anywhere) are faulted in when the table is created, as hugepage memory would be.
  *
  * Not thread safe and not RCU safe: the control thread writes a table only while no worker reads
  * it (fib.c's left-right copies). Readers: fib4_tbl_lookup_bulk, inline, in the workers.
