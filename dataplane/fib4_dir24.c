@@ -25,13 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/mman.h>
-
 #include <rte_debug.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
+#include "bigmem.h"
 #include "fib4_dir24.h"
 
 #define LINE_SHIFT 4 /* tbl24 entries per changed-line bit: 16, one cache line */
@@ -69,53 +68,6 @@ struct fib4_rs {
 static inline uint32_t depth_mask(uint8_t depth)
 {
 	return depth ? ~0u << (32 - depth) : 0;
-}
-
-/* ---- big arrays ---- */
-
-#define BIG_MIN (1u << 20) /* smaller ones come from calloc */
-#define HUGE_SZ (2u << 20)
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
-
-/* size zeroed bytes, 2 MiB aligned and with transparent huge pages asked for when size >=
- * BIG_MIN (the kernel gives them where THP is "madvise" or "always"). Untouched until used,
- * unless populate: then faulted in now (best effort), so that a feed does not pay the faults. */
-static void *big_alloc_ex(size_t size, bool populate)
-{
-	if (size < BIG_MIN)
-		return calloc(1, size);
-	size_t len = RTE_ALIGN_CEIL(size, HUGE_SZ);
-	uint8_t *p =
-	    mmap(NULL, len + HUGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	uint8_t *a = RTE_PTR_ALIGN_CEIL(p, HUGE_SZ);
-	if (a > p)
-		munmap(p, (size_t)(a - p));
-	if (a + len < p + len + HUGE_SZ)
-		munmap(a + len, (size_t)(p + len + HUGE_SZ - (a + len)));
-	madvise(a, len, MADV_HUGEPAGE); /* a hint: fine if refused */
-	if (populate)
-		madvise(a, len, MADV_POPULATE_WRITE); /* likewise */
-	return a;
-}
-
-static void *big_alloc(size_t size)
-{
-	return big_alloc_ex(size, false);
-}
-
-static void big_free(void *p, size_t size)
-{
-	if (p == NULL)
-		return;
-	if (size < BIG_MIN)
-		free(p);
-	else
-		munmap(p, RTE_ALIGN_CEIL(size, HUGE_SZ));
 }
 
 /* ---- the route hash ---- */
@@ -161,7 +113,7 @@ static int rs_resize(struct fib4_rs *rs, uint8_t bits)
 {
 	struct fib4_route *old = rs->slot;
 	size_t old_n = old ? (size_t)rs->mask + 1 : 0;
-	struct fib4_route *s = big_alloc(((size_t)1 << bits) * sizeof(*s));
+	struct fib4_route *s = pg_big_alloc(((size_t)1 << bits) * sizeof(*s), false);
 
 	if (s == NULL)
 		return -ENOMEM;
@@ -171,7 +123,7 @@ static int rs_resize(struct fib4_rs *rs, uint8_t bits)
 	for (size_t i = 0; i < old_n; i++)
 		if (old[i].nh != 0)
 			rs_place(rs, &old[i]);
-	big_free(old, old_n * sizeof(*old));
+	pg_big_free(old, old_n * sizeof(*old));
 	return 0;
 }
 
@@ -328,7 +280,7 @@ static uint32_t *fib4_tbl24_alloc(int socket, bool *mapped)
 {
 	*mapped = !rte_eal_has_hugepages();
 	if (*mapped)
-		return big_alloc_ex(FIB4_TBL24_N * sizeof(uint32_t), true);
+		return pg_big_alloc(FIB4_TBL24_N * sizeof(uint32_t), true);
 	return rte_zmalloc_socket("fib4_tbl24", FIB4_TBL24_N * sizeof(uint32_t),
 				  RTE_CACHE_LINE_SIZE, socket);
 }
@@ -336,7 +288,7 @@ static uint32_t *fib4_tbl24_alloc(int socket, bool *mapped)
 static void fib4_tbl24_free(uint32_t *w24, bool mapped)
 {
 	if (mapped)
-		big_free(w24, FIB4_TBL24_N * sizeof(uint32_t));
+		pg_big_free(w24, FIB4_TBL24_N * sizeof(uint32_t));
 	else
 		rte_free(w24);
 }
@@ -345,8 +297,8 @@ static void rs_free(struct fib4_rs *rs)
 {
 	if (rs == NULL)
 		return;
-	big_free(rs->slot, ((size_t)rs->mask + 1) * sizeof(*rs->slot));
-	big_free(rs->d24, FIB4_TBL24_N);
+	pg_big_free(rs->slot, ((size_t)rs->mask + 1) * sizeof(*rs->slot));
+	pg_big_free(rs->d24, FIB4_TBL24_N);
 	free(rs->d8);
 	free(rs->ext24);
 	free(rs->free_grp);
@@ -367,7 +319,7 @@ static struct fib4_rs *rs_create(unsigned max_routes, unsigned init_routes, unsi
 	rs->max_routes = max_routes;
 	rs->n_tbl8 = n_tbl8;
 	/* calloc: pages are touched as routes arrive */
-	rs->d24 = big_alloc_ex(FIB4_TBL24_N, true);
+	rs->d24 = pg_big_alloc(FIB4_TBL24_N, true);
 	rs->d8 = calloc((size_t)n_tbl8, FIB4_TBL8_N);
 	rs->ext24 = calloc(FIB4_TBL24_N / 64, sizeof(uint64_t));
 	rs->free_grp = malloc(n_tbl8 * sizeof(*rs->free_grp));

@@ -5,10 +5,85 @@
 #include <string.h>
 
 #include "bgp_rib_int.h"
+#include "bigmem.h"
 #include "log.h"
 #include "util.h"
 
 #define ATTR_BUF_MAX (2 * BGP_EXT_MAX_LEN)
+
+/*
+ * Fixed-size pools for what there is one (or more) of per route: destinations (one pool per key
+ * size, rounded to 8 bytes), paths, EVPN imports and VRF destinations. No per-object allocator
+ * header (malloc adds 16 bytes to each) and no allocator call: a free list, else the next slot of
+ * the current chunk. Chunks double from 64 KiB to 2 MiB; from 1 MiB on they are transparent huge
+ * pages (lib/bigmem.h). Chunks go back at rib_fini only.
+ */
+#define POOL_CHUNK_MIN (64u << 10)
+#define POOL_CHUNK_MAX (2u << 20)
+
+struct pool {
+	uint32_t size; /* object size, >= sizeof(void *) */
+	uint32_t next_chunk;
+	void *free;
+	uint8_t *cur, *end;
+	struct pool_chunk {
+		void *p;
+		size_t size;
+	} * chunks;
+	size_t n_chunks, cap_chunks;
+	uint64_t bytes; /* in chunks */
+};
+
+static void *pool_alloc(struct pool *p)
+{
+	void *x = p->free;
+
+	if (x) {
+		p->free = *(void **)x;
+		memset(x, 0, p->size);
+		return x;
+	}
+	if ((size_t)(p->end - p->cur) < p->size) {
+		size_t sz = p->next_chunk ? p->next_chunk : POOL_CHUNK_MIN;
+		if (p->n_chunks == p->cap_chunks) {
+			size_t cap = p->cap_chunks ? 2 * p->cap_chunks : 16;
+			struct pool_chunk *c = realloc(p->chunks, cap * sizeof(*c));
+			if (!c)
+				return NULL;
+			p->chunks = c;
+			p->cap_chunks = cap;
+		}
+		uint8_t *c = pg_big_alloc(sz, false); /* zeroed */
+		if (!c)
+			return NULL;
+		p->chunks[p->n_chunks++] = (struct pool_chunk){c, sz};
+		p->bytes += sz;
+		p->cur = c;
+		p->end = c + sz;
+		p->next_chunk = (uint32_t)(sz < POOL_CHUNK_MAX ? 2 * sz : sz);
+	}
+	x = p->cur;
+	p->cur += p->size;
+	return x; /* never used: still zero */
+}
+
+static void pool_free(struct pool *p, void *x)
+{
+	if (!x)
+		return;
+	*(void **)x = p->free;
+	p->free = x;
+}
+
+static void pool_fini(struct pool *p)
+{
+	for (size_t i = 0; i < p->n_chunks; i++)
+		pg_big_free(p->chunks[i].p, p->chunks[i].size);
+	free(p->chunks);
+	uint32_t size = p->size;
+	memset(p, 0, sizeof(*p));
+	p->size = size;
+}
 
 static void rib_fib_sync(struct rib_dest *d);
 static const struct rib_fib_ops *fib_ops;
@@ -46,8 +121,12 @@ struct vrf_dest {
 	struct pg_prefix prefix;
 };
 
+#define DEST_POOLS ((sizeof(struct rib_dest) + RIB_KEY_MAX + 7) / 8 + 1)
+
 static struct {
 	bool ready;
+	struct pool dest_pool[DEST_POOLS]; /* [i]: destinations of 8 * i bytes */
+	struct pool path_pool, imp_pool, vdest_pool;
 	const struct bgp_conf *conf; /* the speaker's copy (bgp_session.c) */
 	unsigned max_paths;	     /* multipath set size, 1..RIB_MAX_PATHS */
 	struct htab vrf_dests;
@@ -63,6 +142,11 @@ static struct {
 	struct rib_stats st;
 	uint8_t *abuf; /* scratch for canonical attribute encodings */
 } rib;
+
+static struct pool *dest_pool(unsigned klen)
+{
+	return &rib.dest_pool[(sizeof(struct rib_dest) + klen + 7) / 8];
+}
 
 static uint32_t now_s(void)
 {
@@ -286,7 +370,7 @@ static void path_free(struct rib_dest *d, struct rib_path *p)
 	rib_attr_put(p->attr);
 	rib.n_paths[d->af]--;
 	rib.path_bytes -= sizeof(*p);
-	free(p);
+	pool_free(&rib.path_pool, p);
 }
 
 /* Add or replace peer's path to n. */
@@ -325,7 +409,7 @@ static void path_set(struct bgp_peer *peer, const struct bgp_nlri *n, const stru
 	struct rib_path *p;
 
 	if (!d) {
-		d = calloc(1, sizeof(*d) + klen);
+		d = pool_alloc(dest_pool(klen));
 		if (!d)
 			return;
 		d->h.hash = h;
@@ -339,7 +423,7 @@ static void path_set(struct bgp_peer *peer, const struct bgp_nlri *n, const stru
 		if (p->peer == peer)
 			break;
 	if (!p) {
-		p = calloc(1, sizeof(*p));
+		p = pool_alloc(&rib.path_pool);
 		if (!p) {
 			dest_dirty(d); /* an empty destination is freed by the decision */
 			return;
@@ -540,7 +624,7 @@ static struct vrf_dest *vdest_get(uint16_t vrf, const struct pg_prefix *p)
 		    ip_equal(&vd->prefix.ip, &p->ip))
 			return vd;
 	}
-	struct vrf_dest *vd = calloc(1, sizeof(*vd));
+	struct vrf_dest *vd = pool_alloc(&rib.vdest_pool);
 	if (!vd)
 		return NULL;
 	vd->h.hash = h;
@@ -597,7 +681,7 @@ static void imports_drop(struct rib_dest *d)
 			}
 		vdest_dirty(c->vd);
 		rib_attr_put(c->attr);
-		free(c);
+		pool_free(&rib.imp_pool, c);
 		rib.imports--;
 	}
 }
@@ -636,7 +720,7 @@ static void import_sync(struct rib_dest *d)
 		if (!rt_match(best->attr, best->peer, l))
 			continue;
 		struct vrf_dest *vd = vdest_get(l->vrf, &pfx);
-		struct imp *c = vd ? calloc(1, sizeof(*c)) : NULL;
+		struct imp *c = vd ? pool_alloc(&rib.imp_pool) : NULL;
 		if (!c)
 			continue;
 		c->vd = vd;
@@ -736,7 +820,7 @@ static void vrf_process(void)
 		vdest_fib_sync(vd);
 		if (!vd->cands && !vd->fib_sig) {
 			htab_del(&rib.vrf_dests, &vd->h);
-			free(vd);
+			pool_free(&rib.vdest_pool, vd);
 		}
 	}
 	rib.n_vdirty = 0;
@@ -789,7 +873,7 @@ static void rib_process(void)
 		if (!d->paths && !d->fib_sig && !d->imports) {
 			htab_del(&rib.dests[d->af], &d->h);
 			rib.dest_bytes -= sizeof(*d) + d->klen;
-			free(d);
+			pool_free(dest_pool(d->klen), d);
 		}
 	}
 	vrf_process();
@@ -1088,6 +1172,11 @@ void rib_poll(void)
 int rib_init(const struct bgp_conf *conf)
 {
 	memset(&rib, 0, sizeof(rib));
+	for (unsigned i = 0; i < DEST_POOLS; i++)
+		rib.dest_pool[i].size = (uint32_t)(8 * i);
+	rib.path_pool.size = sizeof(struct rib_path);
+	rib.imp_pool.size = sizeof(struct imp);
+	rib.vdest_pool.size = sizeof(struct vrf_dest);
 	rib.conf = conf;
 	rib.max_paths =
 	    conf->max_paths && conf->max_paths < RIB_MAX_PATHS ? conf->max_paths : RIB_MAX_PATHS;
@@ -1118,9 +1207,7 @@ void rib_fini(void)
 				struct imp *c = vd->cands;
 				vd->cands = c->next_vrf;
 				rib_attr_put(c->attr);
-				free(c);
 			}
-			free(vd);
 			n = next;
 		}
 	}
@@ -1137,7 +1224,6 @@ void rib_fini(void)
 					d->paths = p->next;
 					path_free(d, p);
 				}
-				free(d);
 				n = next;
 			}
 		}
@@ -1147,6 +1233,11 @@ void rib_fini(void)
 	free(rib.attrs.b);
 	free(rib.dirty);
 	free(rib.abuf);
+	for (unsigned i = 0; i < DEST_POOLS; i++)
+		pool_fini(&rib.dest_pool[i]);
+	pool_fini(&rib.path_pool);
+	pool_fini(&rib.imp_pool);
+	pool_fini(&rib.vdest_pool);
 	memset(&rib, 0, sizeof(rib));
 }
 
@@ -1219,14 +1310,15 @@ void rib_stats_get(struct rib_stats *s)
 	s->attr_sets = rib.attrs.n;
 	s->imports = rib.imports;
 	s->attr_bytes = rib.attr_bytes;
-	/* The allocator adds about 16 bytes per block; count it so the figure is honest. Hash
-	 * buckets grow with the entries (one per entry at most), so they count per entry too. */
-	uint64_t blocks = rib.attrs.n, buckets = rib.attrs.mask + 1;
-	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
-		blocks += rib.dests[af].n + rib.n_paths[af];
+	/* Attribute sets are malloc'd: the allocator adds about 16 bytes per block. Destinations
+	 * and paths count as the pool chunks that hold them (free slots and the unused end of the
+	 * last chunk included). Hash buckets grow with the entries (one per entry at most), so
+	 * they count per entry too. */
+	uint64_t pools = rib.path_pool.bytes, buckets = rib.attrs.mask + 1;
+	for (unsigned i = 0; i < DEST_POOLS; i++)
+		pools += rib.dest_pool[i].bytes;
+	for (unsigned af = 0; af < BGP_AF_MAX; af++)
 		buckets += rib.dests[af].mask + 1;
-	}
-	s->mem_bytes = rib.attr_bytes + rib.dest_bytes + rib.path_bytes + 16 * blocks +
-		       buckets * sizeof(void *);
+	s->mem_bytes = rib.attr_bytes + 16 * rib.attrs.n + pools + buckets * sizeof(void *);
 	s->mem_fixed_bytes = (1024 + BGP_AF_MAX * 4096) * sizeof(void *); /* initial buckets */
 }
