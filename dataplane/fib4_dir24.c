@@ -108,12 +108,14 @@ static uint8_t slot_bits(unsigned n)
 	return bits;
 }
 
-/* A new slot array of 2^bits (zeroed memory, touched as routes arrive), the routes moved in. */
+/* A new slot array of 2^bits, the routes moved in. The first one, sized for the routes the
+ * table is expected to get, is faulted in at once (random prefixes touch all of it); later ones
+ * are touched as routes arrive. */
 static int rs_resize(struct fib4_rs *rs, uint8_t bits)
 {
 	struct fib4_route *old = rs->slot;
 	size_t old_n = old ? (size_t)rs->mask + 1 : 0;
-	struct fib4_route *s = pg_big_alloc(((size_t)1 << bits) * sizeof(*s), false);
+	struct fib4_route *s = pg_big_alloc(((size_t)1 << bits) * sizeof(*s), old == NULL);
 
 	if (s == NULL)
 		return -ENOMEM;
