@@ -27,11 +27,12 @@
  * memory via rte_malloc) + the route set on the heap: 16 MiB of tbl24 route lengths, 2 MiB of
  * "has a group" bits, 256 B + 6 B per tbl8 group, 12 B per hash slot (1.33 to 2.67 slots per
  * route), 128 KiB of change bitmap.
- * The heap parts are allocated untouched and grow with use. Without hugepages in the EAL the
- * tbl24s and the large route set arrays are anonymous memory with transparent huge pages asked
- * for (madvise): one 2 MiB page instead of 512 4 KiB pages (TLB misses, page faults) for what a
- * feed of random prefixes touches everywhere. The tbl24s and the route lengths (fixed size, read
- * or written anywhere) are faulted in when the table is created, as hugepage memory would be.
+ * Without hugepages in the EAL the tbl24s are heap memory too. A table created for its full size
+ * (the default VRF's) has its tbl24s, route lengths and route hash on transparent huge pages
+ * faulted in at creation, as hugepage memory would be: a feed of random prefixes touches them
+ * everywhere, and a 2 MiB page instead of 512 4 KiB pages saves the TLB misses. Other tables
+ * (other VRFs, which start small) are 4 KiB pages touched as routes arrive: their memory follows
+ * their routes.
  *
  * Not thread safe and not RCU safe: the control thread writes a table only while no worker reads
  * it (fib.c's left-right copies). Readers: fib4_tbl_lookup_bulk, inline, in the workers.
@@ -69,11 +70,15 @@ struct fib4_tbl {
 	uint32_t *w24, *w8; /* the same tables, writable */
 	struct fib4_rs *rs; /* shared with the twin */
 	uint32_t n_tbl8;
-	bool w24_mapped; /* tbl24 from fib4_big_alloc (no hugepages in the EAL), not rte_malloc */
+	bool w24_mapped; /* tbl24 from pg_big_alloc (no hugepages in the EAL), not rte_malloc */
+	bool w24_dense;	 /* ... with populate */
 };
 
 /* An empty table with a route set of its own, for up to max_routes; its hash starts with room for
- * init_routes (0: max_routes) and doubles as needed. NULL with rte_errno set on failure. */
+ * init_routes (0: max_routes) and doubles as needed. A table created for max_routes is expected to
+ * fill up (dense): without EAL hugepages its tbl24s, route lengths and hash are huge pages
+ * faulted in now; otherwise they are 4 KiB pages touched as routes arrive. NULL with rte_errno
+ * set on failure. */
 struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned init_routes,
 				 unsigned n_tbl8);
 /* A second table sharing t's route set, equal to t. NULL with rte_errno set on failure. */

@@ -16,7 +16,7 @@ static inline size_t huge_ceil(size_t n)
 
 void *pg_big_alloc(size_t size, bool populate)
 {
-	if (size < PG_BIG_MIN)
+	if (size < PG_BIG_MIN || !populate)
 		return calloc(1, size);
 	size_t len = huge_ceil(size);
 	uint8_t *p = mmap(NULL, len + PG_HUGE_2M, PROT_READ | PROT_WRITE,
@@ -28,17 +28,16 @@ void *pg_big_alloc(size_t size, bool populate)
 		munmap(p, (size_t)(a - p));
 	if (a + len < p + len + PG_HUGE_2M)
 		munmap(a + len, (size_t)(p + len + PG_HUGE_2M - (a + len)));
-	madvise(a, len, MADV_HUGEPAGE); /* a hint: fine if refused */
-	if (populate)
-		madvise(a, len, MADV_POPULATE_WRITE); /* likewise */
+	madvise(a, len, MADV_HUGEPAGE);	      /* a hint: fine if refused */
+	madvise(a, len, MADV_POPULATE_WRITE); /* likewise */
 	return a;
 }
 
-void pg_big_free(void *p, size_t size)
+void pg_big_free(void *p, size_t size, bool populate)
 {
 	if (p == NULL)
 		return;
-	if (size < PG_BIG_MIN)
+	if (size < PG_BIG_MIN || !populate)
 		free(p);
 	else
 		munmap(p, huge_ceil(size));

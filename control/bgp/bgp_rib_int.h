@@ -34,10 +34,14 @@ static inline int htab_init(struct htab *t, size_t buckets)
 static inline void htab_grow(struct htab *t)
 {
 	size_t nb = (t->mask + 1) * 2;
-	struct hnode **b = calloc(nb, sizeof(*b));
+	/* Not calloc: fresh memory would be read (b[j]) before written, i.e. mapped to the zero
+	 * page and then copied, each copy a TLB shootdown across the process's CPUs. Zeroing it
+	 * ourselves writes it first. */
+	struct hnode **b = malloc(nb * sizeof(*b));
 
 	if (!b)
 		return; /* longer chains, still correct */
+	memset(b, 0, nb * sizeof(*b));
 	for (size_t i = 0; i <= t->mask; i++) {
 		struct hnode *n = t->b[i];
 		while (n) {
