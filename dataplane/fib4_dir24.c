@@ -37,13 +37,13 @@
 #define LINES_N	   (FIB4_TBL24_N >> LINE_SHIFT)
 #define LINE_WORDS (LINES_N / 64)
 
-/* Hash slots are struct fib4_route (12 bytes); nh 0: empty (a route's next hop is never 0), so
- * zeroed memory is an empty table. */
 /* Shared by twins; control thread only. */
 struct fib4_rs {
 	unsigned refs; /* tables sharing it: 1 or 2 */
 	unsigned max_routes, n_routes;
-	/* The routes: open addressing, linear probing, no tombstones (backward-shift delete). */
+	/* The routes: open addressing, linear probing, no tombstones (backward-shift delete). Slots
+	 * are struct fib4_route (12 bytes); nh 0: empty (a route's next hop is never 0), so zeroed
+	 * memory is an empty table. */
 	struct fib4_route *slot;
 	uint32_t mask;	    /* slots - 1 */
 	uint8_t bits;	    /* log2(slots) */
@@ -110,9 +110,9 @@ static uint8_t slot_bits(unsigned n)
 	return bits;
 }
 
-/* A new slot array of 2^bits, the routes moved in. The first one, sized for the routes the
- * table is expected to get, is faulted in at once (random prefixes touch all of it); later ones
- * are touched as routes arrive. */
+/* A new slot array of 2^bits, the routes moved in. A dense table's first one, sized for the routes
+ * it is expected to get, is faulted in at once (random prefixes touch all of it); other arrays
+ * are zeroed here, i.e. written before the probes read them (see touch_pages). */
 static int rs_resize(struct fib4_rs *rs, uint8_t bits)
 {
 	struct fib4_route *old = rs->slot;
@@ -122,6 +122,8 @@ static int rs_resize(struct fib4_rs *rs, uint8_t bits)
 
 	if (s == NULL)
 		return -ENOMEM;
+	if (!pop)
+		memset(s, 0, ((size_t)1 << bits) * sizeof(*s));
 	rs->slot = s;
 	rs->bits = bits;
 	rs->mask = (uint32_t)(((size_t)1 << bits) - 1);
@@ -591,8 +593,6 @@ int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, ui
 		return -EINVAL;
 	ip &= depth_mask(depth);
 	writer_check(t);
-	if (!rs->dense)
-		touch_pages(&rs->slot[rs_home(rs, ip, depth)], sizeof(*rs->slot));
 	r = rs_find(rs, ip, depth);
 	if (r != NULL) {
 		if (old != NULL)
