@@ -7,7 +7,10 @@
  * Each VRF and family has two FIB copies (our DIR-24-8, fib4_dir24.h, for IPv4; DPDK's rte_fib6
  * TRIE for IPv6) used left-right: neither supports RCU (a deleted route's tbl8 group is recycled
  * at once), so the control thread applies every change to the standby copy immediately, and
- * fib_commit() swaps the copies, waits one grace period and replays the batch on the other copy.
+ * fib_commit() swaps the copies, waits one grace period and brings the other copy up to date
+ * (IPv4: the twins share their route set and the changed entries are copied, fib4_tbl_sync;
+ * IPv6: the batch is replayed). IPv4 routes live in their VRF's fib4 route set (origin as its
+ * tag); IPv6 routes in an rte_hash.
  * Workers therefore only ever read a copy nobody writes. rte_lpm (which has RCU) was measured and
  * rejected: its rule table makes each insert O(routes), 26k routes/s at 100k routes. IPv4 uses
  * its own table rather than rte_fib so that the bulk lookup is inline in the worker.
