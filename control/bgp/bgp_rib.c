@@ -32,7 +32,8 @@ struct pool {
 		size_t size;
 	} * chunks;
 	size_t n_chunks, cap_chunks;
-	uint64_t bytes; /* in chunks */
+	uint64_t bytes;	 /* in chunks */
+	uint64_t n_live; /* objects handed out and not freed */
 };
 
 static void *pool_alloc(struct pool *p)
@@ -42,6 +43,7 @@ static void *pool_alloc(struct pool *p)
 	if (x) {
 		p->free = *(void **)x;
 		memset(x, 0, p->size);
+		p->n_live++;
 		return x;
 	}
 	if ((size_t)(p->end - p->cur) < p->size) {
@@ -65,7 +67,14 @@ static void *pool_alloc(struct pool *p)
 	}
 	x = p->cur;
 	p->cur += p->size;
+	p->n_live++;
 	return x; /* never used: still zero */
+}
+
+/* Bytes of the objects in use. */
+static uint64_t pool_used_bytes(const struct pool *p)
+{
+	return p->n_live * p->size;
 }
 
 static void pool_free(struct pool *p, void *x)
@@ -74,6 +83,7 @@ static void pool_free(struct pool *p, void *x)
 		return;
 	*(void **)x = p->free;
 	p->free = x;
+	p->n_live--;
 }
 
 static void pool_fini(struct pool *p)
@@ -1312,12 +1322,12 @@ void rib_stats_get(struct rib_stats *s)
 	s->imports = rib.imports;
 	s->attr_bytes = rib.attr_bytes;
 	/* Attribute sets are malloc'd: the allocator adds about 16 bytes per block. Destinations
-	 * and paths count as the pool chunks that hold them (free slots and the unused end of the
-	 * last chunk included). Hash buckets grow with the entries (one per entry at most), so
-	 * they count per entry too. */
-	uint64_t pools = rib.path_pool.bytes, buckets = rib.attrs.mask + 1;
+	 * and paths count as their pool slots (no per-object overhead; free slots are reused, and
+	 * chunks are touched as slots are handed out). Hash buckets grow with the entries (one per
+	 * entry at most), so they count per entry too. */
+	uint64_t pools = pool_used_bytes(&rib.path_pool), buckets = rib.attrs.mask + 1;
 	for (unsigned i = 0; i < DEST_POOLS; i++)
-		pools += rib.dest_pool[i].bytes;
+		pools += pool_used_bytes(&rib.dest_pool[i]);
 	for (unsigned af = 0; af < BGP_AF_MAX; af++)
 		buckets += rib.dests[af].mask + 1;
 	s->mem_bytes = rib.attr_bytes + 16 * rib.attrs.n + pools + buckets * sizeof(void *);
