@@ -123,7 +123,8 @@ static int rs_resize(struct fib4_rs *rs, uint8_t bits)
 	if (s == NULL)
 		return -ENOMEM;
 	if (!pop)
-		memset(s, 0, ((size_t)1 << bits) * sizeof(*s));
+		explicit_bzero(s,
+			       ((size_t)1 << bits) * sizeof(*s)); /* gcc may make memset a no-op */
 	rs->slot = s;
 	rs->bits = bits;
 	rs->mask = (uint32_t)(((size_t)1 << bits) - 1);

@@ -132,7 +132,7 @@ struct vrf_dest {
 	struct pg_prefix prefix;
 };
 
-#define DEST_POOLS ((sizeof(struct rib_dest) + RIB_KEY_MAX + 7) / 8 + 1)
+#define DEST_POOLS ((offsetof(struct rib_dest, key) + RIB_KEY_MAX + 7) / 8 + 1)
 
 static struct {
 	bool ready;
@@ -145,7 +145,7 @@ static struct {
 	size_t n_vdirty, cap_vdirty;
 	uint64_t imports;
 	struct htab attrs;
-	struct htab dests[BGP_AF_MAX];
+	struct otab dests[BGP_AF_MAX];
 	struct rib_dest **dirty;
 	size_t n_dirty, cap_dirty;
 	uint64_t n_paths[BGP_AF_MAX];
@@ -156,7 +156,7 @@ static struct {
 
 static struct pool *dest_pool(unsigned klen)
 {
-	return &rib.dest_pool[(sizeof(struct rib_dest) + klen + 7) / 8];
+	return &rib.dest_pool[(offsetof(struct rib_dest, key) + klen + 7) / 8];
 }
 
 static uint32_t now_s(void)
@@ -352,12 +352,15 @@ struct rib_attr *rib_attr_get(const struct bgp_attrs *in, const struct pg_ip *nh
 
 static struct rib_dest *dest_find(enum bgp_af af, const uint8_t *k, unsigned klen, uint32_t h)
 {
-	for (struct hnode *n = rib.dests[af].b[h & rib.dests[af].mask]; n; n = n->next) {
-		struct rib_dest *d = (struct rib_dest *)n;
-		if (n->hash == h && d->klen == klen && memcmp(d->key, k, klen) == 0)
+	const struct otab *t = &rib.dests[af];
+
+	for (size_t i = otab_home(t, h);; i = (i + 1) & t->mask) {
+		struct rib_dest *d = t->s[i].p;
+		if (!d)
+			return NULL;
+		if (t->s[i].hash == h && d->klen == klen && memcmp(d->key, k, klen) == 0)
 			return d;
 	}
-	return NULL;
 }
 
 static void dest_dirty(struct rib_dest *d)
@@ -423,11 +426,14 @@ static void path_set(struct bgp_peer *peer, const struct bgp_nlri *n, const stru
 		d = pool_alloc(dest_pool(klen));
 		if (!d)
 			return;
-		d->h.hash = h;
+		d->hash = h;
 		d->af = (uint8_t)af;
 		d->klen = (uint8_t)klen;
 		memcpy(d->key, k, klen);
-		htab_add(&rib.dests[af], &d->h);
+		if (otab_add(&rib.dests[af], h, d) < 0) {
+			pool_free(dest_pool(klen), d);
+			return;
+		}
 		rib.dest_bytes += sizeof(*d) + klen;
 	}
 	for (p = d->paths; p; p = p->next)
@@ -882,7 +888,7 @@ static void rib_process(void)
 		if (d->af == BGP_AF_EVPN)
 			import_sync(d);
 		if (!d->paths && !d->fib_sig && !d->imports) {
-			htab_del(&rib.dests[d->af], &d->h);
+			otab_del(&rib.dests[d->af], d->hash, d);
 			rib.dest_bytes -= sizeof(*d) + d->klen;
 			pool_free(dest_pool(d->klen), d);
 		}
@@ -972,14 +978,17 @@ static void walk_unset(struct bgp_peer *p, struct bcur v, enum bgp_af af)
 static void walk_group(struct bgp_peer *p, struct bgp_nlri *n, struct nkey *nk, unsigned cnt,
 		       struct rib_attr *a, uint32_t now)
 {
-	const struct htab *t = &rib.dests[n[0].af];
+	const struct otab *t = &rib.dests[n[0].af];
 
 	for (unsigned i = 0; i < cnt; i++) {
 		nkey_make(&n[i], &nk[i]);
-		__builtin_prefetch(&t->b[nk[i].h & t->mask]);
+		__builtin_prefetch(&t->s[otab_home(t, nk[i].h)]);
 	}
-	for (unsigned i = 0; i < cnt; i++)
-		__builtin_prefetch(t->b[nk[i].h & t->mask]);
+	for (unsigned i = 0; i < cnt; i++) { /* the destination, when it is there already */
+		const struct oslot *s = &t->s[otab_home(t, nk[i].h)];
+		if (s->hash == nk[i].h)
+			__builtin_prefetch(s->p);
+	}
 	for (unsigned i = 0; i < cnt; i++) {
 		if (a)
 			path_set(p, &n[i], &nk[i], a, now);
@@ -1067,10 +1076,10 @@ static void peer_paths_remove(struct bgp_peer *p, int af_only, bool stale_only)
 	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
 		if (af_only >= 0 && af != (unsigned)af_only)
 			continue;
-		struct htab *t = &rib.dests[af];
+		struct otab *t = &rib.dests[af];
 		for (size_t i = 0; i <= t->mask && p->rib_prefixes[af]; i++) {
-			for (struct hnode *n = t->b[i]; n; n = n->next) {
-				struct rib_dest *d = (struct rib_dest *)n;
+			struct rib_dest *d = otab_at(t, i);
+			if (d) {
 				for (struct rib_path **pp = &d->paths; *pp; pp = &(*pp)->next) {
 					struct rib_path *x = *pp;
 					if (x->peer != p || (stale_only && !(x->flags & RP_STALE)))
@@ -1112,17 +1121,17 @@ void rib_peer_down(struct bgp_peer *p, bool graceful)
 		/* RFC 4724 §4.2: keep the routes (and the fast path), marked stale. */
 		uint32_t kept = 0;
 		for (unsigned af = 0; af < BGP_AF_MAX; af++) {
-			struct htab *t = &rib.dests[af];
+			struct otab *t = &rib.dests[af];
 			if (!p->rib_prefixes[af])
 				continue;
-			for (size_t i = 0; i <= t->mask; i++)
-				for (struct hnode *n = t->b[i]; n; n = n->next)
-					for (struct rib_path *x = ((struct rib_dest *)n)->paths; x;
-					     x = x->next)
-						if (x->peer == p) {
-							x->flags |= RP_STALE;
-							dest_dirty((struct rib_dest *)n);
-						}
+			for (size_t i = 0; i <= t->mask; i++) {
+				struct rib_dest *d = otab_at(t, i);
+				for (struct rib_path *x = d ? d->paths : NULL; x; x = x->next)
+					if (x->peer == p) {
+						x->flags |= RP_STALE;
+						dest_dirty(d);
+					}
+			}
 			p->stale_af |= BGP_AF_BIT(af);
 			kept += p->rib_prefixes[af];
 		}
@@ -1195,7 +1204,7 @@ int rib_init(const struct bgp_conf *conf)
 	if (!rib.abuf || htab_init(&rib.attrs, 1024) < 0 || htab_init(&rib.vrf_dests, 1024) < 0)
 		goto fail;
 	for (unsigned af = 0; af < BGP_AF_MAX; af++)
-		if (htab_init(&rib.dests[af], 4096) < 0)
+		if (otab_init(&rib.dests[af], 4096) < 0)
 			goto fail;
 	if (out_init(conf) < 0)
 		goto fail;
@@ -1224,21 +1233,16 @@ void rib_fini(void)
 	}
 	free(rib.vrf_dests.b);
 	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
-		struct htab *t = &rib.dests[af];
-		for (size_t i = 0; t->b && i <= t->mask; i++) {
-			struct hnode *n = t->b[i];
-			while (n) {
-				struct hnode *next = n->next;
-				struct rib_dest *d = (struct rib_dest *)n;
-				while (d->paths) {
-					struct rib_path *p = d->paths;
-					d->paths = p->next;
-					path_free(d, p);
-				}
-				n = next;
+		struct otab *t = &rib.dests[af];
+		for (size_t i = 0; t->s && i <= t->mask; i++) {
+			struct rib_dest *d = otab_at(t, i);
+			while (d && d->paths) {
+				struct rib_path *p = d->paths;
+				d->paths = p->next;
+				path_free(d, p);
 			}
 		}
-		free(t->b);
+		otab_fini(t);
 	}
 	free(rib.vdirty);
 	free(rib.attrs.b);
@@ -1257,14 +1261,14 @@ void rib_fini(void)
 int rib_walk(enum bgp_af af, rib_walk_fn cb, void *arg)
 {
 	struct rib_path_view v[RIB_MAX_PATHS * 2];
-	struct htab *t;
+	struct otab *t;
 
 	if (af >= BGP_AF_MAX || !rib.ready)
 		return 0;
 	t = &rib.dests[af];
 	for (size_t i = 0; i <= t->mask; i++) {
-		for (struct hnode *n = t->b[i]; n; n = n->next) {
-			struct rib_dest *d = (struct rib_dest *)n;
+		struct rib_dest *d = otab_at(t, i);
+		if (d) {
 			struct bgp_nlri nl;
 			unsigned k = 0;
 			if (!d->paths)
@@ -1323,13 +1327,15 @@ void rib_stats_get(struct rib_stats *s)
 	s->attr_bytes = rib.attr_bytes;
 	/* Attribute sets are malloc'd: the allocator adds about 16 bytes per block. Destinations
 	 * and paths count as their pool slots (no per-object overhead; free slots are reused, and
-	 * chunks are touched as slots are handed out). Hash buckets grow with the entries (one per
-	 * entry at most), so they count per entry too. */
-	uint64_t pools = pool_used_bytes(&rib.path_pool), buckets = rib.attrs.mask + 1;
+	 * chunks are touched as slots are handed out). Hash buckets and slots grow with the
+	 * entries, so they count per entry too. */
+	uint64_t pools = pool_used_bytes(&rib.path_pool), buckets = rib.attrs.mask + 1, slots = 0;
 	for (unsigned i = 0; i < DEST_POOLS; i++)
 		pools += pool_used_bytes(&rib.dest_pool[i]);
 	for (unsigned af = 0; af < BGP_AF_MAX; af++)
-		buckets += rib.dests[af].mask + 1;
-	s->mem_bytes = rib.attr_bytes + 16 * rib.attrs.n + pools + buckets * sizeof(void *);
-	s->mem_fixed_bytes = (1024 + BGP_AF_MAX * 4096) * sizeof(void *); /* initial buckets */
+		slots += rib.dests[af].mask + 1;
+	s->mem_bytes = rib.attr_bytes + 16 * rib.attrs.n + pools + buckets * sizeof(void *) +
+		       slots * sizeof(struct oslot);
+	/* the initial buckets and slots */
+	s->mem_fixed_bytes = 1024 * sizeof(void *) + BGP_AF_MAX * 4096 * sizeof(struct oslot);
 }
