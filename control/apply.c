@@ -192,10 +192,11 @@ int apply_tables(const struct pg_config *cfg)
 {
 	int ret;
 
-	/* Default VRF sized for a full table; the others get a tenth (see docs/architecture.md). */
+	/* IPv4: every VRF may hold maxRoutes4 (its route hash grows with its routes); tbl8 groups
+	 * and IPv6 (rte_fib6 allocates for its maximum) a 16th outside the default VRF (see
+	 * docs/architecture.md). */
 	for (unsigned v = 0; v < cfg->n_vrfs; v++) {
-		unsigned max4 =
-		    v == 0 ? cfg->dp.max_routes4 : PG_MAX(cfg->dp.max_routes4 / 16, 1024u);
+		unsigned max4 = cfg->dp.max_routes4;
 		unsigned tbl8 =
 		    v == 0 ? cfg->dp.tbl8_groups : PG_MAX(cfg->dp.tbl8_groups / 16, 256u);
 		unsigned max6 =

@@ -5,6 +5,7 @@
  * connected, static, neighbour) win over BGP: a BGP route never replaces them.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,46 @@
 #include "nexthop.h"
 
 static bool in_batch;
+
+/*
+ * Next hop ids of the batch: a feed gives thousands of routes the same next hop (set), so the id
+ * made for one route (its key hashed and looked up, a reference taken) is remembered for the
+ * rest of the batch. Each entry holds a reference of its own, dropped at the end of the batch.
+ */
+#define MEMO_N 16
+static struct nh_memo {
+	uint16_t vrf;
+	uint8_t n;    /* 0: empty */
+	bool tracked; /* the next hops are watched by next-hop tracking (see nh_for) */
+	uint32_t id;
+	struct rib_nh nhs[RIB_MAX_PATHS];
+} memo[MEMO_N];
+
+static struct nh_memo *memo_slot(uint16_t vrf, const struct rib_nh *nhs, unsigned n)
+{
+	uint32_t h = vrf * 0x9e3779b1u + n;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t a;
+		memcpy(&a, (const uint8_t *)&nhs[i].addr + offsetof(struct pg_ip, v4), 4);
+		h = (h ^ a ^ nhs[i].vni) * 0x85ebca6bu;
+	}
+	return &memo[(h >> 16) % MEMO_N];
+}
+
+static bool memo_match(const struct nh_memo *m, uint16_t vrf, const struct rib_nh *nhs, unsigned n)
+{
+	return m->n == n && m->vrf == vrf && memcmp(m->nhs, nhs, n * sizeof(*nhs)) == 0;
+}
+
+static void memo_clear(void)
+{
+	for (unsigned i = 0; i < MEMO_N; i++) {
+		if (memo[i].n)
+			nh_put(memo[i].id);
+		memo[i].n = 0;
+	}
+}
 
 static void batch(void)
 {
@@ -114,7 +155,8 @@ static int nh_recursive(uint16_t vrf, const struct pg_ip *gw, const struct pg_pr
 	return -ENETUNREACH;
 }
 
-static int nh_for(uint16_t vrf, const struct rib_nh *n, const struct pg_prefix *p, uint32_t *id)
+static int nh_for(uint16_t vrf, const struct rib_nh *n, const struct pg_prefix *p, uint32_t *id,
+		  bool *tracked)
 {
 	int ret;
 
@@ -124,6 +166,7 @@ static int nh_for(uint16_t vrf, const struct rib_nh *n, const struct pg_prefix *
 		if (ret == -ENETUNREACH) {
 			ret = nh_recursive(vrf, &n->addr, p, id);
 			nht_track(&n->addr, p);
+			*tracked = true;
 		}
 		return ret;
 	case RIB_NH_VXLAN:
@@ -138,12 +181,23 @@ static int route_set(uint16_t vrf, const struct pg_prefix *p, const struct rib_n
 	const struct fib_route *r = fib_route_find(vrf, p);
 	uint32_t ids[RIB_MAX_PATHS], id;
 	unsigned k = 0;
+	bool tracked = false;
 	int ret = 0;
 
 	if (r && r->origin != ROUTE_BGP)
 		return -EEXIST;
+	n = n < RIB_MAX_PATHS ? n : RIB_MAX_PATHS;
+	struct nh_memo *m = memo_slot(vrf, nhs, n);
+	if (memo_match(m, vrf, nhs, n)) {
+		for (unsigned i = 0; m->tracked && i < n; i++)
+			if (nhs[i].kind == RIB_NH_VIA)
+				nht_track(&nhs[i].addr, p);
+		id = m->id;
+		nh_ref(id); /* the route's */
+		goto install;
+	}
 	for (unsigned i = 0; i < n && k < RIB_MAX_PATHS; i++) {
-		ret = nh_for(vrf, &nhs[i], p, &ids[k]);
+		ret = nh_for(vrf, &nhs[i], p, &ids[k], &tracked);
 		if (ret == 0)
 			k++;
 	}
@@ -163,6 +217,17 @@ static int route_set(uint16_t vrf, const struct pg_prefix *p, const struct rib_n
 		if (ret < 0)
 			return ret;
 	}
+	if (k == n) { /* every next hop usable: remember the id for the batch */
+		if (m->n)
+			nh_put(m->id);
+		m->vrf = vrf;
+		m->n = (uint8_t)n;
+		m->tracked = tracked;
+		memcpy(m->nhs, nhs, n * sizeof(*nhs));
+		m->id = id;
+		nh_ref(id);
+	}
+install:
 	if (r && r->nh == id) { /* resolved as before (next-hop tracking asked again) */
 		nh_put(id);
 		return 0;
@@ -183,15 +248,22 @@ static int route_del(uint16_t vrf, const struct pg_prefix *p)
 
 static void batch_end(void)
 {
+	memo_clear();
 	if (in_batch)
 		apply_batch_end();
 	in_batch = false;
+}
+
+static void route_prefetch(uint16_t vrf, const struct pg_prefix *p)
+{
+	fib_route_prefetch(vrf, p);
 }
 
 static const struct rib_fib_ops ops = {
     .route_set = route_set,
     .route_del = route_del,
     .batch_end = batch_end,
+    .prefetch = route_prefetch,
     .l2_mac_set = l2ctl_remote_mac_set,
     .l2_mac_del = l2ctl_remote_mac_del,
     .l2_flood_set = l2ctl_flood_set,

@@ -155,9 +155,10 @@ static void nh_describe(uint32_t id, char *buf, size_t len)
 	}
 }
 
+/* Copies: the route passed to a fib_route_walk callback lives only for the call. */
 struct route_list {
 	size_t n, cap;
-	const struct fib_route **r;
+	struct fib_route *r;
 };
 
 static int route_collect(const struct fib_route *r, void *arg)
@@ -166,20 +167,19 @@ static int route_collect(const struct fib_route *r, void *arg)
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
-		const struct fib_route **n = realloc(l->r, cap * sizeof(*n));
+		struct fib_route *n = realloc(l->r, cap * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
 		l->r = n;
 		l->cap = cap;
 	}
-	l->r[l->n++] = r;
+	l->r[l->n++] = *r;
 	return 0;
 }
 
 static int route_cmp(const void *a, const void *b)
 {
-	const struct fib_route *x = *(const struct fib_route *const *)a;
-	const struct fib_route *y = *(const struct fib_route *const *)b;
+	const struct fib_route *x = a, *y = b;
 
 	if (x->vrf != y->vrf)
 		return x->vrf - y->vrf;
@@ -207,7 +207,7 @@ static struct json_object *cmd_route(int argc, char **argv, char *err, size_t er
 	qsort(l.r, l.n, sizeof(*l.r), route_cmp);
 	struct json_object *res = json_object_new_object(), *arr = json_object_new_array();
 	for (size_t i = 0; i < l.n && i < ROUTE_SHOW_MAX; i++) {
-		const struct fib_route *r = l.r[i];
+		const struct fib_route *r = &l.r[i];
 		struct json_object *o = json_object_new_object();
 		char p[PG_PREFIX_FMT_LEN], d[256];
 		J_STR(o, "vrf", vrf_name(r->vrf));

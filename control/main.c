@@ -588,7 +588,7 @@ int main(int argc, char **argv)
 	    .punt_burst = cfg.exc.punt_burst,
 	};
 	if ((ret = rcu_init()) < 0 || (ret = dp_init(&dc)) < 0 ||
-	    (ret = fib_init(cfg.dp.max_routes4 + cfg.dp.max_routes6 + 65536)) < 0 ||
+	    (ret = fib_init(cfg.dp.max_routes6 + 65536)) < 0 ||
 	    (ret = nh_init(cfg.dp.max_nexthops)) < 0 || (ret = vni_init()) < 0 ||
 	    (ret = neigh_init()) < 0) {
 		LOG_ERR("table initialisation failed: %s", strerror(-ret));

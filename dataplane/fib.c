@@ -30,13 +30,18 @@ struct fib_op {
 	uint8_t addr[16];
 };
 
-/* Control thread only. */
+/* Control thread only. The IPv6 routes (IPv4 routes are kept in their VRF's fib4 route set, with
+ * the origin as its tag). */
 static struct rte_hash *rib;
 static unsigned route_counts[PG_MAX_VRFS][2];
-static struct fib_op *oplog; /* changes applied to the standby copies, not yet to the others */
+/* IPv6 changes applied to the standby copies, not yet to the others (IPv4 copies share their
+ * route set and copy the changed entries instead: fib4_tbl_sync). */
+static struct fib_op *oplog;
 static unsigned log_n, log_cap;
 static unsigned fib_seq;
-static unsigned rebuilds_pending; /* fib_lr with .rebuild set */
+static unsigned rebuilds_pending;  /* fib_lr with .rebuild set */
+static bool touched4[PG_MAX_VRFS]; /* IPv4 standby copy written since the last commit */
+static unsigned n_touched4;
 /* Next hops of replaced or deleted routes: released once no published copy can lead to them. */
 static uint32_t *put_q;
 static unsigned put_n, put_cap;
@@ -140,14 +145,17 @@ void fib_fini(void)
 	put_cap = 0;
 }
 
-static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, int copy)
+/* An IPv4 copy is created as the twin of the other one (twin: NULL for the first). */
+static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, int copy,
+			      void *twin)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "f%d_%u_%d_%u", family == AF_INET ? 4 : 6, id, copy,
-		 fib_seq++);
 	if (family == AF_INET)
-		return fib4_tbl_create(name, SOCKET_ID_ANY, lr->max_routes, lr->tbl8);
+		return twin ? fib4_tbl_twin(twin, SOCKET_ID_ANY)
+			    : fib4_tbl_create(SOCKET_ID_ANY, lr->max_routes, lr->init_routes,
+					      lr->tbl8);
+	snprintf(name, sizeof(name), "f6_%u_%d_%u", id, copy, fib_seq++);
 	struct rte_fib6_conf c = {
 	    .type = RTE_FIB6_TRIE,
 	    .default_nh = 0,
@@ -201,6 +209,10 @@ int fib_vrf_create(uint16_t id, const char *name, unsigned max4, unsigned tbl8, 
 	v->id = id;
 	pg_strlcpy(v->name, name, sizeof(v->name));
 	v->fib4 = fib_lr_alloc(max4, tbl8);
+	/* The default VRF's route hash is sized for max4 at once (a full table arrives without a
+	 * rehash); other VRFs start at a 16th and grow: their memory follows their routes. */
+	if (v->fib4)
+		v->fib4->init_routes = id == PG_VRF_DEFAULT ? max4 : PG_MAX(max4 / 16, 1024u);
 	/* rte_fib6 reserves up to (len - 24) / 8 tbl8 groups (1 KiB each) per route: a /64 in a
 	 * /24 of its own takes 5, a /128 13. 2 x max6 groups (4096 .. 262144), as documented. */
 	unsigned tbl8_6 = 2 * max6 < 4096 ? 4096 : 2 * max6 > 262144 ? 262144 : 2 * max6;
@@ -232,6 +244,7 @@ void fib_vrf_destroy(uint16_t id)
 		return;
 	v = dp.vrfs[id];
 	rcu_assign_pointer(dp.vrfs[id], NULL);
+	route_counts[id][0] = 0; /* they go with its fib4 route set */
 	rcu_defer_free(vrf_free, v);
 }
 
@@ -241,7 +254,7 @@ static int fib_lr_tables_create(struct dp_vrf *v, int family)
 	struct fib_lr *lr = family == AF_INET ? v->fib4 : v->fib6;
 
 	for (int c = 0; c < 2; c++) {
-		lr->copy[c] = fib_table_create(v->id, family, lr, c);
+		lr->copy[c] = fib_table_create(v->id, family, lr, c, c ? lr->copy[0] : NULL);
 		if (!lr->copy[c]) {
 			LOG_ERR("VRF %s: IPv%d FIB (%u routes, %u tbl8 groups): %s", v->name,
 				family == AF_INET ? 4 : 6, lr->max_routes, lr->tbl8,
@@ -260,15 +273,11 @@ static inline void *fib_lr_standby(const struct fib_lr *lr)
 	return lr->active == lr->copy[0] ? lr->copy[1] : lr->copy[0];
 }
 
+/* IPv6 only (IPv4 goes through fib4_route_set / fib4_route_unset). */
 static int fib_table_apply(int family, void *t, const uint8_t *addr, uint8_t len, uint32_t nh,
 			   int del)
 {
-	if (family == AF_INET) {
-		uint32_t ip;
-		memcpy(&ip, addr, 4);
-		ip = rte_be_to_cpu_32(ip);
-		return del ? fib4_tbl_del(t, ip, len) : fib4_tbl_add(t, ip, len, nh);
-	}
+	RTE_VERIFY(family == AF_INET6);
 	return del ? rte_fib6_delete(t, addr, len) : rte_fib6_add(t, addr, len, nh);
 }
 
@@ -299,9 +308,10 @@ static int log_append(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, int 
  * space is overwritten; e.g. 0/1, 128/1, then 0/0 makes every address use the default route). The
  * top block of each family is never looked up (240.0.0.0/4 and ff00::/8 are dropped or punted
  * before the FIB), so we keep it out of the tables (both families alike, so that it is never
- * routed in either, as fib_lookup_ctl documents): a route containing it is installed as the
- * pieces of its range around it (0/0 becomes 0/1, 128/2, 192/3, 224/4), routes inside it are not
- * installed, and each piece carries the next hop of the longest route that covers it.
+ * routed in either, as fib_lookup_ctl documents). IPv6: a route containing it is installed as
+ * the pieces of its range around it (::/0 becomes ::/1, 8000::/2, ... fe00::/8), routes inside it
+ * are not installed, and each piece carries the next hop of the longest route that covers it.
+ * IPv4: fib4_dir24 keeps every route and just never paints 240.0.0.0/4.
  */
 enum top_rel { TOP_NONE, TOP_INSIDE, TOP_CONTAINS, TOP_PIECE };
 
@@ -365,13 +375,12 @@ static int fib_dpdk_write(struct dp_vrf *v, const struct pg_prefix *p, uint32_t 
 			return ret;
 	}
 	ret = fib_table_apply(p->ip.family, fib_lr_standby(lr), ip_bytes(&ip), p->len, nh, del);
-	unsigned count = route_counts[v->id][p->ip.family == AF_INET6];
+	unsigned count = route_counts[v->id][1];
 	if (ret == -ENOSPC && !del && count <= lr->max_routes && rebuilt &&
 	    (lr->full_at == 0 || count < lr->full_at)) {
 		/* rte_fib6's tbl8 accounting drifts with churn (fixed upstream after 22.11):
 		 * rebuilding both copies from the route table gives the space back. The route
-		 * table already holds this route, so the rebuild installs it. (fib4_dir24's
-		 * accounting is exact: for IPv4 the rebuild just confirms the table is full.) */
+		 * table already holds this route, so the rebuild installs it. */
 		ret = fib_lr_rebuild(v, p->ip.family);
 		*rebuilt = ret == 0;
 		/* Really full: do not rebuild again before routes go away. */
@@ -485,7 +494,7 @@ static int fib_table_fill(void *t, uint16_t vrf, int family)
 static int fib_lr_rebuild(struct dp_vrf *v, int family)
 {
 	struct fib_lr *lr = family == AF_INET ? v->fib4 : v->fib6;
-	void *n = fib_table_create(v->id, family, lr, 2);
+	void *n = fib_table_create(v->id, family, lr, 2, NULL);
 	int c = lr->copy[0] == lr->active ? 1 : 0;
 	int ret = n ? fib_table_fill(n, v->id, family) : -ENOMEM;
 
@@ -511,6 +520,76 @@ static int fib_lr_rebuild(struct dp_vrf *v, int family)
 	return 0;
 }
 
+/*
+ * IPv4: the route set of the VRF's fib4 twins is the route table (tag = origin). Written through
+ * the standby copy; fib4_dir24 paints the addresses of 240.0.0.0/4 never, so no top pieces.
+ */
+static int fib4_route_set(struct dp_vrf *v, const struct pg_prefix *p, uint32_t nh,
+			  enum route_origin origin, uint32_t *old_nh)
+{
+	struct fib_lr *lr = v->fib4;
+	uint32_t ip = rte_be_to_cpu_32(p->ip.v4);
+	struct fib4_route old;
+	int ret;
+
+	if (!lr->active) {
+		ret = fib_lr_tables_create(v, AF_INET);
+		if (ret < 0)
+			return ret;
+	}
+	struct fib4_tbl *t = fib_lr_standby(lr);
+	const struct fib4_route *r = fib4_tbl_find(t, ip, p->len);
+	if (r) {
+		*old_nh = r->nh;
+		if (r->nh == nh && r->tag == origin)
+			return 0;
+	} else if (route_counts[v->id][0] >= dp.fib4_max_routes) {
+		return -ENOSPC;
+	}
+	ret = fib4_tbl_add(t, ip, p->len, nh, (uint8_t)origin, &old);
+	if (ret < 0) {
+		LOG_WARN("FIB write failed: %s", strerror(-ret));
+		*old_nh = 0;
+		return ret;
+	}
+	if (!old.nh)
+		route_counts[v->id][0]++;
+	if (!touched4[v->id]) {
+		touched4[v->id] = true;
+		n_touched4++;
+	}
+	return 0;
+}
+
+static int fib4_route_unset(struct dp_vrf *v, const struct pg_prefix *p, uint32_t *old_nh)
+{
+	struct fib4_route old;
+
+	if (!v->fib4->active)
+		return -ENOENT;
+	int ret = fib4_tbl_del(fib_lr_standby(v->fib4), rte_be_to_cpu_32(p->ip.v4), p->len, &old);
+	if (ret < 0)
+		return ret;
+	*old_nh = old.nh;
+	route_counts[v->id][0]--;
+	if (!touched4[v->id]) {
+		touched4[v->id] = true;
+		n_touched4++;
+	}
+	return 0;
+}
+
+static void fib_route_from4(struct fib_route *fr, uint16_t vrf, const struct fib4_route *r)
+{
+	memset(fr, 0, sizeof(*fr));
+	fr->vrf = vrf;
+	fr->origin = r->tag;
+	fr->prefix.ip.family = AF_INET;
+	fr->prefix.ip.v4 = rte_cpu_to_be_32(r->ip);
+	fr->prefix.len = r->len;
+	fr->nh = r->nh;
+}
+
 int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum route_origin origin,
 		  uint32_t *old_nh)
 {
@@ -524,6 +603,8 @@ int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum rou
 	*old_nh = 0;
 	if (vrf >= PG_MAX_VRFS || !dp.vrfs[vrf] || nh == 0 || nh >= dp.max_nh)
 		return -EINVAL;
+	if (p->ip.family == AF_INET)
+		return fib4_route_set(dp.vrfs[vrf], p, nh, origin, old_nh);
 	route_key_make(&k, vrf, p);
 	if (rte_hash_lookup_data(rib, &k, (void **)&r) >= 0) {
 		*old_nh = r->nh;
@@ -575,6 +656,8 @@ int fib_route_del(uint16_t vrf, const struct pg_prefix *p, uint32_t *old_nh)
 	*old_nh = 0;
 	if (vrf >= PG_MAX_VRFS || !dp.vrfs[vrf])
 		return -EINVAL;
+	if (p->ip.family == AF_INET)
+		return fib4_route_unset(dp.vrfs[vrf], p, old_nh);
 	route_key_make(&k, vrf, p);
 	if (rte_hash_lookup_data(rib, &k, (void **)&r) < 0)
 		return -ENOENT;
@@ -588,11 +671,31 @@ int fib_route_del(uint16_t vrf, const struct pg_prefix *p, uint32_t *old_nh)
 	return 0;
 }
 
+void fib_route_prefetch(uint16_t vrf, const struct pg_prefix *p)
+{
+	const struct dp_vrf *v = vrf < PG_MAX_VRFS ? dp.vrfs[vrf] : NULL;
+
+	if (p->ip.family == AF_INET && v && v->fib4->active)
+		fib4_tbl_prefetch(fib_lr_standby(v->fib4), rte_be_to_cpu_32(p->ip.v4), p->len);
+}
+
 const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p)
 {
+	static struct fib_route found4;
 	struct route_key k;
 	struct fib_route *r;
 
+	if (p->ip.family == AF_INET) {
+		const struct dp_vrf *v = vrf < PG_MAX_VRFS ? dp.vrfs[vrf] : NULL;
+		const struct fib4_route *r4 =
+		    v && v->fib4->active
+			? fib4_tbl_find(fib_lr_standby(v->fib4), rte_be_to_cpu_32(p->ip.v4), p->len)
+			: NULL;
+		if (!r4)
+			return NULL;
+		fib_route_from4(&found4, vrf, r4);
+		return &found4;
+	}
 	route_key_make(&k, vrf, p);
 	if (rte_hash_lookup_data(rib, &k, (void **)&r) < 0)
 		return NULL;
@@ -621,6 +724,21 @@ uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip)
 	return (uint32_t)nh;
 }
 
+struct walk4 {
+	uint16_t vrf;
+	int (*cb)(const struct fib_route *, void *);
+	void *arg;
+};
+
+static int walk4_cb(const struct fib4_route *r, void *arg)
+{
+	const struct walk4 *w = arg;
+	struct fib_route fr;
+
+	fib_route_from4(&fr, w->vrf, r);
+	return w->cb(&fr, w->arg);
+}
+
 int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *, void *), void *arg)
 {
 	const void *key;
@@ -628,6 +746,17 @@ int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *,
 	uint32_t it = 0;
 	int ret;
 
+	for (unsigned v = 0; v < PG_MAX_VRFS && family != AF_INET6; v++) {
+		const struct dp_vrf *d = dp.vrfs[v];
+		struct walk4 w = {(uint16_t)v, cb, arg};
+		if ((vrf != UINT16_MAX && v != vrf) || !d || !d->fib4->active)
+			continue;
+		ret = fib4_tbl_walk(fib_lr_standby(d->fib4), walk4_cb, &w);
+		if (ret)
+			return ret;
+	}
+	if (family == AF_INET)
+		return 0;
 	while (rte_hash_iterate(rib, &key, &data, &it) >= 0) {
 		const struct fib_route *r = data;
 		if (vrf != UINT16_MAX && r->vrf != vrf)
@@ -660,11 +789,13 @@ int fib_commit(void)
 {
 	static bool touched[PG_MAX_VRFS][2];
 
-	if (log_n == 0 && rebuilds_pending == 0) {
+	if (log_n == 0 && rebuilds_pending == 0 && n_touched4 == 0) {
 		put_run(); /* nothing published still points to them */
 		return 0;
 	}
 	memset(touched, 0, sizeof(touched));
+	for (unsigned v = 0; v < PG_MAX_VRFS && n_touched4; v++)
+		touched[v][0] = touched4[v];
 	for (unsigned i = 0; i < log_n; i++)
 		touched[oplog[i].vrf][oplog[i].family == AF_INET6] = true;
 	/* The standby copies already have the batch: publish them. */
@@ -677,7 +808,17 @@ int fib_commit(void)
 		}
 	}
 	rcu_synchronize();
-	/* Nobody reads the old copies any more: replay the batch on them, or rebuild them. */
+	/* Nobody reads the old copies any more: bring them up to date (IPv4: copy the changed
+	 * entries from the twin just published; IPv6: replay the batch), or rebuild them. */
+	for (unsigned v = 0; v < PG_MAX_VRFS && n_touched4; v++) {
+		struct dp_vrf *vrf = dp.vrfs[v];
+		if (!touched4[v])
+			continue;
+		touched4[v] = false;
+		n_touched4--;
+		if (vrf && vrf->fib4->active)
+			fib4_tbl_sync(fib_lr_standby(vrf->fib4), vrf->fib4->active);
+	}
 	for (unsigned i = 0; i < log_n; i++) {
 		const struct fib_op *op = &oplog[i];
 		struct dp_vrf *v = dp.vrfs[op->vrf];
@@ -699,7 +840,7 @@ int fib_commit(void)
 			if (!lr->rebuild)
 				continue;
 			int fam = f ? AF_INET6 : AF_INET, c = lr->copy[0] == lr->active ? 1 : 0;
-			void *n = fib_table_create(vrf->id, fam, lr, 3);
+			void *n = fib_table_create(vrf->id, fam, lr, 3, NULL);
 			if (n && fib_table_fill(n, vrf->id, fam) == 0) {
 				fib_table_free(fam, lr->copy[c]);
 				lr->copy[c] = n;

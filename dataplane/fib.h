@@ -7,7 +7,10 @@
  * Each VRF and family has two FIB copies (our DIR-24-8, fib4_dir24.h, for IPv4; DPDK's rte_fib6
  * TRIE for IPv6) used left-right: neither supports RCU (a deleted route's tbl8 group is recycled
  * at once), so the control thread applies every change to the standby copy immediately, and
- * fib_commit() swaps the copies, waits one grace period and replays the batch on the other copy.
+ * fib_commit() swaps the copies, waits one grace period and brings the other copy up to date
+ * (IPv4: the twins share their route set and the changed entries are copied, fib4_tbl_sync;
+ * IPv6: the batch is replayed). IPv4 routes live in their VRF's fib4 route set (origin as its
+ * tag); IPv6 routes in an rte_hash.
  * Workers therefore only ever read a copy nobody writes. rte_lpm (which has RCU) was measured and
  * rejected: its rule table makes each insert O(routes), 26k routes/s at 100k routes. IPv4 uses
  * its own table rather than rte_fib so that the bulk lookup is inline in the worker.
@@ -48,10 +51,12 @@ struct fib_lr {
 	void *active; /* read by workers (rcu_dereference); NULL until the first route */
 	void *copy[2];
 	unsigned max_routes, tbl8;
+	unsigned init_routes; /* IPv4: routes the route hash has room for at first */
 	bool rebuild;	  /* control: the standby copy was rebuilt, rebuild the other at commit */
 	unsigned full_at; /* control: route count at which a rebuild found the table full */
 };
 
+/* capacity: IPv6 routes of all VRFs (IPv4 routes live in their VRF's fib4 route set). */
 int fib_init(unsigned capacity);
 void fib_fini(void);
 
@@ -64,11 +69,15 @@ int fib_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum rou
 		  uint32_t *old_nh);
 /* Delete; -ENOENT if absent. *old_nh gets the removed route's next hop. */
 int fib_route_del(uint16_t vrf, const struct pg_prefix *p, uint32_t *old_nh);
+/* A fib_route_add/del of p in vrf follows soon: start loading what it touches (IPv4). */
+void fib_route_prefetch(uint16_t vrf, const struct pg_prefix *p);
+/* The route, NULL if absent. Valid until the next fib_* call. */
 const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p);
 /* Longest-prefix match over every change, committed or not (the control plane's view). 0 = no
  * route. Addresses in 240.0.0.0/4 and ff00::/8 are never routed and always give 0. */
 uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip);
-/* Walk routes (vrf = UINT16_MAX for all, family 0 for both) in no particular order. */
+/* Walk routes (vrf = UINT16_MAX for all, family 0 for both) in no particular order; the route
+ * passed to cb is valid during the call. No changes while walking. */
 int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *, void *),
 		   void *arg);
 unsigned fib_route_count(uint16_t vrf, int family);

@@ -15,19 +15,30 @@
  * /24 without one, and that is checked before anything is written: an add either fails with
  * -ENOSPC and changes nothing, or succeeds; deletes and shorter routes never need a group.
  *
- * The routes themselves (to find the covering route and the more specific ones when a range has
- * to be repainted) are kept in an rte_rib per table, as rte_fib does.
+ * Two tables of the same shape ("twins", fib4_tbl_twin) share one route set: the routes (a hash
+ * of prefix -> next hop), the prefix length of the route behind every tbl24 and tbl8 entry, the
+ * tbl8 group allocation and the list of entries changed since the twins were last made equal.
+ * Only one twin is written between two fib4_tbl_sync() calls; the sync copies the changed cache
+ * lines of tbl24 and the changed tbl8 groups into the other (fib.c's left-right copies: the
+ * writes go to the standby, the sync runs on the old copy after a grace period). Group indexes
+ * are allocated once for both, so entries are copied as they are.
  *
- * Memory per table: tbl24 64 MiB (one allocation, fib4_tbl24_alloc) + 1 KiB per tbl8 group
- * (hugepage memory via rte_malloc) + 6 bytes per tbl8 group of control state (heap) + the rte_rib
- * (a mempool of 2 x max_routes + 64 nodes, about 64 bytes each). fib.c keeps two tables per VRF
- * (left-right): the default VRF with 65536 tbl8 groups and 1M routes takes 2 x (64 + 64 + 128)
- * MiB, the same as with rte_fib (4-byte entries).
+ * Memory per pair: 2 x tbl24 (64 MiB each, fib4_tbl24_alloc) + 2 x 1 KiB per tbl8 group (hugepage
+ * memory via rte_malloc) + the route set on the heap: 16 MiB of tbl24 route lengths, 2 MiB of
+ * "has a group" bits, 256 B + 6 B per tbl8 group, 12 B per hash slot (1.33 to 2.67 slots per
+ * route), 128 KiB of change bitmap.
+ * Without hugepages in the EAL the tbl24s are heap memory too. A table created for its full size
+ * (the default VRF's) has its tbl24s, route lengths and route hash on transparent huge pages
+ * faulted in at creation, as hugepage memory would be: a feed of random prefixes touches them
+ * everywhere, and a 2 MiB page instead of 512 4 KiB pages saves the TLB misses. Other tables
+ * (other VRFs, which start small) are 4 KiB pages touched as routes arrive: their memory follows
+ * their routes.
  *
  * Not thread safe and not RCU safe: the control thread writes a table only while no worker reads
  * it (fib.c's left-right copies). Readers: fib4_tbl_lookup_bulk, inline, in the workers.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_branch_prediction.h>
@@ -39,7 +50,17 @@
 #define FIB4_MAX_TBL8 (1u << 24)
 #define FIB4_MAX_NH   FIB4_EXT /* next hop ids must be below this */
 
-struct rte_rib;
+#define FIB4_TOP 0xf0000000u /* 240.0.0.0/4 never routes (see below) */
+
+struct fib4_rs; /* the route set twins share (fib4_dir24.c) */
+
+/* A route as the route set keeps it: tag is the caller's (fib.c: the route's origin). */
+struct fib4_route {
+	uint32_t ip; /* host order */
+	uint32_t nh;
+	uint8_t len;
+	uint8_t tag;
+};
 
 struct fib4_tbl {
 	/* Read by the workers. */
@@ -47,29 +68,53 @@ struct fib4_tbl {
 	const uint32_t *tbl8;  /* [n_tbl8 * FIB4_TBL8_N] */
 	/* Control thread only. */
 	uint32_t *w24, *w8; /* the same tables, writable */
-	struct rte_rib *rib;
+	struct fib4_rs *rs; /* shared with the twin */
 	uint32_t n_tbl8;
-	uint32_t n_free;
-	uint32_t *free_grp; /* stack of free tbl8 group indexes [n_tbl8] */
-	uint16_t *deep;	    /* per tbl8 group: routes longer than /24 inside its /24 [n_tbl8] */
+	bool w24_mapped; /* tbl24 from pg_big_alloc (no hugepages in the EAL), not rte_malloc */
+	bool w24_dense;	 /* ... with populate */
 };
 
-/* NULL with rte_errno set on failure. name: unique among tables (it names the rte_rib). */
-struct fib4_tbl *fib4_tbl_create(const char *name, int socket, unsigned max_routes,
+/* An empty table with a route set of its own, for up to max_routes; its hash starts with room for
+ * init_routes (0: max_routes) and doubles as needed. A table created for max_routes is expected to
+ * fill up (dense): without EAL hugepages its tbl24s, route lengths and hash are huge pages
+ * faulted in now; otherwise they are 4 KiB pages touched as routes arrive. NULL with rte_errno
+ * set on failure. */
+struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned init_routes,
 				 unsigned n_tbl8);
+/* A second table sharing t's route set, equal to t. NULL with rte_errno set on failure. */
+struct fib4_tbl *fib4_tbl_twin(struct fib4_tbl *t, int socket);
+/* The route set goes with the last of the twins. */
 void fib4_tbl_free(struct fib4_tbl *t);
-/* Add or replace ip/depth (host order, bits beyond depth ignored). 0 < nh < FIB4_MAX_NH.
- * -ENOSPC (no tbl8 group or no rib node left) leaves the table unchanged. */
-int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh);
-/* -ENOENT if absent. */
-int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth);
-/* Longest-prefix match through the rib (not the lookup tables): the route set's view. */
+/*
+ * Add or replace ip/depth (host order, bits beyond depth ignored). 0 < nh < FIB4_MAX_NH. old (may
+ * be NULL) gets the route replaced (nh 0: none). -ENOSPC (no tbl8 group left, max_routes
+ * reached) or -ENOMEM (the route hash could not grow) leaves the table unchanged. Only one of two
+ * twins may be written between syncs. Routes inside 240.0.0.0/4, and that part of shorter ones, are
+ * kept but never painted: those addresses are dropped or punted before any lookup, so they always
+ * look up 0 (and take no tbl8 group).
+ */
+int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, uint8_t tag,
+		 struct fib4_route *old);
+/* -ENOENT if absent. old (may be NULL) gets the route deleted. */
+int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth, struct fib4_route *old);
+/* The route ip/depth, NULL if absent; valid until the next change. */
+const struct fib4_route *fib4_tbl_find(const struct fib4_tbl *t, uint32_t ip, uint8_t depth);
+/* cb for every route, in no order, until it returns non-zero (returned). No changes meanwhile. */
+int fib4_tbl_walk(const struct fib4_tbl *t, int (*cb)(const struct fib4_route *, void *),
+		  void *arg);
+/* Start loading what an add or delete of ip/depth in t will touch first (its hash slot, its
+ * tbl24 entry and route length). */
+void fib4_tbl_prefetch(const struct fib4_tbl *t, uint32_t ip, uint8_t depth);
+/* Make dst equal to its twin src, which was written since the last sync (nothing to do if
+ * neither was). No worker may be reading dst. */
+void fib4_tbl_sync(struct fib4_tbl *dst, const struct fib4_tbl *src);
+/* Longest-prefix match in t's own lookup tables: the route set's view when t is the twin
+ * written since the last sync (or both are equal). */
 uint32_t fib4_tbl_lookup_rib(const struct fib4_tbl *t, uint32_t ip);
 /* tbl8 groups in use. */
-static inline unsigned fib4_tbl_tbl8_used(const struct fib4_tbl *t)
-{
-	return t->n_tbl8 - t->n_free;
-}
+unsigned fib4_tbl_tbl8_used(const struct fib4_tbl *t);
+/* Routes in the route set. */
+unsigned fib4_tbl_routes(const struct fib4_tbl *t);
 
 /* The next hop of *ip given its tbl24 entry e: a second load below a /24 with longer routes
  * (e << 8 drops FIB4_EXT and gives the group's first entry). */

@@ -10,9 +10,8 @@
 # "ipv4:N evpn:N ipv4-diverse:N"): ipv4 = N random /16../24 prefixes with one attribute set,
 # ipv4-diverse = the same with 1000 attribute sets (AS paths of 1-5, 0-4 communities), evpn = N
 # EVPN type-5 routes (RT 65010:5000, VXLAN, router MAC) that Peregrine imports into VRF red
-# (L3VNI 5000). "evpn:1000000" runs for FRR and GoBGP; Peregrine's VRFs get 1/16 of maxRoutes4, and
-# it cannot start with the 16M-route default VRF that would take. Targets: peregrine bird frr gobgp
-# (BIRD 2.0 has no EVPN). Method and results: docs/BENCH-BGP.md.
+# (L3VNI 5000). Targets: peregrine bird frr gobgp (BIRD 2.0 has no EVPN). Method and results:
+# docs/BENCH-BGP.md.
 #
 # Figures per target and feed: seconds from the injector's Established to "all there" (Peregrine:
 # all routes installed in the FIB, `show bgp memory` fib_installed; BIRD: routes imported; FRR:
@@ -140,13 +139,14 @@ kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || ec
 # RSS is measured. count_T: routes there so far.
 start_peregrine() {
   local fam=$1 n=$2 r4 mem
-  if [ "$fam" = evpn ]; then r4=$(((n + n / 16 + 4096) * 16)); else r4=$((n + n / 16 + 4096)); fi
+  # every VRF may hold maxRoutes4 IPv4 routes (EVPN type-5 routes go to VRF red)
+  r4=$((n + n / 16 + 4096))
   r4=$(((r4 + 1023) / 1024 * 1024))
   [ "$r4" -gt 16777216 ] && r4=16777216
   [ "$r4" -lt 65536 ] && r4=65536
-  # Peregrine allocates (and touches) its tables for the configured size up front: measured
-  # ~0.75 KB per maxRoutes4 (two rte_rib copies per VRF, the route hash) besides the tbl24s.
-  mem=$((1024 + r4 * 800 / 1048576))
+  # DPDK memory (--no-huge): mbufs, rings and the tbl8 groups; the IPv4 tables themselves are
+  # on the heap when the EAL has no hugepages.
+  mem=$((1024 + r4 * 100 / 1048576))
   local avail
   avail=$(awk '/MemAvailable/ {print int($2 / 1024)}' /proc/meminfo)
   if [ "$avail" -lt $((mem + 2048)) ]; then

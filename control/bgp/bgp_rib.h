@@ -43,6 +43,8 @@ struct rib_fib_ops {
 	int (*route_del)(uint16_t vrf, const struct pg_prefix *p);
 	/* After a batch of the above (optional). */
 	void (*batch_end)(void);
+	/* A route_set/route_del for p follows soon: start loading what it will touch (optional). */
+	void (*prefetch)(uint16_t vrf, const struct pg_prefix *p);
 	/* L2VNIs (optional): the FDB entry of mac in bridge domain bd towards VTEP vtep, with its
 	 * MAC mobility sequence and sticky flag (RFC 7432 §7.7), or none; VTEP vtep in or out of
 	 * bd's flood list (type-3, ingress replication). 0 or -errno. */

@@ -34,10 +34,14 @@ static inline int htab_init(struct htab *t, size_t buckets)
 static inline void htab_grow(struct htab *t)
 {
 	size_t nb = (t->mask + 1) * 2;
-	struct hnode **b = calloc(nb, sizeof(*b));
+	/* Not calloc: fresh memory would be read (b[j]) before written, i.e. mapped to the zero
+	 * page and then copied, each copy a TLB shootdown across the process's CPUs. Zeroing it
+	 * ourselves writes it first. */
+	struct hnode **b = malloc(nb * sizeof(*b));
 
 	if (!b)
-		return; /* longer chains, still correct */
+		return;			    /* longer chains, still correct */
+	explicit_bzero(b, nb * sizeof(*b)); /* gcc turns malloc + memset into calloc */
 	for (size_t i = 0; i <= t->mask; i++) {
 		struct hnode *n = t->b[i];
 		while (n) {
@@ -100,6 +104,106 @@ static inline uint32_t hash_bytes(const void *p, size_t len, uint64_t seed)
 	return (uint32_t)h;
 }
 
+/* ---- an open-addressing table of (hash, pointer) ---- */
+/*
+ * For the destinations (one per prefix: a million in a full table). A lookup compares 32-bit
+ * hashes in one cache line of slots and dereferences only a matching entry, so a new prefix
+ * costs one cache miss, where a chained table took the bucket and every node of the chain;
+ * growing reads the old slots in order instead of every node. Linear probing, no tombstones
+ * (backward-shift delete), at most 3/4 full. Iterate with otab_at().
+ */
+struct oslot {
+	uint32_t hash;
+	void *p; /* NULL: empty */
+};
+
+struct otab {
+	struct oslot *s;
+	size_t mask, n;
+};
+
+static inline int otab_init(struct otab *t, size_t slots)
+{
+	t->s = calloc(slots, sizeof(*t->s));
+	t->mask = slots - 1;
+	t->n = 0;
+	return t->s ? 0 : -ENOMEM;
+}
+
+static inline void otab_fini(struct otab *t)
+{
+	free(t->s);
+	t->s = NULL;
+	t->mask = t->n = 0;
+}
+
+/* The first slot to look at for hash h. */
+static inline size_t otab_home(const struct otab *t, uint32_t h)
+{
+	return h & t->mask;
+}
+
+static inline void *otab_at(const struct otab *t, size_t i)
+{
+	return t->s[i].p;
+}
+
+static inline void otab_place(struct oslot *s, size_t mask, uint32_t h, void *p)
+{
+	size_t i = h & mask;
+
+	while (s[i].p)
+		i = (i + 1) & mask;
+	s[i].hash = h;
+	s[i].p = p;
+}
+
+/* -ENOMEM when it had to grow and could not (p not added). */
+static inline int otab_add(struct otab *t, uint32_t h, void *p)
+{
+	if ((t->n + 1) * 4 > (t->mask + 1) * 3) {
+		size_t nb = (t->mask + 1) * 2;
+		/* Not calloc: fresh memory read before written maps the zero page and is then
+		 * copied, each copy a TLB shootdown across the process's CPUs. */
+		struct oslot *s = malloc(nb * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		explicit_bzero(s, nb * sizeof(*s)); /* not memset: see htab_grow */
+		for (size_t i = 0; i <= t->mask; i++)
+			if (t->s[i].p)
+				otab_place(s, nb - 1, t->s[i].hash, t->s[i].p);
+		free(t->s);
+		t->s = s;
+		t->mask = nb - 1;
+	}
+	otab_place(t->s, t->mask, h, p);
+	t->n++;
+	return 0;
+}
+
+static inline void otab_del(struct otab *t, uint32_t h, const void *p)
+{
+	size_t i = h & t->mask, j;
+
+	while (t->s[i].p && t->s[i].p != p)
+		i = (i + 1) & t->mask;
+	if (!t->s[i].p)
+		return;
+	t->n--;
+	for (j = i;;) {
+		j = (j + 1) & t->mask;
+		if (!t->s[j].p)
+			break;
+		size_t k = t->s[j].hash & t->mask;
+		/* slot j stays unless its home is cyclically outside (i, j] */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		t->s[i] = t->s[j];
+		i = j;
+	}
+	t->s[i].p = NULL;
+}
+
 /* ---- interned attribute sets ---- */
 struct rib_attr {
 	struct hnode h;
@@ -141,10 +245,10 @@ enum { RD_DIRTY = 1 };
 #define RIB_KEY_MAX 40
 struct imp;
 struct rib_dest {
-	struct hnode h;
 	struct rib_path *paths; /* best first after a decision */
 	struct imp *imports;	/* EVPN: where its best path is imported (VRF routes) */
 	uint32_t fib_sig;	/* what is installed in the fast path (0: nothing) */
+	uint32_t hash;		/* of the key, in rib.dests */
 	uint8_t af, klen, flags;
 	uint8_t key[];
 };
