@@ -1517,6 +1517,13 @@ def build_l2():
         e.eq("%s: VXLAN header (VNI %d)" % (what, vni), got[42:50].hex(), vxlan_hdr(vni).hex())
         e.eq("%s: inner frame (as received)" % what, got[50:].hex(), bytes(inner).hex())
 
+    def one_copy(e, res, tag, port):
+        """The frame tagged tag, if exactly one came out, and on port."""
+        hits = res.find(tag)
+        if e.eq("%s: copies out" % tag, len(hits), 1) and e.eq("%s: port" % tag, hits[0][0], port):
+            return hits[0][1]
+        return None
+
     def arp_req(src, sip, tip, tag):
         return Ether(dst=BCAST, src=src) / ARP(op=1, hwsrc=src, psrc=sip, pdst=tip) / Raw(tag.encode())
 
@@ -1559,28 +1566,25 @@ def build_l2():
     @r.check("l2: unicast to a MAC on the other port: that port only, unchanged")
     def _(res):
         e = Errs()
-        hits = res.find("l2#local")
-        if e.eq("copies out", len(hits), 1):
-            e.eq("port", hits[0][0], "h2")
-            e.eq("frame unchanged", hits[0][1].hex(), cases["l2#local"].hex())
+        g = one_copy(e, res, "l2#local", "h2")
+        if g:
+            e.eq("frame unchanged", g.hex(), cases["l2#local"].hex())
         return e
 
     @r.check("l2: unicast to a MAC behind a VTEP: VXLAN to that VTEP only")
     def _(res):
         e = Errs()
-        hits = res.find("l2#remote")
-        if e.eq("copies out", len(hits), 1):
-            e.eq("port", hits[0][0], "a")
-            check_l2_vxlan(e, "l2#remote", hits[0][1], cases["l2#remote"])
+        g = one_copy(e, res, "l2#remote", "a")
+        if g:
+            check_l2_vxlan(e, "l2#remote", g, cases["l2#remote"])
         return e
 
     @r.check("l2: VXLAN VNI 200 decapsulated to the port of its inner destination")
     def _(res, inner=bytes(dec_inner)):
         e = Errs()
-        hits = res.find("l2#decap")
-        if e.eq("copies out", len(hits), 1):
-            e.eq("port", hits[0][0], "h1")
-            e.eq("inner frame", hits[0][1].hex(), inner.hex())
+        g = one_copy(e, res, "l2#decap", "h1")
+        if g:
+            e.eq("inner frame", g.hex(), inner.hex())
         e.eq("vni 200 decap_packets (l2#decap, l2#decbcast, l2#r2r)",
              res.vnis.get(200, {}).get("decap_packets"), 3)
         return e
@@ -1603,19 +1607,17 @@ def build_l2():
     @r.check("l2: to the gateway MAC: routed in VRF red out of port b (TTL - 1, b's MAC)")
     def _(res):
         e = Errs()
-        hits = res.find("l2#irbout")
-        if e.eq("copies out", len(hits), 1):
-            e.eq("port", hits[0][0], "b")
-            check_routed_frame(e, "l2#irbout", irb_out, hits[0][1], HOST_B, MAC_B)
+        g = one_copy(e, res, "l2#irbout", "b")
+        if g:
+            check_routed_frame(e, "l2#irbout", irb_out, g, HOST_B, MAC_B)
         return e
 
     @r.check("l2: routed to a host of the gateway subnet: from the gateway MAC, switched to its port")
     def _(res):
         e = Errs()
-        hits = res.find("l2#irbin")
-        if e.eq("copies out", len(hits), 1):
-            e.eq("port", hits[0][0], "h2")
-            check_routed_frame(e, "l2#irbin", irb_in, hits[0][1], L2, GWMAC)
+        g = one_copy(e, res, "l2#irbin", "h2")
+        if g:
+            check_routed_frame(e, "l2#irbin", irb_in, g, L2, GWMAC)
         return e
 
     @r.check("l2: what the kernel behind the gateway's TAP sends (its own IPv6 ND/MLD) is switched")
