@@ -758,16 +758,18 @@ static void need_vtep(struct ctx *c, const yaml_node_t *n, const char *path)
  * Sections
  */
 
+enum { D_LCORES, D_WORKERS, D_MEM, D_HUGE, D_MBUFS, D_R4, D_TBL8, D_R6, D_NH, D_N };
+static const char *const dataplane_keys[D_N] = {
+    [D_LCORES] = "lcores",   [D_WORKERS] = "workers", [D_MEM] = "memoryMB",
+    [D_HUGE] = "hugepages",  [D_MBUFS] = "mbufs",     [D_R4] = "maxRoutes4",
+    [D_TBL8] = "tbl8Groups", [D_R6] = "maxRoutes6",   [D_NH] = "maxNexthops",
+};
+static const char *const hugepage_names[] = {
+    [CFG_HUGE_AUTO] = "auto", [CFG_HUGE_ON] = "on", [CFG_HUGE_OFF] = "off"};
+
 static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { D_LCORES, D_WORKERS, D_MEM, D_HUGE, D_MBUFS, D_R4, D_TBL8, D_R6, D_NH, D_N };
-	static const char *const keys[D_N] = {
-	    [D_LCORES] = "lcores",   [D_WORKERS] = "workers", [D_MEM] = "memoryMB",
-	    [D_HUGE] = "hugepages",  [D_MBUFS] = "mbufs",     [D_R4] = "maxRoutes4",
-	    [D_TBL8] = "tbl8Groups", [D_R6] = "maxRoutes6",   [D_NH] = "maxNexthops",
-	};
-	static const char *const huge[] = {
-	    [CFG_HUGE_AUTO] = "auto", [CFG_HUGE_ON] = "on", [CFG_HUGE_OFF] = "off"};
+	const char *const *keys = dataplane_keys;
 	struct cfg_dataplane *dp = &c->cfg->dp;
 	struct fld f[D_N];
 	char p[PATHBUF];
@@ -803,8 +805,8 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 		return rc;
 	if (f[D_HUGE].v) {
 		int v = 0;
-		if ((rc = get_enum(c, f[D_HUGE].v, SUB(p, path, keys[D_HUGE]), huge,
-				   PG_ARRAY_SIZE(huge), &v)))
+		if ((rc = get_enum(c, f[D_HUGE].v, SUB(p, path, keys[D_HUGE]), hugepage_names,
+				   PG_ARRAY_SIZE(hugepage_names), &v)))
 			return rc;
 		dp->hugepages = (enum cfg_hugepages)v;
 	}
@@ -826,9 +828,11 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
+static const char *const mgmt_keys[] = {"socket"};
+
 static int parse_management(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	static const char *const keys[] = {"socket"};
+	const char *const *keys = mgmt_keys;
 	struct fld f[1];
 	char p[PATHBUF];
 	int rc;
@@ -843,9 +847,11 @@ static int parse_management(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
+static const char *const exc_keys[] = {"puntRatePps", "puntBurst"};
+
 static int parse_exception(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	static const char *const keys[] = {"puntRatePps", "puntBurst"};
+	const char *const *keys = exc_keys;
 	struct fld f[2];
 	char p[PATHBUF];
 	int rc;
@@ -861,9 +867,11 @@ static int parse_exception(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
+static const char *const vrf_keys[] = {"name"};
+
 static int parse_vrfs(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	static const char *const keys[] = {"name"};
+	const char *const *keys = vrf_keys;
 	struct pg_config *cfg = c->cfg;
 	yaml_node_item_t *items;
 	size_t count;
@@ -971,20 +979,22 @@ static int parse_addresses(struct ctx *c, yaml_node_t *n, const char *path, stru
 	return 0;
 }
 
+enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_EXC, P_N };
+static const char *const port_keys[P_N] = {
+    [P_NAME] = "name",	     [P_DEVICE] = "device", [P_DRIVER] = "driver",
+    [P_MAC] = "mac",	     [P_MTU] = "mtu",	    [P_VRF] = "vrf",
+    [P_ADDRS] = "addresses", [P_TAP] = "tap",	    [P_EXC] = "exception",
+};
+static const char *const exception_names[] = {
+    [CFG_EXC_AUTO] = "auto", [CFG_EXC_TAP] = "tap", [CFG_EXC_XDP] = "xdp"};
+static const char *const driver_names[] = {[CFG_DRIVER_AUTO] = "auto",
+					   [CFG_DRIVER_AF_PACKET] = "af_packet",
+					   [CFG_DRIVER_AF_XDP] = "af_xdp",
+					   [CFG_DRIVER_PCAP] = "pcap"};
+
 static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_port *port)
 {
-	enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_EXC, P_N };
-	static const char *const keys[P_N] = {
-	    [P_NAME] = "name",	     [P_DEVICE] = "device", [P_DRIVER] = "driver",
-	    [P_MAC] = "mac",	     [P_MTU] = "mtu",	    [P_VRF] = "vrf",
-	    [P_ADDRS] = "addresses", [P_TAP] = "tap",	    [P_EXC] = "exception",
-	};
-	static const char *const exceptions[] = {
-	    [CFG_EXC_AUTO] = "auto", [CFG_EXC_TAP] = "tap", [CFG_EXC_XDP] = "xdp"};
-	static const char *const drivers[] = {[CFG_DRIVER_AUTO] = "auto",
-					      [CFG_DRIVER_AF_PACKET] = "af_packet",
-					      [CFG_DRIVER_AF_XDP] = "af_xdp",
-					      [CFG_DRIVER_PCAP] = "pcap"};
+	const char *const *keys = port_keys;
 	struct pg_config *cfg = c->cfg;
 	struct fld f[P_N];
 	char p[PATHBUF];
@@ -1034,7 +1044,8 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	if (f[P_DRIVER].v) {
 		int v = 0;
 		SUB(p, path, keys[P_DRIVER]);
-		if ((rc = get_enum(c, f[P_DRIVER].v, p, drivers, PG_ARRAY_SIZE(drivers), &v)))
+		if ((rc = get_enum(c, f[P_DRIVER].v, p, driver_names, PG_ARRAY_SIZE(driver_names),
+				   &v)))
 			return rc;
 		if (kind != DEV_IFNAME)
 			return fail(c, f[P_DRIVER].v, p,
@@ -1071,8 +1082,8 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	}
 	/* Exception path: the kernel behind our XDP program (AF_XDP ports only) or a TAP. */
 	int exc = CFG_EXC_AUTO;
-	if (f[P_EXC].v && (rc = get_enum(c, f[P_EXC].v, SUB(p, path, keys[P_EXC]), exceptions,
-					 PG_ARRAY_SIZE(exceptions), &exc)))
+	if (f[P_EXC].v && (rc = get_enum(c, f[P_EXC].v, SUB(p, path, keys[P_EXC]), exception_names,
+					 PG_ARRAY_SIZE(exception_names), &exc)))
 		return rc;
 	bool af_xdp = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AF_XDP;
 	bool auto_drv = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AUTO;
@@ -1253,12 +1264,14 @@ static int get_rts(struct ctx *c, yaml_node_t *n, const char *path, uint64_t *ou
 	return 0;
 }
 
+enum { V_VNI, V_VRF, V_RMAC, V_PORT, V_IMP, V_EXP, V_N };
+static const char *const l3vni_keys[V_N] = {
+    [V_VNI] = "vni",	    [V_VRF] = "vrf",	   [V_RMAC] = "routerMac",
+    [V_PORT] = "vxlanPort", [V_IMP] = "importRTs", [V_EXP] = "exportRTs"};
+
 static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { V_VNI, V_VRF, V_RMAC, V_PORT, V_IMP, V_EXP, V_N };
-	static const char *const keys[V_N] = {
-	    [V_VNI] = "vni",	    [V_VRF] = "vrf",	   [V_RMAC] = "routerMac",
-	    [V_PORT] = "vxlanPort", [V_IMP] = "importRTs", [V_EXP] = "exportRTs"};
+	const char *const *keys = l3vni_keys;
 	struct pg_config *cfg = c->cfg;
 	yaml_node_item_t *items;
 	size_t count;
@@ -1434,12 +1447,13 @@ static int l2vni_flood(struct ctx *c, yaml_node_t *n, const char *path, struct c
 	return 0;
 }
 
+enum { M_MAC, M_PORT, M_VTEP, M_N };
+static const char *const l2mac_keys[M_N] = {[M_MAC] = "mac", [M_PORT] = "port", [M_VTEP] = "vtep"};
+
 /* staticMacs: [{mac, port} | {mac, vtep}]: pinned FDB entries, never aged or moved. */
 static int l2vni_macs(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l)
 {
-	enum { M_MAC, M_PORT, M_VTEP, M_N };
-	static const char *const keys[M_N] = {
-	    [M_MAC] = "mac", [M_PORT] = "port", [M_VTEP] = "vtep"};
+	const char *const *keys = l2mac_keys;
 	yaml_node_item_t *items;
 	size_t count;
 	int rc;
@@ -1490,27 +1504,16 @@ static int l2vni_macs(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	return 0;
 }
 
+enum { L_VNI, L_PORTS, L_VRF, L_GW, L_GWMAC, L_PORT, L_AGE, L_IMP, L_EXP, L_FLOOD, L_MACS, L_N };
+static const char *const l2vni_keys[L_N] = {
+    [L_VNI] = "vni",	      [L_PORTS] = "ports",	[L_VRF] = "vrf",
+    [L_GW] = "gatewayIPs",    [L_GWMAC] = "gatewayMac", [L_PORT] = "vxlanPort",
+    [L_AGE] = "macAgeing",    [L_IMP] = "importRTs",	[L_EXP] = "exportRTs",
+    [L_FLOOD] = "floodVteps", [L_MACS] = "staticMacs"};
+
 static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum {
-		L_VNI,
-		L_PORTS,
-		L_VRF,
-		L_GW,
-		L_GWMAC,
-		L_PORT,
-		L_AGE,
-		L_IMP,
-		L_EXP,
-		L_FLOOD,
-		L_MACS,
-		L_N
-	};
-	static const char *const keys[L_N] = {
-	    [L_VNI] = "vni",	      [L_PORTS] = "ports",	[L_VRF] = "vrf",
-	    [L_GW] = "gatewayIPs",    [L_GWMAC] = "gatewayMac", [L_PORT] = "vxlanPort",
-	    [L_AGE] = "macAgeing",    [L_IMP] = "importRTs",	[L_EXP] = "exportRTs",
-	    [L_FLOOD] = "floodVteps", [L_MACS] = "staticMacs"};
+	const char *const *keys = l2vni_keys;
 	struct pg_config *cfg = c->cfg;
 	yaml_node_item_t *items;
 	size_t count;
@@ -1669,12 +1672,14 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
+enum { T_TYPE, T_REMOTE, T_VRF, T_N };
+static const char *const tunnel_keys[T_N] = {
+    [T_TYPE] = "type", [T_REMOTE] = "remote", [T_VRF] = "vrf"};
+static const char *const tunnel_types[] = {"vxlan", "ipip"};
+
 static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { T_TYPE, T_REMOTE, T_VRF, T_N };
-	static const char *const keys[T_N] = {
-	    [T_TYPE] = "type", [T_REMOTE] = "remote", [T_VRF] = "vrf"};
-	static const char *const types[] = {"vxlan", "ipip"};
+	const char *const *keys = tunnel_keys;
 	struct pg_config *cfg = c->cfg;
 	struct dupset seen = {0};
 	yaml_node_item_t *items;
@@ -1703,7 +1708,7 @@ static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 		if (rc)
 			goto out;
 		t->line = line_of(item);
-		if ((rc = get_enum(c, f[T_TYPE].v, SUB(p, ip, keys[T_TYPE]), types, 2, &v)))
+		if ((rc = get_enum(c, f[T_TYPE].v, SUB(p, ip, keys[T_TYPE]), tunnel_types, 2, &v)))
 			goto out;
 		t->type = v == 0 ? CFG_TUNNEL_VXLAN : CFG_TUNNEL_IPIP;
 		SUB(p, ip, keys[T_REMOTE]);
@@ -1717,7 +1722,7 @@ static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 		}
 		if (rc) {
 			rc = fail(c, f[T_REMOTE].v, p,
-				  "duplicate %s tunnel to %s (first at line %d)", types[v],
+				  "duplicate %s tunnel to %s (first at line %d)", tunnel_types[v],
 				  Q(f[T_REMOTE].v), cfg->tunnels[first].line);
 			goto out;
 		}
@@ -1789,12 +1794,14 @@ static int exactly_one(struct ctx *c, yaml_node_t *map, const char *path, const 
 	return 0;
 }
 
+enum { X_REMOTE, X_VNI, X_RMAC, X_N };
+static const char *const vxlan_nh_keys[X_N] = {
+    [X_REMOTE] = "remote", [X_VNI] = "vni", [X_RMAC] = "routerMac"};
+
 static int parse_vxlan_nh(struct ctx *c, yaml_node_t *n, const char *path, uint16_t vrf,
 			  struct cfg_nexthop *nh)
 {
-	enum { X_REMOTE, X_VNI, X_RMAC, X_N };
-	static const char *const keys[X_N] = {
-	    [X_REMOTE] = "remote", [X_VNI] = "vni", [X_RMAC] = "routerMac"};
+	const char *const *keys = vxlan_nh_keys;
 	struct pg_config *cfg = c->cfg;
 	struct fld f[X_N];
 	char p[PATHBUF];
@@ -1836,9 +1843,11 @@ static int parse_vxlan_nh(struct ctx *c, yaml_node_t *n, const char *path, uint1
 	return 0;
 }
 
+static const char *const ipip_nh_keys[] = {"remote"};
+
 static int parse_ipip_nh(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_nexthop *nh)
 {
-	static const char *const keys[] = {"remote"};
+	const char *const *keys = ipip_nh_keys;
 	struct fld f[1];
 	char p[PATHBUF];
 	int rc;
@@ -2068,10 +2077,12 @@ static int parse_routes(struct ctx *c, yaml_node_t *n, const char *path)
 	return rc;
 }
 
+enum { N_IP, N_MAC, N_PORT, N_N };
+static const char *const neighbor_keys[N_N] = {[N_IP] = "ip", [N_MAC] = "mac", [N_PORT] = "port"};
+
 static int parse_neighbors(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { N_IP, N_MAC, N_PORT, N_N };
-	static const char *const keys[N_N] = {[N_IP] = "ip", [N_MAC] = "mac", [N_PORT] = "port"};
+	const char *const *keys = neighbor_keys;
 	struct pg_config *cfg = c->cfg;
 	struct dupset seen = {0};
 	yaml_node_item_t *items;
@@ -2546,20 +2557,22 @@ static bool default_router_id(const struct pg_config *cfg, uint32_t *out)
 	return false;
 }
 
+enum { B_ASN, B_RID, B_PORT, B_HOLD, B_KA, B_CONN, B_GR, B_RT, B_NEIGH, B_N };
+static const char *const bgp_keys[B_N] = {
+    [B_ASN] = "asn",
+    [B_RID] = "routerId",
+    [B_PORT] = "listenPort",
+    [B_HOLD] = "holdTime",
+    [B_KA] = "keepaliveTime",
+    [B_CONN] = "connectTime",
+    [B_GR] = "gracefulRestart",
+    [B_RT] = "restartTime",
+    [B_NEIGH] = "neighbors",
+};
+
 static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { B_ASN, B_RID, B_PORT, B_HOLD, B_KA, B_CONN, B_GR, B_RT, B_NEIGH, B_N };
-	static const char *const keys[B_N] = {
-	    [B_ASN] = "asn",
-	    [B_RID] = "routerId",
-	    [B_PORT] = "listenPort",
-	    [B_HOLD] = "holdTime",
-	    [B_KA] = "keepaliveTime",
-	    [B_CONN] = "connectTime",
-	    [B_GR] = "gracefulRestart",
-	    [B_RT] = "restartTime",
-	    [B_NEIGH] = "neighbors",
-	};
+	const char *const *keys = bgp_keys;
 	struct cfg_bgp *bgp = &c->cfg->bgp;
 	struct fld f[B_N];
 	char p[PATHBUF];
@@ -2628,32 +2641,34 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 	return parse_bgp_neighbors(c, f[B_NEIGH].v, SUB(p, path, keys[B_NEIGH]), f[B_KA].v != NULL);
 }
 
+enum {
+	S_LOG,
+	S_DP,
+	S_MGMT,
+	S_EXC,
+	S_VTEP,
+	S_VRFS,
+	S_PORTS,
+	S_L3VNIS,
+	S_L2VNIS,
+	S_TUNNELS,
+	S_ROUTES,
+	S_NEIGH,
+	S_BGP,
+	S_N
+};
+static const char *const spec_keys[S_N] = {
+    [S_LOG] = "logLevel",      [S_DP] = "dataplane",  [S_MGMT] = "management",
+    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",     [S_VRFS] = "vrfs",
+    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis", [S_L2VNIS] = "l2vnis",
+    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes", [S_NEIGH] = "neighbors",
+    [S_BGP] = "bgp",
+};
+static const char *const log_level_names[] = {"error", "warning", "notice", "info", "debug"};
+
 static int parse_spec(struct ctx *c, yaml_node_t *n)
 {
-	enum {
-		S_LOG,
-		S_DP,
-		S_MGMT,
-		S_EXC,
-		S_VTEP,
-		S_VRFS,
-		S_PORTS,
-		S_L3VNIS,
-		S_L2VNIS,
-		S_TUNNELS,
-		S_ROUTES,
-		S_NEIGH,
-		S_BGP,
-		S_N
-	};
-	static const char *const keys[S_N] = {
-	    [S_LOG] = "logLevel",      [S_DP] = "dataplane",  [S_MGMT] = "management",
-	    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",     [S_VRFS] = "vrfs",
-	    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis", [S_L2VNIS] = "l2vnis",
-	    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes", [S_NEIGH] = "neighbors",
-	    [S_BGP] = "bgp",
-	};
-	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
+	const char *const *keys = spec_keys;
 	struct pg_config *cfg = c->cfg;
 	struct fld f[S_N];
 	char p[PATHBUF];
@@ -2667,9 +2682,10 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 		enum pg_log_level lvl;
 		int v = 0;
 		SUB(p, "spec", keys[S_LOG]);
-		if ((rc = get_enum(c, f[S_LOG].v, p, levels, PG_ARRAY_SIZE(levels), &v)))
+		if ((rc = get_enum(c, f[S_LOG].v, p, log_level_names,
+				   PG_ARRAY_SIZE(log_level_names), &v)))
 			return rc;
-		if (pg_log_level_parse(levels[v], &lvl) < 0)
+		if (pg_log_level_parse(log_level_names[v], &lvl) < 0)
 			return fail(c, f[S_LOG].v, p, "internal error: log level");
 		cfg->log_level = (int)lvl;
 	}
@@ -2702,21 +2718,23 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	return 0;
 }
 
+enum { DOC_API, DOC_KIND, DOC_META, DOC_SPEC, DOC_N };
+static const char *const doc_keys[DOC_N] = {
+    [DOC_API] = "apiVersion", [DOC_KIND] = "kind", [DOC_META] = "metadata", [DOC_SPEC] = "spec"};
+
 /* The Peregrine document: apiVersion and metadata are accepted and ignored. */
 static int parse_document(struct ctx *c, yaml_node_t *root)
 {
-	enum { T_API, T_KIND, T_META, T_SPEC, T_N };
-	static const char *const keys[T_N] = {
-	    [T_API] = "apiVersion", [T_KIND] = "kind", [T_META] = "metadata", [T_SPEC] = "spec"};
-	struct fld f[T_N];
+	const char *const *keys = doc_keys;
+	struct fld f[DOC_N];
 	int rc;
 
-	if ((rc = get_map(c, root, NULL, keys, T_N, f)))
+	if ((rc = get_map(c, root, NULL, keys, DOC_N, f)))
 		return rc;
-	if (!f[T_SPEC].v)
+	if (!f[DOC_SPEC].v)
 		return fail(c, root, NULL,
 			    "missing required key 'spec' in the kind: Peregrine document");
-	return parse_spec(c, f[T_SPEC].v);
+	return parse_spec(c, f[DOC_SPEC].v);
 }
 
 /* --------------------------------------------------------------------------------------------
