@@ -14,17 +14,6 @@
 #include "nexthop.h"
 #include "vni.h"
 
-/* Router MAC for an L3VNI without one configured: locally administered, from the VNI. */
-void apply_default_rmac(uint32_t vni, struct pg_mac *mac)
-{
-	mac->b[0] = 0x02;
-	mac->b[1] = 0x50;
-	mac->b[2] = 0x47; /* "PG" */
-	mac->b[3] = (uint8_t)(vni >> 16);
-	mac->b[4] = (uint8_t)(vni >> 8);
-	mac->b[5] = (uint8_t)vni;
-}
-
 static int route_install(uint16_t vrf, const struct pg_prefix *p, uint32_t nh,
 			 enum route_origin origin)
 {
@@ -212,7 +201,7 @@ int apply_tables(const struct pg_config *cfg)
 		const struct cfg_l3vni *l = &cfg->l3vnis[i];
 		struct pg_mac rmac = l->rmac;
 		if (!l->has_rmac)
-			apply_default_rmac(l->vni, &rmac);
+			config_default_rmac(l->vni, &rmac);
 		ret = vni_add(l->vni, l->vrf, &rmac);
 		if (ret < 0) {
 			LOG_ERR("%s:%d: l3vni %u: %s", cfg->file, l->line, l->vni, strerror(-ret));

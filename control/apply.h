@@ -13,6 +13,5 @@ int apply_route_del(uint16_t vrf, const struct pg_prefix *p);
 /* Many route writes in a row (BGP): tunnel next hops are re-resolved once, at the end. */
 void apply_batch_begin(void);
 void apply_batch_end(void);
-void apply_default_rmac(uint32_t vni, struct pg_mac *mac);
 /* Called after every change of a default-VRF route (BGP's next-hop tracking). */
 void apply_set_route_hook(void (*fn)(const struct pg_prefix *p));

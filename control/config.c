@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -758,16 +759,18 @@ static void need_vtep(struct ctx *c, const yaml_node_t *n, const char *path)
  * Sections
  */
 
+enum { D_LCORES, D_WORKERS, D_MEM, D_HUGE, D_MBUFS, D_R4, D_TBL8, D_R6, D_NH, D_N };
+static const char *const dataplane_keys[D_N] = {
+    [D_LCORES] = "lcores",   [D_WORKERS] = "workers", [D_MEM] = "memoryMB",
+    [D_HUGE] = "hugepages",  [D_MBUFS] = "mbufs",     [D_R4] = "maxRoutes4",
+    [D_TBL8] = "tbl8Groups", [D_R6] = "maxRoutes6",   [D_NH] = "maxNexthops",
+};
+static const char *const hugepage_names[] = {
+    [CFG_HUGE_AUTO] = "auto", [CFG_HUGE_ON] = "on", [CFG_HUGE_OFF] = "off"};
+
 static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { D_LCORES, D_WORKERS, D_MEM, D_HUGE, D_MBUFS, D_R4, D_TBL8, D_R6, D_NH, D_N };
-	static const char *const keys[D_N] = {
-	    [D_LCORES] = "lcores",   [D_WORKERS] = "workers", [D_MEM] = "memoryMB",
-	    [D_HUGE] = "hugepages",  [D_MBUFS] = "mbufs",     [D_R4] = "maxRoutes4",
-	    [D_TBL8] = "tbl8Groups", [D_R6] = "maxRoutes6",   [D_NH] = "maxNexthops",
-	};
-	static const char *const huge[] = {
-	    [CFG_HUGE_AUTO] = "auto", [CFG_HUGE_ON] = "on", [CFG_HUGE_OFF] = "off"};
+	const char *const *keys = dataplane_keys;
 	struct cfg_dataplane *dp = &c->cfg->dp;
 	struct fld f[D_N];
 	char p[PATHBUF];
@@ -803,8 +806,8 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 		return rc;
 	if (f[D_HUGE].v) {
 		int v = 0;
-		if ((rc = get_enum(c, f[D_HUGE].v, SUB(p, path, keys[D_HUGE]), huge,
-				   PG_ARRAY_SIZE(huge), &v)))
+		if ((rc = get_enum(c, f[D_HUGE].v, SUB(p, path, keys[D_HUGE]), hugepage_names,
+				   PG_ARRAY_SIZE(hugepage_names), &v)))
 			return rc;
 		dp->hugepages = (enum cfg_hugepages)v;
 	}
@@ -826,9 +829,11 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
+static const char *const mgmt_keys[] = {"socket"};
+
 static int parse_management(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	static const char *const keys[] = {"socket"};
+	const char *const *keys = mgmt_keys;
 	struct fld f[1];
 	char p[PATHBUF];
 	int rc;
@@ -843,9 +848,11 @@ static int parse_management(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
+static const char *const exc_keys[] = {"puntRatePps", "puntBurst"};
+
 static int parse_exception(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	static const char *const keys[] = {"puntRatePps", "puntBurst"};
+	const char *const *keys = exc_keys;
 	struct fld f[2];
 	char p[PATHBUF];
 	int rc;
@@ -861,9 +868,11 @@ static int parse_exception(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
+static const char *const vrf_keys[] = {"name"};
+
 static int parse_vrfs(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	static const char *const keys[] = {"name"};
+	const char *const *keys = vrf_keys;
 	struct pg_config *cfg = c->cfg;
 	yaml_node_item_t *items;
 	size_t count;
@@ -971,20 +980,22 @@ static int parse_addresses(struct ctx *c, yaml_node_t *n, const char *path, stru
 	return 0;
 }
 
+enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_EXC, P_N };
+static const char *const port_keys[P_N] = {
+    [P_NAME] = "name",	     [P_DEVICE] = "device", [P_DRIVER] = "driver",
+    [P_MAC] = "mac",	     [P_MTU] = "mtu",	    [P_VRF] = "vrf",
+    [P_ADDRS] = "addresses", [P_TAP] = "tap",	    [P_EXC] = "exception",
+};
+static const char *const exception_names[] = {
+    [CFG_EXC_AUTO] = "auto", [CFG_EXC_TAP] = "tap", [CFG_EXC_XDP] = "xdp"};
+static const char *const driver_names[] = {[CFG_DRIVER_AUTO] = "auto",
+					   [CFG_DRIVER_AF_PACKET] = "af_packet",
+					   [CFG_DRIVER_AF_XDP] = "af_xdp",
+					   [CFG_DRIVER_PCAP] = "pcap"};
+
 static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_port *port)
 {
-	enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_EXC, P_N };
-	static const char *const keys[P_N] = {
-	    [P_NAME] = "name",	     [P_DEVICE] = "device", [P_DRIVER] = "driver",
-	    [P_MAC] = "mac",	     [P_MTU] = "mtu",	    [P_VRF] = "vrf",
-	    [P_ADDRS] = "addresses", [P_TAP] = "tap",	    [P_EXC] = "exception",
-	};
-	static const char *const exceptions[] = {
-	    [CFG_EXC_AUTO] = "auto", [CFG_EXC_TAP] = "tap", [CFG_EXC_XDP] = "xdp"};
-	static const char *const drivers[] = {[CFG_DRIVER_AUTO] = "auto",
-					      [CFG_DRIVER_AF_PACKET] = "af_packet",
-					      [CFG_DRIVER_AF_XDP] = "af_xdp",
-					      [CFG_DRIVER_PCAP] = "pcap"};
+	const char *const *keys = port_keys;
 	struct pg_config *cfg = c->cfg;
 	struct fld f[P_N];
 	char p[PATHBUF];
@@ -1034,7 +1045,8 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	if (f[P_DRIVER].v) {
 		int v = 0;
 		SUB(p, path, keys[P_DRIVER]);
-		if ((rc = get_enum(c, f[P_DRIVER].v, p, drivers, PG_ARRAY_SIZE(drivers), &v)))
+		if ((rc = get_enum(c, f[P_DRIVER].v, p, driver_names, PG_ARRAY_SIZE(driver_names),
+				   &v)))
 			return rc;
 		if (kind != DEV_IFNAME)
 			return fail(c, f[P_DRIVER].v, p,
@@ -1071,8 +1083,8 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	}
 	/* Exception path: the kernel behind our XDP program (AF_XDP ports only) or a TAP. */
 	int exc = CFG_EXC_AUTO;
-	if (f[P_EXC].v && (rc = get_enum(c, f[P_EXC].v, SUB(p, path, keys[P_EXC]), exceptions,
-					 PG_ARRAY_SIZE(exceptions), &exc)))
+	if (f[P_EXC].v && (rc = get_enum(c, f[P_EXC].v, SUB(p, path, keys[P_EXC]), exception_names,
+					 PG_ARRAY_SIZE(exception_names), &exc)))
 		return rc;
 	bool af_xdp = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AF_XDP;
 	bool auto_drv = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AUTO;
@@ -1253,12 +1265,14 @@ static int get_rts(struct ctx *c, yaml_node_t *n, const char *path, uint64_t *ou
 	return 0;
 }
 
+enum { V_VNI, V_VRF, V_RMAC, V_PORT, V_IMP, V_EXP, V_N };
+static const char *const l3vni_keys[V_N] = {
+    [V_VNI] = "vni",	    [V_VRF] = "vrf",	   [V_RMAC] = "routerMac",
+    [V_PORT] = "vxlanPort", [V_IMP] = "importRTs", [V_EXP] = "exportRTs"};
+
 static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { V_VNI, V_VRF, V_RMAC, V_PORT, V_IMP, V_EXP, V_N };
-	static const char *const keys[V_N] = {
-	    [V_VNI] = "vni",	    [V_VRF] = "vrf",	   [V_RMAC] = "routerMac",
-	    [V_PORT] = "vxlanPort", [V_IMP] = "importRTs", [V_EXP] = "exportRTs"};
+	const char *const *keys = l3vni_keys;
 	struct pg_config *cfg = c->cfg;
 	yaml_node_item_t *items;
 	size_t count;
@@ -1434,12 +1448,13 @@ static int l2vni_flood(struct ctx *c, yaml_node_t *n, const char *path, struct c
 	return 0;
 }
 
+enum { M_MAC, M_PORT, M_VTEP, M_N };
+static const char *const l2mac_keys[M_N] = {[M_MAC] = "mac", [M_PORT] = "port", [M_VTEP] = "vtep"};
+
 /* staticMacs: [{mac, port} | {mac, vtep}]: pinned FDB entries, never aged or moved. */
 static int l2vni_macs(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l)
 {
-	enum { M_MAC, M_PORT, M_VTEP, M_N };
-	static const char *const keys[M_N] = {
-	    [M_MAC] = "mac", [M_PORT] = "port", [M_VTEP] = "vtep"};
+	const char *const *keys = l2mac_keys;
 	yaml_node_item_t *items;
 	size_t count;
 	int rc;
@@ -1490,27 +1505,16 @@ static int l2vni_macs(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	return 0;
 }
 
+enum { L_VNI, L_PORTS, L_VRF, L_GW, L_GWMAC, L_PORT, L_AGE, L_IMP, L_EXP, L_FLOOD, L_MACS, L_N };
+static const char *const l2vni_keys[L_N] = {
+    [L_VNI] = "vni",	      [L_PORTS] = "ports",	[L_VRF] = "vrf",
+    [L_GW] = "gatewayIPs",    [L_GWMAC] = "gatewayMac", [L_PORT] = "vxlanPort",
+    [L_AGE] = "macAgeing",    [L_IMP] = "importRTs",	[L_EXP] = "exportRTs",
+    [L_FLOOD] = "floodVteps", [L_MACS] = "staticMacs"};
+
 static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum {
-		L_VNI,
-		L_PORTS,
-		L_VRF,
-		L_GW,
-		L_GWMAC,
-		L_PORT,
-		L_AGE,
-		L_IMP,
-		L_EXP,
-		L_FLOOD,
-		L_MACS,
-		L_N
-	};
-	static const char *const keys[L_N] = {
-	    [L_VNI] = "vni",	      [L_PORTS] = "ports",	[L_VRF] = "vrf",
-	    [L_GW] = "gatewayIPs",    [L_GWMAC] = "gatewayMac", [L_PORT] = "vxlanPort",
-	    [L_AGE] = "macAgeing",    [L_IMP] = "importRTs",	[L_EXP] = "exportRTs",
-	    [L_FLOOD] = "floodVteps", [L_MACS] = "staticMacs"};
+	const char *const *keys = l2vni_keys;
 	struct pg_config *cfg = c->cfg;
 	yaml_node_item_t *items;
 	size_t count;
@@ -1669,12 +1673,14 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
+enum { T_TYPE, T_REMOTE, T_VRF, T_N };
+static const char *const tunnel_keys[T_N] = {
+    [T_TYPE] = "type", [T_REMOTE] = "remote", [T_VRF] = "vrf"};
+static const char *const tunnel_types[] = {"vxlan", "ipip"};
+
 static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { T_TYPE, T_REMOTE, T_VRF, T_N };
-	static const char *const keys[T_N] = {
-	    [T_TYPE] = "type", [T_REMOTE] = "remote", [T_VRF] = "vrf"};
-	static const char *const types[] = {"vxlan", "ipip"};
+	const char *const *keys = tunnel_keys;
 	struct pg_config *cfg = c->cfg;
 	struct dupset seen = {0};
 	yaml_node_item_t *items;
@@ -1703,7 +1709,7 @@ static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 		if (rc)
 			goto out;
 		t->line = line_of(item);
-		if ((rc = get_enum(c, f[T_TYPE].v, SUB(p, ip, keys[T_TYPE]), types, 2, &v)))
+		if ((rc = get_enum(c, f[T_TYPE].v, SUB(p, ip, keys[T_TYPE]), tunnel_types, 2, &v)))
 			goto out;
 		t->type = v == 0 ? CFG_TUNNEL_VXLAN : CFG_TUNNEL_IPIP;
 		SUB(p, ip, keys[T_REMOTE]);
@@ -1717,7 +1723,7 @@ static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 		}
 		if (rc) {
 			rc = fail(c, f[T_REMOTE].v, p,
-				  "duplicate %s tunnel to %s (first at line %d)", types[v],
+				  "duplicate %s tunnel to %s (first at line %d)", tunnel_types[v],
 				  Q(f[T_REMOTE].v), cfg->tunnels[first].line);
 			goto out;
 		}
@@ -1789,12 +1795,14 @@ static int exactly_one(struct ctx *c, yaml_node_t *map, const char *path, const 
 	return 0;
 }
 
+enum { X_REMOTE, X_VNI, X_RMAC, X_N };
+static const char *const vxlan_nh_keys[X_N] = {
+    [X_REMOTE] = "remote", [X_VNI] = "vni", [X_RMAC] = "routerMac"};
+
 static int parse_vxlan_nh(struct ctx *c, yaml_node_t *n, const char *path, uint16_t vrf,
 			  struct cfg_nexthop *nh)
 {
-	enum { X_REMOTE, X_VNI, X_RMAC, X_N };
-	static const char *const keys[X_N] = {
-	    [X_REMOTE] = "remote", [X_VNI] = "vni", [X_RMAC] = "routerMac"};
+	const char *const *keys = vxlan_nh_keys;
 	struct pg_config *cfg = c->cfg;
 	struct fld f[X_N];
 	char p[PATHBUF];
@@ -1836,9 +1844,11 @@ static int parse_vxlan_nh(struct ctx *c, yaml_node_t *n, const char *path, uint1
 	return 0;
 }
 
+static const char *const ipip_nh_keys[] = {"remote"};
+
 static int parse_ipip_nh(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_nexthop *nh)
 {
-	static const char *const keys[] = {"remote"};
+	const char *const *keys = ipip_nh_keys;
 	struct fld f[1];
 	char p[PATHBUF];
 	int rc;
@@ -2068,10 +2078,12 @@ static int parse_routes(struct ctx *c, yaml_node_t *n, const char *path)
 	return rc;
 }
 
+enum { N_IP, N_MAC, N_PORT, N_N };
+static const char *const neighbor_keys[N_N] = {[N_IP] = "ip", [N_MAC] = "mac", [N_PORT] = "port"};
+
 static int parse_neighbors(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { N_IP, N_MAC, N_PORT, N_N };
-	static const char *const keys[N_N] = {[N_IP] = "ip", [N_MAC] = "mac", [N_PORT] = "port"};
+	const char *const *keys = neighbor_keys;
 	struct pg_config *cfg = c->cfg;
 	struct dupset seen = {0};
 	yaml_node_item_t *items;
@@ -2546,20 +2558,22 @@ static bool default_router_id(const struct pg_config *cfg, uint32_t *out)
 	return false;
 }
 
+enum { B_ASN, B_RID, B_PORT, B_HOLD, B_KA, B_CONN, B_GR, B_RT, B_NEIGH, B_N };
+static const char *const bgp_keys[B_N] = {
+    [B_ASN] = "asn",
+    [B_RID] = "routerId",
+    [B_PORT] = "listenPort",
+    [B_HOLD] = "holdTime",
+    [B_KA] = "keepaliveTime",
+    [B_CONN] = "connectTime",
+    [B_GR] = "gracefulRestart",
+    [B_RT] = "restartTime",
+    [B_NEIGH] = "neighbors",
+};
+
 static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 {
-	enum { B_ASN, B_RID, B_PORT, B_HOLD, B_KA, B_CONN, B_GR, B_RT, B_NEIGH, B_N };
-	static const char *const keys[B_N] = {
-	    [B_ASN] = "asn",
-	    [B_RID] = "routerId",
-	    [B_PORT] = "listenPort",
-	    [B_HOLD] = "holdTime",
-	    [B_KA] = "keepaliveTime",
-	    [B_CONN] = "connectTime",
-	    [B_GR] = "gracefulRestart",
-	    [B_RT] = "restartTime",
-	    [B_NEIGH] = "neighbors",
-	};
+	const char *const *keys = bgp_keys;
 	struct cfg_bgp *bgp = &c->cfg->bgp;
 	struct fld f[B_N];
 	char p[PATHBUF];
@@ -2628,32 +2642,34 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 	return parse_bgp_neighbors(c, f[B_NEIGH].v, SUB(p, path, keys[B_NEIGH]), f[B_KA].v != NULL);
 }
 
+enum {
+	S_LOG,
+	S_DP,
+	S_MGMT,
+	S_EXC,
+	S_VTEP,
+	S_VRFS,
+	S_PORTS,
+	S_L3VNIS,
+	S_L2VNIS,
+	S_TUNNELS,
+	S_ROUTES,
+	S_NEIGH,
+	S_BGP,
+	S_N
+};
+static const char *const spec_keys[S_N] = {
+    [S_LOG] = "logLevel",      [S_DP] = "dataplane",  [S_MGMT] = "management",
+    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",     [S_VRFS] = "vrfs",
+    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis", [S_L2VNIS] = "l2vnis",
+    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes", [S_NEIGH] = "neighbors",
+    [S_BGP] = "bgp",
+};
+static const char *const log_level_names[] = {"error", "warning", "notice", "info", "debug"};
+
 static int parse_spec(struct ctx *c, yaml_node_t *n)
 {
-	enum {
-		S_LOG,
-		S_DP,
-		S_MGMT,
-		S_EXC,
-		S_VTEP,
-		S_VRFS,
-		S_PORTS,
-		S_L3VNIS,
-		S_L2VNIS,
-		S_TUNNELS,
-		S_ROUTES,
-		S_NEIGH,
-		S_BGP,
-		S_N
-	};
-	static const char *const keys[S_N] = {
-	    [S_LOG] = "logLevel",      [S_DP] = "dataplane",  [S_MGMT] = "management",
-	    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",     [S_VRFS] = "vrfs",
-	    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis", [S_L2VNIS] = "l2vnis",
-	    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes", [S_NEIGH] = "neighbors",
-	    [S_BGP] = "bgp",
-	};
-	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
+	const char *const *keys = spec_keys;
 	struct pg_config *cfg = c->cfg;
 	struct fld f[S_N];
 	char p[PATHBUF];
@@ -2667,9 +2683,10 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 		enum pg_log_level lvl;
 		int v = 0;
 		SUB(p, "spec", keys[S_LOG]);
-		if ((rc = get_enum(c, f[S_LOG].v, p, levels, PG_ARRAY_SIZE(levels), &v)))
+		if ((rc = get_enum(c, f[S_LOG].v, p, log_level_names,
+				   PG_ARRAY_SIZE(log_level_names), &v)))
 			return rc;
-		if (pg_log_level_parse(levels[v], &lvl) < 0)
+		if (pg_log_level_parse(log_level_names[v], &lvl) < 0)
 			return fail(c, f[S_LOG].v, p, "internal error: log level");
 		cfg->log_level = (int)lvl;
 	}
@@ -2702,21 +2719,23 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	return 0;
 }
 
+enum { DOC_API, DOC_KIND, DOC_META, DOC_SPEC, DOC_N };
+static const char *const doc_keys[DOC_N] = {
+    [DOC_API] = "apiVersion", [DOC_KIND] = "kind", [DOC_META] = "metadata", [DOC_SPEC] = "spec"};
+
 /* The Peregrine document: apiVersion and metadata are accepted and ignored. */
 static int parse_document(struct ctx *c, yaml_node_t *root)
 {
-	enum { T_API, T_KIND, T_META, T_SPEC, T_N };
-	static const char *const keys[T_N] = {
-	    [T_API] = "apiVersion", [T_KIND] = "kind", [T_META] = "metadata", [T_SPEC] = "spec"};
-	struct fld f[T_N];
+	const char *const *keys = doc_keys;
+	struct fld f[DOC_N];
 	int rc;
 
-	if ((rc = get_map(c, root, NULL, keys, T_N, f)))
+	if ((rc = get_map(c, root, NULL, keys, DOC_N, f)))
 		return rc;
-	if (!f[T_SPEC].v)
+	if (!f[DOC_SPEC].v)
 		return fail(c, root, NULL,
 			    "missing required key 'spec' in the kind: Peregrine document");
-	return parse_spec(c, f[T_SPEC].v);
+	return parse_spec(c, f[DOC_SPEC].v);
 }
 
 /* --------------------------------------------------------------------------------------------
@@ -2997,4 +3016,662 @@ void config_free(struct pg_config *cfg)
 	free(cfg->neighbors);
 	free(cfg->bgp.neighbors);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* --------------------------------------------------------------------------------------------
+ * Printing: the effective configuration as YAML that config_load() reads back to the same
+ * configuration. Derived and automatic values are printed as keys where a key gives the same
+ * result, else (auto route targets, the TAP an auto port gets on libpcap) as comments.
+ */
+
+void config_default_rmac(uint32_t vni, struct pg_mac *mac)
+{
+	mac->b[0] = 0x02;
+	mac->b[1] = 0x50;
+	mac->b[2] = 0x47; /* "PG" */
+	mac->b[3] = (uint8_t)(vni >> 16);
+	mac->b[4] = (uint8_t)(vni >> 8);
+	mac->b[5] = (uint8_t)vni;
+}
+
+struct yout {
+	FILE *f;
+	int ind;   /* indentation of the keys */
+	bool dash; /* the next key starts a list item */
+};
+
+/* "key: " at the current indentation, or "- key: " for the first key of a list item. */
+static void ykey(struct yout *y, const char *key)
+{
+	if (y->dash)
+		fprintf(y->f, "%*s- %s: ", y->ind - 2, "", key);
+	else
+		fprintf(y->f, "%*s%s: ", y->ind, "", key);
+	y->dash = false;
+}
+
+/* "key:" opening a nested mapping. */
+static void yopen(struct yout *y, const char *key)
+{
+	if (y->dash)
+		fprintf(y->f, "%*s- %s:\n", y->ind - 2, "", key);
+	else
+		fprintf(y->f, "%*s%s:\n", y->ind, "", key);
+	y->dash = false;
+	y->ind += 2;
+}
+
+/* "key:" opening a block list: the items' "- " two columns in, their keys four. */
+static void yopen_list(struct yout *y, const char *key)
+{
+	yopen(y, key);
+	y->ind += 2;
+}
+
+static void __attribute__((format(printf, 2, 3))) ycomment(struct yout *y, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(y->f, "%*s# ", y->ind, "");
+	va_start(ap, fmt);
+	vfprintf(y->f, fmt, ap);
+	va_end(ap);
+	fputc('\n', y->f);
+}
+
+/* A plain scalar reads back as the same string (and the same in YAML 1.1 tools): a letter or '/'
+ * first, then only [A-Za-z0-9_./-], and not a word YAML 1.1 gives a meaning (null, yes, off..). */
+static bool plain_ok(const char *s)
+{
+	static const char *const words[] = {"y",   "n",	   "yes",   "no",  "on",
+					    "off", "true", "false", "null"};
+
+	if (!isalpha((unsigned char)*s) && *s != '/')
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_./-", *p))
+			return false;
+	for (size_t i = 0; i < PG_ARRAY_SIZE(words); i++)
+		if (strcasecmp(s, words[i]) == 0)
+			return false;
+	return true;
+}
+
+/* A string: plain when plain_ok() (and not quote), else double-quoted with escapes. */
+static void put_str(FILE *f, const char *s, bool quote)
+{
+	if (!quote && plain_ok(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* IPv6 is quoted (the colons confuse YAML in flow collections), IPv4 is not. */
+static void put_ip(FILE *f, const struct pg_ip *ip)
+{
+	char b[PG_IP_FMT_LEN];
+
+	fprintf(f, ip->family == AF_INET6 ? "\"%s\"" : "%s", fmt_ip(ip, b));
+}
+
+static void put_ip4(FILE *f, uint32_t v4)
+{
+	struct pg_ip ip = {.family = AF_INET, .v4 = v4};
+
+	put_ip(f, &ip);
+}
+
+static void put_prefix(FILE *f, const struct pg_prefix *p)
+{
+	char b[PG_PREFIX_FMT_LEN];
+
+	fprintf(f, p->ip.family == AF_INET6 ? "\"%s\"" : "%s", fmt_prefix(p, b));
+}
+
+/* MACs are always quoted (YAML 1.1 reads some unquoted ones as numbers). */
+static void put_mac(FILE *f, const struct pg_mac *m)
+{
+	char b[PG_MAC_FMT_LEN];
+
+	fprintf(f, "\"%s\"", fmt_mac(m, b));
+}
+
+/* A route target in the form get_rts() reads: "ASN:NN" or "a.b.c.d:NN". */
+static void put_rt(FILE *f, uint64_t rt)
+{
+	char b[BGP_EC_FMT_LEN];
+
+	bgp_ec_fmt(rt, b, sizeof(b));
+	fprintf(f, "\"%s\"", strncmp(b, "rt:", 3) == 0 ? b + 3 : b);
+}
+
+static void put_rts(struct yout *y, const char *key, const uint64_t *rts, unsigned n)
+{
+	ykey(y, key);
+	fputc('[', y->f);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", y->f);
+		put_rt(y->f, rts[i]);
+	}
+	fputs("]\n", y->f);
+}
+
+/* importRTs/exportRTs of a VNI; without any, the automatic ones are described in a comment. */
+static void print_rts(struct yout *y, const struct pg_config *cfg, const char *imp_key,
+		      const char *exp_key, uint32_t vni, const uint64_t *imp, unsigned n_imp,
+		      const uint64_t *exp, unsigned n_exp)
+{
+	char b[BGP_EC_FMT_LEN] = "ASN:VNI";
+
+	if (cfg->bgp.enabled) {
+		uint32_t asn = cfg->bgp.asn;
+		uint64_t rt = asn <= 0xffff ? bgp_ec_rt_as2((uint16_t)asn, vni)
+					    : BGP_EC_RT_AS4 | (uint64_t)asn << 16 | (vni & 0xffff);
+		bgp_ec_fmt(rt, b, sizeof(b));
+		memmove(b, b + 3, strlen(b + 3) + 1); /* without "rt:" */
+	}
+	if (n_imp)
+		put_rts(y, imp_key, imp, n_imp);
+	else
+		ycomment(y, "%s: auto (%s; from eBGP peers any ASN:%u)", imp_key, b, vni);
+	if (n_exp)
+		put_rts(y, exp_key, exp, n_exp);
+	else
+		ycomment(y, "%s: auto (%s)", exp_key, b);
+}
+
+static const char *vrf_name(const struct pg_config *cfg, unsigned vrf)
+{
+	return vrf < cfg->n_vrfs ? cfg->vrfs[vrf].name : "?";
+}
+
+static const char *port_name(const struct pg_config *cfg, int port)
+{
+	return port >= 0 && (unsigned)port < cfg->n_ports ? cfg->ports[port].name : "?";
+}
+
+static void print_dataplane(struct yout *y, const struct pg_config *cfg)
+{
+	const struct cfg_dataplane *dp = &cfg->dp;
+	const char *const *k = dataplane_keys;
+
+	yopen(y, spec_keys[S_DP]);
+	ykey(y, k[D_LCORES]);
+	put_str(y->f, dp->lcores, true);
+	fputc('\n', y->f);
+	ykey(y, k[D_WORKERS]);
+	if (dp->workers)
+		fprintf(y->f, "%u\n", dp->workers);
+	else
+		fprintf(y->f, "auto  # one per lcore after the first\n");
+	ykey(y, k[D_MEM]);
+	fprintf(y->f, "%u\n", dp->memory_mb);
+	ykey(y, k[D_HUGE]);
+	fprintf(y->f, "%s\n", hugepage_names[dp->hugepages]);
+	ykey(y, k[D_MBUFS]);
+	fprintf(y->f, "%u\n", dp->mbufs);
+	ykey(y, k[D_R4]);
+	fprintf(y->f, "%u\n", dp->max_routes4);
+	ykey(y, k[D_TBL8]);
+	fprintf(y->f, "%u\n", dp->tbl8_groups);
+	ykey(y, k[D_R6]);
+	fprintf(y->f, "%u\n", dp->max_routes6);
+	ykey(y, k[D_NH]);
+	fprintf(y->f, "%u\n", dp->max_nexthops);
+	y->ind -= 2;
+}
+
+static void print_port(struct yout *y, const struct pg_config *cfg, const struct cfg_port *port)
+{
+	const char *const *k = port_keys;
+
+	y->dash = true;
+	ykey(y, k[P_NAME]);
+	put_str(y->f, port->name, false);
+	fputc('\n', y->f);
+	ykey(y, k[P_DEVICE]);
+	put_str(y->f, port->device, false);
+	fputc('\n', y->f);
+	if (dev_kind(port->device) == DEV_IFNAME) {
+		ykey(y, k[P_DRIVER]);
+		fprintf(y->f, "%s\n", driver_names[port->driver]);
+	}
+	if (port->has_mac) {
+		ykey(y, k[P_MAC]);
+		put_mac(y->f, &port->mac);
+		fputc('\n', y->f);
+	} else {
+		ycomment(y, "%s: the device's", k[P_MAC]);
+	}
+	ykey(y, k[P_MTU]);
+	fprintf(y->f, "%u\n", port->mtu);
+	ykey(y, k[P_VRF]);
+	put_str(y->f, vrf_name(cfg, port->vrf), false);
+	fputc('\n', y->f);
+	ykey(y, k[P_ADDRS]);
+	fputc('[', y->f);
+	for (unsigned a = 0; a < port->n_addrs; a++) {
+		if (a)
+			fputs(", ", y->f);
+		put_prefix(y->f, &port->addrs[a]);
+	}
+	fputs("]\n", y->f);
+	/* exception: auto stays auto only without a tap key (a tap key would make it tap) */
+	ykey(y, k[P_EXC]);
+	fprintf(y->f, "%s\n", exception_names[port->exception]);
+	if (port->exception == CFG_EXC_TAP) {
+		ykey(y, k[P_TAP]);
+		put_str(y->f, port->no_tap ? "none" : port->tap, false);
+		fputc('\n', y->f);
+	} else if (port->exception == CFG_EXC_AUTO && !port->no_tap) {
+		ycomment(y, "%s: %s (if the port ends up on libpcap)", k[P_TAP], port->tap);
+	}
+}
+
+static void print_l3vni(struct yout *y, const struct pg_config *cfg, const struct cfg_l3vni *l)
+{
+	const char *const *k = l3vni_keys;
+	struct pg_mac def;
+
+	y->dash = true;
+	ykey(y, k[V_VNI]);
+	fprintf(y->f, "%u\n", l->vni);
+	ykey(y, k[V_VRF]);
+	put_str(y->f, vrf_name(cfg, l->vrf), false);
+	fputc('\n', y->f);
+	/* what routerMac gives and what leaving it out gives are the same L3VNI */
+	ykey(y, k[V_RMAC]);
+	config_default_rmac(l->vni, &def);
+	put_mac(y->f, l->has_rmac ? &l->rmac : &def);
+	fputs(!l->has_rmac || !memcmp(&def, &l->rmac, sizeof(def))
+		  ? "  # the default (from the VNI)\n"
+		  : "\n",
+	      y->f);
+	ykey(y, k[V_PORT]);
+	fprintf(y->f, "%u\n", l->udp_port);
+	print_rts(y, cfg, k[V_IMP], k[V_EXP], l->vni, l->import_rts, l->n_import_rts, l->export_rts,
+		  l->n_export_rts);
+}
+
+static void print_l2vni(struct yout *y, const struct pg_config *cfg, const struct cfg_l2vni *l)
+{
+	const char *const *k = l2vni_keys;
+	struct pg_mac gw;
+
+	y->dash = true;
+	ykey(y, k[L_VNI]);
+	fprintf(y->f, "%u\n", l->vni);
+	ykey(y, k[L_PORTS]);
+	fputc('[', y->f);
+	for (unsigned i = 0; i < l->n_ports; i++) {
+		if (i)
+			fputs(", ", y->f);
+		put_str(y->f, port_name(cfg, l->ports[i]), false);
+	}
+	fputs("]\n", y->f);
+	if (l->has_vrf) {
+		ykey(y, k[L_VRF]);
+		put_str(y->f, vrf_name(cfg, l->vrf), false);
+		fputc('\n', y->f);
+		ykey(y, k[L_GW]);
+		fputc('[', y->f);
+		for (unsigned i = 0; i < l->n_gw; i++) {
+			if (i)
+				fputs(", ", y->f);
+			put_prefix(y->f, &l->gw[i]);
+		}
+		fputs("]\n", y->f);
+		if (l->irb_port >= 0 && (unsigned)l->irb_port < cfg->n_ports) {
+			const struct cfg_port *irb = &cfg->ports[l->irb_port];
+			ycomment(y, "gateway interface: port %s, TAP %s", irb->name, irb->tap);
+		}
+	} else {
+		ycomment(y, "%s: none (bridged only)", k[L_VRF]);
+	}
+	ykey(y, k[L_GWMAC]);
+	put_mac(y->f, &l->gw_mac);
+	l2vni_default_gw_mac(l->vni, &gw);
+	fputs(memcmp(&gw, &l->gw_mac, sizeof(gw)) ? "\n" : "  # the default (from the VNI)\n",
+	      y->f);
+	ykey(y, k[L_PORT]);
+	fprintf(y->f, "%u\n", l->udp_port);
+	ykey(y, k[L_AGE]);
+	fprintf(y->f, "%u\n", l->mac_ageing);
+	print_rts(y, cfg, k[L_IMP], k[L_EXP], l->vni, l->import_rts, l->n_import_rts, l->export_rts,
+		  l->n_export_rts);
+	ykey(y, k[L_FLOOD]);
+	fputc('[', y->f);
+	for (unsigned i = 0; i < l->n_flood; i++) {
+		if (i)
+			fputs(", ", y->f);
+		put_ip4(y->f, l->flood[i]);
+	}
+	fputs("]\n", y->f);
+	if (!l->n_macs) {
+		ykey(y, k[L_MACS]);
+		fputs("[]\n", y->f);
+		return;
+	}
+	yopen_list(y, k[L_MACS]);
+	for (unsigned i = 0; i < l->n_macs; i++) {
+		const struct cfg_l2mac *m = &l->macs[i];
+		fprintf(y->f, "%*s- {%s: ", y->ind - 2, "", l2mac_keys[M_MAC]);
+		put_mac(y->f, &m->mac);
+		if (m->port >= 0) {
+			fprintf(y->f, ", %s: ", l2mac_keys[M_PORT]);
+			put_str(y->f, port_name(cfg, m->port), false);
+		} else {
+			fprintf(y->f, ", %s: ", l2mac_keys[M_VTEP]);
+			put_ip4(y->f, m->vtep);
+		}
+		fputs("}\n", y->f);
+	}
+	y->ind -= 4;
+}
+
+/* One next hop as flow-mapping entries ("via: 10.0.0.1, port: p" or "vxlan: {...}"). */
+static void put_nexthop(FILE *f, const struct pg_config *cfg, const struct cfg_nexthop *nh)
+{
+	switch (nh->kind) {
+	case CFG_NH_VIA:
+		fprintf(f, "%s: ", route_keys[NH_VIA]);
+		put_ip(f, &nh->ip);
+		if (nh->port >= 0) {
+			fprintf(f, ", %s: ", route_keys[NH_PORT]);
+			put_str(f, port_name(cfg, nh->port), false);
+		}
+		break;
+	case CFG_NH_VXLAN:
+		fprintf(f, "%s: {%s: ", route_keys[NH_VXLAN], vxlan_nh_keys[X_REMOTE]);
+		put_ip(f, &nh->ip);
+		fprintf(f, ", %s: %u, %s: ", vxlan_nh_keys[X_VNI], nh->vni, vxlan_nh_keys[X_RMAC]);
+		put_mac(f, &nh->rmac);
+		fputc('}', f);
+		break;
+	case CFG_NH_IPIP:
+		fprintf(f, "%s: {%s: ", route_keys[NH_IPIP], ipip_nh_keys[0]);
+		put_ip(f, &nh->ip);
+		fputc('}', f);
+		break;
+	case CFG_NH_BLACKHOLE:
+		fprintf(f, "%s: true", route_keys[NH_BLACKHOLE]);
+		break;
+	}
+}
+
+static void print_route(struct yout *y, const struct pg_config *cfg, const struct cfg_route *r)
+{
+	y->dash = true;
+	ykey(y, route_keys[R_PREFIX]);
+	put_prefix(y->f, &r->prefix);
+	fputc('\n', y->f);
+	ykey(y, route_keys[R_VRF]);
+	put_str(y->f, vrf_name(cfg, r->vrf), false);
+	fputc('\n', y->f);
+	if (r->n_nh == 1 && r->nh[0].kind == CFG_NH_VIA) {
+		ykey(y, route_keys[NH_VIA]);
+		put_ip(y->f, &r->nh[0].ip);
+		fputc('\n', y->f);
+		if (r->nh[0].port >= 0) {
+			ykey(y, route_keys[NH_PORT]);
+			put_str(y->f, port_name(cfg, r->nh[0].port), false);
+			fputc('\n', y->f);
+		}
+		return;
+	}
+	if (r->n_nh == 1) { /* "vxlan: {...}", "ipip: {...}", "blackhole: true" */
+		fprintf(y->f, "%*s", y->ind, "");
+		put_nexthop(y->f, cfg, &r->nh[0]);
+		fputc('\n', y->f);
+		return;
+	}
+	yopen_list(y, route_keys[NH_NEXTHOPS]);
+	for (unsigned i = 0; i < r->n_nh; i++) {
+		fprintf(y->f, "%*s- {", y->ind - 2, "");
+		put_nexthop(y->f, cfg, &r->nh[i]);
+		fputs("}\n", y->f);
+	}
+	y->ind -= 4;
+}
+
+static void print_bgp_neighbor(struct yout *y, const struct pg_config *cfg,
+			       const struct cfg_bgp_neighbor *nb)
+{
+	const char *const *k = bgp_neighbor_keys;
+
+	y->dash = true;
+	ykey(y, k[BN_ADDR]);
+	put_ip(y->f, &nb->addr);
+	fputc('\n', y->f);
+	ykey(y, k[BN_ASN]);
+	fprintf(y->f, "%u\n", nb->asn);
+	if (nb->local_asn) {
+		ykey(y, k[BN_LASN]);
+		fprintf(y->f, "%u\n", nb->local_asn);
+	} else {
+		ycomment(y, "%s: %u (bgp.asn)", k[BN_LASN], cfg->bgp.asn);
+	}
+	ykey(y, k[BN_PASSIVE]);
+	fprintf(y->f, "%s\n", nb->passive ? "true" : "false");
+	ykey(y, k[BN_SHUT]);
+	fprintf(y->f, "%s\n", nb->shutdown ? "true" : "false");
+	if (nb->update_source.family) {
+		ykey(y, k[BN_USRC]);
+		put_ip(y->f, &nb->update_source);
+		fputc('\n', y->f);
+	} else {
+		ycomment(y, "%s: chosen by the kernel", k[BN_USRC]);
+	}
+	ykey(y, k[BN_MHOP]);
+	if (nb->ttl)
+		fprintf(y->f, "%u\n", nb->ttl);
+	else
+		fprintf(y->f, "false  # TTL 1 for eBGP, 255 for iBGP\n");
+	if (nb->password[0]) {
+		ykey(y, k[BN_PW]);
+		put_str(y->f, nb->password, true);
+		fputc('\n', y->f);
+	}
+	ykey(y, k[BN_HOLD]);
+	fprintf(y->f, "%u\n", nb->hold_time);
+	if (nb->keepalive) { /* 0 only with holdTime 0, where no key gives it */
+		ykey(y, k[BN_KA]);
+		fprintf(y->f, "%u\n", nb->keepalive);
+	}
+	ykey(y, k[BN_CONN]);
+	fprintf(y->f, "%u\n", nb->connect_retry);
+	ykey(y, k[BN_FAM]);
+	fputc('[', y->f);
+	for (unsigned i = 0, n = 0; i < PG_ARRAY_SIZE(bgp_af_names); i++)
+		if (nb->families & (1u << i))
+			fprintf(y->f, "%s%s", n++ ? ", " : "", bgp_af_names[i]);
+	fputs("]\n", y->f);
+	if (nb->description[0]) {
+		ykey(y, k[BN_DESC]);
+		put_str(y->f, nb->description, true);
+		fputc('\n', y->f);
+	}
+}
+
+static void print_bgp(struct yout *y, const struct pg_config *cfg)
+{
+	const struct cfg_bgp *bgp = &cfg->bgp;
+	const char *const *k = bgp_keys;
+	uint32_t rid;
+
+	if (!bgp->enabled) {
+		ycomment(y, "%s: none (no BGP speaker)", spec_keys[S_BGP]);
+		return;
+	}
+	yopen(y, spec_keys[S_BGP]);
+	ykey(y, k[B_ASN]);
+	fprintf(y->f, "%u\n", bgp->asn);
+	/* explicit or not, the same identifier (set from then on, whatever the vtep becomes) */
+	ykey(y, k[B_RID]);
+	put_ip4(y->f, bgp->router_id);
+	if (default_router_id(cfg, &rid) && rid == bgp->router_id)
+		fprintf(y->f, "  # the default (%s)\n",
+			cfg->has_vtep ? "the vtep" : "the first IPv4 address of a port");
+	else
+		fputc('\n', y->f);
+	ykey(y, k[B_PORT]);
+	fprintf(y->f, "%u\n", bgp->listen_port);
+	ykey(y, k[B_HOLD]);
+	fprintf(y->f, "%u\n", bgp->hold_time);
+	/* holdTime/3 is what leaving the key out gives; an explicit key would also become the
+	 * keepalive of neighbors with holdTime 0, which have none */
+	if (bgp->keepalive != bgp->hold_time / 3) {
+		ykey(y, k[B_KA]);
+		fprintf(y->f, "%u\n", bgp->keepalive);
+	} else {
+		ycomment(y, "%s: %u (holdTime/3)", k[B_KA], bgp->keepalive);
+	}
+	ykey(y, k[B_CONN]);
+	fprintf(y->f, "%u\n", bgp->connect_retry);
+	ykey(y, k[B_GR]);
+	fprintf(y->f, "%s\n", bgp->graceful_restart ? "true" : "false");
+	ykey(y, k[B_RT]);
+	fprintf(y->f, "%u\n", bgp->restart_time);
+	if (!bgp->n_neighbors) {
+		ykey(y, k[B_NEIGH]);
+		fputs("[]\n", y->f);
+	} else {
+		yopen_list(y, k[B_NEIGH]);
+		for (unsigned i = 0; i < bgp->n_neighbors; i++)
+			print_bgp_neighbor(y, cfg, &bgp->neighbors[i]);
+		y->ind -= 4;
+	}
+	y->ind -= 2;
+}
+
+/* "key:" with a block list, or "key: []" when count is 0. */
+static bool ylist(struct yout *y, const char *key, unsigned count)
+{
+	if (count) {
+		yopen_list(y, key);
+		return true;
+	}
+	ykey(y, key);
+	fputs("[]\n", y->f);
+	return false;
+}
+
+int config_print(const struct pg_config *cfg, FILE *f)
+{
+	struct yout yo = {.f = f}, *y = &yo;
+	const char *const *k = spec_keys;
+	unsigned n_user_ports = 0;
+
+	fputs("# The effective configuration of ", f);
+	for (const char *p = cfg->file; *p; p++)
+		fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+	fputs(" (peregrine --print-config):\n"
+	      "# every key with its value after defaults and derivations; what has no key of its "
+	      "own is a comment.\n",
+	      f);
+	fprintf(f, "%s: peregrine.io/v1alpha1\n%s: %s\n%s:\n", doc_keys[DOC_API],
+		doc_keys[DOC_KIND], KIND_PEREGRINE, doc_keys[DOC_SPEC]);
+	y->ind = 2;
+	ykey(y, k[S_LOG]);
+	fprintf(f, "%s\n",
+		(unsigned)cfg->log_level < PG_ARRAY_SIZE(log_level_names)
+		    ? log_level_names[cfg->log_level]
+		    : "notice");
+	print_dataplane(y, cfg);
+	yopen(y, k[S_MGMT]);
+	ykey(y, mgmt_keys[0]);
+	put_str(f, cfg->mgmt_socket, false);
+	fputc('\n', f);
+	y->ind -= 2;
+	yopen(y, k[S_EXC]);
+	ykey(y, exc_keys[0]);
+	fprintf(f, "%u\n", cfg->exc.punt_rate_pps);
+	ykey(y, exc_keys[1]);
+	fprintf(f, "%u\n", cfg->exc.punt_burst);
+	y->ind -= 2;
+	if (cfg->has_vtep) {
+		ykey(y, k[S_VTEP]);
+		put_ip(f, &cfg->vtep);
+		fputc('\n', f);
+	} else {
+		ycomment(y, "%s: none", k[S_VTEP]);
+	}
+	if (ylist(y, k[S_VRFS], cfg->n_vrfs > 1 ? cfg->n_vrfs - 1 : 0)) {
+		for (unsigned i = 1; i < cfg->n_vrfs; i++) {
+			y->dash = true;
+			ykey(y, vrf_keys[0]);
+			put_str(f, cfg->vrfs[i].name, false);
+			fputc('\n', f);
+		}
+		y->ind -= 4;
+	}
+	/* the irb<VNI> ports come back from their l2vnis entries */
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		n_user_ports += !cfg->ports[i].irb;
+	if (ylist(y, k[S_PORTS], n_user_ports)) {
+		for (unsigned i = 0; i < cfg->n_ports; i++)
+			if (!cfg->ports[i].irb)
+				print_port(y, cfg, &cfg->ports[i]);
+		y->ind -= 4;
+	}
+	if (ylist(y, k[S_L3VNIS], cfg->n_l3vnis)) {
+		for (unsigned i = 0; i < cfg->n_l3vnis; i++)
+			print_l3vni(y, cfg, &cfg->l3vnis[i]);
+		y->ind -= 4;
+	}
+	if (ylist(y, k[S_L2VNIS], cfg->n_l2vnis)) {
+		for (unsigned i = 0; i < cfg->n_l2vnis; i++)
+			print_l2vni(y, cfg, &cfg->l2vnis[i]);
+		y->ind -= 4;
+	}
+	if (ylist(y, k[S_TUNNELS], cfg->n_tunnels)) {
+		for (unsigned i = 0; i < cfg->n_tunnels; i++) {
+			const struct cfg_tunnel *t = &cfg->tunnels[i];
+			y->dash = true;
+			ykey(y, tunnel_keys[T_TYPE]);
+			fprintf(f, "%s\n", tunnel_types[t->type == CFG_TUNNEL_VXLAN ? 0 : 1]);
+			ykey(y, tunnel_keys[T_REMOTE]);
+			put_ip(f, &t->remote);
+			fputc('\n', f);
+			if (t->type == CFG_TUNNEL_IPIP) { /* VXLAN takes the L3VNI's VRF */
+				ykey(y, tunnel_keys[T_VRF]);
+				put_str(f, vrf_name(cfg, t->vrf), false);
+				fputc('\n', f);
+			}
+		}
+		y->ind -= 4;
+	}
+	if (ylist(y, k[S_ROUTES], cfg->n_routes)) {
+		for (unsigned i = 0; i < cfg->n_routes; i++)
+			print_route(y, cfg, &cfg->routes[i]);
+		y->ind -= 4;
+	}
+	if (ylist(y, k[S_NEIGH], cfg->n_neighbors)) {
+		for (unsigned i = 0; i < cfg->n_neighbors; i++) {
+			const struct cfg_neighbor *nb = &cfg->neighbors[i];
+			fprintf(f, "%*s- {%s: ", y->ind - 2, "", neighbor_keys[N_IP]);
+			put_ip(f, &nb->ip);
+			fprintf(f, ", %s: ", neighbor_keys[N_MAC]);
+			put_mac(f, &nb->mac);
+			fprintf(f, ", %s: ", neighbor_keys[N_PORT]);
+			put_str(f, port_name(cfg, nb->port), false);
+			fputs("}\n", f);
+		}
+		y->ind -= 4;
+	}
+	print_bgp(y, cfg);
+	if (fflush(f) != 0 || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
 }

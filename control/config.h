@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "addr.h"
 
@@ -247,6 +248,16 @@ int config_load(const char *path, struct pg_config *cfg, char *err, size_t errle
 int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
 		       size_t errlen);
 void config_free(struct pg_config *cfg);
+/*
+ * The effective configuration as a kind: Peregrine YAML document (peregrine --print-config):
+ * every key with its value after defaults and derivations, which config_load() reads back to the
+ * same configuration (derived values such as the L3VNI router MAC and the BGP router ID become
+ * explicit). The irb<VNI> ports are not printed; they come back from their L2VNIs. 0, or
+ * -errno when writing failed.
+ */
+int config_print(const struct pg_config *cfg, FILE *f);
+/* The router MAC of an L3VNI without routerMac: 02:50:47 followed by the 24-bit VNI. */
+void config_default_rmac(uint32_t vni, struct pg_mac *mac);
 /* The VXLAN UDP port (every L3VNI shares one; 4789 without any). */
 static inline uint16_t cfg_vxlan_port(const struct pg_config *cfg)
 {

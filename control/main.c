@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * peregrine -c FILE.yaml [--check] [-- EAL args]
+ * peregrine -c FILE.yaml [--check | --print-config] [-- EAL args]
  *
  * The main lcore is the control thread: it builds the tables, owns the TAPs, the management socket
  * and the neighbour resolver, and is the single writer of every table. The other lcores are
@@ -60,6 +60,8 @@ static void usage(FILE *f)
 		"usage: peregrine -c FILE.yaml [options] [-- EAL options]\n"
 		"  -c, --config FILE     configuration (YAML, kind: Peregrine)\n"
 		"      --check           validate the configuration and exit\n"
+		"      --print-config    print the effective configuration (every key, defaults\n"
+		"                        and derived values filled in) as YAML and exit\n"
 		"  -l, --log-level LVL   error|warning|notice|info|debug (overrides the config)\n"
 		"  -V, --version         print the version\n"
 		"  -h, --help            this text\n"
@@ -352,7 +354,7 @@ static int bgp_setup(const struct pg_config *cfg)
 		if (l->has_rmac)
 			bc.l3vnis[i].rmac = l->rmac;
 		else
-			apply_default_rmac(l->vni, &bc.l3vnis[i].rmac);
+			config_default_rmac(l->vni, &bc.l3vnis[i].rmac);
 		bc.l3vnis[i].n_import = (uint8_t)l->n_import_rts;
 		bc.l3vnis[i].n_export = (uint8_t)l->n_export_rts;
 		memcpy(bc.l3vnis[i].import_rt, l->import_rts, sizeof(l->import_rts));
@@ -490,13 +492,14 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", no_argument, NULL, 'k'},
+	    {"print-config", no_argument, NULL, 'p'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = NULL, *log_level = NULL;
-	bool check = false;
+	bool check = false, print_config = false;
 	char err[1024];
 	char *eal_argv[128];
 	int opt, ret;
@@ -508,6 +511,9 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			check = true;
+			break;
+		case 'p':
+			print_config = true;
 			break;
 		case 'l':
 			log_level = optarg;
@@ -544,6 +550,16 @@ int main(int argc, char **argv)
 			return 64;
 		}
 		pg_log_threshold = lvl;
+	}
+	if (print_config) {
+		ret = config_print(&cfg, stdout);
+		config_free(&cfg);
+		if (ret < 0) {
+			fprintf(stderr, "peregrine: --print-config: cannot write: %s\n",
+				strerror(-ret));
+			return 1;
+		}
+		return 0;
 	}
 	if (check) {
 		printf(

@@ -1930,6 +1930,408 @@ static void test_l2vni(void)
 		   "t.yaml:14:", "l2vnis[0].staticMacs[1].mac", "duplicate MAC");
 }
 
+/* ------------------------------------------------------------------------------------------
+ * config_print: what it prints loads back to the same configuration and prints the same again.
+ */
+
+/* cfg printed to a string (free it). */
+static char *print_cfg(const struct pg_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	CHECK(config_print(cfg, f) == 0);
+	fclose(f);
+	return buf;
+}
+
+/* Byte-equal after clearing what is not configuration (source lines, pointers). */
+#define SAME_BYTES(T, x, y, clear)                 \
+	({                                         \
+		T a_, b_;                          \
+		memcpy(&a_, (x), sizeof(a_));      \
+		memcpy(&b_, (y), sizeof(b_));      \
+		clear(&a_);                        \
+		clear(&b_);                        \
+		memcmp(&a_, &b_, sizeof(a_)) == 0; \
+	})
+
+static void clear_port(struct cfg_port *p)
+{
+	p->line = 0;
+}
+static void clear_l3vni(struct cfg_l3vni *l)
+{
+	l->line = 0;
+	/* routerMac is printed even when derived: explicit or not, the same MAC */
+	if (!l->has_rmac)
+		config_default_rmac(l->vni, &l->rmac);
+	l->has_rmac = true;
+}
+static void clear_l2vni(struct cfg_l2vni *l)
+{
+	l->line = 0;
+	l->macs = NULL;
+}
+static void clear_l2mac(struct cfg_l2mac *m)
+{
+	m->line = 0;
+}
+static void clear_tunnel(struct cfg_tunnel *t)
+{
+	t->line = 0;
+}
+static void clear_route(struct cfg_route *r)
+{
+	r->line = 0;
+	for (unsigned i = 0; i < PG_ECMP_MAX; i++)
+		r->nh[i].line = 0;
+}
+static void clear_neighbor(struct cfg_neighbor *n)
+{
+	n->line = 0;
+}
+static void clear_bgp_neighbor(struct cfg_bgp_neighbor *n)
+{
+	n->line = 0;
+}
+static void clear_top(struct pg_config *c)
+{
+	memset(c->file, 0, sizeof(c->file));
+	c->ports = NULL;
+	c->vrfs = NULL;
+	c->l3vnis = NULL;
+	c->l2vnis = NULL;
+	c->cap_l2vnis = 0;
+	c->tunnels = NULL;
+	c->routes = NULL;
+	c->neighbors = NULL;
+	c->bgp.line = 0;
+	c->bgp.neighbors = NULL;
+	c->bgp.has_router_id = c->bgp.enabled; /* printed even when derived */
+}
+
+/* The same configuration in every field but source lines; names the first difference. */
+static const char *config_diff(const struct pg_config *a, const struct pg_config *b)
+{
+	static char what[64];
+
+	if (!SAME_BYTES(struct pg_config, a, b, clear_top))
+		return "spec (scalars, counts, dataplane, exceptionPath, bgp)";
+#define EACH(T, n, arr, clear)                                           \
+	for (unsigned i = 0; i < a->n; i++)                              \
+		if (!SAME_BYTES(T, &a->arr[i], &b->arr[i], clear)) {     \
+			snprintf(what, sizeof(what), "%s[%u]", #arr, i); \
+			return what;                                     \
+		}
+	for (unsigned i = 0; i < a->n_vrfs; i++)
+		if (strcmp(a->vrfs[i].name, b->vrfs[i].name) != 0)
+			return "vrfs";
+	EACH(struct cfg_port, n_ports, ports, clear_port);
+	EACH(struct cfg_l3vni, n_l3vnis, l3vnis, clear_l3vni);
+	EACH(struct cfg_l2vni, n_l2vnis, l2vnis, clear_l2vni);
+	for (unsigned v = 0; v < a->n_l2vnis; v++)
+		for (unsigned i = 0; i < a->l2vnis[v].n_macs; i++)
+			if (!SAME_BYTES(struct cfg_l2mac, &a->l2vnis[v].macs[i],
+					&b->l2vnis[v].macs[i], clear_l2mac))
+				return "l2vnis[].staticMacs";
+	EACH(struct cfg_tunnel, n_tunnels, tunnels, clear_tunnel);
+	EACH(struct cfg_route, n_routes, routes, clear_route);
+	EACH(struct cfg_neighbor, n_neighbors, neighbors, clear_neighbor);
+	EACH(struct cfg_bgp_neighbor, bgp.n_neighbors, bgp.neighbors, clear_bgp_neighbor);
+#undef EACH
+	return NULL;
+}
+
+/*
+ * Print cfg, load the text, print again: both texts must be the same and both configurations
+ * equal. Returns the first text (free it) with *out the reloaded configuration, or NULL.
+ */
+static char *round_trip_(int line, const struct pg_config *cfg, struct pg_config *out)
+{
+	char err[1024] = "";
+	char *t1 = print_cfg(cfg), *t2 = NULL;
+	const char *diff;
+
+	checks++;
+	if (!t1) {
+		fprintf(stderr, "%s:%d: open_memstream failed\n", __FILE__, line);
+		failures++;
+		return NULL;
+	}
+	if (config_load_string(cfg->file, t1, out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s:%d: the printed configuration does not load: %s\n---\n%s---\n",
+			__FILE__, line, err, t1);
+		failures++;
+		free(t1);
+		return NULL;
+	}
+	t2 = print_cfg(out);
+	checks++;
+	if (!t2 || strcmp(t1, t2) != 0) {
+		fprintf(stderr,
+			"%s:%d: printed twice, different:\n--- first\n%s--- second\n%s---\n",
+			__FILE__, line, t1, t2 ? t2 : "(none)");
+		failures++;
+	}
+	free(t2);
+	checks++;
+	if ((diff = config_diff(cfg, out)) != NULL) {
+		fprintf(stderr, "%s:%d: reloaded configuration differs in %s:\n%s", __FILE__, line,
+			diff, t1);
+		failures++;
+	}
+	return t1;
+}
+#define ROUND_TRIP(cfg, out) round_trip_(__LINE__, (cfg), (out))
+
+/* Load yaml, round-trip it; returns the printed text (free it) or NULL. */
+static char *round_trip_yaml_(int line, const char *yaml, struct pg_config *out)
+{
+	struct pg_config cfg;
+	char *t;
+
+	if (load_ok_(line, yaml, &cfg) != 0)
+		return NULL;
+	t = round_trip_(line, &cfg, out);
+	config_free(&cfg);
+	if (!t)
+		config_free(out);
+	return t;
+}
+#define ROUND_TRIP_YAML(yaml, out) round_trip_yaml_(__LINE__, (yaml), (out))
+
+static void test_print(void)
+{
+	struct pg_config cfg;
+	char *t;
+
+	/* every key of test_full */
+	char *y1 = replace(full_yaml, "      driver: auto\n", "");
+	char *y2 = replace(y1, "        - via: \"fe80::1\"\n", "        - via: 192.168.50.4\n");
+	if ((t = ROUND_TRIP_YAML(y2, &cfg))) {
+		CHECK(strstr(t, "kind: Peregrine\n") && strstr(t, "\nspec:\n"));
+		CHECK(strstr(t, "    lcores: \"0-3,8\"\n"));
+		CHECK(strstr(
+		    t, "      device: \"net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap\"\n"));
+		CHECK(strstr(t, "      device: \"0000:03:00.1\"\n"));
+		CHECK(strstr(t, "      addresses: [10.100.0.1/24, \"fd00::1/64\", 10.9.9.9/32]\n"));
+		CHECK(strstr(t, "      tap: none\n"));
+		CHECK(strstr(t, "      tap: pg-abcdefghijkl\n")); /* derived, cut to 15 */
+		CHECK(
+		    strstr(t, "routerMac: \"02:50:47:ff:ff:ff\"")); /* derived from VNI 16777215 */
+		CHECK(strstr(t, "        - {via: 192.168.50.4, port: host}\n"));
+		CHECK(cfg.n_ports == 4 && cfg.n_routes == 9 && cfg.n_neighbors == 2);
+		CHECK_STR(cfg.ports[2].device,
+			  "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap");
+		CHECK(cfg.ports[2].no_tap && cfg.ports[0].exception == CFG_EXC_TAP);
+		CHECK(cfg.l3vnis[1].has_rmac && cfg.l3vnis[1].udp_port == 4790);
+		CHECK(cfg.routes[6].n_nh == 3 && cfg.routes[6].nh[1].port == 1);
+		CHECK(cfg.dp.hugepages == CFG_HUGE_OFF && cfg.dp.workers == 3);
+		free(t);
+		config_free(&cfg);
+	}
+	free(y1);
+	free(y2);
+
+	/* the exception path and TAP of each kind of port */
+	if ((t = ROUND_TRIP_YAML("kind: Peregrine\nspec:\n  ports:\n"
+				 "    - {name: p0, device: eth0, driver: af_xdp}\n"
+				 "    - {name: p1, device: eth1, driver: af_xdp, tap: t1}\n"
+				 "    - {name: p2, device: eth2, driver: af_xdp, exception: tap}\n"
+				 "    - {name: p3, device: eth3, exception: auto}\n"
+				 "    - {name: p4, device: eth4, driver: af_xdp, exception: xdp}\n"
+				 "    - {name: p5, device: eth5, driver: pcap}\n"
+				 "    - {name: p6, device: eth6, tap: t6}\n"
+				 "    - {name: p7, device: net_tap0}\n"
+				 "    - {name: p8, device: eth8, tap: none}\n",
+				 &cfg))) {
+		CHECK(cfg.ports[0].exception == CFG_EXC_XDP && cfg.ports[0].no_tap);
+		CHECK(cfg.ports[3].exception == CFG_EXC_AUTO && !cfg.ports[3].no_tap);
+		CHECK_STR(cfg.ports[3].tap, "pg-p3");
+		CHECK(cfg.ports[8].exception == CFG_EXC_TAP && cfg.ports[8].no_tap);
+		CHECK(strstr(t, "# tap: pg-p3")); /* auto: a tap key would make it tap */
+		free(t);
+		config_free(&cfg);
+	}
+
+	/* defaults that were not in the input */
+	if ((t = ROUND_TRIP_YAML(L2BASE "  l2vnis:\n"
+					"    - {vni: 100, ports: [h1, h2], vrf: red, "
+					"gatewayIPs: [10.20.0.1/24]}\n"
+					"  bgp: {asn: 65000, neighbors: [{address: 10.100.0.2, "
+					"asn: 65001}]}\n",
+				 &cfg))) {
+		static const char *const want[] = {
+		    "  logLevel: notice\n",
+		    "    memoryMB: 2048\n",
+		    "    socket: /run/peregrine/peregrine.sock\n",
+		    "    puntBurst: 256\n",
+		    "      mtu: 1500\n",
+		    "      vrf: default\n",
+		    "      exception: auto\n",
+		    "      routerMac: \"02:50:47:00:13:88\"", /* VNI 5000 */
+		    "      vxlanPort: 4789\n",
+		    "      macAgeing: 300\n",
+		    "      gatewayMac: \"00:f3:00:00:00:65\"",
+		    "      floodVteps: []\n",
+		    "    routerId: 10.100.0.1", /* the vtep */
+		    "    listenPort: 179\n",
+		    "    holdTime: 90\n",
+		    "    # keepaliveTime: 30 (holdTime/3)\n",
+		    "    restartTime: 120\n",
+		    "    gracefulRestart: true\n",
+		    "        holdTime: 90\n",
+		    "        keepaliveTime: 30\n",
+		    "        connectTime: 5\n",
+		    "        families: [ipv4-unicast]\n",
+		    "        ebgpMultiHop: false",
+		    "# exportRTs: auto (65000:100)",
+		};
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			checks++;
+			if (!strstr(t, want[i])) {
+				fprintf(stderr, "%s:%d: printed text lacks \"%s\":\n%s", __FILE__,
+					__LINE__, want[i], t);
+				failures++;
+			}
+		}
+		CHECK(!strstr(t, "name: irb100")); /* the irb port comes from the l2vnis entry */
+		CHECK(cfg.n_ports == 5 && cfg.ports[4].irb && cfg.l2vnis[0].irb_port == 4);
+		CHECK(cfg.bgp.router_id == htonl(0x0a640001) && cfg.bgp.keepalive == 30);
+		CHECK(cfg.l2vnis[0].mac_ageing == 300);
+		free(t);
+		config_free(&cfg);
+	}
+
+	/* L2VNIs with everything; neighbors and routes on the irb port by name */
+	if ((t = ROUND_TRIP_YAML(
+		 L2BASE "  l2vnis:\n"
+			"    - vni: 100\n"
+			"      ports: [h1, h2]\n"
+			"      vrf: red\n"
+			"      gatewayIPs: [10.20.0.1/24, \"fd20::1/64\"]\n"
+			"      gatewayMac: \"02:00:00:00:00:c8\"\n"
+			"      macAgeing: 0\n"
+			"      importRTs: [\"65000:100\", \"10.0.0.1:7\", \"4200000000:9\"]\n"
+			"      exportRTs: [\"65000:4294967295\"]\n"
+			"      floodVteps: [10.100.0.7, 10.100.0.8]\n"
+			"      staticMacs:\n"
+			"        - {mac: \"02:00:00:00:00:01\", port: h2}\n"
+			"        - {mac: \"02:00:00:00:00:02\", vtep: 10.100.0.7}\n"
+			"    - {vni: 200}\n"
+			"  routes:\n"
+			"    - {prefix: 10.30.0.0/16, vrf: red, via: 10.20.0.9, port: irb100}\n"
+			"  neighbors:\n"
+			"    - {ip: 10.20.0.5, mac: \"02:00:00:00:00:05\", port: irb100}\n",
+		 &cfg))) {
+		const struct cfg_l2vni *l = &cfg.l2vnis[0];
+		CHECK(strstr(t, "importRTs: [\"65000:100\", \"10.0.0.1:7\", \"4200000000:9\"]\n"));
+		CHECK(strstr(t, "exportRTs: [\"65000:4294967295\"]\n"));
+		CHECK(strstr(t, "gatewayIPs: [10.20.0.1/24, \"fd20::1/64\"]\n"));
+		CHECK(strstr(t, "# gateway interface: port irb100, TAP pg-irb100\n"));
+		CHECK(!strstr(t, "name: irb100"));
+		CHECK(cfg.n_l2vnis == 2 && l->n_ports == 2 && l->has_vrf && l->n_gw == 2);
+		CHECK(l->n_import_rts == 3 && l->n_export_rts == 1 && l->mac_ageing == 0);
+		CHECK(l->n_flood == 2 && l->n_macs == 2 && l->macs[0].port == 2);
+		CHECK_STR(macstr(&l->gw_mac), "02:00:00:00:00:c8");
+		CHECK(!cfg.l2vnis[1].has_vrf && cfg.l2vnis[1].irb_port == -1);
+		CHECK(cfg.neighbors[0].port == l->irb_port &&
+		      cfg.routes[0].nh[0].port == l->irb_port);
+		free(t);
+		config_free(&cfg);
+	}
+
+	/* BGP: every key, then the defaults (a neighbor with holdTime 0 has no keepalive) */
+	if ((t = ROUND_TRIP_YAML(bgp_yaml, &cfg))) {
+		CHECK(strstr(t, "password: \"s3cret key\"\n"));
+		CHECK(strstr(t, "    keepaliveTime: 15\n"));
+		CHECK(cfg.bgp.neighbors[0].local_asn == 65010 && cfg.bgp.neighbors[0].ttl == 2);
+		CHECK(cfg.bgp.neighbors[1].ttl == 255 && cfg.bgp.neighbors[2].keepalive == 15);
+		CHECK_STR(cfg.bgp.neighbors[0].description, "spine1");
+		free(t);
+		config_free(&cfg);
+	}
+	if ((t = ROUND_TRIP_YAML(BGPHDR "    asn: 65001\n"
+					"    neighbors:\n"
+					"      - {address: 10.100.0.2, asn: 65002}\n"
+					"      - {address: \"fd00::2\", asn: 65001}\n"
+					"      - {address: 10.100.0.3, asn: 65003, holdTime: 30}\n"
+					"      - {address: 10.100.0.4, asn: 65003, holdTime: 0}\n",
+				 &cfg))) {
+		CHECK(cfg.bgp.neighbors[3].hold_time == 0 && cfg.bgp.neighbors[3].keepalive == 0);
+		CHECK(cfg.bgp.neighbors[2].keepalive == 10);
+		free(t);
+		config_free(&cfg);
+	}
+	if ((t = ROUND_TRIP_YAML(HDR "  vrfs: [{name: red}]\n"
+				     "  ports:\n"
+				     "    - {name: a, device: eth0, vrf: red, addresses: "
+				     "[192.168.1.1/24]}\n"
+				     "    - {name: b, device: eth1, addresses: [\"fd00::1/64\", "
+				     "10.1.1.1/24]}\n"
+				     "  bgp: {asn: 4200000000, holdTime: 0, keepaliveTime: 100, "
+				     "listenPort: 0}\n"
+				     "  l3vnis: [{vni: 7, vrf: red}]\n  vtep: 10.1.1.1\n",
+				 &cfg))) {
+		CHECK(cfg.bgp.hold_time == 0 && cfg.bgp.keepalive == 100);
+		CHECK(strstr(t, "# exportRTs: auto (4200000000:7)"));
+		free(t);
+		config_free(&cfg);
+	}
+
+	/* strings YAML needs quoted; names YAML 1.1 reads as something else */
+	if ((t = ROUND_TRIP_YAML(
+		 HDR "  management: {socket: \"/tmp/a b#c.sock\"}\n"
+		     "  vrfs: [{name: \"null\"}, {name: \"yes\"}, {name: \"1.5\"}]\n"
+		     "  ports:\n"
+		     "    - {name: \"off\", device: \"eth0\", addresses: [10.0.0.1/24]}\n"
+		     "    - {name: \"-x\", device: \"net_memif0,role=server,socket=/tmp/m:1\", "
+		     "vrf: \"null\", tap: \"t#1\"}\n"
+		     "  bgp:\n"
+		     "    asn: 65000\n"
+		     "    neighbors:\n"
+		     "      - address: 10.0.0.2\n"
+		     "        asn: 65001\n"
+		     "        password: \"a \\\"quoted\\\" \\\\ key: #1\"\n"
+		     "        description: \"true\"\n",
+		 &cfg))) {
+		CHECK_STR(cfg.mgmt_socket, "/tmp/a b#c.sock");
+		CHECK_STR(cfg.vrfs[1].name, "null");
+		CHECK_STR(cfg.ports[0].name, "off");
+		CHECK_STR(cfg.ports[1].name, "-x");
+		CHECK_STR(cfg.ports[1].tap, "t#1");
+		CHECK_STR(cfg.bgp.neighbors[0].password, "a \"quoted\" \\ key: #1");
+		CHECK_STR(cfg.bgp.neighbors[0].description, "true");
+		free(t);
+		config_free(&cfg);
+	}
+}
+
+/* Each configuration file given to the test prints and loads back the same. */
+static void test_print_file(const char *path)
+{
+	struct pg_config cfg, back;
+	char err[1024];
+	char *t;
+
+	if (config_load(path, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, err);
+		failures++;
+		return;
+	}
+	if ((t = ROUND_TRIP(&cfg, &back))) {
+		CHECK(back.n_ports == cfg.n_ports && back.n_routes == cfg.n_routes);
+		CHECK(back.bgp.enabled == cfg.bgp.enabled);
+		free(t);
+		config_free(&back);
+	}
+	config_free(&cfg);
+}
+
 int main(int argc, char **argv)
 {
 	test_full();
@@ -1948,6 +2350,9 @@ int main(int argc, char **argv)
 	test_files(argc > 1 ? argv[1] : NULL);
 	test_bgp_example(argc > 1 ? argv[1] : NULL);
 	test_garbage();
+	test_print();
+	for (int i = 1; i < argc; i++)
+		test_print_file(argv[i]);
 
 	if (failures) {
 		fprintf(stderr, "test_config: %d of %d checks failed\n", failures, checks);
