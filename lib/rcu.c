@@ -84,11 +84,16 @@ int rcu_defer_free(void (*fn)(void *), void *p)
 	return 0;
 }
 
+/* Both grace periods at once: the DPDK one is started before waiting for liburcu's, so the
+ * workers' next rcu_worker_quiescent() ends both (rte_rcu_qsbr_synchronize after liburcu's wait
+ * made every commit wait for two worker loops, which on a busy host is two scheduler slices). */
 void rcu_synchronize(void)
 {
+	uint64_t token = pg_rcu_dpdk ? rte_rcu_qsbr_start(pg_rcu_dpdk) : 0;
+
 	urcu_qsbr_synchronize_rcu();
 	if (pg_rcu_dpdk)
-		rte_rcu_qsbr_synchronize(pg_rcu_dpdk, RTE_QSBR_THRID_INVALID);
+		rte_rcu_qsbr_check(pg_rcu_dpdk, token, true);
 }
 
 unsigned rcu_reclaim(void)

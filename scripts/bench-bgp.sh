@@ -15,7 +15,8 @@
 #
 # Figures per target and feed: seconds from the injector's Established to "all there" (Peregrine:
 # all routes installed in the FIB, `show bgp memory` fib_installed; BIRD: routes imported; FRR:
-# pfxRcd; GoBGP: accepted), routes/s, peak RSS of the daemon (VmHWM) and bytes per route
+# pfxRcd; GoBGP: accepted), the CPU time the daemon used meanwhile (Peregrine: its control thread;
+# the others: the whole process), routes/s, peak RSS of the daemon (VmHWM) and bytes per route
 # ((VmHWM after - VmRSS before) / N). Each daemon is started fresh for every run; the median of
 # --runs R runs (default: 3 for feeds below 1M routes, 1 from 1M) is printed. Logs: /tmp/pgb-bench.
 set -euo pipefail
@@ -134,6 +135,13 @@ remote_of() { local l; l=$(local_of "$1"); echo "${l%.2}.1"; }
 # ------------------------------------------------------------------ targets
 now_ms() { local t=${EPOCHREALTIME/./}; NOW=$((10#$t / 1000)); }
 kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# cpu_ticks PID TARGET: user + system time in clock ticks: Peregrine's control thread (its
+# workers busy-poll and would count their idle polling), the whole process for the others.
+cpu_ticks() {
+  local f="/proc/$1/stat"
+  [ "$2" = peregrine ] && f="/proc/$1/task/$1/stat"
+  awk '{print $14 + $15}' "$f" 2>/dev/null || echo 0
+}
 
 # start_T FAMILY N: start the target, configured for the feed; DAEMON = the recorded name whose
 # RSS is measured. count_T: routes there so far.
@@ -325,6 +333,8 @@ run_one() {
   pid=$(pid_of "$DAEMON")
   R_LOAD=$(cut -d' ' -f1 /proc/loadavg)
   R_BASE_KB=$(kb "$pid" VmRSS)
+  local c0 c1=0
+  c0=$(cpu_ticks "$pid" "$tgt")
   local args=(--local "$(local_of "$tgt")" --remote "$(remote_of "$tgt")" --as "$INJ_AS" --peer-as "$TGT_AS"
     --family "$fam" --routes "$n" --seed 1)
   [ "$div" = 1 ] && args+=(--diverse)
@@ -340,7 +350,7 @@ run_one() {
     "count_$tgt" || true
     c=${CNT:-0}
     now_ms
-    if [ "${c:-0}" -ge "$n" ] 2>/dev/null; then t1=$NOW; break; fi
+    if [ "${c:-0}" -ge "$n" ] 2>/dev/null; then t1=$NOW; c1=$(cpu_ticks "$pid" "$tgt"); break; fi
     [ "$NOW" -ge "$deadline" ] && break
     alive inj || [ -s "$W/inj.out" ] || { echo "injector failed:" >&2; cat "$W/inj.log" >&2; break; }
     # poll every 50 ms, or 2.5% of the time so far: a status query is not free for the daemon
@@ -360,6 +370,7 @@ run_one() {
   if [ "$t1" -gt 0 ] && [ -n "$t0" ]; then
     R_OK=1
     R_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1000}')
+    R_CPU=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (b - a) / hz}')
   else
     R_SECS=null
     log "   $tgt: only ${c:-0} of $n routes after $(((NOW - ${t0:-$NOW}) / 1000)) s"
@@ -384,7 +395,7 @@ run_one() {
 # ------------------------------------------------------------------ main loop
 [ "$json" = 1 ] || printf '# %s, %s CPUs; targets one at a time, each started fresh per run; logs in %s\n' \
   "$(uname -r)" "$(nproc)" "$W"
-[ "$json" = 1 ] || printf '%-10s %-13s %8s %8s %6s %10s %7s %8s %6s %s\n' target feed routes seconds best routes/s "sent s" "peak MB" "B/rt" notes
+[ "$json" = 1 ] || printf '%-10s %-13s %8s %8s %6s %6s %10s %7s %8s %6s %s\n' target feed routes seconds best "cpu s" routes/s "sent s" "peak MB" "B/rt" notes
 status=0
 for f in $feeds; do
   kind=${f%%:*} n=${f#*:}
@@ -401,11 +412,11 @@ for f in $feeds; do
       if [ "$json" = 1 ]; then
         printf '{"target":"bird","feed":"%s","routes":%d,"seconds":null,"note":"BIRD 2.0 has no EVPN"}\n' "$kind" "$n"
       else
-        printf '%-10s %-13s %8d %8s %6s %10s %7s %8s %6s %s\n' bird "$kind" "$n" - - - - - - "no EVPN in BIRD 2.0"
+        printf '%-10s %-13s %8d %8s %6s %6s %10s %7s %8s %6s %s\n' bird "$kind" "$n" - - - - - - - "no EVPN in BIRD 2.0"
       fi
       continue
     fi
-    secs=() hwm=() per=() sent=() loads=() extra="" fails=0
+    secs=() cpus=() hwm=() per=() sent=() loads=() extra="" fails=0
     for ((k = 1; k <= r; k++)); do
       if ! run_one "$tgt" "$fam" "$n" "$div" || [ "$R_OK" != 1 ]; then
         fails=$((fails + 1))
@@ -414,6 +425,7 @@ for f in $feeds; do
       secs+=("$R_SECS")
       sent+=("$(awk -v s="${R_SENT_MS:-0}" 'BEGIN {printf "%.2f", s / 1000}')")
       hwm+=("$R_HWM_KB")
+      cpus+=("$R_CPU")
       loads+=("$R_LOAD")
       per+=("$(awk -v h="$R_HWM_KB" -v b="$R_BASE_KB" -v n="$n" 'BEGIN {printf "%.0f", (h - b) * 1024 / n}')")
       extra=$R_EXTRA
@@ -423,11 +435,12 @@ for f in $feeds; do
       if [ "$json" = 1 ]; then
         printf '{"target":"%s","feed":"%s","routes":%d,"seconds":null,"note":"did not converge"}\n' "$tgt" "$kind" "$n"
       else
-        printf '%-10s %-13s %8d %8s %6s %10s %7s %8s %6s %s\n' "$tgt" "$kind" "$n" fail - - - - - "see $W"
+        printf '%-10s %-13s %8d %8s %6s %6s %10s %7s %8s %6s %s\n' "$tgt" "$kind" "$n" fail - - - - - - "see $W"
       fi
       continue
     fi
     s=$(printf '%s\n' "${secs[@]}" | median)
+    cpu=$(printf '%s\n' "${cpus[@]}" | median)
     sn=$(printf '%s\n' "${sent[@]}" | median)
     h=$(printf '%s\n' "${hwm[@]}" | median)
     p=$(printf '%s\n' "${per[@]}" | median)
@@ -438,11 +451,11 @@ for f in $feeds; do
     [ "$tgt" = peregrine ] && note="FIB $(jnum fib_routes <<<"$extra") routes; RIB $(jnum rib_bytes_per_path <<<"$extra") B/path"
     [ "$fails" -gt 0 ] && note="$note ($fails of $r runs failed)"
     if [ "$json" = 1 ]; then
-      printf '{"target":"%s","feed":"%s","routes":%d,"seconds":%s,"routes_per_s":%s,"sent_s":%s,"peak_rss_mb":%s,"bytes_per_route":%s,"best_seconds":%s,"runs":%d,"failed_runs":%d,"all_seconds":[%s],"loadavg":[%s]%s}\n' \
-        "$tgt" "$kind" "$n" "$s" "$rate" "$sn" "$mb" "$p" "$best" "${#secs[@]}" "$fails" "$(IFS=,; echo "${secs[*]}")" "$(IFS=,; echo "${loads[*]}")" \
+      printf '{"target":"%s","feed":"%s","routes":%d,"seconds":%s,"cpu_s":%s,"routes_per_s":%s,"sent_s":%s,"peak_rss_mb":%s,"bytes_per_route":%s,"best_seconds":%s,"runs":%d,"failed_runs":%d,"all_seconds":[%s],"all_cpu_s":[%s],"loadavg":[%s]%s}\n' \
+        "$tgt" "$kind" "$n" "$s" "$cpu" "$rate" "$sn" "$mb" "$p" "$best" "${#secs[@]}" "$fails" "$(IFS=,; echo "${secs[*]}")" "$(IFS=,; echo "${cpus[*]}")" "$(IFS=,; echo "${loads[*]}")" \
         "$extra"
     else
-      printf '%-10s %-13s %8d %8s %6s %10s %7s %8s %6s %s\n' "$tgt" "$kind" "$n" "$s" "$best" "$rate" "$sn" "$mb" "$p" "$note"
+      printf '%-10s %-13s %8d %8s %6s %6s %10s %7s %8s %6s %s\n' "$tgt" "$kind" "$n" "$s" "$best" "$cpu" "$rate" "$sn" "$mb" "$p" "$note"
     fi
   done
 done
