@@ -178,7 +178,11 @@ static int nh_for(uint16_t vrf, const struct rib_nh *n, const struct pg_prefix *
 
 static int route_set(uint16_t vrf, const struct pg_prefix *p, const struct rib_nh *nhs, unsigned n)
 {
+	/* fib_route_find()'s answer lasts until the next fib_* call (nh_for makes some): keep it.
+	 */
 	const struct fib_route *r = fib_route_find(vrf, p);
+	const bool installed = r != NULL;
+	const uint32_t cur_nh = r ? r->nh : 0;
 	uint32_t ids[RIB_MAX_PATHS], id;
 	unsigned k = 0;
 	bool tracked = false;
@@ -186,6 +190,7 @@ static int route_set(uint16_t vrf, const struct pg_prefix *p, const struct rib_n
 
 	if (r && r->origin != ROUTE_BGP)
 		return -EEXIST;
+	r = NULL;
 	n = n < RIB_MAX_PATHS ? n : RIB_MAX_PATHS;
 	struct nh_memo *m = memo_slot(vrf, nhs, n);
 	if (memo_match(m, vrf, nhs, n)) {
@@ -202,7 +207,8 @@ static int route_set(uint16_t vrf, const struct pg_prefix *p, const struct rib_n
 			k++;
 	}
 	if (k == 0) {
-		if (r) { /* its next hops stopped resolving: out of the FIB, still in the RIB */
+		if (installed) { /* its next hops stopped resolving: out of the FIB, still in the
+				    RIB */
 			batch();
 			apply_route_del(vrf, p);
 		}
@@ -228,7 +234,7 @@ static int route_set(uint16_t vrf, const struct pg_prefix *p, const struct rib_n
 		nh_ref(id);
 	}
 install:
-	if (r && r->nh == id) { /* resolved as before (next-hop tracking asked again) */
+	if (installed && cur_nh == id) { /* resolved as before (next-hop tracking asked again) */
 		nh_put(id);
 		return 0;
 	}
