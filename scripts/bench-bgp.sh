@@ -353,10 +353,11 @@ run_one() {
     if [ "${c:-0}" -ge "$n" ] 2>/dev/null; then t1=$NOW; c1=$(cpu_ticks "$pid" "$tgt"); break; fi
     [ "$NOW" -ge "$deadline" ] && break
     alive inj || [ -s "$W/inj.out" ] || { echo "injector failed:" >&2; cat "$W/inj.log" >&2; break; }
-    # poll every 50 ms, or 2.5% of the time so far: a status query is not free for the daemon
-    # (GoBGP's neighbor listing takes ~0.1 s with 1M routes, its per-neighbor one seconds)
+    # poll every 10 ms, or 2.5% of the time so far: a status query is not free for the daemon
+    # (GoBGP's neighbor listing takes ~0.1 s with 1M routes, its per-neighbor one seconds), and
+    # short feeds need the fine steps (100k IPv4 takes BIRD and Peregrine well under 0.1 s)
     iv=$(((NOW - start) / 40))
-    [ "$iv" -lt 50 ] && iv=50
+    [ "$iv" -lt 10 ] && iv=10
     sleep "$((iv / 1000)).$(printf '%03d' $((iv % 1000)))"
   done
   # the injector's report (it prints once everything is written)
