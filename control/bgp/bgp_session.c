@@ -985,6 +985,24 @@ void bgp_poll(void)
 	rib_poll();
 }
 
+/* What bgp_start() set up besides the RIB: sockets, peers, the configuration's copy. */
+static void release(void)
+{
+	if (listener.fd >= 0)
+		close(listener.fd);
+	listener.fd = -1;
+	if (bgp.ep >= 0)
+		close(bgp.ep);
+	bgp.ep = -1;
+	free(bgp.peers);
+	bgp.peers = NULL;
+	bgp.n_peers = 0;
+	free(bgp.conf.l3vnis);
+	bgp.conf.l3vnis = NULL;
+	free(bgp.conf.l2vnis);
+	bgp.conf.l2vnis = NULL;
+}
+
 int bgp_start(const struct bgp_conf *conf)
 {
 	int rc = -ENOMEM;
@@ -1056,19 +1074,7 @@ int bgp_start(const struct bgp_conf *conf)
 		   listener.fd >= 0 ? "listening" : "not listening");
 	return 0;
 fail:
-	if (listener.fd >= 0)
-		close(listener.fd);
-	listener.fd = -1;
-	if (bgp.ep >= 0)
-		close(bgp.ep);
-	bgp.ep = -1;
-	free(bgp.peers);
-	bgp.peers = NULL;
-	bgp.n_peers = 0;
-	free(bgp.conf.l3vnis);
-	bgp.conf.l3vnis = NULL;
-	free(bgp.conf.l2vnis);
-	bgp.conf.l2vnis = NULL;
+	release();
 	return rc;
 }
 
@@ -1084,18 +1090,7 @@ void bgp_stop(void)
 		conn_free(&p->pending);
 	}
 	rib_fini();
-	if (listener.fd >= 0)
-		close(listener.fd);
-	listener.fd = -1;
-	free(bgp.peers);
-	bgp.peers = NULL;
-	bgp.n_peers = 0;
-	free(bgp.conf.l3vnis);
-	bgp.conf.l3vnis = NULL;
-	free(bgp.conf.l2vnis);
-	bgp.conf.l2vnis = NULL;
-	close(bgp.ep);
-	bgp.ep = -1;
+	release();
 	bgp.running = false;
 }
 
