@@ -428,6 +428,8 @@ static struct json_object *cmd_stats(int argc, char **argv, char *err, size_t er
 		J_INT(o, "loops", ws->loops);
 		J_INT(o, "busy_loops", ws->busy_loops);
 		J_INT(o, "busy_cycles", ws->busy_cycles);
+		J_INT(o, "idle_sleeps", ws->idle_sleeps);
+		J_INT(o, "idle_sleep_us", ws->idle_sleep_us);
 		json_object_array_add(workers, o);
 	}
 	json_object_object_add(res, "workers", workers);

@@ -759,11 +759,12 @@ static void need_vtep(struct ctx *c, const yaml_node_t *n, const char *path)
  * Sections
  */
 
-enum { D_LCORES, D_WORKERS, D_MEM, D_HUGE, D_MBUFS, D_R4, D_TBL8, D_R6, D_NH, D_N };
+enum { D_LCORES, D_WORKERS, D_MEM, D_HUGE, D_MBUFS, D_R4, D_TBL8, D_R6, D_NH, D_IDLE, D_N };
 static const char *const dataplane_keys[D_N] = {
-    [D_LCORES] = "lcores",   [D_WORKERS] = "workers", [D_MEM] = "memoryMB",
-    [D_HUGE] = "hugepages",  [D_MBUFS] = "mbufs",     [D_R4] = "maxRoutes4",
-    [D_TBL8] = "tbl8Groups", [D_R6] = "maxRoutes6",   [D_NH] = "maxNexthops",
+    [D_LCORES] = "lcores",    [D_WORKERS] = "workers", [D_MEM] = "memoryMB",
+    [D_HUGE] = "hugepages",   [D_MBUFS] = "mbufs",     [D_R4] = "maxRoutes4",
+    [D_TBL8] = "tbl8Groups",  [D_R6] = "maxRoutes6",   [D_NH] = "maxNexthops",
+    [D_IDLE] = "idleSleepUs",
 };
 static const char *const hugepage_names[] = {
     [CFG_HUGE_AUTO] = "auto", [CFG_HUGE_ON] = "on", [CFG_HUGE_OFF] = "off"};
@@ -825,6 +826,9 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 		return rc;
 	if (f[D_NH].v && (rc = get_uint(c, f[D_NH].v, SUB(p, path, keys[D_NH]), 16, 16777215,
 					&dp->max_nexthops)))
+		return rc;
+	if (f[D_IDLE].v && (rc = get_uint(c, f[D_IDLE].v, SUB(p, path, keys[D_IDLE]), 0, 100000,
+					  &dp->idle_sleep_us)))
 		return rc;
 	return 0;
 }
@@ -3229,6 +3233,11 @@ static void print_dataplane(struct yout *y, const struct pg_config *cfg)
 	fprintf(y->f, "%u\n", dp->max_routes6);
 	ykey(y, k[D_NH]);
 	fprintf(y->f, "%u\n", dp->max_nexthops);
+	ykey(y, k[D_IDLE]);
+	if (dp->idle_sleep_us)
+		fprintf(y->f, "%u\n", dp->idle_sleep_us);
+	else
+		fprintf(y->f, "0  # busy-poll\n");
 	y->ind -= 2;
 }
 

@@ -166,6 +166,7 @@ struct cfg_dataplane {
 	unsigned tbl8_groups;  /* rte_lpm tbl8 groups per VRF, default 65536 */
 	unsigned max_routes6;  /* per VRF, default 65536 */
 	unsigned max_nexthops; /* default 65536 (< 2^24) */
+	unsigned idle_sleep_us; /* longest nap of an idle worker; default 0 = busy-poll */
 };
 
 struct cfg_exception {

@@ -602,6 +602,7 @@ int main(int argc, char **argv)
 	    .max_routes6 = cfg.dp.max_routes6,
 	    .punt_rate_pps = cfg.exc.punt_rate_pps,
 	    .punt_burst = cfg.exc.punt_burst,
+	    .idle_sleep_us = cfg.dp.idle_sleep_us,
 	};
 	if ((ret = rcu_init()) < 0 || (ret = dp_init(&dc)) < 0 ||
 	    (ret = fib_init(cfg.dp.max_routes6 + 65536)) < 0 ||

@@ -76,6 +76,7 @@ int dp_init(const struct dp_init_conf *c)
 	}
 	dp.punt_rate_pps = c->punt_rate_pps;
 	dp.punt_burst = c->punt_burst;
+	dp.idle_sleep_us = c->idle_sleep_us;
 	dp.fib4_max_routes = c->max_routes4;
 	dp.fib6_max_routes = c->max_routes6;
 	atomic_store(&dp.vxlan_port, rte_cpu_to_be_16(PG_VXLAN_PORT));

@@ -24,6 +24,7 @@
 #include "u32map.h"
 
 #define PG_BURST       32
+#define PG_IDLE_POLLS  1024 /* empty polls in a row before an idle worker naps (idleSleepUs) */
 #define PG_MAX_WORKERS 16
 #define PG_RING_SIZE   4096
 
@@ -164,6 +165,7 @@ struct dp_stats {
 	uint64_t l2_arp_suppressed; /* ARP requests and neighbour solicitations answered from the
 				     * ARP/ND cache */
 	uint64_t loops, busy_loops, busy_cycles;
+	uint64_t idle_sleeps, idle_sleep_us; /* dataplane.idleSleepUs back-off */
 	struct dp_port_stats port[PG_MAX_PORTS];
 	struct dp_vrf_stats vrf[PG_MAX_VRFS];
 	struct dp_vni_stats vni[PG_MAX_VNIS];
@@ -185,6 +187,7 @@ struct dp_ctx {
 	struct dp_stats *stats[PG_MAX_WORKERS];
 	struct rte_ring *punt[PUNT_CLASS_MAX]; /* workers -> control, MP/SC */
 	uint64_t punt_rate_pps, punt_burst;
+	unsigned idle_sleep_us; /* 0: busy-poll; else the longest sleep of an idle worker */
 	uint32_t max_nh;
 	unsigned fib4_max_routes, fib6_max_routes;
 

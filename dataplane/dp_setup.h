@@ -13,6 +13,7 @@ struct dp_init_conf {
 	unsigned mbufs;
 	unsigned max_routes4, tbl8_groups, max_routes6;
 	unsigned punt_rate_pps, punt_burst;
+	unsigned idle_sleep_us; /* 0: workers busy-poll */
 };
 
 struct dp_port_conf {

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <limits.h>
+#include <sys/prctl.h>
+#include <time.h>
 
 #include <rte_arp.h>
 #include <rte_cycles.h>
@@ -1717,6 +1719,23 @@ unsigned worker_poll_once(struct dp_worker *w)
 	return total;
 }
 
+/*
+ * Idle back-off (dataplane.idleSleepUs): a worker that found nothing in PG_IDLE_POLLS polls in a
+ * row sleeps 1, 2, 4 ... us, at most idle_sleep_us, between polls until a packet comes. It is
+ * offline for RCU while asleep, so the control thread's grace periods do not wait for it. Not a
+ * fast-path cost: only polls that found nothing get here.
+ */
+static void worker_nap(struct dp_worker *w, unsigned us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+
+	rcu_worker_offline(w->id);
+	nanosleep(&ts, NULL);
+	rcu_worker_online(w->id);
+	w->st->idle_sleeps++;
+	w->st->idle_sleep_us += us;
+}
+
 int worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -1726,7 +1745,10 @@ int worker_main(void *arg)
 		w->pol[c].tokens = dp.punt_burst;
 		w->pol[c].last_tsc = rte_rdtsc();
 	}
+	if (dp.idle_sleep_us)
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); /* 1 us, not the default 50 us */
 	rcu_worker_register(w->id);
+	unsigned idle = 0, nap_us = 0;
 	while (atomic_load_explicit(&dp.running, memory_order_relaxed)) {
 		uint64_t t0 = rte_rdtsc();
 		unsigned n = worker_poll_once(w);
@@ -1734,6 +1756,10 @@ int worker_main(void *arg)
 		if (n) {
 			w->st->busy_loops++;
 			w->st->busy_cycles += rte_rdtsc() - t0;
+			idle = nap_us = 0;
+		} else if (unlikely(dp.idle_sleep_us) && ++idle >= PG_IDLE_POLLS) {
+			nap_us = nap_us ? RTE_MIN(2 * nap_us, dp.idle_sleep_us) : 1;
+			worker_nap(w, nap_us);
 		}
 		rcu_worker_quiescent(w->id);
 	}

@@ -33,6 +33,20 @@ static inline void rcu_worker_quiescent(unsigned reader_id)
 	rte_rcu_qsbr_quiescent(pg_rcu_dpdk, reader_id);
 }
 
+/* Worker about to sleep: leave both domains so grace periods do not wait for it; online again
+ * (which also counts as the start of a new read-side section) before touching any table. */
+static inline void rcu_worker_offline(unsigned reader_id)
+{
+	rte_rcu_qsbr_thread_offline(pg_rcu_dpdk, reader_id);
+	urcu_qsbr_thread_offline();
+}
+
+static inline void rcu_worker_online(unsigned reader_id)
+{
+	urcu_qsbr_thread_online();
+	rte_rcu_qsbr_thread_online(pg_rcu_dpdk, reader_id);
+}
+
 /* Control thread: free p with fn(p) once every reader has passed a quiescent state. */
 int rcu_defer_free(void (*fn)(void *), void *p);
 /* Control thread: wait for a grace period in both domains. */

@@ -2,6 +2,7 @@
 # Peregrine's exception path: the kernel behind the per-port TAPs terminates ICMP and TCP for the
 # router's own addresses, per VRF, and the punt policer protects it from a flood without hurting
 # a TCP (BGP-like) session.
+# The workers nap when idle (dataplane.idleSleepUs), as on a shared VM: none of that may suffer.
 #
 #  [node] eth0 10.100.0.2/24 ==== pe-up [pe: peregrine] pe-host ==== eth0 [host]
 #         192.168.50.0/24 via         uplink 10.100.0.1/24 (TAP pg-uplink)     192.168.50.2/24
@@ -30,7 +31,7 @@ apiVersion: peregrine.io/v1alpha1
 kind: Peregrine
 metadata: {name: pgt-exception}
 spec:
-  dataplane: $PG_DATAPLANE_YAML
+  dataplane: ${PG_DATAPLANE_YAML%\}}, idleSleepUs: 500}
   management: {socket: $PG_SOCK}
   exceptionPath: {puntRatePps: 10000, puntBurst: 256}
   vrfs: [{name: red}]
@@ -143,6 +144,14 @@ neigh_ok() {
 }
 check "show neighbors: 10.100.0.2 still resolved" neigh_ok
 check "show stats: no tap write errors" bash -c "[ \"\$($PGCTL_BIN -s $PG_SOCK --json show stats | jq .data.exception_path.tap_write_errors)\" = 0 ]"
+
+idle_naps() {
+	local n
+	n=$(pgctl --json show stats | jq '[.data.workers[].idle_sleeps] | add')
+	echo "idle_sleeps=$n"
+	[ "$n" -gt 0 ]
+}
+check "idleSleepUs 500: the idle worker napped (show stats workers[].idle_sleeps > 0) and every check above passed" idle_naps
 
 step "stop"
 pg_stop_check "peregrine stops on SIGINT although started with SIGINT ignored" pe "pe-up pe-host" "pg-uplink pg-host" 5

@@ -415,6 +415,7 @@ static void test_defaults(void)
 	CHECK(cfg.dp.tbl8_groups == 65536);
 	CHECK(cfg.dp.max_routes6 == 65536);
 	CHECK(cfg.dp.max_nexthops == 65536);
+	CHECK(cfg.dp.idle_sleep_us == 0);
 	CHECK_STR(cfg.mgmt_socket, "/run/peregrine/peregrine.sock");
 	CHECK(cfg.exc.punt_rate_pps == 10000);
 	CHECK(cfg.exc.punt_burst == 256);
@@ -434,6 +435,13 @@ static void test_defaults(void)
 	CHECK(!cfg.ports[0].no_tap);
 	CHECK(cfg.ports[0].exception == CFG_EXC_AUTO); /* driver auto: decided at attach time */
 	CHECK(cfg.n_l3vnis == 0 && cfg.n_tunnels == 0 && cfg.n_routes == 0 && cfg.n_neighbors == 0);
+	config_free(&cfg);
+
+	if (LOAD_OK("kind: Peregrine\nspec:\n  dataplane: {idleSleepUs: 250}\n"
+		    "  ports: [{name: p0, device: eth0}]\n",
+		    &cfg))
+		return;
+	CHECK(cfg.dp.idle_sleep_us == 250);
 	config_free(&cfg);
 
 	/* exception path: xdp by default for AF_XDP ports, unless a TAP is named */
@@ -682,7 +690,8 @@ static void test_top_errors(void)
 		   "t.yaml:8:14: spec.dataplane: expected a mapping, got a sequence");
 	EXPECT_ERR(PORT0 "  dataplane:\n    lcore: 1\n",
 		   "t.yaml:9:5: spec.dataplane: unknown key 'lcore' (allowed: lcores, workers, "
-		   "memoryMB, hugepages, mbufs, maxRoutes4, tbl8Groups, maxRoutes6, maxNexthops)");
+		   "memoryMB, hugepages, mbufs, maxRoutes4, tbl8Groups, maxRoutes6, maxNexthops, "
+		   "idleSleepUs)");
 	EXPECT_ERR(PORT0 "  dataplane: {lcores: \"0-\"}\n",
 		   "t.yaml:8:23: spec.dataplane.lcores: expected a core list like \"0-3,8\"",
 		   "got '0-'");
@@ -733,6 +742,8 @@ static void test_top_errors(void)
 	EXPECT_ERR(PORT0 "  dataplane: {maxNexthops: 15}\n",
 		   "t.yaml:8:28: spec.dataplane.maxNexthops: 15 is out of range (allowed: "
 		   "16..16777215)");
+	EXPECT_ERR(PORT0 "  dataplane: {idleSleepUs: 100001}\n",
+		   "t.yaml:8:28: spec.dataplane.idleSleepUs: 100001 is out of range");
 	EXPECT_ERR(PORT0 "  dataplane: {maxNexthops: 16777216}\n",
 		   "t.yaml:8:28: spec.dataplane.maxNexthops:");
 	EXPECT_ERR(PORT0 "  management: {sock: x}\n",
