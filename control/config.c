@@ -3018,6 +3018,7 @@ void config_free(struct pg_config *cfg)
 	free(cfg->tunnels);
 	free(cfg->routes);
 	free(cfg->neighbors);
+	free(cfg->host_sessions);
 	free(cfg->bgp.neighbors);
 	memset(cfg, 0, sizeof(*cfg));
 }

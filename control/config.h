@@ -156,6 +156,30 @@ struct cfg_neighbor {
 	struct pg_mac mac;
 };
 
+/*
+ * A BGP session with the host Peregrine runs on (Calico's BIRD, MetalLB, frr-k8s...) over a
+ * host-facing interface Peregrine creates (a TAP named `name` in Peregrine's network namespace,
+ * carrying the host-side addresses): OpenPERouter's hostSession of an L3VNI (in that VRF) or of
+ * the L3Passthrough (default VRF). The loader adds a port for it (same name) in the VRF with the
+ * router-side addresses.
+ */
+enum cfg_peer_type { CFG_PEER_BY_ASN = 0, CFG_PEER_EXTERNAL, CFG_PEER_INTERNAL };
+#define CFG_MAX_HOST_SESSIONS 64
+
+struct cfg_host_session {
+	int line;
+	char name[PG_IFNAME_MAX]; /* host-side interface, e.g. host-e-100 (OpenPERouter's veth name) */
+	uint16_t vrf;		  /* index into cfg.vrfs; 0 (default) for an L3Passthrough */
+	uint32_t asn;		  /* our AS on the session; 0: spec.bgp.asn */
+	enum cfg_peer_type host_type;
+	uint32_t host_asn; /* the host's AS when host_type is CFG_PEER_BY_ASN */
+	uint16_t mtu;	   /* of both ends; default 1500 */
+	unsigned n_addrs;  /* 1 or 2: at most one IPv4 and one IPv6 pair */
+	struct pg_prefix router[2]; /* our side (the port's addresses), localCIDR length */
+	struct pg_prefix host[2];   /* the host side, same order; the BGP neighbours */
+	int port;		    /* index of the port the loader added for it */
+};
+
 struct cfg_dataplane {
 	char lcores[64];    /* EAL -l list; default "0-1" (first is the control thread) */
 	unsigned workers;   /* default: lcores - 1 */
@@ -238,6 +262,8 @@ struct pg_config {
 	struct cfg_route *routes;
 	struct cfg_neighbor *neighbors;
 	struct cfg_bgp bgp;
+	unsigned n_host_sessions;
+	struct cfg_host_session *host_sessions;
 };
 
 /*
