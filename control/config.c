@@ -3020,6 +3020,7 @@ void config_free(struct pg_config *cfg)
 	free(cfg->neighbors);
 	free(cfg->host_sessions);
 	free(cfg->bgp.neighbors);
+	free(cfg->bgp.networks);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

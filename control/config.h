@@ -241,6 +241,10 @@ struct cfg_bgp {
 	bool graceful_restart;	/* helper mode, default true */
 	unsigned n_neighbors;	/* 0 .. CFG_BGP_MAX_NEIGHBORS */
 	struct cfg_bgp_neighbor *neighbors;
+	/* Prefixes originated in IPv4/IPv6 unicast with ourselves as next hop (FRR's `network`),
+	 * e.g. the VTEP /32 that OpenPERouter announces. Host bits zero, unique. */
+	unsigned n_networks;
+	struct pg_prefix *networks;
 };
 
 struct pg_config {
