@@ -16,6 +16,8 @@
 #include "bgp_cli.h"
 #include "bgp_fib.h"
 #include "bgp_rib.h"
+#include "config.h"
+#include "ctl.h"
 #include "mgmt.h"
 #include "util.h"
 
@@ -283,6 +285,10 @@ static int route_cb(const struct bgp_nlri *n, const struct rib_path_view *paths,
 		return 1;
 	o = json_object_new_object();
 	J_STR(o, "prefix", bgp_nlri_fmt(n, b, sizeof(b)));
+	if (paths[0].vrf) { /* a host session's route */
+		const struct pg_config *c = ctl_cfg();
+		J_STR(o, "vrf", paths[0].vrf < c->n_vrfs ? c->vrfs[paths[0].vrf].name : "?");
+	}
 	if (!w->detail) {
 		/* One line per destination: its best path. */
 		struct json_object *best = path_json(&paths[0], false);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <rte_ethdev.h>
@@ -92,6 +93,10 @@ static struct json_object *cmd_interfaces(int argc, char **argv, char *err, size
 		json_object_object_add(o, "addresses", addrs);
 		J_STR(o, "exception", p->xdp_exc ? "xdp" : p->tap_fd >= 0 ? "tap" : "none");
 		J_STR(o, "tap", p->tap_fd >= 0 ? p->tap_name : "none");
+		if (p->tap_fd >= 0 && p->tap_netns > 0) { /* nsenter --net=<this> reaches the TAP */
+			snprintf(b, sizeof(b), "/proc/%d/fd/%d", (int)getpid(), p->tap_netns);
+			J_STR(o, "tap_netns", b);
+		}
 		J_INT(o, "rx_packets", st->port[i].rx_pkts);
 		J_INT(o, "rx_bytes", st->port[i].rx_bytes);
 		J_INT(o, "tx_packets", st->port[i].tx_pkts);

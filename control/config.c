@@ -1017,6 +1017,7 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	port->vrf = PG_VRF_DEFAULT;
 	port->driver = CFG_DRIVER_AUTO;
 	port->l2vni = -1;
+	port->host_session = -1;
 
 	SUB(p, path, keys[P_NAME]);
 	if ((rc = get_name(c, f[P_NAME].v, p, port->name, sizeof(port->name))))
@@ -1407,6 +1408,7 @@ static int l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struc
 	snprintf(port->tap, sizeof(port->tap), "pg-%.12s", port->name);
 	port->exception = CFG_EXC_TAP;
 	port->l2vni = (int)cfg->n_l2vnis;
+	port->host_session = -1;
 	port->irb = true;
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct cfg_port *o = &cfg->ports[i];
@@ -2681,6 +2683,202 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 	return parse_bgp_neighbors(c, f[B_NEIGH].v, SUB(p, path, keys[B_NEIGH]), f[B_KA].v != NULL);
 }
 
+/* --------------------------------------------------------------------------------------------
+ * hostSessions: BGP with the host itself over an interface Peregrine creates
+ */
+
+enum { HS_NAME, HS_VRF, HS_ASN, HS_HASN, HS_HTYPE, HS_MTU, HS_ADDRS, HS_N };
+static const char *const host_session_keys[HS_N] = {
+    [HS_NAME] = "name",	     [HS_VRF] = "vrf", [HS_ASN] = "asn",	 [HS_HASN] = "hostASN",
+    [HS_HTYPE] = "hostType", [HS_MTU] = "mtu", [HS_ADDRS] = "addresses",
+};
+static const char *const peer_type_names[] = {
+    [CFG_PEER_BY_ASN] = "asn", [CFG_PEER_EXTERNAL] = "external", [CFG_PEER_INTERNAL] = "internal"};
+static const char *const hs_addr_keys[] = {"router", "host"};
+
+/* One {router, host} pair: same family and length, one subnet, two different addresses. */
+static int host_session_pair(struct ctx *c, yaml_node_t *n, const char *path,
+			     struct cfg_host_session *hs)
+{
+	struct fld f[2];
+	char p[PATHBUF], b[PG_PREFIX_FMT_LEN], b2[PG_PREFIX_FMT_LEN];
+	struct pg_prefix r, h, rn, hn;
+	int rc;
+
+	if ((rc = get_item_map(c, n, path, hs_addr_keys, 2, f, "router and host")) ||
+	    (rc = require(c, n, path, &f[0], "router")) ||
+	    (rc = require(c, n, path, &f[1], "host")))
+		return rc;
+	if ((rc = get_prefix(c, f[0].v, SUB(p, path, "router"), false, &r)) ||
+	    (rc = get_prefix(c, f[1].v, SUB(p, path, "host"), false, &h)))
+		return rc;
+	rn = r;
+	hn = h;
+	prefix_mask(&rn);
+	prefix_mask(&hn);
+	if (r.ip.family != h.ip.family || r.len != h.len || !ip_equal(&rn.ip, &hn.ip))
+		return fail(c, f[1].v, p,
+			    "%s is not in the subnet of router %s (both ends share one)",
+			    fmt_prefix(&h, b), fmt_prefix(&r, b2));
+	if (ip_equal(&r.ip, &h.ip))
+		return fail(c, f[1].v, p, "%s is also the router's address", fmt_prefix(&h, b));
+	if ((r.ip.family == AF_INET && r.len > 30) || (r.ip.family == AF_INET6 && r.len > 127))
+		return fail(c, f[0].v, SUB(p, path, "router"),
+			    "/%u leaves no room for two hosts (allowed: up to /30, /127 for IPv6)",
+			    r.len);
+	for (unsigned i = 0; i < hs->n_addrs; i++)
+		if (hs->router[i].ip.family == r.ip.family)
+			return fail(c, n, path,
+				    "a second %s pair (at most one IPv4 and one IPv6 pair)",
+				    family_name(r.ip.family));
+	hs->router[hs->n_addrs] = r;
+	hs->host[hs->n_addrs++] = h;
+	return 0;
+}
+
+/*
+ * The port of host session cfg.host_sessions[idx] (filled): a DPDK net_tap whose Linux side is
+ * the host interface, in the session's VRF, with the router-side addresses and a TAP exception
+ * path. Shared by the Peregrine kind and OpenPERouter's hostSession.
+ */
+int config_host_session_port(struct ctx *c, yaml_node_t *n, const char *path, unsigned idx)
+{
+	struct pg_config *cfg = c->cfg;
+	struct cfg_host_session *hs = &cfg->host_sessions[idx];
+	char b[PG_PREFIX_FMT_LEN], b2[PG_PREFIX_FMT_LEN];
+	struct cfg_port *port;
+
+	if (cfg->n_ports == PG_MAX_PORTS)
+		return fail(c, n, path, "its interface would be port %u, at most %d ports allowed",
+			    cfg->n_ports + 1, PG_MAX_PORTS);
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct cfg_port *o = &cfg->ports[i];
+		if (!strcmp(o->name, hs->name) || (!o->irb && !strcmp(o->device, hs->name)) ||
+		    !strcmp(o->tap, hs->name))
+			return fail(c, n, path,
+				    "'%s' is already used by port '%s' (line %d) as its name, "
+				    "device or TAP",
+				    hs->name, o->name, o->line);
+		if (o->vrf != hs->vrf)
+			continue;
+		for (unsigned a = 0; a < o->n_addrs; a++)
+			for (unsigned k = 0; k < hs->n_addrs; k++)
+				if (prefix_contains(&o->addrs[a], &hs->router[k].ip) ||
+				    prefix_contains(&hs->router[k], &o->addrs[a].ip))
+					return fail(c, n, path,
+						    "%s overlaps %s of port '%s' (line %d) in the "
+						    "same VRF",
+						    fmt_prefix(&hs->router[k], b),
+						    fmt_prefix(&o->addrs[a], b2), o->name, o->line);
+	}
+	port = realloc(cfg->ports, (cfg->n_ports + 1) * sizeof(*port));
+	if (!port)
+		return fail_nomem(c);
+	cfg->ports = port;
+	port = &cfg->ports[cfg->n_ports];
+	memset(port, 0, sizeof(*port));
+	port->line = hs->line;
+	pg_strlcpy(port->name, hs->name, sizeof(port->name));
+	snprintf(port->device, sizeof(port->device), "net_tap_hs%u,iface=%s", idx, hs->name);
+	port->mtu = hs->mtu;
+	port->vrf = hs->vrf;
+	port->n_addrs = hs->n_addrs;
+	memcpy(port->addrs, hs->router, hs->n_addrs * sizeof(hs->router[0]));
+	snprintf(port->tap, sizeof(port->tap), "pg-%.12s", port->name);
+	port->exception = CFG_EXC_TAP;
+	port->l2vni = -1;
+	port->host_session = (int)idx;
+	hs->port = (int)cfg->n_ports++;
+	return 0;
+}
+
+static int parse_host_sessions(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	const char *const *keys = host_session_keys;
+	struct pg_config *cfg = c->cfg;
+	yaml_node_item_t *items;
+	size_t count;
+	void *arr = NULL;
+	int rc;
+
+	if ((rc = get_list(c, n, path, CFG_MAX_HOST_SESSIONS, "host sessions",
+			   sizeof(*cfg->host_sessions), &items, &count, &arr)))
+		return rc;
+	cfg->host_sessions = arr;
+	if (count && !cfg->bgp.enabled)
+		return fail(c, n, path, "host sessions need spec.bgp (the BGP speaker)");
+	for (size_t i = 0; i < count; i++) {
+		struct cfg_host_session *hs = &cfg->host_sessions[i];
+		yaml_node_t *it = node(c, items[i]);
+		char ip[PATHBUF], p[PATHBUF];
+		struct fld f[HS_N];
+		yaml_node_item_t *ai;
+		size_t na;
+
+		idxpath(ip, sizeof(ip), path, i);
+		if ((rc = get_item_map(c, it, ip, keys, HS_N, f, "name and addresses")) ||
+		    (rc = require(c, it, ip, &f[HS_NAME], keys[HS_NAME])) ||
+		    (rc = require(c, it, ip, &f[HS_ADDRS], keys[HS_ADDRS])))
+			return rc;
+		hs->line = line_of(it);
+		hs->mtu = 1500;
+		if ((rc = get_name(c, f[HS_NAME].v, SUB(p, ip, keys[HS_NAME]), hs->name,
+				   sizeof(hs->name))))
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cfg->host_sessions[j].name, hs->name))
+				return fail(c, f[HS_NAME].v, p,
+					    "host session '%s' is defined twice (first at line %d)",
+					    hs->name, cfg->host_sessions[j].line);
+		if (f[HS_VRF].v &&
+		    (rc = get_vrf_ref(c, f[HS_VRF].v, SUB(p, ip, keys[HS_VRF]), &hs->vrf)))
+			return rc;
+		if (f[HS_ASN].v &&
+		    (rc = get_asn(c, f[HS_ASN].v, SUB(p, ip, keys[HS_ASN]), &hs->asn)))
+			return rc;
+		if (f[HS_HASN].v && f[HS_HTYPE].v)
+			return fail(c, f[HS_HTYPE].v, SUB(p, ip, keys[HS_HTYPE]),
+				    "give either hostASN or hostType, not both");
+		if (!f[HS_HASN].v && !f[HS_HTYPE].v)
+			return fail(c, it, ip, "missing hostASN (or hostType: external|internal)");
+		if (f[HS_HASN].v &&
+		    (rc = get_asn(c, f[HS_HASN].v, SUB(p, ip, keys[HS_HASN]), &hs->host_asn)))
+			return rc;
+		if (f[HS_HTYPE].v) {
+			int v = 0;
+			SUB(p, ip, keys[HS_HTYPE]);
+			if ((rc = get_enum(c, f[HS_HTYPE].v, p, peer_type_names + 1,
+					   PG_ARRAY_SIZE(peer_type_names) - 1, &v)))
+				return rc;
+			hs->host_type = (enum cfg_peer_type)(v + 1);
+		}
+		if (f[HS_MTU].v) {
+			unsigned v;
+			if ((rc = get_uint(c, f[HS_MTU].v, SUB(p, ip, keys[HS_MTU]), 1280, 9000,
+					   &v)))
+				return rc;
+			hs->mtu = (uint16_t)v;
+		}
+		SUB(p, ip, keys[HS_ADDRS]);
+		if ((rc = get_seq(c, f[HS_ADDRS].v, p, &ai, &na)))
+			return rc;
+		if (na == 0 || na > 2)
+			return fail(c, f[HS_ADDRS].v, p,
+				    "%zu address pairs (allowed: one IPv4 and/or one IPv6 {router, "
+				    "host} pair)",
+				    na);
+		for (size_t k = 0; k < na; k++) {
+			char ap[PATHBUF];
+			if ((rc = host_session_pair(c, node(c, ai[k]), IDX(ap, p, k), hs)))
+				return rc;
+		}
+		cfg->n_host_sessions++;
+		if ((rc = config_host_session_port(c, it, ip, (unsigned)i)))
+			return rc;
+	}
+	return 0;
+}
+
 enum {
 	S_LOG,
 	S_DP,
@@ -2695,14 +2893,15 @@ enum {
 	S_ROUTES,
 	S_NEIGH,
 	S_BGP,
+	S_HS,
 	S_N
 };
 static const char *const spec_keys[S_N] = {
-    [S_LOG] = "logLevel",      [S_DP] = "dataplane",  [S_MGMT] = "management",
-    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",     [S_VRFS] = "vrfs",
-    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis", [S_L2VNIS] = "l2vnis",
-    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes", [S_NEIGH] = "neighbors",
-    [S_BGP] = "bgp",
+    [S_LOG] = "logLevel",      [S_DP] = "dataplane",	[S_MGMT] = "management",
+    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",	[S_VRFS] = "vrfs",
+    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis",	[S_L2VNIS] = "l2vnis",
+    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes",	[S_NEIGH] = "neighbors",
+    [S_BGP] = "bgp",	       [S_HS] = "hostSessions",
 };
 static const char *const log_level_names[] = {"error", "warning", "notice", "info", "debug"};
 
@@ -2751,6 +2950,8 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	    (rc = parse_neighbors(c, f[S_NEIGH].v, SUB(p, "spec", keys[S_NEIGH]))))
 		return rc;
 	if (f[S_BGP].k && (rc = parse_bgp(c, f[S_BGP].v, SUB(p, "spec", keys[S_BGP]))))
+		return rc;
+	if (f[S_HS].v && (rc = parse_host_sessions(c, f[S_HS].v, SUB(p, "spec", keys[S_HS]))))
 		return rc;
 	if (c->vtep_user && !cfg->has_vtep)
 		return fail(c, c->vtep_user, c->vtep_user_path,
@@ -3609,6 +3810,45 @@ static void print_bgp(struct yout *y, const struct pg_config *cfg)
 	y->ind -= 2;
 }
 
+static void print_host_session(struct yout *y, const struct pg_config *cfg,
+			       const struct cfg_host_session *hs)
+{
+	const char *const *k = host_session_keys;
+
+	y->dash = true;
+	ykey(y, k[HS_NAME]);
+	put_str(y->f, hs->name, false);
+	fputc('\n', y->f);
+	ykey(y, k[HS_VRF]);
+	put_str(y->f, vrf_name(cfg, hs->vrf), false);
+	fputc('\n', y->f);
+	if (hs->asn) {
+		ykey(y, k[HS_ASN]);
+		fprintf(y->f, "%u\n", hs->asn);
+	} else {
+		ycomment(y, "%s: %u (bgp.asn)", k[HS_ASN], cfg->bgp.asn);
+	}
+	if (hs->host_type == CFG_PEER_BY_ASN) {
+		ykey(y, k[HS_HASN]);
+		fprintf(y->f, "%u\n", hs->host_asn);
+	} else {
+		ykey(y, k[HS_HTYPE]);
+		fprintf(y->f, "%s\n", peer_type_names[hs->host_type]);
+	}
+	ykey(y, k[HS_MTU]);
+	fprintf(y->f, "%u\n", hs->mtu);
+	ykey(y, k[HS_ADDRS]);
+	fputc('[', y->f);
+	for (unsigned i = 0; i < hs->n_addrs; i++) {
+		fprintf(y->f, "%s{%s: ", i ? ", " : "", hs_addr_keys[0]);
+		put_prefix(y->f, &hs->router[i]);
+		fprintf(y->f, ", %s: ", hs_addr_keys[1]);
+		put_prefix(y->f, &hs->host[i]);
+		fputc('}', y->f);
+	}
+	fputs("]\n", y->f);
+}
+
 /* "key:" with a block list, or "key: []" when count is 0. */
 static bool ylist(struct yout *y, const char *key, unsigned count)
 {
@@ -3670,12 +3910,13 @@ int config_print(const struct pg_config *cfg, FILE *f)
 		}
 		y->ind -= 4;
 	}
-	/* the irb<VNI> ports come back from their l2vnis entries */
+	/* the irb<VNI> ports come back from their l2vnis entries, host session ports from
+	 * hostSessions */
 	for (unsigned i = 0; i < cfg->n_ports; i++)
-		n_user_ports += !cfg->ports[i].irb;
+		n_user_ports += !cfg->ports[i].irb && cfg->ports[i].host_session < 0;
 	if (ylist(y, k[S_PORTS], n_user_ports)) {
 		for (unsigned i = 0; i < cfg->n_ports; i++)
-			if (!cfg->ports[i].irb)
+			if (!cfg->ports[i].irb && cfg->ports[i].host_session < 0)
 				print_port(y, cfg, &cfg->ports[i]);
 		y->ind -= 4;
 	}
@@ -3725,6 +3966,12 @@ int config_print(const struct pg_config *cfg, FILE *f)
 		y->ind -= 4;
 	}
 	print_bgp(y, cfg);
+	if (cfg->n_host_sessions) {
+		yopen_list(y, k[S_HS]);
+		for (unsigned i = 0; i < cfg->n_host_sessions; i++)
+			print_host_session(y, cfg, &cfg->host_sessions[i]);
+		y->ind -= 4;
+	}
 	if (fflush(f) != 0 || ferror(f))
 		return errno ? -errno : -EIO;
 	return 0;

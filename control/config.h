@@ -59,6 +59,8 @@ struct cfg_port {
 	int l2vni; /* index into cfg.l2vnis when the port is bridged (or irb), else -1 */
 	bool irb;  /* not a device: the routed interface of L2VNI l2vni (its anycast gateway),
 		    * added by the configuration loader after the ports of the file */
+	int host_session; /* index into cfg.host_sessions when the port is one's router side (a
+			   * net_tap device the loader adds), else -1 */
 };
 
 struct cfg_vrf {
@@ -168,13 +170,14 @@ enum cfg_peer_type { CFG_PEER_BY_ASN = 0, CFG_PEER_EXTERNAL, CFG_PEER_INTERNAL }
 
 struct cfg_host_session {
 	int line;
-	char name[PG_IFNAME_MAX]; /* host-side interface, e.g. host-e-100 (OpenPERouter's veth name) */
+	char name[PG_IFNAME_MAX]; /* host-side interface, e.g. host-e-100 (OpenPERouter's veth name)
+				   */
 	uint16_t vrf;		  /* index into cfg.vrfs; 0 (default) for an L3Passthrough */
 	uint32_t asn;		  /* our AS on the session; 0: spec.bgp.asn */
 	enum cfg_peer_type host_type;
-	uint32_t host_asn; /* the host's AS when host_type is CFG_PEER_BY_ASN */
-	uint16_t mtu;	   /* of both ends; default 1500 */
-	unsigned n_addrs;  /* 1 or 2: at most one IPv4 and one IPv6 pair */
+	uint32_t host_asn;	    /* the host's AS when host_type is CFG_PEER_BY_ASN */
+	uint16_t mtu;		    /* of both ends; default 1500 */
+	unsigned n_addrs;	    /* 1 or 2: at most one IPv4 and one IPv6 pair */
 	struct pg_prefix router[2]; /* our side (the port's addresses), localCIDR length */
 	struct pg_prefix host[2];   /* the host side, same order; the BGP neighbours */
 	int port;		    /* index of the port the loader added for it */
@@ -185,11 +188,11 @@ struct cfg_dataplane {
 	unsigned workers;   /* default: lcores - 1 */
 	unsigned memory_mb; /* default 1024 */
 	enum cfg_hugepages hugepages;
-	unsigned mbufs;	       /* mempool size, default 16383 */
-	unsigned max_routes4;  /* per VRF, default 1048576 for the default VRF */
-	unsigned tbl8_groups;  /* rte_lpm tbl8 groups per VRF, default 65536 */
-	unsigned max_routes6;  /* per VRF, default 65536 */
-	unsigned max_nexthops; /* default 65536 (< 2^24) */
+	unsigned mbufs;		/* mempool size, default 16383 */
+	unsigned max_routes4;	/* per VRF, default 1048576 for the default VRF */
+	unsigned tbl8_groups;	/* rte_lpm tbl8 groups per VRF, default 65536 */
+	unsigned max_routes6;	/* per VRF, default 65536 */
+	unsigned max_nexthops;	/* default 65536 (< 2^24) */
 	unsigned idle_sleep_us; /* longest nap of an idle worker; default 0 = busy-poll */
 };
 

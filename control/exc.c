@@ -92,6 +92,43 @@ int exc_if_addr(unsigned ifindex, const struct pg_prefix *a, bool add, bool excl
 	return nl_request(nlh);
 }
 
+int exc_if_default_route(unsigned ifindex, const struct pg_ip *gw)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = gw->family;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	if (gw->family == AF_INET)
+		mnl_attr_put(nlh, RTA_GATEWAY, 4, &gw->v4);
+	else
+		mnl_attr_put(nlh, RTA_GATEWAY, 16, gw->v6);
+	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+	return nl_request(nlh);
+}
+
+int exc_if_up(const char *ifname, uint16_t mtu)
+{
+	struct ifreq ifr;
+	int ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	pg_strlcpy(ifr.ifr_name, ifname, IFNAMSIZ);
+	ifr.ifr_mtu = mtu;
+	if ((ret = if_ioctl(SIOCSIFMTU, &ifr)) < 0 || (ret = if_ioctl(SIOCGIFFLAGS, &ifr)) < 0)
+		return ret;
+	ifr.ifr_flags |= IFF_UP;
+	return if_ioctl(SIOCSIFFLAGS, &ifr);
+}
+
 int exc_tap_create(struct dp_port *p, const struct cfg_port *cp)
 {
 	struct ifreq ifr;

@@ -24,3 +24,7 @@ unsigned exc_punt_drain(unsigned budget);
 unsigned exc_tap_read(struct dp_port *p, unsigned budget);
 /* Add (excl: fail with -EEXIST when present, else replace) or delete an interface address. */
 int exc_if_addr(unsigned ifindex, const struct pg_prefix *a, bool add, bool excl);
+/* Default route of gw's family via gw on interface ifindex (in the current namespace). */
+int exc_if_default_route(unsigned ifindex, const struct pg_ip *gw);
+/* MTU and up on a Linux interface (in the current namespace). */
+int exc_if_up(const char *ifname, uint16_t mtu);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include "ctl.h"
 #include "dp.h"
 #include "dp_setup.h"
+#include "netns.h"
 #include "exc.h"
 #include "fib.h"
 #include "kiso.h"
@@ -157,6 +159,113 @@ static int eal_args_build(int uargc, char **uargv, char **out, int max)
 	return n;
 }
 
+/*
+ * Namespaces of the exception path: the TAPs of a VRF's ports live in a namespace of the VRF's
+ * own (its kernel routing and TCP apart from the others' and the host's), those of the default
+ * VRF in Peregrine's, except a host session's, which always gets one (the host side of its link
+ * is in Peregrine's namespace: the kernel must not see both ends). Anonymous, created on first
+ * use, gone at exit.
+ */
+static int vrf_ns[PG_MAX_VRFS], hs_ns[CFG_MAX_HOST_SESSIONS];
+
+/* The namespace fd of port cp's TAP (> 2), 0 for Peregrine's own, or -errno. */
+static int port_netns(const struct cfg_port *cp)
+{
+	int *slot = cp->host_session >= 0 && cp->vrf == PG_VRF_DEFAULT ? &hs_ns[cp->host_session]
+		    : cp->vrf != PG_VRF_DEFAULT			       ? &vrf_ns[cp->vrf]
+								       : NULL;
+
+	if (!slot)
+		return 0;
+	if (*slot <= 0) {
+		int fd = pg_netns_new();
+		if (fd < 0) {
+			LOG_ERR(
+			    "port %s: cannot create a network namespace for its exception path: "
+			    "%s",
+			    cp->name, strerror(-fd));
+			return fd;
+		}
+		*slot = fd;
+	}
+	return *slot;
+}
+
+static void netns_close_all(void)
+{
+	for (unsigned i = 0; i < PG_MAX_VRFS; i++)
+		if (vrf_ns[i] > 0)
+			close(vrf_ns[i]);
+	for (unsigned i = 0; i < CFG_MAX_HOST_SESSIONS; i++)
+		if (hs_ns[i] > 0)
+			close(hs_ns[i]);
+	memset(vrf_ns, 0, sizeof(vrf_ns));
+	memset(hs_ns, 0, sizeof(hs_ns));
+	pg_netns_fini();
+}
+
+/* The TAP of port p in its namespace; a host session's namespace also routes everything else
+ * to the host (Calico's BIRD connects from the node's address, not the link's). */
+static int port_tap_create(struct dp_port *p, const struct cfg_port *cp)
+{
+	int ns = port_netns(cp), ret;
+
+	if (ns < 0)
+		return ns;
+	if ((ret = pg_netns_enter(ns)) < 0) {
+		LOG_ERR("port %s: entering its namespace: %s", cp->name, strerror(-ret));
+		return ret;
+	}
+	ret = exc_tap_create(p, cp);
+	if (ret == 0)
+		p->tap_netns = ns;
+	if (ret == 0 && cp->host_session >= 0) {
+		const struct cfg_host_session *hs = &cfg.host_sessions[cp->host_session];
+		unsigned ifx = if_nametoindex(p->tap_name);
+		for (unsigned i = 0; i < hs->n_addrs && ifx; i++) {
+			int rc = exc_if_default_route(ifx, &hs->host[i].ip);
+			if (rc < 0)
+				LOG_ERR("port %s: default route via the host in its namespace: %s",
+					cp->name, strerror(-rc));
+		}
+	}
+	if (ns > 0)
+		pg_netns_leave();
+	return ret;
+}
+
+/* The host side of each host session: the Linux end of its net_tap (in Peregrine's namespace)
+ * gets the host addresses, the MTU, and goes up. */
+static int host_sessions_setup(void)
+{
+	for (unsigned i = 0; i < cfg.n_host_sessions; i++) {
+		const struct cfg_host_session *hs = &cfg.host_sessions[i];
+		unsigned ifx = if_nametoindex(hs->name);
+		char b[PG_PREFIX_FMT_LEN];
+		int ret;
+
+		if (!ifx) {
+			LOG_ERR("host session %s: its interface did not appear", hs->name);
+			return -ENODEV;
+		}
+		if ((ret = exc_if_up(hs->name, hs->mtu)) < 0) {
+			LOG_ERR("host session %s: MTU/up: %s", hs->name, strerror(-ret));
+			return ret;
+		}
+		for (unsigned a = 0; a < hs->n_addrs; a++)
+			if ((ret = exc_if_addr(ifx, &hs->host[a], true, false)) < 0) {
+				LOG_ERR("host session %s: address %s: %s", hs->name,
+					fmt_prefix(&hs->host[a], b), strerror(-ret));
+				return ret;
+			}
+		LOG_NOTICE(
+		    "host session %s: VRF %s, host side %s%s%s", hs->name, cfg.vrfs[hs->vrf].name,
+		    fmt_prefix(&hs->host[0], b), hs->n_addrs > 1 ? " and " : "",
+		    hs->n_addrs > 1 ? fmt_prefix(&hs->host[1], (char[PG_PREFIX_FMT_LEN]){0}) : "");
+	}
+	return 0;
+}
+
 static int ports_setup(unsigned n_workers)
 {
 	for (unsigned i = 0; i < cfg.n_ports; i++) {
@@ -182,7 +291,7 @@ static int ports_setup(unsigned n_workers)
 			 * addresses and answers ARP/ND and pings for them. */
 			int ret = dp_port_add_virtual(&pc, (uint16_t)cp->l2vni, &idx);
 			if (ret == 0)
-				ret = exc_tap_create(dp.ports[idx], cp);
+				ret = port_tap_create(dp.ports[idx], cp);
 			if (ret < 0)
 				return ret;
 			LOG_NOTICE("port %s: gateway of L2VNI %u, exception path %s", cp->name,
@@ -217,7 +326,7 @@ static int ports_setup(unsigned n_workers)
 			p->ifindex = (unsigned)kiso_ifindex(cp->device);
 		}
 		if (!cp->no_tap && !xdp_exc && !bridged) {
-			ret = exc_tap_create(p, cp);
+			ret = port_tap_create(p, cp);
 			if (ret < 0)
 				return ret;
 		}
@@ -283,7 +392,8 @@ static void bgp_originate_vrfs(const struct pg_config *cfg)
 	for (unsigned i = 0; i < cfg->n_l3vnis; i++) {
 		const struct cfg_l3vni *l = &cfg->l3vnis[i];
 		for (unsigned p = 0; p < cfg->n_ports; p++) {
-			if (cfg->ports[p].vrf != l->vrf)
+			/* not a host session's link: its subnet is the same on every node */
+			if (cfg->ports[p].vrf != l->vrf || cfg->ports[p].host_session >= 0)
 				continue;
 			for (unsigned a = 0; a < cfg->ports[p].n_addrs; a++) {
 				struct pg_prefix net = cfg->ports[p].addrs[a];
@@ -320,10 +430,12 @@ static int bgp_setup(const struct pg_config *cfg)
 	bc.graceful_restart = cfg->bgp.graceful_restart;
 	bc.restart_time = cfg->bgp.restart_time;
 	bc.n_peers = cfg->bgp.n_neighbors;
+	for (unsigned i = 0; i < cfg->n_host_sessions; i++)
+		bc.n_peers += cfg->host_sessions[i].n_addrs;
 	bc.peers = calloc(bc.n_peers ? bc.n_peers : 1, sizeof(*bc.peers));
 	if (!bc.peers)
 		return -ENOMEM;
-	for (unsigned i = 0; i < bc.n_peers; i++) {
+	for (unsigned i = 0; i < cfg->bgp.n_neighbors; i++) {
 		const struct cfg_bgp_neighbor *n = &cfg->bgp.neighbors[i];
 		struct bgp_peer_conf *p = &bc.peers[i];
 		p->line = n->line;
@@ -340,6 +452,38 @@ static int bgp_setup(const struct pg_config *cfg)
 		p->connect_retry = n->connect_retry;
 		p->af_mask = n->families; /* same bit order as enum bgp_af */
 		pg_strlcpy(p->description, n->description, sizeof(p->description));
+	}
+	/* Host sessions: one session per address family, like Calico's bird and bird6, in the
+	 * namespace of the session's link; we connect to the host side, and take the host's
+	 * connection from whatever address it comes (BIRD uses the node's). */
+	for (unsigned i = 0, k = cfg->bgp.n_neighbors; i < cfg->n_host_sessions; i++) {
+		const struct cfg_host_session *hs = &cfg->host_sessions[i];
+		int ns = port_netns(&cfg->ports[hs->port]);
+		if (hs->host_type != CFG_PEER_BY_ASN) {
+			LOG_ERR("%s:%d: host session %s: hostType %s is not supported yet: give "
+				"hostASN",
+				cfg->file, hs->line, hs->name,
+				hs->host_type == CFG_PEER_EXTERNAL ? "external" : "internal");
+			free(bc.peers);
+			return -ENOTSUP;
+		}
+		for (unsigned a = 0; a < hs->n_addrs; a++, k++) {
+			struct bgp_peer_conf *p = &bc.peers[k];
+			p->line = hs->line;
+			p->addr = hs->host[a].ip;
+			p->remote_as = hs->host_asn;
+			p->local_as = hs->asn && hs->asn != cfg->bgp.asn ? hs->asn : 0;
+			p->hold_time = cfg->bgp.hold_time;
+			p->keepalive = cfg->bgp.keepalive;
+			p->connect_retry = cfg->bgp.connect_retry;
+			p->af_mask =
+			    hs->host[a].ip.family == AF_INET ? CFG_BGP_AF_IPV4 : CFG_BGP_AF_IPV6;
+			snprintf(p->description, sizeof(p->description), "host session %s",
+				 hs->name);
+			p->netns = ns > 0 ? ns : 0;
+			p->any_source = true;
+			p->vrf = hs->vrf;
+		}
 	}
 	bc.n_l3vnis = cfg->n_l3vnis;
 	bc.l3vnis = calloc(bc.n_l3vnis ? bc.n_l3vnis : 1, sizeof(*bc.l3vnis));
@@ -377,6 +521,15 @@ static int bgp_setup(const struct pg_config *cfg)
 		memcpy(bc.l2vnis[i].export_rt, l->export_rts, sizeof(l->export_rts));
 	}
 	bc.vtep = cfg->has_vtep ? cfg->vtep.v4 : 0;
+	/* With host sessions the host's own BGP daemon (Calico's BIRD, bindMode NodeIP) listens on
+	 * the node's address in this namespace: listen on ours only. */
+	for (unsigned i = 0; cfg->n_host_sessions && i < cfg->n_ports; i++) {
+		const struct cfg_port *cp = &cfg->ports[i];
+		if (cp->vrf != PG_VRF_DEFAULT || cp->host_session >= 0)
+			continue;
+		for (unsigned a = 0; a < cp->n_addrs && bc.n_listen < PG_ARRAY_SIZE(bc.listen); a++)
+			bc.listen[bc.n_listen++] = cp->addrs[a].ip;
+	}
 	bc.n_networks = cfg->bgp.n_networks;
 	bc.networks = cfg->bgp.networks; /* bgp_start() keeps its own copy */
 	bgp_fib_attach();
@@ -614,7 +767,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fib_set_nh_release(nh_put);
-	if ((ret = ports_setup(n_workers)) < 0)
+	if ((ret = ports_setup(n_workers)) < 0 || (ret = host_sessions_setup()) < 0)
 		goto out_ports;
 	if ((ret = apply_tables(&cfg)) < 0 || (ret = l2ctl_setup(&cfg)) < 0)
 		goto out_ports;
@@ -667,6 +820,7 @@ out:
 	rcu_fini();
 	dp_fini();
 	rte_eal_cleanup();
+	netns_close_all();
 	runtime_dir_remove();
 	config_free(&cfg);
 	return ret < 0 ? 1 : 0;

@@ -86,6 +86,7 @@ struct dp_port {
 	rte_spinlock_t tx_lock;
 	struct rte_ring *inject; /* control -> worker that owns RX queue 0: frames to send as is */
 	int tap_fd;		 /* control thread only; -1 without exception path */
+	int tap_netns;		 /* namespace fd of the TAP (> 2), 0: Peregrine's own */
 	bool xdp_exc;		 /* the kernel behind our XDP program is the exception path */
 	unsigned ifindex;	 /* Linux interface index when attached by name, else 0 */
 	char name[PG_NAME_MAX];

@@ -34,6 +34,14 @@ struct bgp_peer_conf {
 	uint16_t connect_retry;	    /* seconds */
 	uint32_t af_mask;	    /* BGP_AF_BIT of the families to negotiate */
 	char description[64];
+	/* Network namespace of the session's sockets (the VRF's exception path), <= 0: Peregrine's
+	 * own. A listener is opened in every namespace a peer uses. */
+	int netns;
+	/* Also take an incoming connection from any other address of its namespace (a host
+	 * session: whatever reaches that namespace comes from the host, e.g. Calico's BIRD, which
+	 * connects from the node's address rather than the link's). */
+	bool any_source;
+	uint16_t vrf; /* VRF of the session (host sessions), 0: the default VRF */
 };
 
 /* An L3VNI: EVPN routes whose route targets match are imported into its VRF. */
@@ -73,6 +81,11 @@ struct bgp_conf {
 	 * session's local address (a prefix of the other family than the session's is not sent). */
 	unsigned n_networks;
 	struct pg_prefix *networks;
+	/* Addresses to listen on in Peregrine's own namespace; none: all (the wildcard). With host
+	 * sessions the host's BGP daemon (Calico's BIRD) listens on the node's address there too.
+	 */
+	unsigned n_listen;
+	struct pg_ip listen[16];
 };
 
 /* Start the speaker: listening socket, one session per peer. Returns 0 or -errno (logged). */

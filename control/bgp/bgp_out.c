@@ -121,9 +121,18 @@ static void q_clear(struct peer_out *o)
 	o->eor_pending = 0;
 }
 
+/* Our originations are the default VRF's: a host session in another VRF gets its VRF's routes
+ * instead (out_vrf_route). */
+static bool gets_origins(const struct bgp_peer *p)
+{
+	return !(p->conf.any_source && p->conf.vrf);
+}
+
 /* Queue every origin of the families in af_mask for peer i. */
 static void enqueue_all(unsigned i, uint32_t af_mask)
 {
+	if (!gets_origins(bgp_peer_at(i)))
+		return;
 	for (size_t b = 0; b <= out.origs.mask; b++)
 		for (struct hnode *h = out.origs.b[b]; h; h = h->next) {
 			struct orig *r = (struct orig *)h;
@@ -137,7 +146,7 @@ static void enqueue_everyone(const struct bgp_nlri *n, struct out_tmpl *t)
 {
 	for (unsigned i = 0; i < out.n_po; i++) {
 		struct bgp_peer *p = bgp_peer_at(i);
-		if (out.po[i].up && (p->af & BGP_AF_BIT(n->af)))
+		if (out.po[i].up && (p->af & BGP_AF_BIT(n->af)) && gets_origins(p))
 			q_push(&out.po[i], n, t);
 	}
 }
@@ -493,6 +502,43 @@ void out_originate_networks(void)
 	}
 }
 
+static struct out_tmpl *tmpl_network(void);
+
+/* ---- host sessions: their VRF's routes ---- */
+
+static void vrf_nlri(const struct pg_prefix *p, struct bgp_nlri *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->af = p->ip.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
+	n->prefix = *p;
+}
+
+void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_peer *from,
+		   bool present)
+{
+	struct bgp_nlri n;
+
+	vrf_nlri(p, &n);
+	for (unsigned i = 0; i < out.n_po; i++) {
+		struct bgp_peer *q = bgp_peer_at(i);
+		if (!out.po[i].up || !q->conf.any_source || q->conf.vrf != vrf ||
+		    !(q->af & BGP_AF_BIT(n.af)))
+			continue;
+		/* next hop self (the template has none); never back to the host it came from */
+		q_push(&out.po[i], &n, present && from != q ? tmpl_network() : NULL);
+	}
+}
+
+void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx)
+{
+	struct peer_out *o = po_of(p);
+	struct bgp_nlri n;
+
+	vrf_nlri(pfx, &n);
+	if (o && (p->af & BGP_AF_BIT(n.af)))
+		q_push(o, &n, tmpl_network());
+}
+
 /* ---- sessions ---- */
 
 void out_peer_up(struct bgp_peer *p)
@@ -505,6 +551,8 @@ void out_peer_up(struct bgp_peer *p)
 	o->up = true;
 	o->announced = o->withdrawn = 0;
 	enqueue_all((unsigned)(o - out.po), p->af);
+	if (p->conf.any_source && p->conf.vrf)
+		rib_vrf_export(p);
 	/* End-of-RIB per family once the initial table is out (RFC 4724 §2). */
 	o->eor_pending = p->af;
 }
@@ -526,6 +574,8 @@ void out_peer_refresh(struct bgp_peer *p, enum bgp_af af)
 	if (!o || !o->up)
 		return;
 	enqueue_all((unsigned)(o - out.po), BGP_AF_BIT(af));
+	if (p->conf.any_source && p->conf.vrf)
+		rib_vrf_export(p);
 	o->eor_pending |= BGP_AF_BIT(af); /* tells a GR-aware peer the refresh is complete */
 }
 

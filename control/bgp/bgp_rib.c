@@ -140,10 +140,13 @@ struct vrf_dest {
 	struct imp *cands; /* best first after a decision */
 	uint32_t fib_sig;
 	uint16_t vrf;
-	uint8_t flags; /* RD_DIRTY */
+	uint8_t flags; /* RD_DIRTY, VD_ORIGINATED */
 	uint8_t kind;  /* enum vd_kind */
 	struct pg_prefix prefix;
 };
+
+/* A VD_ROUTE whose best is a host session's route: we announce it as our type-5. */
+#define VD_ORIGINATED 0x80
 
 #define DEST_POOLS ((offsetof(struct rib_dest, key) + RIB_KEY_MAX + 7) / 8 + 1)
 
@@ -408,10 +411,27 @@ struct nkey {
 	uint32_t h;
 };
 
-static void nkey_make(const struct bgp_nlri *n, struct nkey *nk)
+/*
+ * Unicast routes of a peer in a VRF (a host session) are destinations of their own: the key is
+ * the default VRF's with the VRF index appended (7 bytes for IPv4, 19 for IPv6), so the prefix
+ * reads the same and no VRF route meets a default-VRF one.
+ */
+static void nkey_make(const struct bgp_peer *peer, const struct bgp_nlri *n, struct nkey *nk)
 {
 	nk->klen = key_from_nlri(n, nk->k);
+	if (peer && peer->conf.vrf && n->af != BGP_AF_EVPN) {
+		nk->k[nk->klen++] = (uint8_t)(peer->conf.vrf >> 8);
+		nk->k[nk->klen++] = (uint8_t)peer->conf.vrf;
+	}
 	nk->h = hash_bytes(nk->k, nk->klen, n->af);
+}
+
+/* The VRF of a unicast destination (0: the default VRF; EVPN destinations have none). */
+static uint16_t dest_vrf(const struct rib_dest *d)
+{
+	if ((d->af == BGP_AF_IPV4 && d->klen == 7) || (d->af == BGP_AF_IPV6 && d->klen == 19))
+		return (uint16_t)(d->key[d->klen - 2] << 8 | d->key[d->klen - 1]);
+	return 0;
 }
 
 static void path_set(struct bgp_peer *peer, const struct bgp_nlri *n, const struct nkey *nk,
@@ -421,7 +441,7 @@ void rib_path_set(struct bgp_peer *peer, const struct bgp_nlri *n, struct rib_at
 {
 	struct nkey nk;
 
-	nkey_make(n, &nk);
+	nkey_make(peer, n, &nk);
 	path_set(peer, n, &nk, a, now_s());
 }
 
@@ -486,7 +506,7 @@ void rib_path_unset(struct bgp_peer *peer, const struct bgp_nlri *n)
 {
 	struct nkey nk;
 
-	nkey_make(n, &nk);
+	nkey_make(peer, n, &nk);
 	path_unset(peer, n, &nk);
 }
 
@@ -820,6 +840,33 @@ static void import_sync(struct rib_dest *d)
 	}
 }
 
+/*
+ * A host session's routes (destinations of a VRF, dest_vrf() != 0): the best path is a
+ * candidate (VNI 0) for the prefix in that VRF, next to the EVPN imports, so one decision per
+ * VRF prefix picks between the host and the fabric.
+ */
+static void host_import_sync(struct rib_dest *d)
+{
+	struct rib_path *best = d->paths;
+	struct bgp_nlri n;
+	struct pg_prefix pfx;
+
+	imports_drop(d);
+	if (!best || !(best->flags & RP_BEST) || !best->peer)
+		return;
+	nlri_from_key(d->af, d->key, d->klen, &n);
+	pfx = n.prefix;
+	import_add(d, best, vdest_get(VD_ROUTE, dest_vrf(d), &pfx), 0);
+}
+
+/* Where a path's packets go: a host session's routes to the host (the session's host-side
+ * address: Calico's BIRD gives its node address as next hop, which is not on the link), others
+ * to their BGP next hop. */
+static const struct pg_ip *path_nexthop(const struct bgp_peer *peer, const struct rib_attr *a)
+{
+	return peer && peer->conf.any_source ? &peer->conf.addr : &a->nexthop;
+}
+
 /* The MAC mobility extended community (RFC 7432 §7.7): sequence number, sticky flag. */
 static uint32_t attr_mac_seq(const struct rib_attr *a, bool *sticky)
 {
@@ -941,10 +988,15 @@ static void vdest_fib_sync(struct vrf_dest *vd)
 		if (!(c->flags & RP_MULTI))
 			break;
 		memset(&nhs[n], 0, sizeof(nhs[n]));
-		nhs[n].kind = RIB_NH_VXLAN;
-		nhs[n].addr = c->attr->nexthop;
-		nhs[n].vni = c->vni;
-		nhs[n].rmac = c->attr->rmac;
+		if (c->vni == 0) { /* a host session's route */
+			nhs[n].kind = RIB_NH_VIA;
+			nhs[n].addr = *path_nexthop(c->peer, c->attr);
+		} else {
+			nhs[n].kind = RIB_NH_VXLAN;
+			nhs[n].addr = c->attr->nexthop;
+			nhs[n].vni = c->vni;
+			nhs[n].rmac = c->attr->rmac;
+		}
 		sig = hash_bytes(&nhs[n], sizeof(nhs[n]), sig + 1);
 		n++;
 	}
@@ -967,6 +1019,51 @@ static void vdest_fib_sync(struct vrf_dest *vd)
 	}
 }
 
+/* The L3VNI of VRF vrf, 0 if it has none. */
+static uint32_t vrf_l3vni(uint16_t vrf)
+{
+	for (unsigned i = 0; i < rib.conf->n_l3vnis; i++)
+		if (rib.conf->l3vnis[i].vrf == vrf)
+			return rib.conf->l3vnis[i].vni;
+	return 0;
+}
+
+/*
+ * What a VRF prefix's decision means for what we announce: a host session's route that won is
+ * our type-5 towards the fabric (next hop our VTEP), and whatever won (host or fabric) goes to
+ * the VRF's host sessions as plain unicast with us as next hop, except to the host it came from.
+ */
+static void vdest_announce(struct vrf_dest *vd)
+{
+	const struct imp *best = vd->cands && (vd->cands->flags & RP_BEST) ? vd->cands : NULL;
+	bool host = best && best->vni == 0 && best->peer;
+	uint32_t vni = vrf_l3vni(vd->vrf);
+
+	if (vd->kind != VD_ROUTE)
+		return;
+	if (host && vni && !(vd->flags & VD_ORIGINATED)) {
+		if (bgp_originate_prefix(vni, &vd->prefix) == 0)
+			vd->flags |= VD_ORIGINATED;
+	} else if (!host && (vd->flags & VD_ORIGINATED)) {
+		bgp_withdraw_prefix(vni, &vd->prefix);
+		vd->flags &= (uint8_t)~VD_ORIGINATED;
+	}
+	out_vrf_route(vd->vrf, &vd->prefix, best ? best->peer : NULL, best != NULL);
+}
+
+/* Queue the routes of host session p's VRF for it (its session came up). */
+void rib_vrf_export(struct bgp_peer *p)
+{
+	for (size_t b = 0; rib.vrf_dests.b && b <= rib.vrf_dests.mask; b++)
+		for (struct hnode *h = rib.vrf_dests.b[b]; h; h = h->next) {
+			const struct vrf_dest *vd = (const struct vrf_dest *)h;
+			const struct imp *best = vd->cands;
+			if (vd->kind == VD_ROUTE && vd->vrf == p->conf.vrf && best &&
+			    (best->flags & RP_BEST) && best->peer != p)
+				out_vrf_push(p, &vd->prefix);
+		}
+}
+
 static void vrf_process(void)
 {
 	for (size_t i = 0; i < rib.n_vdirty; i++) {
@@ -974,6 +1071,7 @@ static void vrf_process(void)
 		vd->flags &= (uint8_t)~RD_DIRTY;
 		vdest_decide(vd);
 		vdest_fib_sync(vd);
+		vdest_announce(vd);
 		if (!vd->cands && !vd->fib_sig) {
 			htab_del(&rib.vrf_dests, &vd->h);
 			pool_free(&rib.vdest_pool, vd);
@@ -1066,6 +1164,10 @@ static void rib_fib_sync(struct rib_dest *d)
 
 	if (d->af != BGP_AF_IPV4 && d->af != BGP_AF_IPV6)
 		return;
+	if (dest_vrf(d)) {
+		host_import_sync(d);
+		return;
+	}
 	if (!fib_ops)
 		return;
 	for (struct rib_path *p = d->paths; p && n < rib.max_paths; p = p->next) {
@@ -1075,7 +1177,7 @@ static void rib_fib_sync(struct rib_dest *d)
 			continue;
 		memset(&nhs[n], 0, sizeof(nhs[n]));
 		nhs[n].kind = RIB_NH_VIA;
-		nhs[n].addr = p->attr->nexthop;
+		nhs[n].addr = *path_nexthop(p->peer, p->attr);
 		sig = hash_bytes(&nhs[n].addr, sizeof(nhs[n].addr), sig + 1);
 		n++;
 	}
@@ -1145,7 +1247,7 @@ static void walk_group(struct bgp_peer *p, struct bgp_nlri *n, struct nkey *nk, 
 	const struct otab *t = &rib.dests[n[0].af];
 
 	for (unsigned i = 0; i < cnt; i++) {
-		nkey_make(&n[i], &nk[i]);
+		nkey_make(p, &n[i], &nk[i]);
 		__builtin_prefetch(&t->s[otab_home(t, nk[i].h)]);
 	}
 	for (unsigned i = 0; i < cnt; i++) { /* the destination, when it is there already */
@@ -1444,6 +1546,7 @@ int rib_walk(enum bgp_af af, rib_walk_fn cb, void *arg)
 				struct rib_path_view *x = &v[k++];
 				memset(x, 0, sizeof(*x));
 				x->peer = p->peer;
+				x->vrf = dest_vrf(d);
 				if (p->peer) {
 					x->peer_addr = p->peer->conf.addr;
 					x->peer_id = p->peer->open_rcvd.bgp_id;

@@ -93,6 +93,7 @@ struct rib_path_view {
 	uint8_t n_labels;
 	uint32_t label[2];
 	uint64_t age_ms; /* since the path was last changed */
+	uint16_t vrf;	 /* the destination's VRF: 0, or a host session's for its unicast routes */
 };
 
 /* Call cb for each destination of af (in no particular order) with its paths (best first).

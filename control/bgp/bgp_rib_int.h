@@ -270,6 +270,14 @@ void out_peer_refresh(struct bgp_peer *p, enum bgp_af af);
 void out_poll(void);
 /* Announce the type-3 route of every L2VNI (at start). */
 void out_originate_imet(void);
+/* A VRF prefix's best changed: announce it (present, learned from `from`, NULL: ours) to the
+ * VRF's host sessions, or withdraw it. */
+void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_peer *from,
+		   bool present);
+/* Queue one VRF prefix for host session p (at session start). */
+void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx);
+/* Queue every best route of p's VRF for it, except its own (bgp_rib.c). */
+void rib_vrf_export(struct bgp_peer *p);
 /* The configured unicast networks (bgp_conf.networks), once at start. */
 void out_originate_networks(void);
 uint64_t bgp_out_advertised(const struct bgp_peer *p);

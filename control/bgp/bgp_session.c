@@ -24,6 +24,7 @@
 
 #include "bgp_rib_int.h"
 #include "log.h"
+#include "netns.h"
 #include "util.h"
 
 #define RBUF_SIZE	 (2 * BGP_EXT_MAX_LEN)
@@ -34,7 +35,13 @@
 #define WBUF_MAX	 (64u << 20) /* bytes queued to a peer that does not read: reset */
 
 /* epoll data for the listening socket; connections use their struct bgp_conn. */
-static struct bgp_conn listener = {.fd = -1};
+/* Listening sockets: [0] in Peregrine's namespace, then one per other namespace peers use. */
+#define MAX_LISTENERS 65
+static struct bgp_conn listeners[MAX_LISTENERS];
+static int listener_ns[MAX_LISTENERS];
+static int listener_fam[MAX_LISTENERS];	  /* its socket's family */
+static bool listener_dual[MAX_LISTENERS]; /* an IPv6 wildcard socket that also takes IPv4 */
+static unsigned n_listeners;
 
 static struct {
 	bool running;
@@ -418,14 +425,15 @@ static void ip_from_sockaddr(const struct sockaddr_storage *ss, struct pg_ip *ip
 		*port = ntohs(s->sin6_port);
 }
 
-static int md5_set(int fd, const struct pg_ip *peer, const char *password)
+/* mapped: fd is a dual-stack IPv6 socket, where IPv4 peers are v4-mapped addresses */
+static int md5_set(int fd, const struct pg_ip *peer, const char *password, bool mapped)
 {
 	struct tcp_md5sig sig;
 	socklen_t len;
 
 	memset(&sig, 0, sizeof(sig));
 	sockaddr_from(peer, 0, (struct sockaddr_storage *)&sig.tcpm_addr, &len);
-	if (fd == listener.fd && peer->family == AF_INET) {
+	if (mapped && peer->family == AF_INET) {
 		/* The listener is an IPv6 socket: IPv4 peers arrive as v4-mapped addresses. */
 		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&sig.tcpm_addr;
 		struct sockaddr_in6 m = {.sin6_family = AF_INET6};
@@ -464,13 +472,14 @@ static int conn_connect(struct bgp_peer *p)
 	conn_close(c);
 	if (conn_alloc(c) < 0)
 		return -1;
-	fd = socket(p->conf.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = pg_netns_socket(p->conf.netns, p->conf.addr.family,
+			     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		peer_error(p, "socket: %s", strerror(errno));
 		return -1;
 	}
 	sock_opts(fd, p);
-	if (p->conf.password[0] && md5_set(fd, &p->conf.addr, p->conf.password) < 0) {
+	if (p->conf.password[0] && md5_set(fd, &p->conf.addr, p->conf.password, false) < 0) {
 		peer_error(p, "TCP MD5: %s", strerror(errno));
 		close(fd);
 		return -1;
@@ -498,12 +507,31 @@ static int conn_connect(struct bgp_peer *p)
 	return 0;
 }
 
-static struct bgp_peer *peer_find(const struct pg_ip *ip)
+/* The (first) peer with address ip, in any namespace: for operator commands. */
+static struct bgp_peer *peer_by_addr(const struct pg_ip *ip)
 {
 	for (unsigned i = 0; i < bgp.n_peers; i++)
 		if (ip_equal(&bgp.peers[i].conf.addr, ip))
 			return &bgp.peers[i];
 	return NULL;
+}
+
+/* The peer of a connection from ip to the listener of namespace ns: its address, else an
+ * any-source peer of that namespace and of ip's family. */
+static struct bgp_peer *peer_find(const struct pg_ip *ip, int ns)
+{
+	struct bgp_peer *any = NULL;
+
+	for (unsigned i = 0; i < bgp.n_peers; i++) {
+		struct bgp_peer *p = &bgp.peers[i];
+		if ((p->conf.netns > 0 ? p->conf.netns : -1) != ns)
+			continue;
+		if (ip_equal(&p->conf.addr, ip))
+			return p;
+		if (p->conf.any_source && p->conf.addr.family == ip->family && !any)
+			any = p;
+	}
+	return any;
 }
 
 static void conn_adopt(struct bgp_conn *c, int fd)
@@ -517,19 +545,19 @@ static void conn_adopt(struct bgp_conn *c, int fd)
 	epoll_ctl(bgp.ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static void listener_accept(void)
+static void listener_accept(unsigned li)
 {
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		struct pg_ip ip;
 		char buf[PG_IP_FMT_LEN];
-		int fd = accept4(listener.fd, (struct sockaddr *)&ss, &len,
+		int fd = accept4(listeners[li].fd, (struct sockaddr *)&ss, &len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		ip_from_sockaddr(&ss, &ip, NULL);
-		struct bgp_peer *p = peer_find(&ip);
+		struct bgp_peer *p = peer_find(&ip, listener_ns[li]);
 		if (!p) {
 			bgp.unknown_conns++;
 			LOG_INFO("bgp: connection from %s: not a configured peer",
@@ -585,12 +613,33 @@ static void listener_accept(void)
 	}
 }
 
-static int listener_open(uint16_t port)
+/* A listening socket on one address (family AF_INET or AF_INET6), in Peregrine's namespace. */
+static int listener_open_addr(uint16_t port, const struct pg_ip *ip)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1, fd = socket(ip->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ip->family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	sockaddr_from(ip, port, &ss, &len);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 64) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static int listener_open(uint16_t port, int ns)
 {
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
 	struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int one = 1, zero = 0;
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = pg_netns_socket(ns, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd >= 0) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
@@ -601,7 +650,7 @@ static int listener_open(uint16_t port)
 		}
 	}
 	if (fd < 0) { /* no IPv6 in this namespace */
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		fd = pg_netns_socket(ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -991,8 +1040,8 @@ void bgp_poll(void)
 	n = rib_backlog() < RIB_BACKLOG_MAX ? epoll_wait(bgp.ep, evs, 32, 0) : 0;
 	for (int i = 0; i < n; i++) {
 		struct bgp_conn *c = evs[i].data.ptr;
-		if (c == &listener)
-			listener_accept();
+		if (c >= listeners && c < listeners + n_listeners)
+			listener_accept((unsigned)(c - listeners));
 		else
 			conn_event(c, evs[i].events);
 	}
@@ -1003,9 +1052,10 @@ void bgp_poll(void)
 /* What bgp_start() set up besides the RIB: sockets, peers, the configuration's copy. */
 static void release(void)
 {
-	if (listener.fd >= 0)
-		close(listener.fd);
-	listener.fd = -1;
+	for (unsigned i = 0; i < n_listeners; i++)
+		if (listeners[i].fd >= 0)
+			close(listeners[i].fd);
+	n_listeners = 0;
 	if (bgp.ep >= 0)
 		close(bgp.ep);
 	bgp.ep = -1;
@@ -1032,7 +1082,7 @@ int bgp_start(const struct bgp_conf *conf)
 	bgp.conf.l3vnis = NULL;
 	bgp.conf.l2vnis = NULL;
 	bgp.conf.networks = NULL;
-	listener.fd = -1;
+	n_listeners = 0;
 	bgp.n_peers = conf->n_peers;
 	bgp.peers = calloc(conf->n_peers ? conf->n_peers : 1, sizeof(*bgp.peers));
 	if (conf->n_l3vnis) {
@@ -1061,16 +1111,62 @@ int bgp_start(const struct bgp_conf *conf)
 		rc = -errno;
 		goto fail;
 	}
-	if (conf->listen_port) {
-		rc = listener_open(conf->listen_port);
-		if (rc < 0) {
-			LOG_ERR("bgp: cannot listen on port %u: %s", conf->listen_port,
-				strerror(-rc));
+	/* Listeners: Peregrine's namespace (on the wildcard or the given addresses), then every
+	 * other namespace a peer uses. */
+	for (unsigned i = 0; conf->listen_port && i < conf->n_listen && i < 16; i++) {
+		char b[PG_IP_FMT_LEN];
+		if (n_listeners == MAX_LISTENERS) {
+			LOG_ERR("bgp: more than %d listening sockets", MAX_LISTENERS);
+			rc = -ENOSPC;
 			goto fail;
 		}
-		listener.fd = rc;
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener};
-		epoll_ctl(bgp.ep, EPOLL_CTL_ADD, listener.fd, &ev);
+		rc = listener_open_addr(conf->listen_port, &conf->listen[i]);
+		if (rc < 0) {
+			LOG_ERR("bgp: cannot listen on %s port %u: %s", fmt_ip(&conf->listen[i], b),
+				conf->listen_port, strerror(-rc));
+			goto fail;
+		}
+		conn_init(&listeners[n_listeners], NULL);
+		listeners[n_listeners].fd = rc;
+		listener_ns[n_listeners] = -1;
+		listener_fam[n_listeners] = conf->listen[i].family;
+		listener_dual[n_listeners] = false;
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listeners[n_listeners]};
+		epoll_ctl(bgp.ep, EPOLL_CTL_ADD, rc, &ev);
+		n_listeners++;
+	}
+	for (unsigned i = conf->n_listen ? 1 : 0; conf->listen_port && i <= conf->n_peers; i++) {
+		int ns = i && conf->peers[i - 1].netns > 0 ? conf->peers[i - 1].netns : -1;
+		unsigned k = 0;
+		while (k < n_listeners && listener_ns[k] != ns)
+			k++;
+		if (k < n_listeners)
+			continue;
+		if (n_listeners == MAX_LISTENERS) {
+			LOG_ERR("bgp: more than %d namespaces to listen in", MAX_LISTENERS);
+			rc = -ENOSPC;
+			goto fail;
+		}
+		rc = listener_open(conf->listen_port, ns);
+		if (rc < 0) {
+			LOG_ERR("bgp: cannot listen on port %u%s: %s", conf->listen_port,
+				ns >= 0 ? " in a VRF's namespace" : "", strerror(-rc));
+			goto fail;
+		}
+		conn_init(&listeners[n_listeners], NULL);
+		listeners[n_listeners].fd = rc;
+		listener_ns[n_listeners] = ns;
+		{
+			struct sockaddr_storage ls;
+			socklen_t ll = sizeof(ls);
+			listener_fam[n_listeners] =
+			    getsockname(rc, (struct sockaddr *)&ls, &ll) == 0 ? ls.ss_family
+									      : AF_INET;
+			listener_dual[n_listeners] = listener_fam[n_listeners] == AF_INET6;
+		}
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listeners[n_listeners]};
+		epoll_ctl(bgp.ep, EPOLL_CTL_ADD, rc, &ev);
+		n_listeners++;
 	}
 	rc = rib_init(&bgp.conf);
 	if (rc < 0) {
@@ -1088,15 +1184,19 @@ int bgp_start(const struct bgp_conf *conf)
 		p->idle_hold_ms = IDLE_HOLD_MIN_MS;
 		conn_init(&p->conn, p);
 		conn_init(&p->pending, p);
-		if (p->conf.password[0] && listener.fd >= 0 &&
-		    md5_set(listener.fd, &p->conf.addr, p->conf.password) < 0)
-			peer_error(p, "TCP MD5 on the listening socket: %s", strerror(errno));
+		for (unsigned k = 0; p->conf.password[0] && k < n_listeners; k++)
+			if (listener_ns[k] == (p->conf.netns > 0 ? p->conf.netns : -1) &&
+			    (listener_dual[k] || listener_fam[k] == p->conf.addr.family) &&
+			    md5_set(listeners[k].fd, &p->conf.addr, p->conf.password,
+				    listener_dual[k]) < 0)
+				peer_error(p, "TCP MD5 on the listening socket: %s",
+					   strerror(errno));
 		if (!p->conf.shutdown)
 			fsm_event(p, BGP_EV_START);
 	}
 	LOG_NOTICE("bgp: AS %u, router id %s, %u peer(s), %s", conf->asn,
 		   inet_ntoa((struct in_addr){.s_addr = conf->router_id}), conf->n_peers,
-		   listener.fd >= 0 ? "listening" : "not listening");
+		   n_listeners ? "listening" : "not listening");
 	return 0;
 fail:
 	release();
@@ -1208,7 +1308,7 @@ struct bgp_peer *bgp_peer_at(unsigned i)
 
 int bgp_peer_clear(const struct pg_ip *addr)
 {
-	struct bgp_peer *p = peer_find(addr);
+	struct bgp_peer *p = peer_by_addr(addr);
 
 	if (!p)
 		return -ENOENT;
@@ -1226,7 +1326,7 @@ int bgp_peer_clear(const struct pg_ip *addr)
 
 int bgp_peer_soft_in(const struct pg_ip *addr)
 {
-	struct bgp_peer *p = peer_find(addr);
+	struct bgp_peer *p = peer_by_addr(addr);
 	uint8_t buf[BGP_HDR_LEN + 4];
 
 	if (!p)
@@ -1248,7 +1348,7 @@ int bgp_peer_soft_in(const struct pg_ip *addr)
 
 int bgp_peer_soft_out(const struct pg_ip *addr)
 {
-	struct bgp_peer *p = peer_find(addr);
+	struct bgp_peer *p = peer_by_addr(addr);
 
 	if (!p)
 		return -ENOENT;

@@ -7,7 +7,7 @@
 #  [node] eth0 10.100.0.2/24 ==== pe-up [pe: peregrine] pe-host ==== eth0 [host]
 #         192.168.50.0/24 via         uplink 10.100.0.1/24 (TAP pg-uplink)     192.168.50.2/24
 #         10.100.0.1 (cross-VRF       host 192.168.50.1/24, VRF red            default via 192.168.50.1
-#         probe)                      (TAP pg-host)
+#         probe)                      (TAP pg-host, in VRF red's own namespace)
 #                                     socat echo server on 10.100.0.1:179 in namespace pe
 #
 # usage: exception.sh [clean]     (KEEP=1 leaves the topology up)
@@ -45,27 +45,37 @@ if pg_start pe "$T/pg.yaml" inherit; then pass "peregrine starts (config $T/pg.y
 	fail "peregrine starts"
 	pgt_finish
 fi
+# VRF red's TAP is in a namespace of its own; show interfaces says where (nsenter --net=PATH)
+RED_NS=$(pgj show interfaces | jq -r '.interfaces[] | select(.name == "host") | .tap_netns // empty')
+red() { nsenter --net="$RED_NS" "$@"; }
 taps_ok() {
+	echo "VRF red's namespace: $RED_NS"
 	ip -n "$(ns pe)" -br addr show pg-uplink
-	ip -n "$(ns pe)" -br addr show pg-host
-	ip -n "$(ns pe)" -br addr show pg-uplink | grep -q '10.100.0.1/24' &&
-		ip -n "$(ns pe)" -br addr show pg-host | grep -q '192.168.50.1/24' &&
-		[ "$(if_mac pe pg-uplink)" = "$(if_mac pe pe-up)" ] && [ "$(if_mac pe pg-host)" = "$(if_mac pe pe-host)" ]
+	red ip -br addr show pg-host
+	[ -n "$RED_NS" ] && ip -n "$(ns pe)" -br addr show pg-uplink | grep -q '10.100.0.1/24' &&
+		red ip -br addr show pg-host | grep -q '192.168.50.1/24' &&
+		[ "$(if_mac pe pg-uplink)" = "$(if_mac pe pe-up)" ] &&
+		[ "$(red ip -j link show pg-host | jq -r '.[0].address')" = "$(if_mac pe pe-host)" ]
 }
-check "TAPs pg-uplink/pg-host exist in namespace pe with the ports' MACs and addresses" taps_ok
+check "TAPs with the ports' MACs and addresses: pg-uplink in namespace pe, pg-host in VRF red's own namespace (show interfaces: tap_netns)" taps_ok
+no_red_in_pe() { ! ip -n "$(ns pe)" link show pg-host >/dev/null 2>&1; }
+check "VRF red's TAP is not in Peregrine's own namespace" no_red_in_pe
 
 stats() { pgj show stats; }
-tap_rx() { ip -n "$(ns pe)" -j -s link show "$1" | jq '.[0].stats64.rx.packets'; }
+tap_rx() {
+	if [ "${2:-}" = red ]; then red ip -j -s link show "$1"; else ip -n "$(ns pe)" -j -s link show "$1"; fi |
+		jq '.[0].stats64.rx.packets'
+}
 
 step "ICMP to the router addresses, answered by the kernel behind the TAPs"
 s0=$(stats || echo '{}')
 up0=$(tap_rx pg-uplink)
-ho0=$(tap_rx pg-host)
+ho0=$(tap_rx pg-host red)
 check "ping node -> 10.100.0.1 (5 echoes)" ping_ok node 10.100.0.1 5
 check "ping host -> 192.168.50.1 (5 echoes)" ping_ok host 192.168.50.1 5
 s1=$(stats || echo '{}')
 up1=$(tap_rx pg-uplink)
-ho1=$(tap_rx pg-host)
+ho1=$(tap_rx pg-host red)
 tap_delta() {
 	echo "pg-uplink rx +$((up1 - up0)), pg-host rx +$((ho1 - ho0)); exception_path.to_kernel $(jq .exception_path.to_kernel <<<"$s0") -> $(jq .exception_path.to_kernel <<<"$s1"); punted.other $(jq .punted.other <<<"$s0") -> $(jq .punted.other <<<"$s1")"
 	[ $((up1 - up0)) -ge 5 ] && [ $((ho1 - ho0)) -ge 5 ] &&

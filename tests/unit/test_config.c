@@ -642,7 +642,8 @@ static void test_document_errors(void)
 	EXPECT_ERR(
 	    PORT0 "  routs: []\n",
 	    "t.yaml:8:3: spec: unknown key 'routs' (allowed: logLevel, dataplane, management, "
-	    "exceptionPath, vtep, vrfs, ports, l3vnis, l2vnis, tunnels, routes, neighbors, bgp)");
+	    "exceptionPath, vtep, vrfs, ports, l3vnis, l2vnis, tunnels, routes, neighbors, bgp, "
+	    "hostSessions)");
 
 	/* YAML syntax errors carry libyaml's problem and position */
 	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [\n",
@@ -2030,6 +2031,10 @@ static void clear_bgp_neighbor(struct cfg_bgp_neighbor *n)
 {
 	n->line = 0;
 }
+static void clear_host_session(struct cfg_host_session *h)
+{
+	h->line = 0;
+}
 static void clear_top(struct pg_config *c)
 {
 	memset(c->file, 0, sizeof(c->file));
@@ -2076,6 +2081,7 @@ static const char *config_diff(const struct pg_config *a, const struct pg_config
 	EACH(struct cfg_route, n_routes, routes, clear_route);
 	EACH(struct cfg_neighbor, n_neighbors, neighbors, clear_neighbor);
 	EACH(struct cfg_bgp_neighbor, bgp.n_neighbors, bgp.neighbors, clear_bgp_neighbor);
+	EACH(struct cfg_host_session, n_host_sessions, host_sessions, clear_host_session);
 	if (a->bgp.n_networks &&
 	    memcmp(a->bgp.networks, b->bgp.networks, a->bgp.n_networks * sizeof(*a->bgp.networks)))
 		return "bgp.networks";
@@ -2370,6 +2376,109 @@ static void test_print_file(const char *path)
 	config_free(&cfg);
 }
 
+/* spec.hostSessions: the session, and the port the loader adds for it */
+static void test_host_sessions(void)
+{
+#define HSB                                       \
+	BGPHDR "    asn: 65001\n"	 /* 9 */  \
+	       "  vrfs: [{name: red}]\n" /* 10 */ \
+	       "  hostSessions:\n"	 /* 11 */
+	struct pg_config cfg;
+	char b[PG_PREFIX_FMT_LEN];
+	char *t;
+
+	if (LOAD_OK(HSB "    - name: host-e-100\n"
+			"      vrf: red\n"
+			"      asn: 64514\n"
+			"      hostASN: 64515\n"
+			"      mtu: 1450\n"
+			"      addresses:\n"
+			"        - {router: 192.169.10.1/24, host: 192.169.10.2/24}\n"
+			"        - {router: \"fd00:10::1/64\", host: \"fd00:10::2/64\"}\n"
+			"    - {name: pt-host, hostType: internal,\n"
+			"       addresses: [{router: 192.169.11.1/30, host: 192.169.11.2/30}]}\n",
+		    &cfg) == 0) {
+		const struct cfg_host_session *h = cfg.host_sessions;
+		CHECK(cfg.n_host_sessions == 2);
+		CHECK_STR(h[0].name, "host-e-100");
+		CHECK(h[0].line == 12 && h[1].line == 20);
+		CHECK(h[0].vrf == 1 && h[1].vrf == 0);
+		CHECK(h[0].asn == 64514 && h[1].asn == 0);
+		CHECK(h[0].host_type == CFG_PEER_BY_ASN && h[0].host_asn == 64515);
+		CHECK(h[1].host_type == CFG_PEER_INTERNAL);
+		CHECK(h[0].mtu == 1450 && h[1].mtu == 1500);
+		CHECK(h[0].n_addrs == 2 && h[1].n_addrs == 1);
+		CHECK_STR(fmt_prefix(&h[0].router[1], b), "fd00:10::1/64");
+		CHECK_STR(fmt_prefix(&h[0].host[0], b), "192.169.10.2/24");
+		/* the ports: after the two of the file */
+		CHECK(cfg.n_ports == 4 && h[0].port == 2 && h[1].port == 3);
+		const struct cfg_port *p = &cfg.ports[2];
+		CHECK_STR(p->name, "host-e-100");
+		CHECK_STR(p->device, "net_tap_hs0,iface=host-e-100");
+		CHECK_STR(p->tap, "pg-host-e-100");
+		CHECK(p->vrf == 1 && p->mtu == 1450 && p->host_session == 0);
+		CHECK(p->exception == CFG_EXC_TAP && !p->irb && p->l2vni == -1);
+		CHECK(p->n_addrs == 2);
+		CHECK_STR(fmt_prefix(&p->addrs[0], b), "192.169.10.1/24");
+		CHECK(cfg.ports[0].host_session == -1);
+		config_free(&cfg);
+	}
+	if ((t = ROUND_TRIP_YAML(HSB
+				 "    - {name: host-e-100, vrf: red, hostASN: 64515, "
+				 "addresses: [{router: 192.169.10.1/24, host: 192.169.10.2/24}, "
+				 "{router: \"fd00:10::1/64\", host: \"fd00:10::2/64\"}]}\n"
+				 "    - {name: pt-host, hostType: external, addresses: [{router: "
+				 "192.169.11.1/30, host: 192.169.11.2/30}]}\n",
+				 &cfg))) {
+		CHECK(strstr(t, "hostSessions:") != NULL);
+		CHECK(cfg.n_host_sessions == 2 && cfg.n_ports == 4);
+		free(t);
+		config_free(&cfg);
+	}
+	EXPECT_ERR(HSB "    - {name: h1, addresses: [{router: 10.9.0.1/24, host: 10.9.0.2/24}]}\n",
+		   "t.yaml:12:7: spec.hostSessions[0]: missing hostASN (or hostType: "
+		   "external|internal)");
+	EXPECT_ERR(HSB "    - {name: h1, hostASN: 1, hostType: external, addresses: []}\n",
+		   "t.yaml:12:40: spec.hostSessions[0].hostType: give either hostASN or hostType");
+	EXPECT_ERR(HSB "    - {name: h1, hostType: ibgp, addresses: []}\n",
+		   "t.yaml:12:28: spec.hostSessions[0].hostType:", "(allowed: external, internal)");
+	EXPECT_ERR(HSB "    - {name: h1, hostASN: 7, addresses: []}\n",
+		   "t.yaml:12:41: spec.hostSessions[0].addresses: 0 address pairs");
+	EXPECT_ERR(HSB "    - {name: h1, hostASN: 7, addresses: [{router: 10.9.0.1/24, host: "
+		       "10.9.1.2/24}]}\n",
+		   "t.yaml:12:70: spec.hostSessions[0].addresses[0].host: 10.9.1.2/24 is not in "
+		   "the subnet of router 10.9.0.1/24");
+	EXPECT_ERR(HSB "    - {name: h1, hostASN: 7, addresses: [{router: 10.9.0.1/24, host: "
+		       "10.9.0.1/24}]}\n",
+		   "t.yaml:12:70: spec.hostSessions[0].addresses[0].host: 10.9.0.1/24 is also the "
+		   "router's address");
+	EXPECT_ERR(HSB "    - {name: h1, hostASN: 7, addresses: [{router: 10.9.0.1/24, host: "
+		       "10.9.0.2/24}, {router: 10.8.0.1/24, host: 10.8.0.2/24}]}\n",
+		   "t.yaml:12:84: spec.hostSessions[0].addresses[1]: a second IPv4 pair");
+	EXPECT_ERR(HSB "    - {name: h1, hostASN: 7, addresses: [{router: 10.9.0.1/31, host: "
+		       "10.9.0.0/31}]}\n",
+		   "t.yaml:12:51: spec.hostSessions[0].addresses[0].router: /31 leaves no room");
+	EXPECT_ERR(HSB "    - {name: host, hostASN: 7, addresses: [{router: 10.9.0.1/24, host: "
+		       "10.9.0.2/24}]}\n",
+		   "t.yaml:12:7: spec.hostSessions[0]: 'host' is already used by port 'host' (line "
+		   "7)");
+	EXPECT_ERR(
+	    HSB "    - {name: h1, hostASN: 7, addresses: [{router: 10.100.0.9/24, host: "
+		"10.100.0.8/24}]}\n",
+	    "t.yaml:12:7: spec.hostSessions[0]: 10.100.0.9/24 overlaps 10.100.0.1/24 of port "
+	    "'uplink' (line 6) in the same VRF");
+	EXPECT_ERR(HSB "    - {name: h1, hostASN: 7, addresses: [{router: 10.9.0.1/24, host: "
+		       "10.9.0.2/24}]}\n    - {name: h1, hostASN: 7, addresses: []}\n",
+		   "t.yaml:13:14: spec.hostSessions[1].name: host session 'h1' is defined twice "
+		   "(first at line 12)");
+	EXPECT_ERR(HSB "    - {name: h1, vrf: blue, hostASN: 7, addresses: []}\n",
+		   "t.yaml:12:23: spec.hostSessions[0].vrf: unknown VRF 'blue'");
+	EXPECT_ERR(HDR "  ports: [{name: p, device: eth0}]\n  hostSessions:\n"
+		       "    - {name: h1, hostASN: 7, addresses: []}\n",
+		   "t.yaml:6:5: spec.hostSessions: host sessions need spec.bgp");
+#undef HSB
+}
+
 int main(int argc, char **argv)
 {
 	test_full();
@@ -2385,6 +2494,7 @@ int main(int argc, char **argv)
 	test_neighbor_errors();
 	test_bgp();
 	test_bgp_errors();
+	test_host_sessions();
 	test_files(argc > 1 ? argv[1] : NULL);
 	test_bgp_example(argc > 1 ? argv[1] : NULL);
 	test_garbage();

@@ -1,0 +1,209 @@
+#!/bin/bash
+# Host sessions: the BGP session between Peregrine and the host it runs on (a Kubernetes node
+# with Calico's BIRD), in an L3VNI's VRF, the way OpenPERouter's L3VNI hostSession works.
+#
+#  [pod] eth0 10.244.1.66/32 ==== cali1 [pe: the node's host namespace]
+#        default via 169.254.1.1         peregrine AS 64514, BIRD AS 64515 ("Calico node",
+#                                        local 172.18.0.10 = the node address on mgmt0)
+#                                        host-e-100: 192.169.10.2/24, Peregrine's net_tap
+#                                          (Peregrine's side 192.169.10.1, VRF red, L3VNI 100)
+#                                        pe-up 10.100.0.1/24 (VTEP) ==== eth0 [fab]
+#   [mgmt] eth0 172.18.0.1/24 ==== mgmt0                                     10.100.0.2/24
+#                                              gobgpd AS 64512 (EVPN fabric), kernel vxlan100
+#                                              (VNI 100, 10.244.2.1/26: the other node's pods)
+#
+# BIRD connects from the node address (bindMode NodeIP), not from the link: Peregrine takes the
+# session in the VRF's namespace whatever its source. The node's block becomes our type-5 to the
+# fabric; the fabric's type-5 reaches BIRD as plain IPv4 with us as next hop; the pod pings the
+# other node's pods over VXLAN; withdrawals and the session going down clean up both ways.
+#
+# usage: host_session.sh [clean]     (KEEP=1 leaves the topology up)
+set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+pgt_init hs "pe fab mgmt pod" "$@"
+need_tool bird birdc gobgpd gobgp
+
+step "topology"
+ns_add pe fab mgmt pod
+veth mgmt eth0 pe mgmt0
+ip -n "$(ns pe)" addr add 172.18.0.10/24 dev mgmt0
+ip -n "$(ns mgmt)" addr add 172.18.0.1/24 dev eth0
+veth fab eth0 pe pe-up
+offload_off fab eth0
+ip -n "$(ns fab)" addr add 10.100.0.2/24 dev eth0
+# the pod, wired like Calico does it: /32, default via 169.254.1.1, proxy ARP on the host side
+veth pod eth0 pe cali1
+ip -n "$(ns pod)" addr add 10.244.1.66/32 dev eth0
+ip -n "$(ns pod)" route add 169.254.1.1 dev eth0
+ip -n "$(ns pod)" route add default via 169.254.1.1 dev eth0
+ip netns exec "$(ns pe)" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.cali1.proxy_arp=1 \
+	net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+ip -n "$(ns pe)" route add 10.244.1.66/32 dev cali1
+ip -n "$(ns pe)" route add default via 172.18.0.1 # the node's own default route (proxy ARP needs one)
+# the other node behind the fabric: a kernel VTEP for VNI 100 whose router MAC GoBGP announces
+ip -n "$(ns fab)" link add vxlan100 type vxlan id 100 local 10.100.0.2 dstport 4789 nolearning
+ip -n "$(ns fab)" link set vxlan100 address 02:00:00:00:aa:01 up
+ip -n "$(ns fab)" addr add 10.244.2.1/26 dev vxlan100
+
+cat >"$T/pg.yaml" <<EOF
+apiVersion: peregrine.io/v1alpha1
+kind: Peregrine
+metadata: {name: pgt-host-session}
+spec:
+  dataplane: $PG_DATAPLANE_YAML
+  management: {socket: $PG_SOCK}
+  vtep: 10.100.0.1
+  vrfs: [{name: red}]
+  ports:
+    - {name: uplink, device: pe-up, driver: $PG_DRIVER, addresses: [10.100.0.1/24]}
+  l3vnis: [{vni: 100, vrf: red}]
+  bgp:
+    asn: 64514
+    holdTime: 9
+    neighbors: [{address: 10.100.0.2, asn: 64512, families: [ipv4-unicast, l2vpn-evpn]}]
+  hostSessions:
+    - name: host-e-100
+      vrf: red
+      hostASN: 64515
+      mtu: 1450
+      addresses: [{router: 192.169.10.1/24, host: 192.169.10.2/24}]
+EOF
+
+# BIRD as calico-node renders it (bird.cfg): one peer, the router's link address; bindMode
+# NodeIP (listens and connects from the node address); kernel programming of what it learns.
+cat >"$T/bird.conf" <<EOF
+log stderr all;
+router id 172.18.0.10;
+protocol static { ipv4; route 10.244.1.64/26 blackhole; }
+protocol device { scan time 2; }
+protocol direct { ipv4; interface "host-e-*"; }
+protocol kernel {
+  learn; persist; scan time 2; graceful restart;
+  ipv4 { import none; export where source = RTS_BGP; };
+}
+protocol bgp Global_192_169_10_1 {
+  description "Connection to BGP peer";
+  local 172.18.0.10 as 64515;
+  strict bind yes;
+  neighbor 192.169.10.1 as 64514;
+  multihop;
+  graceful restart;
+  connect delay time 2;
+  connect retry time 5;
+  error wait time 5,30;
+  ipv4 { gateway recursive; import all; export where net = 10.244.1.64/26; add paths on; };
+}
+EOF
+
+cat >"$T/gobgp.toml" <<EOF
+[global.config]
+  as = 64512
+  router-id = "10.100.0.2"
+  local-address-list = ["10.100.0.2"]
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "10.100.0.1"
+    peer-as = 64514
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "l2vpn-evpn"
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+EOF
+G() { nsx fab gobgp -u 127.0.0.1 -p 50051 "$@"; }
+B() { birdc -s "$T/bird.ctl" "$@"; }
+
+step "peregrine, BIRD (the node) and GoBGP (the fabric)"
+if pg_start pe "$T/pg.yaml"; then pass "peregrine starts with a host session"; else
+	fail "peregrine starts"
+	pgt_finish
+fi
+host_if() {
+	ip -n "$(ns pe)" -j addr show host-e-100 | jq -c '.[0] | {mtu, operstate, a: [.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)"]}'
+	ip -n "$(ns pe)" -j addr show host-e-100 | jq -e '.[0].mtu == 1450 and ([.[0].addr_info[] | select(.family == "inet") | .local] == ["192.169.10.2"])' >/dev/null
+}
+check "host-e-100 in the node's namespace: 192.169.10.2/24, MTU 1450" host_if
+no_router_addr() { ! ip -n "$(ns pe)" -j addr | jq -e '.[].addr_info[] | select(.local == "192.169.10.1")' >/dev/null; }
+check "Peregrine's side (192.169.10.1) is not an address of the node's kernel (its TAP is in the VRF's namespace)" no_router_addr
+pgt_bg gobgpd "gobgpd -f $T/gobgp.toml" fab gobgpd -f "$T/gobgp.toml" -p --api-hosts=127.0.0.1:50051 --pprof-disable
+pgt_bg bird "bird -f -c $T/bird.conf" pe bird -f -c "$T/bird.conf" -s "$T/bird.ctl" -P "$T/bird.pidf"
+
+hs_peer() { pgj show bgp neighbor 192.169.10.2; }
+hs_up() {
+	hs_peer | jq -c '{state, local, remote, families}'
+	hs_peer | jq -e '.state == "Established" and (.remote | startswith("172.18.0.10:")) and (.local == "192.169.10.1:179") and .families == ["ipv4-unicast"]' >/dev/null
+}
+expect "host session Established; BIRD connected from the node address 172.18.0.10" wait_until 30 hs_up
+bird_up() { B show protocols Global_192_169_10_1 | tail -n 1 | tee /dev/stderr | grep -q Established; }
+check "birdc: Established" bird_up
+fab_up() { pgj show bgp neighbor 10.100.0.2 | jq -e '.state == "Established"' >/dev/null; }
+expect "fabric session (GoBGP) Established" wait_until 30 fab_up
+
+step "the node's block: into VRF red, to the fabric as our type-5"
+block_rib() {
+	pgj show bgp ipv4 | jq -c '.[]'
+	pgj show bgp ipv4 | jq -e '.[] | select(.prefix == "10.244.1.64/26") | .vrf == "red" and .from == "192.169.10.2" and .as_path == "64515"' >/dev/null
+}
+expect "show bgp ipv4: 10.244.1.64/26 in VRF red from the host session, AS path 64515" wait_until 20 block_rib
+block_fib() {
+	pgj show route vrf red | jq -e '.routes[] | select(.prefix == "10.244.1.64/26" and .origin == "bgp") | .nexthop | test("via 192.169.10.2 dev host-e-100")' >/dev/null &&
+		! pgj show route vrf default | jq -e '.routes[] | select(.prefix == "10.244.1.64/26")' >/dev/null
+}
+expect "installed in VRF red via the host (192.169.10.2 dev host-e-100), not in the default VRF" wait_until 10 block_fib
+t5_out() {
+	G global rib -a evpn | tee "$T/gobgp-evpn.txt" | grep -F '10.244.1.64/26' | tee /dev/stderr |
+		grep -E '10\.100\.0\.1 +64514 ' | grep -F '64514:100' | grep -F 'VXLAN' | grep -qi "router's mac: 02:50:47:00:00:64"
+}
+expect "GoBGP has our type-5 10.244.1.64/26: next hop our VTEP 10.100.0.1, RT 64514:100, VXLAN, our router MAC" wait_until 20 t5_out
+
+step "the fabric's type-5 reaches the node as IPv4 unicast"
+G global rib -a evpn add prefix 10.244.2.0/26 gw 0.0.0.0 etag 0 label 100 rd 10.100.0.2:100 rt 64512:100 encap vxlan router-mac 02:00:00:00:aa:01 nexthop 10.100.0.2
+fab_fib() { pgj show route vrf red | jq -e '.routes[] | select(.prefix == "10.244.2.0/26") | .nexthop | test("vxlan vtep 10.100.0.2 vni 100")' >/dev/null; }
+expect "VRF red: 10.244.2.0/26 over VXLAN to 10.100.0.2, VNI 100" wait_until 20 fab_fib
+bird_learned() {
+	B show route 10.244.2.0/26 all | tee /dev/stderr | grep -q 'BGP.next_hop: 192.169.10.1' &&
+		B show route 10.244.2.0/26 all | grep -q 'BGP.as_path: 64514$'
+}
+expect "BIRD learned 10.244.2.0/26: next hop 192.169.10.1 (us), AS path 64514" wait_until 20 bird_learned
+kernel_route() { ip -n "$(ns pe)" route show 10.244.2.0/26 | tee /dev/stderr | grep -q 'via 192.169.10.1 dev host-e-100'; }
+expect "BIRD programmed the node's kernel: 10.244.2.0/26 via 192.169.10.1 dev host-e-100" wait_until 20 kernel_route
+no_echo() { ! B show route 10.244.1.64/26 all | grep -q 'Global_192_169_10_1'; }
+check "BIRD did not get its own block back from us" no_echo
+
+step "pod -> the other node's pods over VXLAN"
+# the other node's kernel routes our pods back through our router MAC, as Felix would program it
+ip -n "$(ns fab)" neigh add 169.254.99.1 lladdr 02:50:47:00:00:64 dev vxlan100
+ip -n "$(ns fab)" route add 10.244.1.64/26 via 169.254.99.1 dev vxlan100 onlink
+bridge -n "$(ns fab)" fdb append 02:50:47:00:00:64 dev vxlan100 dst 10.100.0.1
+cap_start vx fab eth0 udp port 4789
+check "pod 10.244.1.66 pings 10.244.2.1 (5 echoes)" ping_ok pod 10.244.2.1 5
+cap_stop vx
+vx_ok() {
+	tshark_f "$T/vx.pcap" 'vxlan.vni == 100 && ip.src == 10.100.0.1 && ip.dst == 10.100.0.2 && icmp.type == 8' | head -n 2
+	[ "$(tshark_count "$T/vx.pcap" 'vxlan.vni == 100 && ip.src == 10.100.0.1 && ip.dst == 10.100.0.2 && icmp.type == 8')" -ge 5 ] &&
+		[ "$(tshark_count "$T/vx.pcap" 'vxlan.vni == 100 && ip.src == 10.100.0.2 && ip.dst == 10.100.0.1 && icmp.type == 0')" -ge 5 ]
+}
+check "on the wire: echo requests in VXLAN VNI 100 from our VTEP, replies back to it" vx_ok
+
+step "withdrawals"
+G global rib -a evpn del prefix 10.244.2.0/26 gw 0.0.0.0 etag 0 label 100 rd 10.100.0.2:100
+vrf_has() { pgj show route vrf red | jq -e --arg p "$1" '.routes[] | select(.prefix == $p)' >/dev/null; }
+fab_gone() { ! vrf_has 10.244.2.0/26 && ! B show route 10.244.2.0/26 | grep -q '10.244.2.0/26'; }
+expect "the fabric withdraws 10.244.2.0/26: gone from VRF red and from BIRD" wait_until 20 fab_gone
+proc_kill bird TERM
+hs_down() { ! vrf_has 10.244.1.64/26 && [ "$(hs_peer | jq -r .state)" != Established ]; }
+expect "BIRD stops: the session is down and its block leaves VRF red" wait_until 30 hs_down
+t5_gone() { ! G global rib -a evpn | grep -qF '10.244.1.64/26'; }
+expect "our type-5 10.244.1.64/26 is withdrawn at the fabric" wait_until 30 t5_gone
+check "the fabric session stayed up throughout" fab_up
+
+step "stop"
+pg_stop_check "peregrine stops on SIGINT" pe "" "" 5
+gone() { ! ip -n "$(ns pe)" link show host-e-100 >/dev/null 2>&1; }
+check "host-e-100 is gone with Peregrine" gone
+pgt_finish
