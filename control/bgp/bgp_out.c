@@ -529,6 +529,21 @@ void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_pee
 	}
 }
 
+void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, bool fabric, bool present)
+{
+	struct bgp_nlri n;
+
+	vrf_nlri(p, &n);
+	for (unsigned i = 0; i < out.n_po; i++) {
+		struct bgp_peer *q = bgp_peer_at(i);
+		bool host = q->conf.any_source;
+		if (!out.po[i].up || q == from || host == fabric || (host && q->conf.vrf) ||
+		    !(q->af & BGP_AF_BIT(n.af)))
+			continue;
+		q_push(&out.po[i], &n, present ? tmpl_network() : NULL);
+	}
+}
+
 void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx)
 {
 	struct peer_out *o = po_of(p);

@@ -167,7 +167,8 @@ static struct {
 	uint64_t n_paths[BGP_AF_MAX];
 	uint64_t attr_bytes, dest_bytes, path_bytes;
 	struct rib_stats st;
-	uint8_t *abuf; /* scratch for canonical attribute encodings */
+	uint8_t *abuf;	  /* scratch for canonical attribute encodings */
+	unsigned n_pt_up; /* default-VRF (passthrough) host sessions up */
 } rib;
 
 static struct pool *dest_pool(unsigned klen)
@@ -1155,6 +1156,55 @@ void rib_set_fib_ops(const struct rib_fib_ops *ops)
 }
 
 /* Bring the fast path in line with d's multipath set (unicast families, default VRF). */
+/*
+ * OpenPERouter's L3Passthrough: the default VRF's host sessions and the fabric exchange unicast
+ * routes, unencapsulated: a host's best route goes to the fabric peers, any learned best route
+ * to the host sessions (not back to its own host). Next hop self, AS path of our AS. Withdrawals
+ * go only where the route went (RD_TO_*).
+ */
+static void passthrough_sync(struct rib_dest *d)
+{
+	const struct rib_path *best = d->paths && (d->paths->flags & RP_BEST) ? d->paths : NULL;
+	const struct bgp_peer *from = best ? best->peer : NULL;
+	bool to_fabric = from && from->conf.any_source, to_hosts = from != NULL;
+	struct bgp_nlri n;
+
+	nlri_from_key(d->af, d->key, d->klen, &n);
+	if (to_fabric || (d->flags & RD_TO_FABRIC))
+		out_transit(&n.prefix, from, true, to_fabric);
+	if (to_hosts || (d->flags & RD_TO_HOSTS))
+		out_transit(&n.prefix, from, false, to_hosts);
+	d->flags = (uint8_t)((d->flags & ~(RD_TO_FABRIC | RD_TO_HOSTS)) |
+			     (to_fabric ? RD_TO_FABRIC : 0) | (to_hosts ? RD_TO_HOSTS : 0));
+}
+
+/* A session came up: a passthrough host session gets the default VRF's learned best routes (not
+ * its own), a fabric peer what passthrough_sync() passed on from the hosts. */
+static void passthrough_export(struct bgp_peer *p)
+{
+	bool host = p->conf.any_source;
+
+	for (unsigned af = BGP_AF_IPV4; af <= BGP_AF_IPV6; af++) {
+		const struct otab *t = &rib.dests[af];
+		if (!(p->af & BGP_AF_BIT(af)))
+			continue;
+		for (size_t i = 0; i <= t->mask; i++) {
+			struct rib_dest *d = otab_at(t, i);
+			struct bgp_nlri n;
+			if (!d || !d->paths || !(d->paths->flags & RP_BEST) || !d->paths->peer ||
+			    d->paths->peer == p || dest_vrf(d))
+				continue;
+			if (host)
+				d->flags |=
+				    RD_TO_HOSTS; /* its withdrawal must reach the host too */
+			else if (!(d->flags & RD_TO_FABRIC))
+				continue;
+			nlri_from_key(d->af, d->key, d->klen, &n);
+			out_vrf_push(p, &n.prefix);
+		}
+	}
+}
+
 static void rib_fib_sync(struct rib_dest *d)
 {
 	struct rib_nh nhs[RIB_MAX_PATHS];
@@ -1168,6 +1218,8 @@ static void rib_fib_sync(struct rib_dest *d)
 		host_import_sync(d);
 		return;
 	}
+	if (rib.n_pt_up || (d->flags & (RD_TO_FABRIC | RD_TO_HOSTS)))
+		passthrough_sync(d);
 	if (!fib_ops)
 		return;
 	for (struct rib_path *p = d->paths; p && n < rib.max_paths; p = p->next) {
@@ -1382,6 +1434,8 @@ static void stale_sweep(struct bgp_peer *p, int af_only)
 
 void rib_peer_down(struct bgp_peer *p, bool graceful)
 {
+	if (p->conf.any_source && !p->conf.vrf && rib.n_pt_up)
+		rib.n_pt_up--;
 	out_peer_down(p);
 	if (graceful && p->open_rcvd.caps.gr && p->open_rcvd.caps.gr_time) {
 		/* RFC 4724 §4.2: keep the routes (and the fast path), marked stale. */
@@ -1424,11 +1478,17 @@ void rib_peer_up(struct bgp_peer *p)
 			    !(p->open_rcvd.caps.gr_af & BGP_AF_BIT(af)))
 				stale_sweep(p, (int)af);
 	out_peer_up(p);
+	if (p->conf.any_source && !p->conf.vrf)
+		rib.n_pt_up++;
+	if (rib.n_pt_up && !(p->conf.any_source && p->conf.vrf))
+		passthrough_export(p);
 }
 
 void rib_peer_refresh(struct bgp_peer *p, enum bgp_af af)
 {
 	out_peer_refresh(p, af);
+	if (rib.n_pt_up && !(p->conf.any_source && p->conf.vrf))
+		passthrough_export(p);
 }
 
 /* ---- housekeeping ---- */

@@ -239,7 +239,8 @@ struct rib_path {
 	uint8_t flags;
 };
 
-enum { RD_DIRTY = 1 };
+/* RD_TO_FABRIC / RD_TO_HOSTS: a default-VRF route we passed on (passthrough host sessions). */
+enum { RD_DIRTY = 1, RD_TO_FABRIC = 2, RD_TO_HOSTS = 4 };
 
 /* Key: IPv4/IPv6: [plen][address bytes]; EVPN: [type][RD 8][type's key fields] (rib_key_evpn). */
 #define RIB_KEY_MAX 40
@@ -274,6 +275,9 @@ void out_originate_imet(void);
  * VRF's host sessions, or withdraw it. */
 void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_peer *from,
 		   bool present);
+/* Default VRF with passthrough host sessions: pass a best route (from `from`) on to the fabric
+ * peers (fabric) or to the default VRF's host sessions (!fabric), or withdraw it there. */
+void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, bool fabric, bool present);
 /* Queue one VRF prefix for host session p (at session start). */
 void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx);
 /* Queue every best route of p's VRF for it, except its own (bgp_rib.c). */

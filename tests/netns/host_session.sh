@@ -67,6 +67,7 @@ spec:
       hostASN: 64515
       mtu: 1450
       addresses: [{router: 192.169.10.1/24, host: 192.169.10.2/24}]
+    - {name: pt-host, hostASN: 64515, addresses: [{router: 192.169.11.1/30, host: 192.169.11.2/30}]}
 EOF
 
 # BIRD as calico-node renders it (bird.cfg): one peer, the router's link address; bindMode
@@ -74,7 +75,7 @@ EOF
 cat >"$T/bird.conf" <<EOF
 log stderr all;
 router id 172.18.0.10;
-protocol static { ipv4; route 10.244.1.64/26 blackhole; }
+protocol static { ipv4; route 10.244.1.64/26 blackhole; route 10.96.0.10/32 blackhole; }
 protocol device { scan time 2; }
 protocol direct { ipv4; interface "host-e-*"; }
 protocol kernel {
@@ -92,6 +93,16 @@ protocol bgp Global_192_169_10_1 {
   connect retry time 5;
   error wait time 5,30;
   ipv4 { gateway recursive; import all; export where net = 10.244.1.64/26; add paths on; };
+}
+# the L3Passthrough session (default VRF): a service address
+protocol bgp Passthrough {
+  local 172.18.0.10 as 64515;
+  strict bind yes;
+  neighbor 192.169.11.1 as 64514;
+  multihop;
+  connect delay time 2;
+  connect retry time 5;
+  ipv4 { gateway recursive; import all; export where net = 10.96.0.10/32; };
 }
 EOF
 
@@ -189,6 +200,25 @@ vx_ok() {
 		[ "$(tshark_count "$T/vx.pcap" 'vxlan.vni == 100 && ip.src == 10.100.0.2 && ip.dst == 10.100.0.1 && icmp.type == 0')" -ge 5 ]
 }
 check "on the wire: echo requests in VXLAN VNI 100 from our VTEP, replies back to it" vx_ok
+
+step "L3Passthrough: the default VRF's host session and the fabric exchange unicast routes"
+pt_up() { pgj show bgp neighbor 192.169.11.2 | jq -e '.state == "Established"' >/dev/null; }
+expect "passthrough session (pt-host, default VRF) Established" wait_until 30 pt_up
+pt_fab() { G global rib -a ipv4 10.96.0.10/32 | tee /dev/stderr | grep -Eq '10\.96\.0\.10/32 +10\.100\.0\.1 +64514 '; }
+expect "the host's service /32 reaches the fabric as IPv4 unicast: next hop 10.100.0.1, AS path 64514" wait_until 20 pt_fab
+pt_fib() { pgj show route vrf default | jq -e '.routes[] | select(.prefix == "10.96.0.10/32") | .nexthop | test("via 192.169.11.2 dev pt-host")' >/dev/null; }
+expect "installed in the default VRF via the host (192.169.11.2 dev pt-host)" wait_until 10 pt_fib
+G global rib -a ipv4 add 198.51.100.0/24 nexthop 10.100.0.2
+pt_host() {
+	B show route 198.51.100.0/24 all | tee /dev/stderr | grep -q 'BGP.next_hop: 192.169.11.1' &&
+		! B show route 198.51.100.0/24 all | grep -q 'Global_192_169_10_1'
+}
+expect "the fabric's 198.51.100.0/24 reaches BIRD over the passthrough session only (next hop 192.169.11.1)" wait_until 20 pt_host
+not_back() { ! G global rib -a ipv4 198.51.100.0/24 | grep -q '10\.100\.0\.1 '; }
+check "not sent back to the fabric" not_back
+G global rib -a ipv4 del 198.51.100.0/24
+pt_gone() { ! B show route 198.51.100.0/24 | grep -q 198.51.100.0; }
+expect "its withdrawal reaches BIRD" wait_until 20 pt_gone
 
 step "withdrawals"
 G global rib -a evpn del prefix 10.244.2.0/26 gw 0.0.0.0 etag 0 label 100 rd 10.100.0.2:100
