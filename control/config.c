@@ -867,11 +867,11 @@ static int parse_vrfs(struct ctx *c, yaml_node_t *n, const char *path)
 
 	if ((rc = cy_get_seq(c, n, path, &items, &count)))
 		return rc;
-	if (count > PG_MAX_VRFS - 1)
+	if (count + cfg->n_vrfs > PG_MAX_VRFS)
 		return cy_fail(c, n, path,
-			       "%zu VRFs configured, at most %d allowed (plus 'default')", count,
-			       PG_MAX_VRFS - 1);
-	struct cfg_vrf *v = realloc(cfg->vrfs, (count + 1) * sizeof(*v));
+			       "%zu VRFs configured, at most %d allowed (plus 'default')",
+			       count + cfg->n_vrfs - 1, PG_MAX_VRFS - 1);
+	struct cfg_vrf *v = realloc(cfg->vrfs, (cfg->n_vrfs + count) * sizeof(*v));
 	if (!v)
 		return cy_fail_nomem(c);
 	cfg->vrfs = v;
@@ -897,6 +897,8 @@ static int parse_vrfs(struct ctx *c, yaml_node_t *n, const char *path)
 			return cy_fail(c, f[0].v, p,
 				       "'default' is reserved (the default VRF always exists)");
 		int dup = config_vrf_index(cfg, vrf->name);
+		if (dup > 0 && (unsigned)dup < c->n_opr_vrfs)
+			continue; /* also an OpenPERouter L3VNI's VRF: the same VRF */
 		if (dup >= 0)
 			return cy_fail(c, f[0].v, p, "duplicate VRF name '%s' (first at line %d)",
 				       vrf->name, cfg->vrfs[dup].line);
@@ -970,12 +972,57 @@ static int parse_addresses(struct ctx *c, yaml_node_t *n, const char *path, stru
 	return 0;
 }
 
-enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_EXC, P_N };
+enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_EXC, P_BR, P_N };
 static const char *const port_keys[P_N] = {
-    [P_NAME] = "name",	     [P_DEVICE] = "device", [P_DRIVER] = "driver",
-    [P_MAC] = "mac",	     [P_MTU] = "mtu",	    [P_VRF] = "vrf",
-    [P_ADDRS] = "addresses", [P_TAP] = "tap",	    [P_EXC] = "exception",
+    [P_NAME] = "name",	   [P_DEVICE] = "device",  [P_DRIVER] = "driver",   [P_MAC] = "mac",
+    [P_MTU] = "mtu",	   [P_VRF] = "vrf",	   [P_ADDRS] = "addresses", [P_TAP] = "tap",
+    [P_EXC] = "exception", [P_BR] = "linuxBridge",
 };
+static const char *const bridge_keys[] = {"name", "create"};
+
+/* The kernel interface of a net_tap vdev ("net_tap0,iface=host-e-110"), or false. */
+bool config_tap_iface(const char *device, char iface[PG_IFNAME_MAX])
+{
+	const char *a;
+
+	if (strncmp(device, "net_tap", 7) != 0 || !(a = strstr(device, ",iface=")))
+		return false;
+	a += 7;
+	size_t n = strcspn(a, ",");
+	if (n == 0 || n >= PG_IFNAME_MAX)
+		return false;
+	memcpy(iface, a, n);
+	iface[n] = '\0';
+	return true;
+}
+
+/* linuxBridge: {name, create}: the Linux bridge a net_tap port's kernel interface joins. */
+static int parse_port_bridge(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_port *port)
+{
+	char iface[PG_IFNAME_MAX], p[PATHBUF];
+	struct fld f[2];
+	int rc;
+
+	if ((rc = cy_get_map(c, n, path, bridge_keys, 2, f)) ||
+	    (rc = cy_require(c, n, path, &f[0], "name")))
+		return rc;
+	if (!config_tap_iface(port->device, iface))
+		return cy_fail(c, n, path,
+			       "only for a net_tap device with iface=NAME (the bridge takes the "
+			       "TAP's kernel interface), not '%s'",
+			       port->device);
+	SUB(p, path, "name");
+	if ((rc = cy_get_string(c, f[0].v, p, port->bridge, sizeof(port->bridge))))
+		return rc;
+	if (!cy_is_ifname(port->bridge) || !strcmp(port->bridge, iface))
+		return cy_fail(c, f[0].v, p,
+			       "%s is not a Linux interface name (1..15 characters, no '/', ':' or "
+			       "spaces) other than the TAP's own",
+			       Q(f[0].v));
+	if (f[1].v && (rc = cy_get_bool(c, f[1].v, SUB(p, path, "create"), &port->bridge_create)))
+		return rc;
+	return 0;
+}
 static const char *const exception_names[] = {
     [CFG_EXC_AUTO] = "auto", [CFG_EXC_TAP] = "tap", [CFG_EXC_XDP] = "xdp"};
 static const char *const driver_names[] = {[CFG_DRIVER_AUTO] = "auto",
@@ -1060,6 +1107,8 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	if ((rc = get_vrf_ref(c, f[P_VRF].v, SUB(p, path, keys[P_VRF]), &port->vrf)))
 		return rc;
 	if ((rc = parse_addresses(c, f[P_ADDRS].v, SUB(p, path, keys[P_ADDRS]), port)))
+		return rc;
+	if (f[P_BR].v && (rc = parse_port_bridge(c, f[P_BR].v, SUB(p, path, keys[P_BR]), port)))
 		return rc;
 
 	/* this port's device against the TAPs of earlier ports */
@@ -1147,6 +1196,8 @@ static int parse_ports(struct ctx *c, yaml_node_t *spec, yaml_node_t *n, const c
 	size_t count;
 	int rc;
 
+	if (!n && opr_has_ports(c))
+		return 0; /* the Underlay's interfaces */
 	if (!n)
 		return cy_fail(c, spec, "spec", "missing required key 'ports' (at least one port)");
 	if ((rc = cy_get_seq(c, n, path, &items, &count)))
@@ -1168,11 +1219,18 @@ static int parse_ports(struct ctx *c, yaml_node_t *spec, yaml_node_t *n, const c
 	return 0;
 }
 
+/* spec.vtep: an address of a port in the default VRF, or a loopback address announced as a /32
+ * network (OpenPERouter's VTEP, which sits on lo). */
 static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
 {
 	const struct pg_config *cfg = c->cfg;
 	char list[256], buf[PG_IP_FMT_LEN];
 	size_t o = 0;
+
+	for (unsigned i = 0; i < cfg->bgp.n_networks; i++)
+		if (cfg->bgp.networks[i].len == 32 &&
+		    ip_equal(&cfg->bgp.networks[i].ip, &cfg->vtep))
+			return 0;
 
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct cfg_port *port = &cfg->ports[i];
@@ -1365,7 +1423,7 @@ void cy_l2vni_default_gw_mac(uint32_t vni, struct pg_mac *m)
  * The routed interface of L2VNI l (cfg.l2vnis[cfg->n_l2vnis]): a port without a device, named
  * irb<VNI>, in the L2VNI's VRF with its gateway addresses and MAC, its exception path a TAP.
  */
-static int l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l)
+int cy_l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l)
 {
 	struct pg_config *cfg = c->cfg;
 	struct cfg_port *port;
@@ -1669,7 +1727,7 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 				    c, f[L_VRF].v, SUB(p, ip, keys[L_VRF]),
 				    "a routed L2VNI needs gatewayIPs (its anycast gateway "
 				    "addresses)");
-			if ((rc = l2vni_irb_port(c, item, ip, l)))
+			if ((rc = cy_l2vni_irb_port(c, item, ip, l)))
 				return rc;
 		}
 		cfg->n_l2vnis++;
@@ -2384,6 +2442,8 @@ enum {
 	BN_CONN,
 	BN_FAM,
 	BN_DESC,
+	BN_TYPE,
+	BN_PORT,
 	BN_N
 };
 
@@ -2392,8 +2452,9 @@ static const char *const bgp_neighbor_keys[BN_N] = {
     [BN_PASSIVE] = "passive",	[BN_SHUT] = "shutdown",	   [BN_USRC] = "updateSource",
     [BN_MHOP] = "ebgpMultiHop", [BN_PW] = "password",	   [BN_HOLD] = "holdTime",
     [BN_KA] = "keepaliveTime",	[BN_CONN] = "connectTime", [BN_FAM] = "families",
-    [BN_DESC] = "description",
+    [BN_DESC] = "description",	[BN_TYPE] = "type",	   [BN_PORT] = "port",
 };
+static const char *const peer_type_names[] = {"external", "internal"};
 
 /*
  * One neighbor; f[] is filled for the caller's duplicate check. ka_explicit: spec.bgp.keepaliveTime
@@ -2411,8 +2472,13 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 	if (cy_is_null(n))
 		return cy_fail(c, n, path, "expected a mapping with address and asn, got null");
 	if ((rc = cy_get_map(c, n, path, keys, BN_N, f)) ||
-	    (rc = cy_require(c, n, path, &f[BN_ADDR], keys[BN_ADDR])) ||
-	    (rc = cy_require(c, n, path, &f[BN_ASN], keys[BN_ASN])))
+	    (rc = cy_require(c, n, path, &f[BN_ADDR], keys[BN_ADDR])))
+		return rc;
+	if (f[BN_ASN].v && f[BN_TYPE].v)
+		return cy_fail(c, f[BN_TYPE].k, path,
+			       "asn and type are mutually exclusive (type external/internal "
+			       "accepts any AS but ours / only ours)");
+	if (!f[BN_TYPE].v && (rc = cy_require(c, n, path, &f[BN_ASN], keys[BN_ASN])))
 		return rc;
 	nb->line = cy_line_of(n);
 
@@ -2428,8 +2494,22 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 		return cy_fail(c, f[BN_ADDR].v, p, "%s is our own address on port '%s' (line %d)",
 			       Q(f[BN_ADDR].v), own->name, own->line);
 
-	if ((rc = cy_get_asn(c, f[BN_ASN].v, SUB(p, path, keys[BN_ASN]), &nb->asn)))
+	if (f[BN_TYPE].v) {
+		int t = 0;
+		if ((rc = cy_get_enum(c, f[BN_TYPE].v, SUB(p, path, keys[BN_TYPE]), peer_type_names,
+				      2, &t)))
+			return rc;
+		nb->type = t ? CFG_PEER_INTERNAL : CFG_PEER_EXTERNAL;
+	} else if ((rc = cy_get_asn(c, f[BN_ASN].v, SUB(p, path, keys[BN_ASN]), &nb->asn))) {
 		return rc;
+	}
+	nb->port = 179;
+	if (f[BN_PORT].v) {
+		unsigned v;
+		if ((rc = cy_get_uint(c, f[BN_PORT].v, SUB(p, path, keys[BN_PORT]), 1, 65535, &v)))
+			return rc;
+		nb->port = (uint16_t)v;
+	}
 	if (f[BN_LASN].v &&
 	    (rc = cy_get_asn(c, f[BN_LASN].v, SUB(p, path, keys[BN_LASN]), &nb->local_asn)))
 		return rc;
@@ -2620,7 +2700,8 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 				       "IPv4 address)");
 		bgp->router_id = rid.v4;
 		bgp->has_router_id = true;
-	} else if (!default_router_id(c->cfg, &bgp->router_id)) {
+	} else if (!opr_router_id(c, &bgp->router_id) &&
+		   !default_router_id(c->cfg, &bgp->router_id)) {
 		return cy_fail(c, n, path,
 			       "missing routerId: there is no default (spec.vtep is not set and no "
 			       "port has an IPv4 address); set routerId to an IPv4 address");
@@ -2672,14 +2753,16 @@ enum {
 	S_ROUTES,
 	S_NEIGH,
 	S_BGP,
+	S_NINDEX,
+	S_NLABELS,
 	S_N
 };
 static const char *const spec_keys[S_N] = {
-    [S_LOG] = "logLevel",      [S_DP] = "dataplane",  [S_MGMT] = "management",
-    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",     [S_VRFS] = "vrfs",
-    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis", [S_L2VNIS] = "l2vnis",
-    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes", [S_NEIGH] = "neighbors",
-    [S_BGP] = "bgp",
+    [S_LOG] = "logLevel",      [S_DP] = "dataplane",	 [S_MGMT] = "management",
+    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",	 [S_VRFS] = "vrfs",
+    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis",	 [S_L2VNIS] = "l2vnis",
+    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes",	 [S_NEIGH] = "neighbors",
+    [S_BGP] = "bgp",	       [S_NINDEX] = "nodeIndex", [S_NLABELS] = "nodeLabels",
 };
 static const char *const log_level_names[] = {"error", "warning", "notice", "info", "debug"};
 
@@ -2691,7 +2774,7 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	char p[PATHBUF];
 	int rc;
 
-	if (cy_is_null(n))
+	if (cy_is_null(n) && !opr_has_ports(c))
 		return cy_fail(c, n, "spec", "must not be empty (at least ports are required)");
 	if ((rc = cy_get_map(c, n, "spec", keys, S_N, f)))
 		return rc;
@@ -2719,8 +2802,7 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	if ((rc = parse_vrfs(c, f[S_VRFS].v, SUB(p, "spec", keys[S_VRFS]))) ||
 	    (rc = parse_ports(c, n, f[S_PORTS].v, SUB(p, "spec", keys[S_PORTS]))))
 		return rc;
-	if (cfg->has_vtep && (rc = check_vtep(c, f[S_VTEP].v, SUB(p, "spec", keys[S_VTEP]))))
-		return rc;
+	c->pe_vtep = f[S_VTEP].v;
 	if ((rc = parse_l3vnis(c, f[S_L3VNIS].v, SUB(p, "spec", keys[S_L3VNIS]))) ||
 	    (rc = parse_l2vnis(c, f[S_L2VNIS].v, SUB(p, "spec", keys[S_L2VNIS]))) ||
 	    (rc = parse_tunnels(c, f[S_TUNNELS].v, SUB(p, "spec", keys[S_TUNNELS]))) ||
@@ -2729,10 +2811,100 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 		return rc;
 	if (f[S_BGP].k && (rc = parse_bgp(c, f[S_BGP].v, SUB(p, "spec", keys[S_BGP]))))
 		return rc;
+	return 0; /* nodeIndex and nodeLabels: node_identity() */
+}
+
+/* After the Peregrine document and the OpenPERouter objects: what needs both. */
+static int final_checks(struct ctx *c)
+{
+	const struct pg_config *cfg = c->cfg;
+
+	if (cfg->n_ports == 0)
+		return cy_fail_at(c, 1, 1, NULL,
+				  "no ports: give the Peregrine document's spec.ports or an "
+				  "Underlay's interfaces");
 	if (c->vtep_user && !cfg->has_vtep)
 		return cy_fail(
 		    c, c->vtep_user, c->vtep_user_path,
 		    "needs spec.vtep (the local IPv4 tunnel endpoint address) to be set");
+	if (cfg->has_vtep && c->pe_vtep)
+		return check_vtep(c, c->pe_vtep, "spec.vtep");
+	return 0;
+}
+
+/* This node's index and labels: the command line, else spec.nodeIndex / spec.nodeLabels. */
+static int node_identity(struct ctx *c, const struct config_opts *o, yaml_node_t *pe_root)
+{
+	yaml_node_t *spec = NULL, *idx = NULL, *labels = NULL;
+	char p[PATHBUF];
+	int rc;
+
+	for (yaml_node_pair_t *pp = pe_root ? pe_root->data.mapping.pairs.start : NULL;
+	     pp && pp < pe_root->data.mapping.pairs.top; pp++)
+		if (cy_scalar_is(cy_node(c, pp->key), "spec"))
+			spec = cy_node(c, pp->value);
+	if (spec && spec->type == YAML_MAPPING_NODE)
+		for (yaml_node_pair_t *pp = spec->data.mapping.pairs.start;
+		     pp < spec->data.mapping.pairs.top; pp++) {
+			if (cy_scalar_is(cy_node(c, pp->key), spec_keys[S_NINDEX]))
+				idx = cy_node(c, pp->value);
+			if (cy_scalar_is(cy_node(c, pp->key), spec_keys[S_NLABELS]))
+				labels = cy_node(c, pp->value);
+		}
+	c->node_index = 0;
+	if (idx) {
+		unsigned v;
+		if ((rc = cy_get_uint(c, idx, SUB(p, "spec", spec_keys[S_NINDEX]), 0, 65535, &v)))
+			return rc;
+		c->node_index = (int)v;
+	}
+	if (o && o->node_index >= 0)
+		c->node_index = o->node_index;
+
+	if (o && o->n_labels) {
+		c->labels = calloc(o->n_labels, sizeof(*c->labels));
+		if (!c->labels)
+			return cy_fail_nomem(c);
+		for (unsigned i = 0; i < o->n_labels; i++) {
+			const char *eq = strchr(o->labels[i], '=');
+			size_t kl = eq ? (size_t)(eq - o->labels[i]) : strlen(o->labels[i]);
+			c->labels[i].key = strndup(o->labels[i], kl);
+			c->labels[i].val = strdup(eq ? eq + 1 : "");
+			c->n_labels++;
+			if (!c->labels[i].key || !c->labels[i].val)
+				return cy_fail_nomem(c);
+		}
+		return 0;
+	}
+	SUB(p, "spec", spec_keys[S_NLABELS]);
+	if (!labels || cy_is_null(labels))
+		return 0;
+	if (labels->type != YAML_MAPPING_NODE)
+		return cy_fail(c, labels, p, "expected a mapping of labels (key: value), got %s",
+			       Q(labels));
+	size_t n = (size_t)(labels->data.mapping.pairs.top - labels->data.mapping.pairs.start);
+	c->labels = calloc(n, sizeof(*c->labels));
+	if (!c->labels)
+		return cy_fail_nomem(c);
+	for (yaml_node_pair_t *pp = labels->data.mapping.pairs.start;
+	     pp < labels->data.mapping.pairs.top; pp++) {
+		yaml_node_t *k = cy_node(c, pp->key), *v = cy_node(c, pp->value);
+		const char *ks = NULL, *vs = "";
+		char kp[PATHBUF];
+		if ((rc = cy_get_scalar(c, k, p, "a label key", &ks)))
+			return rc;
+		if (!cy_is_null(v) &&
+		    (rc = cy_get_scalar(c, v, SUB(kp, p, ks), "a label value", &vs)))
+			return rc;
+		for (unsigned i = 0; i < c->n_labels; i++)
+			if (!strcmp(c->labels[i].key, ks))
+				return cy_fail(c, k, p, "duplicate label '%s'", ks);
+		c->labels[c->n_labels].key = strdup(ks);
+		c->labels[c->n_labels].val = strdup(vs);
+		c->n_labels++;
+		if (!c->labels[c->n_labels - 1].key || !c->labels[c->n_labels - 1].val)
+			return cy_fail_nomem(c);
+	}
 	return 0;
 }
 
@@ -2844,7 +3016,8 @@ static int doc_kind(struct ctx *c, yaml_node_t *root, yaml_node_t **kind)
 }
 
 static int load_buffer(const char *name, const unsigned char *buf, size_t len,
-		       struct pg_config *cfg, char *err, size_t errlen)
+		       const struct config_opts *opts, struct pg_config *cfg, char *err,
+		       size_t errlen)
 {
 	struct ctx c = {.file = name, .err = err, .errlen = errlen, .cfg = cfg};
 	yaml_document_t *docs = NULL;
@@ -2896,8 +3069,11 @@ static int load_buffer(const char *name, const unsigned char *buf, size_t len,
 			continue;
 		if ((rc = doc_kind(&c, root, &kind)))
 			goto out;
-		if (!cy_scalar_is(kind, KIND_PEREGRINE))
-			continue; /* other kinds (Underlay, L3VNI, ...) are not ours yet */
+		if (!cy_scalar_is(kind, KIND_PEREGRINE)) {
+			if ((rc = opr_add_doc(&c, c.doc, root, kind)))
+				goto out;
+			continue;
+		}
 		if (pe_root) {
 			rc = cy_fail(
 			    &c, kind, "kind",
@@ -2910,14 +3086,31 @@ static int load_buffer(const char *name, const unsigned char *buf, size_t len,
 		pe_kind = kind;
 		pe = i;
 	}
-	if (!pe_root) {
+	if (!pe_root && !c.opr) {
 		c.doc = NULL;
-		rc = cy_fail_at(&c, 1, 1, NULL, "no document with kind: Peregrine");
+		rc = cy_fail_at(&c, 1, 1, NULL,
+				"no document with kind: Peregrine or an OpenPERouter kind "
+				"(Underlay, L3VNI, L2VNI, L3Passthrough)");
 		goto out;
 	}
-	c.doc = &docs[pe];
-	rc = parse_document(&c, pe_root);
+	c.doc = pe_root ? &docs[pe] : NULL;
+	if ((rc = node_identity(&c, opts, pe_root)) || (rc = opr_parse(&c)) ||
+	    (rc = opr_pre_vrfs(&c)))
+		goto out;
+	c.doc = pe_root ? &docs[pe] : NULL;
+	if (pe_root && (rc = parse_document(&c, pe_root)))
+		goto out;
+	if ((rc = opr_merge(&c)))
+		goto out;
+	c.doc = pe_root ? &docs[pe] : NULL;
+	rc = final_checks(&c);
 out:
+	opr_free(&c);
+	for (unsigned i = 0; i < c.n_labels; i++) {
+		free(c.labels[i].key);
+		free(c.labels[i].val);
+	}
+	free(c.labels);
 	for (size_t i = 0; i < ndocs; i++)
 		yaml_document_delete(&docs[i]);
 	free(docs);
@@ -2926,7 +3119,8 @@ out:
 }
 
 static int load_common(const char *name, const unsigned char *buf, size_t len,
-		       struct pg_config *cfg, char *err, size_t errlen)
+		       const struct config_opts *opts, struct pg_config *cfg, char *err,
+		       size_t errlen)
 {
 	int rc;
 
@@ -2942,7 +3136,7 @@ static int load_common(const char *name, const unsigned char *buf, size_t len,
 	cfg->n_vrfs = 1;
 	pg_strlcpy(cfg->vrfs[0].name, "default", sizeof(cfg->vrfs[0].name));
 
-	rc = load_buffer(name, buf, len, cfg, err, errlen);
+	rc = load_buffer(name, buf, len, opts, cfg, err, errlen);
 	if (rc < 0) {
 		/* leave nothing half-built behind; cfg stays freeable */
 		config_free(cfg);
@@ -2951,17 +3145,29 @@ static int load_common(const char *name, const unsigned char *buf, size_t len,
 	return rc;
 }
 
-int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
-		       size_t errlen)
+int config_load_string_opts(const char *name, const char *yaml, const struct config_opts *opts,
+			    struct pg_config *cfg, char *err, size_t errlen)
 {
 	if (!name)
 		name = "<string>";
 	if (!yaml)
 		yaml = "";
-	return load_common(name, (const unsigned char *)yaml, strlen(yaml), cfg, err, errlen);
+	return load_common(name, (const unsigned char *)yaml, strlen(yaml), opts, cfg, err, errlen);
+}
+
+int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
+		       size_t errlen)
+{
+	return config_load_string_opts(name, yaml, NULL, cfg, err, errlen);
 }
 
 int config_load(const char *path, struct pg_config *cfg, char *err, size_t errlen)
+{
+	return config_load_opts(path, NULL, cfg, err, errlen);
+}
+
+int config_load_opts(const char *path, const struct config_opts *opts, struct pg_config *cfg,
+		     char *err, size_t errlen)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -3013,7 +3219,7 @@ int config_load(const char *path, struct pg_config *cfg, char *err, size_t errle
 		}
 	}
 	fclose(f);
-	rc = load_common(path, buf, len, cfg, err, errlen);
+	rc = load_common(path, buf, len, opts, cfg, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -3291,6 +3497,13 @@ static void print_port(struct yout *y, const struct pg_config *cfg, const struct
 		put_prefix(y->f, &port->addrs[a]);
 	}
 	fputs("]\n", y->f);
+	if (port->bridge[0]) {
+		ykey(y, k[P_BR]);
+		fprintf(y->f, "{%s: ", bridge_keys[0]);
+		put_str(y->f, port->bridge, false);
+		fprintf(y->f, ", %s: %s}\n", bridge_keys[1],
+			port->bridge_create ? "true" : "false");
+	}
 	/* exception: auto stays auto only without a tap key (a tap key would make it tap) */
 	ykey(y, k[P_EXC]);
 	fprintf(y->f, "%s\n", exception_names[port->exception]);
@@ -3478,8 +3691,16 @@ static void print_bgp_neighbor(struct yout *y, const struct pg_config *cfg,
 	ykey(y, k[BN_ADDR]);
 	put_ip(y->f, &nb->addr);
 	fputc('\n', y->f);
-	ykey(y, k[BN_ASN]);
-	fprintf(y->f, "%u\n", nb->asn);
+	if (nb->type == CFG_PEER_BY_ASN) {
+		ykey(y, k[BN_ASN]);
+		fprintf(y->f, "%u\n", nb->asn);
+	} else {
+		ykey(y, k[BN_TYPE]);
+		fprintf(y->f, "%s  # %s\n", peer_type_names[nb->type == CFG_PEER_INTERNAL ? 1 : 0],
+			nb->type == CFG_PEER_INTERNAL ? "only our AS" : "any AS but ours");
+	}
+	ykey(y, k[BN_PORT]);
+	fprintf(y->f, "%u\n", nb->port);
 	if (nb->local_asn) {
 		ykey(y, k[BN_LASN]);
 		fprintf(y->f, "%u\n", nb->local_asn);

@@ -59,6 +59,11 @@ struct cfg_port {
 	int l2vni; /* index into cfg.l2vnis when the port is bridged (or irb), else -1 */
 	bool irb;  /* not a device: the routed interface of L2VNI l2vni (its anycast gateway),
 		    * added by the configuration loader after the ports of the file */
+	/* linuxBridge: a net_tap port whose kernel interface (iface=) joins this Linux bridge at
+	 * start (an OpenPERouter L2VNI's hostMaster); bridge_create: Peregrine creates the bridge
+	 * and deletes it at exit (lifecycle Managed) */
+	char bridge[PG_IFNAME_MAX];
+	bool bridge_create;
 };
 
 struct cfg_vrf {
@@ -168,13 +173,14 @@ enum cfg_peer_type { CFG_PEER_BY_ASN = 0, CFG_PEER_EXTERNAL, CFG_PEER_INTERNAL }
 
 struct cfg_host_session {
 	int line;
-	char name[PG_IFNAME_MAX]; /* host-side interface, e.g. host-e-100 (OpenPERouter's veth name) */
+	char name[PG_IFNAME_MAX]; /* host-side interface, e.g. host-e-100 (OpenPERouter's veth name)
+				   */
 	uint16_t vrf;		  /* index into cfg.vrfs; 0 (default) for an L3Passthrough */
 	uint32_t asn;		  /* our AS on the session; 0: spec.bgp.asn */
 	enum cfg_peer_type host_type;
-	uint32_t host_asn; /* the host's AS when host_type is CFG_PEER_BY_ASN */
-	uint16_t mtu;	   /* of both ends; default 1500 */
-	unsigned n_addrs;  /* 1 or 2: at most one IPv4 and one IPv6 pair */
+	uint32_t host_asn;	    /* the host's AS when host_type is CFG_PEER_BY_ASN */
+	uint16_t mtu;		    /* of both ends; default 1500 */
+	unsigned n_addrs;	    /* 1 or 2: at most one IPv4 and one IPv6 pair */
 	struct pg_prefix router[2]; /* our side (the port's addresses), localCIDR length */
 	struct pg_prefix host[2];   /* the host side, same order; the BGP neighbours */
 	int port;		    /* index of the port the loader added for it */
@@ -185,11 +191,11 @@ struct cfg_dataplane {
 	unsigned workers;   /* default: lcores - 1 */
 	unsigned memory_mb; /* default 1024 */
 	enum cfg_hugepages hugepages;
-	unsigned mbufs;	       /* mempool size, default 16383 */
-	unsigned max_routes4;  /* per VRF, default 1048576 for the default VRF */
-	unsigned tbl8_groups;  /* rte_lpm tbl8 groups per VRF, default 65536 */
-	unsigned max_routes6;  /* per VRF, default 65536 */
-	unsigned max_nexthops; /* default 65536 (< 2^24) */
+	unsigned mbufs;		/* mempool size, default 16383 */
+	unsigned max_routes4;	/* per VRF, default 1048576 for the default VRF */
+	unsigned tbl8_groups;	/* rte_lpm tbl8 groups per VRF, default 65536 */
+	unsigned max_routes6;	/* per VRF, default 65536 */
+	unsigned max_nexthops;	/* default 65536 (< 2^24) */
 	unsigned idle_sleep_us; /* longest nap of an idle worker; default 0 = busy-poll */
 };
 
@@ -213,7 +219,9 @@ struct cfg_exception {
 struct cfg_bgp_neighbor {
 	int line;
 	struct pg_ip addr;	    /* IPv4 or IPv6, unique */
-	uint32_t asn;		    /* remote AS */
+	enum cfg_peer_type type;    /* BY_ASN: asn; EXTERNAL: any AS but ours; INTERNAL: ours */
+	uint32_t asn;		    /* remote AS (type BY_ASN), else 0 */
+	uint16_t port;		    /* TCP port to connect to, default 179 */
 	uint32_t local_asn;	    /* 0: the bgp-level asn */
 	bool passive;		    /* never connect, wait for the peer */
 	bool shutdown;		    /* configured but administratively down */
@@ -271,6 +279,16 @@ struct pg_config {
 };
 
 /*
+ * Inputs of the loader that are not configuration: which node this is, for OpenPERouter's
+ * per-node derivations and nodeSelectors. They override spec.nodeIndex / spec.nodeLabels.
+ */
+struct config_opts {
+	int node_index;		   /* -1: spec.nodeIndex, else 0 */
+	unsigned n_labels;	   /* 0: spec.nodeLabels */
+	const char *const *labels; /* "key=value" */
+};
+
+/*
  * Parse and validate. On error returns -EINVAL and writes one line
  * "FILE:LINE:COL: FIELD: what is wrong (allowed: ...)" into err.
  */
@@ -278,6 +296,11 @@ int config_load(const char *path, struct pg_config *cfg, char *err, size_t errle
 /* Same, from a string (tests); name is used as FILE in messages. */
 int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
 		       size_t errlen);
+/* The same with loader options (opts may be NULL: no node index or labels given). */
+int config_load_opts(const char *path, const struct config_opts *opts, struct pg_config *cfg,
+		     char *err, size_t errlen);
+int config_load_string_opts(const char *name, const char *yaml, const struct config_opts *opts,
+			    struct pg_config *cfg, char *err, size_t errlen);
 void config_free(struct pg_config *cfg);
 /*
  * The effective configuration as a kind: Peregrine YAML document (peregrine --print-config):
@@ -289,6 +312,8 @@ void config_free(struct pg_config *cfg);
 int config_print(const struct pg_config *cfg, FILE *f);
 /* The router MAC of an L3VNI without routerMac: 02:50:47 followed by the 24-bit VNI. */
 void config_default_rmac(uint32_t vni, struct pg_mac *mac);
+/* The kernel interface of a net_tap vdev ("net_tap0,iface=NAME"): false if there is none. */
+bool config_tap_iface(const char *device, char iface[PG_IFNAME_MAX]);
 /* The VXLAN UDP port (every L3VNI shares one; 4789 without any). */
 static inline uint16_t cfg_vxlan_port(const struct pg_config *cfg)
 {

@@ -28,6 +28,16 @@ struct ctx {
 	/* the first node that needs spec.vtep, with its path */
 	const yaml_node_t *vtep_user;
 	char vtep_user_path[PATHBUF];
+	yaml_node_t *pe_vtep; /* spec.vtep of the Peregrine document */
+	/* which node this is: --node-index / spec.nodeIndex, --node-label / spec.nodeLabels */
+	int node_index;
+	unsigned n_labels;
+	struct cy_label {
+		char *key, *val;
+	} * labels;
+	/* OpenPERouter documents (config_opr.c); the VRFs they created come first */
+	struct opr *opr;
+	unsigned n_opr_vrfs;
 };
 
 /* One key of a mapping (cy_get_map). */
@@ -96,3 +106,13 @@ int cy_get_multihop(struct ctx *c, yaml_node_t *n, const char *path, uint8_t *tt
 int cy_get_password(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size);
 const struct cfg_port *cy_own_address(const struct pg_config *cfg, const struct pg_ip *ip);
 const char *cy_bad_peer_address(const struct pg_ip *ip);
+int cy_l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l);
+
+/* config_opr.c: OpenPERouter's kinds. */
+int opr_add_doc(struct ctx *c, yaml_document_t *doc, yaml_node_t *root, yaml_node_t *kind);
+int opr_parse(struct ctx *c);
+int opr_pre_vrfs(struct ctx *c);
+int opr_merge(struct ctx *c);
+void opr_free(struct ctx *c);
+bool opr_router_id(const struct ctx *c, uint32_t *rid);
+bool opr_has_ports(const struct ctx *c);

@@ -56,17 +56,23 @@ const struct pg_config *ctl_cfg(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: peregrine -c FILE.yaml [options] [-- EAL options]\n"
-		"  -c, --config FILE     configuration (YAML, kind: Peregrine)\n"
-		"      --check           validate the configuration and exit\n"
-		"      --print-config    print the effective configuration (every key, defaults\n"
-		"                        and derived values filled in) as YAML and exit\n"
-		"  -l, --log-level LVL   error|warning|notice|info|debug (overrides the config)\n"
-		"  -V, --version         print the version\n"
-		"  -h, --help            this text\n"
-		"EAL options after -- are passed to DPDK; by default Peregrine picks lcores,\n"
-		"memory (hugepages when free ones exist, else --no-huge) and --in-memory.\n");
+	fprintf(
+	    f,
+	    "usage: peregrine -c FILE.yaml [options] [-- EAL options]\n"
+	    "  -c, --config FILE     configuration (YAML: kind Peregrine and/or OpenPERouter's\n"
+	    "                        Underlay, L3VNI, L2VNI, L3Passthrough)\n"
+	    "      --node-index N    this node's index for OpenPERouter's per-node addresses\n"
+	    "                        (router ID, VTEP, host sessions; overrides spec.nodeIndex)\n"
+	    "      --node-label K=V  a label of this node for nodeSelectors (repeatable;\n"
+	    "                        replaces spec.nodeLabels)\n"
+	    "      --check           validate the configuration and exit\n"
+	    "      --print-config    print the effective configuration (every key, defaults\n"
+	    "                        and derived values filled in) as YAML and exit\n"
+	    "  -l, --log-level LVL   error|warning|notice|info|debug (overrides the config)\n"
+	    "  -V, --version         print the version\n"
+	    "  -h, --help            this text\n"
+	    "EAL options after -- are passed to DPDK; by default Peregrine picks lcores,\n"
+	    "memory (hugepages when free ones exist, else --no-huge) and --in-memory.\n");
 }
 
 /* Free hugepage memory in MiB, from /proc/meminfo. */
@@ -494,12 +500,16 @@ int main(int argc, char **argv)
 	    {"check", no_argument, NULL, 'k'},
 	    {"print-config", no_argument, NULL, 'p'},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"node-index", required_argument, NULL, 'n'},
+	    {"node-label", required_argument, NULL, 'L'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = NULL, *log_level = NULL;
 	bool check = false, print_config = false;
+	static const char *labels[64];
+	struct config_opts copts = {.node_index = -1, .labels = labels};
 	char err[1024];
 	char *eal_argv[128];
 	int opt, ret;
@@ -518,6 +528,33 @@ int main(int argc, char **argv)
 		case 'l':
 			log_level = optarg;
 			break;
+		case 'n': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || optarg[0] == '-' || v > 65535) {
+				fprintf(stderr,
+					"peregrine: --node-index: '%s' (allowed: an integer "
+					"0..65535)\n",
+					optarg);
+				return 64;
+			}
+			copts.node_index = (int)v;
+			break;
+		}
+		case 'L':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr,
+					"peregrine: --node-label: '%s' (expected KEY=VALUE)\n",
+					optarg);
+				return 64;
+			}
+			if (copts.n_labels == PG_ARRAY_SIZE(labels)) {
+				fprintf(stderr, "peregrine: --node-label: at most %zu labels\n",
+					PG_ARRAY_SIZE(labels));
+				return 64;
+			}
+			labels[copts.n_labels++] = optarg;
+			break;
 		case 'V':
 			printf("peregrine %s\n", PEREGRINE_VERSION);
 			return 0;
@@ -534,7 +571,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 64;
 	}
-	if (config_load(cfg_path, &cfg, err, sizeof(err)) < 0) {
+	if (config_load_opts(cfg_path, &copts, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "peregrine: %s\n", err);
 		config_free(&cfg);
 		return 1;

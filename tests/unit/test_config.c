@@ -232,10 +232,6 @@ static const char full_yaml[] =
     "  neighbors:\n"
     "    - {ip: 10.100.0.254, mac: \"66:00:00:00:00:fe\", port: uplink}\n"
     "    - {ip: \"fd00::fe\", mac: \"66:00:00:00:00:ff\", port: uplink}\n"
-    "---\n"
-    "apiVersion: openpe.openperouter.github.io/v1alpha1\n"
-    "kind: Underlay\n"
-    "spec: {asn: 64514, nics: [eth1], whatever: {x: [1, 2]}}\n"
     "---\n";
 
 static char *replace(const char *s, const char *from, const char *to)
@@ -475,7 +471,7 @@ static void test_defaults(void)
 		    &cfg) == 0)
 		config_free(&cfg);
 	/* workers: auto; an empty document and other kinds around */
-	if (LOAD_OK("---\n---\nkind: L3VNI\nspec: 1\n---\nkind: Peregrine\nspec:\n  dataplane: "
+	if (LOAD_OK("---\n---\nkind: Peregrine\nspec:\n  dataplane: "
 		    "{workers: auto, lcores: \"3\"}\n  ports: [{name: p0, device: eth0}]\n...\n",
 		    &cfg) == 0) {
 		CHECK(cfg.dp.workers == 0);
@@ -614,9 +610,10 @@ static void test_document_errors(void)
 	EXPECT_ERR("# only a comment\n\n", "t.yaml:1:1: empty configuration");
 	EXPECT_ERR("---\n", "t.yaml:1:1: no document with kind: Peregrine");
 	EXPECT_ERR("kind: Underlay\nspec: {}\n---\nkind: L3VNI\n",
-		   "t.yaml:1:1: no document with kind: Peregrine");
+		   "t.yaml:1:1: missing required key 'apiVersion' (network.openperouter.io/v1alpha1, "
+		   "or openpe.openperouter.github.io/v1alpha1 up to v0.2.0)");
 	EXPECT_ERR("spec: {}\n", "t.yaml:1:1: missing required key 'kind'");
-	EXPECT_ERR("kind: Underlay\n---\napiVersion: v1\nspec: {}\n",
+	EXPECT_ERR("---\n---\napiVersion: v1\nspec: {}\n",
 		   "t.yaml:3:1: missing required key 'kind'");
 	EXPECT_ERR("- kind: Peregrine\n", "t.yaml:1:1: a document must be a mapping", "a sequence");
 	EXPECT_ERR("just a string\n", "t.yaml:1:1: a document must be a mapping",
@@ -642,7 +639,8 @@ static void test_document_errors(void)
 	EXPECT_ERR(
 	    PORT0 "  routs: []\n",
 	    "t.yaml:8:3: spec: unknown key 'routs' (allowed: logLevel, dataplane, management, "
-	    "exceptionPath, vtep, vrfs, ports, l3vnis, l2vnis, tunnels, routes, neighbors, bgp)");
+	    "exceptionPath, vtep, vrfs, ports, l3vnis, l2vnis, tunnels, routes, neighbors, bgp, "
+	    "nodeIndex, nodeLabels)");
 
 	/* YAML syntax errors carry libyaml's problem and position */
 	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [\n",
@@ -837,7 +835,7 @@ static void test_port_errors(void)
 	EXPECT_ERR(HDR "  ports:\n", "t.yaml:4:9: spec.ports: at least one port is required");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtuu: 1500\n",
 		   "t.yaml:7:7: spec.ports[0]: unknown key 'mtuu' (allowed: name, device, driver, "
-		   "mac, mtu, vrf, addresses, tap, exception)");
+		   "mac, mtu, vrf, addresses, tap, exception, linuxBridge)");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: abc\n",
 		   "t.yaml:7:12: spec.ports[0].mtu: expected an integer 68..9216, got 'abc'");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: 67\n",
@@ -1707,7 +1705,7 @@ static void test_bgp_errors(void)
 	EXPECT_ERR(BA "        remoteAs: 65002\n",
 		   "t.yaml:13:9: spec.bgp.neighbors[0]: unknown key 'remoteAs' (allowed: address, "
 		   "asn, localAsn, passive, shutdown, updateSource, ebgpMultiHop, password, "
-		   "holdTime, keepaliveTime, connectTime, families, description)");
+		   "holdTime, keepaliveTime, connectTime, families, description, type, port)");
 #undef BA
 #undef BN
 #undef B
