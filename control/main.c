@@ -335,6 +335,10 @@ static int bgp_setup(const struct pg_config *cfg)
 		p->line = n->line;
 		p->addr = n->addr;
 		p->remote_as = n->asn;
+		p->as_type = n->type == CFG_PEER_EXTERNAL   ? BGP_PEER_EXTERNAL
+			     : n->type == CFG_PEER_INTERNAL ? BGP_PEER_INTERNAL
+							    : BGP_PEER_AS;
+		p->port = n->port;
 		p->local_as = n->local_asn;
 		p->passive = n->passive;
 		p->shutdown = n->shutdown;
