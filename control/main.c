@@ -31,6 +31,7 @@
 #include "dp_setup.h"
 #include "exc.h"
 #include "fib.h"
+#include "kif.h"
 #include "kiso.h"
 #include "l2ctl.h"
 #include "bgp.h"
@@ -239,8 +240,92 @@ static int ports_setup(unsigned n_workers)
 	return 0;
 }
 
+/* Linux interfaces listed without addresses (an OpenPERouter Underlay's interfaces) take the
+ * addresses the kernel has on them at start. */
+static bool kaddrs_taken[PG_MAX_PORTS], kaddrs_moved[PG_MAX_PORTS];
+
+static void ports_kernel_addrs(void)
+{
+	char b[PG_PREFIX_FMT_LEN];
+
+	for (unsigned i = 0; i < cfg.n_ports; i++) {
+		struct cfg_port *cp = &cfg.ports[i];
+		if (cp->irb || cp->l2vni >= 0 || cp->n_addrs || !dp_devspec_is_ifname(cp->device))
+			continue;
+		int n = kif_addrs(cp->device, cp->addrs, PG_MAX_ADDRS);
+		if (n <= 0) {
+			if (n < 0 && n != -ENODEV)
+				LOG_WARN("port %s: addresses of %s: %s", cp->name, cp->device,
+					 strerror(-n));
+			continue;
+		}
+		cp->n_addrs = (unsigned)n;
+		kaddrs_taken[i] = true;
+		for (int a = 0; a < n; a++)
+			LOG_NOTICE("port %s: address %s from the kernel's %s", cp->name,
+				   fmt_prefix(&cp->addrs[a], b), cp->device);
+	}
+}
+
+/* With a TAP exception path the TAP holds the addresses taken from the kernel interface: they
+ * leave the interface while Peregrine runs (its own ARP would never be answered). */
+static void ports_kernel_addrs_move(bool back)
+{
+	for (unsigned i = 0; i < cfg.n_ports && i < dp.n_ports; i++) {
+		const struct cfg_port *cp = &cfg.ports[i];
+		int ifindex = kaddrs_taken[i] ? kiso_ifindex(cp->device) : -1;
+		if (ifindex < 0 || (!back && dp.ports[i]->tap_fd < 0) || (back && !kaddrs_moved[i]))
+			continue;
+		for (unsigned a = 0; a < cp->n_addrs; a++)
+			exc_if_addr((unsigned)ifindex, &cp->addrs[a], back, false);
+		kaddrs_moved[i] = !back;
+	}
+}
+
+/* The Linux bridges net_tap ports join (an OpenPERouter L2VNI's hostMaster). */
+static bool bridge_created[PG_MAX_PORTS];
+
+static int ports_bridges(void)
+{
+	for (unsigned i = 0; i < cfg.n_ports; i++) {
+		const struct cfg_port *cp = &cfg.ports[i];
+		char iface[PG_IFNAME_MAX];
+		int ret;
+		if (!cp->bridge[0] || !config_tap_iface(cp->device, iface))
+			continue;
+		if (cp->bridge_create) {
+			ret = kif_link_add(cp->bridge, "bridge");
+			if (ret < 0 && ret != -EEXIST) {
+				LOG_ERR("port %s: creating bridge %s: %s", cp->name, cp->bridge,
+					strerror(-ret));
+				return ret;
+			}
+			bridge_created[i] = ret == 0;
+		}
+		ret = kif_set_master(iface, cp->bridge);
+		if (ret < 0) {
+			LOG_ERR("port %s: %s into bridge %s: %s", cp->name, iface, cp->bridge,
+				strerror(-ret));
+			return ret;
+		}
+		LOG_NOTICE("port %s: %s is a port of bridge %s%s", cp->name, iface, cp->bridge,
+			   bridge_created[i] ? " (created)" : "");
+	}
+	return 0;
+}
+
+static void ports_bridges_delete(void)
+{
+	for (unsigned i = 0; i < cfg.n_ports; i++)
+		if (bridge_created[i]) {
+			kif_link_del(cfg.ports[i].bridge);
+			bridge_created[i] = false;
+		}
+}
+
 static void ports_teardown(void)
 {
+	ports_kernel_addrs_move(true);
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		struct dp_port *p = dp.ports[i];
 		exc_tap_close(p);
@@ -249,6 +334,7 @@ static void ports_teardown(void)
 	}
 	dp_ports_stop();
 	xdp_teardown();
+	ports_bridges_delete();
 }
 
 /* --no-huge runs use a per-process EAL runtime directory; leave nothing behind. */
@@ -653,8 +739,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fib_set_nh_release(nh_put);
-	if ((ret = ports_setup(n_workers)) < 0)
+	ports_kernel_addrs();
+	if ((ret = ports_setup(n_workers)) < 0 || (ret = ports_bridges()) < 0)
 		goto out_ports;
+	ports_kernel_addrs_move(false);
 	if ((ret = apply_tables(&cfg)) < 0 || (ret = l2ctl_setup(&cfg)) < 0)
 		goto out_ports;
 	if ((ret = dp_workers_setup(n_workers)) < 0 || (ret = dp_ports_start()) < 0)
