@@ -2654,7 +2654,39 @@ static bool default_router_id(const struct pg_config *cfg, uint32_t *out)
 	return false;
 }
 
-enum { B_ASN, B_RID, B_PORT, B_HOLD, B_KA, B_CONN, B_GR, B_RT, B_NEIGH, B_N };
+/* networks: prefixes we originate in IPv4/IPv6 unicast (like FRR's `network`). */
+#define CFG_BGP_MAX_NETWORKS 4096
+
+static int parse_bgp_networks(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	struct cfg_bgp *bgp = &c->cfg->bgp;
+	yaml_node_item_t *items;
+	size_t count;
+	void *arr = NULL;
+	char p[PATHBUF];
+	int rc;
+
+	if ((rc = get_list(c, n, path, CFG_BGP_MAX_NETWORKS, "networks", sizeof(*bgp->networks),
+			   &items, &count, &arr)))
+		return rc;
+	bgp->networks = arr;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *it = node(c, items[i]);
+		struct pg_prefix *pf = &bgp->networks[i];
+		idxpath(p, sizeof(p), path, i);
+		if ((rc = get_prefix(c, it, p, true, pf)))
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (bgp->networks[j].len == pf->len &&
+			    ip_equal(&bgp->networks[j].ip, &pf->ip))
+				return fail(c, it, p, "%s is listed twice (first at index %zu)",
+					    Q(it), j);
+		bgp->n_networks++;
+	}
+	return 0;
+}
+
+enum { B_ASN, B_RID, B_PORT, B_HOLD, B_KA, B_CONN, B_GR, B_RT, B_NEIGH, B_NET, B_N };
 static const char *const bgp_keys[B_N] = {
     [B_ASN] = "asn",
     [B_RID] = "routerId",
@@ -2665,6 +2697,7 @@ static const char *const bgp_keys[B_N] = {
     [B_GR] = "gracefulRestart",
     [B_RT] = "restartTime",
     [B_NEIGH] = "neighbors",
+    [B_NET] = "networks",
 };
 
 static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
@@ -2736,6 +2769,8 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 					 &bgp->restart_time)))
 			return rc;
 	}
+	if (f[B_NET].v && (rc = parse_bgp_networks(c, f[B_NET].v, SUB(p, path, keys[B_NET]))))
+		return rc;
 	return parse_bgp_neighbors(c, f[B_NEIGH].v, SUB(p, path, keys[B_NEIGH]), f[B_KA].v != NULL);
 }
 
@@ -3788,6 +3823,14 @@ static void print_bgp(struct yout *y, const struct pg_config *cfg)
 	fprintf(y->f, "%s\n", bgp->graceful_restart ? "true" : "false");
 	ykey(y, k[B_RT]);
 	fprintf(y->f, "%u\n", bgp->restart_time);
+	ykey(y, k[B_NET]);
+	fputc('[', y->f);
+	for (unsigned i = 0; i < bgp->n_networks; i++) {
+		if (i)
+			fputs(", ", y->f);
+		put_prefix(y->f, &bgp->networks[i]);
+	}
+	fputs("]\n", y->f);
 	if (!bgp->n_neighbors) {
 		ykey(y, k[B_NEIGH]);
 		fputs("[]\n", y->f);

@@ -473,6 +473,8 @@ static int bgp_setup(const struct pg_config *cfg)
 		memcpy(bc.l2vnis[i].export_rt, l->export_rts, sizeof(l->export_rts));
 	}
 	bc.vtep = cfg->has_vtep ? cfg->vtep.v4 : 0;
+	bc.n_networks = cfg->bgp.n_networks;
+	bc.networks = cfg->bgp.networks; /* bgp_start() keeps its own copy */
 	bgp_fib_attach();
 	ret = bgp_start(&bc);
 	free(bc.peers);

@@ -71,6 +71,10 @@ struct bgp_conf {
 	struct bgp_l3vni *l3vnis;
 	unsigned n_l2vnis;
 	struct bgp_l2vni *l2vnis;
+	/* Prefixes we originate in IPv4/IPv6 unicast (FRR's `network`): next hop self, that is the
+	 * session's local address (a prefix of the other family than the session's is not sent). */
+	unsigned n_networks;
+	struct pg_prefix *networks;
 };
 
 /* Start the speaker: listening socket, one session per peer. Returns 0 or -errno (logged). */

@@ -32,6 +32,7 @@ struct bgp_peer {
 	uint64_t t_connect, t_hold, t_keepalive, t_idle;
 	uint32_t idle_hold_ms;
 	uint64_t established_at;
+	struct pg_ip local_ip; /* the session's local address, from Established on */
 	/* Negotiated at OPEN. */
 	struct bgp_open open_sent, open_rcvd;
 	uint16_t hold, keepalive;

@@ -40,6 +40,7 @@ struct out_tmpl {
 #define TMPL_L2_MAC   (1u << 24)
 #define TMPL_L2_IMET  (2u << 24)
 #define TMPL_L2_MACIP (3u << 24)
+#define TMPL_NETWORK  (4u << 24) /* unicast networks: next hop self (family 0) */
 /* Auto RDs router-id:index: an L3VNI's index is its VRF's, an L2VNI's this plus its BD. */
 #define RD_L2_BASE 512
 
@@ -60,6 +61,7 @@ struct peer_out {
 	uint32_t eor_pending; /* BGP_AF_BIT: End-of-RIB to send once the queue is empty */
 	bool up;
 	uint64_t announced, withdrawn;
+	uint64_t unsendable; /* next hop self of a family the session has no address of */
 };
 
 static struct {
@@ -456,6 +458,41 @@ void out_originate_imet(void)
 	}
 }
 
+/* The attributes of our unicast networks: ORIGIN IGP, no communities, and no next hop of their
+ * own: each peer gets its session's local address (export_nexthop). */
+static struct out_tmpl *tmpl_network(void)
+{
+	struct out_tmpl *t;
+
+	for (unsigned i = 0; i < out.n_tmpl; i++)
+		if (out.tmpl_vni[i] == TMPL_NETWORK)
+			return out.tmpl_by_vni[i];
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->origin = BGP_ORIGIN_IGP;
+	if (out.n_tmpl < PG_ARRAY_SIZE(out.tmpl_by_vni)) {
+		t->refcnt = 1;
+		out.tmpl_vni[out.n_tmpl] = TMPL_NETWORK;
+		out.tmpl_by_vni[out.n_tmpl++] = t;
+	}
+	return t;
+}
+
+void out_originate_networks(void)
+{
+	for (unsigned i = 0; i < out.conf->n_networks; i++) {
+		const struct pg_prefix *pf = &out.conf->networks[i];
+		struct bgp_nlri n;
+		char b[PG_PREFIX_FMT_LEN];
+		memset(&n, 0, sizeof(n));
+		n.af = pf->ip.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
+		n.prefix = *pf;
+		if (originate(&n, tmpl_network()) < 0)
+			LOG_ERR("bgp: network %s: out of memory", fmt_prefix(pf, b));
+	}
+}
+
 /* ---- sessions ---- */
 
 void out_peer_up(struct bgp_peer *p)
@@ -550,11 +587,23 @@ static void drain(unsigned i)
 			k++;
 		}
 		struct bbuf b = bbuf_make(buf, sizeof(buf));
+		const struct pg_ip *nh = t ? &t->nexthop : NULL;
 		int sent;
+		if (t && !nh->family) {
+			/* next hop self: the session's local address, of the route's family */
+			nh = &p->local_ip;
+			if (nh->family != (af == BGP_AF_IPV6 ? AF_INET6 : AF_INET)) {
+				o->unsendable += k;
+				for (unsigned x = 0; x < k; x++)
+					tmpl_put(o->q[o->head + x].t);
+				o->head += k;
+				o->n -= k;
+				continue;
+			}
+		}
 		if (t) {
 			export_attrs(p, t, &a, aspath);
-			sent = bgp_update_write_announce(&b, af, &a, &t->nexthop, NULL, batch, k,
-							 &p->tx);
+			sent = bgp_update_write_announce(&b, af, &a, nh, NULL, batch, k, &p->tx);
 		} else {
 			sent = bgp_update_write_withdraw(&b, af, batch, k, &p->tx);
 		}

@@ -270,4 +270,6 @@ void out_peer_refresh(struct bgp_peer *p, enum bgp_af af);
 void out_poll(void);
 /* Announce the type-3 route of every L2VNI (at start). */
 void out_originate_imet(void);
+/* The configured unicast networks (bgp_conf.networks), once at start. */
+void out_originate_networks(void);
 uint64_t bgp_out_advertised(const struct bgp_peer *p);

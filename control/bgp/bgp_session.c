@@ -271,6 +271,7 @@ static void idle_hold_start(struct bgp_peer *p)
 }
 
 static int conn_connect(struct bgp_peer *p);
+static void conn_local_ip(const struct bgp_conn *c, struct pg_ip *ip);
 
 /* RFC 4724 §4.2 and RFC 8538: the peer's routes are kept (stale) when the session ends without
  * a NOTIFICATION, or with one other than Hard Reset when both sides set the N bit; never when we
@@ -300,6 +301,7 @@ static void peer_up(struct bgp_peer *p)
 	p->idle_hold_ms = IDLE_HOLD_MIN_MS;
 	p->established_count++;
 	p->established_at = bgp_now_ms();
+	conn_local_ip(&p->conn, &p->local_ip);
 	memset(p->pfx_announced, 0, sizeof(p->pfx_announced));
 	memset(p->pfx_withdrawn, 0, sizeof(p->pfx_withdrawn));
 	memset(p->eor_rcvd, 0, sizeof(p->eor_rcvd));
@@ -381,6 +383,19 @@ static void sockaddr_from(const struct pg_ip *ip, uint16_t port, struct sockaddr
 }
 
 /* The address of a socket address, IPv4-mapped IPv6 turned into IPv4. */
+static void ip_from_sockaddr(const struct sockaddr_storage *ss, struct pg_ip *ip, uint16_t *port);
+
+/* The local address of a connected socket (family 0 when it cannot be read). */
+static void conn_local_ip(const struct bgp_conn *c, struct pg_ip *ip)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	memset(ip, 0, sizeof(*ip));
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
+		ip_from_sockaddr(&ss, ip, NULL);
+}
+
 static void ip_from_sockaddr(const struct sockaddr_storage *ss, struct pg_ip *ip, uint16_t *port)
 {
 	memset(ip, 0, sizeof(*ip));
@@ -1009,6 +1024,8 @@ static void release(void)
 	bgp.conf.l3vnis = NULL;
 	free(bgp.conf.l2vnis);
 	bgp.conf.l2vnis = NULL;
+	free(bgp.conf.networks);
+	bgp.conf.networks = NULL;
 }
 
 int bgp_start(const struct bgp_conf *conf)
@@ -1022,6 +1039,7 @@ int bgp_start(const struct bgp_conf *conf)
 	bgp.conf.peers = NULL;
 	bgp.conf.l3vnis = NULL;
 	bgp.conf.l2vnis = NULL;
+	bgp.conf.networks = NULL;
 	listener.fd = -1;
 	bgp.n_peers = conf->n_peers;
 	bgp.peers = calloc(conf->n_peers ? conf->n_peers : 1, sizeof(*bgp.peers));
@@ -1037,8 +1055,14 @@ int bgp_start(const struct bgp_conf *conf)
 			memcpy(bgp.conf.l2vnis, conf->l2vnis,
 			       conf->n_l2vnis * sizeof(*bgp.conf.l2vnis));
 	}
+	if (conf->n_networks) {
+		bgp.conf.networks = calloc(conf->n_networks, sizeof(*bgp.conf.networks));
+		if (bgp.conf.networks)
+			memcpy(bgp.conf.networks, conf->networks,
+			       conf->n_networks * sizeof(*bgp.conf.networks));
+	}
 	if (!bgp.peers || (conf->n_l3vnis && !bgp.conf.l3vnis) ||
-	    (conf->n_l2vnis && !bgp.conf.l2vnis))
+	    (conf->n_l2vnis && !bgp.conf.l2vnis) || (conf->n_networks && !bgp.conf.networks))
 		goto fail;
 	bgp.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (bgp.ep < 0) {
@@ -1062,6 +1086,7 @@ int bgp_start(const struct bgp_conf *conf)
 		goto fail;
 	}
 	out_originate_imet();
+	out_originate_networks();
 	bgp.running = true;
 	for (unsigned i = 0; i < bgp.n_peers; i++) {
 		struct bgp_peer *p = &bgp.peers[i];

@@ -48,6 +48,7 @@ spec:
     asn: 65001
     routerId: 10.100.0.1
     holdTime: 9
+    networks: [10.100.0.1/32, "fd00:99::/64"]
     neighbors:
       - {address: 10.100.0.2, asn: 65002, families: [ipv4-unicast, l2vpn-evpn], description: gobgp}
       - {address: 10.100.0.3, asn: 65003, passive: true, description: scripted}
@@ -123,13 +124,28 @@ expect "gobgp sees the session established" gobgp_sees
 eor_ok() { nb | jq -e '[.prefixes[] | select(.family != "ipv6-unicast") | .end_of_rib] | all' >/dev/null; }
 expect "End-of-RIB received for IPv4 unicast and EVPN" wait_until 10 eor_ok
 
+# spec.bgp.networks: our VTEP /32 (as OpenPERouter announces it) over IPv4, fd00:99::/64 over the
+# IPv6 session, each with next hop self (the session's local address), AS path [65001]
+net4_ok() {
+	G global rib -a ipv4 10.100.0.1/32 | tee /dev/stderr | grep -E '10\.100\.0\.1/32 +10\.100\.0\.1 +65001 ' >/dev/null
+}
+expect "network 10.100.0.1/32 reaches GoBGP: next hop 10.100.0.1, AS path 65001" wait_until 10 net4_ok
+net6_ok() {
+	G global rib -a ipv6 fd00:99::/64 | tee /dev/stderr | grep -E 'fd00:99::/64 +fd00:100::1 +65001 ' >/dev/null
+}
+expect "network fd00:99::/64 reaches GoBGP over the IPv6 session: next hop fd00:100::1" wait_until 10 net6_ok
+net_local() { pgj show bgp ipv4 detail | jq -e '.[] | select(.prefix == "10.100.0.1/32") | .paths[0].from == "local"' >/dev/null; }
+# the IPv4 RIB without our own network
+learned4() { pgj show bgp ipv4 "$@" | jq -c '[.[] | select(.prefix != "10.100.0.1/32")]'; }
+expect "show bgp ipv4 lists 10.100.0.1/32 as a local route" net_local
+
 step "IPv4 unicast from GoBGP"
 G global rib -a ipv4 add 198.51.100.0/24 nexthop 10.100.0.2 community 65002:7 med 20
 G global rib -a ipv4 add 203.0.113.0/25 nexthop 10.100.0.2 aspath 65010,65020
 v4_ok() {
 	pgj show bgp ipv4 detail | jq -c '.[]'
 	local j
-	j=$(pgj show bgp ipv4 detail)
+	j=$(learned4 detail)
 	jq -e 'length == 2' <<<"$j" >/dev/null &&
 		jq -e '.[] | select(.prefix == "198.51.100.0/24") | .paths[0] | .nexthop == "10.100.0.2" and .best and .as_path == "65002" and .med == 20 and (.communities == ["65002:7"])' <<<"$j" >/dev/null &&
 		jq -e '.[] | select(.prefix == "203.0.113.0/25") | .paths[0].as_path == "65002 65010 65020"' <<<"$j" >/dev/null
@@ -277,7 +293,7 @@ G global rib -a evpn del macadv 02:00:00:00:00:02 0.0.0.0 etag 0 label 10010 rd 
 G global rib -a evpn del prefix 2001:db8:1::/64 gw :: etag 0 label 5000 rd 10.100.0.2:50
 G global rib -a ipv4 del 203.0.113.0/25
 wd_ok() {
-	[ "$(evpn | jq length)" = 4 ] && [ "$(pgj show bgp ipv4 | jq length)" = 1 ] &&
+	[ "$(evpn | jq length)" = 4 ] && [ "$(learned4 | jq length)" = 1 ] &&
 		! pgj show route | jq -e '.routes[] | select(.prefix == "203.0.113.0/25")' >/dev/null
 }
 expect "withdrawn routes leave the RIB (EVPN 6 -> 4, IPv4 2 -> 1) and the FIB" wait_until 10 wd_ok
@@ -303,7 +319,7 @@ pgctl clear bgp 10.100.0.2 >/dev/null
 reset_ok() {
 	pgj show bgp neighbor 10.100.0.2 | jq -c '{state, established_count, last_notification_sent}'
 	pgj show bgp neighbor 10.100.0.2 | jq -e '.state == "Established" and .established_count >= 2 and .last_notification_sent == "6/4"' >/dev/null &&
-		[ "$(pgj show bgp ipv4 | jq length)" = 1 ]
+		[ "$(learned4 | jq length)" = 1 ]
 }
 expect "hard clear: Cease/Administrative Reset sent, the session comes back and the routes are relearned" wait_until 30 reset_ok
 
@@ -320,9 +336,9 @@ gobgpd_start
 expect "session Established again" wait_until 30 established
 G global rib -a ipv4 add 198.51.100.0/24 nexthop 10.100.0.2
 swept_ok() {
-	pgj show bgp ipv4 detail | jq -c '.[] | {prefix, stale: .paths[0].stale}'
+	learned4 detail | jq -c '.[] | {prefix, stale: .paths[0].stale}'
 	local j
-	j=$(pgj show bgp ipv4 detail)
+	j=$(learned4 detail)
 	jq -e 'length == 1 and .[0].prefix == "198.51.100.0/24" and (.[0].paths[0].stale | not)' <<<"$j" >/dev/null &&
 		[ "$(evpn | jq length)" = 0 ] && [ "$(fdb_remote)" = '[]' ] &&
 		[ "$(pgj show arp-cache | jq '.arp_cache | length')" = 0 ] &&
@@ -375,9 +391,9 @@ check "meanwhile: GoBGP's session stays Established, its route stays installed, 
 step "RIB memory"
 mem_ok() {
 	pgj show bgp memory | jq -c .
-	pgj show bgp memory | jq -e '."ipv4-unicast".paths == 1 and .rib_bytes_per_path > 40 and .rib_bytes_per_path < 400 and .rib_bytes > .rib_bytes_per_path' >/dev/null
+	pgj show bgp memory | jq -e '."ipv4-unicast".paths == 2 and .rib_bytes_per_path > 40 and .rib_bytes_per_path < 400 and .rib_bytes > .rib_bytes_per_path' >/dev/null
 }
-check "show bgp memory reports bytes per path" mem_ok
+check "show bgp memory reports bytes per path (IPv4: GoBGP's route and our network)" mem_ok
 
 notifs() { G neighbor 10.100.0.1 | awk '/Notifications:/ {print $3}'; }
 nr0=$(notifs)

@@ -1561,7 +1561,28 @@ static void test_bgp_errors(void)
 	    B "    neighbour: []\n",
 	    "t.yaml:10:5: spec.bgp: unknown key 'neighbour' (allowed: asn, routerId, "
 	    "listenPort, holdTime, keepaliveTime, connectTime, gracefulRestart, restartTime, "
-	    "neighbors)");
+	    "neighbors, networks)");
+	/* networks */
+	EXPECT_ERR(B "    networks: [10.1.0.1/16]\n",
+		   "t.yaml:10:16: spec.bgp.networks[0]: '10.1.0.1/16' has host bits set (did you "
+		   "mean 10.1.0.0/16?)");
+	EXPECT_ERR(B "    networks: [10.1.0.0/16, \"fd00::/64\", 10.1.0.0/16]\n",
+		   "t.yaml:10:42: spec.bgp.networks[2]: '10.1.0.0/16' is listed twice (first at "
+		   "index 0)");
+	EXPECT_ERR(B "    networks: 10.1.0.0/16\n",
+		   "t.yaml:10:15: spec.bgp.networks: expected a sequence");
+	{
+		struct pg_config cfg;
+		if (LOAD_OK(B "    networks: [10.1.0.0/16, \"fd00::/64\", 10.100.0.1/32]\n",
+			    &cfg) == 0) {
+			char b0[PG_PREFIX_FMT_LEN], b1[PG_PREFIX_FMT_LEN], b2[PG_PREFIX_FMT_LEN];
+			CHECK(cfg.bgp.n_networks == 3);
+			CHECK_STR(fmt_prefix(&cfg.bgp.networks[0], b0), "10.1.0.0/16");
+			CHECK_STR(fmt_prefix(&cfg.bgp.networks[1], b1), "fd00::/64");
+			CHECK_STR(fmt_prefix(&cfg.bgp.networks[2], b2), "10.100.0.1/32");
+			config_free(&cfg);
+		}
+	}
 	EXPECT_ERR(B "    asn: 65002\n",
 		   "t.yaml:10:5: spec.bgp: duplicate key 'asn' (first at line 9)");
 	EXPECT_ERR(B "    neighbors: {address: 10.100.0.2, asn: 65002}\n",
@@ -2020,6 +2041,8 @@ static void clear_top(struct pg_config *c)
 	c->neighbors = NULL;
 	c->bgp.line = 0;
 	c->bgp.neighbors = NULL;
+	c->bgp.networks = NULL;
+	c->host_sessions = NULL;
 	c->bgp.has_router_id = c->bgp.enabled; /* printed even when derived */
 }
 
@@ -2051,6 +2074,9 @@ static const char *config_diff(const struct pg_config *a, const struct pg_config
 	EACH(struct cfg_route, n_routes, routes, clear_route);
 	EACH(struct cfg_neighbor, n_neighbors, neighbors, clear_neighbor);
 	EACH(struct cfg_bgp_neighbor, bgp.n_neighbors, bgp.neighbors, clear_bgp_neighbor);
+	if (a->bgp.n_networks &&
+	    memcmp(a->bgp.networks, b->bgp.networks, a->bgp.n_networks * sizeof(*a->bgp.networks)))
+		return "bgp.networks";
 #undef EACH
 	return NULL;
 }
@@ -2265,6 +2291,7 @@ static void test_print(void)
 		config_free(&cfg);
 	}
 	if ((t = ROUND_TRIP_YAML(BGPHDR "    asn: 65001\n"
+					"    networks: [10.100.0.1/32, \"fd00:99::/64\"]\n"
 					"    neighbors:\n"
 					"      - {address: 10.100.0.2, asn: 65002}\n"
 					"      - {address: \"fd00::2\", asn: 65001}\n"
