@@ -2666,21 +2666,21 @@ static int parse_bgp_networks(struct ctx *c, yaml_node_t *n, const char *path)
 	char p[PATHBUF];
 	int rc;
 
-	if ((rc = get_list(c, n, path, CFG_BGP_MAX_NETWORKS, "networks", sizeof(*bgp->networks),
-			   &items, &count, &arr)))
+	if ((rc = cy_get_list(c, n, path, CFG_BGP_MAX_NETWORKS, "networks", sizeof(*bgp->networks),
+			      &items, &count, &arr)))
 		return rc;
 	bgp->networks = arr;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *it = node(c, items[i]);
+		yaml_node_t *it = cy_node(c, items[i]);
 		struct pg_prefix *pf = &bgp->networks[i];
-		idxpath(p, sizeof(p), path, i);
-		if ((rc = get_prefix(c, it, p, true, pf)))
+		cy_idxpath(p, sizeof(p), path, i);
+		if ((rc = cy_get_prefix(c, it, p, true, pf)))
 			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (bgp->networks[j].len == pf->len &&
 			    ip_equal(&bgp->networks[j].ip, &pf->ip))
-				return fail(c, it, p, "%s is listed twice (first at index %zu)",
-					    Q(it), j);
+				return cy_fail(c, it, p, "%s is listed twice (first at index %zu)",
+					       Q(it), j);
 		bgp->n_networks++;
 	}
 	return 0;
