@@ -675,7 +675,7 @@ static int parse_routing_domain(struct ctx *c, struct oobj *o, yaml_node_t *n, c
 	static const char *const types[] = {"L3VNI", "L3VPN"};
 	static const char *const ref_keys[] = {"name"};
 	struct fld f[3], rf[1];
-	char p[PATHBUF];
+	char p[PATHBUF], np[PATHBUF];
 	int t = 0, rc;
 
 	if ((rc = cy_get_item_map(c, n, path, keys, 3, f, "type and l3vni")) ||
@@ -692,7 +692,7 @@ static int parse_routing_domain(struct ctx *c, struct oobj *o, yaml_node_t *n, c
 	SUB(p, path, "l3vni");
 	if ((rc = cy_get_map(c, f[1].v, p, ref_keys, 1, rf)) ||
 	    (rc = cy_require(c, f[1].v, p, &rf[0], "name")) ||
-	    (rc = cy_get_string(c, rf[0].v, SUB(p, p, "name"), o->domain, sizeof(o->domain))))
+	    (rc = cy_get_string(c, rf[0].v, SUB(np, p, "name"), o->domain, sizeof(o->domain))))
 		return rc;
 	o->domain_node = rf[0].v;
 	return 0;
@@ -760,8 +760,6 @@ static int parse_host_master(struct ctx *c, struct oobj *o, yaml_node_t *n, cons
 		if ((rc = cy_get_bool(c, create, SUB(p, bp, t == 2 ? "autocreate" : "autoCreate"),
 				      &autocreate)))
 			return rc;
-	} else if (t != 2) {
-		return cy_fail(c, br, bp, "missing required key 'lifecycle' (Managed or External)");
 	}
 	if (autocreate == (name != NULL))
 		return cy_fail(c, name ? name : br, bp,
@@ -976,7 +974,7 @@ static int parse_properties(struct ctx *c, yaml_node_t *n, const char *path, uin
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = cy_node(c, items[i]);
 		struct fld f[2], mf[1];
-		char ip[PATHBUF], p[PATHBUF];
+		char ip[PATHBUF], p[PATHBUF], tp[PATHBUF];
 		unsigned v = 255;
 		IDX(ip, path, i);
 		if ((rc = cy_get_item_map(c, item, ip, keys, 2, f, "type")) ||
@@ -984,7 +982,7 @@ static int parse_properties(struct ctx *c, yaml_node_t *n, const char *path, uin
 		    (rc = cy_get_enum(c, f[0].v, SUB(p, ip, "type"), types, 1, &t)) ||
 		    (rc = cy_get_map(c, f[1].v, SUB(p, ip, "ebgpMultiHop"), mh_keys, 1, mf)))
 			return rc;
-		if (mf[0].v && (rc = cy_get_uint(c, mf[0].v, SUB(p, p, "ttl"), 1, 255, &v)))
+		if (mf[0].v && (rc = cy_get_uint(c, mf[0].v, SUB(tp, p, "ttl"), 1, 255, &v)))
 			return rc;
 		*ttl = (uint8_t)v; /* FRR's default without a TTL: 255 */
 	}
@@ -1274,7 +1272,7 @@ static int parse_interfaces(struct ctx *c, struct ounderlay *u, yaml_node_t *n, 
 		SUB(p, ip, "networkDevice");
 		if ((rc = cy_get_map(c, f[1].v, p, nd_keys, 1, nf)) ||
 		    (rc = cy_require(c, f[1].v, p, &nf[0], "interfaceName")) ||
-		    (rc = add_interface(c, u, nf[0].v, SUB(p, p, "interfaceName"))))
+		    (rc = add_interface(c, u, nf[0].v, SUB(ip, p, "interfaceName"))))
 			return rc;
 	}
 	return 0;
@@ -1321,7 +1319,7 @@ static int parse_underlay(struct ctx *c, struct oobj *o)
 	const char *const *keys = u_keys;
 	struct ounderlay *u = &c->opr->u;
 	struct fld f[U_N], rid, pf[2];
-	char sp[PATHBUF], p[PATHBUF], b[PG_PREFIX_FMT_LEN], sz[16];
+	char sp[PATHBUF], p[PATHBUF], xp[PATHBUF], b[PG_PREFIX_FMT_LEN], sz[16];
 	struct pg_prefix ridp;
 	yaml_node_item_t *items;
 	size_t count;
@@ -1394,7 +1392,7 @@ static int parse_underlay(struct ctx *c, struct oobj *o)
 		SUB(p, sp, "tunnelEndpoint");
 		if ((rc = cy_get_map(c, f[U_TEP].v, p, tk, 1, pf)) ||
 		    (rc = cy_require(c, f[U_TEP].v, p, &pf[0], "cidrs")) ||
-		    (rc = vtep_from_cidrs(c, u, pf[0].v, SUB(p, p, "cidrs"))))
+		    (rc = vtep_from_cidrs(c, u, pf[0].v, SUB(xp, p, "cidrs"))))
 			return rc;
 	}
 	if (f[U_EVPN].v) {
@@ -1408,7 +1406,8 @@ static int parse_underlay(struct ctx *c, struct oobj *o)
 				       "give vtepcidr");
 		if ((rc = cy_require(c, f[U_EVPN].v, p, &pf[0], "vtepcidr")))
 			return rc;
-		SUB(p, p, "vtepcidr");
+		SUB(xp, p, "vtepcidr");
+		pg_strlcpy(p, xp, sizeof(p));
 		struct pg_prefix pfx;
 		if ((rc = get_cidr(c, pf[0].v, p, 0, &pfx)))
 			return rc;
@@ -1800,12 +1799,32 @@ static int merge_l3vni(struct ctx *c, const struct oobj *o)
 	return 0;
 }
 
-static int merge_l2vni(struct ctx *c, const struct oobj *o)
+/* The host side of an L2VNI: a TAP named like OpenPERouter's veth, bridged into the VNI. */
+static int merge_l2vni_port(struct ctx *c, const struct oobj *o, int *idx)
+{
+	struct pg_config *cfg = c->cfg;
+	char p[PATHBUF], name[PG_NAME_MAX], dev[64];
+
+	snprintf(name, sizeof(name), "host-e-%u", o->vni);
+	snprintf(dev, sizeof(dev), "net_tap_l2v%u,iface=%s", o->vni, name);
+	if (add_port(c, o->root, OPATH(p, o, "spec"), name, dev, idx))
+		return -EINVAL;
+	struct cfg_port *port = &cfg->ports[*idx];
+	port->exception = CFG_EXC_TAP;
+	port->no_tap = true; /* bridged: no exception path */
+	if (o->bridge_create)
+		snprintf(port->bridge, sizeof(port->bridge), "br-hs-%u", o->vni);
+	else
+		pg_strlcpy(port->bridge, o->bridge, sizeof(port->bridge));
+	port->bridge_create = o->bridge_create;
+	return 0;
+}
+
+static int merge_l2vni(struct ctx *c, const struct oobj *o, int idx)
 {
 	struct pg_config *cfg = c->cfg;
 	struct cfg_l2vni *l;
-	char p[PATHBUF], name[PG_NAME_MAX], dev[64];
-	int idx;
+	char p[PATHBUF];
 
 	OPATH(p, o, "spec.vni");
 	for (unsigned i = 0; i < cfg->n_l3vnis; i++)
@@ -1823,22 +1842,7 @@ static int merge_l2vni(struct ctx *c, const struct oobj *o)
 		return cy_fail(c, o->vni_node, p, "more than %d VNIs", PG_MAX_VNIS);
 	if (check_udp_port(c, o, OPATH(p, o, "spec.vxlanPort")))
 		return -EINVAL;
-
-	/* the host side: a TAP named like OpenPERouter's veth, bridged into the VNI */
-	snprintf(name, sizeof(name), "host-e-%u", o->vni);
-	snprintf(dev, sizeof(dev), "net_tap_l2v%u,iface=%s", o->vni, name);
-	if (add_port(c, o->root, OPATH(p, o, "spec"), name, dev, &idx))
-		return -EINVAL;
-	struct cfg_port *port = &cfg->ports[idx];
-	port->exception = CFG_EXC_TAP;
-	port->no_tap = true; /* bridged: no exception path */
-	port->l2vni = (int)cfg->n_l2vnis;
-	if (o->bridge_create)
-		snprintf(port->bridge, sizeof(port->bridge), "br-hs-%u", o->vni);
-	else
-		pg_strlcpy(port->bridge, o->bridge, sizeof(port->bridge));
-	port->bridge_create = o->bridge_create;
-
+	cfg->ports[idx].l2vni = (int)cfg->n_l2vnis;
 	if (grow(c, (void **)&cfg->l2vnis, cfg->n_l2vnis, sizeof(*l)))
 		return -ENOMEM;
 	cfg->cap_l2vnis = cfg->n_l2vnis + 1;
@@ -1866,14 +1870,22 @@ static int merge_l2vni(struct ctx *c, const struct oobj *o)
 static int add_network(struct ctx *c, const struct pg_ip *ip)
 {
 	struct cfg_bgp *bgp = &c->cfg->bgp;
-	struct pg_prefix p = {.ip = *ip, .len = ip->family == AF_INET ? 32 : 128};
+	struct pg_prefix p;
+
+	memset(&p, 0, sizeof(p)); /* compared byte for byte: no stray padding */
+	p.ip.family = ip->family;
+	if (ip->family == AF_INET)
+		p.ip.v4 = ip->v4;
+	else
+		memcpy(p.ip.v6, ip->v6, 16);
+	p.len = ip->family == AF_INET ? 32 : 128;
 
 	for (unsigned i = 0; i < bgp->n_networks; i++)
 		if (bgp->networks[i].len == p.len && ip_equal(&bgp->networks[i].ip, ip))
 			return 0;
 	if (grow(c, (void **)&bgp->networks, bgp->n_networks, sizeof(p)))
 		return -ENOMEM;
-	bgp->networks[bgp->n_networks++] = p;
+	memcpy(&bgp->networks[bgp->n_networks++], &p, sizeof(p));
 	return 0;
 }
 
@@ -1953,9 +1965,6 @@ static int merge_underlay(struct ctx *c)
 	char p[PATHBUF], np[PATHBUF], b[PG_IP_FMT_LEN], b2[PG_IP_FMT_LEN];
 	int rc;
 
-	for (unsigned i = 0; i < u->n_ifs; i++)
-		if ((rc = merge_interface(c, u, i)))
-			return rc;
 	if (u->has_vtep) {
 		if (cfg->has_vtep && !ip_equal(&cfg->vtep, &u->vtep))
 			return cy_fail(c, u->vtep_node, OPATH(p, u->o, "spec.tunnelEndpoint"),
@@ -2041,6 +2050,22 @@ int opr_merge(struct ctx *c)
 
 	if (!opr)
 		return 0;
+	/* the ports first (the underlay's, the L2VNIs' TAPs), then what refers to them; the
+	 * gateway ports of routed L2VNIs come last, as when the printed file is read back */
+	int *tap_port = calloc(opr->n, sizeof(*tap_port));
+	if (!tap_port)
+		return cy_fail_nomem(c);
+	if (opr->has_underlay) {
+		c->doc = opr->u.o->doc;
+		for (unsigned i = 0; i < opr->u.n_ifs && !rc; i++)
+			rc = merge_interface(c, &opr->u, i);
+	}
+	for (unsigned i = 0; i < opr->n && !rc; i++) {
+		const struct oobj *o = &opr->objs[i];
+		c->doc = o->doc;
+		if (o->applies && o->kind == K_L2VNI)
+			rc = merge_l2vni_port(c, o, &tap_port[i]);
+	}
 	for (unsigned i = 0; i < opr->n && !rc; i++) {
 		const struct oobj *o = &opr->objs[i];
 		c->doc = o->doc;
@@ -2051,7 +2076,7 @@ int opr_merge(struct ctx *c)
 		const struct oobj *o = &opr->objs[i];
 		c->doc = o->doc;
 		if (o->applies && o->kind == K_L2VNI)
-			rc = merge_l2vni(c, o);
+			rc = merge_l2vni(c, o, tap_port[i]);
 	}
 	if (!rc && opr->has_underlay) {
 		c->doc = opr->u.o->doc;
@@ -2078,6 +2103,7 @@ int opr_merge(struct ctx *c)
 				     "Peregrine document's vtep)");
 	}
 	c->doc = saved;
+	free(tap_port);
 	return rc;
 }
 
