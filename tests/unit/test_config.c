@@ -2916,6 +2916,14 @@ static void test_opr_examples(void)
 	"  vrf: red\n" /* 15 */                          \
 	"  vni: 100\n"
 
+/* EXPECT_ERR on a text from replace(), freed */
+#define EXPECT_ERR_FREE(text, ...)                                                   \
+	do {                                                                         \
+		char *t_ = (text);                                                   \
+		expect_err_(__LINE__, t_, (const char *const[]){__VA_ARGS__, NULL}); \
+		free(t_);                                                            \
+	} while (0)
+
 static void test_opr_errors(void)
 {
 	struct pg_config cfg;
@@ -3028,15 +3036,16 @@ static void test_opr_errors(void)
 	EXPECT_ERR(
 	    OU "      asn: 64512\n  tunnelEndpoint: {cidrs: [\"fd00::/64\"]}\n",
 	    "t.yaml:11:3: Underlay u: spec: duplicate key 'tunnelEndpoint' (first at line 6)");
-	EXPECT_ERR(replace(OU "      asn: 64512\n", "[100.65.0.0/24]", "[\"fd00::/64\"]"),
-		   "t.yaml:6:28: Underlay u: spec.tunnelEndpoint.cidrs[0]: IPv6 VTEPs are not "
-		   "supported (Peregrine's VXLAN tunnel endpoint is IPv4; give an IPv4 CIDR)");
-	EXPECT_ERR(replace(OU "      asn: 64512\n",
-			   "{type: NetworkDevice, networkDevice: "
-			   "{interfaceName: eth1}}",
-			   "{type: CNIDevice, cniDevice: {}}"),
-		   "t.yaml:7:23: Underlay u: spec.interfaces[0].type: CNIDevice is not supported");
-	EXPECT_ERR(
+	EXPECT_ERR_FREE(replace(OU "      asn: 64512\n", "[100.65.0.0/24]", "[\"fd00::/64\"]"),
+			"t.yaml:6:28: Underlay u: spec.tunnelEndpoint.cidrs[0]: IPv6 VTEPs are not "
+			"supported (Peregrine's VXLAN tunnel endpoint is IPv4; give an IPv4 CIDR)");
+	EXPECT_ERR_FREE(
+	    replace(OU "      asn: 64512\n",
+		    "{type: NetworkDevice, networkDevice: "
+		    "{interfaceName: eth1}}",
+		    "{type: CNIDevice, cniDevice: {}}"),
+	    "t.yaml:7:23: Underlay u: spec.interfaces[0].type: CNIDevice is not supported");
+	EXPECT_ERR_FREE(
 	    replace(OU "      asn: 64512\n", "interfaceName: eth1", "interfaceName: 1eth"),
 	    "t.yaml:7:69: Underlay u: spec.interfaces[0].networkDevice.interfaceName: '1eth' is "
 	    "not a valid name (1..15 characters: a letter, then letters, digits, '_', '-', "
@@ -3060,7 +3069,7 @@ static void test_opr_errors(void)
 	EXPECT_ERR(OU "      asn: 64512\n" OL3 "  underlayAddressFamily: IPv6\n",
 		   "t.yaml:18:26: L3VNI red: spec.underlayAddressFamily: IPv6 VTEPs are not "
 		   "supported (Peregrine's VXLAN tunnel endpoint is IPv4; allowed: IPv4)");
-	EXPECT_ERR(
+	EXPECT_ERR_FREE(
 	    replace(OU "      asn: 64512\n" OL3, "vrf: red", "vrf: redredredredredred"),
 	    "t.yaml:16:8: L3VNI red: spec.vrf: 'redredredredredred' is not a valid name (1..15 "
 	    "characters: a letter, then letters, digits, '_', '-')");
@@ -3154,7 +3163,7 @@ static void test_opr_errors(void)
 	    OL2 "spec: {vni: 5}\n",
 	    "t.yaml:2:1: L2VNI l2: needs an Underlay (its asn and neighbors) or the Peregrine "
 	    "document's bgp");
-	EXPECT_ERR(
+	EXPECT_ERR_FREE(
 	    replace(OU "      asn: 64512\n" OL2 "spec: {vni: 5}\n",
 		    "  tunnelEndpoint: {cidrs: [100.65.0.0/24]}\n", ""),
 	    "t.yaml:11:1: L2VNI l2: needs a VTEP: the Underlay's tunnelEndpoint.cidrs (or the "
