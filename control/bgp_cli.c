@@ -117,7 +117,9 @@ static struct json_object *neighbor_json(const struct bgp_peer_info *in)
 	J_STR(o, "neighbor", fmt_ip(&in->conf.addr, b));
 	J_INT(o, "remote_as", in->conf.remote_as);
 	J_INT(o, "local_as", in->local_as);
-	J_STR(o, "type", in->conf.remote_as == in->local_as ? "internal" : "external");
+	J_STR(o, "type",
+	      bgp_peer_conf_ibgp(in->conf.as_type, in->conf.remote_as, in->local_as) ? "internal"
+										     : "external");
 	J_STR(o, "description", in->conf.description);
 	J_STR(o, "state", bgp_state_name(in->state));
 	J_STR(o, "state_for", uptime_str(now - in->state_since_ms, t, sizeof(t)));

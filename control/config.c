@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "config_int.h"
 #include "bgp_update.h"
 #include "log.h"
 #include "util.h"
@@ -25,20 +26,7 @@
 #define KIND_PEREGRINE "Peregrine"
 #define DEFAULT_SOCKET "/run/peregrine/peregrine.sock"
 #define SOCKET_MAX     (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
-#define PATHBUF	       160 /* "spec.routes[N].nexthops[M].vxlan.routerMac" and such */
-#define QLEN	       80  /* quoted values in messages are cut to this */
 #define LCORE_MAX      1024
-
-struct ctx {
-	const char *file;
-	yaml_document_t *doc;
-	char *err;
-	size_t errlen;
-	struct pg_config *cfg;
-	/* the first node that needs spec.vtep, with its path */
-	const yaml_node_t *vtep_user;
-	char vtep_user_path[PATHBUF];
-};
 
 /* --------------------------------------------------------------------------------------------
  * Messages
@@ -63,8 +51,8 @@ static int vfail_at(struct ctx *c, int line, int col, const char *path, const ch
 	return -EINVAL;
 }
 
-static int __attribute__((format(printf, 5, 6)))
-fail_at(struct ctx *c, int line, int col, const char *path, const char *fmt, ...)
+int __attribute__((format(printf, 5, 6)))
+cy_fail_at(struct ctx *c, int line, int col, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
@@ -75,30 +63,30 @@ fail_at(struct ctx *c, int line, int col, const char *path, const char *fmt, ...
 	return rc;
 }
 
-static int line_of(const yaml_node_t *n)
+int cy_line_of(const yaml_node_t *n)
 {
 	return n ? (int)n->start_mark.line + 1 : 1;
 }
 
-static int col_of(const yaml_node_t *n)
+int cy_col_of(const yaml_node_t *n)
 {
 	return n ? (int)n->start_mark.column + 1 : 1;
 }
 
 /* Error at node n (its first character). path may be NULL for document-level errors. */
-static int __attribute__((format(printf, 4, 5)))
-fail(struct ctx *c, const yaml_node_t *n, const char *path, const char *fmt, ...)
+int __attribute__((format(printf, 4, 5)))
+cy_fail(struct ctx *c, const yaml_node_t *n, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vfail_at(c, line_of(n), col_of(n), path, fmt, ap);
+	rc = vfail_at(c, cy_line_of(n), cy_col_of(n), path, fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
-static int fail_nomem(struct ctx *c)
+int cy_fail_nomem(struct ctx *c)
 {
 	if (c->err && c->errlen)
 		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
@@ -106,7 +94,7 @@ static int fail_nomem(struct ctx *c)
 }
 
 /* 'text' with control characters escaped and long values cut. */
-static const char *quote(const char *s, size_t len, char *buf)
+const char *cy_quote(const char *s, size_t len, char *buf)
 {
 	size_t o = 0;
 
@@ -129,7 +117,7 @@ static const char *quote(const char *s, size_t len, char *buf)
 	return buf;
 }
 
-static bool is_null(const yaml_node_t *n)
+bool cy_is_null(const yaml_node_t *n)
 {
 	if (!n)
 		return true;
@@ -145,7 +133,7 @@ static bool is_null(const yaml_node_t *n)
 }
 
 /* What a node is, for "got ..." */
-static const char *describe(const yaml_node_t *n, char *buf)
+const char *cy_describe(const yaml_node_t *n, char *buf)
 {
 	if (!n)
 		return "nothing";
@@ -155,18 +143,15 @@ static const char *describe(const yaml_node_t *n, char *buf)
 	case YAML_SEQUENCE_NODE:
 		return "a sequence";
 	case YAML_SCALAR_NODE:
-		if (is_null(n))
+		if (cy_is_null(n))
 			return "null";
-		return quote((const char *)n->data.scalar.value, n->data.scalar.length, buf);
+		return cy_quote((const char *)n->data.scalar.value, n->data.scalar.length, buf);
 	default:
 		return "nothing";
 	}
 }
 
-#define Q(n)  describe((n), (char[QLEN]){0})
-#define QS(s) quote((s), strlen(s), (char[QLEN]){0})
-
-static const char *subpath(char *buf, size_t len, const char *path, const char *key)
+const char *cy_subpath(char *buf, size_t len, const char *path, const char *key)
 {
 	size_t o = 0;
 
@@ -183,7 +168,7 @@ static const char *subpath(char *buf, size_t len, const char *path, const char *
 	return buf;
 }
 
-static const char *idxpath(char *buf, size_t len, const char *path, size_t i)
+const char *cy_idxpath(char *buf, size_t len, const char *path, size_t i)
 {
 	char num[24];
 	size_t o;
@@ -195,11 +180,8 @@ static const char *idxpath(char *buf, size_t len, const char *path, size_t i)
 	return buf;
 }
 
-#define SUB(buf, path, key) subpath((buf), sizeof(buf), (path), (key))
-#define IDX(buf, path, i)   idxpath((buf), sizeof(buf), (path), (i))
-
 /* "a, b, c" */
-static const char *join(const char *const *names, size_t n, char *buf, size_t len)
+const char *cy_join(const char *const *names, size_t n, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -213,16 +195,12 @@ static const char *join(const char *const *names, size_t n, char *buf, size_t le
  * Schema helpers
  */
 
-struct fld {
-	yaml_node_t *k, *v; /* key and value nodes, NULL when the key is absent */
-};
-
-static yaml_node_t *node(struct ctx *c, int id)
+yaml_node_t *cy_node(struct ctx *c, int id)
 {
 	return yaml_document_get_node(c->doc, id);
 }
 
-static bool scalar_is(const yaml_node_t *n, const char *s)
+bool cy_scalar_is(const yaml_node_t *n, const char *s)
 {
 	return n && n->type == YAML_SCALAR_NODE && n->data.scalar.length == strlen(s) &&
 	       memcmp(n->data.scalar.value, s, n->data.scalar.length) == 0;
@@ -232,93 +210,95 @@ static bool scalar_is(const yaml_node_t *n, const char *s)
  * Check that n is a mapping (null counts as an empty one) whose keys are all in keys[], each at
  * most once; out[i] gets key i.
  */
-static int get_map(struct ctx *c, yaml_node_t *n, const char *path, const char *const keys[],
-		   size_t nkeys, struct fld out[])
+int cy_get_map(struct ctx *c, yaml_node_t *n, const char *path, const char *const keys[],
+	       size_t nkeys, struct fld out[])
 {
 	memset(out, 0, nkeys * sizeof(out[0]));
-	if (is_null(n))
+	if (cy_is_null(n))
 		return 0;
 	if (n->type != YAML_MAPPING_NODE)
-		return fail(c, n, path, "expected a mapping, got %s", Q(n));
+		return cy_fail(c, n, path, "expected a mapping, got %s", Q(n));
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
-		yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+		yaml_node_t *k = cy_node(c, p->key), *v = cy_node(c, p->value);
 		size_t i;
 
 		if (!k || !v)
-			return fail(c, n, path, "malformed mapping");
+			return cy_fail(c, n, path, "malformed mapping");
 		if (k->type != YAML_SCALAR_NODE)
-			return fail(c, k, path, "keys must be plain strings, got %s", Q(k));
+			return cy_fail(c, k, path, "keys must be plain strings, got %s", Q(k));
 		for (i = 0; i < nkeys; i++)
-			if (scalar_is(k, keys[i]))
+			if (cy_scalar_is(k, keys[i]))
 				break;
 		if (i == nkeys) {
 			char allowed[512];
-			return fail(c, k, path, "unknown key %s (allowed: %s)", Q(k),
-				    join(keys, nkeys, allowed, sizeof(allowed)));
+			return cy_fail(c, k, path, "unknown key %s (allowed: %s)", Q(k),
+				       cy_join(keys, nkeys, allowed, sizeof(allowed)));
 		}
 		if (out[i].k)
-			return fail(c, k, path, "duplicate key '%s' (first at line %d)", keys[i],
-				    line_of(out[i].k));
+			return cy_fail(c, k, path, "duplicate key '%s' (first at line %d)", keys[i],
+				       cy_line_of(out[i].k));
 		out[i].k = k;
 		out[i].v = v;
 	}
 	return 0;
 }
 
-static int require(struct ctx *c, yaml_node_t *map, const char *path, const struct fld *f,
-		   const char *key)
+int cy_require(struct ctx *c, yaml_node_t *map, const char *path, const struct fld *f,
+	       const char *key)
 {
 	if (f->v)
 		return 0;
-	return fail(c, map, path, "missing required key '%s'", key);
+	return cy_fail(c, map, path, "missing required key '%s'", key);
 }
 
 /* A sequence (null counts as an empty one). */
-static int get_seq(struct ctx *c, yaml_node_t *n, const char *path, yaml_node_item_t **items,
-		   size_t *count)
+int cy_get_seq(struct ctx *c, yaml_node_t *n, const char *path, yaml_node_item_t **items,
+	       size_t *count)
 {
 	*items = NULL;
 	*count = 0;
-	if (is_null(n))
+	if (cy_is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return fail(c, n, path, "expected a sequence, got %s", Q(n));
+		return cy_fail(c, n, path, "expected a sequence, got %s", Q(n));
 	*items = n->data.sequence.items.start;
 	*count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	return 0;
 }
 
 /* A non-null scalar; expect says what we wanted ("a string", "an IPv4 address", ...). */
-static int get_scalar(struct ctx *c, yaml_node_t *n, const char *path, const char *expect,
-		      const char **out)
+int cy_get_scalar(struct ctx *c, yaml_node_t *n, const char *path, const char *expect,
+		  const char **out)
 {
-	if (!n || n->type != YAML_SCALAR_NODE || is_null(n))
-		return fail(c, n, path, "expected %s, got %s", expect, Q(n));
+	if (!n || n->type != YAML_SCALAR_NODE || cy_is_null(n))
+		return cy_fail(c, n, path, "expected %s, got %s", expect, Q(n));
 	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
-		return fail(c, n, path, "expected %s, got a string with a NUL character", expect);
+		return cy_fail(c, n, path, "expected %s, got a string with a NUL character",
+			       expect);
 	*out = (const char *)n->data.scalar.value;
 	return 0;
 }
 
 /* A string that fits in size bytes (at least one character). */
-static int get_string(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size)
+int cy_get_string(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size)
 {
 	const char *s = NULL;
-	int rc = get_scalar(c, n, path, "a string", &s);
+	int rc = cy_get_scalar(c, n, path, "a string", &s);
 
 	if (rc)
 		return rc;
 	if (!*s)
-		return fail(c, n, path, "must not be empty");
+		return cy_fail(c, n, path, "must not be empty");
 	if (strlen(s) >= size)
-		return fail(c, n, path, "%s is too long (at most %zu characters)", Q(n), size - 1);
+		return cy_fail(c, n, path, "%s is too long (at most %zu characters)", Q(n),
+			       size - 1);
 	pg_strlcpy(dst, s, size);
 	return 0;
 }
 
 /* Decimal digits only; false on anything else or overflow. */
-static bool parse_decimal(const char *s, unsigned long long *out)
+bool cy_parse_decimal(const char *s, unsigned long long *out)
 {
 	unsigned long long v = 0;
 
@@ -339,8 +319,8 @@ static bool parse_decimal(const char *s, unsigned long long *out)
  * An integer in min..max. If keyword is given, that word is accepted too: returns 1 and leaves
  * *out alone.
  */
-static int get_uint_kw(struct ctx *c, yaml_node_t *n, const char *path, unsigned long long min,
-		       unsigned long long max, const char *keyword, unsigned long long *out)
+int cy_get_uint_kw(struct ctx *c, yaml_node_t *n, const char *path, unsigned long long min,
+		   unsigned long long max, const char *keyword, unsigned long long *out)
 {
 	unsigned long long v;
 	const char *s = NULL;
@@ -348,30 +328,32 @@ static int get_uint_kw(struct ctx *c, yaml_node_t *n, const char *path, unsigned
 
 	snprintf(expect, sizeof(expect), "an integer %llu..%llu%s%s", min, max,
 		 keyword ? " or " : "", keyword ? keyword : "");
-	if (get_scalar(c, n, path, expect, &s))
+	if (cy_get_scalar(c, n, path, expect, &s))
 		return -EINVAL;
 	if (keyword && strcmp(s, keyword) == 0)
 		return 1;
-	if (!parse_decimal(s, &v)) {
+	if (!cy_parse_decimal(s, &v)) {
 		/* a long run of digits is a number too big, not a non-number */
 		bool digits = true;
 		for (const char *p = s; *p; p++)
 			digits &= *p >= '0' && *p <= '9';
 		if (!digits)
-			return fail(c, n, path, "expected %s, got %s", expect, Q(n));
-		return fail(c, n, path, "%s is out of range (allowed: %llu..%llu)", Q(n), min, max);
+			return cy_fail(c, n, path, "expected %s, got %s", expect, Q(n));
+		return cy_fail(c, n, path, "%s is out of range (allowed: %llu..%llu)", Q(n), min,
+			       max);
 	}
 	if (v < min || v > max)
-		return fail(c, n, path, "%llu is out of range (allowed: %llu..%llu)", v, min, max);
+		return cy_fail(c, n, path, "%llu is out of range (allowed: %llu..%llu)", v, min,
+			       max);
 	*out = v;
 	return 0;
 }
 
-static int get_uint(struct ctx *c, yaml_node_t *n, const char *path, unsigned long long min,
-		    unsigned long long max, unsigned *out)
+int cy_get_uint(struct ctx *c, yaml_node_t *n, const char *path, unsigned long long min,
+		unsigned long long max, unsigned *out)
 {
 	unsigned long long v;
-	int rc = get_uint_kw(c, n, path, min, max, NULL, &v);
+	int rc = cy_get_uint_kw(c, n, path, min, max, NULL, &v);
 
 	if (rc)
 		return rc < 0 ? rc : -EINVAL;
@@ -380,35 +362,35 @@ static int get_uint(struct ctx *c, yaml_node_t *n, const char *path, unsigned lo
 }
 
 /* One of names[]; *out = its index. */
-static int get_enum(struct ctx *c, yaml_node_t *n, const char *path, const char *const names[],
-		    size_t count, int *out)
+int cy_get_enum(struct ctx *c, yaml_node_t *n, const char *path, const char *const names[],
+		size_t count, int *out)
 {
 	char allowed[256];
 
-	join(names, count, allowed, sizeof(allowed));
-	if (!n || n->type != YAML_SCALAR_NODE || is_null(n))
-		return fail(c, n, path, "expected one of %s, got %s", allowed, Q(n));
+	cy_join(names, count, allowed, sizeof(allowed));
+	if (!n || n->type != YAML_SCALAR_NODE || cy_is_null(n))
+		return cy_fail(c, n, path, "expected one of %s, got %s", allowed, Q(n));
 	for (size_t i = 0; i < count; i++) {
-		if (scalar_is(n, names[i])) {
+		if (cy_scalar_is(n, names[i])) {
 			*out = (int)i;
 			return 0;
 		}
 	}
-	return fail(c, n, path, "unknown value %s (allowed: %s)", Q(n), allowed);
+	return cy_fail(c, n, path, "unknown value %s (allowed: %s)", Q(n), allowed);
 }
 
 /* true/True/TRUE or false/False/FALSE; false when n is neither. */
-static bool bool_value(const yaml_node_t *n, bool *out)
+bool cy_bool_value(const yaml_node_t *n, bool *out)
 {
 	static const char *const t[] = {"true", "True", "TRUE"}, *const f[] = {"false", "False",
 									       "FALSE"};
 
 	for (size_t i = 0; i < PG_ARRAY_SIZE(t); i++) {
-		if (scalar_is(n, t[i])) {
+		if (cy_scalar_is(n, t[i])) {
 			*out = true;
 			return true;
 		}
-		if (scalar_is(n, f[i])) {
+		if (cy_scalar_is(n, f[i])) {
 			*out = false;
 			return true;
 		}
@@ -416,54 +398,54 @@ static bool bool_value(const yaml_node_t *n, bool *out)
 	return false;
 }
 
-static int get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
+int cy_get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
 {
-	if (bool_value(n, out))
+	if (cy_bool_value(n, out))
 		return 0;
-	return fail(c, n, path, "expected true or false, got %s", Q(n));
+	return cy_fail(c, n, path, "expected true or false, got %s", Q(n));
 }
 
-static const char *family_name(int family)
+const char *cy_family_name(int family)
 {
 	return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "IP";
 }
 
 /* An address; family 0 = either. */
-static int get_ip(struct ctx *c, yaml_node_t *n, const char *path, int family, struct pg_ip *out)
+int cy_get_ip(struct ctx *c, yaml_node_t *n, const char *path, int family, struct pg_ip *out)
 {
 	char expect[32];
 	const char *s = NULL;
 
-	snprintf(expect, sizeof(expect), "an %s address", family_name(family));
-	if (get_scalar(c, n, path, expect, &s))
+	snprintf(expect, sizeof(expect), "an %s address", cy_family_name(family));
+	if (cy_get_scalar(c, n, path, expect, &s))
 		return -EINVAL;
 	if (parse_ip(s, out) < 0)
-		return fail(c, n, path, "expected %s, got %s", expect, Q(n));
+		return cy_fail(c, n, path, "expected %s, got %s", expect, Q(n));
 	if (family && out->family != family)
-		return fail(c, n, path, "expected %s, got %s address %s", expect,
-			    family_name(out->family), Q(n));
+		return cy_fail(c, n, path, "expected %s, got %s address %s", expect,
+			       cy_family_name(out->family), Q(n));
 	return 0;
 }
 
 /* strict: a route prefix (host bits must be zero); otherwise an interface address. */
-static int get_prefix(struct ctx *c, yaml_node_t *n, const char *path, bool strict,
-		      struct pg_prefix *out)
+int cy_get_prefix(struct ctx *c, yaml_node_t *n, const char *path, bool strict,
+		  struct pg_prefix *out)
 {
 	const char *expect = strict ? "a prefix like 10.0.0.0/24 or fd00::/64"
 				    : "an address with prefix length like 10.0.0.1/24";
 	struct pg_prefix m;
 	const char *s = NULL;
 
-	if (get_scalar(c, n, path, expect, &s))
+	if (cy_get_scalar(c, n, path, expect, &s))
 		return -EINVAL;
 	if (parse_prefix(s, out, false) < 0)
-		return fail(c, n, path, "expected %s, got %s", expect, Q(n));
+		return cy_fail(c, n, path, "expected %s, got %s", expect, Q(n));
 	m = *out;
 	prefix_mask(&m);
 	if (strict && !ip_equal(&m.ip, &out->ip)) {
 		char buf[PG_PREFIX_FMT_LEN];
-		return fail(c, n, path, "%s has host bits set (did you mean %s?)", Q(n),
-			    fmt_prefix(&m, buf));
+		return cy_fail(c, n, path, "%s has host bits set (did you mean %s?)", Q(n),
+			       fmt_prefix(&m, buf));
 	}
 	return 0;
 }
@@ -480,44 +462,44 @@ static bool mac_syntax_ok(const char *s)
 }
 
 /* A unicast, non-zero MAC address. */
-static int get_mac(struct ctx *c, yaml_node_t *n, const char *path, struct pg_mac *out)
+int cy_get_mac(struct ctx *c, yaml_node_t *n, const char *path, struct pg_mac *out)
 {
 	const char *expect = "a MAC address like \"02:00:00:00:00:01\"";
 	const char *s = NULL;
 
-	if (get_scalar(c, n, path, expect, &s))
+	if (cy_get_scalar(c, n, path, expect, &s))
 		return -EINVAL;
 	if (!mac_syntax_ok(s) || parse_mac(s, out) < 0)
-		return fail(c, n, path, "expected %s, got %s", expect, Q(n));
+		return cy_fail(c, n, path, "expected %s, got %s", expect, Q(n));
 	if (mac_is_zero(out))
-		return fail(c, n, path, "%s is the zero MAC address", Q(n));
+		return cy_fail(c, n, path, "%s is the zero MAC address", Q(n));
 	if (out->b[0] & 1)
-		return fail(c, n, path, "%s is a multicast MAC address (must be unicast)", Q(n));
+		return cy_fail(c, n, path, "%s is a multicast MAC address (must be unicast)", Q(n));
 	return 0;
 }
 
 /* Our names for ports and VRFs: 1..15 of [A-Za-z0-9_.-]. */
-static int get_name(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size)
+int cy_get_name(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size)
 {
 	const char *s = NULL;
 	size_t len;
 
-	if (get_scalar(c, n, path, "a name", &s))
+	if (cy_get_scalar(c, n, path, "a name", &s))
 		return -EINVAL;
 	len = strlen(s);
 	bool ok = len >= 1 && len <= 15 && len < size;
 	for (const char *p = s; ok && *p; p++)
 		ok = isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-';
 	if (!ok)
-		return fail(c, n, path,
-			    "%s is not a valid name (1..15 characters from A-Z a-z 0-9 _ . -)",
-			    Q(n));
+		return cy_fail(c, n, path,
+			       "%s is not a valid name (1..15 characters from A-Z a-z 0-9 _ . -)",
+			       Q(n));
 	pg_strlcpy(dst, s, size);
 	return 0;
 }
 
 /* Linux dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or whitespace. */
-static bool is_ifname(const char *s)
+bool cy_is_ifname(const char *s)
 {
 	size_t len = strlen(s);
 
@@ -555,7 +537,7 @@ static bool is_pci(const char *s)
 	       s[6] <= '7';
 }
 
-static bool is_vdev(const char *s)
+bool cy_is_vdev(const char *s)
 {
 	return strncmp(s, "net_", 4) == 0;
 }
@@ -692,7 +674,7 @@ int config_vrf_index(const struct pg_config *cfg, const char *name)
 	return -1;
 }
 
-static int port_index(const struct pg_config *cfg, const char *name)
+int cy_port_index(const struct pg_config *cfg, const char *name)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++)
 		if (strcmp(cfg->ports[i].name, name) == 0)
@@ -711,7 +693,7 @@ static int get_vrf_ref(struct ctx *c, yaml_node_t *n, const char *path, uint16_t
 		*out = PG_VRF_DEFAULT;
 		return 0;
 	}
-	if (get_scalar(c, n, path, "a VRF name", &s))
+	if (cy_get_scalar(c, n, path, "a VRF name", &s))
 		return -EINVAL;
 	i = config_vrf_index(cfg, s);
 	if (i < 0) {
@@ -720,7 +702,7 @@ static int get_vrf_ref(struct ctx *c, yaml_node_t *n, const char *path, uint16_t
 		for (unsigned j = 0; j < cfg->n_vrfs && o < sizeof(list); j++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", j ? ", " : "",
 					      cfg->vrfs[j].name);
-		return fail(c, n, path, "unknown VRF %s (configured: %s)", Q(n), list);
+		return cy_fail(c, n, path, "unknown VRF %s (configured: %s)", Q(n), list);
 	}
 	*out = (uint16_t)i;
 	return 0;
@@ -732,16 +714,16 @@ static int get_port_ref(struct ctx *c, yaml_node_t *n, const char *path, int *ou
 	const char *s = NULL;
 	int i;
 
-	if (get_scalar(c, n, path, "a port name", &s))
+	if (cy_get_scalar(c, n, path, "a port name", &s))
 		return -EINVAL;
-	i = port_index(cfg, s);
+	i = cy_port_index(cfg, s);
 	if (i < 0) {
 		char list[256];
 		size_t o = 0;
 		for (unsigned j = 0; j < cfg->n_ports && o < sizeof(list); j++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", j ? ", " : "",
 					      cfg->ports[j].name);
-		return fail(c, n, path, "unknown port %s (configured: %s)", Q(n), list);
+		return cy_fail(c, n, path, "unknown port %s (configured: %s)", Q(n), list);
 	}
 	*out = i;
 	return 0;
@@ -777,58 +759,59 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 	char p[PATHBUF];
 	int ncores = 2, rc;
 
-	if ((rc = get_map(c, n, path, keys, D_N, f)))
+	if ((rc = cy_get_map(c, n, path, keys, D_N, f)))
 		return rc;
 	if (f[D_LCORES].v) {
 		SUB(p, path, keys[D_LCORES]);
-		if ((rc = get_string(c, f[D_LCORES].v, p, dp->lcores, sizeof(dp->lcores))))
+		if ((rc = cy_get_string(c, f[D_LCORES].v, p, dp->lcores, sizeof(dp->lcores))))
 			return rc;
 		ncores = parse_lcores(dp->lcores);
 		if (ncores < 0)
-			return fail(c, f[D_LCORES].v, p,
-				    "expected a core list like \"0-3,8\" (cores 0..%d), got %s",
-				    LCORE_MAX - 1, Q(f[D_LCORES].v));
+			return cy_fail(c, f[D_LCORES].v, p,
+				       "expected a core list like \"0-3,8\" (cores 0..%d), got %s",
+				       LCORE_MAX - 1, Q(f[D_LCORES].v));
 	}
 	if (f[D_WORKERS].v) {
 		unsigned long long v;
 		SUB(p, path, keys[D_WORKERS]);
-		rc = get_uint_kw(c, f[D_WORKERS].v, p, 0, LCORE_MAX - 1, "auto", &v);
+		rc = cy_get_uint_kw(c, f[D_WORKERS].v, p, 0, LCORE_MAX - 1, "auto", &v);
 		if (rc < 0)
 			return rc;
 		dp->workers = rc == 1 ? 0 : (unsigned)v;
 		if (dp->workers && dp->workers > (unsigned)ncores - 1)
-			return fail(c, f[D_WORKERS].v, p,
-				    "%u workers need %u lcores (one control + workers), but lcores "
-				    "'%s' has %d",
-				    dp->workers, dp->workers + 1, dp->lcores, ncores);
+			return cy_fail(
+			    c, f[D_WORKERS].v, p,
+			    "%u workers need %u lcores (one control + workers), but lcores "
+			    "'%s' has %d",
+			    dp->workers, dp->workers + 1, dp->lcores, ncores);
 	}
 	if (f[D_MEM].v &&
-	    (rc = get_uint(c, f[D_MEM].v, SUB(p, path, keys[D_MEM]), 64, 65536, &dp->memory_mb)))
+	    (rc = cy_get_uint(c, f[D_MEM].v, SUB(p, path, keys[D_MEM]), 64, 65536, &dp->memory_mb)))
 		return rc;
 	if (f[D_HUGE].v) {
 		int v = 0;
-		if ((rc = get_enum(c, f[D_HUGE].v, SUB(p, path, keys[D_HUGE]), hugepage_names,
-				   PG_ARRAY_SIZE(hugepage_names), &v)))
+		if ((rc = cy_get_enum(c, f[D_HUGE].v, SUB(p, path, keys[D_HUGE]), hugepage_names,
+				      PG_ARRAY_SIZE(hugepage_names), &v)))
 			return rc;
 		dp->hugepages = (enum cfg_hugepages)v;
 	}
-	if (f[D_MBUFS].v && (rc = get_uint(c, f[D_MBUFS].v, SUB(p, path, keys[D_MBUFS]), 1023,
-					   4194303, &dp->mbufs)))
+	if (f[D_MBUFS].v && (rc = cy_get_uint(c, f[D_MBUFS].v, SUB(p, path, keys[D_MBUFS]), 1023,
+					      4194303, &dp->mbufs)))
 		return rc;
-	if (f[D_R4].v && (rc = get_uint(c, f[D_R4].v, SUB(p, path, keys[D_R4]), 1024, 16777216,
-					&dp->max_routes4)))
+	if (f[D_R4].v && (rc = cy_get_uint(c, f[D_R4].v, SUB(p, path, keys[D_R4]), 1024, 16777216,
+					   &dp->max_routes4)))
 		return rc;
-	if (f[D_TBL8].v && (rc = get_uint(c, f[D_TBL8].v, SUB(p, path, keys[D_TBL8]), 256, 16777216,
-					  &dp->tbl8_groups)))
+	if (f[D_TBL8].v && (rc = cy_get_uint(c, f[D_TBL8].v, SUB(p, path, keys[D_TBL8]), 256,
+					     16777216, &dp->tbl8_groups)))
 		return rc;
-	if (f[D_R6].v && (rc = get_uint(c, f[D_R6].v, SUB(p, path, keys[D_R6]), 1024, 16777216,
-					&dp->max_routes6)))
+	if (f[D_R6].v && (rc = cy_get_uint(c, f[D_R6].v, SUB(p, path, keys[D_R6]), 1024, 16777216,
+					   &dp->max_routes6)))
 		return rc;
-	if (f[D_NH].v && (rc = get_uint(c, f[D_NH].v, SUB(p, path, keys[D_NH]), 16, 16777215,
-					&dp->max_nexthops)))
+	if (f[D_NH].v && (rc = cy_get_uint(c, f[D_NH].v, SUB(p, path, keys[D_NH]), 16, 16777215,
+					   &dp->max_nexthops)))
 		return rc;
-	if (f[D_IDLE].v && (rc = get_uint(c, f[D_IDLE].v, SUB(p, path, keys[D_IDLE]), 0, 100000,
-					  &dp->idle_sleep_us)))
+	if (f[D_IDLE].v && (rc = cy_get_uint(c, f[D_IDLE].v, SUB(p, path, keys[D_IDLE]), 0, 100000,
+					     &dp->idle_sleep_us)))
 		return rc;
 	return 0;
 }
@@ -842,11 +825,11 @@ static int parse_management(struct ctx *c, yaml_node_t *n, const char *path)
 	char p[PATHBUF];
 	int rc;
 
-	if ((rc = get_map(c, n, path, keys, 1, f)))
+	if ((rc = cy_get_map(c, n, path, keys, 1, f)))
 		return rc;
 	if (f[0].v) {
 		SUB(p, path, keys[0]);
-		if ((rc = get_string(c, f[0].v, p, c->cfg->mgmt_socket, SOCKET_MAX + 1)))
+		if ((rc = cy_get_string(c, f[0].v, p, c->cfg->mgmt_socket, SOCKET_MAX + 1)))
 			return rc;
 	}
 	return 0;
@@ -861,13 +844,13 @@ static int parse_exception(struct ctx *c, yaml_node_t *n, const char *path)
 	char p[PATHBUF];
 	int rc;
 
-	if ((rc = get_map(c, n, path, keys, 2, f)))
+	if ((rc = cy_get_map(c, n, path, keys, 2, f)))
 		return rc;
-	if (f[0].v && (rc = get_uint(c, f[0].v, SUB(p, path, keys[0]), 1, 10000000,
-				     &c->cfg->exc.punt_rate_pps)))
+	if (f[0].v && (rc = cy_get_uint(c, f[0].v, SUB(p, path, keys[0]), 1, 10000000,
+					&c->cfg->exc.punt_rate_pps)))
 		return rc;
 	if (f[1].v &&
-	    (rc = get_uint(c, f[1].v, SUB(p, path, keys[1]), 1, 65536, &c->cfg->exc.punt_burst)))
+	    (rc = cy_get_uint(c, f[1].v, SUB(p, path, keys[1]), 1, 65536, &c->cfg->exc.punt_burst)))
 		return rc;
 	return 0;
 }
@@ -882,40 +865,43 @@ static int parse_vrfs(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	if ((rc = cy_get_seq(c, n, path, &items, &count)))
 		return rc;
-	if (count > PG_MAX_VRFS - 1)
-		return fail(c, n, path, "%zu VRFs configured, at most %d allowed (plus 'default')",
-			    count, PG_MAX_VRFS - 1);
-	struct cfg_vrf *v = realloc(cfg->vrfs, (count + 1) * sizeof(*v));
+	if (count + cfg->n_vrfs > PG_MAX_VRFS)
+		return cy_fail(c, n, path,
+			       "%zu VRFs configured, at most %d allowed (plus 'default')",
+			       count + cfg->n_vrfs - 1, PG_MAX_VRFS - 1);
+	struct cfg_vrf *v = realloc(cfg->vrfs, (cfg->n_vrfs + count) * sizeof(*v));
 	if (!v)
-		return fail_nomem(c);
+		return cy_fail_nomem(c);
 	cfg->vrfs = v;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		struct cfg_vrf *vrf = &cfg->vrfs[cfg->n_vrfs];
 		char ip[PATHBUF], p[PATHBUF];
 		struct fld f[1];
 
 		IDX(ip, path, i);
-		if (is_null(item))
-			return fail(c, item, ip, "expected a mapping with a name, got null");
-		if ((rc = get_map(c, item, ip, keys, 1, f)))
+		if (cy_is_null(item))
+			return cy_fail(c, item, ip, "expected a mapping with a name, got null");
+		if ((rc = cy_get_map(c, item, ip, keys, 1, f)))
 			return rc;
-		if ((rc = require(c, item, ip, &f[0], "name")))
+		if ((rc = cy_require(c, item, ip, &f[0], "name")))
 			return rc;
 		memset(vrf, 0, sizeof(*vrf));
-		vrf->line = line_of(item);
+		vrf->line = cy_line_of(item);
 		SUB(p, ip, "name");
-		if ((rc = get_name(c, f[0].v, p, vrf->name, sizeof(vrf->name))))
+		if ((rc = cy_get_name(c, f[0].v, p, vrf->name, sizeof(vrf->name))))
 			return rc;
 		if (strcmp(vrf->name, "default") == 0)
-			return fail(c, f[0].v, p,
-				    "'default' is reserved (the default VRF always exists)");
+			return cy_fail(c, f[0].v, p,
+				       "'default' is reserved (the default VRF always exists)");
 		int dup = config_vrf_index(cfg, vrf->name);
+		if (dup > 0 && (unsigned)dup < c->n_opr_vrfs)
+			continue; /* also an OpenPERouter L3VNI's VRF: the same VRF */
 		if (dup >= 0)
-			return fail(c, f[0].v, p, "duplicate VRF name '%s' (first at line %d)",
-				    vrf->name, cfg->vrfs[dup].line);
+			return cy_fail(c, f[0].v, p, "duplicate VRF name '%s' (first at line %d)",
+				       vrf->name, cfg->vrfs[dup].line);
 		cfg->n_vrfs++;
 	}
 	return 0;
@@ -926,7 +912,7 @@ enum dev_kind { DEV_IFNAME, DEV_VDEV, DEV_PCI };
 
 static enum dev_kind dev_kind(const char *s)
 {
-	return is_vdev(s) ? DEV_VDEV : is_pci(s) ? DEV_PCI : DEV_IFNAME;
+	return cy_is_vdev(s) ? DEV_VDEV : is_pci(s) ? DEV_PCI : DEV_IFNAME;
 }
 
 static int parse_addresses(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_port *port)
@@ -936,44 +922,46 @@ static int parse_addresses(struct ctx *c, yaml_node_t *n, const char *path, stru
 	size_t count;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	if ((rc = cy_get_seq(c, n, path, &items, &count)))
 		return rc;
 	if (count > PG_MAX_ADDRS)
-		return fail(c, n, path, "%zu addresses, at most %d allowed", count, PG_MAX_ADDRS);
+		return cy_fail(c, n, path, "%zu addresses, at most %d allowed", count,
+			       PG_MAX_ADDRS);
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		struct pg_prefix *a = &port->addrs[port->n_addrs];
 		char p[PATHBUF], buf[PG_PREFIX_FMT_LEN];
 
 		IDX(p, path, i);
-		if ((rc = get_prefix(c, item, p, false, a)))
+		if ((rc = cy_get_prefix(c, item, p, false, a)))
 			return rc;
 		struct pg_prefix m = *a;
 		prefix_mask(&m);
 		bool v4 = a->ip.family == AF_INET;
 		if (a->len < (v4 ? 31 : 127) && ip_equal(&m.ip, &a->ip))
-			return fail(c, item, p,
-				    "%s has an all-zero host part (that is the subnet itself; give "
-				    "the interface address, e.g. %s/%u with the last bit set)",
-				    Q(item), v4 ? "10.0.0.1" : "fd00::1", a->len);
+			return cy_fail(
+			    c, item, p,
+			    "%s has an all-zero host part (that is the subnet itself; give "
+			    "the interface address, e.g. %s/%u with the last bit set)",
+			    Q(item), v4 ? "10.0.0.1" : "fd00::1", a->len);
 		if (v4 && a->len < 31) {
 			uint32_t mask = htonl(a->len ? ~0u << (32 - a->len) : 0);
 			if ((a->ip.v4 | mask) == 0xffffffffu)
-				return fail(c, item, p, "%s is the subnet broadcast address",
-					    Q(item));
+				return cy_fail(c, item, p, "%s is the subnet broadcast address",
+					       Q(item));
 		}
 		/* same address twice in this VRF */
 		for (unsigned j = 0; j < port->n_addrs; j++)
 			if (ip_equal(&port->addrs[j].ip, &a->ip))
-				return fail(c, item, p, "duplicate address %s (also %s[%u])",
-					    fmt_ip(&a->ip, buf), path, j);
+				return cy_fail(c, item, p, "duplicate address %s (also %s[%u])",
+					       fmt_ip(&a->ip, buf), path, j);
 		for (unsigned pi = 0; pi < cfg->n_ports; pi++) {
 			const struct cfg_port *o = &cfg->ports[pi];
 			if (o == port || o->vrf != port->vrf)
 				continue;
 			for (unsigned j = 0; j < o->n_addrs; j++)
 				if (ip_equal(&o->addrs[j].ip, &a->ip))
-					return fail(
+					return cy_fail(
 					    c, item, p,
 					    "address %s is already on port '%s' (line %d) in "
 					    "the same VRF",
@@ -984,12 +972,57 @@ static int parse_addresses(struct ctx *c, yaml_node_t *n, const char *path, stru
 	return 0;
 }
 
-enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_EXC, P_N };
+enum { P_NAME, P_DEVICE, P_DRIVER, P_MAC, P_MTU, P_VRF, P_ADDRS, P_TAP, P_EXC, P_BR, P_N };
 static const char *const port_keys[P_N] = {
-    [P_NAME] = "name",	     [P_DEVICE] = "device", [P_DRIVER] = "driver",
-    [P_MAC] = "mac",	     [P_MTU] = "mtu",	    [P_VRF] = "vrf",
-    [P_ADDRS] = "addresses", [P_TAP] = "tap",	    [P_EXC] = "exception",
+    [P_NAME] = "name",	   [P_DEVICE] = "device",  [P_DRIVER] = "driver",   [P_MAC] = "mac",
+    [P_MTU] = "mtu",	   [P_VRF] = "vrf",	   [P_ADDRS] = "addresses", [P_TAP] = "tap",
+    [P_EXC] = "exception", [P_BR] = "linuxBridge",
 };
+static const char *const bridge_keys[] = {"name", "create"};
+
+/* The kernel interface of a net_tap vdev ("net_tap0,iface=host-e-110"), or false. */
+bool config_tap_iface(const char *device, char iface[PG_IFNAME_MAX])
+{
+	const char *a;
+
+	if (strncmp(device, "net_tap", 7) != 0 || !(a = strstr(device, ",iface=")))
+		return false;
+	a += 7;
+	size_t n = strcspn(a, ",");
+	if (n == 0 || n >= PG_IFNAME_MAX)
+		return false;
+	memcpy(iface, a, n);
+	iface[n] = '\0';
+	return true;
+}
+
+/* linuxBridge: {name, create}: the Linux bridge a net_tap port's kernel interface joins. */
+static int parse_port_bridge(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_port *port)
+{
+	char iface[PG_IFNAME_MAX], p[PATHBUF];
+	struct fld f[2];
+	int rc;
+
+	if ((rc = cy_get_map(c, n, path, bridge_keys, 2, f)) ||
+	    (rc = cy_require(c, n, path, &f[0], "name")))
+		return rc;
+	if (!config_tap_iface(port->device, iface))
+		return cy_fail(c, n, path,
+			       "only for a net_tap device with iface=NAME (the bridge takes the "
+			       "TAP's kernel interface), not '%s'",
+			       port->device);
+	SUB(p, path, "name");
+	if ((rc = cy_get_string(c, f[0].v, p, port->bridge, sizeof(port->bridge))))
+		return rc;
+	if (!cy_is_ifname(port->bridge) || !strcmp(port->bridge, iface))
+		return cy_fail(c, f[0].v, p,
+			       "%s is not a Linux interface name (1..15 characters, no '/', ':' or "
+			       "spaces) other than the TAP's own",
+			       Q(f[0].v));
+	if (f[1].v && (rc = cy_get_bool(c, f[1].v, SUB(p, path, "create"), &port->bridge_create)))
+		return rc;
+	return 0;
+}
 static const char *const exception_names[] = {
     [CFG_EXC_AUTO] = "auto", [CFG_EXC_TAP] = "tap", [CFG_EXC_XDP] = "xdp"};
 static const char *const driver_names[] = {[CFG_DRIVER_AUTO] = "auto",
@@ -1005,14 +1038,14 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	char p[PATHBUF];
 	int rc;
 
-	if (is_null(n))
-		return fail(c, n, path, "expected a mapping with name and device, got null");
-	if ((rc = get_map(c, n, path, keys, P_N, f)))
+	if (cy_is_null(n))
+		return cy_fail(c, n, path, "expected a mapping with name and device, got null");
+	if ((rc = cy_get_map(c, n, path, keys, P_N, f)))
 		return rc;
-	if ((rc = require(c, n, path, &f[P_NAME], "name")) ||
-	    (rc = require(c, n, path, &f[P_DEVICE], "device")))
+	if ((rc = cy_require(c, n, path, &f[P_NAME], "name")) ||
+	    (rc = cy_require(c, n, path, &f[P_DEVICE], "device")))
 		return rc;
-	port->line = line_of(n);
+	port->line = cy_line_of(n);
 	port->mtu = 1500;
 	port->vrf = PG_VRF_DEFAULT;
 	port->driver = CFG_DRIVER_AUTO;
@@ -1020,54 +1053,55 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	port->host_session = -1;
 
 	SUB(p, path, keys[P_NAME]);
-	if ((rc = get_name(c, f[P_NAME].v, p, port->name, sizeof(port->name))))
+	if ((rc = cy_get_name(c, f[P_NAME].v, p, port->name, sizeof(port->name))))
 		return rc;
 	for (unsigned i = 0; i < cfg->n_ports; i++)
 		if (strcmp(cfg->ports[i].name, port->name) == 0)
-			return fail(c, f[P_NAME].v, p,
-				    "duplicate port name '%s' (first at line %d)", port->name,
-				    cfg->ports[i].line);
+			return cy_fail(c, f[P_NAME].v, p,
+				       "duplicate port name '%s' (first at line %d)", port->name,
+				       cfg->ports[i].line);
 
 	SUB(p, path, keys[P_DEVICE]);
-	if ((rc = get_string(c, f[P_DEVICE].v, p, port->device, sizeof(port->device))))
+	if ((rc = cy_get_string(c, f[P_DEVICE].v, p, port->device, sizeof(port->device))))
 		return rc;
 	enum dev_kind kind = dev_kind(port->device);
-	if (kind == DEV_IFNAME && !is_ifname(port->device))
-		return fail(c, f[P_DEVICE].v, p,
-			    "%s is not a Linux interface name (1..15 characters, no '/', ':' or "
-			    "spaces), a DPDK vdev (\"net_...\") or a PCI address (DDDD:BB:DD.F)",
-			    Q(f[P_DEVICE].v));
+	if (kind == DEV_IFNAME && !cy_is_ifname(port->device))
+		return cy_fail(c, f[P_DEVICE].v, p,
+			       "%s is not a Linux interface name (1..15 characters, no '/', ':' or "
+			       "spaces), a DPDK vdev (\"net_...\") or a PCI address (DDDD:BB:DD.F)",
+			       Q(f[P_DEVICE].v));
 	if (kind == DEV_VDEV && !isalnum((unsigned char)port->device[4]))
-		return fail(c, f[P_DEVICE].v, p,
-			    "%s is not a DPDK vdev (expected net_<driver><n>[,key=value...])",
-			    Q(f[P_DEVICE].v));
+		return cy_fail(c, f[P_DEVICE].v, p,
+			       "%s is not a DPDK vdev (expected net_<driver><n>[,key=value...])",
+			       Q(f[P_DEVICE].v));
 	for (unsigned i = 0; i < cfg->n_ports; i++)
 		if (strcmp(cfg->ports[i].device, port->device) == 0)
-			return fail(c, f[P_DEVICE].v, p,
-				    "device '%s' is already used by port '%s' (line %d)",
-				    port->device, cfg->ports[i].name, cfg->ports[i].line);
+			return cy_fail(c, f[P_DEVICE].v, p,
+				       "device '%s' is already used by port '%s' (line %d)",
+				       port->device, cfg->ports[i].name, cfg->ports[i].line);
 
 	if (f[P_DRIVER].v) {
 		int v = 0;
 		SUB(p, path, keys[P_DRIVER]);
-		if ((rc = get_enum(c, f[P_DRIVER].v, p, driver_names, PG_ARRAY_SIZE(driver_names),
-				   &v)))
+		if ((rc = cy_get_enum(c, f[P_DRIVER].v, p, driver_names,
+				      PG_ARRAY_SIZE(driver_names), &v)))
 			return rc;
 		if (kind != DEV_IFNAME)
-			return fail(c, f[P_DRIVER].v, p,
-				    "only allowed when device is a Linux interface name ('%s' is a "
-				    "%s)",
-				    port->device, kind == DEV_VDEV ? "DPDK vdev" : "PCI address");
+			return cy_fail(
+			    c, f[P_DRIVER].v, p,
+			    "only allowed when device is a Linux interface name ('%s' is a "
+			    "%s)",
+			    port->device, kind == DEV_VDEV ? "DPDK vdev" : "PCI address");
 		port->driver = (enum cfg_driver)v;
 	}
 	if (f[P_MAC].v) {
-		if ((rc = get_mac(c, f[P_MAC].v, SUB(p, path, keys[P_MAC]), &port->mac)))
+		if ((rc = cy_get_mac(c, f[P_MAC].v, SUB(p, path, keys[P_MAC]), &port->mac)))
 			return rc;
 		port->has_mac = true;
 	}
 	if (f[P_MTU].v) {
 		unsigned v;
-		if ((rc = get_uint(c, f[P_MTU].v, SUB(p, path, keys[P_MTU]), 68, 9216, &v)))
+		if ((rc = cy_get_uint(c, f[P_MTU].v, SUB(p, path, keys[P_MTU]), 68, 9216, &v)))
 			return rc;
 		port->mtu = (uint16_t)v;
 	}
@@ -1075,28 +1109,30 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 		return rc;
 	if ((rc = parse_addresses(c, f[P_ADDRS].v, SUB(p, path, keys[P_ADDRS]), port)))
 		return rc;
+	if (f[P_BR].v && (rc = parse_port_bridge(c, f[P_BR].v, SUB(p, path, keys[P_BR]), port)))
+		return rc;
 
 	/* this port's device against the TAPs of earlier ports */
 	if (kind == DEV_IFNAME) {
 		for (unsigned i = 0; i < cfg->n_ports; i++) {
 			const struct cfg_port *o = &cfg->ports[i];
 			if (!o->no_tap && strcmp(o->tap, port->device) == 0)
-				return fail(c, f[P_DEVICE].v, SUB(p, path, keys[P_DEVICE]),
-					    "device '%s' is the TAP name of port '%s' (line %d)",
-					    port->device, o->name, o->line);
+				return cy_fail(c, f[P_DEVICE].v, SUB(p, path, keys[P_DEVICE]),
+					       "device '%s' is the TAP name of port '%s' (line %d)",
+					       port->device, o->name, o->line);
 		}
 	}
 	/* Exception path: the kernel behind our XDP program (AF_XDP ports only) or a TAP. */
 	int exc = CFG_EXC_AUTO;
-	if (f[P_EXC].v && (rc = get_enum(c, f[P_EXC].v, SUB(p, path, keys[P_EXC]), exception_names,
-					 PG_ARRAY_SIZE(exception_names), &exc)))
+	if (f[P_EXC].v && (rc = cy_get_enum(c, f[P_EXC].v, SUB(p, path, keys[P_EXC]),
+					    exception_names, PG_ARRAY_SIZE(exception_names), &exc)))
 		return rc;
 	bool af_xdp = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AF_XDP;
 	bool auto_drv = kind == DEV_IFNAME && port->driver == CFG_DRIVER_AUTO;
 	if (exc == CFG_EXC_XDP && !af_xdp)
-		return fail(c, f[P_EXC].v, p,
-			    "xdp needs a Linux interface attached with driver: af_xdp (the XDP "
-			    "program hands control traffic to that interface)");
+		return cy_fail(c, f[P_EXC].v, p,
+			       "xdp needs a Linux interface attached with driver: af_xdp (the XDP "
+			       "program hands control traffic to that interface)");
 	/* auto: an explicit tap key asks for a TAP; with driver auto it is decided at attach
 	 * time (a TAP name is kept in case the port ends up on libpcap) */
 	if (exc == CFG_EXC_AUTO && (f[P_TAP].v || !auto_drv))
@@ -1104,7 +1140,7 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	port->exception = (enum cfg_exc_kind)exc;
 	if (exc == CFG_EXC_XDP) {
 		if (f[P_TAP].v)
-			return fail(
+			return cy_fail(
 			    c, f[P_TAP].v, SUB(p, path, keys[P_TAP]),
 			    "a port with exception: xdp has no TAP (its own interface "
 			    "terminates control traffic); remove tap or set exception: tap");
@@ -1117,16 +1153,16 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	SUB(p, path, keys[P_TAP]);
 	if (f[P_TAP].v) {
 		const char *s;
-		if ((rc = get_scalar(c, f[P_TAP].v, p, "an interface name or none", &s)))
+		if ((rc = cy_get_scalar(c, f[P_TAP].v, p, "an interface name or none", &s)))
 			return rc;
 		if (strcmp(s, "none") == 0) {
 			port->no_tap = true;
 		} else {
-			if (!is_ifname(s))
-				return fail(c, f[P_TAP].v, p,
-					    "%s is not a valid Linux interface name (1..15 "
-					    "characters, no '/', ':' or spaces) or none",
-					    Q(f[P_TAP].v));
+			if (!cy_is_ifname(s))
+				return cy_fail(c, f[P_TAP].v, p,
+					       "%s is not a valid Linux interface name (1..15 "
+					       "characters, no '/', ':' or spaces) or none",
+					       Q(f[P_TAP].v));
 			pg_strlcpy(port->tap, s, sizeof(port->tap));
 		}
 	} else {
@@ -1137,18 +1173,18 @@ static int parse_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	if (!port->no_tap) {
 		const char *how = f[P_TAP].v ? "TAP name" : "default TAP name (pg-<name>)";
 		if (kind == DEV_IFNAME && strcmp(port->tap, port->device) == 0)
-			return fail(c, tapnode, p, "%s '%s' is the port's own device", how,
-				    port->tap);
+			return cy_fail(c, tapnode, p, "%s '%s' is the port's own device", how,
+				       port->tap);
 		for (unsigned i = 0; i < cfg->n_ports; i++) {
 			const struct cfg_port *o = &cfg->ports[i];
 			if (!o->no_tap && strcmp(o->tap, port->tap) == 0)
-				return fail(c, tapnode, p,
-					    "%s '%s' is also the TAP of port '%s' (line %d)", how,
-					    port->tap, o->name, o->line);
+				return cy_fail(c, tapnode, p,
+					       "%s '%s' is also the TAP of port '%s' (line %d)",
+					       how, port->tap, o->name, o->line);
 			if (dev_kind(o->device) == DEV_IFNAME && !strcmp(o->device, port->tap))
-				return fail(c, tapnode, p,
-					    "%s '%s' is the device of port '%s' (line %d)", how,
-					    port->tap, o->name, o->line);
+				return cy_fail(c, tapnode, p,
+					       "%s '%s' is the device of port '%s' (line %d)", how,
+					       port->tap, o->name, o->line);
 		}
 	}
 	return 0;
@@ -1161,32 +1197,41 @@ static int parse_ports(struct ctx *c, yaml_node_t *spec, yaml_node_t *n, const c
 	size_t count;
 	int rc;
 
+	if (!n && opr_has_ports(c))
+		return 0; /* the Underlay's interfaces */
 	if (!n)
-		return fail(c, spec, "spec", "missing required key 'ports' (at least one port)");
-	if ((rc = get_seq(c, n, path, &items, &count)))
+		return cy_fail(c, spec, "spec", "missing required key 'ports' (at least one port)");
+	if ((rc = cy_get_seq(c, n, path, &items, &count)))
 		return rc;
 	if (count == 0)
-		return fail(c, n, path, "at least one port is required");
+		return cy_fail(c, n, path, "at least one port is required");
 	if (count > PG_MAX_PORTS)
-		return fail(c, n, path, "%zu ports configured, at most %d allowed", count,
-			    PG_MAX_PORTS);
+		return cy_fail(c, n, path, "%zu ports configured, at most %d allowed", count,
+			       PG_MAX_PORTS);
 	cfg->ports = calloc(count, sizeof(*cfg->ports));
 	if (!cfg->ports)
-		return fail_nomem(c);
+		return cy_fail_nomem(c);
 	for (size_t i = 0; i < count; i++) {
 		char p[PATHBUF];
-		if ((rc = parse_port(c, node(c, items[i]), IDX(p, path, i), &cfg->ports[i])))
+		if ((rc = parse_port(c, cy_node(c, items[i]), IDX(p, path, i), &cfg->ports[i])))
 			return rc;
 		cfg->n_ports++;
 	}
 	return 0;
 }
 
+/* spec.vtep: an address of a port in the default VRF, or a loopback address announced as a /32
+ * network (OpenPERouter's VTEP, which sits on lo). */
 static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
 {
 	const struct pg_config *cfg = c->cfg;
 	char list[256], buf[PG_IP_FMT_LEN];
 	size_t o = 0;
+
+	for (unsigned i = 0; i < cfg->bgp.n_networks; i++)
+		if (cfg->bgp.networks[i].len == 32 &&
+		    ip_equal(&cfg->bgp.networks[i].ip, &cfg->vtep))
+			return 0;
 
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct cfg_port *port = &cfg->ports[i];
@@ -1201,9 +1246,10 @@ static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
 						      fmt_ip(&port->addrs[j].ip, buf));
 		}
 	}
-	return fail(c, n, path,
-		    "%s is not an address of a port in the default VRF (IPv4 addresses there: %s)",
-		    Q(n), o ? list : "none");
+	return cy_fail(
+	    c, n, path,
+	    "%s is not an address of a port in the default VRF (IPv4 addresses there: %s)", Q(n),
+	    o ? list : "none");
 }
 
 /*
@@ -1211,52 +1257,52 @@ static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
  * size bytes) per item in *arr (left NULL when the sequence is empty or absent). More than max
  * items is an error naming what ("L3VNIs", "neighbors").
  */
-static int get_list(struct ctx *c, yaml_node_t *n, const char *path, size_t max, const char *what,
-		    size_t size, yaml_node_item_t **items, size_t *count, void **arr)
+int cy_get_list(struct ctx *c, yaml_node_t *n, const char *path, size_t max, const char *what,
+		size_t size, yaml_node_item_t **items, size_t *count, void **arr)
 {
 	int rc;
 
-	if ((rc = get_seq(c, n, path, items, count)))
+	if ((rc = cy_get_seq(c, n, path, items, count)))
 		return rc;
 	if (*count > max)
-		return fail(c, n, path, "%zu %s configured, at most %zu allowed", *count, what,
-			    max);
+		return cy_fail(c, n, path, "%zu %s configured, at most %zu allowed", *count, what,
+			       max);
 	if (*count == 0)
 		return 0;
 	*arr = calloc(*count, size);
-	return *arr ? 0 : fail_nomem(c);
+	return *arr ? 0 : cy_fail_nomem(c);
 }
 
 /* One element of a list that must be a mapping of keys (what: the keys it needs, for the error). */
-static int get_item_map(struct ctx *c, yaml_node_t *item, const char *path, const char *const *keys,
-			unsigned n_keys, struct fld *f, const char *what)
+int cy_get_item_map(struct ctx *c, yaml_node_t *item, const char *path, const char *const *keys,
+		    unsigned n_keys, struct fld *f, const char *what)
 {
-	if (is_null(item))
-		return fail(c, item, path, "expected a mapping with %s, got null", what);
-	return get_map(c, item, path, keys, n_keys, f);
+	if (cy_is_null(item))
+		return cy_fail(c, item, path, "expected a mapping with %s, got null", what);
+	return cy_get_map(c, item, path, keys, n_keys, f);
 }
 
 /* A list of route targets ("65000:100", "10.0.0.1:5", "4200000000:7"). */
-static int get_rts(struct ctx *c, yaml_node_t *n, const char *path, uint64_t *out, unsigned *count)
+int cy_get_rts(struct ctx *c, yaml_node_t *n, const char *path, uint64_t *out, unsigned *count)
 {
 	yaml_node_item_t *items;
 	size_t k;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &k)))
+	if ((rc = cy_get_seq(c, n, path, &items, &k)))
 		return rc;
 	if (k > CFG_MAX_RTS)
-		return fail(c, n, path, "%zu route targets, at most %d allowed", k, CFG_MAX_RTS);
+		return cy_fail(c, n, path, "%zu route targets, at most %d allowed", k, CFG_MAX_RTS);
 	*count = 0;
 	for (size_t i = 0; i < k; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		char ip[PATHBUF], s[64];
 		uint64_t rt;
 		IDX(ip, path, i);
-		if ((rc = get_string(c, item, ip, s, sizeof(s))))
+		if ((rc = cy_get_string(c, item, ip, s, sizeof(s))))
 			return rc;
 		if (bgp_rt_parse(s, &rt) < 0)
-			return fail(
+			return cy_fail(
 			    c, item, ip,
 			    "expected a route target ASN:NN (ASN up to 4294967295; NN up to "
 			    "4294967295 with a 2-byte ASN, else 65535) or IPv4:NN (NN up to "
@@ -1264,7 +1310,7 @@ static int get_rts(struct ctx *c, yaml_node_t *n, const char *path, uint64_t *ou
 			    Q(item));
 		for (unsigned j = 0; j < *count; j++)
 			if (out[j] == rt)
-				return fail(c, item, ip, "duplicate route target %s", Q(item));
+				return cy_fail(c, item, ip, "duplicate route target %s", Q(item));
 		out[(*count)++] = rt;
 	}
 	return 0;
@@ -1283,62 +1329,65 @@ static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc;
 
-	if ((rc = get_list(c, n, path, PG_MAX_VNIS, "L3VNIs", sizeof(*cfg->l3vnis), &items, &count,
-			   (void **)&cfg->l3vnis)) ||
+	if ((rc = cy_get_list(c, n, path, PG_MAX_VNIS, "L3VNIs", sizeof(*cfg->l3vnis), &items,
+			      &count, (void **)&cfg->l3vnis)) ||
 	    count == 0)
 		return rc;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		struct cfg_l3vni *l = &cfg->l3vnis[i];
 		char ip[PATHBUF], p[PATHBUF];
 		struct fld f[V_N];
 		unsigned v;
 
 		IDX(ip, path, i);
-		if ((rc = get_item_map(c, item, ip, keys, V_N, f, "vni and vrf")) ||
-		    (rc = require(c, item, ip, &f[V_VNI], "vni")) ||
-		    (rc = require(c, item, ip, &f[V_VRF], "vrf")))
+		if ((rc = cy_get_item_map(c, item, ip, keys, V_N, f, "vni and vrf")) ||
+		    (rc = cy_require(c, item, ip, &f[V_VNI], "vni")) ||
+		    (rc = cy_require(c, item, ip, &f[V_VRF], "vrf")))
 			return rc;
-		l->line = line_of(item);
+		l->line = cy_line_of(item);
 		l->udp_port = PG_VXLAN_PORT;
 		SUB(p, ip, keys[V_VNI]);
-		if ((rc = get_uint(c, f[V_VNI].v, p, 1, 16777215, &l->vni)))
+		if ((rc = cy_get_uint(c, f[V_VNI].v, p, 1, 16777215, &l->vni)))
 			return rc;
 		for (unsigned j = 0; j < cfg->n_l3vnis; j++)
 			if (cfg->l3vnis[j].vni == l->vni)
-				return fail(c, f[V_VNI].v, p, "duplicate VNI %u (first at line %d)",
-					    l->vni, cfg->l3vnis[j].line);
+				return cy_fail(c, f[V_VNI].v, p,
+					       "duplicate VNI %u (first at line %d)", l->vni,
+					       cfg->l3vnis[j].line);
 		SUB(p, ip, keys[V_VRF]);
 		if ((rc = get_vrf_ref(c, f[V_VRF].v, p, &l->vrf)))
 			return rc;
 		if (l->vrf == PG_VRF_DEFAULT)
-			return fail(c, f[V_VRF].v, p,
-				    "an L3VNI needs its own VRF, not 'default' (declare one under "
-				    "spec.vrfs)");
+			return cy_fail(
+			    c, f[V_VRF].v, p,
+			    "an L3VNI needs its own VRF, not 'default' (declare one under "
+			    "spec.vrfs)");
 		for (unsigned j = 0; j < cfg->n_l3vnis; j++)
 			if (cfg->l3vnis[j].vrf == l->vrf)
-				return fail(c, f[V_VRF].v, p,
-					    "VRF '%s' already has L3VNI %u (line %d)",
-					    cfg->vrfs[l->vrf].name, cfg->l3vnis[j].vni,
-					    cfg->l3vnis[j].line);
+				return cy_fail(c, f[V_VRF].v, p,
+					       "VRF '%s' already has L3VNI %u (line %d)",
+					       cfg->vrfs[l->vrf].name, cfg->l3vnis[j].vni,
+					       cfg->l3vnis[j].line);
 		if (f[V_RMAC].v) {
-			if ((rc = get_mac(c, f[V_RMAC].v, SUB(p, ip, keys[V_RMAC]), &l->rmac)))
+			if ((rc = cy_get_mac(c, f[V_RMAC].v, SUB(p, ip, keys[V_RMAC]), &l->rmac)))
 				return rc;
 			l->has_rmac = true;
 		}
-		if (f[V_IMP].v && (rc = get_rts(c, f[V_IMP].v, SUB(p, ip, keys[V_IMP]),
-						l->import_rts, &l->n_import_rts)))
+		if (f[V_IMP].v && (rc = cy_get_rts(c, f[V_IMP].v, SUB(p, ip, keys[V_IMP]),
+						   l->import_rts, &l->n_import_rts)))
 			return rc;
-		if (f[V_EXP].v && (rc = get_rts(c, f[V_EXP].v, SUB(p, ip, keys[V_EXP]),
-						l->export_rts, &l->n_export_rts)))
+		if (f[V_EXP].v && (rc = cy_get_rts(c, f[V_EXP].v, SUB(p, ip, keys[V_EXP]),
+						   l->export_rts, &l->n_export_rts)))
 			return rc;
 		if (f[V_PORT].v) {
-			if ((rc = get_uint(c, f[V_PORT].v, SUB(p, ip, keys[V_PORT]), 1, 65535, &v)))
+			if ((rc = cy_get_uint(c, f[V_PORT].v, SUB(p, ip, keys[V_PORT]), 1, 65535,
+					      &v)))
 				return rc;
 			l->udp_port = (uint16_t)v;
 			for (unsigned j = 0; j < cfg->n_l3vnis; j++)
 				if (cfg->l3vnis[j].udp_port != l->udp_port)
-					return fail(
+					return cy_fail(
 					    c, f[V_PORT].v, p,
 					    "all L3VNIs share one VXLAN UDP port: %u differs "
 					    "from %u (line %d)",
@@ -1347,7 +1396,7 @@ static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 		} else {
 			for (unsigned j = 0; j < cfg->n_l3vnis; j++)
 				if (cfg->l3vnis[j].udp_port != l->udp_port)
-					return fail(
+					return cy_fail(
 					    c, item, ip,
 					    "all L3VNIs share one VXLAN UDP port: 4789 (the "
 					    "default) differs from %u (line %d)",
@@ -1360,7 +1409,7 @@ static int parse_l3vnis(struct ctx *c, yaml_node_t *n, const char *path)
 }
 
 /* OpenPERouter's anycast gateway MAC: 00:f3 followed by VNI+1 as 4 big-endian bytes. */
-static void l2vni_default_gw_mac(uint32_t vni, struct pg_mac *m)
+void cy_l2vni_default_gw_mac(uint32_t vni, struct pg_mac *m)
 {
 	uint32_t v = vni + 1;
 	m->b[0] = 0x00;
@@ -1375,19 +1424,19 @@ static void l2vni_default_gw_mac(uint32_t vni, struct pg_mac *m)
  * The routed interface of L2VNI l (cfg.l2vnis[cfg->n_l2vnis]): a port without a device, named
  * irb<VNI>, in the L2VNI's VRF with its gateway addresses and MAC, its exception path a TAP.
  */
-static int l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l)
+int cy_l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l)
 {
 	struct pg_config *cfg = c->cfg;
 	struct cfg_port *port;
 	char b[PG_PREFIX_FMT_LEN], b2[PG_PREFIX_FMT_LEN];
 
 	if (cfg->n_ports == PG_MAX_PORTS)
-		return fail(c, n, path,
-			    "its gateway interface would be port %u, at most %d ports allowed",
-			    cfg->n_ports + 1, PG_MAX_PORTS);
+		return cy_fail(c, n, path,
+			       "its gateway interface would be port %u, at most %d ports allowed",
+			       cfg->n_ports + 1, PG_MAX_PORTS);
 	port = realloc(cfg->ports, (cfg->n_ports + 1) * sizeof(*port));
 	if (!port)
-		return fail_nomem(c);
+		return cy_fail_nomem(c);
 	cfg->ports = port;
 	port = &cfg->ports[cfg->n_ports];
 	memset(port, 0, sizeof(*port));
@@ -1395,10 +1444,10 @@ static int l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struc
 	snprintf(port->name, sizeof(port->name), "irb%u", l->vni);
 	for (unsigned i = 0; i < cfg->n_ports; i++)
 		if (strcmp(cfg->ports[i].name, port->name) == 0)
-			return fail(c, n, path,
-				    "port '%s' (line %d) has the name of this L2VNI's gateway "
-				    "interface",
-				    port->name, cfg->ports[i].line);
+			return cy_fail(c, n, path,
+				       "port '%s' (line %d) has the name of this L2VNI's gateway "
+				       "interface",
+				       port->name, cfg->ports[i].line);
 	port->mtu = 1500;
 	port->vrf = l->vrf;
 	port->has_mac = true;
@@ -1418,11 +1467,12 @@ static int l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struc
 			for (unsigned g = 0; g < l->n_gw; g++)
 				if (prefix_contains(&o->addrs[a], &l->gw[g].ip) ||
 				    prefix_contains(&l->gw[g], &o->addrs[a].ip))
-					return fail(c, n, path,
-						    "gateway %s overlaps %s of port '%s' (line %d) "
-						    "in the same VRF",
-						    fmt_prefix(&l->gw[g], b),
-						    fmt_prefix(&o->addrs[a], b2), o->name, o->line);
+					return cy_fail(
+					    c, n, path,
+					    "gateway %s overlaps %s of port '%s' (line %d) "
+					    "in the same VRF",
+					    fmt_prefix(&l->gw[g], b), fmt_prefix(&o->addrs[a], b2),
+					    o->name, o->line);
 	}
 	l->irb_port = (int)cfg->n_ports++;
 	return 0;
@@ -1436,19 +1486,20 @@ static int l2vni_flood(struct ctx *c, yaml_node_t *n, const char *path, struct c
 	size_t count;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	if ((rc = cy_get_seq(c, n, path, &items, &count)))
 		return rc;
 	if (count > CFG_L2_FLOOD_MAX)
-		return fail(c, n, path, "%zu VTEPs, at most %d allowed", count, CFG_L2_FLOOD_MAX);
+		return cy_fail(c, n, path, "%zu VTEPs, at most %d allowed", count,
+			       CFG_L2_FLOOD_MAX);
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *v = node(c, items[i]);
+		yaml_node_t *v = cy_node(c, items[i]);
 		char ip[PATHBUF];
 		struct pg_ip a;
-		if ((rc = get_ip(c, v, IDX(ip, path, i), AF_INET, &a)))
+		if ((rc = cy_get_ip(c, v, IDX(ip, path, i), AF_INET, &a)))
 			return rc;
 		for (unsigned k = 0; k < l->n_flood; k++)
 			if (l->flood[k] == a.v4)
-				return fail(c, v, ip, "duplicate VTEP %s", Q(v));
+				return cy_fail(c, v, ip, "duplicate VTEP %s", Q(v));
 		l->flood[l->n_flood++] = a.v4;
 	}
 	return 0;
@@ -1465,32 +1516,33 @@ static int l2vni_macs(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	size_t count;
 	int rc;
 
-	if ((rc = get_list(c, n, path, CFG_L2_MACS_MAX, "static MACs", sizeof(*l->macs), &items,
-			   &count, (void **)&l->macs)) ||
+	if ((rc = cy_get_list(c, n, path, CFG_L2_MACS_MAX, "static MACs", sizeof(*l->macs), &items,
+			      &count, (void **)&l->macs)) ||
 	    count == 0)
 		return rc;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		struct cfg_l2mac *m = &l->macs[i];
 		char ip[PATHBUF], p[PATHBUF];
 		struct fld f[M_N];
 		struct pg_ip a;
 
 		IDX(ip, path, i);
-		if ((rc = get_item_map(c, item, ip, keys, M_N, f, "mac and port or vtep")) ||
-		    (rc = require(c, item, ip, &f[M_MAC], "mac")) ||
-		    (rc = get_mac(c, f[M_MAC].v, SUB(p, ip, keys[M_MAC]), &m->mac)))
+		if ((rc = cy_get_item_map(c, item, ip, keys, M_N, f, "mac and port or vtep")) ||
+		    (rc = cy_require(c, item, ip, &f[M_MAC], "mac")) ||
+		    (rc = cy_get_mac(c, f[M_MAC].v, SUB(p, ip, keys[M_MAC]), &m->mac)))
 			return rc;
-		m->line = line_of(item);
+		m->line = cy_line_of(item);
 		m->port = -1;
 		if (!f[M_PORT].v == !f[M_VTEP].v)
-			return fail(c, item, ip, "needs exactly one of port and vtep");
+			return cy_fail(c, item, ip, "needs exactly one of port and vtep");
 		if (m->mac.b[0] & 1)
-			return fail(c, f[M_MAC].v, p, "%s is a multicast MAC", Q(f[M_MAC].v));
+			return cy_fail(c, f[M_MAC].v, p, "%s is a multicast MAC", Q(f[M_MAC].v));
 		for (unsigned k = 0; k < l->n_macs; k++)
 			if (memcmp(&l->macs[k].mac, &m->mac, 6) == 0)
-				return fail(c, f[M_MAC].v, p, "duplicate MAC %s (first at line %d)",
-					    Q(f[M_MAC].v), l->macs[k].line);
+				return cy_fail(c, f[M_MAC].v, p,
+					       "duplicate MAC %s (first at line %d)", Q(f[M_MAC].v),
+					       l->macs[k].line);
 		if (f[M_PORT].v) {
 			SUB(p, ip, keys[M_PORT]);
 			if ((rc = get_port_ref(c, f[M_PORT].v, p, &m->port)))
@@ -1499,10 +1551,11 @@ static int l2vni_macs(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 			for (unsigned k = 0; k < l->n_ports; k++)
 				member |= l->ports[k] == m->port;
 			if (!member)
-				return fail(c, f[M_PORT].v, p,
-					    "port %s is not in this L2VNI's ports", Q(f[M_PORT].v));
+				return cy_fail(c, f[M_PORT].v, p,
+					       "port %s is not in this L2VNI's ports",
+					       Q(f[M_PORT].v));
 		} else {
-			if ((rc = get_ip(c, f[M_VTEP].v, SUB(p, ip, keys[M_VTEP]), AF_INET, &a)))
+			if ((rc = cy_get_ip(c, f[M_VTEP].v, SUB(p, ip, keys[M_VTEP]), AF_INET, &a)))
 				return rc;
 			m->vtep = a.v4;
 		}
@@ -1527,71 +1580,73 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 	int rc;
 
 	/* L2 and L3 VNIs share the VNI table. */
-	if ((rc = get_list(c, n, path, PG_MAX_VNIS - cfg->n_l3vnis, "L2VNIs (besides the L3VNIs)",
-			   sizeof(*cfg->l2vnis), &items, &count, (void **)&cfg->l2vnis)) ||
+	if ((rc =
+		 cy_get_list(c, n, path, PG_MAX_VNIS - cfg->n_l3vnis, "L2VNIs (besides the L3VNIs)",
+			     sizeof(*cfg->l2vnis), &items, &count, (void **)&cfg->l2vnis)) ||
 	    count == 0)
 		return rc;
 	cfg->cap_l2vnis = (unsigned)count;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		struct cfg_l2vni *l = &cfg->l2vnis[i];
 		char ip[PATHBUF], p[PATHBUF];
 		struct fld f[L_N];
 		unsigned v;
 
 		IDX(ip, path, i);
-		if ((rc = get_item_map(c, item, ip, keys, L_N, f, "vni and ports")) ||
-		    (rc = require(c, item, ip, &f[L_VNI], "vni")))
+		if ((rc = cy_get_item_map(c, item, ip, keys, L_N, f, "vni and ports")) ||
+		    (rc = cy_require(c, item, ip, &f[L_VNI], "vni")))
 			return rc;
-		l->line = line_of(item);
+		l->line = cy_line_of(item);
 		l->udp_port = cfg->n_l3vnis ? cfg->l3vnis[0].udp_port : PG_VXLAN_PORT;
 		l->mac_ageing = 300;
 		SUB(p, ip, keys[L_VNI]);
-		if ((rc = get_uint(c, f[L_VNI].v, p, 1, 16777215, &l->vni)))
+		if ((rc = cy_get_uint(c, f[L_VNI].v, p, 1, 16777215, &l->vni)))
 			return rc;
 		for (unsigned j = 0; j < cfg->n_l3vnis; j++)
 			if (cfg->l3vnis[j].vni == l->vni)
-				return fail(c, f[L_VNI].v, p,
-					    "VNI %u is already an L3VNI (line %d)", l->vni,
-					    cfg->l3vnis[j].line);
+				return cy_fail(c, f[L_VNI].v, p,
+					       "VNI %u is already an L3VNI (line %d)", l->vni,
+					       cfg->l3vnis[j].line);
 		for (unsigned j = 0; j < cfg->n_l2vnis; j++)
 			if (cfg->l2vnis[j].vni == l->vni)
-				return fail(c, f[L_VNI].v, p, "duplicate VNI %u (first at line %d)",
-					    l->vni, cfg->l2vnis[j].line);
-		l2vni_default_gw_mac(l->vni, &l->gw_mac);
+				return cy_fail(c, f[L_VNI].v, p,
+					       "duplicate VNI %u (first at line %d)", l->vni,
+					       cfg->l2vnis[j].line);
+		cy_l2vni_default_gw_mac(l->vni, &l->gw_mac);
 		if (f[L_PORTS].v) {
 			yaml_node_item_t *pi;
 			size_t pn;
 			SUB(p, ip, keys[L_PORTS]);
-			if ((rc = get_seq(c, f[L_PORTS].v, p, &pi, &pn)))
+			if ((rc = cy_get_seq(c, f[L_PORTS].v, p, &pi, &pn)))
 				return rc;
 			for (size_t k = 0; k < pn; k++) {
-				yaml_node_t *pnode = node(c, pi[k]);
+				yaml_node_t *pnode = cy_node(c, pi[k]);
 				char pp[PATHBUF], name[PG_NAME_MAX];
 				int idx = -1;
 				IDX(pp, p, k);
-				if ((rc = get_string(c, pnode, pp, name, sizeof(name))))
+				if ((rc = cy_get_string(c, pnode, pp, name, sizeof(name))))
 					return rc;
 				for (unsigned j = 0; j < cfg->n_ports; j++)
 					if (strcmp(cfg->ports[j].name, name) == 0)
 						idx = (int)j;
 				if (idx < 0)
-					return fail(c, pnode, pp, "unknown port %s", Q(pnode));
+					return cy_fail(c, pnode, pp, "unknown port %s", Q(pnode));
 				struct cfg_port *port = &cfg->ports[idx];
 				if (port->l2vni >= 0)
-					return fail(c, pnode, pp,
-						    "port '%s' is already in L2VNI %u (line %d)",
-						    name, cfg->l2vnis[port->l2vni].vni,
-						    cfg->l2vnis[port->l2vni].line);
+					return cy_fail(c, pnode, pp,
+						       "port '%s' is already in L2VNI %u (line %d)",
+						       name, cfg->l2vnis[port->l2vni].vni,
+						       cfg->l2vnis[port->l2vni].line);
 				if (port->n_addrs)
-					return fail(
+					return cy_fail(
 					    c, pnode, pp,
 					    "port '%s' has addresses (line %d): a bridged port has "
 					    "none (the L2VNI's gatewayIPs are its router "
 					    "addresses)",
 					    name, port->line);
 				if (port->vrf != PG_VRF_DEFAULT)
-					return fail(
+					return cy_fail(
 					    c, pnode, pp,
 					    "port '%s' has a vrf (line %d): a bridged port takes "
 					    "the L2VNI's",
@@ -1611,23 +1666,23 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 			size_t gn;
 			SUB(p, ip, keys[L_GW]);
 			if (!l->has_vrf)
-				return fail(
+				return cy_fail(
 				    c, f[L_GW].v, p,
 				    "gateway addresses need the L2VNI to be routed: set vrf");
-			if ((rc = get_seq(c, f[L_GW].v, p, &gi, &gn)))
+			if ((rc = cy_get_seq(c, f[L_GW].v, p, &gi, &gn)))
 				return rc;
 			if (gn > 2)
-				return fail(c, f[L_GW].v, p,
-					    "%zu gateway addresses, at most one IPv4 and one IPv6",
-					    gn);
+				return cy_fail(
+				    c, f[L_GW].v, p,
+				    "%zu gateway addresses, at most one IPv4 and one IPv6", gn);
 			for (size_t k = 0; k < gn; k++) {
-				yaml_node_t *gnode = node(c, gi[k]);
+				yaml_node_t *gnode = cy_node(c, gi[k]);
 				char gp[PATHBUF];
 				IDX(gp, p, k);
-				if ((rc = get_prefix(c, gnode, gp, false, &l->gw[k])))
+				if ((rc = cy_get_prefix(c, gnode, gp, false, &l->gw[k])))
 					return rc;
 				if (k == 1 && l->gw[0].ip.family == l->gw[1].ip.family)
-					return fail(
+					return cy_fail(
 					    c, gnode, gp,
 					    "two %s gateway addresses: at most one IPv4 and one "
 					    "IPv6",
@@ -1636,28 +1691,30 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 			}
 		}
 		if (f[L_GWMAC].v &&
-		    (rc = get_mac(c, f[L_GWMAC].v, SUB(p, ip, keys[L_GWMAC]), &l->gw_mac)))
+		    (rc = cy_get_mac(c, f[L_GWMAC].v, SUB(p, ip, keys[L_GWMAC]), &l->gw_mac)))
 			return rc;
 		if (f[L_PORT].v) {
-			if ((rc = get_uint(c, f[L_PORT].v, SUB(p, ip, keys[L_PORT]), 1, 65535, &v)))
+			if ((rc = cy_get_uint(c, f[L_PORT].v, SUB(p, ip, keys[L_PORT]), 1, 65535,
+					      &v)))
 				return rc;
 			uint16_t want = cfg->n_l3vnis	? cfg->l3vnis[0].udp_port
 					: cfg->n_l2vnis ? cfg->l2vnis[0].udp_port
 							: (uint16_t)v;
 			if (v != want)
-				return fail(c, f[L_PORT].v, p,
-					    "all VNIs share one VXLAN UDP port: %u differs from %u",
-					    v, want);
+				return cy_fail(
+				    c, f[L_PORT].v, p,
+				    "all VNIs share one VXLAN UDP port: %u differs from %u", v,
+				    want);
 			l->udp_port = (uint16_t)v;
 		}
-		if (f[L_AGE].v && (rc = get_uint(c, f[L_AGE].v, SUB(p, ip, keys[L_AGE]), 0, 86400,
-						 &l->mac_ageing)))
+		if (f[L_AGE].v && (rc = cy_get_uint(c, f[L_AGE].v, SUB(p, ip, keys[L_AGE]), 0,
+						    86400, &l->mac_ageing)))
 			return rc;
-		if (f[L_IMP].v && (rc = get_rts(c, f[L_IMP].v, SUB(p, ip, keys[L_IMP]),
-						l->import_rts, &l->n_import_rts)))
+		if (f[L_IMP].v && (rc = cy_get_rts(c, f[L_IMP].v, SUB(p, ip, keys[L_IMP]),
+						   l->import_rts, &l->n_import_rts)))
 			return rc;
-		if (f[L_EXP].v && (rc = get_rts(c, f[L_EXP].v, SUB(p, ip, keys[L_EXP]),
-						l->export_rts, &l->n_export_rts)))
+		if (f[L_EXP].v && (rc = cy_get_rts(c, f[L_EXP].v, SUB(p, ip, keys[L_EXP]),
+						   l->export_rts, &l->n_export_rts)))
 			return rc;
 		if (f[L_FLOOD].v &&
 		    (rc = l2vni_flood(c, f[L_FLOOD].v, SUB(p, ip, keys[L_FLOOD]), l)))
@@ -1668,10 +1725,11 @@ static int parse_l2vnis(struct ctx *c, yaml_node_t *n, const char *path)
 		l->irb_port = -1;
 		if (l->has_vrf) {
 			if (!l->n_gw)
-				return fail(c, f[L_VRF].v, SUB(p, ip, keys[L_VRF]),
-					    "a routed L2VNI needs gatewayIPs (its anycast gateway "
-					    "addresses)");
-			if ((rc = l2vni_irb_port(c, item, ip, l)))
+				return cy_fail(
+				    c, f[L_VRF].v, SUB(p, ip, keys[L_VRF]),
+				    "a routed L2VNI needs gatewayIPs (its anycast gateway "
+				    "addresses)");
+			if ((rc = cy_l2vni_irb_port(c, item, ip, l)))
 				return rc;
 		}
 		cfg->n_l2vnis++;
@@ -1693,12 +1751,12 @@ static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc;
 
-	if ((rc = get_list(c, n, path, SIZE_MAX, "tunnels", sizeof(*cfg->tunnels), &items, &count,
-			   (void **)&cfg->tunnels)) ||
+	if ((rc = cy_get_list(c, n, path, SIZE_MAX, "tunnels", sizeof(*cfg->tunnels), &items,
+			      &count, (void **)&cfg->tunnels)) ||
 	    count == 0)
 		return rc;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		struct cfg_tunnel *t = &cfg->tunnels[i];
 		char ip[PATHBUF], p[PATHBUF];
 		uint8_t key[DUPKEY];
@@ -1707,39 +1765,41 @@ static int parse_tunnels(struct ctx *c, yaml_node_t *n, const char *path)
 		int v = 0;
 
 		IDX(ip, path, i);
-		rc = is_null(item)
-			 ? fail(c, item, ip, "expected a mapping with type and remote, got null")
-			 : get_map(c, item, ip, keys, T_N, f);
-		if (!rc && !(rc = require(c, item, ip, &f[T_TYPE], "type")))
-			rc = require(c, item, ip, &f[T_REMOTE], "remote");
+		rc = cy_is_null(item)
+			 ? cy_fail(c, item, ip, "expected a mapping with type and remote, got null")
+			 : cy_get_map(c, item, ip, keys, T_N, f);
+		if (!rc && !(rc = cy_require(c, item, ip, &f[T_TYPE], "type")))
+			rc = cy_require(c, item, ip, &f[T_REMOTE], "remote");
 		if (rc)
 			goto out;
-		t->line = line_of(item);
-		if ((rc = get_enum(c, f[T_TYPE].v, SUB(p, ip, keys[T_TYPE]), tunnel_types, 2, &v)))
+		t->line = cy_line_of(item);
+		if ((rc = cy_get_enum(c, f[T_TYPE].v, SUB(p, ip, keys[T_TYPE]), tunnel_types, 2,
+				      &v)))
 			goto out;
 		t->type = v == 0 ? CFG_TUNNEL_VXLAN : CFG_TUNNEL_IPIP;
 		SUB(p, ip, keys[T_REMOTE]);
-		if ((rc = get_ip(c, f[T_REMOTE].v, p, AF_INET, &t->remote)))
+		if ((rc = cy_get_ip(c, f[T_REMOTE].v, p, AF_INET, &t->remote)))
 			goto out;
 		ip_key(key, (unsigned)t->type, &t->remote, 32);
 		rc = dupset_add(&seen, key, i, &first);
 		if (rc < 0) {
-			rc = fail_nomem(c);
+			rc = cy_fail_nomem(c);
 			goto out;
 		}
 		if (rc) {
-			rc = fail(c, f[T_REMOTE].v, p,
-				  "duplicate %s tunnel to %s (first at line %d)", tunnel_types[v],
-				  Q(f[T_REMOTE].v), cfg->tunnels[first].line);
+			rc = cy_fail(c, f[T_REMOTE].v, p,
+				     "duplicate %s tunnel to %s (first at line %d)",
+				     tunnel_types[v], Q(f[T_REMOTE].v), cfg->tunnels[first].line);
 			goto out;
 		}
 		t->vrf = PG_VRF_DEFAULT;
 		if (f[T_VRF].v) {
 			SUB(p, ip, keys[T_VRF]);
 			if (t->type != CFG_TUNNEL_IPIP) {
-				rc = fail(c, f[T_VRF].v, p,
-					  "only allowed with type: ipip (VXLAN takes the VRF from "
-					  "the L3VNI)");
+				rc = cy_fail(
+				    c, f[T_VRF].v, p,
+				    "only allowed with type: ipip (VXLAN takes the VRF from "
+				    "the L3VNI)");
 				goto out;
 			}
 			if ((rc = get_vrf_ref(c, f[T_VRF].v, p, &t->vrf)))
@@ -1789,15 +1849,16 @@ static int exactly_one(struct ctx *c, yaml_node_t *map, const char *path, const 
 			const struct fld *a = &f[*which], *b = &f[i];
 			bool b_later = b->k->start_mark.index > a->k->start_mark.index;
 			const struct fld *later = b_later ? b : a;
-			return fail(c, later->k, path,
-				    "'%s' and '%s' are mutually exclusive (use exactly one of: %s)",
-				    route_keys[b_later ? (size_t)*which : i],
-				    route_keys[b_later ? i : (size_t)*which], alts);
+			return cy_fail(
+			    c, later->k, path,
+			    "'%s' and '%s' are mutually exclusive (use exactly one of: %s)",
+			    route_keys[b_later ? (size_t)*which : i],
+			    route_keys[b_later ? i : (size_t)*which], alts);
 		}
 		*which = (int)i;
 	}
 	if (*which < 0)
-		return fail(c, map, path, "needs a next hop: exactly one of %s", alts);
+		return cy_fail(c, map, path, "needs a next hop: exactly one of %s", alts);
 	return 0;
 }
 
@@ -1814,19 +1875,19 @@ static int parse_vxlan_nh(struct ctx *c, yaml_node_t *n, const char *path, uint1
 	char p[PATHBUF];
 	int rc;
 
-	if (is_null(n))
-		return fail(c, n, path,
-			    "expected a mapping with remote, vni and routerMac, got null");
-	if ((rc = get_map(c, n, path, keys, X_N, f)))
+	if (cy_is_null(n))
+		return cy_fail(c, n, path,
+			       "expected a mapping with remote, vni and routerMac, got null");
+	if ((rc = cy_get_map(c, n, path, keys, X_N, f)))
 		return rc;
 	for (int i = 0; i < X_N; i++)
-		if ((rc = require(c, n, path, &f[i], keys[i])))
+		if ((rc = cy_require(c, n, path, &f[i], keys[i])))
 			return rc;
 	nh->kind = CFG_NH_VXLAN;
-	if ((rc = get_ip(c, f[X_REMOTE].v, SUB(p, path, keys[X_REMOTE]), AF_INET, &nh->ip)))
+	if ((rc = cy_get_ip(c, f[X_REMOTE].v, SUB(p, path, keys[X_REMOTE]), AF_INET, &nh->ip)))
 		return rc;
 	SUB(p, path, keys[X_VNI]);
-	if ((rc = get_uint(c, f[X_VNI].v, p, 1, 16777215, &nh->vni)))
+	if ((rc = cy_get_uint(c, f[X_VNI].v, p, 1, 16777215, &nh->vni)))
 		return rc;
 	const struct cfg_l3vni *l = NULL;
 	for (unsigned i = 0; i < cfg->n_l3vnis; i++)
@@ -1838,14 +1899,14 @@ static int parse_vxlan_nh(struct ctx *c, yaml_node_t *n, const char *path, uint1
 		for (unsigned i = 0; i < cfg->n_l3vnis && o < sizeof(list); i++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%u", i ? ", " : "",
 					      cfg->l3vnis[i].vni);
-		return fail(c, f[X_VNI].v, p, "%u is not a configured L3VNI (configured: %s)",
-			    nh->vni, o ? list : "none");
+		return cy_fail(c, f[X_VNI].v, p, "%u is not a configured L3VNI (configured: %s)",
+			       nh->vni, o ? list : "none");
 	}
 	if (l->vrf != vrf)
-		return fail(c, f[X_VNI].v, p,
-			    "L3VNI %u belongs to VRF '%s', but the route is in VRF '%s'", nh->vni,
-			    cfg->vrfs[l->vrf].name, cfg->vrfs[vrf].name);
-	if ((rc = get_mac(c, f[X_RMAC].v, SUB(p, path, keys[X_RMAC]), &nh->rmac)))
+		return cy_fail(c, f[X_VNI].v, p,
+			       "L3VNI %u belongs to VRF '%s', but the route is in VRF '%s'",
+			       nh->vni, cfg->vrfs[l->vrf].name, cfg->vrfs[vrf].name);
+	if ((rc = cy_get_mac(c, f[X_RMAC].v, SUB(p, path, keys[X_RMAC]), &nh->rmac)))
 		return rc;
 	return 0;
 }
@@ -1859,12 +1920,13 @@ static int parse_ipip_nh(struct ctx *c, yaml_node_t *n, const char *path, struct
 	char p[PATHBUF];
 	int rc;
 
-	if (is_null(n))
-		return fail(c, n, path, "expected a mapping with remote, got null");
-	if ((rc = get_map(c, n, path, keys, 1, f)) || (rc = require(c, n, path, &f[0], "remote")))
+	if (cy_is_null(n))
+		return cy_fail(c, n, path, "expected a mapping with remote, got null");
+	if ((rc = cy_get_map(c, n, path, keys, 1, f)) ||
+	    (rc = cy_require(c, n, path, &f[0], "remote")))
 		return rc;
 	nh->kind = CFG_NH_IPIP;
-	return get_ip(c, f[0].v, SUB(p, path, keys[0]), AF_INET, &nh->ip);
+	return cy_get_ip(c, f[0].v, SUB(p, path, keys[0]), AF_INET, &nh->ip);
 }
 
 /* One next hop from the via/port/vxlan/ipip keys of map (f indexed like route_keys). */
@@ -1875,28 +1937,29 @@ static int parse_nh(struct ctx *c, yaml_node_t *map, const char *path, const str
 	char p[PATHBUF], buf[PG_PREFIX_FMT_LEN];
 	int rc;
 
-	nh->line = line_of(f[which].v);
+	nh->line = cy_line_of(f[which].v);
 	nh->port = -1;
 	if (which != NH_VIA && f[NH_PORT].v)
-		return fail(c, f[NH_PORT].k, SUB(p, path, "port"),
-			    "only allowed with via (not with %s)", route_keys[which]);
+		return cy_fail(c, f[NH_PORT].k, SUB(p, path, "port"),
+			       "only allowed with via (not with %s)", route_keys[which]);
 	switch (which) {
 	case NH_VIA:
 		nh->kind = CFG_NH_VIA;
 		SUB(p, path, "via");
-		if ((rc = get_ip(c, f[NH_VIA].v, p, 0, &nh->ip)))
+		if ((rc = cy_get_ip(c, f[NH_VIA].v, p, 0, &nh->ip)))
 			return rc;
 		if (nh->ip.family != r->prefix.ip.family)
-			return fail(c, f[NH_VIA].v, p, "gateway %s is %s but the prefix %s is %s",
-				    Q(f[NH_VIA].v), family_name(nh->ip.family),
-				    fmt_prefix(&r->prefix, buf), family_name(r->prefix.ip.family));
+			return cy_fail(c, f[NH_VIA].v, p,
+				       "gateway %s is %s but the prefix %s is %s", Q(f[NH_VIA].v),
+				       cy_family_name(nh->ip.family), fmt_prefix(&r->prefix, buf),
+				       cy_family_name(r->prefix.ip.family));
 		for (unsigned i = 0; i < cfg->n_ports; i++) {
 			const struct cfg_port *port = &cfg->ports[i];
 			for (unsigned j = 0; j < port->n_addrs; j++)
 				if (port->vrf == r->vrf && ip_equal(&port->addrs[j].ip, &nh->ip))
-					return fail(c, f[NH_VIA].v, p,
-						    "gateway %s is our own address on port '%s'",
-						    Q(f[NH_VIA].v), port->name);
+					return cy_fail(c, f[NH_VIA].v, p,
+						       "gateway %s is our own address on port '%s'",
+						       Q(f[NH_VIA].v), port->name);
 		}
 		if (f[NH_PORT].v) {
 			SUB(p, path, "port");
@@ -1904,7 +1967,7 @@ static int parse_nh(struct ctx *c, yaml_node_t *map, const char *path, const str
 				return rc;
 			const struct cfg_port *port = &cfg->ports[nh->port];
 			if (port->vrf != r->vrf)
-				return fail(
+				return cy_fail(
 				    c, f[NH_PORT].v, p,
 				    "port '%s' is in VRF '%s', but the route is in VRF '%s'",
 				    port->name, cfg->vrfs[port->vrf].name, cfg->vrfs[r->vrf].name);
@@ -1918,10 +1981,11 @@ static int parse_nh(struct ctx *c, yaml_node_t *map, const char *path, const str
 					connected |= prefix_contains(&port->addrs[j], &nh->ip);
 			}
 			if (!connected)
-				return fail(c, f[NH_VIA].v, p,
-					    "gateway %s is not in a connected subnet of VRF '%s' "
-					    "(add port: to name the port)",
-					    Q(f[NH_VIA].v), cfg->vrfs[r->vrf].name);
+				return cy_fail(
+				    c, f[NH_VIA].v, p,
+				    "gateway %s is not in a connected subnet of VRF '%s' "
+				    "(add port: to name the port)",
+				    Q(f[NH_VIA].v), cfg->vrfs[r->vrf].name);
 		}
 		return 0;
 	case NH_VXLAN:
@@ -1930,12 +1994,12 @@ static int parse_nh(struct ctx *c, yaml_node_t *map, const char *path, const str
 	case NH_IPIP:
 		need_vtep(c, f[NH_IPIP].k, SUB(p, path, "ipip"));
 		if (r->prefix.ip.family != AF_INET)
-			return fail(c, f[NH_IPIP].k, p,
-				    "IPIP carries IPv4 only, but the prefix %s is IPv6",
-				    fmt_prefix(&r->prefix, buf));
+			return cy_fail(c, f[NH_IPIP].k, p,
+				       "IPIP carries IPv4 only, but the prefix %s is IPv6",
+				       fmt_prefix(&r->prefix, buf));
 		return parse_ipip_nh(c, f[NH_IPIP].v, p, nh);
 	}
-	return fail(c, map, path, "internal error: bad next hop kind");
+	return cy_fail(c, map, path, "internal error: bad next hop kind");
 }
 
 static bool nh_equal(const struct cfg_nexthop *a, const struct cfg_nexthop *b)
@@ -1951,39 +2015,40 @@ static int parse_ecmp(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	size_t count;
 	int rc;
 
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	if ((rc = cy_get_seq(c, n, path, &items, &count)))
 		return rc;
 	if (count < 2 || count > PG_ECMP_MAX)
-		return fail(c, n, path,
-			    "expected 2..%d next hops, got %zu (for one, put via, vxlan or ipip "
-			    "on the route itself)",
-			    PG_ECMP_MAX, count);
+		return cy_fail(c, n, path,
+			       "expected 2..%d next hops, got %zu (for one, put via, vxlan or ipip "
+			       "on the route itself)",
+			       PG_ECMP_MAX, count);
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		struct cfg_nexthop *nh = &r->nh[i];
 		char ip[PATHBUF];
 		struct fld f[NH_NEXTHOPS];
 		int which;
 
 		IDX(ip, path, i);
-		if (is_null(item))
-			return fail(c, item, ip,
-				    "expected a mapping with via, vxlan or ipip, got null");
+		if (cy_is_null(item))
+			return cy_fail(c, item, ip,
+				       "expected a mapping with via, vxlan or ipip, got null");
 		/* the item keys are the first NH_NEXTHOPS route keys */
-		if ((rc = get_map(c, item, ip, route_keys, NH_NEXTHOPS, f)))
+		if ((rc = cy_get_map(c, item, ip, route_keys, NH_NEXTHOPS, f)))
 			return rc;
 		if (f[NH_BLACKHOLE].v)
-			return fail(c, f[NH_BLACKHOLE].k, ip,
-				    "blackhole is not allowed in nexthops (make the whole route a "
-				    "blackhole)");
+			return cy_fail(
+			    c, f[NH_BLACKHOLE].k, ip,
+			    "blackhole is not allowed in nexthops (make the whole route a "
+			    "blackhole)");
 		if ((rc = exactly_one(c, item, ip, f, NH_NEXTHOPS, &which)))
 			return rc;
 		if ((rc = parse_nh(c, item, ip, f, which, r, nh)))
 			return rc;
-		nh->line = line_of(item);
+		nh->line = cy_line_of(item);
 		for (size_t j = 0; j < i; j++)
 			if (nh_equal(&r->nh[j], nh))
-				return fail(c, item, ip, "same next hop as %s[%zu]", path, j);
+				return cy_fail(c, item, ip, "same next hop as %s[%zu]", path, j);
 		r->n_nh++;
 	}
 	return 0;
@@ -1995,20 +2060,21 @@ static int parse_route(struct ctx *c, yaml_node_t *n, const char *path, struct c
 	char p[PATHBUF];
 	int rc, which;
 
-	if (is_null(n))
-		return fail(c, n, path, "expected a mapping with prefix and a next hop, got null");
-	if ((rc = get_map(c, n, path, route_keys, R_N, f)))
+	if (cy_is_null(n))
+		return cy_fail(c, n, path,
+			       "expected a mapping with prefix and a next hop, got null");
+	if ((rc = cy_get_map(c, n, path, route_keys, R_N, f)))
 		return rc;
-	if ((rc = require(c, n, path, &f[R_PREFIX], "prefix")))
+	if ((rc = cy_require(c, n, path, &f[R_PREFIX], "prefix")))
 		return rc;
-	r->line = line_of(n);
-	if ((rc = get_prefix(c, f[R_PREFIX].v, SUB(p, path, "prefix"), true, &r->prefix)))
+	r->line = cy_line_of(n);
+	if ((rc = cy_get_prefix(c, f[R_PREFIX].v, SUB(p, path, "prefix"), true, &r->prefix)))
 		return rc;
 	if ((rc = get_vrf_ref(c, f[R_VRF].v, SUB(p, path, "vrf"), &r->vrf)))
 		return rc;
 	if (f[NH_BLACKHOLE].v) {
 		bool b = false;
-		if ((rc = get_bool(c, f[NH_BLACKHOLE].v, SUB(p, path, "blackhole"), &b)))
+		if ((rc = cy_get_bool(c, f[NH_BLACKHOLE].v, SUB(p, path, "blackhole"), &b)))
 			return rc;
 		if (!b) /* blackhole: false is the same as no blackhole key */
 			f[NH_BLACKHOLE].k = f[NH_BLACKHOLE].v = NULL;
@@ -2017,15 +2083,15 @@ static int parse_route(struct ctx *c, yaml_node_t *n, const char *path, struct c
 		return rc;
 	if (which == NH_NEXTHOPS) {
 		if (f[NH_PORT].v)
-			return fail(c, f[NH_PORT].k, SUB(p, path, "port"),
-				    "only allowed with via (put it inside the nexthops items)");
+			return cy_fail(c, f[NH_PORT].k, SUB(p, path, "port"),
+				       "only allowed with via (put it inside the nexthops items)");
 		return parse_ecmp(c, f[NH_NEXTHOPS].v, SUB(p, path, "nexthops"), r);
 	}
 	if (which == NH_BLACKHOLE) {
 		if (f[NH_PORT].v)
-			return fail(c, f[NH_PORT].k, SUB(p, path, "port"),
-				    "only allowed with via (not with blackhole)");
-		r->nh[0].line = line_of(f[NH_BLACKHOLE].v);
+			return cy_fail(c, f[NH_PORT].k, SUB(p, path, "port"),
+				       "only allowed with via (not with blackhole)");
+		r->nh[0].line = cy_line_of(f[NH_BLACKHOLE].v);
 		r->nh[0].kind = CFG_NH_BLACKHOLE;
 		r->nh[0].port = -1;
 		r->n_nh = 1;
@@ -2045,13 +2111,13 @@ static int parse_routes(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc = 0;
 
-	if ((rc = get_list(c, n, path, SIZE_MAX, "routes", sizeof(*cfg->routes), &items, &count,
-			   (void **)&cfg->routes)) ||
+	if ((rc = cy_get_list(c, n, path, SIZE_MAX, "routes", sizeof(*cfg->routes), &items, &count,
+			      (void **)&cfg->routes)) ||
 	    count == 0)
 		return rc;
 	for (size_t i = 0; i < count; i++) {
 		struct cfg_route *r = &cfg->routes[i];
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		char ip[PATHBUF], buf[PG_PREFIX_FMT_LEN];
 		uint8_t key[DUPKEY];
 		size_t first;
@@ -2061,7 +2127,7 @@ static int parse_routes(struct ctx *c, yaml_node_t *n, const char *path)
 		ip_key(key, r->vrf, &r->prefix.ip, r->prefix.len);
 		rc = dupset_add(&seen, key, i, &first);
 		if (rc < 0) {
-			rc = fail_nomem(c);
+			rc = cy_fail_nomem(c);
 			break;
 		}
 		if (rc) {
@@ -2070,12 +2136,12 @@ static int parse_routes(struct ctx *c, yaml_node_t *n, const char *path)
 			/* point at the prefix value */
 			for (yaml_node_pair_t *pp = item->data.mapping.pairs.start;
 			     pp < item->data.mapping.pairs.top; pp++)
-				if (scalar_is(node(c, pp->key), "prefix"))
-					pn = node(c, pp->value);
-			rc = fail(c, pn, SUB(p, ip, "prefix"),
-				  "duplicate route %s in VRF '%s' (first at line %d)",
-				  fmt_prefix(&r->prefix, buf), cfg->vrfs[r->vrf].name,
-				  cfg->routes[first].line);
+				if (cy_scalar_is(cy_node(c, pp->key), "prefix"))
+					pn = cy_node(c, pp->value);
+			rc = cy_fail(c, pn, SUB(p, ip, "prefix"),
+				     "duplicate route %s in VRF '%s' (first at line %d)",
+				     fmt_prefix(&r->prefix, buf), cfg->vrfs[r->vrf].name,
+				     cfg->routes[first].line);
 			break;
 		}
 		cfg->n_routes++;
@@ -2096,12 +2162,12 @@ static int parse_neighbors(struct ctx *c, yaml_node_t *n, const char *path)
 	size_t count;
 	int rc;
 
-	if ((rc = get_list(c, n, path, SIZE_MAX, "neighbors", sizeof(*cfg->neighbors), &items,
-			   &count, (void **)&cfg->neighbors)) ||
+	if ((rc = cy_get_list(c, n, path, SIZE_MAX, "neighbors", sizeof(*cfg->neighbors), &items,
+			      &count, (void **)&cfg->neighbors)) ||
 	    count == 0)
 		return rc;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		struct cfg_neighbor *nb = &cfg->neighbors[i];
 		char ip[PATHBUF], p[PATHBUF];
 		uint8_t key[DUPKEY];
@@ -2109,29 +2175,30 @@ static int parse_neighbors(struct ctx *c, yaml_node_t *n, const char *path)
 		size_t first;
 
 		IDX(ip, path, i);
-		rc = is_null(item)
-			 ? fail(c, item, ip, "expected a mapping with ip, mac and port, got null")
-			 : get_map(c, item, ip, keys, N_N, f);
+		rc =
+		    cy_is_null(item)
+			? cy_fail(c, item, ip, "expected a mapping with ip, mac and port, got null")
+			: cy_get_map(c, item, ip, keys, N_N, f);
 		for (int k = 0; k < N_N && !rc; k++)
-			rc = require(c, item, ip, &f[k], keys[k]);
+			rc = cy_require(c, item, ip, &f[k], keys[k]);
 		if (rc)
 			goto out;
-		nb->line = line_of(item);
-		if ((rc = get_ip(c, f[N_IP].v, SUB(p, ip, keys[N_IP]), 0, &nb->ip)) ||
-		    (rc = get_mac(c, f[N_MAC].v, SUB(p, ip, keys[N_MAC]), &nb->mac)) ||
+		nb->line = cy_line_of(item);
+		if ((rc = cy_get_ip(c, f[N_IP].v, SUB(p, ip, keys[N_IP]), 0, &nb->ip)) ||
+		    (rc = cy_get_mac(c, f[N_MAC].v, SUB(p, ip, keys[N_MAC]), &nb->mac)) ||
 		    (rc = get_port_ref(c, f[N_PORT].v, SUB(p, ip, keys[N_PORT]), &nb->port)))
 			goto out;
 		ip_key(key, (unsigned)nb->port, &nb->ip, 0);
 		rc = dupset_add(&seen, key, i, &first);
 		if (rc < 0) {
-			rc = fail_nomem(c);
+			rc = cy_fail_nomem(c);
 			goto out;
 		}
 		if (rc) {
-			rc = fail(c, f[N_IP].v, SUB(p, ip, keys[N_IP]),
-				  "duplicate neighbor %s on port '%s' (first at line %d)",
-				  Q(f[N_IP].v), cfg->ports[nb->port].name,
-				  cfg->neighbors[first].line);
+			rc = cy_fail(c, f[N_IP].v, SUB(p, ip, keys[N_IP]),
+				     "duplicate neighbor %s on port '%s' (first at line %d)",
+				     Q(f[N_IP].v), cfg->ports[nb->port].name,
+				     cfg->neighbors[first].line);
 			goto out;
 		}
 		cfg->n_neighbors++;
@@ -2151,24 +2218,24 @@ out:
 static const char *const bgp_af_names[] = {"ipv4-unicast", "ipv6-unicast", "l2vpn-evpn"};
 
 /* An AS number: 1..4294967295, not AS_TRANS. */
-static int get_asn(struct ctx *c, yaml_node_t *n, const char *path, uint32_t *out)
+int cy_get_asn(struct ctx *c, yaml_node_t *n, const char *path, uint32_t *out)
 {
 	unsigned v;
-	int rc = get_uint(c, n, path, 1, UINT32_MAX, &v);
+	int rc = cy_get_uint(c, n, path, 1, UINT32_MAX, &v);
 
 	if (rc)
 		return rc;
 	if (v == BGP_AS_TRANS)
-		return fail(c, n, path,
-			    "%u is AS_TRANS (RFC 6793), not usable as an AS number (allowed: "
-			    "1..4294967295 except %u)",
-			    v, BGP_AS_TRANS);
+		return cy_fail(c, n, path,
+			       "%u is AS_TRANS (RFC 6793), not usable as an AS number (allowed: "
+			       "1..4294967295 except %u)",
+			       v, BGP_AS_TRANS);
 	*out = v;
 	return 0;
 }
 
 /* "90s", "1m30s", "2h": components h, m, s in that order, each at most once; whole seconds. */
-static bool parse_duration(const char *s, unsigned long long *out)
+bool cy_parse_duration(const char *s, unsigned long long *out)
 {
 	static const struct {
 		char unit;
@@ -2207,8 +2274,8 @@ static bool parse_duration(const char *s, unsigned long long *out)
  * Seconds in min..max (or 0 when zero_ok): a plain integer or a duration of whole seconds like
  * "90s" or "1m30s" (OpenPERouter writes its timers that way).
  */
-static int get_seconds(struct ctx *c, yaml_node_t *n, const char *path, unsigned min, unsigned max,
-		       bool zero_ok, uint16_t *out)
+int cy_get_seconds(struct ctx *c, yaml_node_t *n, const char *path, unsigned min, unsigned max,
+		   bool zero_ok, uint16_t *out)
 {
 	unsigned long long v = 0;
 	const char *s = NULL;
@@ -2216,70 +2283,72 @@ static int get_seconds(struct ctx *c, yaml_node_t *n, const char *path, unsigned
 	bool digits = true;
 
 	snprintf(allowed, sizeof(allowed), "%s%u..%u seconds", zero_ok ? "0 or " : "", min, max);
-	if (get_scalar(c, n, path, "seconds (an integer or a duration like \"90s\")", &s))
+	if (cy_get_scalar(c, n, path, "seconds (an integer or a duration like \"90s\")", &s))
 		return -EINVAL;
 	for (const char *p = s; *p; p++)
 		digits &= *p >= '0' && *p <= '9';
 	if (digits && *s) {
-		if (!parse_decimal(s, &v))
-			return fail(c, n, path, "%s is out of range (allowed: %s)", Q(n), allowed);
+		if (!cy_parse_decimal(s, &v))
+			return cy_fail(c, n, path, "%s is out of range (allowed: %s)", Q(n),
+				       allowed);
 		if ((v < min || v > max) && !(zero_ok && v == 0))
-			return fail(c, n, path, "%llu is out of range (allowed: %s)", v, allowed);
+			return cy_fail(c, n, path, "%llu is out of range (allowed: %s)", v,
+				       allowed);
 	} else {
-		if (!parse_duration(s, &v))
-			return fail(c, n, path,
-				    "expected seconds: an integer or a duration like \"90s\" or "
-				    "\"1m30s\" (units h, m, s), got %s",
-				    Q(n));
+		if (!cy_parse_duration(s, &v))
+			return cy_fail(c, n, path,
+				       "expected seconds: an integer or a duration like \"90s\" or "
+				       "\"1m30s\" (units h, m, s), got %s",
+				       Q(n));
 		if ((v < min || v > max) && !(zero_ok && v == 0))
-			return fail(c, n, path, "%s is %llu seconds, out of range (allowed: %s)",
-				    Q(n), v, allowed);
+			return cy_fail(c, n, path, "%s is %llu seconds, out of range (allowed: %s)",
+				       Q(n), v, allowed);
 	}
 	*out = (uint16_t)v;
 	return 0;
 }
 
 /* ebgpMultiHop: true (TTL 255), false (default TTL, 0) or a TTL 1..255. */
-static int get_multihop(struct ctx *c, yaml_node_t *n, const char *path, uint8_t *ttl)
+int cy_get_multihop(struct ctx *c, yaml_node_t *n, const char *path, uint8_t *ttl)
 {
 	const char *allowed = "true, false or an integer 1..255 (the TTL)";
 	unsigned long long v;
 	const char *s = NULL;
 	bool b;
 
-	if (bool_value(n, &b)) {
+	if (cy_bool_value(n, &b)) {
 		*ttl = b ? 255 : 0;
 		return 0;
 	}
-	if (get_scalar(c, n, path, allowed, &s))
+	if (cy_get_scalar(c, n, path, allowed, &s))
 		return -EINVAL;
-	if (!parse_decimal(s, &v)) {
+	if (!cy_parse_decimal(s, &v)) {
 		bool digits = *s != '\0';
 		for (const char *p = s; *p; p++)
 			digits &= *p >= '0' && *p <= '9';
 		if (!digits)
-			return fail(c, n, path, "expected %s, got %s", allowed, Q(n));
-		return fail(c, n, path, "%s is out of range (allowed: %s)", Q(n), allowed);
+			return cy_fail(c, n, path, "expected %s, got %s", allowed, Q(n));
+		return cy_fail(c, n, path, "%s is out of range (allowed: %s)", Q(n), allowed);
 	}
 	if (v < 1 || v > 255)
-		return fail(c, n, path, "%llu is out of range (allowed: %s)", v, allowed);
+		return cy_fail(c, n, path, "%llu is out of range (allowed: %s)", v, allowed);
 	*ttl = (uint8_t)v;
 	return 0;
 }
 
 /* The TCP MD5 key: 1..79 characters. Never quoted back in messages. */
-static int get_password(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size)
+int cy_get_password(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size)
 {
 	const char *s = NULL;
 	size_t len;
 
-	if (get_scalar(c, n, path, "a string", &s))
+	if (cy_get_scalar(c, n, path, "a string", &s))
 		return -EINVAL;
 	len = strlen(s);
 	if (len == 0)
-		return fail(c, n, path, "must not be empty (leave password out for none)");
+		return cy_fail(c, n, path, "must not be empty (leave password out for none)");
 	if (len >= size)
-		return fail(
+		return cy_fail(
 		    c, n, path,
 		    "is too long: %zu characters (allowed: 1..%zu; the TCP MD5 key limit is "
 		    "%zu bytes)",
@@ -2295,26 +2364,27 @@ static int parse_bgp_families(struct ctx *c, yaml_node_t *n, const char *path, u
 	size_t count;
 	int rc;
 
-	join(bgp_af_names, PG_ARRAY_SIZE(bgp_af_names), allowed, sizeof(allowed));
-	if ((rc = get_seq(c, n, path, &items, &count)))
+	cy_join(bgp_af_names, PG_ARRAY_SIZE(bgp_af_names), allowed, sizeof(allowed));
+	if ((rc = cy_get_seq(c, n, path, &items, &count)))
 		return rc;
 	if (count == 0)
-		return fail(c, n, path, "at least one family is required (allowed: %s)", allowed);
+		return cy_fail(c, n, path, "at least one family is required (allowed: %s)",
+			       allowed);
 	*out = 0;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		char ip[PATHBUF];
 		int af = 0;
 
 		IDX(ip, path, i);
-		if ((rc = get_enum(c, item, ip, bgp_af_names, PG_ARRAY_SIZE(bgp_af_names), &af)))
+		if ((rc = cy_get_enum(c, item, ip, bgp_af_names, PG_ARRAY_SIZE(bgp_af_names), &af)))
 			return rc;
 		if (*out & (1u << af)) {
 			size_t j = 0;
-			while (j < i && !scalar_is(node(c, items[j]), bgp_af_names[af]))
+			while (j < i && !cy_scalar_is(cy_node(c, items[j]), bgp_af_names[af]))
 				j++;
-			return fail(c, item, ip, "duplicate family '%s' (also %s[%zu])",
-				    bgp_af_names[af], path, j);
+			return cy_fail(c, item, ip, "duplicate family '%s' (also %s[%zu])",
+				       bgp_af_names[af], path, j);
 		}
 		*out |= 1u << af;
 	}
@@ -2322,7 +2392,7 @@ static int parse_bgp_families(struct ctx *c, yaml_node_t *n, const char *path, u
 }
 
 /* An address of one of our ports (any VRF), or NULL. */
-static const struct cfg_port *own_address(const struct pg_config *cfg, const struct pg_ip *ip)
+const struct cfg_port *cy_own_address(const struct pg_config *cfg, const struct pg_ip *ip)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++)
 		for (unsigned j = 0; j < cfg->ports[i].n_addrs; j++)
@@ -2332,7 +2402,7 @@ static const struct cfg_port *own_address(const struct pg_config *cfg, const str
 }
 
 /* A unicast address a session can be opened to. NULL if fine, else what is wrong. */
-static const char *bad_peer_address(const struct pg_ip *ip)
+const char *cy_bad_peer_address(const struct pg_ip *ip)
 {
 	if (ip->family == AF_INET) {
 		uint32_t a = ntohl(ip->v4);
@@ -2374,6 +2444,8 @@ enum {
 	BN_CONN,
 	BN_FAM,
 	BN_DESC,
+	BN_TYPE,
+	BN_PORT,
 	BN_N
 };
 
@@ -2382,8 +2454,9 @@ static const char *const bgp_neighbor_keys[BN_N] = {
     [BN_PASSIVE] = "passive",	[BN_SHUT] = "shutdown",	   [BN_USRC] = "updateSource",
     [BN_MHOP] = "ebgpMultiHop", [BN_PW] = "password",	   [BN_HOLD] = "holdTime",
     [BN_KA] = "keepaliveTime",	[BN_CONN] = "connectTime", [BN_FAM] = "families",
-    [BN_DESC] = "description",
+    [BN_DESC] = "description",	[BN_TYPE] = "type",	   [BN_PORT] = "port",
 };
+static const char *const peer_type_names[] = {"external", "internal"};
 
 /*
  * One neighbor; f[] is filled for the caller's duplicate check. ka_explicit: spec.bgp.keepaliveTime
@@ -2398,92 +2471,111 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 	const char *bad;
 	int rc;
 
-	if (is_null(n))
-		return fail(c, n, path, "expected a mapping with address and asn, got null");
-	if ((rc = get_map(c, n, path, keys, BN_N, f)) ||
-	    (rc = require(c, n, path, &f[BN_ADDR], keys[BN_ADDR])) ||
-	    (rc = require(c, n, path, &f[BN_ASN], keys[BN_ASN])))
+	if (cy_is_null(n))
+		return cy_fail(c, n, path, "expected a mapping with address and asn, got null");
+	if ((rc = cy_get_map(c, n, path, keys, BN_N, f)) ||
+	    (rc = cy_require(c, n, path, &f[BN_ADDR], keys[BN_ADDR])))
 		return rc;
-	nb->line = line_of(n);
+	if (f[BN_ASN].v && f[BN_TYPE].v)
+		return cy_fail(c, f[BN_TYPE].k, path,
+			       "asn and type are mutually exclusive (type external/internal "
+			       "accepts any AS but ours / only ours)");
+	if (!f[BN_TYPE].v && (rc = cy_require(c, n, path, &f[BN_ASN], keys[BN_ASN])))
+		return rc;
+	nb->line = cy_line_of(n);
 
 	SUB(p, path, keys[BN_ADDR]);
-	if ((rc = get_ip(c, f[BN_ADDR].v, p, 0, &nb->addr)))
+	if ((rc = cy_get_ip(c, f[BN_ADDR].v, p, 0, &nb->addr)))
 		return rc;
-	if ((bad = bad_peer_address(&nb->addr)))
-		return fail(c, f[BN_ADDR].v, p,
-			    "%s is %s (allowed: a unicast IPv4 or IPv6 address)", Q(f[BN_ADDR].v),
-			    bad);
-	const struct cfg_port *own = own_address(c->cfg, &nb->addr);
+	if ((bad = cy_bad_peer_address(&nb->addr)))
+		return cy_fail(c, f[BN_ADDR].v, p,
+			       "%s is %s (allowed: a unicast IPv4 or IPv6 address)",
+			       Q(f[BN_ADDR].v), bad);
+	const struct cfg_port *own = cy_own_address(c->cfg, &nb->addr);
 	if (own)
-		return fail(c, f[BN_ADDR].v, p, "%s is our own address on port '%s' (line %d)",
-			    Q(f[BN_ADDR].v), own->name, own->line);
+		return cy_fail(c, f[BN_ADDR].v, p, "%s is our own address on port '%s' (line %d)",
+			       Q(f[BN_ADDR].v), own->name, own->line);
 
-	if ((rc = get_asn(c, f[BN_ASN].v, SUB(p, path, keys[BN_ASN]), &nb->asn)))
+	if (f[BN_TYPE].v) {
+		int t = 0;
+		if ((rc = cy_get_enum(c, f[BN_TYPE].v, SUB(p, path, keys[BN_TYPE]), peer_type_names,
+				      2, &t)))
+			return rc;
+		nb->type = t ? CFG_PEER_INTERNAL : CFG_PEER_EXTERNAL;
+	} else if ((rc = cy_get_asn(c, f[BN_ASN].v, SUB(p, path, keys[BN_ASN]), &nb->asn))) {
 		return rc;
+	}
+	nb->port = 179;
+	if (f[BN_PORT].v) {
+		unsigned v;
+		if ((rc = cy_get_uint(c, f[BN_PORT].v, SUB(p, path, keys[BN_PORT]), 1, 65535, &v)))
+			return rc;
+		nb->port = (uint16_t)v;
+	}
 	if (f[BN_LASN].v &&
-	    (rc = get_asn(c, f[BN_LASN].v, SUB(p, path, keys[BN_LASN]), &nb->local_asn)))
+	    (rc = cy_get_asn(c, f[BN_LASN].v, SUB(p, path, keys[BN_LASN]), &nb->local_asn)))
 		return rc;
 	if (f[BN_PASSIVE].v &&
-	    (rc = get_bool(c, f[BN_PASSIVE].v, SUB(p, path, keys[BN_PASSIVE]), &nb->passive)))
+	    (rc = cy_get_bool(c, f[BN_PASSIVE].v, SUB(p, path, keys[BN_PASSIVE]), &nb->passive)))
 		return rc;
 	if (nb->passive && bgp->listen_port == 0)
-		return fail(c, f[BN_PASSIVE].v, p,
-			    "a passive neighbor never comes up with spec.bgp.listenPort 0 (not "
-			    "listening)");
+		return cy_fail(c, f[BN_PASSIVE].v, p,
+			       "a passive neighbor never comes up with spec.bgp.listenPort 0 (not "
+			       "listening)");
 	if (f[BN_SHUT].v &&
-	    (rc = get_bool(c, f[BN_SHUT].v, SUB(p, path, keys[BN_SHUT]), &nb->shutdown)))
+	    (rc = cy_get_bool(c, f[BN_SHUT].v, SUB(p, path, keys[BN_SHUT]), &nb->shutdown)))
 		return rc;
 
 	if (f[BN_USRC].v) {
 		SUB(p, path, keys[BN_USRC]);
-		if ((rc = get_ip(c, f[BN_USRC].v, p, 0, &nb->update_source)))
+		if ((rc = cy_get_ip(c, f[BN_USRC].v, p, 0, &nb->update_source)))
 			return rc;
 		if (nb->update_source.family != nb->addr.family)
-			return fail(c, f[BN_USRC].v, p,
-				    "%s is %s but the neighbor address %s is %s (allowed: an %s "
-				    "address of a port)",
-				    Q(f[BN_USRC].v), family_name(nb->update_source.family),
-				    fmt_ip(&nb->addr, buf), family_name(nb->addr.family),
-				    family_name(nb->addr.family));
-		if (!own_address(c->cfg, &nb->update_source))
-			return fail(
+			return cy_fail(c, f[BN_USRC].v, p,
+				       "%s is %s but the neighbor address %s is %s (allowed: an %s "
+				       "address of a port)",
+				       Q(f[BN_USRC].v), cy_family_name(nb->update_source.family),
+				       fmt_ip(&nb->addr, buf), cy_family_name(nb->addr.family),
+				       cy_family_name(nb->addr.family));
+		if (!cy_own_address(c->cfg, &nb->update_source))
+			return cy_fail(
 			    c, f[BN_USRC].v, p,
 			    "%s is not an address of any port (allowed: an address from the "
 			    "ports' addresses)",
 			    Q(f[BN_USRC].v));
 	}
 	if (f[BN_MHOP].v &&
-	    (rc = get_multihop(c, f[BN_MHOP].v, SUB(p, path, keys[BN_MHOP]), &nb->ttl)))
+	    (rc = cy_get_multihop(c, f[BN_MHOP].v, SUB(p, path, keys[BN_MHOP]), &nb->ttl)))
 		return rc;
-	if (f[BN_PW].v && (rc = get_password(c, f[BN_PW].v, SUB(p, path, keys[BN_PW]), nb->password,
-					     sizeof(nb->password))))
+	if (f[BN_PW].v && (rc = cy_get_password(c, f[BN_PW].v, SUB(p, path, keys[BN_PW]),
+						nb->password, sizeof(nb->password))))
 		return rc;
 
 	/* timers: default to the bgp-level values */
 	nb->hold_time = bgp->hold_time;
 	nb->connect_retry = bgp->connect_retry;
-	if (f[BN_HOLD].v && (rc = get_seconds(c, f[BN_HOLD].v, SUB(p, path, keys[BN_HOLD]), 3,
-					      65535, true, &nb->hold_time)))
+	if (f[BN_HOLD].v && (rc = cy_get_seconds(c, f[BN_HOLD].v, SUB(p, path, keys[BN_HOLD]), 3,
+						 65535, true, &nb->hold_time)))
 		return rc;
 	nb->keepalive = ka_explicit ? bgp->keepalive : (uint16_t)(nb->hold_time / 3);
 	if (f[BN_KA].v) {
 		SUB(p, path, keys[BN_KA]);
-		if ((rc = get_seconds(c, f[BN_KA].v, p, 1, 65535, false, &nb->keepalive)))
+		if ((rc = cy_get_seconds(c, f[BN_KA].v, p, 1, 65535, false, &nb->keepalive)))
 			return rc;
 		if (nb->hold_time && nb->keepalive > nb->hold_time)
-			return fail(c, f[BN_KA].v, p,
-				    "%u is greater than holdTime %u (allowed: 1..holdTime, "
-				    "typically holdTime/3)",
-				    nb->keepalive, nb->hold_time);
+			return cy_fail(c, f[BN_KA].v, p,
+				       "%u is greater than holdTime %u (allowed: 1..holdTime, "
+				       "typically holdTime/3)",
+				       nb->keepalive, nb->hold_time);
 	} else if (nb->hold_time && nb->keepalive > nb->hold_time) {
-		return fail(
+		return cy_fail(
 		    c, f[BN_HOLD].v, SUB(p, path, keys[BN_HOLD]),
 		    "%u is less than spec.bgp.keepaliveTime %u (set keepaliveTime here too, "
 		    "at most holdTime)",
 		    nb->hold_time, nb->keepalive);
 	}
-	if (f[BN_CONN].v && (rc = get_seconds(c, f[BN_CONN].v, SUB(p, path, keys[BN_CONN]), 1,
-					      65535, false, &nb->connect_retry)))
+	if (f[BN_CONN].v && (rc = cy_get_seconds(c, f[BN_CONN].v, SUB(p, path, keys[BN_CONN]), 1,
+						 65535, false, &nb->connect_retry)))
 		return rc;
 
 	if (f[BN_FAM].v) {
@@ -2493,8 +2585,8 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 	} else {
 		nb->families = nb->addr.family == AF_INET ? CFG_BGP_AF_IPV4 : CFG_BGP_AF_IPV6;
 	}
-	if (f[BN_DESC].v && (rc = get_string(c, f[BN_DESC].v, SUB(p, path, keys[BN_DESC]),
-					     nb->description, sizeof(nb->description))))
+	if (f[BN_DESC].v && (rc = cy_get_string(c, f[BN_DESC].v, SUB(p, path, keys[BN_DESC]),
+						nb->description, sizeof(nb->description))))
 		return rc;
 	return 0;
 }
@@ -2507,12 +2599,12 @@ static int parse_bgp_neighbors(struct ctx *c, yaml_node_t *n, const char *path, 
 	size_t count;
 	int rc;
 
-	if ((rc = get_list(c, n, path, CFG_BGP_MAX_NEIGHBORS, "neighbors", sizeof(*bgp->neighbors),
-			   &items, &count, (void **)&bgp->neighbors)) ||
+	if ((rc = cy_get_list(c, n, path, CFG_BGP_MAX_NEIGHBORS, "neighbors",
+			      sizeof(*bgp->neighbors), &items, &count, (void **)&bgp->neighbors)) ||
 	    count == 0)
 		return rc;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = node(c, items[i]);
+		yaml_node_t *item = cy_node(c, items[i]);
 		struct cfg_bgp_neighbor *nb = &bgp->neighbors[i];
 		char ip[PATHBUF], p[PATHBUF];
 		struct fld f[BN_N];
@@ -2525,13 +2617,13 @@ static int parse_bgp_neighbors(struct ctx *c, yaml_node_t *n, const char *path, 
 		ip_key(key, 0, &nb->addr, 0);
 		rc = dupset_add(&seen, key, i, &first);
 		if (rc < 0) {
-			rc = fail_nomem(c);
+			rc = cy_fail_nomem(c);
 			goto out;
 		}
 		if (rc) {
-			rc = fail(c, f[BN_ADDR].v, SUB(p, ip, bgp_neighbor_keys[BN_ADDR]),
-				  "duplicate neighbor %s (first at line %d)", Q(f[BN_ADDR].v),
-				  bgp->neighbors[first].line);
+			rc = cy_fail(c, f[BN_ADDR].v, SUB(p, ip, bgp_neighbor_keys[BN_ADDR]),
+				     "duplicate neighbor %s (first at line %d)", Q(f[BN_ADDR].v),
+				     bgp->neighbors[first].line);
 			goto out;
 		}
 		bgp->n_neighbors++;
@@ -2576,21 +2668,21 @@ static int parse_bgp_networks(struct ctx *c, yaml_node_t *n, const char *path)
 	char p[PATHBUF];
 	int rc;
 
-	if ((rc = get_list(c, n, path, CFG_BGP_MAX_NETWORKS, "networks", sizeof(*bgp->networks),
-			   &items, &count, &arr)))
+	if ((rc = cy_get_list(c, n, path, CFG_BGP_MAX_NETWORKS, "networks", sizeof(*bgp->networks),
+			      &items, &count, &arr)))
 		return rc;
 	bgp->networks = arr;
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *it = node(c, items[i]);
+		yaml_node_t *it = cy_node(c, items[i]);
 		struct pg_prefix *pf = &bgp->networks[i];
-		idxpath(p, sizeof(p), path, i);
-		if ((rc = get_prefix(c, it, p, true, pf)))
+		cy_idxpath(p, sizeof(p), path, i);
+		if ((rc = cy_get_prefix(c, it, p, true, pf)))
 			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (bgp->networks[j].len == pf->len &&
 			    ip_equal(&bgp->networks[j].ip, &pf->ip))
-				return fail(c, it, p, "%s is listed twice (first at index %zu)",
-					    Q(it), j);
+				return cy_fail(c, it, p, "%s is listed twice (first at index %zu)",
+					       Q(it), j);
 		bgp->n_networks++;
 	}
 	return 0;
@@ -2619,63 +2711,64 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 	unsigned v;
 	int rc;
 
-	if ((rc = get_map(c, n, path, keys, B_N, f)) ||
-	    (rc = require(c, n, path, &f[B_ASN], keys[B_ASN])))
+	if ((rc = cy_get_map(c, n, path, keys, B_N, f)) ||
+	    (rc = cy_require(c, n, path, &f[B_ASN], keys[B_ASN])))
 		return rc;
 	bgp->enabled = true;
-	bgp->line = line_of(n);
+	bgp->line = cy_line_of(n);
 	bgp->listen_port = 179;
 	bgp->hold_time = 90;
 	bgp->connect_retry = 5;
 	bgp->graceful_restart = true;
 	bgp->restart_time = 120;
 
-	if ((rc = get_asn(c, f[B_ASN].v, SUB(p, path, keys[B_ASN]), &bgp->asn)))
+	if ((rc = cy_get_asn(c, f[B_ASN].v, SUB(p, path, keys[B_ASN]), &bgp->asn)))
 		return rc;
 	if (f[B_RID].v) {
 		struct pg_ip rid;
 		SUB(p, path, keys[B_RID]);
-		if ((rc = get_ip(c, f[B_RID].v, p, AF_INET, &rid)))
+		if ((rc = cy_get_ip(c, f[B_RID].v, p, AF_INET, &rid)))
 			return rc;
 		if (rid.v4 == 0)
-			return fail(c, f[B_RID].v, p,
-				    "0.0.0.0 is not a valid BGP identifier (allowed: a non-zero "
-				    "IPv4 address)");
+			return cy_fail(c, f[B_RID].v, p,
+				       "0.0.0.0 is not a valid BGP identifier (allowed: a non-zero "
+				       "IPv4 address)");
 		bgp->router_id = rid.v4;
 		bgp->has_router_id = true;
-	} else if (!default_router_id(c->cfg, &bgp->router_id)) {
-		return fail(c, n, path,
-			    "missing routerId: there is no default (spec.vtep is not set and no "
-			    "port has an IPv4 address); set routerId to an IPv4 address");
+	} else if (!opr_router_id(c, &bgp->router_id) &&
+		   !default_router_id(c->cfg, &bgp->router_id)) {
+		return cy_fail(c, n, path,
+			       "missing routerId: there is no default (spec.vtep is not set and no "
+			       "port has an IPv4 address); set routerId to an IPv4 address");
 	}
 	if (f[B_PORT].v) {
-		if ((rc = get_uint(c, f[B_PORT].v, SUB(p, path, keys[B_PORT]), 0, 65535, &v)))
+		if ((rc = cy_get_uint(c, f[B_PORT].v, SUB(p, path, keys[B_PORT]), 0, 65535, &v)))
 			return rc;
 		bgp->listen_port = (uint16_t)v;
 	}
-	if (f[B_HOLD].v && (rc = get_seconds(c, f[B_HOLD].v, SUB(p, path, keys[B_HOLD]), 3, 65535,
-					     true, &bgp->hold_time)))
+	if (f[B_HOLD].v && (rc = cy_get_seconds(c, f[B_HOLD].v, SUB(p, path, keys[B_HOLD]), 3,
+						65535, true, &bgp->hold_time)))
 		return rc;
 	bgp->keepalive = (uint16_t)(bgp->hold_time / 3);
 	if (f[B_KA].v) {
 		SUB(p, path, keys[B_KA]);
-		if ((rc = get_seconds(c, f[B_KA].v, p, 1, 65535, false, &bgp->keepalive)))
+		if ((rc = cy_get_seconds(c, f[B_KA].v, p, 1, 65535, false, &bgp->keepalive)))
 			return rc;
 		if (bgp->hold_time && bgp->keepalive > bgp->hold_time)
-			return fail(c, f[B_KA].v, p,
-				    "%u is greater than holdTime %u (allowed: 1..holdTime, "
-				    "typically holdTime/3)",
-				    bgp->keepalive, bgp->hold_time);
+			return cy_fail(c, f[B_KA].v, p,
+				       "%u is greater than holdTime %u (allowed: 1..holdTime, "
+				       "typically holdTime/3)",
+				       bgp->keepalive, bgp->hold_time);
 	}
-	if (f[B_CONN].v && (rc = get_seconds(c, f[B_CONN].v, SUB(p, path, keys[B_CONN]), 1, 65535,
-					     false, &bgp->connect_retry)))
+	if (f[B_CONN].v && (rc = cy_get_seconds(c, f[B_CONN].v, SUB(p, path, keys[B_CONN]), 1,
+						65535, false, &bgp->connect_retry)))
 		return rc;
 	if (f[B_GR].v &&
-	    (rc = get_bool(c, f[B_GR].v, SUB(p, path, keys[B_GR]), &bgp->graceful_restart)))
+	    (rc = cy_get_bool(c, f[B_GR].v, SUB(p, path, keys[B_GR]), &bgp->graceful_restart)))
 		return rc;
 	if (f[B_RT].v) {
-		if ((rc = get_seconds(c, f[B_RT].v, SUB(p, path, keys[B_RT]), 1, 4095, false,
-				      &bgp->restart_time)))
+		if ((rc = cy_get_seconds(c, f[B_RT].v, SUB(p, path, keys[B_RT]), 1, 4095, false,
+					 &bgp->restart_time)))
 			return rc;
 	}
 	if (f[B_NET].v && (rc = parse_bgp_networks(c, f[B_NET].v, SUB(p, path, keys[B_NET]))))
@@ -2692,8 +2785,6 @@ static const char *const host_session_keys[HS_N] = {
     [HS_NAME] = "name",	     [HS_VRF] = "vrf", [HS_ASN] = "asn",	 [HS_HASN] = "hostASN",
     [HS_HTYPE] = "hostType", [HS_MTU] = "mtu", [HS_ADDRS] = "addresses",
 };
-static const char *const peer_type_names[] = {
-    [CFG_PEER_BY_ASN] = "asn", [CFG_PEER_EXTERNAL] = "external", [CFG_PEER_INTERNAL] = "internal"};
 static const char *const hs_addr_keys[] = {"router", "host"};
 
 /* One {router, host} pair: same family and length, one subnet, two different addresses. */
@@ -2702,35 +2793,35 @@ static int host_session_pair(struct ctx *c, yaml_node_t *n, const char *path,
 {
 	struct fld f[2];
 	char p[PATHBUF], b[PG_PREFIX_FMT_LEN], b2[PG_PREFIX_FMT_LEN];
-	struct pg_prefix r, h, rn, hn;
+	struct pg_prefix r = {0}, h = {0}, rn, hn;
 	int rc;
 
-	if ((rc = get_item_map(c, n, path, hs_addr_keys, 2, f, "router and host")) ||
-	    (rc = require(c, n, path, &f[0], "router")) ||
-	    (rc = require(c, n, path, &f[1], "host")))
+	if ((rc = cy_get_item_map(c, n, path, hs_addr_keys, 2, f, "router and host")) ||
+	    (rc = cy_require(c, n, path, &f[0], "router")) ||
+	    (rc = cy_require(c, n, path, &f[1], "host")))
 		return rc;
-	if ((rc = get_prefix(c, f[0].v, SUB(p, path, "router"), false, &r)) ||
-	    (rc = get_prefix(c, f[1].v, SUB(p, path, "host"), false, &h)))
+	if ((rc = cy_get_prefix(c, f[0].v, SUB(p, path, "router"), false, &r)) ||
+	    (rc = cy_get_prefix(c, f[1].v, SUB(p, path, "host"), false, &h)))
 		return rc;
 	rn = r;
 	hn = h;
 	prefix_mask(&rn);
 	prefix_mask(&hn);
 	if (r.ip.family != h.ip.family || r.len != h.len || !ip_equal(&rn.ip, &hn.ip))
-		return fail(c, f[1].v, p,
-			    "%s is not in the subnet of router %s (both ends share one)",
-			    fmt_prefix(&h, b), fmt_prefix(&r, b2));
+		return cy_fail(c, f[1].v, p,
+			       "%s is not in the subnet of router %s (both ends share one)",
+			       fmt_prefix(&h, b), fmt_prefix(&r, b2));
 	if (ip_equal(&r.ip, &h.ip))
-		return fail(c, f[1].v, p, "%s is also the router's address", fmt_prefix(&h, b));
+		return cy_fail(c, f[1].v, p, "%s is also the router's address", fmt_prefix(&h, b));
 	if ((r.ip.family == AF_INET && r.len > 30) || (r.ip.family == AF_INET6 && r.len > 127))
-		return fail(c, f[0].v, SUB(p, path, "router"),
-			    "/%u leaves no room for two hosts (allowed: up to /30, /127 for IPv6)",
-			    r.len);
+		return cy_fail(
+		    c, f[0].v, SUB(p, path, "router"),
+		    "/%u leaves no room for two hosts (allowed: up to /30, /127 for IPv6)", r.len);
 	for (unsigned i = 0; i < hs->n_addrs; i++)
 		if (hs->router[i].ip.family == r.ip.family)
-			return fail(c, n, path,
-				    "a second %s pair (at most one IPv4 and one IPv6 pair)",
-				    family_name(r.ip.family));
+			return cy_fail(c, n, path,
+				       "a second %s pair (at most one IPv4 and one IPv6 pair)",
+				       cy_family_name(r.ip.family));
 	hs->router[hs->n_addrs] = r;
 	hs->host[hs->n_addrs++] = h;
 	return 0;
@@ -2749,31 +2840,33 @@ int config_host_session_port(struct ctx *c, yaml_node_t *n, const char *path, un
 	struct cfg_port *port;
 
 	if (cfg->n_ports == PG_MAX_PORTS)
-		return fail(c, n, path, "its interface would be port %u, at most %d ports allowed",
-			    cfg->n_ports + 1, PG_MAX_PORTS);
+		return cy_fail(c, n, path,
+			       "its interface would be port %u, at most %d ports allowed",
+			       cfg->n_ports + 1, PG_MAX_PORTS);
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct cfg_port *o = &cfg->ports[i];
 		if (!strcmp(o->name, hs->name) || (!o->irb && !strcmp(o->device, hs->name)) ||
 		    !strcmp(o->tap, hs->name))
-			return fail(c, n, path,
-				    "'%s' is already used by port '%s' (line %d) as its name, "
-				    "device or TAP",
-				    hs->name, o->name, o->line);
+			return cy_fail(c, n, path,
+				       "'%s' is already used by port '%s' (line %d) as its name, "
+				       "device or TAP",
+				       hs->name, o->name, o->line);
 		if (o->vrf != hs->vrf)
 			continue;
 		for (unsigned a = 0; a < o->n_addrs; a++)
 			for (unsigned k = 0; k < hs->n_addrs; k++)
 				if (prefix_contains(&o->addrs[a], &hs->router[k].ip) ||
 				    prefix_contains(&hs->router[k], &o->addrs[a].ip))
-					return fail(c, n, path,
-						    "%s overlaps %s of port '%s' (line %d) in the "
-						    "same VRF",
-						    fmt_prefix(&hs->router[k], b),
-						    fmt_prefix(&o->addrs[a], b2), o->name, o->line);
+					return cy_fail(
+					    c, n, path,
+					    "%s overlaps %s of port '%s' (line %d) in the "
+					    "same VRF",
+					    fmt_prefix(&hs->router[k], b),
+					    fmt_prefix(&o->addrs[a], b2), o->name, o->line);
 	}
 	port = realloc(cfg->ports, (cfg->n_ports + 1) * sizeof(*port));
 	if (!port)
-		return fail_nomem(c);
+		return cy_fail_nomem(c);
 	cfg->ports = port;
 	port = &cfg->ports[cfg->n_ports];
 	memset(port, 0, sizeof(*port));
@@ -2801,75 +2894,77 @@ static int parse_host_sessions(struct ctx *c, yaml_node_t *n, const char *path)
 	void *arr = NULL;
 	int rc;
 
-	if ((rc = get_list(c, n, path, CFG_MAX_HOST_SESSIONS, "host sessions",
-			   sizeof(*cfg->host_sessions), &items, &count, &arr)))
+	if ((rc = cy_get_list(c, n, path, CFG_MAX_HOST_SESSIONS, "host sessions",
+			      sizeof(*cfg->host_sessions), &items, &count, &arr)))
 		return rc;
 	cfg->host_sessions = arr;
-	if (count && !cfg->bgp.enabled)
-		return fail(c, n, path, "host sessions need spec.bgp (the BGP speaker)");
+	c->hs_node = count ? n : NULL; /* needs bgp: final_checks() */
 	for (size_t i = 0; i < count; i++) {
 		struct cfg_host_session *hs = &cfg->host_sessions[i];
-		yaml_node_t *it = node(c, items[i]);
+		yaml_node_t *it = cy_node(c, items[i]);
 		char ip[PATHBUF], p[PATHBUF];
 		struct fld f[HS_N];
 		yaml_node_item_t *ai;
 		size_t na;
 
-		idxpath(ip, sizeof(ip), path, i);
-		if ((rc = get_item_map(c, it, ip, keys, HS_N, f, "name and addresses")) ||
-		    (rc = require(c, it, ip, &f[HS_NAME], keys[HS_NAME])) ||
-		    (rc = require(c, it, ip, &f[HS_ADDRS], keys[HS_ADDRS])))
+		cy_idxpath(ip, sizeof(ip), path, i);
+		if ((rc = cy_get_item_map(c, it, ip, keys, HS_N, f, "name and addresses")) ||
+		    (rc = cy_require(c, it, ip, &f[HS_NAME], keys[HS_NAME])) ||
+		    (rc = cy_require(c, it, ip, &f[HS_ADDRS], keys[HS_ADDRS])))
 			return rc;
-		hs->line = line_of(it);
+		hs->line = cy_line_of(it);
 		hs->mtu = 1500;
-		if ((rc = get_name(c, f[HS_NAME].v, SUB(p, ip, keys[HS_NAME]), hs->name,
-				   sizeof(hs->name))))
+		if ((rc = cy_get_name(c, f[HS_NAME].v, SUB(p, ip, keys[HS_NAME]), hs->name,
+				      sizeof(hs->name))))
 			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(cfg->host_sessions[j].name, hs->name))
-				return fail(c, f[HS_NAME].v, p,
-					    "host session '%s' is defined twice (first at line %d)",
-					    hs->name, cfg->host_sessions[j].line);
+				return cy_fail(
+				    c, f[HS_NAME].v, p,
+				    "host session '%s' is defined twice (first at line %d)",
+				    hs->name, cfg->host_sessions[j].line);
 		if (f[HS_VRF].v &&
 		    (rc = get_vrf_ref(c, f[HS_VRF].v, SUB(p, ip, keys[HS_VRF]), &hs->vrf)))
 			return rc;
 		if (f[HS_ASN].v &&
-		    (rc = get_asn(c, f[HS_ASN].v, SUB(p, ip, keys[HS_ASN]), &hs->asn)))
+		    (rc = cy_get_asn(c, f[HS_ASN].v, SUB(p, ip, keys[HS_ASN]), &hs->asn)))
 			return rc;
 		if (f[HS_HASN].v && f[HS_HTYPE].v)
-			return fail(c, f[HS_HTYPE].v, SUB(p, ip, keys[HS_HTYPE]),
-				    "give either hostASN or hostType, not both");
+			return cy_fail(c, f[HS_HTYPE].v, SUB(p, ip, keys[HS_HTYPE]),
+				       "give either hostASN or hostType, not both");
 		if (!f[HS_HASN].v && !f[HS_HTYPE].v)
-			return fail(c, it, ip, "missing hostASN (or hostType: external|internal)");
+			return cy_fail(c, it, ip,
+				       "missing hostASN (or hostType: external|internal)");
 		if (f[HS_HASN].v &&
-		    (rc = get_asn(c, f[HS_HASN].v, SUB(p, ip, keys[HS_HASN]), &hs->host_asn)))
+		    (rc = cy_get_asn(c, f[HS_HASN].v, SUB(p, ip, keys[HS_HASN]), &hs->host_asn)))
 			return rc;
 		if (f[HS_HTYPE].v) {
 			int v = 0;
 			SUB(p, ip, keys[HS_HTYPE]);
-			if ((rc = get_enum(c, f[HS_HTYPE].v, p, peer_type_names + 1,
-					   PG_ARRAY_SIZE(peer_type_names) - 1, &v)))
+			if ((rc = cy_get_enum(c, f[HS_HTYPE].v, p, peer_type_names,
+					      PG_ARRAY_SIZE(peer_type_names), &v)))
 				return rc;
-			hs->host_type = (enum cfg_peer_type)(v + 1);
+			hs->host_type = v ? CFG_PEER_INTERNAL : CFG_PEER_EXTERNAL;
 		}
 		if (f[HS_MTU].v) {
 			unsigned v;
-			if ((rc = get_uint(c, f[HS_MTU].v, SUB(p, ip, keys[HS_MTU]), 1280, 9000,
-					   &v)))
+			if ((rc = cy_get_uint(c, f[HS_MTU].v, SUB(p, ip, keys[HS_MTU]), 1280, 9000,
+					      &v)))
 				return rc;
 			hs->mtu = (uint16_t)v;
 		}
 		SUB(p, ip, keys[HS_ADDRS]);
-		if ((rc = get_seq(c, f[HS_ADDRS].v, p, &ai, &na)))
+		if ((rc = cy_get_seq(c, f[HS_ADDRS].v, p, &ai, &na)))
 			return rc;
 		if (na == 0 || na > 2)
-			return fail(c, f[HS_ADDRS].v, p,
-				    "%zu address pairs (allowed: one IPv4 and/or one IPv6 {router, "
-				    "host} pair)",
-				    na);
+			return cy_fail(
+			    c, f[HS_ADDRS].v, p,
+			    "%zu address pairs (allowed: one IPv4 and/or one IPv6 {router, "
+			    "host} pair)",
+			    na);
 		for (size_t k = 0; k < na; k++) {
 			char ap[PATHBUF];
-			if ((rc = host_session_pair(c, node(c, ai[k]), IDX(ap, p, k), hs)))
+			if ((rc = host_session_pair(c, cy_node(c, ai[k]), IDX(ap, p, k), hs)))
 				return rc;
 		}
 		cfg->n_host_sessions++;
@@ -2893,15 +2988,18 @@ enum {
 	S_ROUTES,
 	S_NEIGH,
 	S_BGP,
+	S_NINDEX,
+	S_NLABELS,
 	S_HS,
 	S_N
 };
 static const char *const spec_keys[S_N] = {
-    [S_LOG] = "logLevel",      [S_DP] = "dataplane",	[S_MGMT] = "management",
-    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",	[S_VRFS] = "vrfs",
-    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis",	[S_L2VNIS] = "l2vnis",
-    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes",	[S_NEIGH] = "neighbors",
-    [S_BGP] = "bgp",	       [S_HS] = "hostSessions",
+    [S_LOG] = "logLevel",      [S_DP] = "dataplane",	 [S_MGMT] = "management",
+    [S_EXC] = "exceptionPath", [S_VTEP] = "vtep",	 [S_VRFS] = "vrfs",
+    [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis",	 [S_L2VNIS] = "l2vnis",
+    [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes",	 [S_NEIGH] = "neighbors",
+    [S_BGP] = "bgp",	       [S_NINDEX] = "nodeIndex", [S_NLABELS] = "nodeLabels",
+    [S_HS] = "hostSessions",
 };
 static const char *const log_level_names[] = {"error", "warning", "notice", "info", "debug"};
 
@@ -2913,19 +3011,19 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	char p[PATHBUF];
 	int rc;
 
-	if (is_null(n))
-		return fail(c, n, "spec", "must not be empty (at least ports are required)");
-	if ((rc = get_map(c, n, "spec", keys, S_N, f)))
+	if (cy_is_null(n) && !opr_has_ports(c))
+		return cy_fail(c, n, "spec", "must not be empty (at least ports are required)");
+	if ((rc = cy_get_map(c, n, "spec", keys, S_N, f)))
 		return rc;
 	if (f[S_LOG].v) {
 		enum pg_log_level lvl;
 		int v = 0;
 		SUB(p, "spec", keys[S_LOG]);
-		if ((rc = get_enum(c, f[S_LOG].v, p, log_level_names,
-				   PG_ARRAY_SIZE(log_level_names), &v)))
+		if ((rc = cy_get_enum(c, f[S_LOG].v, p, log_level_names,
+				      PG_ARRAY_SIZE(log_level_names), &v)))
 			return rc;
 		if (pg_log_level_parse(log_level_names[v], &lvl) < 0)
-			return fail(c, f[S_LOG].v, p, "internal error: log level");
+			return cy_fail(c, f[S_LOG].v, p, "internal error: log level");
 		cfg->log_level = (int)lvl;
 	}
 	if ((rc = parse_dataplane(c, f[S_DP].v, SUB(p, "spec", keys[S_DP]))) ||
@@ -2933,16 +3031,15 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 	    (rc = parse_exception(c, f[S_EXC].v, SUB(p, "spec", keys[S_EXC]))))
 		return rc;
 	if (f[S_VTEP].v) {
-		if ((rc =
-			 get_ip(c, f[S_VTEP].v, SUB(p, "spec", keys[S_VTEP]), AF_INET, &cfg->vtep)))
+		if ((rc = cy_get_ip(c, f[S_VTEP].v, SUB(p, "spec", keys[S_VTEP]), AF_INET,
+				    &cfg->vtep)))
 			return rc;
 		cfg->has_vtep = true;
 	}
 	if ((rc = parse_vrfs(c, f[S_VRFS].v, SUB(p, "spec", keys[S_VRFS]))) ||
 	    (rc = parse_ports(c, n, f[S_PORTS].v, SUB(p, "spec", keys[S_PORTS]))))
 		return rc;
-	if (cfg->has_vtep && (rc = check_vtep(c, f[S_VTEP].v, SUB(p, "spec", keys[S_VTEP]))))
-		return rc;
+	c->pe_vtep = f[S_VTEP].v;
 	if ((rc = parse_l3vnis(c, f[S_L3VNIS].v, SUB(p, "spec", keys[S_L3VNIS]))) ||
 	    (rc = parse_l2vnis(c, f[S_L2VNIS].v, SUB(p, "spec", keys[S_L2VNIS]))) ||
 	    (rc = parse_tunnels(c, f[S_TUNNELS].v, SUB(p, "spec", keys[S_TUNNELS]))) ||
@@ -2953,9 +3050,103 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 		return rc;
 	if (f[S_HS].v && (rc = parse_host_sessions(c, f[S_HS].v, SUB(p, "spec", keys[S_HS]))))
 		return rc;
+	return 0; /* nodeIndex and nodeLabels: node_identity() */
+}
+
+/* After the Peregrine document and the OpenPERouter objects: what needs both. */
+static int final_checks(struct ctx *c)
+{
+	const struct pg_config *cfg = c->cfg;
+
+	if (cfg->n_ports == 0)
+		return cy_fail_at(c, 1, 1, NULL,
+				  "no ports: give the Peregrine document's spec.ports or an "
+				  "Underlay's interfaces");
 	if (c->vtep_user && !cfg->has_vtep)
-		return fail(c, c->vtep_user, c->vtep_user_path,
-			    "needs spec.vtep (the local IPv4 tunnel endpoint address) to be set");
+		return cy_fail(
+		    c, c->vtep_user, c->vtep_user_path,
+		    "needs spec.vtep (the local IPv4 tunnel endpoint address) to be set");
+	if (c->hs_node && !cfg->bgp.enabled)
+		return cy_fail(c, c->hs_node, "spec.hostSessions",
+			       "host sessions need spec.bgp (the BGP speaker) or an Underlay");
+	if (cfg->has_vtep && c->pe_vtep)
+		return check_vtep(c, c->pe_vtep, "spec.vtep");
+	return 0;
+}
+
+/* This node's index and labels: the command line, else spec.nodeIndex / spec.nodeLabels. */
+static int node_identity(struct ctx *c, const struct config_opts *o, yaml_node_t *pe_root)
+{
+	yaml_node_t *spec = NULL, *idx = NULL, *labels = NULL;
+	char p[PATHBUF];
+	int rc;
+
+	for (yaml_node_pair_t *pp = pe_root ? pe_root->data.mapping.pairs.start : NULL;
+	     pp && pp < pe_root->data.mapping.pairs.top; pp++)
+		if (cy_scalar_is(cy_node(c, pp->key), "spec"))
+			spec = cy_node(c, pp->value);
+	if (spec && spec->type == YAML_MAPPING_NODE)
+		for (yaml_node_pair_t *pp = spec->data.mapping.pairs.start;
+		     pp < spec->data.mapping.pairs.top; pp++) {
+			if (cy_scalar_is(cy_node(c, pp->key), spec_keys[S_NINDEX]))
+				idx = cy_node(c, pp->value);
+			if (cy_scalar_is(cy_node(c, pp->key), spec_keys[S_NLABELS]))
+				labels = cy_node(c, pp->value);
+		}
+	c->node_index = 0;
+	if (idx) {
+		unsigned v;
+		if ((rc = cy_get_uint(c, idx, SUB(p, "spec", spec_keys[S_NINDEX]), 0, 65535, &v)))
+			return rc;
+		c->node_index = (int)v;
+	}
+	if (o && o->node_index >= 0)
+		c->node_index = o->node_index;
+
+	if (o && o->n_labels) {
+		c->labels = calloc(o->n_labels, sizeof(*c->labels));
+		if (!c->labels)
+			return cy_fail_nomem(c);
+		for (unsigned i = 0; i < o->n_labels; i++) {
+			const char *eq = strchr(o->labels[i], '=');
+			size_t kl = eq ? (size_t)(eq - o->labels[i]) : strlen(o->labels[i]);
+			c->labels[i].key = strndup(o->labels[i], kl);
+			c->labels[i].val = strdup(eq ? eq + 1 : "");
+			c->n_labels++;
+			if (!c->labels[i].key || !c->labels[i].val)
+				return cy_fail_nomem(c);
+		}
+		return 0;
+	}
+	SUB(p, "spec", spec_keys[S_NLABELS]);
+	if (!labels || cy_is_null(labels))
+		return 0;
+	if (labels->type != YAML_MAPPING_NODE)
+		return cy_fail(c, labels, p, "expected a mapping of labels (key: value), got %s",
+			       Q(labels));
+	size_t n = (size_t)(labels->data.mapping.pairs.top - labels->data.mapping.pairs.start);
+	c->labels = calloc(n, sizeof(*c->labels));
+	if (!c->labels)
+		return cy_fail_nomem(c);
+	for (yaml_node_pair_t *pp = labels->data.mapping.pairs.start;
+	     pp < labels->data.mapping.pairs.top; pp++) {
+		yaml_node_t *k = cy_node(c, pp->key), *v = cy_node(c, pp->value);
+		const char *ks = NULL, *vs = "";
+		char kp[PATHBUF];
+		if ((rc = cy_get_scalar(c, k, p, "a label key", &ks)))
+			return rc;
+		if (!cy_is_null(v) &&
+		    (rc = cy_get_scalar(c, v, SUB(kp, p, ks), "a label value", &vs)))
+			return rc;
+		for (unsigned i = 0; i < c->n_labels; i++)
+			if (!strcmp(c->labels[i].key, ks))
+				return cy_fail(c, k, p, "duplicate label '%s'", ks);
+		c->labels[c->n_labels].key = strdup(ks);
+		c->labels[c->n_labels].val = strdup(vs);
+		c->n_labels++;
+		if (!c->labels[c->n_labels - 1].key || !c->labels[c->n_labels - 1].val)
+			return cy_fail_nomem(c);
+	}
 	return 0;
 }
 
@@ -2970,11 +3161,11 @@ static int parse_document(struct ctx *c, yaml_node_t *root)
 	struct fld f[DOC_N];
 	int rc;
 
-	if ((rc = get_map(c, root, NULL, keys, DOC_N, f)))
+	if ((rc = cy_get_map(c, root, NULL, keys, DOC_N, f)))
 		return rc;
 	if (!f[DOC_SPEC].v)
-		return fail(c, root, NULL,
-			    "missing required key 'spec' in the kind: Peregrine document");
+		return cy_fail(c, root, NULL,
+			       "missing required key 'spec' in the kind: Peregrine document");
 	return parse_spec(c, f[DOC_SPEC].v);
 }
 
@@ -3021,22 +3212,22 @@ static int syntax_error(struct ctx *c, const yaml_parser_t *parser, const unsign
 
 	switch (parser->error) {
 	case YAML_MEMORY_ERROR:
-		return fail_nomem(c);
+		return cy_fail_nomem(c);
 	case YAML_READER_ERROR:
 		offset_pos(buf, len, parser->problem_offset, &line, &col);
-		return fail_at(c, line, col, NULL, "invalid input: %s",
-			       parser->problem ? parser->problem : "unreadable");
+		return cy_fail_at(c, line, col, NULL, "invalid input: %s",
+				  parser->problem ? parser->problem : "unreadable");
 	default:
 		line = (int)parser->problem_mark.line + 1;
 		col = (int)parser->problem_mark.column + 1;
 		if (parser->context)
-			return fail_at(c, line, col, NULL,
-				       "YAML syntax error: %s (%s at line %d, column %d)",
-				       parser->problem ? parser->problem : "error", parser->context,
-				       (int)parser->context_mark.line + 1,
-				       (int)parser->context_mark.column + 1);
-		return fail_at(c, line, col, NULL, "YAML syntax error: %s",
-			       parser->problem ? parser->problem : "error");
+			return cy_fail_at(c, line, col, NULL,
+					  "YAML syntax error: %s (%s at line %d, column %d)",
+					  parser->problem ? parser->problem : "error",
+					  parser->context, (int)parser->context_mark.line + 1,
+					  (int)parser->context_mark.column + 1);
+		return cy_fail_at(c, line, col, NULL, "YAML syntax error: %s",
+				  parser->problem ? parser->problem : "error");
 	}
 }
 
@@ -3045,29 +3236,30 @@ static int doc_kind(struct ctx *c, yaml_node_t *root, yaml_node_t **kind)
 {
 	*kind = NULL;
 	if (root->type != YAML_MAPPING_NODE)
-		return fail(
+		return cy_fail(
 		    c, root, NULL,
 		    "a document must be a mapping with apiVersion, kind, metadata and spec, "
 		    "got %s",
 		    Q(root));
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 	     p++) {
-		if (scalar_is(node(c, p->key), "kind")) {
-			*kind = node(c, p->value);
+		if (cy_scalar_is(cy_node(c, p->key), "kind")) {
+			*kind = cy_node(c, p->value);
 			break;
 		}
 	}
 	if (!*kind)
-		return fail(c, root, NULL,
-			    "missing required key 'kind' (every document needs one, e.g. kind: "
-			    "Peregrine)");
-	if ((*kind)->type != YAML_SCALAR_NODE || is_null(*kind))
-		return fail(c, *kind, "kind", "expected a string, got %s", Q(*kind));
+		return cy_fail(c, root, NULL,
+			       "missing required key 'kind' (every document needs one, e.g. kind: "
+			       "Peregrine)");
+	if ((*kind)->type != YAML_SCALAR_NODE || cy_is_null(*kind))
+		return cy_fail(c, *kind, "kind", "expected a string, got %s", Q(*kind));
 	return 0;
 }
 
 static int load_buffer(const char *name, const unsigned char *buf, size_t len,
-		       struct pg_config *cfg, char *err, size_t errlen)
+		       const struct config_opts *opts, struct pg_config *cfg, char *err,
+		       size_t errlen)
 {
 	struct ctx c = {.file = name, .err = err, .errlen = errlen, .cfg = cfg};
 	yaml_document_t *docs = NULL;
@@ -3079,7 +3271,7 @@ static int load_buffer(const char *name, const unsigned char *buf, size_t len,
 	if (err && errlen)
 		err[0] = '\0';
 	if (!yaml_parser_initialize(&parser))
-		return fail_nomem(&c);
+		return cy_fail_nomem(&c);
 	yaml_parser_set_input_string(&parser, buf, len);
 	for (;;) {
 		yaml_document_t d;
@@ -3097,7 +3289,7 @@ static int load_buffer(const char *name, const unsigned char *buf, size_t len,
 			yaml_document_t *nd = realloc(docs, ncap * sizeof(*nd));
 			if (!nd) {
 				yaml_document_delete(&d);
-				rc = fail_nomem(&c);
+				rc = cy_fail_nomem(&c);
 				goto out;
 			}
 			docs = nd;
@@ -3106,8 +3298,8 @@ static int load_buffer(const char *name, const unsigned char *buf, size_t len,
 		docs[ndocs++] = d;
 	}
 	if (ndocs == 0) {
-		rc = fail_at(&c, 1, 1, NULL,
-			     "empty configuration (expected a document with kind: Peregrine)");
+		rc = cy_fail_at(&c, 1, 1, NULL,
+				"empty configuration (expected a document with kind: Peregrine)");
 		goto out;
 	}
 	for (size_t i = 0; i < ndocs; i++) {
@@ -3115,32 +3307,52 @@ static int load_buffer(const char *name, const unsigned char *buf, size_t len,
 
 		c.doc = &docs[i];
 		root = yaml_document_get_root_node(c.doc);
-		if (is_null(root)) /* empty document, e.g. a trailing --- */
+		if (cy_is_null(root)) /* empty document, e.g. a trailing --- */
 			continue;
 		if ((rc = doc_kind(&c, root, &kind)))
 			goto out;
-		if (!scalar_is(kind, KIND_PEREGRINE))
-			continue; /* other kinds (Underlay, L3VNI, ...) are not ours yet */
+		if (!cy_scalar_is(kind, KIND_PEREGRINE)) {
+			if ((rc = opr_add_doc(&c, c.doc, root, kind)))
+				goto out;
+			continue;
+		}
 		if (pe_root) {
-			rc = fail(
+			rc = cy_fail(
 			    &c, kind, "kind",
 			    "more than one document with kind: Peregrine (the first is at line "
 			    "%d)",
-			    line_of(pe_kind));
+			    cy_line_of(pe_kind));
 			goto out;
 		}
 		pe_root = root;
 		pe_kind = kind;
 		pe = i;
 	}
-	if (!pe_root) {
+	if (!pe_root && !c.opr) {
 		c.doc = NULL;
-		rc = fail_at(&c, 1, 1, NULL, "no document with kind: Peregrine");
+		rc = cy_fail_at(&c, 1, 1, NULL,
+				"no document with kind: Peregrine or an OpenPERouter kind "
+				"(Underlay, L3VNI, L2VNI, L3Passthrough)");
 		goto out;
 	}
-	c.doc = &docs[pe];
-	rc = parse_document(&c, pe_root);
+	c.doc = pe_root ? &docs[pe] : NULL;
+	if ((rc = node_identity(&c, opts, pe_root)) || (rc = opr_parse(&c)) ||
+	    (rc = opr_pre_vrfs(&c)))
+		goto out;
+	c.doc = pe_root ? &docs[pe] : NULL;
+	if (pe_root && (rc = parse_document(&c, pe_root)))
+		goto out;
+	if ((rc = opr_merge(&c)))
+		goto out;
+	c.doc = pe_root ? &docs[pe] : NULL;
+	rc = final_checks(&c);
 out:
+	opr_free(&c);
+	for (unsigned i = 0; i < c.n_labels; i++) {
+		free(c.labels[i].key);
+		free(c.labels[i].val);
+	}
+	free(c.labels);
 	for (size_t i = 0; i < ndocs; i++)
 		yaml_document_delete(&docs[i]);
 	free(docs);
@@ -3149,7 +3361,8 @@ out:
 }
 
 static int load_common(const char *name, const unsigned char *buf, size_t len,
-		       struct pg_config *cfg, char *err, size_t errlen)
+		       const struct config_opts *opts, struct pg_config *cfg, char *err,
+		       size_t errlen)
 {
 	int rc;
 
@@ -3165,7 +3378,7 @@ static int load_common(const char *name, const unsigned char *buf, size_t len,
 	cfg->n_vrfs = 1;
 	pg_strlcpy(cfg->vrfs[0].name, "default", sizeof(cfg->vrfs[0].name));
 
-	rc = load_buffer(name, buf, len, cfg, err, errlen);
+	rc = load_buffer(name, buf, len, opts, cfg, err, errlen);
 	if (rc < 0) {
 		/* leave nothing half-built behind; cfg stays freeable */
 		config_free(cfg);
@@ -3174,17 +3387,29 @@ static int load_common(const char *name, const unsigned char *buf, size_t len,
 	return rc;
 }
 
-int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
-		       size_t errlen)
+int config_load_string_opts(const char *name, const char *yaml, const struct config_opts *opts,
+			    struct pg_config *cfg, char *err, size_t errlen)
 {
 	if (!name)
 		name = "<string>";
 	if (!yaml)
 		yaml = "";
-	return load_common(name, (const unsigned char *)yaml, strlen(yaml), cfg, err, errlen);
+	return load_common(name, (const unsigned char *)yaml, strlen(yaml), opts, cfg, err, errlen);
+}
+
+int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
+		       size_t errlen)
+{
+	return config_load_string_opts(name, yaml, NULL, cfg, err, errlen);
 }
 
 int config_load(const char *path, struct pg_config *cfg, char *err, size_t errlen)
+{
+	return config_load_opts(path, NULL, cfg, err, errlen);
+}
+
+int config_load_opts(const char *path, const struct config_opts *opts, struct pg_config *cfg,
+		     char *err, size_t errlen)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -3236,7 +3461,7 @@ int config_load(const char *path, struct pg_config *cfg, char *err, size_t errle
 		}
 	}
 	fclose(f);
-	rc = load_common(path, buf, len, cfg, err, errlen);
+	rc = load_common(path, buf, len, opts, cfg, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -3388,7 +3613,7 @@ static void put_mac(FILE *f, const struct pg_mac *m)
 	fprintf(f, "\"%s\"", fmt_mac(m, b));
 }
 
-/* A route target in the form get_rts() reads: "ASN:NN" or "a.b.c.d:NN". */
+/* A route target in the form cy_get_rts() reads: "ASN:NN" or "a.b.c.d:NN". */
 static void put_rt(FILE *f, uint64_t rt)
 {
 	char b[BGP_EC_FMT_LEN];
@@ -3514,6 +3739,13 @@ static void print_port(struct yout *y, const struct pg_config *cfg, const struct
 		put_prefix(y->f, &port->addrs[a]);
 	}
 	fputs("]\n", y->f);
+	if (port->bridge[0]) {
+		ykey(y, k[P_BR]);
+		fprintf(y->f, "{%s: ", bridge_keys[0]);
+		put_str(y->f, port->bridge, false);
+		fprintf(y->f, ", %s: %s}\n", bridge_keys[1],
+			port->bridge_create ? "true" : "false");
+	}
 	/* exception: auto stays auto only without a tap key (a tap key would make it tap) */
 	ykey(y, k[P_EXC]);
 	fprintf(y->f, "%s\n", exception_names[port->exception]);
@@ -3588,7 +3820,7 @@ static void print_l2vni(struct yout *y, const struct pg_config *cfg, const struc
 	}
 	ykey(y, k[L_GWMAC]);
 	put_mac(y->f, &l->gw_mac);
-	l2vni_default_gw_mac(l->vni, &gw);
+	cy_l2vni_default_gw_mac(l->vni, &gw);
 	fputs(memcmp(&gw, &l->gw_mac, sizeof(gw)) ? "\n" : "  # the default (from the VNI)\n",
 	      y->f);
 	ykey(y, k[L_PORT]);
@@ -3701,8 +3933,16 @@ static void print_bgp_neighbor(struct yout *y, const struct pg_config *cfg,
 	ykey(y, k[BN_ADDR]);
 	put_ip(y->f, &nb->addr);
 	fputc('\n', y->f);
-	ykey(y, k[BN_ASN]);
-	fprintf(y->f, "%u\n", nb->asn);
+	if (nb->type == CFG_PEER_BY_ASN) {
+		ykey(y, k[BN_ASN]);
+		fprintf(y->f, "%u\n", nb->asn);
+	} else {
+		ykey(y, k[BN_TYPE]);
+		fprintf(y->f, "%s  # %s\n", peer_type_names[nb->type == CFG_PEER_INTERNAL ? 1 : 0],
+			nb->type == CFG_PEER_INTERNAL ? "only our AS" : "any AS but ours");
+	}
+	ykey(y, k[BN_PORT]);
+	fprintf(y->f, "%u\n", nb->port);
 	if (nb->local_asn) {
 		ykey(y, k[BN_LASN]);
 		fprintf(y->f, "%u\n", nb->local_asn);
@@ -3833,7 +4073,7 @@ static void print_host_session(struct yout *y, const struct pg_config *cfg,
 		fprintf(y->f, "%u\n", hs->host_asn);
 	} else {
 		ykey(y, k[HS_HTYPE]);
-		fprintf(y->f, "%s\n", peer_type_names[hs->host_type]);
+		fprintf(y->f, "%s\n", peer_type_names[hs->host_type == CFG_PEER_INTERNAL ? 1 : 0]);
 	}
 	ykey(y, k[HS_MTU]);
 	fprintf(y->f, "%u\n", hs->mtu);

@@ -61,6 +61,11 @@ struct cfg_port {
 		    * added by the configuration loader after the ports of the file */
 	int host_session; /* index into cfg.host_sessions when the port is one's router side (a
 			   * net_tap device the loader adds), else -1 */
+	/* linuxBridge: a net_tap port whose kernel interface (iface=) joins this Linux bridge at
+	 * start (an OpenPERouter L2VNI's hostMaster); bridge_create: Peregrine creates the bridge
+	 * and deletes it at exit (lifecycle Managed) */
+	char bridge[PG_IFNAME_MAX];
+	bool bridge_create;
 };
 
 struct cfg_vrf {
@@ -216,7 +221,9 @@ struct cfg_exception {
 struct cfg_bgp_neighbor {
 	int line;
 	struct pg_ip addr;	    /* IPv4 or IPv6, unique */
-	uint32_t asn;		    /* remote AS */
+	enum cfg_peer_type type;    /* BY_ASN: asn; EXTERNAL: any AS but ours; INTERNAL: ours */
+	uint32_t asn;		    /* remote AS (type BY_ASN), else 0 */
+	uint16_t port;		    /* TCP port to connect to, default 179 */
 	uint32_t local_asn;	    /* 0: the bgp-level asn */
 	bool passive;		    /* never connect, wait for the peer */
 	bool shutdown;		    /* configured but administratively down */
@@ -274,6 +281,16 @@ struct pg_config {
 };
 
 /*
+ * Inputs of the loader that are not configuration: which node this is, for OpenPERouter's
+ * per-node derivations and nodeSelectors. They override spec.nodeIndex / spec.nodeLabels.
+ */
+struct config_opts {
+	int node_index;		   /* -1: spec.nodeIndex, else 0 */
+	unsigned n_labels;	   /* 0: spec.nodeLabels */
+	const char *const *labels; /* "key=value" */
+};
+
+/*
  * Parse and validate. On error returns -EINVAL and writes one line
  * "FILE:LINE:COL: FIELD: what is wrong (allowed: ...)" into err.
  */
@@ -281,6 +298,11 @@ int config_load(const char *path, struct pg_config *cfg, char *err, size_t errle
 /* Same, from a string (tests); name is used as FILE in messages. */
 int config_load_string(const char *name, const char *yaml, struct pg_config *cfg, char *err,
 		       size_t errlen);
+/* The same with loader options (opts may be NULL: no node index or labels given). */
+int config_load_opts(const char *path, const struct config_opts *opts, struct pg_config *cfg,
+		     char *err, size_t errlen);
+int config_load_string_opts(const char *name, const char *yaml, const struct config_opts *opts,
+			    struct pg_config *cfg, char *err, size_t errlen);
 void config_free(struct pg_config *cfg);
 /*
  * The effective configuration as a kind: Peregrine YAML document (peregrine --print-config):
@@ -292,6 +314,8 @@ void config_free(struct pg_config *cfg);
 int config_print(const struct pg_config *cfg, FILE *f);
 /* The router MAC of an L3VNI without routerMac: 02:50:47 followed by the 24-bit VNI. */
 void config_default_rmac(uint32_t vni, struct pg_mac *mac);
+/* The kernel interface of a net_tap vdev ("net_tap0,iface=NAME"): false if there is none. */
+bool config_tap_iface(const char *device, char iface[PG_IFNAME_MAX]);
 /* The VXLAN UDP port (every L3VNI shares one; 4789 without any). */
 static inline uint16_t cfg_vxlan_port(const struct pg_config *cfg)
 {

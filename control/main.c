@@ -33,6 +33,7 @@
 #include "netns.h"
 #include "exc.h"
 #include "fib.h"
+#include "kif.h"
 #include "kiso.h"
 #include "l2ctl.h"
 #include "bgp.h"
@@ -58,17 +59,23 @@ const struct pg_config *ctl_cfg(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: peregrine -c FILE.yaml [options] [-- EAL options]\n"
-		"  -c, --config FILE     configuration (YAML, kind: Peregrine)\n"
-		"      --check           validate the configuration and exit\n"
-		"      --print-config    print the effective configuration (every key, defaults\n"
-		"                        and derived values filled in) as YAML and exit\n"
-		"  -l, --log-level LVL   error|warning|notice|info|debug (overrides the config)\n"
-		"  -V, --version         print the version\n"
-		"  -h, --help            this text\n"
-		"EAL options after -- are passed to DPDK; by default Peregrine picks lcores,\n"
-		"memory (hugepages when free ones exist, else --no-huge) and --in-memory.\n");
+	fprintf(
+	    f,
+	    "usage: peregrine -c FILE.yaml [options] [-- EAL options]\n"
+	    "  -c, --config FILE     configuration (YAML: kind Peregrine and/or OpenPERouter's\n"
+	    "                        Underlay, L3VNI, L2VNI, L3Passthrough)\n"
+	    "      --node-index N    this node's index for OpenPERouter's per-node addresses\n"
+	    "                        (router ID, VTEP, host sessions; overrides spec.nodeIndex)\n"
+	    "      --node-label K=V  a label of this node for nodeSelectors (repeatable;\n"
+	    "                        replaces spec.nodeLabels)\n"
+	    "      --check           validate the configuration and exit\n"
+	    "      --print-config    print the effective configuration (every key, defaults\n"
+	    "                        and derived values filled in) as YAML and exit\n"
+	    "  -l, --log-level LVL   error|warning|notice|info|debug (overrides the config)\n"
+	    "  -V, --version         print the version\n"
+	    "  -h, --help            this text\n"
+	    "EAL options after -- are passed to DPDK; by default Peregrine picks lcores,\n"
+	    "memory (hugepages when free ones exist, else --no-huge) and --in-memory.\n");
 }
 
 /* Free hugepage memory in MiB, from /proc/meminfo. */
@@ -342,8 +349,92 @@ static int ports_setup(unsigned n_workers)
 	return 0;
 }
 
+/* Linux interfaces listed without addresses (an OpenPERouter Underlay's interfaces) take the
+ * addresses the kernel has on them at start. */
+static bool kaddrs_taken[PG_MAX_PORTS], kaddrs_moved[PG_MAX_PORTS];
+
+static void ports_kernel_addrs(void)
+{
+	char b[PG_PREFIX_FMT_LEN];
+
+	for (unsigned i = 0; i < cfg.n_ports; i++) {
+		struct cfg_port *cp = &cfg.ports[i];
+		if (cp->irb || cp->l2vni >= 0 || cp->n_addrs || !dp_devspec_is_ifname(cp->device))
+			continue;
+		int n = kif_addrs(cp->device, cp->addrs, PG_MAX_ADDRS);
+		if (n <= 0) {
+			if (n < 0 && n != -ENODEV)
+				LOG_WARN("port %s: addresses of %s: %s", cp->name, cp->device,
+					 strerror(-n));
+			continue;
+		}
+		cp->n_addrs = (unsigned)n;
+		kaddrs_taken[i] = true;
+		for (int a = 0; a < n; a++)
+			LOG_NOTICE("port %s: address %s from the kernel's %s", cp->name,
+				   fmt_prefix(&cp->addrs[a], b), cp->device);
+	}
+}
+
+/* With a TAP exception path the TAP holds the addresses taken from the kernel interface: they
+ * leave the interface while Peregrine runs (its own ARP would never be answered). */
+static void ports_kernel_addrs_move(bool back)
+{
+	for (unsigned i = 0; i < cfg.n_ports && i < dp.n_ports; i++) {
+		const struct cfg_port *cp = &cfg.ports[i];
+		int ifindex = kaddrs_taken[i] ? kiso_ifindex(cp->device) : -1;
+		if (ifindex < 0 || (!back && dp.ports[i]->tap_fd < 0) || (back && !kaddrs_moved[i]))
+			continue;
+		for (unsigned a = 0; a < cp->n_addrs; a++)
+			exc_if_addr((unsigned)ifindex, &cp->addrs[a], back, false);
+		kaddrs_moved[i] = !back;
+	}
+}
+
+/* The Linux bridges net_tap ports join (an OpenPERouter L2VNI's hostMaster). */
+static bool bridge_created[PG_MAX_PORTS];
+
+static int ports_bridges(void)
+{
+	for (unsigned i = 0; i < cfg.n_ports; i++) {
+		const struct cfg_port *cp = &cfg.ports[i];
+		char iface[PG_IFNAME_MAX];
+		int ret;
+		if (!cp->bridge[0] || !config_tap_iface(cp->device, iface))
+			continue;
+		if (cp->bridge_create) {
+			ret = kif_link_add(cp->bridge, "bridge");
+			if (ret < 0 && ret != -EEXIST) {
+				LOG_ERR("port %s: creating bridge %s: %s", cp->name, cp->bridge,
+					strerror(-ret));
+				return ret;
+			}
+			bridge_created[i] = ret == 0;
+		}
+		ret = kif_set_master(iface, cp->bridge);
+		if (ret < 0) {
+			LOG_ERR("port %s: %s into bridge %s: %s", cp->name, iface, cp->bridge,
+				strerror(-ret));
+			return ret;
+		}
+		LOG_NOTICE("port %s: %s is a port of bridge %s%s", cp->name, iface, cp->bridge,
+			   bridge_created[i] ? " (created)" : "");
+	}
+	return 0;
+}
+
+static void ports_bridges_delete(void)
+{
+	for (unsigned i = 0; i < cfg.n_ports; i++)
+		if (bridge_created[i]) {
+			kif_link_del(cfg.ports[i].bridge);
+			bridge_created[i] = false;
+		}
+}
+
 static void ports_teardown(void)
 {
+	ports_kernel_addrs_move(true);
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		struct dp_port *p = dp.ports[i];
 		exc_tap_close(p);
@@ -352,6 +443,7 @@ static void ports_teardown(void)
 	}
 	dp_ports_stop();
 	xdp_teardown();
+	ports_bridges_delete();
 }
 
 /* --no-huge runs use a per-process EAL runtime directory; leave nothing behind. */
@@ -441,6 +533,10 @@ static int bgp_setup(const struct pg_config *cfg)
 		p->line = n->line;
 		p->addr = n->addr;
 		p->remote_as = n->asn;
+		p->as_type = n->type == CFG_PEER_EXTERNAL   ? BGP_PEER_EXTERNAL
+			     : n->type == CFG_PEER_INTERNAL ? BGP_PEER_INTERNAL
+							    : BGP_PEER_AS;
+		p->port = n->port;
 		p->local_as = n->local_asn;
 		p->passive = n->passive;
 		p->shutdown = n->shutdown;
@@ -459,19 +555,14 @@ static int bgp_setup(const struct pg_config *cfg)
 	for (unsigned i = 0, k = cfg->bgp.n_neighbors; i < cfg->n_host_sessions; i++) {
 		const struct cfg_host_session *hs = &cfg->host_sessions[i];
 		int ns = port_netns(&cfg->ports[hs->port]);
-		if (hs->host_type != CFG_PEER_BY_ASN) {
-			LOG_ERR("%s:%d: host session %s: hostType %s is not supported yet: give "
-				"hostASN",
-				cfg->file, hs->line, hs->name,
-				hs->host_type == CFG_PEER_EXTERNAL ? "external" : "internal");
-			free(bc.peers);
-			return -ENOTSUP;
-		}
 		for (unsigned a = 0; a < hs->n_addrs; a++, k++) {
 			struct bgp_peer_conf *p = &bc.peers[k];
 			p->line = hs->line;
 			p->addr = hs->host[a].ip;
 			p->remote_as = hs->host_asn;
+			p->as_type = hs->host_type == CFG_PEER_EXTERNAL   ? BGP_PEER_EXTERNAL
+				     : hs->host_type == CFG_PEER_INTERNAL ? BGP_PEER_INTERNAL
+									  : BGP_PEER_AS;
 			p->local_as = hs->asn && hs->asn != cfg->bgp.asn ? hs->asn : 0;
 			p->hold_time = cfg->bgp.hold_time;
 			p->keepalive = cfg->bgp.keepalive;
@@ -649,12 +740,16 @@ int main(int argc, char **argv)
 	    {"check", no_argument, NULL, 'k'},
 	    {"print-config", no_argument, NULL, 'p'},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"node-index", required_argument, NULL, 'n'},
+	    {"node-label", required_argument, NULL, 'L'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = NULL, *log_level = NULL;
 	bool check = false, print_config = false;
+	static const char *labels[64];
+	struct config_opts copts = {.node_index = -1, .labels = labels};
 	char err[1024];
 	char *eal_argv[128];
 	int opt, ret;
@@ -673,6 +768,33 @@ int main(int argc, char **argv)
 		case 'l':
 			log_level = optarg;
 			break;
+		case 'n': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || optarg[0] == '-' || v > 65535) {
+				fprintf(stderr,
+					"peregrine: --node-index: '%s' (allowed: an integer "
+					"0..65535)\n",
+					optarg);
+				return 64;
+			}
+			copts.node_index = (int)v;
+			break;
+		}
+		case 'L':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr,
+					"peregrine: --node-label: '%s' (expected KEY=VALUE)\n",
+					optarg);
+				return 64;
+			}
+			if (copts.n_labels == PG_ARRAY_SIZE(labels)) {
+				fprintf(stderr, "peregrine: --node-label: at most %zu labels\n",
+					PG_ARRAY_SIZE(labels));
+				return 64;
+			}
+			labels[copts.n_labels++] = optarg;
+			break;
 		case 'V':
 			printf("peregrine %s\n", PEREGRINE_VERSION);
 			return 0;
@@ -689,7 +811,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 64;
 	}
-	if (config_load(cfg_path, &cfg, err, sizeof(err)) < 0) {
+	if (config_load_opts(cfg_path, &copts, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "peregrine: %s\n", err);
 		config_free(&cfg);
 		return 1;
@@ -767,8 +889,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fib_set_nh_release(nh_put);
-	if ((ret = ports_setup(n_workers)) < 0 || (ret = host_sessions_setup()) < 0)
+	ports_kernel_addrs();
+	if ((ret = ports_setup(n_workers)) < 0 || (ret = ports_bridges()) < 0 ||
+	    (ret = host_sessions_setup()) < 0)
 		goto out_ports;
+	ports_kernel_addrs_move(false);
 	if ((ret = apply_tables(&cfg)) < 0 || (ret = l2ctl_setup(&cfg)) < 0)
 		goto out_ports;
 	if ((ret = dp_workers_setup(n_workers)) < 0 || (ret = dp_ports_start()) < 0)

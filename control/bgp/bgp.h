@@ -22,6 +22,8 @@
 struct bgp_peer_conf {
 	int line; /* in the configuration file, for messages */
 	struct pg_ip addr;
+	uint16_t port;	 /* TCP port to connect to; 0: 179 */
+	uint8_t as_type; /* enum bgp_peer_as_type: how remote_as is checked */
 	uint32_t remote_as;
 	uint32_t local_as;	    /* 0: the global AS */
 	bool passive;		    /* never connect, wait for the peer */

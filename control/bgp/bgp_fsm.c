@@ -186,3 +186,22 @@ void bgp_fsm(enum bgp_state s, enum bgp_event e, bool passive, struct bgp_fsm_ou
 		return;
 	}
 }
+
+bool bgp_peer_as_ok(enum bgp_peer_as_type type, uint32_t remote_as, uint32_t local_as, uint32_t got)
+{
+	switch (type) {
+	case BGP_PEER_EXTERNAL:
+		return got != local_as;
+	case BGP_PEER_INTERNAL:
+		return got == local_as;
+	default:
+		return got == remote_as;
+	}
+}
+
+bool bgp_peer_conf_ibgp(enum bgp_peer_as_type type, uint32_t remote_as, uint32_t local_as)
+{
+	if (type != BGP_PEER_AS)
+		return type == BGP_PEER_INTERNAL;
+	return remote_as == local_as;
+}

@@ -77,3 +77,14 @@ void bgp_fsm(enum bgp_state s, enum bgp_event e, bool passive, struct bgp_fsm_ou
 
 const char *bgp_state_name(enum bgp_state s); /* "Idle", "Connect", ..., "Established" */
 const char *bgp_event_name(enum bgp_event e);
+
+/* How a peer's AS is given: exactly (remote_as), or any AS but ours (external) / only ours
+ * (internal), as FRR's remote-as external/internal. */
+enum bgp_peer_as_type { BGP_PEER_AS = 0, BGP_PEER_EXTERNAL, BGP_PEER_INTERNAL };
+
+/* Whether an OPEN from AS got is acceptable for a peer configured with type and remote_as,
+ * local_as being our AS towards it. */
+bool bgp_peer_as_ok(enum bgp_peer_as_type type, uint32_t remote_as, uint32_t local_as,
+		    uint32_t got);
+/* Whether the session is iBGP as configured (before any OPEN): for the TTL of the socket. */
+bool bgp_peer_conf_ibgp(enum bgp_peer_as_type type, uint32_t remote_as, uint32_t local_as);

@@ -199,7 +199,8 @@ static void set_state(struct bgp_peer *p, enum bgp_state s)
 	if (p->state == s)
 		return;
 	if (s == BGP_ST_ESTABLISHED || p->state == BGP_ST_ESTABLISHED)
-		LOG_NOTICE("bgp: peer %s (AS %u): %s -> %s", peer_name(p), p->conf.remote_as,
+		LOG_NOTICE("bgp: peer %s (AS %u): %s -> %s", peer_name(p),
+			   p->conf.remote_as ? p->conf.remote_as : bgp_open_asn(&p->open_rcvd),
 			   bgp_state_name(p->state), bgp_state_name(s));
 	else
 		LOG_INFO("bgp: peer %s: %s -> %s", peer_name(p), bgp_state_name(p->state),
@@ -450,7 +451,8 @@ static int md5_set(int fd, const struct pg_ip *peer, const char *password, bool 
  * open; FRR and BIRD do the same). Control traffic precedence as routers mark it. */
 static void sock_opts(int fd, const struct bgp_peer *p)
 {
-	int ttl = p->conf.ttl ? p->conf.ttl : (p->conf.remote_as == bgp_peer_local_as(p) ? 255 : 1);
+	bool ibgp = bgp_peer_conf_ibgp(p->conf.as_type, p->conf.remote_as, bgp_peer_local_as(p));
+	int ttl = p->conf.ttl ? p->conf.ttl : ibgp ? 255 : 1;
 	int tos = IPTOS_PREC_INTERNETCONTROL;
 
 	if (p->conf.addr.family == AF_INET) {
@@ -492,7 +494,7 @@ static int conn_connect(struct bgp_peer *p)
 			return -1;
 		}
 	}
-	sockaddr_from(&p->conf.addr, BGP_PORT, &ss, &len);
+	sockaddr_from(&p->conf.addr, p->conf.port ? p->conf.port : BGP_PORT, &ss, &len);
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
 		peer_error(p, "connect: %s", strerror(errno));
 		close(fd);
@@ -711,10 +713,16 @@ static int open_accept(struct bgp_peer *p, const struct bgp_open *o)
 {
 	uint32_t as = bgp_open_asn(o);
 
-	if (as != p->conf.remote_as) {
+	if (!bgp_peer_as_ok(p->conf.as_type, p->conf.remote_as, bgp_peer_local_as(p), as)) {
 		uint8_t d[2] = {(uint8_t)(o->my_as >> 8), (uint8_t)o->my_as};
 		bgp_notif_set(&p->pending_notif, BGP_ERR_OPEN, BGP_ERR_OPEN_PEER_AS, d, 2);
-		peer_error(p, "OPEN from AS %u, expected AS %u", as, p->conf.remote_as);
+		if (p->conf.as_type == BGP_PEER_AS)
+			peer_error(p, "OPEN from AS %u, expected AS %u", as, p->conf.remote_as);
+		else
+			peer_error(p, "OPEN from AS %u, expected %s AS %u (type %s)", as,
+				   p->conf.as_type == BGP_PEER_INTERNAL ? "our" : "any but our",
+				   bgp_peer_local_as(p),
+				   p->conf.as_type == BGP_PEER_INTERNAL ? "internal" : "external");
 		return -1;
 	}
 	/* RFC 6286: an iBGP peer must not use our identifier. */
@@ -1236,6 +1244,8 @@ bool bgp_peer_get(unsigned i, struct bgp_peer_info *info)
 	info->has_password = p->conf.password[0] != 0;
 	info->conf.password[0] = 0; /* never shown */
 	info->local_as = bgp_peer_local_as(p);
+	if (p->conf.as_type != BGP_PEER_AS && p->state >= BGP_ST_OPENCONFIRM)
+		info->conf.remote_as = bgp_open_asn(&p->open_rcvd); /* learned: type external */
 	info->state = p->state;
 	info->state_since_ms = p->state_since;
 	if (p->state >= BGP_ST_OPENCONFIRM) {

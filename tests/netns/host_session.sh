@@ -67,7 +67,7 @@ spec:
       hostASN: 64515
       mtu: 1450
       addresses: [{router: 192.169.10.1/24, host: 192.169.10.2/24}]
-    - {name: pt-host, hostASN: 64515, addresses: [{router: 192.169.11.1/30, host: 192.169.11.2/30}]}
+    - {name: pt-host, hostType: external, addresses: [{router: 192.169.11.1/30, host: 192.169.11.2/30}]}
 EOF
 
 # BIRD as calico-node renders it (bird.cfg): one peer, the router's link address; bindMode

@@ -191,6 +191,19 @@ int main(void)
 		CHECK(o.next == after[i], "walk step %zu: %s", i, bgp_state_name(o.next));
 		s = o.next;
 	}
+	/* The peer's AS in its OPEN: exact, or by type (FRR's remote-as external/internal). */
+	CHECK(bgp_peer_as_ok(BGP_PEER_AS, 65001, 65000, 65001), "asn");
+	CHECK(!bgp_peer_as_ok(BGP_PEER_AS, 65001, 65000, 65002), "asn");
+	CHECK(!bgp_peer_as_ok(BGP_PEER_AS, 65001, 65000, 65000), "asn");
+	CHECK(bgp_peer_as_ok(BGP_PEER_EXTERNAL, 0, 65000, 65002), "external");
+	CHECK(bgp_peer_as_ok(BGP_PEER_EXTERNAL, 0, 65000, 4200000000u), "external");
+	CHECK(!bgp_peer_as_ok(BGP_PEER_EXTERNAL, 0, 65000, 65000), "external");
+	CHECK(bgp_peer_as_ok(BGP_PEER_INTERNAL, 0, 65000, 65000), "internal");
+	CHECK(!bgp_peer_as_ok(BGP_PEER_INTERNAL, 0, 65000, 65001), "internal");
+	CHECK(bgp_peer_conf_ibgp(BGP_PEER_INTERNAL, 0, 65000), "ibgp");
+	CHECK(!bgp_peer_conf_ibgp(BGP_PEER_EXTERNAL, 0, 65000), "ebgp");
+	CHECK(bgp_peer_conf_ibgp(BGP_PEER_AS, 65000, 65000), "ibgp");
+	CHECK(!bgp_peer_conf_ibgp(BGP_PEER_AS, 65001, 65000), "ebgp");
 	CHECK(strcmp(bgp_state_name(BGP_ST_ESTABLISHED), "Established") == 0, "name");
 	CHECK(strcmp(bgp_state_name(BGP_ST_MAX), "?") == 0, "name");
 	return unit_done("test_bgp_fsm");

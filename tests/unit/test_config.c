@@ -232,10 +232,6 @@ static const char full_yaml[] =
     "  neighbors:\n"
     "    - {ip: 10.100.0.254, mac: \"66:00:00:00:00:fe\", port: uplink}\n"
     "    - {ip: \"fd00::fe\", mac: \"66:00:00:00:00:ff\", port: uplink}\n"
-    "---\n"
-    "apiVersion: openpe.openperouter.github.io/v1alpha1\n"
-    "kind: Underlay\n"
-    "spec: {asn: 64514, nics: [eth1], whatever: {x: [1, 2]}}\n"
     "---\n";
 
 static char *replace(const char *s, const char *from, const char *to)
@@ -475,7 +471,7 @@ static void test_defaults(void)
 		    &cfg) == 0)
 		config_free(&cfg);
 	/* workers: auto; an empty document and other kinds around */
-	if (LOAD_OK("---\n---\nkind: L3VNI\nspec: 1\n---\nkind: Peregrine\nspec:\n  dataplane: "
+	if (LOAD_OK("---\n---\nkind: Peregrine\nspec:\n  dataplane: "
 		    "{workers: auto, lcores: \"3\"}\n  ports: [{name: p0, device: eth0}]\n...\n",
 		    &cfg) == 0) {
 		CHECK(cfg.dp.workers == 0);
@@ -613,10 +609,12 @@ static void test_document_errors(void)
 	EXPECT_ERR("", "t.yaml:1:1: empty configuration");
 	EXPECT_ERR("# only a comment\n\n", "t.yaml:1:1: empty configuration");
 	EXPECT_ERR("---\n", "t.yaml:1:1: no document with kind: Peregrine");
-	EXPECT_ERR("kind: Underlay\nspec: {}\n---\nkind: L3VNI\n",
-		   "t.yaml:1:1: no document with kind: Peregrine");
+	EXPECT_ERR(
+	    "kind: Underlay\nspec: {}\n---\nkind: L3VNI\n",
+	    "t.yaml:1:1: missing required key 'apiVersion' (network.openperouter.io/v1alpha1, "
+	    "or openpe.openperouter.github.io/v1alpha1 up to v0.2.0)");
 	EXPECT_ERR("spec: {}\n", "t.yaml:1:1: missing required key 'kind'");
-	EXPECT_ERR("kind: Underlay\n---\napiVersion: v1\nspec: {}\n",
+	EXPECT_ERR("---\n---\napiVersion: v1\nspec: {}\n",
 		   "t.yaml:3:1: missing required key 'kind'");
 	EXPECT_ERR("- kind: Peregrine\n", "t.yaml:1:1: a document must be a mapping", "a sequence");
 	EXPECT_ERR("just a string\n", "t.yaml:1:1: a document must be a mapping",
@@ -643,7 +641,7 @@ static void test_document_errors(void)
 	    PORT0 "  routs: []\n",
 	    "t.yaml:8:3: spec: unknown key 'routs' (allowed: logLevel, dataplane, management, "
 	    "exceptionPath, vtep, vrfs, ports, l3vnis, l2vnis, tunnels, routes, neighbors, bgp, "
-	    "hostSessions)");
+	    "nodeIndex, nodeLabels, hostSessions)");
 
 	/* YAML syntax errors carry libyaml's problem and position */
 	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [\n",
@@ -838,7 +836,7 @@ static void test_port_errors(void)
 	EXPECT_ERR(HDR "  ports:\n", "t.yaml:4:9: spec.ports: at least one port is required");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtuu: 1500\n",
 		   "t.yaml:7:7: spec.ports[0]: unknown key 'mtuu' (allowed: name, device, driver, "
-		   "mac, mtu, vrf, addresses, tap, exception)");
+		   "mac, mtu, vrf, addresses, tap, exception, linuxBridge)");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: abc\n",
 		   "t.yaml:7:12: spec.ports[0].mtu: expected an integer 68..9216, got 'abc'");
 	EXPECT_ERR(HDR "  ports:\n    - name: a\n      device: eth0\n      mtu: 67\n",
@@ -1729,7 +1727,7 @@ static void test_bgp_errors(void)
 	EXPECT_ERR(BA "        remoteAs: 65002\n",
 		   "t.yaml:13:9: spec.bgp.neighbors[0]: unknown key 'remoteAs' (allowed: address, "
 		   "asn, localAsn, passive, shutdown, updateSource, ebgpMultiHop, password, "
-		   "holdTime, keepaliveTime, connectTime, families, description)");
+		   "holdTime, keepaliveTime, connectTime, families, description, type, port)");
 #undef BA
 #undef BN
 #undef B
@@ -2474,10 +2472,888 @@ static void test_host_sessions(void)
 	EXPECT_ERR(HSB "    - {name: h1, vrf: blue, hostASN: 7, addresses: []}\n",
 		   "t.yaml:12:23: spec.hostSessions[0].vrf: unknown VRF 'blue'");
 	EXPECT_ERR(HDR "  ports: [{name: p, device: eth0}]\n  hostSessions:\n"
-		       "    - {name: h1, hostASN: 7, addresses: []}\n",
+		       "    - {name: h1, hostASN: 7, addresses: [{router: 10.9.0.1/24, host: "
+		       "10.9.0.2/24}]}\n",
 		   "t.yaml:6:5: spec.hostSessions: host sessions need spec.bgp");
 #undef HSB
 }
+
+/* ------------------------------------------------------------------------------------------
+ * OpenPERouter kinds (config_opr.c)
+ */
+
+static int load_opts_(int line, const char *yaml, int index, const char *label,
+		      struct pg_config *cfg)
+{
+	const char *labels[1] = {label};
+	struct config_opts o = {.node_index = index, .n_labels = label ? 1 : 0, .labels = labels};
+	char err[1024] = "";
+	int rc = config_load_string_opts("t.yaml", yaml, &o, cfg, err, sizeof(err));
+
+	checks++;
+	if (rc != 0) {
+		fprintf(stderr, "%s:%d: expected success, got %d: %s\n", __FILE__, line, rc, err);
+		failures++;
+	}
+	return rc;
+}
+#define LOAD_NODE(yaml, index, label, cfg) load_opts_(__LINE__, (yaml), (index), (label), (cfg))
+
+static void expect_err_opts_(int line, const char *yaml, int index, const char *label,
+			     const char *want)
+{
+	const char *labels[1] = {label};
+	struct config_opts o = {.node_index = index, .n_labels = label ? 1 : 0, .labels = labels};
+	struct pg_config cfg;
+	char err[1024] = "";
+	int rc = config_load_string_opts("t.yaml", yaml, &o, &cfg, err, sizeof(err));
+
+	checks++;
+	if (rc != -EINVAL || strcmp(err, want) != 0) {
+		fprintf(stderr, "%s:%d: expected -EINVAL \"%s\", got %d \"%s\"\n", __FILE__, line,
+			want, rc, err);
+		failures++;
+	}
+	config_free(&cfg);
+}
+#define EXPECT_ERR_NODE(yaml, index, label, want) \
+	expect_err_opts_(__LINE__, (yaml), (index), (label), (want))
+
+/* Round trip of an OpenPERouter configuration: host sessions are only compared when the printer
+ * writes them (the Peregrine kind's spec.hostSessions). */
+static void round_trip_opr_(int line, const struct pg_config *cfg)
+{
+	struct pg_config copy = *cfg, back;
+	char *t;
+
+	char *text = print_cfg(cfg);
+
+	if (!text || !strstr(text, "hostSessions"))
+		copy.n_host_sessions = 0;
+	free(text);
+	if ((t = round_trip_(line, &copy, &back))) {
+		free(t);
+		config_free(&back);
+	}
+}
+#define ROUND_TRIP_OPR(cfg) round_trip_opr_(__LINE__, (cfg))
+
+static const char *ip4s(uint32_t v4)
+{
+	struct pg_ip ip = {.family = AF_INET, .v4 = v4};
+	return ipstr(&ip);
+}
+
+static bool has_network(const struct pg_config *cfg, const char *pfx)
+{
+	for (unsigned i = 0; i < cfg->bgp.n_networks; i++)
+		if (!strcmp(pfxstr(&cfg->bgp.networks[i]), pfx))
+			return true;
+	return false;
+}
+
+/* examples/evpn/calico/openpe.yaml of openperouter/openperouter (HEAD) */
+static const char opr_calico[] = "apiVersion: network.openperouter.io/v1alpha1\n"
+				 "kind: L3VNI\n"
+				 "metadata:\n"
+				 "  name: red\n"
+				 "  namespace: openperouter-system\n"
+				 "spec:\n"
+				 "  vrf: red\n"
+				 "  hostSession:\n"
+				 "    asn: 64514\n"
+				 "    hostASN: 64515\n"
+				 "    localCIDR:\n"
+				 "      ipv4: 192.169.10.0/24\n"
+				 "  vni: 100\n"
+				 "---\n"
+				 "apiVersion: network.openperouter.io/v1alpha1\n"
+				 "kind: Underlay\n"
+				 "metadata:\n"
+				 "  name: underlay\n"
+				 "  namespace: openperouter-system\n"
+				 "spec:\n"
+				 "  asn: 64514\n"
+				 "  tunnelEndpoint:\n"
+				 "    cidrs:\n"
+				 "    - 100.65.0.0/24\n"
+				 "  interfaces:\n"
+				 "    - type: NetworkDevice\n"
+				 "      networkDevice:\n"
+				 "        interfaceName: toswitch1\n"
+				 "  neighbors:\n"
+				 "    - asn: 64512\n"
+				 "      address: 192.168.11.2\n";
+
+/* examples/evpn/layer2/openpe.yaml (HEAD): opr_calico's L3VNI and Underlay and this L2VNI */
+static const char opr_l2vni[] = "---\n"
+				"apiVersion: network.openperouter.io/v1alpha1\n"
+				"kind: L2VNI\n"
+				"metadata:\n"
+				"  name: layer2\n"
+				"  namespace: openperouter-system\n"
+				"spec:\n"
+				"  vni: 110\n"
+				"  routingDomain:\n"
+				"    type: L3VNI\n"
+				"    l3vni:\n"
+				"      name: red\n"
+				"  hostMaster:\n"
+				"    type: LinuxBridge\n"
+				"    linuxBridge:\n"
+				"      lifecycle: Managed\n"
+				"  gatewayIPs: [\"192.170.1.1/24\"]\n";
+
+/* examples/evpn/metallb/openpe.yaml (HEAD): opr_calico and this second L3VNI */
+static const char opr_blue[] = "---\n"
+			       "apiVersion: network.openperouter.io/v1alpha1\n"
+			       "kind: L3VNI\n"
+			       "metadata:\n"
+			       "  name: blue\n"
+			       "  namespace: openperouter-system\n"
+			       "spec:\n"
+			       "  vrf: blue\n"
+			       "  hostSession:\n"
+			       "    asn: 64514\n"
+			       "    hostType: External\n"
+			       "    localCIDR:\n"
+			       "      ipv4: 192.169.11.0/24\n"
+			       "  vni: 200\n";
+
+/* examples/passthrough/metallb/openpe.yaml (HEAD) */
+static const char opr_passthrough[] = "apiVersion: network.openperouter.io/v1alpha1\n"
+				      "kind: L3Passthrough\n"
+				      "metadata:\n"
+				      "  name: passthrough\n"
+				      "  namespace: openperouter-system\n"
+				      "spec:\n"
+				      "  hostSession:\n"
+				      "    asn: 64514\n"
+				      "    hostASN: 64515\n"
+				      "    localCIDR:\n"
+				      "      ipv4: 192.169.10.0/24\n"
+				      "---\n"
+				      "apiVersion: network.openperouter.io/v1alpha1\n"
+				      "kind: Underlay\n"
+				      "metadata:\n"
+				      "  name: underlay\n"
+				      "  namespace: openperouter-system\n"
+				      "spec:\n"
+				      "  asn: 64514\n"
+				      "  interfaces:\n"
+				      "    - type: NetworkDevice\n"
+				      "      networkDevice:\n"
+				      "        interfaceName: toswitch1\n"
+				      "  neighbors:\n"
+				      "    - asn: 64512\n"
+				      "      address: 192.168.11.2\n";
+
+/* examples/evpn/multi-cluster/cluster-b-openpe.yaml (HEAD) */
+static const char opr_cluster_b[] = "apiVersion: network.openperouter.io/v1alpha1\n"
+				    "kind: L3VNI\n"
+				    "metadata:\n"
+				    "  name: red\n"
+				    "  namespace: openperouter-system\n"
+				    "spec:\n"
+				    "  vni: 100\n"
+				    "  vrf: red\n"
+				    "---\n"
+				    "apiVersion: network.openperouter.io/v1alpha1\n"
+				    "kind: L2VNI\n"
+				    "metadata:\n"
+				    "  name: layer2\n"
+				    "  namespace: openperouter-system\n"
+				    "spec:\n"
+				    "  hostMaster:\n"
+				    "    type: LinuxBridge\n"
+				    "    linuxBridge:\n"
+				    "      lifecycle: Managed\n"
+				    "  gatewayIPs: [\"192.170.1.1/24\"]\n"
+				    "  vni: 110\n"
+				    "  routingDomain:\n"
+				    "    type: L3VNI\n"
+				    "    l3vni:\n"
+				    "      name: red\n"
+				    "---\n"
+				    "apiVersion: network.openperouter.io/v1alpha1\n"
+				    "kind: Underlay\n"
+				    "metadata:\n"
+				    "  name: underlay\n"
+				    "  namespace: openperouter-system\n"
+				    "spec:\n"
+				    "  asn: 64518\n"
+				    "  tunnelEndpoint:\n"
+				    "    cidrs:\n"
+				    "    - 100.65.1.0/24\n"
+				    "  routerIDCIDR: 10.0.1.0/24\n"
+				    "  interfaces:\n"
+				    "    - type: NetworkDevice\n"
+				    "      networkDevice:\n"
+				    "        interfaceName: toswitch1\n"
+				    "  neighbors:\n"
+				    "    - asn: 64516\n"
+				    "      address: 192.168.12.2\n";
+
+/* examples/evpn/route-reflector/openpe.yaml (HEAD; the old API group with newer fields) */
+static const char opr_rr[] = "---\n"
+			     "apiVersion: openpe.openperouter.github.io/v1alpha1\n"
+			     "kind: Underlay\n"
+			     "metadata:\n"
+			     "  name: route-reflector\n"
+			     "  namespace: openperouter-system\n"
+			     "spec:\n"
+			     "  asn: 64514\n"
+			     "  interfaces:\n"
+			     "    - type: NetworkDevice\n"
+			     "      networkDevice:\n"
+			     "        interfaceName: toswitch1\n"
+			     "  nodeSelector:\n"
+			     "    matchExpressions:\n"
+			     "      - key: node-role.kubernetes.io/control-plane\n"
+			     "        operator: Exists\n"
+			     "  routeReflector:\n"
+			     "    clusterID: 192.0.2.1\n"
+			     "  neighbors:\n"
+			     "    - type: internal\n"
+			     "      listenRange: 192.168.11.0/24\n"
+			     "---\n"
+			     "apiVersion: openpe.openperouter.github.io/v1alpha1\n"
+			     "kind: Underlay\n"
+			     "metadata:\n"
+			     "  name: client\n"
+			     "  namespace: openperouter-system\n"
+			     "spec:\n"
+			     "  asn: 64514\n"
+			     "  interfaces:\n"
+			     "    - type: NetworkDevice\n"
+			     "      networkDevice:\n"
+			     "        interfaceName: toswitch1\n"
+			     "  nodeSelector:\n"
+			     "    matchExpressions:\n"
+			     "      - key: node-role.kubernetes.io/control-plane\n"
+			     "        operator: DoesNotExist\n"
+			     "  tunnelEndpoint:\n"
+			     "    cidrs:\n"
+			     "      - 100.65.0.0/24\n"
+			     "  neighbors:\n"
+			     "    - type: internal\n"
+			     "      address: 192.168.11.3\n"
+			     "---\n"
+			     "apiVersion: openpe.openperouter.github.io/v1alpha1\n"
+			     "kind: L2VNI\n"
+			     "metadata:\n"
+			     "  name: reflected\n"
+			     "  namespace: openperouter-system\n"
+			     "spec:\n"
+			     "  vni: 300\n"
+			     "  nodeSelector:\n"
+			     "    matchExpressions:\n"
+			     "      - key: node-role.kubernetes.io/control-plane\n"
+			     "        operator: DoesNotExist\n"
+			     "  hostmaster:\n"
+			     "    type: linux-bridge\n"
+			     "    linuxBridge:\n"
+			     "      autoCreate: true\n";
+
+/* v0.1.0 field names (the openpe.openperouter.github.io group) */
+static const char opr_legacy[] = "apiVersion: openpe.openperouter.github.io/v1alpha1\n" /* 1 */
+				 "kind: Underlay\n"
+				 "metadata: {name: underlay}\n"
+				 "spec:\n"
+				 "  asn: 64514\n" /* 5 */
+				 "  routeridcidr: 10.1.0.0/16\n"
+				 "  nics: [eth1, eth2]\n"
+				 "  evpn: {vtepcidr: 100.64.0.0/24}\n"
+				 "  neighbors:\n"
+				 "    - address: 192.168.11.2\n" /* 10 */
+				 "      asn: 64512\n"
+				 "      hostasn: 64515\n"
+				 "      holdTime: 1m30s\n"
+				 "      keepaliveTime: 30s\n"
+				 "      connectTime: 10s\n" /* 15 */
+				 "      ebgpMultiHop: true\n"
+				 "      password: s3cret\n"
+				 "      bfd: {receiveInterval: 100, echoMode: true}\n"
+				 "    - address: \"fd00::2\"\n"
+				 "      type: external\n" /* 20 */
+				 "      holdTimeSeconds: 0\n"
+				 "      keepaliveTimeSeconds: 0\n"
+				 "      port: 1790\n"
+				 "      addressFamilies: [{type: ipv6unicast}, {type: evpn}]\n"
+				 "---\n" /* 25 */
+				 "apiVersion: openpe.openperouter.github.io/v1alpha1\n"
+				 "kind: L3VNI\n"
+				 "metadata: {name: red}\n"
+				 "spec:\n"
+				 "  vrf: red\n" /* 30 */
+				 "  vni: 100\n"
+				 "  vxlanport: 4790\n"
+				 "  hostsession:\n"
+				 "    asn: 64514\n"
+				 "    hosttype: internal\n" /* 35 */
+				 "    localcidr: {ipv4: 192.169.10.0/24, ipv6: \"fd00:10::/64\"}\n"
+				 "  importRTs: [\"64512:100\"]\n"
+				 "  exportRTs: [\"10.0.0.1:100\"]\n"
+				 "---\n"
+				 "apiVersion: openpe.openperouter.github.io/v1alpha1\n" /* 40 */
+				 "kind: L2VNI\n"
+				 "metadata: {name: l2}\n"
+				 "spec:\n"
+				 "  vni: 110\n"
+				 "  vrf: red\n" /* 45 */
+				 "  vxlanport: 4790\n"
+				 "  l2gatewayips: [192.170.1.1/24, \"fd00:170::1/64\"]\n"
+				 "  hostmaster:\n"
+				 "    type: linux-bridge\n"
+				 "    linuxBridge: {name: br0}\n" /* 50 */
+				 "---\n"
+				 "apiVersion: openpe.openperouter.github.io/v1alpha1\n"
+				 "kind: L2VNI\n"
+				 "metadata: {name: old}\n"
+				 "spec:\n" /* 55 */
+				 "  vni: 120\n"
+				 "  vxlanport: 4790\n"
+				 "  hostmaster: {type: bridge, autocreate: true}\n"
+				 "status: {anything: 1}\n";
+
+static void test_opr_examples(void)
+{
+	struct pg_config cfg;
+	char *y;
+
+	/* node 0 and node 1 of the Calico example */
+	for (int node = 0; node < 2; node++) {
+		if (LOAD_NODE(opr_calico, node, NULL, &cfg))
+			continue;
+		CHECK_STR(ip4s(cfg.bgp.router_id), node ? "10.0.0.2" : "10.0.0.1");
+		CHECK(cfg.has_vtep);
+		CHECK_STR(ipstr(&cfg.vtep), node ? "100.65.0.1" : "100.65.0.0");
+		CHECK(has_network(&cfg, node ? "100.65.0.1/32" : "100.65.0.0/32"));
+		CHECK(cfg.bgp.enabled && cfg.bgp.asn == 64514 && cfg.bgp.n_neighbors == 1);
+		const struct cfg_bgp_neighbor *nb = &cfg.bgp.neighbors[0];
+		CHECK_STR(ipstr(&nb->addr), "192.168.11.2");
+		CHECK(nb->type == CFG_PEER_BY_ASN && nb->asn == 64512 && nb->port == 179);
+		CHECK(nb->hold_time == 180 && nb->keepalive == 60 && nb->connect_retry == 120);
+		CHECK(nb->families == (CFG_BGP_AF_IPV4 | CFG_BGP_AF_EVPN) && nb->ttl == 0);
+		CHECK(cfg.n_vrfs == 2 && !strcmp(cfg.vrfs[1].name, "red"));
+		CHECK(cfg.n_l3vnis == 1 && cfg.l3vnis[0].vni == 100 && cfg.l3vnis[0].vrf == 1);
+		CHECK(cfg.l3vnis[0].udp_port == 4789 && cfg.l3vnis[0].n_import_rts == 0);
+		/* the Underlay's interface, and the port of the L3VNI's host session */
+		CHECK(cfg.n_ports == 2 && cfg.n_host_sessions == 1);
+		CHECK_STR(cfg.ports[0].name, "toswitch1");
+		CHECK(cfg.host_sessions[0].port == 1 && cfg.ports[1].host_session == 0);
+		CHECK_STR(cfg.ports[1].name, "host-e-100");
+		CHECK(cfg.ports[1].vrf == 1 && cfg.ports[1].n_addrs == 1);
+		CHECK_STR(cfg.ports[0].device, "toswitch1");
+		CHECK(cfg.ports[0].n_addrs == 0 && cfg.ports[0].vrf == 0);
+		CHECK(cfg.ports[0].driver == CFG_DRIVER_AUTO &&
+		      cfg.ports[0].exception == CFG_EXC_AUTO);
+		CHECK(cfg.n_host_sessions == 1);
+		const struct cfg_host_session *h = &cfg.host_sessions[0];
+		CHECK_STR(h->name, "host-e-100");
+		CHECK(h->vrf == 1 && h->asn == 64514 && h->host_type == CFG_PEER_BY_ASN);
+		CHECK(h->host_asn == 64515 && h->mtu == 1500 && h->n_addrs == 1);
+		CHECK_STR(pfxstr(&h->router[0]), "192.169.10.1/24");
+		CHECK_STR(pfxstr(&h->host[0]), node ? "192.169.10.3/24" : "192.169.10.2/24");
+		ROUND_TRIP_OPR(&cfg);
+		config_free(&cfg);
+	}
+
+	/* the layer2 example: the L2VNI's host TAP, its managed bridge and the gateway */
+	y = malloc(sizeof(opr_calico) + sizeof(opr_l2vni));
+	sprintf(y, "%s%s", opr_calico, opr_l2vni);
+	if (!LOAD_NODE(y, 1, NULL, &cfg)) {
+		CHECK(cfg.n_l2vnis == 1 && cfg.n_ports == 3 + cfg.n_host_sessions);
+		const struct cfg_l2vni *l = &cfg.l2vnis[0];
+		CHECK(l->vni == 110 && l->has_vrf && l->vrf == 1 && l->n_gw == 1);
+		CHECK_STR(pfxstr(&l->gw[0]), "192.170.1.1/24");
+		CHECK_STR(macstr(&l->gw_mac), "00:f3:00:00:00:6f");
+		CHECK(l->n_ports == 1 && l->irb_port == 2 && cfg.ports[2].irb);
+		const struct cfg_port *p = &cfg.ports[l->ports[0]];
+		CHECK_STR(p->name, "host-e-110");
+		CHECK_STR(p->device, "net_tap_l2v110,iface=host-e-110");
+		CHECK_STR(p->bridge, "br-hs-110");
+		CHECK(p->bridge_create && p->l2vni == 0 && p->no_tap && p->n_addrs == 0);
+		CHECK(cfg.bgp.neighbors[0].families == (CFG_BGP_AF_IPV4 | CFG_BGP_AF_EVPN));
+		char iface[PG_IFNAME_MAX];
+		CHECK(config_tap_iface(p->device, iface) && !strcmp(iface, "host-e-110"));
+		ROUND_TRIP_OPR(&cfg);
+		config_free(&cfg);
+	}
+	free(y);
+
+	/* the metallb example: a second L3VNI whose host is any external AS */
+	y = malloc(sizeof(opr_calico) + sizeof(opr_blue));
+	sprintf(y, "%s%s", opr_calico, opr_blue);
+	if (!LOAD_NODE(y, 1, NULL, &cfg)) {
+		CHECK(cfg.n_l3vnis == 2 && cfg.n_vrfs == 3 && cfg.n_host_sessions == 2);
+		const struct cfg_host_session *h = &cfg.host_sessions[1];
+		CHECK_STR(h->name, "host-e-200");
+		CHECK(h->vrf == 2 && h->host_type == CFG_PEER_EXTERNAL && h->host_asn == 0);
+		CHECK_STR(pfxstr(&h->router[0]), "192.169.11.1/24");
+		CHECK_STR(pfxstr(&h->host[0]), "192.169.11.3/24");
+		ROUND_TRIP_OPR(&cfg);
+		config_free(&cfg);
+	}
+	free(y);
+
+	/* the passthrough example: pt-host in the default VRF, its host /32 announced */
+	for (int node = 0; node < 2; node++) {
+		if (LOAD_NODE(opr_passthrough, node, NULL, &cfg))
+			continue;
+		CHECK(!cfg.has_vtep && cfg.n_host_sessions == 1);
+		const struct cfg_host_session *h = &cfg.host_sessions[0];
+		CHECK_STR(h->name, "pt-host");
+		CHECK(h->vrf == 0 && h->host_asn == 64515);
+		CHECK_STR(pfxstr(&h->host[0]), node ? "192.169.10.3/24" : "192.169.10.2/24");
+		CHECK(has_network(&cfg, node ? "192.169.10.3/32" : "192.169.10.2/32"));
+		CHECK(cfg.bgp.neighbors[0].families == CFG_BGP_AF_IPV4);
+		ROUND_TRIP_OPR(&cfg);
+		config_free(&cfg);
+	}
+
+	/* multi-cluster, cluster B: its own routerIDCIDR; no host session */
+	if (!LOAD_NODE(opr_cluster_b, 1, NULL, &cfg)) {
+		CHECK_STR(ip4s(cfg.bgp.router_id), "10.0.1.2");
+		CHECK_STR(ipstr(&cfg.vtep), "100.65.1.1");
+		CHECK(cfg.bgp.asn == 64518 && cfg.bgp.neighbors[0].asn == 64516);
+		CHECK(cfg.n_host_sessions == 0 && cfg.n_l2vnis == 1);
+		ROUND_TRIP_OPR(&cfg);
+		config_free(&cfg);
+	}
+
+	/* route reflector: the node labels pick the client Underlay */
+	if (!LOAD_NODE(opr_rr, 0, "kubernetes.io/hostname=worker", &cfg)) {
+		CHECK(cfg.bgp.n_neighbors == 1);
+		CHECK(cfg.bgp.neighbors[0].type == CFG_PEER_INTERNAL &&
+		      cfg.bgp.neighbors[0].asn == 0);
+		CHECK(cfg.n_l2vnis == 1 && !cfg.l2vnis[0].has_vrf);
+		CHECK_STR(cfg.ports[1].bridge, "br-hs-300");
+		ROUND_TRIP_OPR(&cfg);
+		config_free(&cfg);
+	}
+	EXPECT_ERR_NODE(opr_rr, 0, "node-role.kubernetes.io/control-plane=",
+			"t.yaml:17:3: Underlay route-reflector: spec: routeReflector is not "
+			"supported: Peregrine does not reflect routes (RFC 4456)");
+	EXPECT_ERR_NODE(opr_rr, 0, NULL, /* without labels both Underlays apply */
+			"t.yaml:17:3: Underlay route-reflector: spec: routeReflector is not "
+			"supported: Peregrine does not reflect routes (RFC 4456)");
+	char *y2 = replace(opr_rr, "  routeReflector:\n    clusterID: 192.0.2.1\n", "");
+	EXPECT_ERR_NODE(y2, 0, NULL,
+			"t.yaml:19:7: Underlay route-reflector: spec.neighbors[0]: listenRange "
+			"(dynamic neighbors) is not supported yet: list each neighbor with its "
+			"address");
+	free(y2);
+
+	/* legacy names, node 2 */
+	if (!LOAD_NODE(opr_legacy, 2, NULL, &cfg)) {
+		CHECK_STR(ip4s(cfg.bgp.router_id), "10.1.0.3");
+		CHECK_STR(ipstr(&cfg.vtep), "100.64.0.2");
+		/* eth1, eth2, host-e-110, host-e-120, irb110, and the host sessions' */
+		CHECK(cfg.n_ports == 5 + cfg.n_host_sessions);
+		CHECK_STR(cfg.ports[0].name, "eth1");
+		CHECK_STR(cfg.ports[2].name, "host-e-110");
+		CHECK_STR(cfg.ports[2].bridge, "br0");
+		CHECK(!cfg.ports[2].bridge_create);
+		CHECK_STR(cfg.ports[3].bridge, "br-hs-120");
+		CHECK(cfg.ports[3].bridge_create && cfg.ports[4].irb);
+		const struct cfg_bgp_neighbor *a = &cfg.bgp.neighbors[0],
+					      *b = &cfg.bgp.neighbors[1];
+		CHECK(a->hold_time == 90 && a->keepalive == 30 && a->connect_retry == 10);
+		CHECK(a->ttl == 255 && !strcmp(a->password, "s3cret"));
+		CHECK(a->families == (CFG_BGP_AF_IPV4 | CFG_BGP_AF_EVPN));
+		CHECK(b->type == CFG_PEER_EXTERNAL && b->port == 1790 && b->hold_time == 0);
+		CHECK(b->keepalive == 0 && b->families == (CFG_BGP_AF_IPV6 | CFG_BGP_AF_EVPN));
+		CHECK(cfg.l3vnis[0].udp_port == 4790 && cfg.l3vnis[0].n_import_rts == 1);
+		CHECK(cfg.l3vnis[0].n_export_rts == 1);
+		const struct cfg_host_session *h = &cfg.host_sessions[0];
+		CHECK(h->host_type == CFG_PEER_INTERNAL && h->n_addrs == 2);
+		CHECK_STR(pfxstr(&h->router[1]), "fd00:10::1/64");
+		CHECK_STR(pfxstr(&h->host[1]), "fd00:10::4/64");
+		CHECK_STR(pfxstr(&h->host[0]), "192.169.10.4/24");
+		CHECK(cfg.l2vnis[0].has_vrf && cfg.l2vnis[0].n_gw == 2);
+		CHECK(!cfg.l2vnis[1].has_vrf && cfg.l2vnis[1].udp_port == 4790);
+		ROUND_TRIP_OPR(&cfg);
+		config_free(&cfg);
+	}
+
+	/* with a Peregrine document: DPDK settings, the underlay port refined, nodeIndex and
+	 * nodeLabels there (the command line would win) */
+	y = malloc(sizeof(opr_calico) + 512);
+	sprintf(y,
+		"kind: Peregrine\n"
+		"spec:\n"
+		"  nodeIndex: 4\n"
+		"  nodeLabels: {rack: r1}\n"
+		"  dataplane: {workers: 1}\n"
+		"  vrfs: [{name: red}]\n"
+		"  ports:\n"
+		"    - {name: toswitch1, device: toswitch1, driver: pcap, addresses: "
+		"[192.168.11.3/24]}\n"
+		"  routes: [{prefix: 10.99.0.0/16, vrf: red, blackhole: true}]\n"
+		"  bgp: {asn: 64514, holdTime: 30}\n"
+		"---\n%s",
+		opr_calico);
+	if (!LOAD_NODE(y, -1, NULL, &cfg)) {
+		CHECK_STR(ip4s(cfg.bgp.router_id), "10.0.0.5");
+		CHECK(cfg.n_ports == 1 + cfg.n_host_sessions &&
+		      cfg.ports[0].driver == CFG_DRIVER_PCAP);
+		CHECK(cfg.ports[0].n_addrs == 1 && cfg.dp.workers == 1 && cfg.n_vrfs == 2);
+		CHECK(cfg.bgp.hold_time == 30 && cfg.bgp.neighbors[0].hold_time == 180);
+		CHECK(cfg.n_routes == 1 && cfg.routes[0].vrf == 1);
+		ROUND_TRIP_OPR(&cfg);
+		config_free(&cfg);
+	}
+	if (!LOAD_NODE(y, 7, NULL, &cfg)) {
+		CHECK_STR(ip4s(cfg.bgp.router_id), "10.0.0.8");
+		config_free(&cfg);
+	}
+	free(y);
+}
+
+/* One Underlay (lines 1-9) and an L3VNI (10-): errors are made by appending or replacing. */
+#define OU                                                                              \
+	"apiVersion: network.openperouter.io/v1alpha1\n" /* 1 */                        \
+	"kind: Underlay\n"                                                              \
+	"metadata: {name: u}\n"                                                         \
+	"spec:\n"                                                                       \
+	"  asn: 64514\n" /* 5 */                                                        \
+	"  tunnelEndpoint: {cidrs: [100.65.0.0/24]}\n"                                  \
+	"  interfaces: [{type: NetworkDevice, networkDevice: {interfaceName: eth1}}]\n" \
+	"  neighbors:\n"                                                                \
+	"    - address: 192.168.11.2\n"
+#define OL3                                              \
+	"---\n" /* 10 */                                 \
+	"apiVersion: network.openperouter.io/v1alpha1\n" \
+	"kind: L3VNI\n"                                  \
+	"metadata: {name: red}\n"                        \
+	"spec:\n"                                        \
+	"  vrf: red\n" /* 15 */                          \
+	"  vni: 100\n"
+
+/* EXPECT_ERR on a text from replace(), freed */
+#define EXPECT_ERR_FREE(text, ...)                                                   \
+	do {                                                                         \
+		char *t_ = (text);                                                   \
+		expect_err_(__LINE__, t_, (const char *const[]){__VA_ARGS__, NULL}); \
+		free(t_);                                                            \
+	} while (0)
+
+static void test_opr_errors(void)
+{
+	struct pg_config cfg;
+
+	if (!LOAD_NODE(OU "      asn: 64512\n" OL3, 0, NULL, &cfg))
+		config_free(&cfg);
+	/* kinds and documents */
+	EXPECT_ERR("apiVersion: network.openperouter.io/v1alpha1\nkind: L3VPN\nspec: {}\n",
+		   "t.yaml:2:7: kind: OpenPERouter's kind L3VPN is not supported: it is an SRv6 "
+		   "L3VPN and Peregrine's dataplane has no SRv6 (use an L3VNI: EVPN over VXLAN)");
+	EXPECT_ERR("kind: RawFRRConfig\n", "t.yaml:1:7: kind: OpenPERouter's kind RawFRRConfig is "
+					   "not supported: it carries FRR configuration text");
+	EXPECT_ERR("kind: OpenPERouter\n",
+		   "t.yaml:1:7: kind: OpenPERouter's kind OpenPERouter is not supported: it "
+		   "configures the OpenPERouter operator's deployment");
+	EXPECT_ERR("kind: RouterNodeConfigurationStatus\n",
+		   "t.yaml:1:7: kind: OpenPERouter's kind RouterNodeConfigurationStatus is not "
+		   "supported: it is a status object");
+	EXPECT_ERR("kind: Underlayy\n",
+		   "t.yaml:1:7: kind: unknown kind 'Underlayy' (accepted: Peregrine, Underlay, "
+		   "L3VNI, L2VNI, L3Passthrough)");
+	EXPECT_ERR("apiVersion: v1\nkind: L3VNI\nspec: {}\n",
+		   "t.yaml:1:13: apiVersion: unknown apiVersion 'v1' for kind L3VNI (allowed: "
+		   "network.openperouter.io/v1alpha1, openpe.openperouter.github.io/v1alpha1)");
+	EXPECT_ERR(OU "      asn: 64512\n" OL3 "---\n" OL3,
+		   "t.yaml:21:7: L3VNI red: a second L3VNI named 'red' (the first is at line 12)");
+	EXPECT_ERR(OL3, "t.yaml:2:1: L3VNI red: needs an Underlay (its asn and neighbors) or the "
+			"Peregrine document's bgp");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n  bogus: 1\n",
+	    "t.yaml:11:3: Underlay u: spec: unknown key 'bogus' (allowed: nodeSelector, asn,");
+
+	/* Underlay */
+	EXPECT_ERR(OU "      asn: 64512\n      holdTimeSeconds: 2\n      keepaliveTimeSeconds: 1\n",
+		   "t.yaml:11:24: Underlay u: spec.neighbors[0].holdTimeSeconds: 2 is out of range "
+		   "(allowed: 0 or 3..65535 seconds)");
+	EXPECT_ERR(OU "      asn: 64512\n      holdTimeSeconds: 30\n",
+		   "t.yaml:11:7: Underlay u: spec.neighbors[0]: holdTimeSeconds and "
+		   "keepaliveTimeSeconds must be both set or both unset");
+	EXPECT_ERR(OU
+		   "      asn: 64512\n      holdTimeSeconds: 30\n      keepaliveTimeSeconds: 31\n",
+		   "t.yaml:12:29: Underlay u: spec.neighbors[0].keepaliveTimeSeconds: 31 is out of "
+		   "range: keepaliveTimeSeconds must be at most holdTimeSeconds 30 (allowed: "
+		   "1..holdTimeSeconds)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n      holdTimeSeconds: 30\n      holdTime: 30s\n",
+	    "t.yaml:12:7: Underlay u: spec.neighbors[0]: 'holdTimeSeconds' and 'holdTime' are "
+	    "the same field (the current and the legacy name); give one");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n      type: External\n",
+	    "t.yaml:11:7: Underlay u: spec.neighbors[0]: asn and type cannot be set together");
+	EXPECT_ERR(OU "      type: Externel\n",
+		   "t.yaml:10:13: Underlay u: spec.neighbors[0].type: unknown value 'Externel' "
+		   "(allowed: External, Internal)");
+	EXPECT_ERR(OU "      asn: 64512\n      passwordSecret: s\n",
+		   "t.yaml:11:7: Underlay u: spec.neighbors[0]: passwordSecret is not supported: "
+		   "Peregrine does not read Kubernetes Secrets; put the key in password");
+	EXPECT_ERR(OU "      asn: 64512\n      password: \"a b\"\n",
+		   "t.yaml:11:17: Underlay u: spec.neighbors[0].password: must not contain white "
+		   "space");
+	EXPECT_ERR(OU "      asn: 64512\n      port: 20000\n",
+		   "t.yaml:11:13: Underlay u: spec.neighbors[0].port: 20000 is out of range "
+		   "(allowed: 1..16384)");
+	EXPECT_ERR(OU "      asn: 64512\n      connectTimeSeconds: 0\n",
+		   "t.yaml:11:27: Underlay u: spec.neighbors[0].connectTimeSeconds: 0 is out of "
+		   "range (allowed: 1..65535 seconds)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n      properties: [{type: ebgpMultiHop, ebgpMultiHop: "
+	       "{ttl: 0}}]\n",
+	    "t.yaml:11:61: Underlay u: spec.neighbors[0].properties[0].ebgpMultiHop.ttl: 0 is "
+	    "out of range (allowed: 1..255)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n      addressFamilies: [{type: ipv4vpn}]\n",
+	    "t.yaml:11:32: Underlay u: spec.neighbors[0].addressFamilies[0].type: ipv4vpn is "
+	    "not supported (VPN families carry SRv6 L3VPNs; allowed: ipv4unicast, "
+	    "ipv6unicast, evpn)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n      addressFamilies: [{type: evpn, properties: [{type: "
+	       "routeReflectorClient}]}]\n",
+	    "t.yaml:11:58: Underlay u: spec.neighbors[0].addressFamilies[0].properties[0].type: "
+	    "routeReflectorClient is not supported: Peregrine does not reflect routes");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n      interface: eth1\n",
+	    "t.yaml:11:7: Underlay u: spec.neighbors[0]: interface (BGP unnumbered over IPv6 "
+	    "link-local addresses) is not supported yet: give the neighbor's address");
+	EXPECT_ERR(OU "      asn: 64512\n    - listenRange: 10.0.0.0/24\n      asn: 1\n",
+		   "t.yaml:11:7: Underlay u: spec.neighbors[1]: listenRange (dynamic neighbors) is "
+		   "not supported yet: list each neighbor with its address");
+	EXPECT_ERR(OU "      asn: 64512\n    - {address: 192.168.11.2, asn: 1}\n",
+		   "t.yaml:11:7: Underlay u: spec.neighbors[1].address: duplicate neighbor address "
+		   "192.168.11.2 (first at line 9)");
+	EXPECT_ERR(OU "      asn: 64512\n  isis: {}\n",
+		   "t.yaml:11:3: Underlay u: spec: isis is not supported: Peregrine has no IS-IS");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n  srv6: {}\n",
+	    "t.yaml:11:3: Underlay u: spec: srv6 is not supported: Peregrine's dataplane has no "
+	    "SRv6");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n  gracefulRestart: {restartTimeSeconds: 5000}\n",
+	    "t.yaml:11:41: Underlay u: spec.gracefulRestart.restartTimeSeconds: 5000 is out of "
+	    "range (allowed: 1..4095)");
+	EXPECT_ERR_NODE(
+	    OU "      asn: 64512\n  routerIDCIDR: 10.0.0.0/30\n", 3, NULL,
+	    "t.yaml:11:17: Underlay u: spec.routerIDCIDR: node index 3 is out of range for "
+	    "routerIDCIDR 10.0.0.0/30 (the router ID is its address number 4; it has 4)");
+	EXPECT_ERR_NODE(OU "      asn: 64512\n", 256, NULL,
+			"t.yaml:5:3: Underlay u: spec: node index 256 is out of range for "
+			"routerIDCIDR 10.0.0.0/24 (the router ID is its address number 257; it "
+			"has 256)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n  tunnelEndpoint: {cidrs: [\"fd00::/64\"]}\n",
+	    "t.yaml:11:3: Underlay u: spec: duplicate key 'tunnelEndpoint' (first at line 6)");
+	EXPECT_ERR_FREE(replace(OU "      asn: 64512\n", "[100.65.0.0/24]", "[\"fd00::/64\"]"),
+			"t.yaml:6:28: Underlay u: spec.tunnelEndpoint.cidrs[0]: IPv6 VTEPs are not "
+			"supported (Peregrine's VXLAN tunnel endpoint is IPv4; give an IPv4 CIDR)");
+	EXPECT_ERR_FREE(
+	    replace(OU "      asn: 64512\n",
+		    "{type: NetworkDevice, networkDevice: "
+		    "{interfaceName: eth1}}",
+		    "{type: CNIDevice, cniDevice: {}}"),
+	    "t.yaml:7:23: Underlay u: spec.interfaces[0].type: CNIDevice is not supported");
+	EXPECT_ERR_FREE(
+	    replace(OU "      asn: 64512\n", "interfaceName: eth1", "interfaceName: 1eth"),
+	    "t.yaml:7:69: Underlay u: spec.interfaces[0].networkDevice.interfaceName: '1eth' is "
+	    "not a valid name (1..15 characters: a letter, then letters, digits, '_', '-', "
+	    "'.')");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n  evpn: {vtepcidr: 10.0.0.0/24}\n",
+	    "t.yaml:11:3: Underlay u: spec: 'tunnelEndpoint' and 'evpn' are the current and the "
+	    "legacy field; give one");
+	char *y3 = replace(OU, "{name: u}", "{name: v}");
+	char *y4 = malloc(strlen(y3) + 512);
+	sprintf(y4, "%s      asn: 64512\n---\n%s      asn: 64512\n", OU, y3);
+	EXPECT_ERR(y4,
+		   "t.yaml:12:1: Underlay v: more than one Underlay applies to this node (the "
+		   "other is Underlay u at line 1); give them nodeSelectors that do not overlap");
+	free(y3);
+	free(y4);
+	EXPECT_ERR(OU "      asn: 64512\n---\n" OU "      asn: 64512\n",
+		   "t.yaml:13:7: Underlay u: a second Underlay named 'u' (the first is at line 1)");
+
+	/* L3VNI */
+	EXPECT_ERR(OU "      asn: 64512\n" OL3 "  underlayAddressFamily: IPv6\n",
+		   "t.yaml:18:26: L3VNI red: spec.underlayAddressFamily: IPv6 VTEPs are not "
+		   "supported (Peregrine's VXLAN tunnel endpoint is IPv4; allowed: IPv4)");
+	EXPECT_ERR_FREE(
+	    replace(OU "      asn: 64512\n" OL3, "vrf: red", "vrf: redredredredredred"),
+	    "t.yaml:16:8: L3VNI red: spec.vrf: 'redredredredredred' is not a valid name (1..15 "
+	    "characters: a letter, then letters, digits, '_', '-')");
+	EXPECT_ERR(OU "      asn: 64512\n" OL3 "  importRTs: [\"1.2.3.4:70000\"]\n",
+		   "t.yaml:18:15: L3VNI red: spec.importRTs[0]: expected a route target ASN:NN");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OL3
+	       "  hostSession: {asn: 64514, hostASN: 64514, localCIDR: {ipv4: 10.1.0.0/24}}\n",
+	    "t.yaml:18:38: L3VNI red: spec.hostSession.hostASN: hostASN must be different from "
+	    "asn (64514): the host session of an L3VNI is eBGP (use hostType: Internal for "
+	    "iBGP)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OL3 "  hostSession: {asn: 64514, localCIDR: {}}\n",
+	    "t.yaml:18:16: L3VNI red: spec.hostSession: needs hostASN or hostType (either must "
+	    "be set)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OL3
+	       "  hostSession: {asn: 1, hostType: Internal, localCIDR: {}}\n",
+	    "t.yaml:18:56: L3VNI red: spec.hostSession.localCIDR: at least one of ipv4 or ipv6 "
+	    "must be specified");
+	EXPECT_ERR_NODE(
+	    OU "      asn: 64512\n" OL3
+	       "  hostSession: {asn: 1, hostType: Internal, localCIDR: {ipv4: "
+	       "10.1.0.0/30}}\n",
+	    2, NULL,
+	    "t.yaml:18:63: L3VNI red: spec.hostSession.localCIDR.ipv4: node index 2 is "
+	    "out of range for localCIDR 10.1.0.0/30 (the host side is its address 4; it "
+	    "has 4)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OL3
+	       "  hostSession: {asn: 1, hostType: Internal, localCIDR: {ipv4: 10.1.0.128/25}}\n",
+	    "t.yaml:18:63: L3VNI red: spec.hostSession.localCIDR.ipv4: the router side would be "
+	    "10.1.0.128, the subnet address of 10.1.0.128/25, which Peregrine cannot use as an "
+	    "interface address (use a CIDR whose first address ends in 0, e.g. a /24)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OL3 "---\n"
+	       "apiVersion: network.openperouter.io/v1alpha1\nkind: L3VNI\nmetadata: {name: "
+	       "b}\nspec: {vrf: red, vni: 200}\n",
+	    "t.yaml:22:13: L3VNI b: spec.vrf: more than one L3VNI in VRF 'red' (also L3VNI red "
+	    "at line 12)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OL3 "---\n"
+	       "apiVersion: network.openperouter.io/v1alpha1\nkind: L2VNI\nmetadata: {name: "
+	       "b}\nspec: {vni: 100}\n",
+	    "t.yaml:22:13: L2VNI b: spec.vni: duplicate VNI 100 (also L3VNI red at line 12)");
+	EXPECT_ERR(OU "      asn: 64512\n" OL3 "  vxlanPort: 4790\n---\n"
+		      "apiVersion: network.openperouter.io/v1alpha1\nkind: L2VNI\nmetadata: {name: "
+		      "b}\nspec: {vni: 200}\n",
+		   "t.yaml:23:7: L2VNI b: spec.vxlanPort: all VNIs share one VXLAN UDP port in "
+		   "Peregrine: 4789 differs from 4790 (line 12)");
+
+	/* L2VNI */
+#define OL2 "---\napiVersion: network.openperouter.io/v1alpha1\nkind: L2VNI\nmetadata: {name: l2}\n"
+	EXPECT_ERR(OU "      asn: 64512\n" OL2 "spec: {vni: 5, gatewayIPs: [10.1.1.1/24]}\n",
+		   "t.yaml:15:28: L2VNI l2: spec.gatewayIPs: gatewayIPs cannot be set without "
+		   "routingDomain");
+	EXPECT_ERR(OU "      asn: 64512\n" OL2
+		      "spec: {vni: 5, routingDomain: {type: L3VNI, l3vni: {name: blue}}}\n",
+		   "t.yaml:15:59: L2VNI l2: spec.routingDomain.l3vni.name: no L3VNI named 'blue' "
+		   "applies to this node (L3VNIs: none)");
+	EXPECT_ERR(OU "      asn: 64512\n" OL2
+		      "spec: {vni: 5, routingDomain: {type: L3VPN, l3vpn: {name: blue}}}\n",
+		   "t.yaml:15:38: L2VNI l2: spec.routingDomain.type: L3VPN routing domains are not "
+		   "supported (SRv6 L3VPNs are not; allowed: L3VNI)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OL3 OL2
+	       "spec: {vni: 5, routingDomain: {type: L3VNI, l3vni: {name: red}}, gatewayIPs: "
+	       "[10.1.1.1/24, 10.2.1.1/24]}\n",
+	    "t.yaml:22:92: L2VNI l2: spec.gatewayIPs[1]: two IPv4 addresses: if 2 addresses are "
+	    "provided, one must be IPv4 and one IPv6");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OL2
+	       "spec: {vni: 5, hostMaster: {type: OVSBridge, ovsBridge: {lifecycle: Managed}}}\n",
+	    "t.yaml:15:35: L2VNI l2: spec.hostMaster.type: OVS bridges are not supported: "
+	    "Peregrine attaches the host interface to Linux bridges only (allowed: "
+	    "LinuxBridge)");
+	EXPECT_ERR(OU "      asn: 64512\n" OL2
+		      "spec: {vni: 5, hostMaster: {type: LinuxBridge, linuxBridge: {lifecycle: "
+		      "Managed, name: br1}}}\n",
+		   "t.yaml:15:88: L2VNI l2: spec.hostMaster.linuxBridge: name must be set when the "
+		   "bridge is External (not created), and must not be set when it is Managed "
+		   "(created as br-hs-<VNI>)");
+	EXPECT_ERR(OU "      asn: 64512\n" OL2
+		      "spec: {vni: 5, hostMaster: {type: LinuxBridge, linuxBridge: {lifecycle: "
+		      "External}}}\n",
+		   "t.yaml:15:61: L2VNI l2: spec.hostMaster.linuxBridge: name must be set when the "
+		   "bridge is External");
+	EXPECT_ERR(OU "      asn: 64512\n" OL2 "spec: {vni: 5}\n" OL2 "spec: {vni: 6}\n",
+		   "t.yaml:18:7: L2VNI l2: a second L2VNI named 'l2' (the first is at line 12)");
+	EXPECT_ERR(
+	    OL2 "spec: {vni: 5}\n",
+	    "t.yaml:2:1: L2VNI l2: needs an Underlay (its asn and neighbors) or the Peregrine "
+	    "document's bgp");
+	EXPECT_ERR_FREE(
+	    replace(OU "      asn: 64512\n" OL2 "spec: {vni: 5}\n",
+		    "  tunnelEndpoint: {cidrs: [100.65.0.0/24]}\n", ""),
+	    "t.yaml:11:1: L2VNI l2: needs a VTEP: the Underlay's tunnelEndpoint.cidrs (or the "
+	    "Peregrine document's vtep)");
+
+	/* L3Passthrough */
+#define OPT "---\napiVersion: network.openperouter.io/v1alpha1\nkind: L3Passthrough\n"
+	EXPECT_ERR(OU "      asn: 64512\n" OPT "metadata: {name: a}\nspec: {}\n",
+		   "t.yaml:15:7: L3Passthrough a: spec: missing required key 'hostSession'");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OPT
+	       "metadata: {name: a}\nspec: {hostSession: {asn: 1, hostASN: 2, localCIDR: "
+	       "{ipv4: 10.1.0.0/24}}}\n" OPT
+	       "metadata: {name: b}\nspec: {hostSession: {asn: 1, hostASN: 2, localCIDR: "
+	       "{ipv4: 10.2.0.0/24}}}\n",
+	    "t.yaml:17:1: L3Passthrough b: can't have more than one L3Passthrough per node (the "
+	    "other is L3Passthrough a at line 12)");
+	EXPECT_ERR(
+	    OU "      asn: 64512\n" OL3
+	       "  hostSession: {asn: 1, hostType: External, localCIDR: {ipv4: 10.1.0.0/16}}\n" OPT
+	       "metadata: {name: a}\nspec: {hostSession: {asn: 1, hostASN: 2, localCIDR: "
+	       "{ipv4: 10.1.5.0/24}}}\n",
+	    "t.yaml:23:60: L3Passthrough a: spec.hostSession: localCIDR 10.1.5.0/24 overlaps "
+	    "10.1.0.0/16 of L3VNI red (line 12)");
+
+	/* nodeSelector */
+	EXPECT_ERR_NODE(OU
+			"      asn: 64512\n  nodeSelector: {matchExpressions: [{key: a, operator: "
+			"In}]}\n",
+			0, "a=b",
+			"t.yaml:11:37: Underlay u: spec.nodeSelector.matchExpressions[0].values: "
+			"operator In needs at least one value");
+	EXPECT_ERR_NODE(OU "      asn: 64512\n  nodeSelector: {matchLabels: {a: c}}\n", 0, "a=b",
+			"t.yaml:1:1: no ports: give the Peregrine document's spec.ports or an "
+			"Underlay's interfaces");
+
+	/* with the Peregrine document: the same thing twice must be the same */
+	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [{name: p, device: eth9}]\n"
+		   "  bgp: {asn: 65000}\n---\n" OU "      asn: 64512\n",
+		   "t.yaml:10:8: Underlay u: spec.asn: 64514 differs from the Peregrine document's "
+		   "bgp.asn 65000 (line 4)");
+	EXPECT_ERR(
+	    "kind: Peregrine\nspec:\n  ports: [{name: eth1, device: eth2}]\n---\n" OU
+	    "      asn: 64512\n",
+	    "t.yaml:11:69: Underlay u: spec.interfaces: interface 'eth1' is port 'eth1' of the "
+	    "Peregrine document (line 3) with device 'eth2'; the same port there needs device "
+	    "'eth1' in the default VRF");
+	EXPECT_ERR(
+	    "kind: Peregrine\nspec:\n  ports: [{name: p, device: eth9}]\n  vtep: 1.2.3.4\n"
+	    "---\n" OU "      asn: 64512\n",
+	    "t.yaml:11:28: Underlay u: spec.tunnelEndpoint: the VTEP of node 0 is 100.65.0.0, "
+	    "but the Peregrine document's vtep is 1.2.3.4");
+	EXPECT_ERR(
+	    "kind: Peregrine\nspec:\n  ports: [{name: p, device: eth9}]\n"
+	    "  bgp: {asn: 64514, neighbors: [{address: 192.168.11.2, asn: 64512}]}\n---\n" OU
+	    "      asn: 64512\n",
+	    "t.yaml:14:7: Underlay u: spec.neighbors[0]: neighbor 192.168.11.2 is also in the "
+	    "Peregrine document (line 4) with other settings: define it once, or identically");
+	EXPECT_ERR("kind: Peregrine\nspec:\n  nodeIndex: -1\n",
+		   "t.yaml:3:14: spec.nodeIndex: expected an integer 0..65535, got '-1'");
+	EXPECT_ERR("kind: Peregrine\nspec:\n  nodeLabels: [a]\n",
+		   "t.yaml:3:15: spec.nodeLabels: expected a mapping of labels (key: value), got a "
+		   "sequence");
+	/* the Peregrine kind's new keys */
+	EXPECT_ERR(BGPHDR "    asn: 65001\n    neighbors: [{address: 10.100.0.2, asn: 1, type: "
+			  "internal}]\n",
+		   "t.yaml:10:47: spec.bgp.neighbors[0]: asn and type are mutually exclusive");
+	EXPECT_ERR(HDR "  ports: [{name: a, device: eth0, linuxBridge: {name: br0}}]\n",
+		   "t.yaml:4:48: spec.ports[0].linuxBridge: only for a net_tap device with "
+		   "iface=NAME");
+}
+#undef OU
+#undef OL3
+#undef OL2
+#undef OPT
 
 int main(int argc, char **argv)
 {
@@ -2499,6 +3375,8 @@ int main(int argc, char **argv)
 	test_bgp_example(argc > 1 ? argv[1] : NULL);
 	test_garbage();
 	test_print();
+	test_opr_examples();
+	test_opr_errors();
 	for (int i = 1; i < argc; i++)
 		test_print_file(argv[i]);
 
