@@ -321,13 +321,15 @@ proc_wait() {
 # (SIGINT and SIGQUIT ignored).
 pg_start() {
 	local role="$1" conf="$2" mode="${3:-default}"
-	# PG_EAL_ARGS: extra EAL arguments (after --), e.g. --lcores for more workers than CPUs
-	local eal=()
+	# PG_EAL_ARGS: extra EAL arguments (after --), e.g. --lcores for more workers than CPUs;
+	# PG_ARGS: extra peregrine options, e.g. --node-index 1
+	local eal=() opts=()
 	[ -n "${PG_EAL_ARGS:-}" ] && read -r -a eal <<<"-- $PG_EAL_ARGS"
+	[ -n "${PG_ARGS:-}" ] && read -r -a opts <<<"$PG_ARGS"
 	if [ "$mode" = default ]; then
-		pgt_bg peregrine "$PG_BIN -c $conf" "$role" env --default-signal=INT,TERM,HUP "$PG_BIN" -c "$conf" "${eal[@]}"
+		pgt_bg peregrine "$PG_BIN -c $conf" "$role" env --default-signal=INT,TERM,HUP "$PG_BIN" -c "$conf" "${opts[@]}" "${eal[@]}"
 	else
-		pgt_bg peregrine "$PG_BIN -c $conf" "$role" "$PG_BIN" -c "$conf" "${eal[@]}"
+		pgt_bg peregrine "$PG_BIN -c $conf" "$role" "$PG_BIN" -c "$conf" "${opts[@]}" "${eal[@]}"
 	fi
 	local i
 	for ((i = 0; i < 300; i++)); do
