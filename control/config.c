@@ -816,21 +816,33 @@ static int parse_dataplane(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
-static const char *const mgmt_keys[] = {"socket"};
+static const char *const mgmt_keys[] = {"socket", "metrics"};
 
 static int parse_management(struct ctx *c, yaml_node_t *n, const char *path)
 {
 	const char *const *keys = mgmt_keys;
-	struct fld f[1];
+	struct fld f[2];
 	char p[PATHBUF];
 	int rc;
 
-	if ((rc = cy_get_map(c, n, path, keys, 1, f)))
+	if ((rc = cy_get_map(c, n, path, keys, 2, f)))
 		return rc;
 	if (f[0].v) {
 		SUB(p, path, keys[0]);
 		if ((rc = cy_get_string(c, f[0].v, p, c->cfg->mgmt_socket, SOCKET_MAX + 1)))
 			return rc;
+	}
+	if (f[1].v) {
+		struct pg_ip ip;
+		uint16_t port;
+		SUB(p, path, keys[1]);
+		if ((rc = cy_get_string(c, f[1].v, p, c->cfg->metrics, sizeof(c->cfg->metrics))))
+			return rc;
+		if (parse_hostport(c->cfg->metrics, &ip, &port) < 0)
+			return cy_fail(
+			    c, f[1].v, p,
+			    "expected ADDR:PORT like 127.0.0.1:9464 or [::1]:9464, got %s",
+			    Q(f[1].v));
 	}
 	return 0;
 }
@@ -4127,6 +4139,13 @@ int config_print(const struct pg_config *cfg, FILE *f)
 	ykey(y, mgmt_keys[0]);
 	put_str(f, cfg->mgmt_socket, false);
 	fputc('\n', f);
+	if (cfg->metrics[0]) {
+		ykey(y, mgmt_keys[1]);
+		put_str(f, cfg->metrics, true);
+		fputc('\n', f);
+	} else {
+		ycomment(y, "%s: none (no metrics endpoint)", mgmt_keys[1]);
+	}
 	y->ind -= 2;
 	yopen(y, k[S_EXC]);
 	ykey(y, exc_keys[0]);

@@ -262,6 +262,7 @@ struct pg_config {
 	struct cfg_dataplane dp;
 	struct cfg_exception exc;
 	char mgmt_socket[PG_PATH_MAX]; /* default /run/peregrine/peregrine.sock */
+	char metrics[64];	       /* management.metrics "ADDR:PORT"; empty: no endpoint */
 	int log_level;		       /* enum pg_log_level, default notice */
 	bool has_vtep;
 	struct pg_ip vtep; /* local VTEP / IPIP source (IPv4) */

@@ -41,14 +41,13 @@
 #include "bgp_fib.h"
 #include "xdp.h"
 #include "log.h"
+#include "metrics.h"
 #include "mgmt.h"
 #include "neigh.h"
 #include "nexthop.h"
 #include "vni.h"
 #include "worker.h"
 #include "util.h"
-
-#define PEREGRINE_VERSION "0.1.0"
 
 static struct pg_config cfg;
 
@@ -560,7 +559,7 @@ static int bgp_setup(const struct pg_config *cfg)
 			p->line = hs->line;
 			p->addr = hs->host[a].ip;
 			p->remote_as = hs->host_asn;
-			p->as_type = hs->host_type == CFG_PEER_EXTERNAL   ? BGP_PEER_EXTERNAL
+			p->as_type = hs->host_type == CFG_PEER_EXTERNAL	  ? BGP_PEER_EXTERNAL
 				     : hs->host_type == CFG_PEER_INTERNAL ? BGP_PEER_INTERNAL
 									  : BGP_PEER_AS;
 			p->local_as = hs->asn && hs->asn != cfg->bgp.asn ? hs->asn : 0;
@@ -688,6 +687,10 @@ static int control_loop(void)
 		ev.data.u64 = UINT64_MAX - 3;
 		epoll_ctl(ep, EPOLL_CTL_ADD, bgp_fd(), &ev);
 	}
+	if (metrics_fd() >= 0) {
+		ev.data.u64 = UINT64_MAX - 4;
+		epoll_ctl(ep, EPOLL_CTL_ADD, metrics_fd(), &ev);
+	}
 
 	for (;;) {
 		unsigned busy = exc_punt_drain(256);
@@ -717,6 +720,8 @@ static int control_loop(void)
 				neigh_kernel_read();
 			} else if (d == UINT64_MAX - 3) {
 				/* bgp_poll() runs below on every iteration */
+			} else if (d == UINT64_MAX - 4) {
+				metrics_poll();
 			} else if (d < dp.n_ports) {
 				exc_tap_read(dp.ports[d], 64);
 			}
@@ -726,6 +731,7 @@ static int control_loop(void)
 		l2ctl_poll(now);
 		if (now - last_tick >= 100) {
 			neigh_tick(now);
+			metrics_poll(); /* its connection timeouts */
 			last_tick = now;
 		}
 		fib_commit();
@@ -902,6 +908,11 @@ int main(int argc, char **argv)
 		LOG_ERR("management socket %s: %s", cfg.mgmt_socket, strerror(-ret));
 		goto out_ports;
 	}
+	if ((ret = metrics_init(cfg.metrics)) < 0) {
+		LOG_ERR("metrics endpoint %s: %s", cfg.metrics, strerror(-ret));
+		mgmt_fini();
+		goto out_ports;
+	}
 	cli_register();
 	l2ctl_cli_register();
 
@@ -918,6 +929,7 @@ int main(int argc, char **argv)
 		LOG_ERR("BGP: %s", strerror(-ret));
 		atomic_store(&dp.running, false);
 		rte_eal_mp_wait_lcore();
+		metrics_fini();
 		mgmt_fini();
 		goto out_ports;
 	}
@@ -931,6 +943,7 @@ int main(int argc, char **argv)
 	bgp_stop(); /* no-op after a signal (bgp_shutdown_linger); for the other exits */
 	atomic_store(&dp.running, false);
 	rte_eal_mp_wait_lcore();
+	metrics_fini();
 	mgmt_fini();
 out_ports:
 	ports_teardown();

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,41 @@ void prefix_mask(struct pg_prefix *p)
 			continue;
 		p->ip.v6[i] &= bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
 	}
+}
+
+int parse_hostport(const char *s, struct pg_ip *ip, uint16_t *port)
+{
+	char host[64];
+	const char *h = s, *colon;
+	size_t hl;
+	char *end;
+	unsigned long v;
+
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':')
+			return -EINVAL;
+		h = s + 1;
+		hl = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -EINVAL;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= sizeof(host) || !isdigit((unsigned char)colon[1]))
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	errno = 0;
+	v = strtoul(colon + 1, &end, 10);
+	if (errno || *end || v == 0 || v > 65535 || parse_ip(host, ip) < 0)
+		return -EINVAL;
+	if ((*s == '[') != (ip->family == AF_INET6))
+		return -EINVAL; /* an IPv6 address needs its brackets, IPv4 none */
+	*port = (uint16_t)v;
+	return 0;
 }
 
 int parse_prefix(const char *s, struct pg_prefix *out, bool strict)

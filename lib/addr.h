@@ -41,6 +41,8 @@ char *fmt_ip(const struct pg_ip *ip, char buf[PG_IP_FMT_LEN]);
  * zero (-EINVAL otherwise); without, they are kept (interface addresses are "10.0.0.1/24").
  */
 int parse_prefix(const char *s, struct pg_prefix *out, bool strict);
+/* "ADDR:PORT" or "[V6ADDR]:PORT", port 1..65535. 0 or -EINVAL. */
+int parse_hostport(const char *s, struct pg_ip *ip, uint16_t *port);
 char *fmt_prefix(const struct pg_prefix *p, char buf[PG_PREFIX_FMT_LEN]);
 
 /* Zero the host bits of p. */

@@ -7,6 +7,7 @@ PKGS=(
   # build
   build-essential meson ninja-build pkg-config clang clang-format git
   dpdk dpdk-dev libdpdk-dev liburcu-dev libyaml-dev libbpf-dev libjson-c-dev libmnl-dev libpcap-dev
+  libmicrohttpd-dev
   # tests, demo and benchmarks
   python3 python3-scapy tshark iproute2 iputils-ping ethtool iperf3 socat tcpdump netcat-openbsd
   procps psmisc jq

@@ -51,7 +51,7 @@ kind: Peregrine
 metadata: {name: pgt-host-session}
 spec:
   dataplane: $PG_DATAPLANE_YAML
-  management: {socket: $PG_SOCK}
+  management: {socket: $PG_SOCK, metrics: "127.0.0.1:9464"}
   vtep: 10.100.0.1
   vrfs: [{name: red}]
   ports:
@@ -200,6 +200,28 @@ vx_ok() {
 		[ "$(tshark_count "$T/vx.pcap" 'vxlan.vni == 100 && ip.src == 10.100.0.2 && ip.dst == 10.100.0.1 && icmp.type == 0')" -ge 5 ]
 }
 check "on the wire: echo requests in VXLAN VNI 100 from our VTEP, replies back to it" vx_ok
+
+step "Prometheus metrics (management.metrics)"
+scrape() { nsx pe "$PGT_PY" "$PG_ROOT/tests/netns/prom_scrape.py" http://127.0.0.1:9464/metrics >"$T/metrics.jsonl"; }
+check "GET /metrics answers the text format 0.0.4 (every line checked: TYPE before samples, names, escaping, no duplicates)" scrape
+m() { jq -r --arg n "$1" "select(.name == \$n)${2:+ | select($2)} | .value" "$T/metrics.jsonl"; }
+metrics_ok() {
+	local up vx rx drops reasons
+	up=$(m peregrine_bgp_peer_up '.labels.peer == "192.169.10.2" and .labels.state == "Established"')
+	vx=$(m peregrine_vni_encap_packets_total '.labels.vni == "100" and .labels.type == "L3"')
+	rx=$(m peregrine_port_rx_packets_total '.labels.port == "host-e-100" and .labels.vrf == "red"')
+	drops=$(m peregrine_drops_total | wc -l)
+	reasons=$(pgj show stats all | jq '.drops | length')
+	echo "host session up=$up, VNI 100 encap=$vx, host-e-100 rx=$rx, drop reasons $drops/$reasons"
+	[ "$up" = 1 ] && [ "${vx%.*}" -ge 5 ] && [ "${rx%.*}" -ge 5 ] && [ "$drops" -eq "$reasons" ]
+}
+check "metrics: the host session up, VNI 100's encapsulations, host-e-100's packets, every drop reason" metrics_ok
+notfound() { nsx pe "$PGT_PY" -c 'import urllib.request, urllib.error, sys
+try:
+    urllib.request.urlopen("http://127.0.0.1:9464/nope", timeout=5); sys.exit(1)
+except urllib.error.HTTPError as e:
+    sys.exit(0 if e.code == 404 else 1)'; }
+check "any other path: 404" notfound
 
 step "L3Passthrough: the default VRF's host session and the fabric exchange unicast routes"
 pt_up() { pgj show bgp neighbor 192.169.11.2 | jq -e '.state == "Established"' >/dev/null; }

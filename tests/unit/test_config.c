@@ -433,6 +433,24 @@ static void test_defaults(void)
 	CHECK(cfg.n_l3vnis == 0 && cfg.n_tunnels == 0 && cfg.n_routes == 0 && cfg.n_neighbors == 0);
 	config_free(&cfg);
 
+	if (LOAD_OK("kind: Peregrine\nspec:\n  management: {metrics: \"[::1]:9464\"}\n"
+		    "  ports: [{name: p0, device: eth0}]\n",
+		    &cfg))
+		return;
+	CHECK_STR(cfg.metrics, "[::1]:9464");
+	config_free(&cfg);
+	EXPECT_ERR(
+	    "kind: Peregrine\nspec:\n  management: {metrics: 9464}\n"
+	    "  ports: [{name: p0, device: eth0}]\n",
+	    "t.yaml:3:25: spec.management.metrics: expected ADDR:PORT like 127.0.0.1:9464 or "
+	    "[::1]:9464, got '9464'");
+	EXPECT_ERR("kind: Peregrine\nspec:\n  management: {metrics: \"::1:9464\"}\n"
+		   "  ports: [{name: p0, device: eth0}]\n",
+		   "t.yaml:3:25: spec.management.metrics: expected ADDR:PORT");
+	EXPECT_ERR("kind: Peregrine\nspec:\n  management: {metrics: \"127.0.0.1:0\"}\n"
+		   "  ports: [{name: p0, device: eth0}]\n",
+		   "t.yaml:3:25: spec.management.metrics: expected ADDR:PORT");
+
 	if (LOAD_OK("kind: Peregrine\nspec:\n  dataplane: {idleSleepUs: 250}\n"
 		    "  ports: [{name: p0, device: eth0}]\n",
 		    &cfg))
@@ -746,7 +764,7 @@ static void test_top_errors(void)
 	EXPECT_ERR(PORT0 "  dataplane: {maxNexthops: 16777216}\n",
 		   "t.yaml:8:28: spec.dataplane.maxNexthops:");
 	EXPECT_ERR(PORT0 "  management: {sock: x}\n",
-		   "t.yaml:8:16: spec.management: unknown key 'sock' (allowed: socket)");
+		   "t.yaml:8:16: spec.management: unknown key 'sock' (allowed: socket, metrics)");
 	EXPECT_ERR(PORT0
 		   "  management: {socket: /run/"
 		   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
