@@ -139,7 +139,7 @@ static int nexthop_from_cfg(const struct pg_config *cfg, uint16_t vrf, const str
 	return -EINVAL;
 }
 
-static int apply_static_route(const struct pg_config *cfg, const struct cfg_route *r)
+int apply_static_route(const struct pg_config *cfg, const struct cfg_route *r)
 {
 	uint32_t ids[PG_ECMP_MAX], id;
 	char buf[PG_PREFIX_FMT_LEN];

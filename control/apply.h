@@ -6,6 +6,8 @@
 
 /* Build every table from a validated configuration (ports must already be added). */
 int apply_tables(const struct pg_config *cfg);
+/* Install (or replace) one static route of cfg. 0 or -errno (logged with file:line). */
+int apply_static_route(const struct pg_config *cfg, const struct cfg_route *r);
 /* Route writes that keep next hop references and tunnel resolution right. nh: a reference the
  * route takes over. */
 int apply_route_add(uint16_t vrf, const struct pg_prefix *p, uint32_t nh, enum route_origin origin);

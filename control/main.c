@@ -42,6 +42,7 @@
 #include "xdp.h"
 #include "log.h"
 #include "metrics.h"
+#include "reload.h"
 #include "mgmt.h"
 #include "neigh.h"
 #include "nexthop.h"
@@ -652,6 +653,22 @@ static void bgp_shutdown_linger(void)
 	}
 }
 
+static void reload_on_sighup(void)
+{
+	struct reload_result r;
+	char err[768];
+
+	if (reload_run(&r, err, sizeof(err)) < 0) {
+		LOG_ERR("SIGHUP: reload refused: %s", err);
+		return;
+	}
+	LOG_NOTICE("SIGHUP: reloaded: routes +%u -%u ~%u (%u failed), neighbors +%u -%u, networks "
+		   "+%u -%u%s",
+		   r.routes_added, r.routes_removed, r.routes_changed, r.route_errors,
+		   r.neighbors_added, r.neighbors_removed, r.networks_added, r.networks_removed,
+		   r.log_level_changed ? ", log level changed" : "");
+}
+
 /* The control loop: signals, management socket, TAPs, punt rings, BGP, timers, RCU reclamation. */
 static int control_loop(void)
 {
@@ -701,9 +718,7 @@ static int control_loop(void)
 				struct signalfd_siginfo si;
 				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
-						LOG_NOTICE(
-						    "SIGHUP: live reload is not implemented yet; "
-						    "configuration unchanged");
+						reload_on_sighup();
 						continue;
 					}
 					LOG_NOTICE("%s: shutting down",
@@ -915,6 +930,8 @@ int main(int argc, char **argv)
 	}
 	cli_register();
 	l2ctl_cli_register();
+	reload_init(cfg_path, &copts, &cfg);
+	reload_cli_register();
 
 	unsigned w = 0, lcore;
 	RTE_LCORE_FOREACH_WORKER(lcore)

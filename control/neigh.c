@@ -361,6 +361,17 @@ void neigh_static_add(uint16_t port, const struct pg_ip *ip, const struct pg_mac
 	nh_neigh_update(port, ip, mac);
 }
 
+void neigh_static_del(uint16_t port, const struct pg_ip *ip)
+{
+	struct neigh *n = neigh_find(port, ip);
+
+	if (!n || n->state != N_PERMANENT)
+		return;
+	now_cache = now_ms();
+	n->state = N_REACHABLE;
+	n->next_ms = now_cache;
+}
+
 static bool is_our_addr(uint16_t port, const struct pg_ip *ip)
 {
 	const struct cfg_port *cp = &ctl_cfg()->ports[port];

@@ -20,6 +20,9 @@
 int neigh_init(void);
 void neigh_fini(void);
 void neigh_static_add(uint16_t port, const struct pg_ip *ip, const struct pg_mac *mac);
+/* A static entry removed from the configuration: an ordinary one from now on, probed at once
+ * (it stays while the neighbour answers). */
+void neigh_static_del(uint16_t port, const struct pg_ip *ip);
 /* Punted packets. They take ownership of m except snoop, which only reads it. */
 void neigh_snoop_arp(uint16_t port, struct rte_mbuf *m);
 void neigh_snoop_nd(uint16_t port, struct rte_mbuf *m);

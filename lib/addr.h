@@ -50,4 +50,9 @@ void prefix_mask(struct pg_prefix *p);
 /* True when ip lies inside p. */
 bool prefix_contains(const struct pg_prefix *p, const struct pg_ip *ip);
 bool ip_equal(const struct pg_ip *a, const struct pg_ip *b);
+
+static inline bool prefix_equal(const struct pg_prefix *a, const struct pg_prefix *b)
+{
+	return a->len == b->len && ip_equal(&a->ip, &b->ip);
+}
 bool mac_is_zero(const struct pg_mac *m);

@@ -102,6 +102,9 @@ void bgp_poll(void);
  * router-id:VRF index, route target ASN:VNI, VXLAN encapsulation, the L3VNI's router MAC, our
  * VTEP as next hop. 0, -ENOENT (unknown VNI / route), -EADDRNOTAVAIL (no VTEP) or -ENOMEM. */
 int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p);
+/* A unicast network (bgp_conf.networks) announced or withdrawn after start (reload). 0, -ENOENT
+ * (withdrawing what is not announced) or -ENOMEM. */
+int bgp_network_set(const struct pg_prefix *p, bool announce);
 int bgp_withdraw_prefix(uint32_t vni, const struct pg_prefix *p);
 
 /* Announce (or withdraw) the EVPN type-2 route of a MAC learned on a port of L2VNI vni: ESI 0,

@@ -488,6 +488,23 @@ static struct out_tmpl *tmpl_network(void)
 	return t;
 }
 
+static void network_nlri(const struct pg_prefix *pf, struct bgp_nlri *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->af = pf->ip.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
+	n->prefix = *pf;
+}
+
+int bgp_network_set(const struct pg_prefix *p, bool announce)
+{
+	struct bgp_nlri n;
+
+	if (!out.ready)
+		return -ENOTCONN;
+	network_nlri(p, &n);
+	return announce ? originate(&n, tmpl_network()) : withdraw(&n);
+}
+
 void out_originate_networks(void)
 {
 	for (unsigned i = 0; i < out.conf->n_networks; i++) {

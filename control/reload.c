@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "apply.h"
+#include "bgp.h"
+#include "fib.h"
+#include "log.h"
+#include "mgmt.h"
+#include "neigh.h"
+#include "reload.h"
+#include "util.h"
+
+static const char *file;
+static struct config_opts opts;
+static struct pg_config *live;
+
+void reload_init(const char *path, const struct config_opts *o, struct pg_config *cfg)
+{
+	file = path;
+	opts = *o;
+	live = cfg;
+}
+
+/* The effective configuration as text, without what reload applies live. */
+static char *print_fixed(const struct pg_config *c)
+{
+	struct pg_config x = *c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	x.n_routes = 0;
+	x.routes = NULL;
+	x.n_neighbors = 0;
+	x.neighbors = NULL;
+	x.bgp.n_networks = 0;
+	x.bgp.networks = NULL;
+	x.log_level = 0;
+	memset(x.file, 0, sizeof(x.file));
+	f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	config_print(&x, f);
+	fclose(f);
+	return text;
+}
+
+/* The first line where a and b differ, cut to fit. */
+static void first_diff(const char *a, const char *b, char *out, size_t n)
+{
+	const char *la = a, *lb = b;
+
+	while (*a && *a == *b) {
+		if (*a == '\n') {
+			la = a + 1;
+			lb = b + 1;
+		}
+		a++;
+		b++;
+	}
+	int ea = (int)strcspn(la, "\n"), eb = (int)strcspn(lb, "\n");
+	snprintf(out, n, "now '%.*s', the file says '%.*s'", ea, la, eb, lb);
+}
+
+static bool route_same(const struct cfg_route *a, const struct cfg_route *b)
+{
+	if (a->vrf != b->vrf || a->n_nh != b->n_nh || !prefix_equal(&a->prefix, &b->prefix))
+		return false;
+	for (unsigned i = 0; i < a->n_nh; i++) {
+		const struct cfg_nexthop *x = &a->nh[i], *y = &b->nh[i];
+		if (x->kind != y->kind || !ip_equal(&x->ip, &y->ip) || x->vni != y->vni ||
+		    memcmp(&x->rmac, &y->rmac, sizeof(x->rmac)) || x->port != y->port)
+			return false;
+	}
+	return true;
+}
+
+static const struct cfg_route *route_in(const struct pg_config *c, const struct cfg_route *r)
+{
+	for (unsigned i = 0; i < c->n_routes; i++)
+		if (c->routes[i].vrf == r->vrf && prefix_equal(&c->routes[i].prefix, &r->prefix))
+			return &c->routes[i];
+	return NULL;
+}
+
+static const struct cfg_neighbor *neigh_in(const struct pg_config *c, const struct cfg_neighbor *n)
+{
+	for (unsigned i = 0; i < c->n_neighbors; i++)
+		if (c->neighbors[i].port == n->port && ip_equal(&c->neighbors[i].ip, &n->ip) &&
+		    !memcmp(&c->neighbors[i].mac, &n->mac, sizeof(n->mac)))
+			return &c->neighbors[i];
+	return NULL;
+}
+
+static bool network_in(const struct pg_config *c, const struct pg_prefix *p)
+{
+	for (unsigned i = 0; i < c->bgp.n_networks; i++)
+		if (prefix_equal(&c->bgp.networks[i], p))
+			return true;
+	return false;
+}
+
+/* Apply what differs between the live configuration and nc (same fixed part). */
+static void apply_diff(struct pg_config *nc, struct reload_result *res)
+{
+	char b[PG_PREFIX_FMT_LEN];
+
+	for (unsigned i = 0; i < live->n_routes; i++) {
+		const struct cfg_route *r = &live->routes[i];
+		if (route_in(nc, r))
+			continue;
+		const struct fib_route *fr = fib_route_find(r->vrf, &r->prefix);
+		if (fr && fr->origin == ROUTE_STATIC && apply_route_del(r->vrf, &r->prefix) == 0)
+			res->routes_removed++;
+		LOG_NOTICE("reload: route %s removed", fmt_prefix(&r->prefix, b));
+	}
+	for (unsigned i = 0; i < nc->n_routes; i++) {
+		const struct cfg_route *r = &nc->routes[i], *old = route_in(live, r);
+		if (old && route_same(old, r))
+			continue;
+		if (apply_static_route(nc, r) < 0) {
+			res->route_errors++;
+			continue;
+		}
+		if (old)
+			res->routes_changed++;
+		else
+			res->routes_added++;
+		LOG_NOTICE("reload: route %s %s", fmt_prefix(&r->prefix, b),
+			   old ? "changed" : "added");
+	}
+	for (unsigned i = 0; i < live->n_neighbors; i++)
+		if (!neigh_in(nc, &live->neighbors[i])) {
+			neigh_static_del((uint16_t)live->neighbors[i].port, &live->neighbors[i].ip);
+			res->neighbors_removed++;
+		}
+	for (unsigned i = 0; i < nc->n_neighbors; i++)
+		if (!neigh_in(live, &nc->neighbors[i])) {
+			neigh_static_add((uint16_t)nc->neighbors[i].port, &nc->neighbors[i].ip,
+					 &nc->neighbors[i].mac);
+			res->neighbors_added++;
+		}
+	for (unsigned i = 0; bgp_running() && i < live->bgp.n_networks; i++)
+		if (!network_in(nc, &live->bgp.networks[i]) &&
+		    bgp_network_set(&live->bgp.networks[i], false) == 0)
+			res->networks_removed++;
+	for (unsigned i = 0; bgp_running() && i < nc->bgp.n_networks; i++)
+		if (!network_in(live, &nc->bgp.networks[i]) &&
+		    bgp_network_set(&nc->bgp.networks[i], true) == 0)
+			res->networks_added++;
+	if (nc->log_level != live->log_level) {
+		pg_log_threshold = (enum pg_log_level)nc->log_level;
+		res->log_level_changed = true;
+	}
+	fib_commit();
+}
+
+int reload_run(struct reload_result *res, char *err, size_t errlen)
+{
+	struct pg_config nc;
+	char *a, *b;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!live)
+		return -EAGAIN;
+	if (config_load_opts(file, &opts, &nc, err, errlen) < 0) {
+		config_free(&nc);
+		return -EINVAL;
+	}
+	a = print_fixed(live);
+	b = print_fixed(&nc);
+	if (!a || !b) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+	} else if (strcmp(a, b) != 0) {
+		char d[320];
+		first_diff(a, b, d, sizeof(d));
+		snprintf(err, errlen,
+			 "%s: only routes, neighbors, bgp.networks and logLevel change live; this "
+			 "needs a restart (%s). Nothing was changed",
+			 file, d);
+		rc = -ENOTSUP;
+	} else {
+		apply_diff(&nc, res);
+		/* The live configuration takes the new lists (nothing else changed). */
+		struct cfg_route *r = live->routes;
+		struct cfg_neighbor *n = live->neighbors;
+		struct pg_prefix *net = live->bgp.networks;
+		live->routes = nc.routes;
+		live->n_routes = nc.n_routes;
+		live->neighbors = nc.neighbors;
+		live->n_neighbors = nc.n_neighbors;
+		live->bgp.networks = nc.bgp.networks;
+		live->bgp.n_networks = nc.bgp.n_networks;
+		live->log_level = nc.log_level;
+		nc.routes = r;
+		nc.neighbors = n;
+		nc.bgp.networks = net;
+		rc = 0;
+	}
+	free(a);
+	free(b);
+	config_free(&nc);
+	return rc;
+}
+
+static struct json_object *cmd_reload(int argc, char **argv, char *err, size_t errlen)
+{
+	struct reload_result r;
+	struct json_object *o;
+
+	(void)argv;
+	if (argc) {
+		snprintf(err, errlen, "usage: reload");
+		return NULL;
+	}
+	if (reload_run(&r, err, errlen) < 0)
+		return NULL;
+	o = json_object_new_object();
+#define J(k, v) json_object_object_add(o, k, json_object_new_int64((int64_t)(v)))
+	J("routes_added", r.routes_added);
+	J("routes_removed", r.routes_removed);
+	J("routes_changed", r.routes_changed);
+	J("route_errors", r.route_errors);
+	J("neighbors_added", r.neighbors_added);
+	J("neighbors_removed", r.neighbors_removed);
+	J("networks_added", r.networks_added);
+	J("networks_removed", r.networks_removed);
+#undef J
+	json_object_object_add(o, "log_level_changed",
+			       json_object_new_boolean(r.log_level_changed));
+	return o;
+}
+
+void reload_cli_register(void)
+{
+	mgmt_register("reload",
+		      "reload: read the configuration file again and apply what changed (routes, "
+		      "neighbors, bgp.networks, logLevel)",
+		      cmd_reload);
+}
