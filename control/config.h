@@ -161,11 +161,11 @@ struct cfg_dataplane {
 	unsigned workers;   /* default: lcores - 1 */
 	unsigned memory_mb; /* default 1024 */
 	enum cfg_hugepages hugepages;
-	unsigned mbufs;	       /* mempool size, default 16383 */
-	unsigned max_routes4;  /* per VRF, default 1048576 for the default VRF */
-	unsigned tbl8_groups;  /* rte_lpm tbl8 groups per VRF, default 65536 */
-	unsigned max_routes6;  /* per VRF, default 65536 */
-	unsigned max_nexthops; /* default 65536 (< 2^24) */
+	unsigned mbufs;		/* mempool size, default 16383 */
+	unsigned max_routes4;	/* per VRF, default 1048576 for the default VRF */
+	unsigned tbl8_groups;	/* rte_lpm tbl8 groups per VRF, default 65536 */
+	unsigned max_routes6;	/* per VRF, default 65536 */
+	unsigned max_nexthops;	/* default 65536 (< 2^24) */
 	unsigned idle_sleep_us; /* longest nap of an idle worker; default 0 = busy-poll */
 };
 
