@@ -521,6 +521,8 @@ static int bgp_setup(const struct pg_config *cfg)
 	bc.listen_port = cfg->bgp.listen_port;
 	bc.graceful_restart = cfg->bgp.graceful_restart;
 	bc.restart_time = cfg->bgp.restart_time;
+	bc.expect_routes4 = cfg->dp.max_routes4;
+	bc.expect_routes6 = cfg->dp.max_routes6;
 	bc.n_peers = cfg->bgp.n_neighbors;
 	for (unsigned i = 0; i < cfg->n_host_sessions; i++)
 		bc.n_peers += cfg->host_sessions[i].n_addrs;

@@ -34,13 +34,13 @@ struct fib_op {
  * the origin as its tag). */
 static struct rte_hash *rib;
 static unsigned route_counts[PG_MAX_VRFS][2];
-/* IPv6 changes applied to the standby copies, not yet to the others (IPv4 copies share their
- * route set and copy the changed entries instead: fib4_tbl_sync). */
+/* IPv6 changes applied to the standby copies, not yet to the others (IPv4 tables are written in
+ * place, fib4_dir24.h). */
 static struct fib_op *oplog;
 static unsigned log_n, log_cap;
 static unsigned fib_seq;
 static unsigned rebuilds_pending;  /* fib_lr with .rebuild set */
-static bool touched4[PG_MAX_VRFS]; /* IPv4 standby copy written since the last commit */
+static bool touched4[PG_MAX_VRFS]; /* IPv4 table written since the last commit */
 static unsigned n_touched4;
 /* Next hops of replaced or deleted routes: released once no published copy can lead to them. */
 static uint32_t *put_q;
@@ -145,16 +145,12 @@ void fib_fini(void)
 	put_cap = 0;
 }
 
-/* An IPv4 copy is created as the twin of the other one (twin: NULL for the first). */
-static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, int copy,
-			      void *twin)
+static void *fib_table_create(uint16_t id, int family, const struct fib_lr *lr, int copy)
 {
 	char name[64];
 
 	if (family == AF_INET)
-		return twin ? fib4_tbl_twin(twin, SOCKET_ID_ANY)
-			    : fib4_tbl_create(SOCKET_ID_ANY, lr->max_routes, lr->init_routes,
-					      lr->tbl8);
+		return fib4_tbl_create(SOCKET_ID_ANY, lr->max_routes, lr->init_routes, lr->tbl8);
 	snprintf(name, sizeof(name), "f6_%u_%d_%u", id, copy, fib_seq++);
 	struct rte_fib6_conf c = {
 	    .type = RTE_FIB6_TRIE,
@@ -248,13 +244,14 @@ void fib_vrf_destroy(uint16_t id)
 	rcu_defer_free(vrf_free, v);
 }
 
-/* Both copies on first use; copy[0] is published, copy[1] is the standby. */
+/* The tables on first use: IPv4 one, written in place (copy[0], always published); IPv6 both
+ * copies, copy[0] published, copy[1] the standby. */
 static int fib_lr_tables_create(struct dp_vrf *v, int family)
 {
 	struct fib_lr *lr = family == AF_INET ? v->fib4 : v->fib6;
 
-	for (int c = 0; c < 2; c++) {
-		lr->copy[c] = fib_table_create(v->id, family, lr, c, c ? lr->copy[0] : NULL);
+	for (int c = 0; c < (family == AF_INET ? 1 : 2); c++) {
+		lr->copy[c] = fib_table_create(v->id, family, lr, c);
 		if (!lr->copy[c]) {
 			LOG_ERR("VRF %s: IPv%d FIB (%u routes, %u tbl8 groups): %s", v->name,
 				family == AF_INET ? 4 : 6, lr->max_routes, lr->tbl8,
@@ -268,8 +265,11 @@ static int fib_lr_tables_create(struct dp_vrf *v, int family)
 	return 0;
 }
 
+/* The copy the control thread writes and looks up: the standby (IPv6), the table (IPv4). */
 static inline void *fib_lr_standby(const struct fib_lr *lr)
 {
+	if (!lr->copy[1])
+		return lr->active;
 	return lr->active == lr->copy[0] ? lr->copy[1] : lr->copy[0];
 }
 
@@ -494,7 +494,7 @@ static int fib_table_fill(void *t, uint16_t vrf, int family)
 static int fib_lr_rebuild(struct dp_vrf *v, int family)
 {
 	struct fib_lr *lr = family == AF_INET ? v->fib4 : v->fib6;
-	void *n = fib_table_create(v->id, family, lr, 2, NULL);
+	void *n = fib_table_create(v->id, family, lr, 2);
 	int c = lr->copy[0] == lr->active ? 1 : 0;
 	int ret = n ? fib_table_fill(n, v->id, family) : -ENOMEM;
 
@@ -520,9 +520,18 @@ static int fib_lr_rebuild(struct dp_vrf *v, int family)
 	return 0;
 }
 
+static void touch4(uint16_t vrf)
+{
+	if (!touched4[vrf]) {
+		touched4[vrf] = true;
+		n_touched4++;
+	}
+}
+
 /*
- * IPv4: the route set of the VRF's fib4 twins is the route table (tag = origin). Written through
- * the standby copy; fib4_dir24 paints the addresses of 240.0.0.0/4 never, so no top pieces.
+ * IPv4: the route set of the VRF's fib4 table is the route table (tag = origin). The table is
+ * written in place (the workers see each change at once); fib4_dir24 paints the addresses of
+ * 240.0.0.0/4 never, so no top pieces.
  */
 static int fib4_route_set(struct dp_vrf *v, const struct pg_prefix *p, uint32_t nh,
 			  enum route_origin origin, uint32_t *old_nh)
@@ -547,6 +556,12 @@ static int fib4_route_set(struct dp_vrf *v, const struct pg_prefix *p, uint32_t 
 		return -ENOSPC;
 	}
 	ret = fib4_tbl_add(t, ip, p->len, nh, (uint8_t)origin, &old);
+	if (ret == -ENOSPC && fib4_tbl_tbl8_pending(t)) {
+		/* tbl8 groups given up in this batch come back after a grace period */
+		rcu_synchronize();
+		fib4_tbl_reclaim(t);
+		ret = fib4_tbl_add(t, ip, p->len, nh, (uint8_t)origin, &old);
+	}
 	if (ret < 0) {
 		LOG_WARN("FIB write failed: %s", strerror(-ret));
 		*old_nh = 0;
@@ -554,10 +569,7 @@ static int fib4_route_set(struct dp_vrf *v, const struct pg_prefix *p, uint32_t 
 	}
 	if (!old.nh)
 		route_counts[v->id][0]++;
-	if (!touched4[v->id]) {
-		touched4[v->id] = true;
-		n_touched4++;
-	}
+	touch4(v->id);
 	return 0;
 }
 
@@ -572,10 +584,7 @@ static int fib4_route_unset(struct dp_vrf *v, const struct pg_prefix *p, uint32_
 		return ret;
 	*old_nh = old.nh;
 	route_counts[v->id][0]--;
-	if (!touched4[v->id]) {
-		touched4[v->id] = true;
-		n_touched4++;
-	}
+	touch4(v->id);
 	return 0;
 }
 
@@ -785,31 +794,48 @@ unsigned fib_route_count(uint16_t vrf, int family)
 	return n;
 }
 
+/*
+ * IPv4 tables are written in place: their changes are published already; what they gave up
+ * (next hops of replaced and deleted routes, tbl8 groups) is released after one grace period.
+ * IPv6 tables are left-right copies: the standby copies are published, and after the grace
+ * period the others are brought up to date by replaying the batch (or rebuilt).
+ */
 int fib_commit(void)
 {
-	static bool touched[PG_MAX_VRFS][2];
+	static bool touched6[PG_MAX_VRFS];
+	bool groups = false;
 
-	if (log_n == 0 && rebuilds_pending == 0 && n_touched4 == 0) {
-		put_run(); /* nothing published still points to them */
+	for (unsigned v = 0; v < PG_MAX_VRFS && n_touched4; v++) {
+		const struct dp_vrf *vrf = dp.vrfs[v];
+		if (touched4[v] && vrf && vrf->fib4->active &&
+		    fib4_tbl_tbl8_pending(vrf->fib4->active))
+			groups = true;
+	}
+	if (log_n == 0 && rebuilds_pending == 0 && !groups && (put_n == 0 || n_touched4 == 0)) {
+		/* Nothing to wait for: no IPv6 copy to publish, and nothing given up since
+		 * workers last saw a table change (or nothing changed since the last grace
+		 * period, so nothing published still points to them). */
+		memset(touched4, 0, sizeof(touched4));
+		n_touched4 = 0;
+		put_run();
 		return 0;
 	}
-	memset(touched, 0, sizeof(touched));
-	for (unsigned v = 0; v < PG_MAX_VRFS && n_touched4; v++)
-		touched[v][0] = touched4[v];
+	memset(touched6, 0, sizeof(touched6));
 	for (unsigned i = 0; i < log_n; i++)
-		touched[oplog[i].vrf][oplog[i].family == AF_INET6] = true;
-	/* The standby copies already have the batch: publish them. */
+		if (oplog[i].family == AF_INET6)
+			touched6[oplog[i].vrf] = true;
+	/* The IPv6 standby copies already have the batch: publish them. */
 	for (unsigned v = 0; v < PG_MAX_VRFS; v++) {
 		struct dp_vrf *vrf = dp.vrfs[v];
-		for (int f = 0; f < 2 && vrf; f++) {
-			struct fib_lr *lr = f ? vrf->fib6 : vrf->fib4;
-			if ((touched[v][f] || lr->rebuild) && lr->active)
-				rcu_assign_pointer(lr->active, fib_lr_standby(lr));
-		}
+		if (!vrf)
+			continue;
+		struct fib_lr *lr = vrf->fib6;
+		if ((touched6[v] || lr->rebuild) && lr->active)
+			rcu_assign_pointer(lr->active, fib_lr_standby(lr));
 	}
 	rcu_synchronize();
-	/* Nobody reads the old copies any more: bring them up to date (IPv4: copy the changed
-	 * entries from the twin just published; IPv6: replay the batch), or rebuild them. */
+	/* Nobody reads what was given up any more: IPv4 tbl8 groups back to their free lists;
+	 * IPv6: replay the batch on the old copies, or rebuild them. */
 	for (unsigned v = 0; v < PG_MAX_VRFS && n_touched4; v++) {
 		struct dp_vrf *vrf = dp.vrfs[v];
 		if (!touched4[v])
@@ -817,7 +843,7 @@ int fib_commit(void)
 		touched4[v] = false;
 		n_touched4--;
 		if (vrf && vrf->fib4->active)
-			fib4_tbl_sync(fib_lr_standby(vrf->fib4), vrf->fib4->active);
+			fib4_tbl_reclaim(vrf->fib4->active);
 	}
 	for (unsigned i = 0; i < log_n; i++) {
 		const struct fib_op *op = &oplog[i];
@@ -840,7 +866,7 @@ int fib_commit(void)
 			if (!lr->rebuild)
 				continue;
 			int fam = f ? AF_INET6 : AF_INET, c = lr->copy[0] == lr->active ? 1 : 0;
-			void *n = fib_table_create(vrf->id, fam, lr, 3, NULL);
+			void *n = fib_table_create(vrf->id, fam, lr, 3);
 			if (n && fib_table_fill(n, vrf->id, fam) == 0) {
 				fib_table_free(fam, lr->copy[c]);
 				lr->copy[c] = n;

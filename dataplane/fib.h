@@ -4,18 +4,20 @@
 /*
  * Per-VRF FIBs and the control-side route table.
  *
- * Each VRF and family has two FIB copies (our DIR-24-8, fib4_dir24.h, for IPv4; DPDK's rte_fib6
- * TRIE for IPv6) used left-right: neither supports RCU (a deleted route's tbl8 group is recycled
- * at once), so the control thread applies every change to the standby copy immediately, and
- * fib_commit() swaps the copies, waits one grace period and brings the other copy up to date
- * (IPv4: the twins share their route set and the changed entries are copied, fib4_tbl_sync;
- * IPv6: the batch is replayed). IPv4 routes live in their VRF's fib4 route set (origin as its
- * tag); IPv6 routes in an rte_hash.
- * Workers therefore only ever read a copy nobody writes. rte_lpm (which has RCU) was measured and
- * rejected: its rule table makes each insert O(routes), 26k routes/s at 100k routes. IPv4 uses
- * its own table rather than rte_fib so that the bulk lookup is inline in the worker.
- * Tables are created with the first route of their family (tbl24 alone is 64 MiB; an IPv4 copy
- * is 64 MiB + 1 KiB per tbl8 group, see fib4_dir24.h).
+ * IPv4: one table per VRF, our DIR-24-8 (fib4_dir24.h), updated in place while the workers read
+ * it (as rte_lpm is): changes are visible at once; fib_commit() waits one grace period when
+ * something was given up (next hops of replaced or deleted routes, tbl8 groups) and then
+ * releases it. IPv4 routes live in the table's route set (origin as its tag).
+ * IPv6: two copies of DPDK's rte_fib6 TRIE used left-right (it does not support RCU: a deleted
+ * route's tbl8 group is recycled at once): the control thread applies every change to the
+ * standby copy immediately, and fib_commit() swaps the copies, waits one grace period and replays
+ * the batch on the other copy, so workers only ever read an IPv6 copy nobody writes. IPv6 routes
+ * live in an rte_hash.
+ * rte_lpm (which has RCU) was measured and rejected: its rule table makes each insert O(routes),
+ * 26k routes/s at 100k routes. IPv4 uses its own table rather than rte_fib so that the bulk
+ * lookup is inline in the worker.
+ * Tables are created with the first route of their family (an IPv4 table is 64 MiB of tbl24 + 1
+ * KiB per tbl8 group, see fib4_dir24.h).
  *
  * Writers: control thread only. Readers: workers (fib4_lookup_bulk / fib6_lookup_bulk).
  */
@@ -46,7 +48,8 @@ struct fib_route {
 	uint32_t nh;
 };
 
-/* A left-right pair of FIBs (struct fib4_tbl or struct rte_fib6). */
+/* The FIB of one VRF and family: IPv4 one struct fib4_tbl (copy[0], always the active one),
+ * IPv6 a left-right pair of struct rte_fib6. */
 struct fib_lr {
 	void *active; /* read by workers (rcu_dereference); NULL until the first route */
 	void *copy[2];
@@ -81,11 +84,13 @@ uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip);
 int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *, void *),
 		   void *arg);
 unsigned fib_route_count(uint16_t vrf, int family);
-/* Publish pending changes (one grace period per call, only if something is pending), then release
- * the next hops queued with fib_release_after_commit(). */
+/* Publish pending changes (IPv6; IPv4 changes are published as they are written), wait one grace
+ * period if anything was given up or published, then release what was given up: the next hops
+ * queued with fib_release_after_commit(), IPv4 tbl8 groups. */
 int fib_commit(void);
-/* Route changes leave the old next hop reachable from the published copy until the commit: the
- * caller hands its reference here instead of dropping it. fn is nh_put (set once at start). */
+/* Route changes leave the old next hop reachable (from the published IPv6 copy, or from an IPv4
+ * entry a worker loaded just before the change) until the commit: the caller hands its
+ * reference here instead of dropping it. fn is nh_put (set once at start). */
 void fib_set_nh_release(void (*fn)(uint32_t));
 void fib_release_after_commit(uint32_t nh);
 

@@ -17,8 +17,9 @@
  * An add or delete is therefore O(its range) with no trie walk: a /24 is one tbl24 entry, one
  * length byte and one hash slot.
  *
- * Twins: the changed tbl24 cache lines (16 entries) and tbl8 groups are marked in two bitmaps;
- * fib4_tbl_sync() copies just those into the other table.
+ * The workers read the table while it is written (fib4_dir24.h): entries are stored one by one
+ * (4 bytes, atomic), a new group is filled before its tbl24 entry points to it, and a group given
+ * up goes to a pending list that fib4_tbl_reclaim() empties after a grace period.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -33,13 +34,8 @@
 #include "bigmem.h"
 #include "fib4_dir24.h"
 
-#define LINE_SHIFT 4 /* tbl24 entries per changed-line bit: 16, one cache line */
-#define LINES_N	   (FIB4_TBL24_N >> LINE_SHIFT)
-#define LINE_WORDS (LINES_N / 64)
-
-/* Shared by twins; control thread only. */
+/* Control thread only. */
 struct fib4_rs {
-	unsigned refs; /* tables sharing it: 1 or 2 */
 	unsigned max_routes, n_routes;
 	/* The routes: open addressing, linear probing, no tombstones (backward-shift delete). Slots
 	 * are struct fib4_route (12 bytes); nh 0: empty (a route's next hop is never 0), so zeroed
@@ -55,17 +51,19 @@ struct fib4_rs {
 	uint8_t *d24;	 /* [FIB4_TBL24_N] */
 	uint8_t *d8;	 /* [n_tbl8 * FIB4_TBL8_N] */
 	uint64_t *ext24; /* [FIB4_TBL24_N / 64] bit b: tbl24 entry b has a group */
-	/* tbl8 groups: free stack, routes longer than /24 inside each group's /24. */
-	uint32_t n_tbl8, n_free;
+	/* tbl8 groups: free stack, groups given up since the last reclaim (workers may still read
+	 * them), routes longer than /24 inside each group's /24. */
+	uint32_t n_tbl8, n_free, n_pend;
 	uint32_t *free_grp;
+	uint32_t *pend_grp;
 	uint16_t *deep;
-	/* Changes since the last sync, all made through one twin (writer). */
-	const struct fib4_tbl *writer;
-	uint64_t *line_bits;		    /* [LINE_WORDS] changed tbl24 lines */
-	uint64_t line_sum[LINE_WORDS / 64]; /* bit w: line_bits[w] != 0 */
-	uint64_t *grp_bits;		    /* [(n_tbl8 + 63) / 64] changed groups */
-	uint64_t *grp_sum;		    /* [(n_tbl8 + 4095) / 4096] */
 };
+
+/* One entry as the workers see it: a single aligned 4-byte store. */
+static inline void entry_set(uint32_t *e, uint32_t v)
+{
+	__atomic_store_n(e, v, __ATOMIC_RELAXED);
+}
 
 static inline uint32_t depth_mask(uint8_t depth)
 {
@@ -187,17 +185,7 @@ static uint32_t rs_parent(const struct fib4_rs *rs, uint32_t ip, uint8_t len, ui
 	return 0;
 }
 
-/* ---- changes not yet in the twin ---- */
-
-static inline void mark_line(struct fib4_rs *rs, uint32_t line)
-{
-	uint32_t w = line / 64;
-
-	rs->line_bits[w] |= 1ull << (line % 64);
-	rs->line_sum[w / 64] |= 1ull << (w % 64);
-}
-
-/* Bits [b, e) of a bitmap (e > b) as masks of its words: fn(word, mask). */
+/* Bits [b, e) of a bitmap (e > b) as masks of its words. */
 #define BITS_FOREACH_WORD(b, e, w, m, body)                   \
 	for (uint32_t w = (b) / 64; w <= ((e)-1) / 64; w++) { \
 		uint64_t m = ~0ull;                           \
@@ -207,78 +195,6 @@ static inline void mark_line(struct fib4_rs *rs, uint32_t line)
 			m &= ~0ull >> (63 - ((e)-1) % 64);    \
 		body                                          \
 	}
-
-/* tbl24 entries [b, e) changed. */
-static void mark_lines(struct fib4_rs *rs, uint32_t b, uint32_t e)
-{
-	uint32_t l0 = b >> LINE_SHIFT, l1 = ((e - 1) >> LINE_SHIFT) + 1;
-
-	if (l1 - l0 == 1) {
-		mark_line(rs, l0);
-		return;
-	}
-	BITS_FOREACH_WORD(l0, l1, w, m, {
-		rs->line_bits[w] |= m;
-		rs->line_sum[w / 64] |= 1ull << (w % 64);
-	})
-}
-
-static inline void mark_grp(struct fib4_rs *rs, uint32_t g)
-{
-	uint32_t w = g / 64;
-
-	rs->grp_bits[w] |= 1ull << (g % 64);
-	rs->grp_sum[w / 64] |= 1ull << (w % 64);
-}
-
-/* Every change between two syncs goes through one twin. */
-static inline void writer_check(struct fib4_tbl *t)
-{
-	if (unlikely(t->rs->writer != t)) {
-		RTE_VERIFY(t->rs->writer == NULL);
-		t->rs->writer = t;
-	}
-}
-
-/* Calls fn(word index, bits) for every non-zero word of a two-level bitmap and clears it. */
-#define BITMAP_DRAIN(sum, n_sum, bits, w, v, body)                            \
-	for (uint32_t s_ = 0; s_ < (n_sum); s_++) {                           \
-		uint64_t m_ = (sum)[s_];                                      \
-		(sum)[s_] = 0;                                                \
-		while (m_) {                                                  \
-			uint32_t w = s_ * 64 + (uint32_t)__builtin_ctzll(m_); \
-			uint64_t v = (bits)[w];                               \
-			m_ &= m_ - 1;                                         \
-			(bits)[w] = 0;                                        \
-			body                                                  \
-		}                                                             \
-	}
-
-void fib4_tbl_sync(struct fib4_tbl *dst, const struct fib4_tbl *src)
-{
-	struct fib4_rs *rs = src->rs;
-
-	RTE_VERIFY(dst->rs == rs && dst != src);
-	if (rs->writer == NULL)
-		return;
-	RTE_VERIFY(rs->writer == src);
-	BITMAP_DRAIN(rs->line_sum, LINE_WORDS / 64, rs->line_bits, w, v, {
-		while (v) {
-			uint32_t line = w * 64 + (uint32_t)__builtin_ctzll(v);
-			size_t o = (size_t)line << LINE_SHIFT;
-			v &= v - 1;
-			memcpy(&dst->w24[o], &src->w24[o], sizeof(uint32_t) << LINE_SHIFT);
-		}
-	})
-	BITMAP_DRAIN(rs->grp_sum, (rs->n_tbl8 + 4095) / 4096, rs->grp_bits, w, v, {
-		while (v) {
-			size_t o = (size_t)(w * 64 + (uint32_t)__builtin_ctzll(v)) * FIB4_TBL8_N;
-			v &= v - 1;
-			memcpy(&dst->w8[o], &src->w8[o], FIB4_TBL8_N * sizeof(uint32_t));
-		}
-	})
-	rs->writer = NULL;
-}
 
 /* ---- tables ---- */
 
@@ -312,10 +228,8 @@ static void rs_free(struct fib4_rs *rs)
 	free(rs->d8);
 	free(rs->ext24);
 	free(rs->free_grp);
+	free(rs->pend_grp);
 	free(rs->deep);
-	free(rs->line_bits);
-	free(rs->grp_bits);
-	free(rs->grp_sum);
 	free(rs);
 }
 
@@ -325,7 +239,6 @@ static struct fib4_rs *rs_create(unsigned max_routes, unsigned init_routes, unsi
 
 	if (rs == NULL)
 		return NULL;
-	rs->refs = 1;
 	rs->max_routes = max_routes;
 	rs->n_tbl8 = n_tbl8;
 	/* calloc: pages are touched as routes arrive */
@@ -334,13 +247,10 @@ static struct fib4_rs *rs_create(unsigned max_routes, unsigned init_routes, unsi
 	rs->d8 = calloc((size_t)n_tbl8, FIB4_TBL8_N);
 	rs->ext24 = calloc(FIB4_TBL24_N / 64, sizeof(uint64_t));
 	rs->free_grp = malloc(n_tbl8 * sizeof(*rs->free_grp));
+	rs->pend_grp = malloc(n_tbl8 * sizeof(*rs->pend_grp));
 	rs->deep = calloc(n_tbl8, sizeof(*rs->deep));
-	rs->line_bits = calloc(LINE_WORDS, sizeof(uint64_t));
-	rs->grp_bits = calloc((n_tbl8 + 63) / 64, sizeof(uint64_t));
-	rs->grp_sum = calloc((n_tbl8 + 4095) / 4096, sizeof(uint64_t));
 	if (rs->d24 == NULL || rs->d8 == NULL || rs->ext24 == NULL || rs->free_grp == NULL ||
-	    rs->deep == NULL || rs->line_bits == NULL || rs->grp_bits == NULL ||
-	    rs->grp_sum == NULL || rs_resize(rs, slot_bits(init_routes)) < 0) {
+	    rs->pend_grp == NULL || rs->deep == NULL || rs_resize(rs, slot_bits(init_routes)) < 0) {
 		rs_free(rs);
 		return NULL;
 	}
@@ -398,38 +308,11 @@ struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned init_
 	return t;
 }
 
-struct fib4_tbl *fib4_tbl_twin(struct fib4_tbl *t, int socket)
-{
-	struct fib4_tbl *n;
-
-	if (t == NULL || t->rs->refs != 1) {
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	n = tbl_alloc(socket, t->n_tbl8, t->rs->dense);
-	if (n == NULL) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	n->rs = t->rs;
-	t->rs->refs++;
-	if (t->rs->n_routes) {
-		memcpy(n->w24, t->w24, FIB4_TBL24_N * sizeof(uint32_t));
-		memcpy(n->w8, t->w8, (size_t)t->n_tbl8 * FIB4_TBL8_N * sizeof(uint32_t));
-	}
-	return n;
-}
-
 void fib4_tbl_free(struct fib4_tbl *t)
 {
 	if (t == NULL)
 		return;
-	if (t->rs != NULL) {
-		if (t->rs->writer == t)
-			t->rs->writer = NULL; /* its changes die with it */
-		if (--t->rs->refs == 0)
-			rs_free(t->rs);
-	}
+	rs_free(t->rs);
 	fib4_tbl24_free(t->w24, t->w24_mapped, t->w24_dense);
 	rte_free(t->w8);
 	rte_free(t);
@@ -437,7 +320,20 @@ void fib4_tbl_free(struct fib4_tbl *t)
 
 unsigned fib4_tbl_tbl8_used(const struct fib4_tbl *t)
 {
-	return t->rs->n_tbl8 - t->rs->n_free;
+	return t->rs->n_tbl8 - t->rs->n_free - t->rs->n_pend;
+}
+
+unsigned fib4_tbl_tbl8_pending(const struct fib4_tbl *t)
+{
+	return t->rs->n_pend;
+}
+
+void fib4_tbl_reclaim(struct fib4_tbl *t)
+{
+	struct fib4_rs *rs = t->rs;
+
+	while (rs->n_pend)
+		rs->free_grp[rs->n_free++] = rs->pend_grp[--rs->n_pend];
 }
 
 unsigned fib4_tbl_routes(const struct fib4_tbl *t)
@@ -448,7 +344,9 @@ unsigned fib4_tbl_routes(const struct fib4_tbl *t)
 /* ---- writing ---- */
 
 /* One more route longer than /24 in the /24 of ip: give the /24 a group if it has none yet,
- * every entry the /24's current next hop and length. The caller checked that a group is free. */
+ * every entry the /24's current next hop and length, filled before the tbl24 entry points to it
+ * (release: a worker that sees the group sees it filled). The caller checked that a group is
+ * free. */
 static void tbl8_ref(struct fib4_tbl *t, uint32_t ip)
 {
 	struct fib4_rs *rs = t->rs;
@@ -464,15 +362,13 @@ static void tbl8_ref(struct fib4_tbl *t, uint32_t ip)
 		grp[i] = *e24;
 	memset(&rs->d8[(size_t)g * FIB4_TBL8_N], rs->d24[b], FIB4_TBL8_N);
 	rs->deep[g] = 1;
-	mark_grp(rs, g);
-	*e24 = FIB4_EXT | g;
+	__atomic_store_n(e24, FIB4_EXT | g, __ATOMIC_RELEASE);
 	rs->ext24[b / 64] |= 1ull << (b % 64);
-	mark_line(rs, b >> LINE_SHIFT);
 }
 
 /* One route longer than /24 fewer in the /24 of ip (already repainted): the last one gone, the
  * /24 routes as a whole again (all 256 entries hold the same route up to /24) and its group is
- * free. */
+ * free once no worker can be reading it any more (fib4_tbl_reclaim). */
 static void tbl8_unref(struct fib4_tbl *t, uint32_t ip)
 {
 	struct fib4_rs *rs = t->rs;
@@ -483,11 +379,10 @@ static void tbl8_unref(struct fib4_tbl *t, uint32_t ip)
 	uint32_t g = *e24 & ~FIB4_EXT;
 	if (--rs->deep[g] != 0)
 		return;
-	*e24 = t->w8[(size_t)g * FIB4_TBL8_N];
+	entry_set(e24, t->w8[(size_t)g * FIB4_TBL8_N]);
 	rs->d24[b] = rs->d8[(size_t)g * FIB4_TBL8_N];
-	rs->free_grp[rs->n_free++] = g;
+	rs->pend_grp[rs->n_pend++] = g;
 	rs->ext24[b / 64] &= ~(1ull << (b % 64));
-	mark_line(rs, b >> LINE_SHIFT);
 }
 
 /*
@@ -530,7 +425,6 @@ static void paint8(struct fib4_tbl *t, uint32_t g, uint32_t from, uint32_t n, ui
 				d[k] = nd;
 			}
 	}
-	mark_grp(t->rs, g);
 }
 
 /* In the range of ip/len, the entries whose route length is <= len (le) or == len (!le) get
@@ -579,7 +473,6 @@ static void paint(struct fib4_tbl *t, uint32_t ip, uint8_t len, bool le, uint32_
 			paint8(t, w24[i] & ~FIB4_EXT, 0, FIB4_TBL8_N, len, le, nh, nd);
 		}
 	})
-	mark_lines(rs, b, e);
 }
 
 int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, uint8_t tag,
@@ -593,7 +486,6 @@ int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, ui
 	if (depth > 32 || nh == 0 || nh >= FIB4_MAX_NH)
 		return -EINVAL;
 	ip &= depth_mask(depth);
-	writer_check(t);
 	r = rs_find(rs, ip, depth);
 	if (r != NULL) {
 		if (old != NULL)
@@ -630,7 +522,6 @@ int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth, struct fib4_rou
 	if (depth > 32)
 		return -EINVAL;
 	ip &= depth_mask(depth);
-	writer_check(t);
 	r = rs_find(rs, ip, depth);
 	if (r == NULL)
 		return -ENOENT;

@@ -15,27 +15,31 @@
  * /24 without one, and that is checked before anything is written: an add either fails with
  * -ENOSPC and changes nothing, or succeeds; deletes and shorter routes never need a group.
  *
- * Two tables of the same shape ("twins", fib4_tbl_twin) share one route set: the routes (a hash
- * of prefix -> next hop), the prefix length of the route behind every tbl24 and tbl8 entry, the
- * tbl8 group allocation and the list of entries changed since the twins were last made equal.
- * Only one twin is written between two fib4_tbl_sync() calls; the sync copies the changed cache
- * lines of tbl24 and the changed tbl8 groups into the other (fib.c's left-right copies: the
- * writes go to the standby, the sync runs on the old copy after a grace period). Group indexes
- * are allocated once for both, so entries are copied as they are.
+ * The table is updated in place while the workers read it, as rte_lpm is: every entry is written
+ * with one aligned 4-byte store, so a lookup sees either the old or the new next hop of an
+ * address, never a mix. A /24 that gets a tbl8 group has the group filled (every entry the /24's
+ * current next hop) before its tbl24 entry is switched to the group (a release store). A group
+ * whose /24 collapses back to one tbl24 entry may still be read by a worker that loaded the old
+ * tbl24 entry: it is not written again and goes back to the free list only at
+ * fib4_tbl_reclaim(), which the caller runs after an RCU grace period (fib_commit). A deleted or
+ * replaced route's next hop stays valid for the same grace period (fib_release_after_commit), so
+ * a worker holding a stale entry still finds a live next hop.
  *
- * Memory per pair: 2 x tbl24 (64 MiB each, fib4_tbl24_alloc) + 2 x 1 KiB per tbl8 group (hugepage
- * memory via rte_malloc) + the route set on the heap: 16 MiB of tbl24 route lengths, 2 MiB of
- * "has a group" bits, 256 B + 6 B per tbl8 group, 12 B per hash slot (1.33 to 2.67 slots per
- * route), 128 KiB of change bitmap.
- * Without hugepages in the EAL the tbl24s are heap memory too. A table created for its full size
- * (the default VRF's) has its tbl24s, route lengths and route hash on transparent huge pages
+ * Control side: the route set (a hash of prefix -> next hop), the prefix length of the route
+ * behind every tbl24 and tbl8 entry, the tbl8 group allocation.
+ *
+ * Memory: tbl24 (64 MiB, fib4_tbl24_alloc) + 1 KiB per tbl8 group (hugepage memory via
+ * rte_malloc) + the route set on the heap: 16 MiB of tbl24 route lengths, 2 MiB of "has a group"
+ * bits, 256 B + 10 B per tbl8 group, 12 B per hash slot (1.33 to 2.67 slots per route).
+ * Without hugepages in the EAL the tbl24 is heap memory too. A table created for its full size
+ * (the default VRF's) has its tbl24, route lengths and route hash on transparent huge pages
  * faulted in at creation, as hugepage memory would be: a feed of random prefixes touches them
  * everywhere, and a 2 MiB page instead of 512 4 KiB pages saves the TLB misses. Other tables
  * (other VRFs, which start small) are 4 KiB pages touched as routes arrive: their memory follows
  * their routes.
  *
- * Not thread safe and not RCU safe: the control thread writes a table only while no worker reads
- * it (fib.c's left-right copies). Readers: fib4_tbl_lookup_bulk, inline, in the workers.
+ * Writer: the control thread only. Readers: fib4_tbl_lookup_bulk, inline, in the workers,
+ * lock-free.
  */
 
 #include <stdbool.h>
@@ -52,7 +56,7 @@
 
 #define FIB4_TOP 0xf0000000u /* 240.0.0.0/4 never routes (see below) */
 
-struct fib4_rs; /* the route set twins share (fib4_dir24.c) */
+struct fib4_rs; /* the control side (fib4_dir24.c) */
 
 /* A route as the route set keeps it: tag is the caller's (fib.c: the route's origin). */
 struct fib4_route {
@@ -68,30 +72,28 @@ struct fib4_tbl {
 	const uint32_t *tbl8;  /* [n_tbl8 * FIB4_TBL8_N] */
 	/* Control thread only. */
 	uint32_t *w24, *w8; /* the same tables, writable */
-	struct fib4_rs *rs; /* shared with the twin */
+	struct fib4_rs *rs;
 	uint32_t n_tbl8;
 	bool w24_mapped; /* tbl24 from pg_big_alloc (no hugepages in the EAL), not rte_malloc */
 	bool w24_dense;	 /* ... with populate */
 };
 
-/* An empty table with a route set of its own, for up to max_routes; its hash starts with room for
- * init_routes (0: max_routes) and doubles as needed. A table created for max_routes is expected to
- * fill up (dense): without EAL hugepages its tbl24s, route lengths and hash are huge pages
- * faulted in now; otherwise they are 4 KiB pages touched as routes arrive. NULL with rte_errno
- * set on failure. */
+/* An empty table for up to max_routes; its route hash starts with room for init_routes (0:
+ * max_routes) and doubles as needed. A table created for max_routes is expected to fill up
+ * (dense): without EAL hugepages its tbl24, route lengths and hash are huge pages faulted in now;
+ * otherwise they are 4 KiB pages touched as routes arrive. NULL with rte_errno set on failure. */
 struct fib4_tbl *fib4_tbl_create(int socket, unsigned max_routes, unsigned init_routes,
 				 unsigned n_tbl8);
-/* A second table sharing t's route set, equal to t. NULL with rte_errno set on failure. */
-struct fib4_tbl *fib4_tbl_twin(struct fib4_tbl *t, int socket);
-/* The route set goes with the last of the twins. */
+/* No worker may be reading t any more (free it after a grace period). */
 void fib4_tbl_free(struct fib4_tbl *t);
 /*
- * Add or replace ip/depth (host order, bits beyond depth ignored). 0 < nh < FIB4_MAX_NH. old (may
- * be NULL) gets the route replaced (nh 0: none). -ENOSPC (no tbl8 group left, max_routes
- * reached) or -ENOMEM (the route hash could not grow) leaves the table unchanged. Only one of two
- * twins may be written between syncs. Routes inside 240.0.0.0/4, and that part of shorter ones, are
- * kept but never painted: those addresses are dropped or punted before any lookup, so they always
- * look up 0 (and take no tbl8 group).
+ * Add or replace ip/depth (host order, bits beyond depth ignored), visible to the workers at
+ * once. 0 < nh < FIB4_MAX_NH. old (may be NULL) gets the route replaced (nh 0: none). -ENOSPC (no
+ * tbl8 group left, max_routes reached) or -ENOMEM (the route hash could not grow) leaves the
+ * table unchanged; with groups waiting for fib4_tbl_reclaim() (fib4_tbl_tbl8_pending), -ENOSPC
+ * may go away after a grace period and a reclaim. Routes inside 240.0.0.0/4, and that part of
+ * shorter ones, are kept but never painted: those addresses are dropped or punted before any
+ * lookup, so they always look up 0 (and take no tbl8 group).
  */
 int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, uint8_t tag,
 		 struct fib4_route *old);
@@ -105,13 +107,13 @@ int fib4_tbl_walk(const struct fib4_tbl *t, int (*cb)(const struct fib4_route *,
 /* Start loading what an add or delete of ip/depth in t will touch first (its hash slot, its
  * tbl24 entry and route length). */
 void fib4_tbl_prefetch(const struct fib4_tbl *t, uint32_t ip, uint8_t depth);
-/* Make dst equal to its twin src, which was written since the last sync (nothing to do if
- * neither was). No worker may be reading dst. */
-void fib4_tbl_sync(struct fib4_tbl *dst, const struct fib4_tbl *src);
-/* Longest-prefix match in t's own lookup tables: the route set's view when t is the twin
- * written since the last sync (or both are equal). */
+/* tbl8 groups given up since the last reclaim: the workers may still read them. */
+unsigned fib4_tbl_tbl8_pending(const struct fib4_tbl *t);
+/* A grace period has passed since those groups were given up: they may be reused. */
+void fib4_tbl_reclaim(struct fib4_tbl *t);
+/* Longest-prefix match, from the control thread. */
 uint32_t fib4_tbl_lookup_rib(const struct fib4_tbl *t, uint32_t ip);
-/* tbl8 groups in use. */
+/* tbl8 groups in use (held by a /24; not counting those waiting for a reclaim). */
 unsigned fib4_tbl_tbl8_used(const struct fib4_tbl *t);
 /* Routes in the route set. */
 unsigned fib4_tbl_routes(const struct fib4_tbl *t);

@@ -42,3 +42,33 @@ void pg_big_free(void *p, size_t size, bool populate)
 	else
 		munmap(p, huge_ceil(size));
 }
+
+static inline size_t page_ceil(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
+void *pg_fresh_alloc(size_t size)
+{
+	void *p =
+	    mmap(NULL, page_ceil(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void pg_fresh_populate(void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, e = page_ceil((uintptr_t)p + len);
+
+	if (len == 0 || madvise((void *)a, e - a, MADV_POPULATE_WRITE) == 0)
+		return;
+	/* Older kernels: write each page once (a locked OR of 0 is a write access). */
+	for (; a < e; a += 4096)
+		__atomic_fetch_or((uint8_t *)a, 0, __ATOMIC_RELAXED);
+}
+
+void pg_fresh_free(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, page_ceil(size));
+}

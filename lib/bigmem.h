@@ -19,3 +19,16 @@
 
 void *pg_big_alloc(size_t size, bool populate);
 void pg_big_free(void *p, size_t size, bool populate);
+
+/*
+ * Zeroed memory that grows with use: page-aligned anonymous memory of size bytes (rounded up to
+ * 4 KiB), not faulted in. pg_fresh_populate() faults a range of it in with one call instead of a
+ * page fault per 4 KiB page (MADV_POPULATE_WRITE; Linux >= 5.14, otherwise each page is written
+ * once): for arrays and pools about to be written, each fault costs an exception, the page
+ * clearing and the memory cgroup charge, and the exception is what the batch saves. Written, not
+ * read, first: no zero-page mapping and later copy-on-write. Free with pg_fresh_free and the same
+ * size. Any thread; NULL when out of memory.
+ */
+void *pg_fresh_alloc(size_t size);
+void pg_fresh_populate(void *p, size_t len);
+void pg_fresh_free(void *p, size_t size);

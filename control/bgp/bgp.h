@@ -73,6 +73,10 @@ struct bgp_conf {
 	bool graceful_restart;
 	uint16_t restart_time; /* seconds, announced in the GR capability */
 	unsigned max_paths;    /* multipath set size, 1..16 (0: 16) */
+	/* Unicast destinations the RIB should expect (dataplane.maxRoutes4 / maxRoutes6, which
+	 * bound what the FIB takes): its destination table is sized for them at the first route of
+	 * the family instead of doubling its way there (0: no hint). */
+	unsigned expect_routes4, expect_routes6;
 	unsigned n_peers;
 	struct bgp_peer_conf *peers;
 	unsigned n_l3vnis;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bgp_rib_int.h"
+#include "bigmem.h"
 #include "log.h"
 #include "util.h"
 
@@ -15,18 +16,21 @@
  * size, rounded to 8 bytes), paths, EVPN imports and VRF destinations. No per-object allocator
  * header (malloc adds 16 bytes to each) and no allocator call: a free list, else the next slot of
  * the current chunk. Chunks double from 64 KiB to 2 MiB and go back at rib_fini only. They are
- * ordinary 4 KiB pages, touched as objects are handed out: on the benchmark VM faulting in
- * transparent huge pages while a feed arrived cost four times as much (page clearing 41% of the
- * control thread against 11%).
+ * ordinary 4 KiB pages (on the benchmark VM faulting in transparent huge pages while a feed
+ * arrived cost four times as much: page clearing 41% of the control thread against 11%),
+ * faulted in POOL_POPULATE bytes at a time just before objects are handed out from them: one
+ * madvise instead of a page fault per 4 KiB (the faults were ~20% of a 100k-route feed).
  */
 #define POOL_CHUNK_MIN (64u << 10)
 #define POOL_CHUNK_MAX (2u << 20)
+#define POOL_POPULATE  (256u << 10)
 
 struct pool {
 	uint32_t size; /* object size, >= sizeof(void *) */
 	uint32_t next_chunk;
 	void *free;
 	uint8_t *cur, *end;
+	uint8_t *pop; /* the current chunk is faulted in up to here */
 	struct pool_chunk {
 		void *p;
 		size_t size;
@@ -56,14 +60,19 @@ static void *pool_alloc(struct pool *p)
 			p->chunks = c;
 			p->cap_chunks = cap;
 		}
-		uint8_t *c = calloc(1, sz); /* zeroed */
+		uint8_t *c = pg_fresh_alloc(sz); /* zeroed */
 		if (!c)
 			return NULL;
 		p->chunks[p->n_chunks++] = (struct pool_chunk){c, sz};
 		p->bytes += sz;
-		p->cur = c;
+		p->cur = p->pop = c;
 		p->end = c + sz;
 		p->next_chunk = (uint32_t)(sz < POOL_CHUNK_MAX ? 2 * sz : sz);
+	}
+	if (__builtin_expect(p->cur + p->size > p->pop, 0)) {
+		size_t n = PG_MIN((size_t)POOL_POPULATE, (size_t)(p->end - p->pop));
+		pg_fresh_populate(p->pop, n);
+		p->pop += n;
 	}
 	x = p->cur;
 	p->cur += p->size;
@@ -89,7 +98,7 @@ static void pool_free(struct pool *p, void *x)
 static void pool_fini(struct pool *p)
 {
 	for (size_t i = 0; i < p->n_chunks; i++)
-		free(p->chunks[i].p);
+		pg_fresh_free(p->chunks[i].p, p->chunks[i].size);
 	free(p->chunks);
 	uint32_t size = p->size;
 	memset(p, 0, sizeof(*p));
@@ -446,6 +455,20 @@ void rib_path_set(struct bgp_peer *peer, const struct bgp_nlri *n, struct rib_at
 	path_set(peer, n, &nk, a, now_s());
 }
 
+/* The first destination of a unicast family: the table gets room for as many as the FIB takes
+ * (bgp_conf.expect_routes*), so that a full table does not rehash itself a dozen times on the
+ * way (that was ~5% of a 100k-route feed: every destination moved once per doubling). Done at
+ * the first route rather than at start so that its memory shows up with the routes. */
+static void dests_presize(enum bgp_af af)
+{
+	unsigned n = af == BGP_AF_IPV4	 ? rib.conf->expect_routes4
+		     : af == BGP_AF_IPV6 ? rib.conf->expect_routes6
+					 : 0;
+
+	if (n)
+		otab_reserve(&rib.dests[af], n); /* on failure it grows as it goes */
+}
+
 static void path_set(struct bgp_peer *peer, const struct bgp_nlri *n, const struct nkey *nk,
 		     struct rib_attr *a, uint32_t now)
 {
@@ -457,6 +480,8 @@ static void path_set(struct bgp_peer *peer, const struct bgp_nlri *n, const stru
 	struct rib_path *p;
 
 	if (!d) {
+		if (__builtin_expect(rib.dests[af].n == 0, 0))
+			dests_presize(af);
 		d = pool_alloc(dest_pool(klen));
 		if (!d)
 			return;
@@ -1657,12 +1682,21 @@ void rib_stats_get(struct rib_stats *s)
 	 * chunks are touched as slots are handed out). Hash buckets and slots grow with the
 	 * entries, so they count per entry too. */
 	uint64_t pools = pool_used_bytes(&rib.path_pool), buckets = rib.attrs.mask + 1, slots = 0;
+	uint64_t reserved = 0;
 	for (unsigned i = 0; i < DEST_POOLS; i++)
 		pools += pool_used_bytes(&rib.dest_pool[i]);
-	for (unsigned af = 0; af < BGP_AF_MAX; af++)
-		slots += rib.dests[af].mask + 1;
+	for (unsigned af = 0; af < BGP_AF_MAX; af++) {
+		/* A table sized for maxRoutes at its first route (dests_presize) counts per entry
+		 * as far as growing with its entries would have made it, the rest as fixed. */
+		size_t n = rib.dests[af].mask + 1, grown = 4096;
+		while (rib.dests[af].n * 4 > grown * 3)
+			grown *= 2;
+		slots += n;
+		reserved += n > grown ? n - grown : 0;
+	}
 	s->mem_bytes = rib.attr_bytes + 16 * rib.attrs.n + pools + buckets * sizeof(void *) +
 		       slots * sizeof(struct oslot);
-	/* the initial buckets and slots */
-	s->mem_fixed_bytes = 1024 * sizeof(void *) + BGP_AF_MAX * 4096 * sizeof(struct oslot);
+	/* the initial buckets and slots, and slots reserved ahead of the entries */
+	s->mem_fixed_bytes = 1024 * sizeof(void *) + BGP_AF_MAX * 4096 * sizeof(struct oslot) +
+			     reserved * sizeof(struct oslot);
 }

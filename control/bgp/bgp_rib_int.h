@@ -11,6 +11,7 @@
 
 #include "bgp_int.h"
 #include "bgp_rib.h"
+#include "bigmem.h"
 
 /* ---- a chained hash table of intrusive nodes ---- */
 struct hnode {
@@ -122,9 +123,21 @@ struct otab {
 	size_t mask, n;
 };
 
+/* Slot arrays are fresh pages faulted in at once (lib/bigmem.h): a new array is written all
+ * over straight away (every slot by the rehash or the probes), so one populate call instead of
+ * a page fault per 4 KiB, and no zeroing pass (fresh pages are zero). */
+static inline struct oslot *otab_slots(size_t n)
+{
+	struct oslot *s = pg_fresh_alloc(n * sizeof(*s));
+
+	if (s)
+		pg_fresh_populate(s, n * sizeof(*s));
+	return s;
+}
+
 static inline int otab_init(struct otab *t, size_t slots)
 {
-	t->s = calloc(slots, sizeof(*t->s));
+	t->s = otab_slots(slots);
 	t->mask = slots - 1;
 	t->n = 0;
 	return t->s ? 0 : -ENOMEM;
@@ -132,7 +145,8 @@ static inline int otab_init(struct otab *t, size_t slots)
 
 static inline void otab_fini(struct otab *t)
 {
-	free(t->s);
+	if (t->s)
+		pg_fresh_free(t->s, (t->mask + 1) * sizeof(*t->s));
 	t->s = NULL;
 	t->mask = t->n = 0;
 }
@@ -158,21 +172,41 @@ static inline void otab_place(struct oslot *s, size_t mask, uint32_t h, void *p)
 	s[i].p = p;
 }
 
+/* Room for n entries at a load of at most 3/4 (rehashing what is there): -ENOMEM if it cannot. */
+static inline int otab_reserve(struct otab *t, size_t n)
+{
+	size_t nb = t->mask + 1;
+
+	while (n * 4 > nb * 3)
+		nb *= 2;
+	if (nb == t->mask + 1)
+		return 0;
+	struct oslot *s = otab_slots(nb);
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i <= t->mask; i++)
+		if (t->s[i].p)
+			otab_place(s, nb - 1, t->s[i].hash, t->s[i].p);
+	pg_fresh_free(t->s, (t->mask + 1) * sizeof(*t->s));
+	t->s = s;
+	t->mask = nb - 1;
+	return 0;
+}
+
 /* -ENOMEM when it had to grow and could not (p not added). */
 static inline int otab_add(struct otab *t, uint32_t h, void *p)
 {
 	if ((t->n + 1) * 4 > (t->mask + 1) * 3) {
 		size_t nb = (t->mask + 1) * 2;
-		/* Not calloc: fresh memory read before written maps the zero page and is then
-		 * copied, each copy a TLB shootdown across the process's CPUs. */
-		struct oslot *s = malloc(nb * sizeof(*s));
+		/* Faulted in before use: fresh memory read before written maps the zero page and
+		 * is then copied, each copy a TLB shootdown across the process's CPUs. */
+		struct oslot *s = otab_slots(nb);
 		if (!s)
 			return -ENOMEM;
-		explicit_bzero(s, nb * sizeof(*s)); /* not memset: see htab_grow */
 		for (size_t i = 0; i <= t->mask; i++)
 			if (t->s[i].p)
 				otab_place(s, nb - 1, t->s[i].hash, t->s[i].p);
-		free(t->s);
+		pg_fresh_free(t->s, (t->mask + 1) * sizeof(*t->s));
 		t->s = s;
 		t->mask = nb - 1;
 	}

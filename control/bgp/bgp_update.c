@@ -95,21 +95,34 @@ static unsigned ip_bits(const struct pg_ip *ip)
 
 /* ---- NLRI ---- */
 
+/* IPv4/IPv6 unicast: out->prefix is all that is set (the rest of *out is left alone). */
 static int prefix_next(struct bcur *c, enum bgp_af af, struct bgp_nlri *out,
 		       struct bgp_notif *notif)
 {
 	bool v4 = af == BGP_AF_IPV4;
 	uint8_t plen = bcur_u8(c);
-	uint8_t *dst = v4 ? (uint8_t *)&out->prefix.ip.v4 : out->prefix.ip.v6;
+	const uint8_t *b = plen <= (v4 ? 32 : 128) ? bcur_take(c, (plen + 7u) / 8) : NULL;
 
-	if (plen > (v4 ? 32 : 128) || !bcur_copy(c, dst, (plen + 7u) / 8)) {
+	if (!b) {
 		bcur_fail(c);
 		bgp_notif_set(notif, BGP_ERR_UPDATE, BGP_ERR_UPD_NETWORK, NULL, 0);
 		return -1;
 	}
+	memset(&out->prefix, 0, sizeof(out->prefix));
 	out->prefix.ip.family = v4 ? AF_INET : AF_INET6;
 	out->prefix.len = plen;
-	prefix_mask(&out->prefix); /* lenient with host bits, like FRR and BIRD */
+	if (v4) {
+		/* Built in a register: bytes copied into v4 and then masked as a word would stall
+		 * on store forwarding (a load spanning several smaller stores). */
+		uint32_t a = 0;
+		for (unsigned i = 0; i < (plen + 7u) / 8; i++)
+			a |= (uint32_t)b[i] << (24 - 8 * i);
+		a &= plen ? ~0u << (32 - plen) : 0; /* lenient with host bits, like FRR and BIRD */
+		out->prefix.ip.v4 = htonl(a);
+		return 1;
+	}
+	memcpy(out->prefix.ip.v6, b, (plen + 7u) / 8);
+	prefix_mask(&out->prefix);
 	return 1;
 }
 
@@ -201,7 +214,8 @@ static int evpn_next(struct bcur *c, struct bgp_evpn *e)
 
 int bgp_nlri_next(struct bcur *c, enum bgp_af af, struct bgp_nlri *out, struct bgp_notif *notif)
 {
-	memset(out, 0, sizeof(*out));
+	if (af != BGP_AF_IPV4 && af != BGP_AF_IPV6)
+		memset(out, 0, sizeof(*out));
 	out->af = (uint8_t)af;
 	if (!bcur_ok(c)) {
 		bgp_notif_set(notif, BGP_ERR_UPDATE, BGP_ERR_UPD_ATTR_LIST, NULL, 0);
@@ -1111,6 +1125,28 @@ static bool nlri_valid(struct bcur c, enum bgp_af af, const struct bgp_rx_opts *
 
 	if (af >= BGP_AF_MAX || !(o->af_mask & BGP_AF_BIT(af)))
 		return true;
+	if (af == BGP_AF_IPV4 || af == BGP_AF_IPV6) {
+		/* Unicast: lengths only (what prefix_next checks), nothing decoded. */
+		const unsigned max = af == BGP_AF_IPV4 ? 32 : 128;
+		const uint8_t *p = c.p, *end = c.end;
+		bool bad = false;
+		while (bcur_ok(&c) && p < end) {
+			unsigned plen = *p++;
+			if (plen > max || (size_t)(end - p) < (plen + 7u) / 8) {
+				bad = true;
+				break;
+			}
+			p += (plen + 7u) / 8;
+		}
+		if (bcur_ok(&c) && !bad)
+			return true;
+		if (!bcur_ok(&c))
+			bgp_notif_set(&u->notif, BGP_ERR_UPDATE, BGP_ERR_UPD_ATTR_LIST, NULL, 0);
+		else
+			bgp_notif_set(&u->notif, BGP_ERR_UPDATE, BGP_ERR_UPD_NETWORK, NULL, 0);
+		u->action = BGP_UPD_RESET;
+		return false;
+	}
 	while ((r = bgp_nlri_next(&c, af, &n, &u->notif)) > 0)
 		;
 	if (r == 0)

@@ -53,7 +53,8 @@ struct bgp_nlri {
 
 /*
  * Next NLRI from a view holding af's encoding (IPv4/IPv6: length + prefix bytes, host bits
- * masked off as FRR and BIRD do; EVPN: type + length + body). Returns 1 with *out filled, 0 at the
+ * masked off as FRR and BIRD do; EVPN: type + length + body). Returns 1 with *out filled (IPv4 and
+ * IPv6: af and prefix only, out->evpn is left as it was), 0 at the
  * end of the view, -1 when malformed (notif: UPDATE error / invalid network field, or malformed
  * attribute list for EVPN). Unknown EVPN route types are skipped by their length (returns 1 with
  * out->evpn.type as read and nothing else filled; callers ignore types they do not know).

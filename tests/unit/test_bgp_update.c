@@ -349,6 +349,17 @@ static void test_parse_ipv4(void)
 	    BGP_UPD_OK);
 	CHECK_EQ(walk(u->withdrawn, BGP_AF_IPV4, n, 4), 1);
 	CHECK(strcmp(fmt(&n[0]), "10.0.0.0/23") == 0, "masked: %s", fmt(&n[0]));
+	/* A last prefix whose bytes are missing, right at the end (length byte only), or a length
+	 * beyond 32: malformed NLRI, session reset (the lengths-only validation must see it). */
+	CHECK_EQ(
+	    bgp_update_parse(buf, hex("00 05 18 0a 28 00 01 00 00", buf, sizeof(buf)), &RX_EBGP, u),
+	    BGP_UPD_RESET);
+	CHECK(u->notif.code == BGP_ERR_UPDATE && u->notif.subcode == BGP_ERR_UPD_NETWORK, "%u/%u",
+	      u->notif.code, u->notif.subcode);
+	CHECK_EQ(bgp_update_parse(buf, hex("00 02 21 0a 00 00", buf, sizeof(buf)), &RX_EBGP, u),
+		 BGP_UPD_RESET);
+	CHECK(u->notif.code == BGP_ERR_UPDATE && u->notif.subcode == BGP_ERR_UPD_NETWORK, "%u/%u",
+	      u->notif.code, u->notif.subcode);
 }
 
 static void test_parse_ipv6(void)

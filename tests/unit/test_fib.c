@@ -5,8 +5,9 @@
  * the control-side lookup (fib_lookup_ctl) and the worker-side bulk lookups (fib4_lookup_bulk,
  * fib6_lookup_bulk) must agree with a longest-prefix match over that list, for random addresses
  * and for the addresses at and just beyond the edges of every prefix; before the commit the
- * worker-side lookups must still give the previous state. Several rounds of churn make the
- * left-right copies swap back and forth.
+ * IPv6 worker-side lookups must still give the previous state (left-right copies, which several
+ * rounds of churn swap back and forth) and the IPv4 ones the new state already (the table is
+ * written in place).
  *
  * Also: fib_route_find/count/walk, replace semantics, -ENOENT, -EINVAL, -ENOSPC at the route
  * limit, VRF isolation, default routes, every route fib_route_add accepts really being in the
@@ -16,11 +17,10 @@
  * (test_dir24_*): deletes that uncover the covering route inside a tbl8 group and across tbl24
  * ranges, /0 and /32, every burst size, tbl8 group exhaustion and reuse, groups given back when
  * a /24 collapses to one tbl24 entry, random nested prefixes of every length /0../32 with the
- * exact number of groups in use checked after each commit, and (test_dir24_twins, on the tables
- * directly) two twin tables sharing one route set at a larger scale: 150k Internet-like
- * prefixes, churn in rounds that alternate the written twin, the other twin unchanged until
- * fib4_tbl_sync() and then equal entry for entry (tbl24 and every group in use), withdraws of
- * short routes over ranges full of longer ones, groups freed and reused.
+ * exact number of groups in use checked after each commit, and (test_dir24_inplace, on the table
+ * directly) a larger scale: 150k Internet-like prefixes, churn in rounds, withdraws of short
+ * routes over ranges full of longer ones, groups freed and reused only after
+ * fib4_tbl_reclaim() (a grace period).
  *
  * fib_route_add only requires 0 < nh < max_nh (it never dereferences the next hop), so the test
  * uses plain ids after nh_init(). UNIT_SEED=n replays another random sequence, UNIT_ONLY=a,b runs
@@ -335,7 +335,8 @@ static unsigned rand_len_any(unsigned width)
 struct lookup_batch {
 	struct ref_table *t;
 	uint16_t vrf;
-	bool uncommitted; /* changes pending: only the worker view (last commit) is defined */
+	bool uncommitted; /* changes pending: IPv6 workers see the last commit (IPv4: every change)
+			   */
 	unsigned n;
 	struct key a[PG_BURST];
 	unsigned mismatches;
@@ -351,8 +352,10 @@ static void batch_flush(struct lookup_batch *b)
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		struct pg_ip ip = key_to_ip(b->a[i], b->t->family);
-		want[i] = ref_lookup(b->t, b->a[i], b->uncommitted);
-		ctl[i] = b->uncommitted ? want[i] : fib_lookup_ctl(b->vrf, &ip);
+		/* IPv4 is written in place: the workers see every change at once */
+		bool last = b->uncommitted && b->t->family == AF_INET6;
+		want[i] = ref_lookup(b->t, b->a[i], last);
+		ctl[i] = last ? want[i] : fib_lookup_ctl(b->vrf, &ip);
 	}
 	if (b->t->family == AF_INET) {
 		uint32_t ips[PG_BURST];
@@ -403,7 +406,9 @@ static void batch_flush(struct lookup_batch *b)
 		CHECK(ctl[i] == want[i] && bulk[i] == want[i],
 		      "VRF %u lookup %s: fib_lookup_ctl %u, bulk (worker) %u, reference LPM %u%s",
 		      b->vrf, key_str(b->a[i], b->t->family), ctl[i], bulk[i], want[i],
-		      b->uncommitted ? " (as of the last commit, changes pending)" : "");
+		      b->uncommitted && b->t->family == AF_INET6
+			  ? " (as of the last commit, changes pending)"
+			  : "");
 	}
 	b->n = 0;
 }
@@ -570,9 +575,10 @@ static void random_round(struct ref_table *t, uint16_t vrf, unsigned n_add, unsi
 		CHECK_EQ(fib_route_del(vrf, &p, &old), -ENOENT);
 		CHECK_EQ(old, 0);
 	}
-	/* Before the commit the workers still see the previous state. */
+	/* Before the commit the workers still see the previous state (IPv6), or already the new
+	 * one (IPv4, written in place). */
 	unsigned bad = compare_fib(t, vrf, 2000, true);
-	CHECK(bad == 0, "%u worker lookups see uncommitted changes (or lost committed ones)", bad);
+	CHECK(bad == 0, "%u worker lookups before the commit wrong", bad);
 	CHECK_EQ(fib_commit(), 0);
 	ref_commit(t);
 	printf("  %s round: %u added, %u replaced, %u re-added with the same nh, %u deleted, %u "
@@ -666,7 +672,8 @@ static uint32_t wlookup(uint16_t vrf, const char *ip)
 		      c_, w_, e_);                                                                \
 	} while (0)
 
-/* Before a commit: the workers still see the previous state. */
+/* Before a commit: the workers still see the previous state (IPv6; IPv4 is written in place and
+ * checked with CHECK_LOOKUP). */
 #define CHECK_WORKER(vrf, ip, want)                                                    \
 	do {                                                                           \
 		uint32_t w_ = wlookup(vrf, ip), e_ = (want);                           \
@@ -734,12 +741,12 @@ static void test_basic(void)
 	old = 99;
 	CHECK_EQ(add(2, "10.0.0.0/8", 5, &old), 0);
 	CHECK_EQ(old, 0);
-	CHECK_WORKER(2, "10.1.2.3", 0);
+	CHECK_LOOKUP(2, "10.1.2.3", 5); /* IPv4: in place, visible at once */
 	CHECK_EQ(fib_commit(), 0);
 	CHECK_LOOKUP(2, "10.1.2.3", 5);
 	CHECK_EQ(add(2, "10.0.0.0/8", 6, &old), 0);
 	CHECK_EQ(old, 5);
-	CHECK_WORKER(2, "10.1.2.3", 5);
+	CHECK_LOOKUP(2, "10.1.2.3", 6);
 	CHECK_EQ(fib_commit(), 0);
 	CHECK_LOOKUP(2, "10.1.2.3", 6);
 	CHECK_EQ(add(2, "10.0.0.0/8", 6, &old), 0);
@@ -760,7 +767,7 @@ static void test_basic(void)
 	CHECK_EQ(add(2, "10.1.2.0/24", 8, NULL), 0);
 	CHECK_EQ(add(2, "10.1.2.128/25", 9, NULL), 0);
 	CHECK_EQ(add(2, "10.1.2.3/32", 10, NULL), 0);
-	CHECK_WORKER(2, "10.1.2.3", 6);
+	CHECK_LOOKUP(2, "10.1.2.3", 10);
 	CHECK_EQ(fib_commit(), 0);
 	CHECK_LOOKUP(2, "10.1.2.3", 10);
 	CHECK_LOOKUP(2, "10.1.2.4", 8);
@@ -774,7 +781,7 @@ static void test_basic(void)
 	CHECK_LOOKUP(2, "9.255.255.255", 0);
 	CHECK_EQ(del(2, "10.1.2.0/24", &old), 0);
 	CHECK_EQ(old, 8);
-	CHECK_WORKER(2, "10.1.2.4", 8);
+	CHECK_LOOKUP(2, "10.1.2.4", 7);
 	CHECK_EQ(del(2, "10.1.2.0/24", &old), -ENOENT);
 	CHECK_EQ(old, 0);
 	CHECK_EQ(del(2, "10.1.2.0/23", &old), -ENOENT);
@@ -1290,42 +1297,37 @@ static void test_churn(int family, unsigned len)
 
 /* ---- the IPv4 DIR-24-8 table underneath (dataplane/fib4_dir24.h) ---- */
 
-static const struct fib4_tbl *tbl4(uint16_t vrf, int c)
+static const struct fib4_tbl *tbl4(uint16_t vrf)
 {
-	return dp.vrfs[vrf]->fib4->copy[c];
+	return dp.vrfs[vrf]->fib4->active;
 }
 
-/* The tbl24 entry of addr in both copies (they must agree after a commit). */
+/* The tbl24 entry of addr. */
 static uint32_t tbl24_entry(uint16_t vrf, const char *addr)
 {
 	struct pg_ip a = unit_ip(addr);
-	uint32_t b = ntohl(a.v4) >> 8, e0 = tbl4(vrf, 0)->tbl24[b], e1 = tbl4(vrf, 1)->tbl24[b];
 
-	CHECK(e0 == e1, "VRF %u %s: the copies' tbl24 entries differ: 0x%x, 0x%x", vrf, addr, e0,
-	      e1);
-	return e0;
+	return tbl4(vrf)->tbl24[ntohl(a.v4) >> 8];
 }
 
 /*
- * Structure of both copies after a commit: the tbl24 entries pointing to a group are as many as
- * the groups in use (want, unless UINT_MAX), each group is used by one entry only, and both
- * copies are equal (they saw the same changes in the same order).
+ * Structure of a table after a commit: the tbl24 entries pointing to a group are as many as the
+ * groups in use (want, unless UINT_MAX), each group is used by one entry only, and no group
+ * waits for a reclaim any more (the commit's grace period reclaimed them).
  */
 static void check_tbl4(uint16_t vrf, unsigned want)
 {
-	const struct fib4_tbl *t[2] = {tbl4(vrf, 0), tbl4(vrf, 1)};
-	uint8_t *seen = calloc(t[0]->n_tbl8, 1);
+	const struct fib4_tbl *t = tbl4(vrf);
+	uint8_t *seen = calloc(t->n_tbl8, 1);
 	unsigned ext = 0, bad_idx = 0, shared = 0;
 
-	const uint32_t *tbl24 = t[0]->tbl24;
-
 	for (uint32_t b = 0; b < FIB4_TBL24_N; b++) {
-		uint32_t e = tbl24[b];
+		uint32_t e = t->tbl24[b];
 		if (!(e & FIB4_EXT))
 			continue;
 		ext++;
 		uint32_t g = e & ~FIB4_EXT;
-		if (g >= t[0]->n_tbl8) {
+		if (g >= t->n_tbl8) {
 			bad_idx++;
 			continue;
 		}
@@ -1334,23 +1336,13 @@ static void check_tbl4(uint16_t vrf, unsigned want)
 	CHECK(bad_idx == 0 && shared == 0,
 	      "VRF %u: %u tbl24 entries with a group index out of range, %u groups shared", vrf,
 	      bad_idx, shared);
-	CHECK(ext == fib4_tbl_tbl8_used(t[0]),
+	CHECK(ext == fib4_tbl_tbl8_used(t),
 	      "VRF %u: %u tbl24 entries have a tbl8 group, %u groups in use", vrf, ext,
-	      fib4_tbl_tbl8_used(t[0]));
+	      fib4_tbl_tbl8_used(t));
 	if (want != UINT_MAX)
-		CHECK(fib4_tbl_tbl8_used(t[0]) == want,
-		      "VRF %u: %u tbl8 groups in use, expected %u", vrf, fib4_tbl_tbl8_used(t[0]),
-		      want);
-	CHECK_EQ(fib4_tbl_tbl8_used(t[1]), fib4_tbl_tbl8_used(t[0]));
-	CHECK(memcmp(t[0]->tbl24, t[1]->tbl24, FIB4_TBL24_N * sizeof(uint32_t)) == 0,
-	      "VRF %u: the two copies' tbl24 differ after a commit", vrf);
-	unsigned grp_diff = 0;
-	for (uint32_t g = 0; g < t[0]->n_tbl8; g++)
-		grp_diff += seen[g] && memcmp(&t[0]->tbl8[(size_t)g * FIB4_TBL8_N],
-					      &t[1]->tbl8[(size_t)g * FIB4_TBL8_N],
-					      FIB4_TBL8_N * sizeof(uint32_t)) != 0;
-	CHECK(grp_diff == 0, "VRF %u: %u tbl8 groups in use differ between the copies", vrf,
-	      grp_diff);
+		CHECK(fib4_tbl_tbl8_used(t) == want, "VRF %u: %u tbl8 groups in use, expected %u",
+		      vrf, fib4_tbl_tbl8_used(t), want);
+	CHECK_EQ(fib4_tbl_tbl8_pending(t), 0);
 	free(seen);
 }
 
@@ -1594,7 +1586,7 @@ static void test_dir24_groups(void)
 		snprintf(buf, sizeof(buf), "10.7.%u.128/25", gone);
 		fails += add(V, buf, 200 + gone, NULL) != 0;
 		fails += fib_commit() != 0;
-		fails += fib4_tbl_tbl8_used(tbl4(V, 0)) != G || fib4_tbl_tbl8_used(tbl4(V, 1)) != G;
+		fails += fib4_tbl_tbl8_used(tbl4(V)) != G;
 	}
 	CHECK(fails == 0, "%u failures in %u group free/reuse cycles", fails, cycles);
 	check_tbl4(V, G);
@@ -1669,7 +1661,7 @@ static void test_dir24_random(unsigned n_add, unsigned rounds)
 	CHECK(bad == 0, "after deleting everything: %u lookups still find a route", bad);
 	check_tbl4(RAND_VRF, 0);
 	unsigned nonzero = 0;
-	const uint32_t *tbl24 = tbl4(RAND_VRF, 0)->tbl24; /* equal to copy 1's (check_tbl4) */
+	const uint32_t *tbl24 = tbl4(RAND_VRF)->tbl24;
 	for (uint32_t b = 0; b < FIB4_TBL24_N; b++)
 		nonzero += tbl24[b] != 0;
 	CHECK(nonzero == 0, "%u tbl24 entries not empty after deleting every route", nonzero);
@@ -1682,14 +1674,14 @@ static void test_dir24_random(unsigned n_add, unsigned rounds)
 }
 
 /*
- * Twin tables on their own (no fib.c): one route set, two lookup copies written alternately
- * as fib.c's left-right copies are. Internet-like prefixes over the whole space (/8../24, more
- * specifics /25../32 packed into 12000 /24s so that groups are shared, freed and reused), churn
- * with replaced next hops and deletes, and now and then a short route over a range full of
- * longer ones added then withdrawn. After each round: the twin not written still answers as
- * before the round; after the sync both answer as the reference and are equal entry for entry.
+ * The table on its own (no fib.c), written in place. Internet-like prefixes over the whole space
+ * (/8../24, more specifics /25../32 packed into 12000 /24s so that groups are shared, freed and
+ * reused), churn with replaced next hops and deletes, and now and then a short route over a
+ * range full of longer ones added then withdrawn. After each round the table answers as the
+ * reference; the groups given up in the round wait for fib4_tbl_reclaim() (no tbl24 entry may
+ * point to one of them before), after which they are reused.
  */
-static uint32_t twin_lookup(const struct fib4_tbl *t, uint32_t ip)
+static uint32_t tbl_lookup(const struct fib4_tbl *t, uint32_t ip)
 {
 	uint64_t nh = 0;
 
@@ -1697,8 +1689,8 @@ static uint32_t twin_lookup(const struct fib4_tbl *t, uint32_t ip)
 	return (uint32_t)nh;
 }
 
-static unsigned twin_compare(const struct ref_table *ref, const struct fib4_tbl *t, bool committed,
-			     unsigned n_random)
+static unsigned tbl_compare(const struct ref_table *ref, const struct fib4_tbl *t,
+			    unsigned n_random)
 {
 	unsigned bad = 0;
 
@@ -1728,19 +1720,18 @@ static unsigned twin_compare(const struct ref_table *ref, const struct fib4_tbl 
 		}
 		if ((a.lo >> 28) == 0xf)
 			continue; /* ref_lookup leaves 240/4 out (fib.c does), the table does not */
-		uint32_t want = ref_lookup(ref, a, committed);
-		uint32_t got = twin_lookup(t, (uint32_t)a.lo);
-		if (got != want || (!committed && fib4_tbl_lookup_rib(t, (uint32_t)a.lo) != want)) {
+		uint32_t want = ref_lookup(ref, a, false);
+		uint32_t got = tbl_lookup(t, (uint32_t)a.lo);
+		if (got != want || fib4_tbl_lookup_rib(t, (uint32_t)a.lo) != want) {
 			if (bad++ < 3)
-				fprintf(stderr, "  %s: table %u, reference %u%s\n",
-					key_str(a, AF_INET), got, want,
-					committed ? " (last sync)" : "");
+				fprintf(stderr, "  %s: table %u, reference %u\n",
+					key_str(a, AF_INET), got, want);
 		}
 	}
 	return bad;
 }
 
-static unsigned twin_groups_want(const struct ref_table *ref)
+static unsigned tbl_groups_want(const struct ref_table *ref)
 {
 	unsigned cap = 1, want = 0;
 
@@ -1767,24 +1758,8 @@ static unsigned twin_groups_want(const struct ref_table *ref)
 	return want;
 }
 
-static void twin_equal(const struct fib4_tbl *a, const struct fib4_tbl *b)
-{
-	unsigned grp_diff = 0;
-
-	CHECK(memcmp(a->tbl24, b->tbl24, FIB4_TBL24_N * sizeof(uint32_t)) == 0,
-	      "twins: tbl24 differ after the sync");
-	for (uint32_t i = 0; i < FIB4_TBL24_N; i++) {
-		uint32_t e = a->tbl24[i];
-		if (e & FIB4_EXT)
-			grp_diff += memcmp(&a->tbl8[(size_t)(e & ~FIB4_EXT) * FIB4_TBL8_N],
-					   &b->tbl8[(size_t)(e & ~FIB4_EXT) * FIB4_TBL8_N],
-					   FIB4_TBL8_N * sizeof(uint32_t)) != 0;
-	}
-	CHECK(grp_diff == 0, "twins: %u groups in use differ after the sync", grp_diff);
-}
-
-static void twin_route(struct ref_table *ref, struct fib4_tbl *w, uint32_t ip, unsigned len,
-		       uint32_t nh)
+static void tbl_route(struct ref_table *ref, struct fib4_tbl *w, uint32_t ip, unsigned len,
+		      uint32_t nh)
 {
 	struct key net = {0, ip & (len ? ~0u << (32 - len) : 0)};
 	struct ref_route *r = ref_insert(ref, net, len);
@@ -1797,7 +1772,7 @@ static void twin_route(struct ref_table *ref, struct fib4_tbl *w, uint32_t ip, u
 	}
 }
 
-static void twin_unroute(struct ref_table *ref, struct fib4_tbl *w, struct ref_route *r)
+static void tbl_unroute(struct ref_table *ref, struct fib4_tbl *w, struct ref_route *r)
 {
 	int ret = fib4_tbl_del(w, (uint32_t)r->net.lo, r->len, NULL);
 
@@ -1806,29 +1781,37 @@ static void twin_unroute(struct ref_table *ref, struct fib4_tbl *w, struct ref_r
 	r->live = false;
 }
 
-static void test_dir24_twins(unsigned n_add, unsigned rounds)
+/* Groups pointed to by tbl24 entries: g -> 1 in used[] (n_tbl8 bytes). */
+static void tbl_groups_used(const struct fib4_tbl *t, uint8_t *used)
+{
+	memset(used, 0, t->n_tbl8);
+	for (uint32_t b = 0; b < FIB4_TBL24_N; b++)
+		if (t->tbl24[b] & FIB4_EXT)
+			used[t->tbl24[b] & ~FIB4_EXT] = 1;
+}
+
+static void test_dir24_inplace(unsigned n_add, unsigned rounds)
 {
 	struct ref_table ref = {.family = AF_INET, .width = 32};
-	const unsigned n_deep = 12000;
+	const unsigned n_deep = 12000, n_tbl8 = 16384;
 	uint32_t *deep24 = malloc(n_deep * sizeof(*deep24));
+	uint8_t *before = malloc(n_tbl8), *after = malloc(n_tbl8);
 	double t0 = unit_now();
 
-	printf("DIR-24-8 twins: %u rounds of %u Internet-like adds, churn, range withdraws\n",
+	printf("DIR-24-8 in place: %u rounds of %u Internet-like adds, churn, range withdraws\n",
 	       rounds, n_add);
-	struct fib4_tbl *tw[2];
-	tw[0] = fib4_tbl_create(SOCKET_ID_ANY, 4 * n_add, 1024, 16384); /* the hash grows */
-	tw[1] = tw[0] ? fib4_tbl_twin(tw[0], SOCKET_ID_ANY) : NULL;
-	CHECK(tw[0] && tw[1], "creating the twins: %s", rte_strerror(rte_errno));
-	if (!tw[0] || !tw[1]) {
-		fib4_tbl_free(tw[0]);
+	struct fib4_tbl *t = fib4_tbl_create(SOCKET_ID_ANY, 4 * n_add, 1024, n_tbl8); /* grows */
+	CHECK(t, "creating the table: %s", rte_strerror(rte_errno));
+	if (!t) {
 		free(deep24);
+		free(before);
+		free(after);
 		return;
 	}
 	for (unsigned i = 0; i < n_deep; i++)
 		deep24[i] = (unit_rand32() % 0xef000000u) & ~0xffu;
-	unsigned w = 1; /* the twin written this round ("standby") */
 	for (unsigned round = 0; round < rounds; round++) {
-		struct fib4_tbl *wt = tw[w];
+		tbl_groups_used(t, before);
 		for (unsigned i = 0; i < n_add; i++) {
 			unsigned r = unit_rand_below(100), len;
 			uint32_t ip;
@@ -1848,20 +1831,20 @@ static void test_dir24_twins(unsigned n_add, unsigned rounds)
 				ip = (uint32_t)d->net.lo;
 				len = d->len;
 			}
-			twin_route(&ref, wt, ip, len, 1 + unit_rand_below(NH_MAX - 1));
+			tbl_route(&ref, t, ip, len, 1 + unit_rand_below(NH_MAX - 1));
 		}
 		for (unsigned i = 0; i < ref.n; i++)
 			if (ref.r[i].live && unit_rand_below(100) < (round + 1 == rounds ? 50 : 20))
-				twin_unroute(&ref, wt, &ref.r[i]);
+				tbl_unroute(&ref, t, &ref.r[i]);
 		/* a short route over a range full of routes, and its withdraw (in the same round
 		 * or the next) */
 		for (unsigned k = 0; k < 4; k++) {
 			uint32_t ip = deep24[unit_rand_below(n_deep)];
 			unsigned len = 4 + unit_rand_below(12);
-			twin_route(&ref, wt, ip, len, 1 + unit_rand_below(NH_MAX - 1));
+			tbl_route(&ref, t, ip, len, 1 + unit_rand_below(NH_MAX - 1));
 			if (k & 1)
-				twin_unroute(
-				    &ref, wt,
+				tbl_unroute(
+				    &ref, t,
 				    ref_find(&ref, (struct key){0, ip & (~0u << (32 - len))}, len));
 		}
 		/* deletes of absent routes */
@@ -1870,46 +1853,73 @@ static void test_dir24_twins(unsigned n_add, unsigned rounds)
 			uint32_t ip = unit_rand32() & ~0u << (32 - len);
 			struct ref_route *r = ref_find(&ref, (struct key){0, ip}, len);
 			if (!r || !r->live)
-				CHECK_EQ(fib4_tbl_del(wt, ip, (uint8_t)len, NULL), -ENOENT);
+				CHECK_EQ(fib4_tbl_del(t, ip, (uint8_t)len, NULL), -ENOENT);
 		}
-		/* the other twin (the "published" one) has not moved */
-		unsigned bad = twin_compare(&ref, tw[!w], true, 20000);
-		CHECK(bad == 0, "twins round %u: %u lookups in the unwritten twin changed", round,
-		      bad);
-		bad = twin_compare(&ref, wt, false, 20000);
-		CHECK(bad == 0, "twins round %u: %u lookups in the written twin differ", round,
-		      bad);
-		fib4_tbl_sync(tw[!w], wt);
 		ref_commit(&ref);
-		twin_equal(tw[0], tw[1]);
-		bad = twin_compare(&ref, tw[!w], true, 20000);
-		CHECK(bad == 0, "twins round %u: %u lookups differ after the sync", round, bad);
-		unsigned want = twin_groups_want(&ref);
-		CHECK(fib4_tbl_tbl8_used(wt) == want,
-		      "twins round %u: %u groups in use, expected %u", round,
-		      fib4_tbl_tbl8_used(wt), want);
-		CHECK_EQ(fib4_tbl_routes(wt), ref_live(&ref));
-		printf("  round %u: %u routes, %u groups\n", round, ref_live(&ref), want);
-		w = !w;
+		unsigned bad = tbl_compare(&ref, t, 20000);
+		CHECK(bad == 0, "round %u: %u lookups differ from the reference", round, bad);
+		unsigned want = tbl_groups_want(&ref);
+		CHECK(fib4_tbl_tbl8_used(t) == want, "round %u: %u groups in use, expected %u",
+		      round, fib4_tbl_tbl8_used(t), want);
+		CHECK_EQ(fib4_tbl_routes(t), ref_live(&ref));
+		/* Groups given up in this round: used before, not now, and not given to another
+		 * /24 either before the reclaim. Groups used before and still used are held by the
+		 * same /24 (its group is never moved). */
+		tbl_groups_used(t, after);
+		unsigned gone = 0;
+		for (uint32_t g = 0; g < n_tbl8; g++)
+			gone += before[g] && !after[g];
+		CHECK(fib4_tbl_tbl8_pending(t) >= gone,
+		      "round %u: %u groups given up, only %u pending", round, gone,
+		      fib4_tbl_tbl8_pending(t));
+		unsigned pend = fib4_tbl_tbl8_pending(t);
+		fib4_tbl_reclaim(t);
+		CHECK_EQ(fib4_tbl_tbl8_pending(t), 0);
+		printf("  round %u: %u routes, %u groups, %u given up\n", round, ref_live(&ref),
+		       want, pend);
 	}
+
 	for (unsigned i = 0; i < ref.n; i++)
 		if (ref.r[i].live)
-			twin_unroute(&ref, tw[w], &ref.r[i]);
-	fib4_tbl_sync(tw[!w], tw[w]);
-	ref_commit(&ref);
-	twin_equal(tw[0], tw[1]);
-	CHECK_EQ(fib4_tbl_tbl8_used(tw[0]), 0);
-	CHECK_EQ(fib4_tbl_routes(tw[0]), 0);
+			tbl_unroute(&ref, t, &ref.r[i]);
+	fib4_tbl_reclaim(t);
+	CHECK_EQ(fib4_tbl_tbl8_used(t), 0);
+	CHECK_EQ(fib4_tbl_routes(t), 0);
 	unsigned nonzero = 0;
 	for (uint32_t b = 0; b < FIB4_TBL24_N; b++)
-		nonzero += tw[0]->tbl24[b] != 0;
-	CHECK(nonzero == 0, "twins: %u tbl24 entries not empty after deleting every route",
-	      nonzero);
-	fib4_tbl_free(tw[1]);
-	fib4_tbl_free(tw[0]);
+		nonzero += t->tbl24[b] != 0;
+	CHECK(nonzero == 0, "%u tbl24 entries not empty after deleting every route", nonzero);
+
+	/* A group given up is not reused before the reclaim: with the free list empty, a route
+	 * longer than /24 in a new /24 fails until then (and the /24 keeps routing as before). */
+	uint32_t b0 = 0x01000000u; /* one /32 in each /24 from 1.0.0.0 on */
+	for (unsigned k = 0; k < n_tbl8; k++)
+		CHECK_EQ(fib4_tbl_add(t, b0 + 256 * k + 1, 32, 7, 0, NULL), 0);
+	CHECK_EQ(fib4_tbl_add(t, 0x0a000000u, 8, 9, 0, NULL), 0);
+	CHECK_EQ(fib4_tbl_tbl8_used(t), n_tbl8);
+	CHECK_EQ(fib4_tbl_del(t, b0 + 1, 32, NULL), 0);
+	CHECK_EQ(fib4_tbl_tbl8_used(t), n_tbl8 - 1);
+	CHECK_EQ(fib4_tbl_tbl8_pending(t), 1);
+	CHECK_EQ(tbl_lookup(t, b0 + 1), 0);
+	CHECK_EQ(fib4_tbl_add(t, 0x0a000001u, 32, 8, 0, NULL), -ENOSPC);
+	CHECK_EQ(tbl_lookup(t, 0x0a000001u), 9);
+	fib4_tbl_reclaim(t);
+	CHECK_EQ(fib4_tbl_add(t, 0x0a000001u, 32, 8, 0, NULL), 0);
+	CHECK_EQ(tbl_lookup(t, 0x0a000001u), 8);
+	CHECK_EQ(tbl_lookup(t, 0x0a000002u), 9);
+	CHECK_EQ(fib4_tbl_del(t, 0x0a000001u, 32, NULL), 0);
+	CHECK_EQ(fib4_tbl_del(t, 0x0a000000u, 8, NULL), 0);
+	for (unsigned k = 1; k < n_tbl8; k++)
+		CHECK_EQ(fib4_tbl_del(t, b0 + 256 * k + 1, 32, NULL), 0);
+	fib4_tbl_reclaim(t);
+	CHECK_EQ(fib4_tbl_tbl8_used(t), 0);
+	CHECK_EQ(fib4_tbl_routes(t), 0);
+	fib4_tbl_free(t);
 	free(ref.r);
 	free(ref.map);
 	free(deep24);
+	free(before);
+	free(after);
 	printf("  done in %.2f s\n", unit_now() - t0);
 }
 
@@ -1984,8 +1994,8 @@ int main(void)
 #endif
 	if (unit_selected("dir24random"))
 		test_dir24_random(4000 / scale, 4);
-	if (unit_selected("dir24twins"))
-		test_dir24_twins(50000 / scale, 4);
+	if (unit_selected("dir24inplace"))
+		test_dir24_inplace(50000 / scale, 4);
 
 	CHECK_EQ(fib_route_count(UINT16_MAX, 0), 0);
 	fib_fini();

@@ -7,17 +7,20 @@
  * installation ("generation") with a next hop of its own: a DIRECT next hop whose neighbour MAC
  * encodes the generation, or a VXLAN next hop whose inner destination MAC does.
  *
- * Changes reach the workers at fib_commit(). The control thread keeps a sequence number:
- *   2b     while batch b is written (standby FIB copies only),
+ * IPv6 changes reach the workers at fib_commit() (left-right copies); IPv4 ones as they are
+ * written (the table is updated in place). The control thread keeps a sequence number:
+ *   2b     while batch b is written,
  *   2b+1   from just before fib_commit() of batch b,
  *   2b+2   once that fib_commit() returned.
- * A generation added in batch b gets t_add = 2b+1; one deleted or replaced in batch d gets
- * t_del = 2d+2 (stored before the sequence moves on). The worker reads the sequence before (e0)
- * and after (e1) each burst and checks every packet that came out:
+ * A generation added in batch b gets t_add = 2b+1 (IPv6) or 2b (IPv4); one deleted or replaced
+ * in batch d gets t_del = 2d+2 (stored before the sequence moves on). The worker reads the
+ * sequence before (e0) and after (e1) each burst and checks every packet that came out:
  *   - the generation exists and its prefix contains the packet's destination,
- *   - t_add <= e1: it was not visible before its commit started (no reading of the standby copy),
+ *   - t_add <= e1: it was not visible before its commit started (IPv6: no reading of the
+ *     standby copy) or before it was written (IPv4),
  *   - e0 < t_del: the burst started before the commit that removed it had returned (nothing
- *     after the grace period still uses a removed route, a freed next hop or a recycled id).
+ *     after the grace period still uses a removed route, a freed next hop, a recycled id or a
+ *     recycled tbl8 group).
  * Next hops are handed to fib_release_after_commit() right after fib_route_del()/replace and
  * reclaimed with rcu_reclaim() after every fourth commit (about every 1000 operations), the
  * daemon's order (fib_commit() before rcu_reclaim()). Use-after-free shows under ASan (next hop
@@ -401,7 +404,7 @@ static void op(uint64_t b)
 		dels++;
 		return;
 	}
-	uint32_t g = gen_new(s, 2 * b + 1, &nh);
+	uint32_t g = gen_new(s, sl->p.ip.family == AF_INET ? 2 * b : 2 * b + 1, &nh);
 	if (!g)
 		return;
 	ret = fib_route_add(1, &sl->p, nh, ROUTE_BGP, &old);
