@@ -187,7 +187,11 @@ EOF
     alive peregrine || { echo "peregrine exited:" >&2; tail -n 20 "$W/peregrine.log" >&2; return 1; }
     sleep 0.1
   done
-  grep -q 'peregrine: ready' "$W/peregrine.log" || { echo "peregrine not ready" >&2; return 1; }
+  grep -q 'peregrine: ready' "$W/peregrine.log" || {
+    echo "peregrine not ready after 60 s; stopping it" >&2
+    stop peregrine
+    return 1
+  }
   DAEMON=peregrine
 }
 pg_mem() { "$PGCTL" -s "$SOCK" --json show bgp memory 2>/dev/null; }
