@@ -127,6 +127,7 @@ static struct json_object *neighbor_json(const struct bgp_peer_info *in)
 	J_BOOL(o, "passive", in->conf.passive);
 	J_BOOL(o, "shutdown", in->conf.shutdown);
 	J_BOOL(o, "password", in->has_password); /* whether one is set; never the key */
+	J_INT(o, "allowas_in", in->conf.allowas_in);
 	if (in->remote_id)
 		J_STR(o, "remote_router_id", ip4_str(in->remote_id, b));
 	if (in->local_addr.family) {
@@ -171,6 +172,7 @@ static struct json_object *neighbor_json(const struct bgp_peer_info *in)
 	json_object_object_add(o, "prefixes", pf);
 	J_INT(o, "updates_treated_as_withdraw", in->updates_withdrawn_7606);
 	J_INT(o, "updates_with_attributes_discarded", in->attrs_discarded_7606);
+	J_INT(o, "updates_as_path_loop", in->updates_as_loop);
 	if (in->last_notif_sent[0]) {
 		snprintf(t, sizeof(t), "%u/%u", in->last_notif_sent[0], in->last_notif_sent[1]);
 		J_STR(o, "last_notification_sent", t);

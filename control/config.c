@@ -2458,6 +2458,7 @@ enum {
 	BN_DESC,
 	BN_TYPE,
 	BN_PORT,
+	BN_ALLOWAS,
 	BN_N
 };
 
@@ -2467,6 +2468,7 @@ static const char *const bgp_neighbor_keys[BN_N] = {
     [BN_MHOP] = "ebgpMultiHop", [BN_PW] = "password",	   [BN_HOLD] = "holdTime",
     [BN_KA] = "keepaliveTime",	[BN_CONN] = "connectTime", [BN_FAM] = "families",
     [BN_DESC] = "description",	[BN_TYPE] = "type",	   [BN_PORT] = "port",
+    [BN_ALLOWAS] = "allowAsIn",
 };
 static const char *const peer_type_names[] = {"external", "internal"};
 
@@ -2562,6 +2564,13 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 	if (f[BN_PW].v && (rc = cy_get_password(c, f[BN_PW].v, SUB(p, path, keys[BN_PW]),
 						nb->password, sizeof(nb->password))))
 		return rc;
+	if (f[BN_ALLOWAS].v) {
+		unsigned v;
+		if ((rc = cy_get_uint(c, f[BN_ALLOWAS].v, SUB(p, path, keys[BN_ALLOWAS]), 0, 10,
+				      &v)))
+			return rc;
+		nb->allowas_in = (uint8_t)v;
+	}
 
 	/* timers: default to the bgp-level values */
 	nb->hold_time = bgp->hold_time;
@@ -3977,6 +3986,9 @@ static void print_bgp_neighbor(struct yout *y, const struct pg_config *cfg,
 		fprintf(y->f, "%u\n", nb->ttl);
 	else
 		fprintf(y->f, "false  # TTL 1 for eBGP, 255 for iBGP\n");
+	ykey(y, k[BN_ALLOWAS]);
+	fprintf(y->f, "%u%s\n", nb->allowas_in,
+		nb->allowas_in ? "" : "  # a path with our AS is a loop");
 	if (nb->password[0]) {
 		ykey(y, k[BN_PW]);
 		put_str(y->f, nb->password, true);

@@ -229,6 +229,7 @@ struct cfg_bgp_neighbor {
 	bool shutdown;		    /* configured but administratively down */
 	struct pg_ip update_source; /* family 0: the kernel picks; else a port address */
 	uint8_t ttl;		    /* 0: default (1 for eBGP, 255 for iBGP); ebgpMultiHop */
+	uint8_t allowas_in;	    /* 0..10: times our AS may be in a path (allowAsIn) */
 	char password[CFG_BGP_PASSWORD_MAX]; /* TCP MD5 key; empty: none */
 	uint16_t hold_time;		     /* 0 (no keepalives) or 3..65535 seconds */
 	uint16_t keepalive;		     /* seconds, <= hold_time; 0 only when hold_time is 0 */

@@ -1162,6 +1162,10 @@ static int parse_neighbor(struct ctx *c, yaml_node_t *n, const char *path,
 				return cy_fail(c, f[N_PW].v, p, "must not contain white space");
 	}
 	nb->connect_retry = 0; /* set by the caller: 120, or 5 with graceful restart */
+	/* OpenPERouter renders "allowas-in" (FRR: our AS up to 3 times) for every Underlay
+	 * neighbor in every family: all nodes of a cluster share the Underlay's AS, so a route
+	 * from another node comes back through the fabric with our AS in its path. */
+	nb->allowas_in = 3;
 	if ((rc = parse_timers(c, f, path, nb)))
 		return rc;
 	if (f[N_PROPS].v && f[N_MHOP_OLD].v)

@@ -544,6 +544,7 @@ static int bgp_setup(const struct pg_config *cfg)
 		p->shutdown = n->shutdown;
 		p->update_source = n->update_source;
 		p->ttl = n->ttl;
+		p->allowas_in = n->allowas_in;
 		pg_strlcpy(p->password, n->password, sizeof(p->password));
 		p->hold_time = n->hold_time;
 		p->keepalive = n->keepalive;

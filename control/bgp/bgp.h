@@ -30,6 +30,7 @@ struct bgp_peer_conf {
 	bool shutdown;		    /* configured but administratively down */
 	struct pg_ip update_source; /* family 0: the kernel picks */
 	uint8_t ttl;		    /* 0: 1 for eBGP (directly connected), 255 for iBGP */
+	uint8_t allowas_in;	    /* our AS may be in a path this often (allowas-in); 0: a loop */
 	char password[80];	    /* TCP MD5 (RFC 2385); empty: none */
 	uint16_t hold_time;	    /* 0 or >= 3 seconds */
 	uint16_t keepalive;	    /* seconds; 0: hold / 3 */
@@ -144,6 +145,7 @@ struct bgp_peer_info {
 	uint64_t advertised;	       /* routes announced to the peer since the session came up */
 	bool eor_rcvd[BGP_AF_MAX];
 	uint64_t updates_withdrawn_7606, attrs_discarded_7606; /* RFC 7606 outcomes */
+	uint64_t updates_as_loop; /* UPDATEs not used: our AS in the path (beyond allowas_in) */
 	unsigned established_count;
 	uint8_t last_notif_sent[2], last_notif_rcvd[2]; /* code, subcode */
 	char last_error[160];

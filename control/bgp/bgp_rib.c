@@ -1379,9 +1379,11 @@ void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
 	bool v4 = !bcur_empty(&u->nlri);
 	bool mp = bgp_attr_has(at, BGP_ATTR_MP_REACH);
 	if (v4 || mp) {
-		/* Our own AS in the path: a loop (RFC 4271 §9.1.2); the routes are not usable. */
+		/* Our own AS in the path: a loop (RFC 4271 §9.1.2); the routes are not usable,
+		 * unless the peer is allowed that many occurrences (allowas-in). */
 		if (!withdraw && at->aspath_len &&
-		    bgp_aspath_contains(at->aspath, at->aspath_len, bgp_peer_local_as(p))) {
+		    bgp_aspath_count(at->aspath, at->aspath_len, bgp_peer_local_as(p)) >
+			p->conf.allowas_in) {
 			p->rib_loops++;
 			withdraw = true;
 		}

@@ -670,6 +670,18 @@ bool bgp_aspath_contains(const uint8_t *p, uint16_t len, uint32_t as)
 	return false;
 }
 
+unsigned bgp_aspath_count(const uint8_t *p, uint16_t len, uint32_t as)
+{
+	struct bcur c = view(p, len);
+	struct aseg s;
+	unsigned n = 0;
+
+	while (aseg_next(&c, &s))
+		while (!bcur_empty(&s.as))
+			n += bcur_u32(&s.as) == as;
+	return n;
+}
+
 char *bgp_aspath_fmt(const uint8_t *p, uint16_t len, char *buf, size_t buflen)
 {
 	struct bcur c = view(p, len);

@@ -182,6 +182,8 @@ void bgp_evpn_ecs_get(const struct bgp_attrs *a, struct bgp_evpn_ecs *out);
 unsigned bgp_aspath_length(const uint8_t *p, uint16_t len); /* RFC 4271 §9.1.2.2: a SET counts 1 */
 uint32_t bgp_aspath_first(const uint8_t *p, uint16_t len);  /* leftmost AS of a SEQUENCE, or 0 */
 bool bgp_aspath_contains(const uint8_t *p, uint16_t len, uint32_t as);
+/* How many times AS occurs in the path (SEQUENCEs and SETs alike). */
+unsigned bgp_aspath_count(const uint8_t *p, uint16_t len, uint32_t as);
 /* "65001 65002 {65003,65004}" into buf. */
 char *bgp_aspath_fmt(const uint8_t *p, uint16_t len, char *buf, size_t buflen);
 

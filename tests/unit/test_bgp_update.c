@@ -330,6 +330,8 @@ static void test_parse_ipv4(void)
 	CHECK(strcmp(fmt(&n[1]), "10.0.2.1/32") == 0, "%s", fmt(&n[1]));
 	CHECK_EQ(bgp_aspath_length(u->attrs.aspath, u->attrs.aspath_len), 2);
 	CHECK_EQ(bgp_aspath_first(u->attrs.aspath, u->attrs.aspath_len), 65001);
+	CHECK_EQ(bgp_aspath_count(u->attrs.aspath, u->attrs.aspath_len, 65002), 1);
+	CHECK_EQ(bgp_aspath_count(u->attrs.aspath, u->attrs.aspath_len, 65003), 0);
 	round_trip(u, &RX_EBGP, &TX4, "announce4");
 
 	CHECK_EQ(parse_msg(V_WITHDRAW4, buf, sizeof(buf), &RX_EBGP, u), BGP_UPD_OK);
@@ -1276,6 +1278,14 @@ static void test_aspath(void)
 	CHECK(bgp_aspath_contains(p, sizeof(p), 65004), "65004 not found");
 	CHECK(bgp_aspath_contains(p, sizeof(p), 65011), "65011 not found");
 	CHECK(!bgp_aspath_contains(p, sizeof(p), 65005), "65005 found");
+	/* allowas-in counts the occurrences: 64512 64514 {64514} 64514 64515 holds 64514 3 times */
+	static const uint8_t rep[] = {2,    2, 0,    0,	   0xfc, 0x00, 0,    0,	  0xfc,
+				      0x02, 1, 1,    0,	   0,	 0xfc, 0x02, 2,	  2,
+				      0,    0, 0xfc, 0x02, 0,	 0,    0xfc, 0x03};
+	CHECK_EQ(bgp_aspath_count(rep, sizeof(rep), 64514), 3);
+	CHECK_EQ(bgp_aspath_count(rep, sizeof(rep), 64512), 1);
+	CHECK_EQ(bgp_aspath_count(rep, sizeof(rep), 64513), 0);
+	CHECK_EQ(bgp_aspath_count(NULL, 0, 64514), 0);
 	bgp_aspath_fmt(p, sizeof(p), buf, sizeof(buf));
 	CHECK(strcmp(buf, "65001 65002 {65003,65004} (65010) [65011]") == 0, "'%s'", buf);
 	bgp_aspath_fmt(p, sizeof(p), buf, 8);

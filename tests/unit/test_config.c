@@ -1333,7 +1333,7 @@ static const char bgp_yaml[] =
 	   "        passive: true\n"
 	   "        families: [l2vpn-evpn, ipv6-unicast, ipv4-unicast]\n"
 	   "      - {address: 192.168.50.2, asn: 65100, ebgpMultiHop: false, "
-	   "holdTime: \"1m30s\"}\n"; /* 36 */
+	   "holdTime: \"1m30s\", allowAsIn: 2}\n"; /* 36 */
 
 static void test_bgp(void)
 {
@@ -1390,6 +1390,7 @@ static void test_bgp(void)
 
 		CHECK(n[2].line == 36);
 		CHECK(n[2].ttl == 0);
+		CHECK(n[0].allowas_in == 0 && n[1].allowas_in == 0 && n[2].allowas_in == 2);
 		CHECK(n[2].hold_time == 90);
 		CHECK(n[2].keepalive == 15); /* the explicit bgp-level keepaliveTime */
 		CHECK(n[2].families == CFG_BGP_AF_IPV4);
@@ -1673,6 +1674,9 @@ static void test_bgp_errors(void)
 	EXPECT_ERR(BA "        ebgpMultiHop: yes\n",
 		   "t.yaml:13:23: spec.bgp.neighbors[0].ebgpMultiHop: expected true, false or an "
 		   "integer 1..255 (the TTL), got 'yes'");
+	EXPECT_ERR(BA "        allowAsIn: 11\n",
+		   "t.yaml:13:20: spec.bgp.neighbors[0].allowAsIn: 11 is out of range (allowed: "
+		   "0..10)");
 	EXPECT_ERR(BA "        ebgpMultiHop:\n",
 		   "t.yaml:13:22: spec.bgp.neighbors[0].ebgpMultiHop: expected true, false or an "
 		   "integer 1..255 (the TTL), got null");
@@ -1745,7 +1749,8 @@ static void test_bgp_errors(void)
 	EXPECT_ERR(BA "        remoteAs: 65002\n",
 		   "t.yaml:13:9: spec.bgp.neighbors[0]: unknown key 'remoteAs' (allowed: address, "
 		   "asn, localAsn, passive, shutdown, updateSource, ebgpMultiHop, password, "
-		   "holdTime, keepaliveTime, connectTime, families, description, type, port)");
+		   "holdTime, keepaliveTime, connectTime, families, description, type, port, "
+		   "allowAsIn)");
 #undef BA
 #undef BN
 #undef B
@@ -2310,6 +2315,7 @@ static void test_print(void)
 		CHECK(strstr(t, "    keepaliveTime: 15\n"));
 		CHECK(cfg.bgp.neighbors[0].local_asn == 65010 && cfg.bgp.neighbors[0].ttl == 2);
 		CHECK(cfg.bgp.neighbors[1].ttl == 255 && cfg.bgp.neighbors[2].keepalive == 15);
+		CHECK(cfg.bgp.neighbors[0].allowas_in == 0 && cfg.bgp.neighbors[2].allowas_in == 2);
 		CHECK_STR(cfg.bgp.neighbors[0].description, "spine1");
 		free(t);
 		config_free(&cfg);
@@ -2853,6 +2859,9 @@ static void test_opr_examples(void)
 		CHECK(nb->type == CFG_PEER_BY_ASN && nb->asn == 64512 && nb->port == 179);
 		CHECK(nb->hold_time == 180 && nb->keepalive == 60 && nb->connect_retry == 120);
 		CHECK(nb->families == (CFG_BGP_AF_IPV4 | CFG_BGP_AF_EVPN) && nb->ttl == 0);
+		/* OpenPERouter's "allowas-in": the other nodes' routes carry our (the cluster's) AS
+		 */
+		CHECK(nb->allowas_in == 3);
 		CHECK(cfg.n_vrfs == 2 && !strcmp(cfg.vrfs[1].name, "red"));
 		CHECK(cfg.n_l3vnis == 1 && cfg.l3vnis[0].vni == 100 && cfg.l3vnis[0].vrf == 1);
 		CHECK(cfg.l3vnis[0].udp_port == 4789 && cfg.l3vnis[0].n_import_rts == 0);
