@@ -173,6 +173,7 @@ static struct json_object *neighbor_json(const struct bgp_peer_info *in)
 	J_INT(o, "updates_treated_as_withdraw", in->updates_withdrawn_7606);
 	J_INT(o, "updates_with_attributes_discarded", in->attrs_discarded_7606);
 	J_INT(o, "updates_as_path_loop", in->updates_as_loop);
+	J_INT(o, "updates_own_vtep", in->updates_self_nh);
 	if (in->last_notif_sent[0]) {
 		snprintf(t, sizeof(t), "%u/%u", in->last_notif_sent[0], in->last_notif_sent[1]);
 		J_STR(o, "last_notification_sent", t);

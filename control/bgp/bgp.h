@@ -146,6 +146,7 @@ struct bgp_peer_info {
 	bool eor_rcvd[BGP_AF_MAX];
 	uint64_t updates_withdrawn_7606, attrs_discarded_7606; /* RFC 7606 outcomes */
 	uint64_t updates_as_loop; /* UPDATEs not used: our AS in the path (beyond allowas_in) */
+	uint64_t updates_self_nh; /* EVPN UPDATEs not used: next hop our VTEP */
 	unsigned established_count;
 	uint8_t last_notif_sent[2], last_notif_rcvd[2]; /* code, subcode */
 	char last_error[160];

@@ -1400,7 +1400,18 @@ void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
 		}
 		if (mp) {
 			struct rib_attr *a = NULL;
-			if (!withdraw)
+			bool self = false;
+			/* An EVPN route whose next hop is our own VTEP is ours come back (through a
+			 * fabric that sends it back, with allowAsIn or an iBGP reflector): it is
+			 * not used, as FRR rejects a "self next-hop", or it would be imported as a
+			 * tunnel to ourselves once our own route goes. */
+			if (!withdraw && at->mp_reach_af == BGP_AF_EVPN && rib.conf->vtep &&
+			    at->mp_nexthop.family == AF_INET &&
+			    at->mp_nexthop.v4 == rib.conf->vtep) {
+				p->rib_self_nh++;
+				self = true;
+			}
+			if (!withdraw && !self)
 				a = rib_attr_get(at, &at->mp_nexthop, &at->mp_nexthop_ll);
 			walk_set(p, at->mp_reach_nlri, at->mp_reach_af, a);
 			rib_attr_put(a);

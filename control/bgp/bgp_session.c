@@ -1281,6 +1281,7 @@ bool bgp_peer_get(unsigned i, struct bgp_peer_info *info)
 	info->updates_withdrawn_7606 = p->upd_withdrawn_7606;
 	info->attrs_discarded_7606 = p->attr_discarded_7606;
 	info->updates_as_loop = p->rib_loops;
+	info->updates_self_nh = p->rib_self_nh;
 	info->established_count = p->established_count;
 	memcpy(info->last_notif_sent, p->notif_sent, 2);
 	memcpy(info->last_notif_rcvd, p->notif_rcvd, 2);
