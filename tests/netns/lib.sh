@@ -283,7 +283,8 @@ proc_alive() {
 	pid=$(proc_pid "$1") || return 1
 	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
 	pat=$(cat "$T/$1.pat" 2>/dev/null) || return 1
-	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$pat"
+	# (the process may end between the test and the read)
+	{ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "$pat"
 }
 # proc_kill NAME [SIGNAL] [WAIT_S]: signal the recorded PID, wait, then SIGKILL it
 proc_kill() {
@@ -507,7 +508,8 @@ frr_start() {
 			i=$((i + 1))
 		done
 	fi
-	pgt_bg "frr-zebra-$role" "$FRR_D/zebra $zopt -N $n" "$role" bash -c \
+	# the pattern must match the command line exactly: no double space without -n
+	pgt_bg "frr-zebra-$role" "$FRR_D/zebra ${zopt:+$zopt }-N $n" "$role" bash -c \
 		"${view}exec $FRR_D/zebra $zopt -N $n -A 127.0.0.1 -f /dev/null --log file:$T/frr-$role/zebra.log"
 	pgt_bg "frr-bgpd-$role" "$FRR_D/bgpd -N $n" "$role" \
 		"$FRR_D/bgpd" -N "$n" -A 127.0.0.1 -f /dev/null --log "file:$T/frr-$role/bgpd.log"
