@@ -326,7 +326,9 @@ derived() {
 		grep -q 'host: 192.169.10.3/24' "$T/effective.yaml" && grep -q 'allowAsIn: 3' "$T/effective.yaml"
 }
 check "--print-config: router ID 10.0.0.2, VTEP $VTEP_A, host side 192.169.10.3, allowAsIn 3 towards the fabric" derived
-show "the effective configuration (peregrine --print-config --node-index 1)" cat "$T/effective.yaml"
+show "Peregrine's configuration: OpenPERouter's L3VNI and Underlay, and a kind: Peregrine document for the lab" cat "$T/pg.yaml"
+show "what Peregrine derives for node index 1 (peregrine --print-config, from vtep: on)" \
+	bash -c "sed -n '/^  vtep:/,\$p' '$T/effective.yaml' | grep -vE '^ *#|: \[\]\$'"
 
 step "FRR (spine, FRR B, leaf), Peregrine, the nodes' BIRD"
 for r in spine pb leaf; do
@@ -513,10 +515,12 @@ no_bad_drops() {
 expect "show stats: no VXLAN/tunnel/no-route/MTU drops" no_bad_drops
 show "peregrinectl show route vrf red (the VXLAN next hops resolved through the spine)" pgctl show route vrf red
 show "peregrinectl show neighbors" pgctl show neighbors
+# shellcheck disable=SC2016 # a jq program
 show "counters that moved: show vni (before -> after)" jq -rn --slurpfile a "$T/vni-before.json" --slurpfile b "$T/vni-after.json" '
 	$b[0].vnis[] | . as $n | ([$a[0].vnis[] | select(.vni == $n.vni)][0] // {}) as $o |
 	"VNI \($n.vni): " + ([to_entries[] | select((.value | type) == "number" and .key != "vni") |
 		"\(.key) \($o[.key] // 0) -> \(.value)"] | join(", "))'
+# shellcheck disable=SC2016 # a jq program
 show "counters that moved: show interfaces (before -> after)" jq -rn --slurpfile a "$T/if-before.json" --slurpfile b "$T/if-after.json" '
 	[$a[0].interfaces[] | {key: .name, value: .}] | from_entries as $old |
 	$b[0].interfaces[] | . as $n | ($old[$n.name] // {}) as $o |
