@@ -513,8 +513,11 @@ frr_start() {
 		"${view}exec $FRR_D/zebra $zopt -N $n -A 127.0.0.1 -f /dev/null --log file:$T/frr-$role/zebra.log"
 	pgt_bg "frr-bgpd-$role" "$FRR_D/bgpd -N $n" "$role" \
 		"$FRR_D/bgpd" -N "$n" -A 127.0.0.1 -f /dev/null --log "file:$T/frr-$role/bgpd.log"
+	# both daemons must answer before the caller configures them: vtysh -f skips (with a warning
+	# only) the commands of a daemon whose socket is not there yet, e.g. bgpd on a busy machine
 	for ((i = 0; i < 100; i++)); do
-		vtysh -N "$n" -c 'show version' >/dev/null 2>&1 && return 0
+		[ -S "/var/run/frr/$n/zebra.vty" ] && [ -S "/var/run/frr/$n/bgpd.vty" ] &&
+			vtysh -N "$n" -c 'show version' >/dev/null 2>&1 && return 0
 		sleep 0.2
 	done
 	echo "FRR in $n did not come up" >&2
