@@ -339,8 +339,12 @@ for r in spine pb leaf; do
 		pgt_finish
 	fi
 	frr_vtysh $r -f "$T/frr-$r.conf"
+	frr_vtysh $r -c 'show running-config' | grep -q '^router bgp' || {
+		fail "FRR $r took its configuration"
+		pgt_finish
+	}
 done
-pass "FRR zebra + bgpd run in the spine, FRR B (VRF $BRED) and the leaf (VRF $LRED)"
+pass "FRR zebra + bgpd run and took their configuration: the spine, FRR B (VRF $BRED), the leaf (VRF $LRED)"
 if PG_ARGS="--node-index 1" pg_start a "$T/pg.yaml"; then pass "peregrine starts on node A (OpenPERouter's kinds, node index 1)"; else
 	fail "peregrine starts"
 	pgt_finish
@@ -362,7 +366,7 @@ expect "birdc (node B): Global_192_169_10_1 Established" wait_until 30 bird_est 
 frr_peers() { # ROLE "VRF-clause" AFI PEER...: every PEER Established
 	local r="$1" vrf="$2" af="$3" j p
 	shift 3
-	j=$(V "$r" "show bgp $vrf $af summary json") || return 1
+	j=$(V "$r" "show bgp $vrf $af summary json") && [ -n "$j" ] || return 1 # (jq -e passes on no input)
 	for p in "$@"; do
 		jq -r --arg p "$p" '"\($p): \(.peers[$p].state // "none")"' <<<"$j"
 		jq -e --arg p "$p" '.peers[$p].state == "Established"' <<<"$j" >/dev/null || return 1
@@ -400,6 +404,7 @@ frr_t5() { # ROLE PREFIX LEN -> the paths of [5]:[0]:[LEN]:[PREFIX] as one JSON 
 t5_at_b() {
 	local p
 	p=$(frr_t5 pb 10.244.1.64 26 | head -n 1)
+	[ -n "$p" ] || return 1
 	jq -c '{nh: .nexthops[0].ip, ec: .extendedCommunity.string, path: .aspath.string}' <<<"$p"
 	jq -e --arg nh $VTEP_A --arg rmac $RMAC_A '.nexthops[0].ip == $nh and
 		(.extendedCommunity.string | test("RT:64514:100") and test("ET:8") and test("Rmac:" + $rmac))' <<<"$p" >/dev/null
@@ -539,11 +544,16 @@ show "tshark: the TCP transfer pod B -> pod A in VXLAN" wire "tcp.dstport == 500
 step "withdrawal: BIRD on node A stops"
 proc_kill bird-a TERM
 gone_pg() {
-	! pgj show route vrf red | jq -e --arg p $BLOCK_A '.routes[] | select(.prefix == $p)' >/dev/null &&
-		[ "$(pgj show bgp neighbor 192.169.10.3 | jq -r .state)" != Established ]
+	local r s
+	r=$(pgj show route vrf red) && s=$(pgj show bgp neighbor 192.169.10.3 | jq -r .state) || return 1
+	! jq -e --arg p $BLOCK_A '.routes[] | select(.prefix == $p)' <<<"$r" >/dev/null && [ -n "$s" ] && [ "$s" != Established ]
 }
 expect "Peregrine: the host session is down and $BLOCK_A left VRF red" wait_until 30 gone_pg
-no_t5() { [ -z "$(frr_t5 "$1" 10.244.1.64 26)" ]; }
+no_t5() { # ROLE: node B's type-5 still there, node A's gone
+	local j
+	j=$(V "$1" "show bgp l2vpn evpn route type prefix json") || return 1
+	grep -qF '[5]:[0]:[26]:[10.244.2.64]' <<<"$j" && ! grep -qF '[5]:[0]:[26]:[10.244.1.64]' <<<"$j"
+}
 expect "the spine no longer has our type-5 for $BLOCK_A" wait_until 30 no_t5 spine
 expect "FRR B no longer has it" wait_until 20 no_t5 pb
 not_in() { [ -z "$(ip -n "$1" route show "$2")" ]; }
