@@ -167,6 +167,21 @@ static inline uint16_t ip4_csum_add_len(uint16_t tmpl_csum, uint16_t len_be)
 	return (uint16_t) ~(uint16_t)(s + carry);
 }
 
+/*
+ * ip4_csum_add_len() in host order: the checksum of a tunnel header template once its total length
+ * len (host order) is set, from the template's checksum inverted and byte-swapped (tmpl_hinv =
+ * ~bswap16(csum)). The result is in host order too: stored byte-swapped (a movbe), no byte swap
+ * of the length is needed, which the caller stores byte-swapped as well. One's complement sums
+ * do not depend on the byte order as long as every term is swapped alike.
+ */
+static inline uint16_t ip4_csum_add_len_h(uint16_t tmpl_hinv, uint16_t len)
+{
+	uint16_t s;
+	const bool carry = __builtin_add_overflow(tmpl_hinv, len, &s);
+
+	return (uint16_t) ~(uint16_t)(s + carry);
+}
+
 /* Flow hash of an IPv4 packet (the ECMP choice and the VXLAN source port): CRC32-C of source and
  * destination seeded with the protocol, then of the ports of unfragmented TCP and UDP. */
 static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
@@ -181,6 +196,25 @@ static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
 	    !(ip->fragment_offset & pg_bswap16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
 		uint32_t ports;
 		memcpy(&ports, h + ((h[0] & 0xf) << 2), 4);
+		hash = pg_crc32_u32(ports, hash);
+	}
+	return hash;
+}
+
+/* flow_hash4() of a header known to be 20 bytes long (the fast paths check IHL 5): the ports at a
+ * fixed offset, protocol and fragment field from one load. Same value. */
+static inline uint32_t flow_hash4_20(const uint8_t *h)
+{
+	uint64_t sd;
+	uint32_t w, ports;
+
+	memcpy(&sd, h + 12, 8); /* source | destination << 32 as loaded */
+	memcpy(&w, h + 6, 4);	/* fragment field (network order) | ttl << 16 | protocol << 24 */
+	const uint8_t proto = (uint8_t)(w >> 24);
+	uint32_t hash = pg_crc32_u64(sd << 32 | sd >> 32, proto);
+	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) &&
+	    !(w & pg_bswap16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
+		memcpy(&ports, h + 20, 4);
 		hash = pg_crc32_u32(ports, hash);
 	}
 	return hash;

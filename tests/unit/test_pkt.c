@@ -286,6 +286,25 @@ static void test_csum_add_len(void)
 	CHECK(bad == 0, "%u template checksums differ from the reference", bad);
 }
 
+/* ip4_csum_add_len_h: the same checksum from the byte-swapped inverted template and a host-order
+ * length, byte-swapped. */
+static void test_csum_add_len_h(void)
+{
+	static const uint16_t lens[] = {0, 1, 20, 0x1400, 0xfeff, 0xfffe, 0xffff, 0x8000, 0x7fff};
+	unsigned bad = 0;
+
+	for (uint32_t c = 0; c <= 0xffff; c++) {
+		const uint16_t hinv = (uint16_t)~pg_bswap16((uint16_t)c);
+		for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+			bad += pg_bswap16(ip4_csum_add_len_h(hinv, lens[i])) !=
+			       csum_add_len_ref((uint16_t)c, pg_bswap16(lens[i]));
+		uint16_t l = (uint16_t)rnd64();
+		bad += pg_bswap16(ip4_csum_add_len_h(hinv, l)) !=
+		       csum_add_len_ref((uint16_t)c, pg_bswap16(l));
+	}
+	CHECK(bad == 0, "%u host-order template checksums differ from the reference", bad);
+}
+
 /* The flow hash as the worker first computed it (field by field). */
 static uint32_t flow_hash4_ref(const struct rte_ipv4_hdr *ip)
 {
@@ -308,7 +327,7 @@ static void test_flow_hash4(void)
 	uint8_t buf[2 + 64] __attribute__((aligned(8)));
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + 2);
 	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_IPIP, 0};
-	unsigned bad = 0;
+	unsigned bad = 0, bad20 = 0;
 
 	for (unsigned i = 0; i < 500000; i++) {
 		for (unsigned k = 0; k < 64; k++)
@@ -319,8 +338,11 @@ static void test_flow_hash4(void)
 			ip->fragment_offset =
 			    (uint16_t)(rnd64() % 2 ? pg_bswap16(RTE_IPV4_HDR_DF_FLAG) : 0);
 		bad += flow_hash4(ip) != flow_hash4_ref(ip);
+		ip->version_ihl = 0x45;
+		bad20 += flow_hash4_20((const uint8_t *)ip) != flow_hash4_ref(ip);
 	}
 	CHECK(bad == 0, "%u flow hashes differ from the field-by-field hash", bad);
+	CHECK(bad20 == 0, "%u flow hashes of 20-byte headers (flow_hash4_20) differ", bad20);
 }
 
 int main(void)
@@ -332,6 +354,7 @@ int main(void)
 	test_hdr20_odd();
 	test_ttl_dec();
 	test_csum_add_len();
+	test_csum_add_len_h();
 	test_flow_hash4();
 	return unit_done("pkt");
 }
