@@ -1425,16 +1425,17 @@ static __rte_noinline void rx_one(struct rx_ctx *c, struct rte_mbuf *m)
 }
 
 /*
- * ip4_fast_ok() for the header at ip of a frame the caller has checked is a single segment with
- * those 20 bytes inside it; l3len is the frame's length from ip on (< 2^16). The checksum as a
- * multiple of 0xffff (the sum is not 0: the first byte is 0x45).
+ * ip4_fast_ok() for the header h (ip4_hdr20_load) of a frame the caller has checked is a single
+ * segment with those 20 bytes inside it; l3len is the frame's length from the header on (< 2^16).
+ * The checksum as a multiple of 0xffff (the sum is not 0: the first byte is 0x45). Without the
+ * destination test when dst_ok (the caller knows the destination is our VTEP address).
  */
-static __rte_always_inline bool ip4_hdr_fast(const struct rte_mbuf *m, const uint8_t *ip,
-					     uint32_t l3len)
+static __rte_always_inline bool ip4_hdr_fast(const struct rte_mbuf *m, const struct ip4_hdr20 *h,
+					     uint32_t l3len, bool dst_ok)
 {
-	if (unlikely(ip4_hdr20_odd(ip, l3len) != 0))
+	if (unlikely((ip4_hdr20_odd_src(h, l3len) | (dst_ok ? 0 : ip4_hdr20_odd_dst(h))) != 0))
 		return false;
-	return likely(pg_mult_ffff(ip4_sum20(ip))) ||
+	return likely(pg_mult_ffff(ip4_hdr20_sum(h))) ||
 	       (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
 }
 
@@ -1493,12 +1494,10 @@ static __rte_noinline bool vx_cache_fill(struct vx_cache *vc, uint64_t hdr8)
 	return true;
 }
 
+/* Queue m (Ethernet header at p, IPv4 destination dst as stored) and prefetch its tbl24 entry. */
 static __rte_always_inline void batch_put4(struct batch *b, unsigned n, struct rte_mbuf *m,
-					   uint8_t *p, const uint8_t *ip, const uint32_t *tbl24)
+					   uint8_t *p, uint32_t dst, const uint32_t *tbl24)
 {
-	uint32_t dst;
-
-	memcpy(&dst, ip + 16, 4);
 	b->ip4[n] = pg_bswap32(dst);
 	if (likely(tbl24 != NULL))
 		rte_prefetch0(&tbl24[b->ip4[n] >> 8]);
@@ -1542,18 +1541,17 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 	if (unlikely(dmac << 16 != f->mac64 || et != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
 		     dlen != plen || dlen < RTE_ETHER_HDR_LEN + 20))
 		return false;
-	const uint8_t *ip = p + RTE_ETHER_HDR_LEN;
-	if (unlikely(!ip4_hdr_fast(m, ip, plen - RTE_ETHER_HDR_LEN)))
+	const struct ip4_hdr20 h = ip4_hdr20_load(p + RTE_ETHER_HDR_LEN);
+	const uint32_t dst = h.c;
+	if (unlikely(!ip4_hdr_fast(m, &h, plen - RTE_ETHER_HDR_LEN, dst == f->vtep)))
 		return false;
-	uint32_t dst;
-	memcpy(&dst, ip + 16, 4);
 	if (likely(dst != f->vtep)) {
-		batch_put4(&c->b4, f->n4++, m, p, ip, f->tbl24);
+		batch_put4(&c->b4, f->n4++, m, p, dst, f->tbl24);
 		return true;
 	}
-	uint32_t src;
-	memcpy(&src, ip + 12, 4);
-	if (ip[9] == IPPROTO_UDP) {
+	const uint32_t src = ip4_hdr20_src(&h);
+	const uint8_t proto = ip4_hdr20_proto(&h);
+	if (proto == IPPROTO_UDP) {
 		/* Outer Eth 14 + IPv4 20 + UDP 8 + VXLAN 8, inner Eth 14 + IPv4 20. */
 		uint16_t dport;
 		memcpy(&dport, p + 36, 2);
@@ -1575,23 +1573,28 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 		}
 		memcpy(&idmac, p + 50, 8);
 		memcpy(&itype, p + 62, 2);
-		if (idmac << 16 != vc->rmac || itype != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
-		    !ip4_hdr_fast(m, p + 64, plen - 64))
+		if (idmac << 16 != vc->rmac || itype != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+			return false;
+		const struct ip4_hdr20 ih = ip4_hdr20_load(p + 64);
+		if (!ip4_hdr_fast(m, &ih, plen - 64, false))
 			return false;
 		m->data_off = (uint16_t)(m->data_off + 50);
 		pkt_lens_add(m, -50);
 		f->vx_pkts++;
 		f->vx_bytes += plen - 50;
 		c->i4.vrf[f->ni4] = vc->vrf;
-		batch_put4(&c->i4, f->ni4++, m, p + 50, p + 64, vc->tbl24);
+		batch_put4(&c->i4, f->ni4++, m, p + 50, ih.c, vc->tbl24);
 		return true;
 	}
-	if (ip[9] == IPPROTO_IPIP) {
+	if (proto == IPPROTO_IPIP) {
 		/* Outer Eth 14 + IPv4 20, inner IPv4 20. */
 		if (dlen < 54)
 			return false;
 		const uint32_t tv = tun_val(f->tun, src);
-		if (!(tv & TUN_F_IPIP) || !ip4_hdr_fast(m, p + 34, plen - 34))
+		if (!(tv & TUN_F_IPIP))
+			return false;
+		const struct ip4_hdr20 ih = ip4_hdr20_load(p + 34);
+		if (!ip4_hdr_fast(m, &ih, plen - 34, false))
 			return false;
 		const uint16_t vrf = (uint16_t)(tv >> 16);
 		if (unlikely(vrf != f->ipip_vrf)) {
@@ -1602,7 +1605,7 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 		pkt_lens_add(m, -20);
 		f->ipip_decaps++;
 		c->i4.vrf[f->ni4] = vrf;
-		batch_put4(&c->i4, f->ni4++, m, p + 20, p + 34, f->ipip_tbl24);
+		batch_put4(&c->i4, f->ni4++, m, p + 20, ih.c, f->ipip_tbl24);
 		return true;
 	}
 	return false;
