@@ -1073,7 +1073,7 @@ static __rte_always_inline uint32_t vxlan_encap_fast(struct dp_worker *w, struct
  * plen - 14 as forwarded), or 0 when it did nothing: anything else takes fwd4().
  */
 static __rte_always_inline uint32_t fwd4_fast(struct dp_worker *w, struct rte_mbuf *m, uint8_t *p,
-					      uint32_t plen, const struct nh *nh)
+					      uint32_t plen, const struct nh *nh, uint64_t *ipip)
 {
 	uint8_t *ip = p + RTE_ETHER_HDR_LEN;
 	const unsigned fast = nh->fast4;
@@ -1106,7 +1106,7 @@ static __rte_always_inline uint32_t fwd4_fast(struct dp_worker *w, struct rte_mb
 		const uint16_t tot = (uint16_t)(olen - RTE_ETHER_HDR_LEN);
 		*(uint16_t *)(h + 16) = pg_bswap16(tot);
 		*(uint16_t *)(h + 24) = pg_bswap16(ip4_csum_add_len_h(nh->ip_csum_hinv, tot));
-		w->st->ipip_encap++;
+		(*ipip)++;
 		return olen;
 	}
 	return 0;
@@ -1189,6 +1189,7 @@ static __rte_always_inline uint64_t route4_run(struct dp_worker *w, uint16_t in,
 {
 	const uint16_t vrf = b->vrf[i];
 	uint64_t slow = 0, slow_fwd = 0, len_sum = 0; /* packets through route4_one(), forwarded */
+	uint64_t ipip = 0; /* IPIP encapsulations: counted per run, not per packet in memory */
 	/* The table itself, not its entries, is fixed: read once, not after every store to a
 	 * packet (char stores may alias anything). */
 	struct nh *const *nh_tab = dp.nh;
@@ -1199,7 +1200,7 @@ static __rte_always_inline uint64_t route4_run(struct dp_worker *w, uint16_t in,
 		const bool mc = any_mc && ((b->l2mc >> k) & 1);
 		if (likely(nh != NULL && !mc)) {
 			const uint32_t plen = m->pkt_len;
-			const uint32_t olen = fwd4_fast(w, m, b->hdr[k], plen, nh);
+			const uint32_t olen = fwd4_fast(w, m, b->hdr[k], plen, nh, &ipip);
 			if (likely(olen != 0)) {
 				len_sum += plen - RTE_ETHER_HDR_LEN;
 				tx_cursor_put(w, t, &nh->port, m, olen);
@@ -1213,6 +1214,7 @@ static __rte_always_inline uint64_t route4_run(struct dp_worker *w, uint16_t in,
 		len_sum += len;
 	}
 	*bytes = len_sum;
+	w->st->ipip_encap += ipip;
 	return (uint64_t)(j - i) - slow + slow_fwd;
 }
 
