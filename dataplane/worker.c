@@ -1704,6 +1704,10 @@ static void inject_drain(struct dp_worker *w, uint16_t idx)
 {
 	const struct dp_port *p = dp.ports[idx];
 	struct rte_mbuf *m[PG_BURST];
+
+	/* Every poll comes here; an inject ring is nearly always empty: two loads tell. */
+	if (likely(rte_ring_empty(p->inject)))
+		return;
 	unsigned n = rte_ring_sc_dequeue_burst(p->inject, (void **)m, PG_BURST, NULL);
 
 	w->st->port[idx].inject += n;
