@@ -163,7 +163,7 @@ static const uint32_t ip4_o1_odd[512] = {
  * Zero when the 20-byte IPv4 header h is the common case: version 4 with IHL 5, total length
  * l3len, a unicast source (by ip4_o1_odd). Version, IHL and length in one compare with the TOS
  * byte masked off; l3len must be below 2^16 (a frame in one segment). The destination is
- * ip4_hdr20_odd_dst()'s: a packet to our own VTEP address needs no test of it.
+ * ip4_hdr20_odd_dst()'s.
  */
 static inline uint32_t ip4_hdr20_odd_src(const struct ip4_hdr20 *h, uint32_t l3len)
 {
@@ -228,30 +228,13 @@ static inline uint16_t ip4_csum_add_len_h(uint16_t tmpl_hinv, uint16_t len)
 }
 
 /* Flow hash of an IPv4 packet (the ECMP choice and the VXLAN source port): CRC32-C of source and
- * destination seeded with the protocol, then of the ports of unfragmented TCP and UDP. */
+ * destination seeded with the protocol, then of the ports of unfragmented TCP and UDP. The
+ * fragment field and the protocol come from one load. */
 static inline uint32_t flow_hash4(const struct rte_ipv4_hdr *ip)
 {
 	const uint8_t *h = (const uint8_t *)ip;
-	const uint8_t proto = ip->next_proto_id;
 	uint64_t sd;
-
-	memcpy(&sd, h + 12, 8); /* source | destination << 32 as loaded */
-	uint32_t hash = pg_crc32_u64(sd << 32 | sd >> 32, proto);
-	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) &&
-	    !(ip->fragment_offset & pg_bswap16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
-		uint32_t ports;
-		memcpy(&ports, h + ((h[0] & 0xf) << 2), 4);
-		hash = pg_crc32_u32(ports, hash);
-	}
-	return hash;
-}
-
-/* flow_hash4() of a header known to be 20 bytes long (the fast paths check IHL 5): the ports at a
- * fixed offset, protocol and fragment field from one load. Same value. */
-static inline uint32_t flow_hash4_20(const uint8_t *h)
-{
-	uint64_t sd;
-	uint32_t w, ports;
+	uint32_t w;
 
 	memcpy(&sd, h + 12, 8); /* source | destination << 32 as loaded */
 	memcpy(&w, h + 6, 4);	/* fragment field (network order) | ttl << 16 | protocol << 24 */
@@ -259,7 +242,8 @@ static inline uint32_t flow_hash4_20(const uint8_t *h)
 	uint32_t hash = pg_crc32_u64(sd << 32 | sd >> 32, proto);
 	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) &&
 	    !(w & pg_bswap16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
-		memcpy(&ports, h + 20, 4);
+		uint32_t ports;
+		memcpy(&ports, h + ((h[0] & 0xf) << 2), 4);
 		hash = pg_crc32_u32(ports, hash);
 	}
 	return hash;

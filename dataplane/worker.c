@@ -1054,7 +1054,8 @@ static __rte_always_inline uint32_t vxlan_encap_fast(struct dp_worker *w, struct
 	/* The template, then the inner type (IPv4) from the next hop: 64 bytes that end where the
 	 * IP header starts. */
 	memcpy(h, nh->hdr, NH_VXLAN_HDR_LEN + 2);
-	*(uint16_t *)(h + 34) = pg_bswap16((uint16_t)(0xc000 | (flow_hash4_20(ip) & 0x3fff)));
+	*(uint16_t *)(h + 34) =
+	    pg_bswap16((uint16_t)(0xc000 | (flow_hash4((const struct rte_ipv4_hdr *)ip) & 0x3fff)));
 	ip4_ttl_dec(ip);
 	/* Lengths and checksum in host order, stored byte-swapped (olen < 2^16: the MTU check). */
 	const uint16_t tot = (uint16_t)(olen - RTE_ETHER_HDR_LEN);
@@ -1429,13 +1430,12 @@ static __rte_noinline void rx_one(struct rx_ctx *c, struct rte_mbuf *m)
 /*
  * ip4_fast_ok() for the header h (ip4_hdr20_load) of a frame the caller has checked is a single
  * segment with those 20 bytes inside it; l3len is the frame's length from the header on (< 2^16).
- * The checksum as a multiple of 0xffff (the sum is not 0: the first byte is 0x45). Without the
- * destination test when dst_ok (the caller knows the destination is our VTEP address).
+ * The checksum as a multiple of 0xffff (the sum is not 0: the first byte is 0x45).
  */
 static __rte_always_inline bool ip4_hdr_fast(const struct rte_mbuf *m, const struct ip4_hdr20 *h,
-					     uint32_t l3len, bool dst_ok)
+					     uint32_t l3len)
 {
-	if (unlikely((ip4_hdr20_odd_src(h, l3len) | (dst_ok ? 0 : ip4_hdr20_odd_dst(h))) != 0))
+	if (unlikely((ip4_hdr20_odd_src(h, l3len) | ip4_hdr20_odd_dst(h)) != 0))
 		return false;
 	return likely(pg_mult_ffff(ip4_hdr20_sum(h))) ||
 	       (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
@@ -1545,7 +1545,7 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 		return false;
 	const struct ip4_hdr20 h = ip4_hdr20_load(p + RTE_ETHER_HDR_LEN);
 	const uint32_t dst = h.c;
-	if (unlikely(!ip4_hdr_fast(m, &h, plen - RTE_ETHER_HDR_LEN, dst == f->vtep)))
+	if (unlikely(!ip4_hdr_fast(m, &h, plen - RTE_ETHER_HDR_LEN)))
 		return false;
 	if (likely(dst != f->vtep)) {
 		batch_put4(&c->b4, f->n4++, m, p, dst, f->tbl24);
@@ -1578,7 +1578,7 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 		if (idmac << 16 != vc->rmac || itype != RTE_BE16(RTE_ETHER_TYPE_IPV4))
 			return false;
 		const struct ip4_hdr20 ih = ip4_hdr20_load(p + 64);
-		if (!ip4_hdr_fast(m, &ih, plen - 64, false))
+		if (!ip4_hdr_fast(m, &ih, plen - 64))
 			return false;
 		m->data_off = (uint16_t)(m->data_off + 50);
 		pkt_lens_add(m, -50);
@@ -1596,7 +1596,7 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 		if (!(tv & TUN_F_IPIP))
 			return false;
 		const struct ip4_hdr20 ih = ip4_hdr20_load(p + 34);
-		if (!ip4_hdr_fast(m, &ih, plen - 34, false))
+		if (!ip4_hdr_fast(m, &ih, plen - 34))
 			return false;
 		const uint16_t vrf = (uint16_t)(tv >> 16);
 		if (unlikely(vrf != f->ipip_vrf)) {
