@@ -113,6 +113,15 @@ enum nh_type {
 };
 #define NH_F_RESOLVED 0x01 /* Ethernet destination known (DIRECT, VXLAN, IPIP) */
 
+/* struct nh's fast4: the kinds the IPv4 fast path forwards itself, resolved ones only; anything
+ * else (NH_FAST_NONE) takes the full path. One compare instead of type, flags and a mask. */
+enum nh_fast {
+	NH_FAST_NONE = 0,
+	NH_FAST_DIRECT,
+	NH_FAST_VXLAN,
+	NH_FAST_IPIP,
+};
+
 #define NH_VXLAN_HDR_LEN 62 /* outer Eth 14 + IPv4 20 + UDP 8 + VXLAN 8 + inner dst/src MAC 12 */
 #define NH_IPIP_HDR_LEN	 34 /* outer Eth 14 + IPv4 20 */
 #define VXLAN_OVERHEAD	 50
@@ -124,16 +133,23 @@ struct nh {
 	uint16_t vrf;  /* VRF the next hop was created in */
 	uint16_t mtu;  /* largest inner L3 packet that fits (tunnels: underlay MTU - overhead) */
 	uint32_t id;
-	uint32_t under;	  /* tunnels: the underlay DIRECT nh, for resolution punts */
-	uint16_t vni_idx; /* VXLAN: counter slot of the VNI */
-	uint16_t n;	  /* ECMP: member count */
+	uint32_t under; /* tunnels: the underlay DIRECT nh, for resolution punts */
+	union {
+		uint16_t vni_idx; /* VXLAN: counter slot of the VNI */
+		uint16_t n;	  /* ECMP: member count */
+	};
 	uint16_t ip_csum; /* tunnels: outer IPv4 checksum of the template (total length 0) */
-	uint16_t pad;
+	/* tunnels: the same checksum inverted (~) and in host order: the worker adds the total
+	 * length in host order to it (ip4_csum_add_len_h) and stores the result byte-swapped */
+	uint16_t ip_csum_hinv;
+	uint8_t fast4; /* NH_FAST_*: what the IPv4 fast path does with the packet */
+	uint8_t pad;
 	union {
 		struct {
 			struct rte_ether_addr dst, src;
-		} eth;			      /* DIRECT, CONNECTED (src only) */
-		uint8_t hdr[64];	      /* VXLAN, IPIP */
+			rte_be16_t type4; /* DIRECT: IPv4, so that the header is one 14-byte copy */
+		} eth;			  /* DIRECT, CONNECTED (src only) */
+		uint8_t hdr[64];	  /* VXLAN (62 bytes, then the IPv4 inner type), IPIP */
 		uint32_t member[PG_ECMP_MAX]; /* ECMP */
 	};
 } __rte_cache_aligned;

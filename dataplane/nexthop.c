@@ -125,12 +125,15 @@ static struct nh *nh_build(uint32_t id)
 		port = dp.ports[k->port];
 		n->mtu = port->mtu;
 		rte_ether_addr_copy(&port->mac, &n->eth.src);
+		n->eth.type4 = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 		if (k->type == NH_DIRECT && c->resolved) {
 			memcpy(&n->eth.dst, &c->mac, 6);
 			n->flags |= NH_F_RESOLVED;
 		}
 		if (k->type == NH_DIRECT && port->virt)
 			n->type = NH_BD;
+		else if (k->type == NH_DIRECT && c->resolved)
+			n->fast4 = NH_FAST_DIRECT;
 		break;
 	case NH_VXLAN:
 	case NH_IPIP: {
@@ -151,6 +154,9 @@ static struct nh *nh_build(uint32_t id)
 			    port ? port->mtu - 20 : UINT16_MAX; /* no underlay: dropped later */
 			n->ip_csum =
 			    tmpl_ip4(n->hdr + 14, IPPROTO_IPIP, atomic_load(&dp.vtep4), remote);
+			n->ip_csum_hinv = (uint16_t)~rte_be_to_cpu_16(n->ip_csum);
+			if (n->flags & NH_F_RESOLVED)
+				n->fast4 = NH_FAST_IPIP;
 			break;
 		}
 		int slot = vni_slot(k->vni);
@@ -167,6 +173,13 @@ static struct nh *nh_build(uint32_t id)
 		memcpy(n->hdr + 50, &k->rmac, 6); /* inner dst: remote router MAC */
 		rte_ether_addr_copy(&dp.vni_rmac[n->vni_idx],
 				    (struct rte_ether_addr *)(n->hdr + 56));
+		/* The inner type of IPv4 packets after the template: the fast path copies 64 bytes.
+		 */
+		n->hdr[NH_VXLAN_HDR_LEN] = RTE_ETHER_TYPE_IPV4 >> 8;
+		n->hdr[NH_VXLAN_HDR_LEN + 1] = RTE_ETHER_TYPE_IPV4 & 0xff;
+		n->ip_csum_hinv = (uint16_t)~rte_be_to_cpu_16(n->ip_csum);
+		if (n->flags & NH_F_RESOLVED)
+			n->fast4 = NH_FAST_VXLAN;
 		break;
 	}
 	case NH_ECMP:

@@ -43,6 +43,8 @@ struct batch {
 	uint32_t ip4[PG_BURST]; /* IPv4 batches: destination, host order */
 	struct rte_mbuf *m[PG_BURST];
 	uint8_t *hdr[PG_BURST]; /* IPv4 batches: rte_pktmbuf_mtod(m[i]) (the Ethernet header) */
+	uint64_t nh[PG_BURST];	/* IPv4 batches: next hop ids (route4), beside m[] and hdr[]: one
+				 * index register for all three in the forwarding loop */
 	uint16_t vrf[PG_BURST]; /* [0] only in b4/b6 (one_vrf); see batch_vrf_scan */
 	/* Decapsulation batch (inner IPv4): the last VNI looked up in this burst. An L3VNI carries
 	 * a whole VRF, so a burst mostly holds few VNIs; the table cannot be freed while the worker
@@ -1049,15 +1051,16 @@ static __rte_always_inline uint32_t vxlan_encap_fast(struct dp_worker *w, struct
 		return 0;
 	m->data_off = (uint16_t)(m->data_off - VXLAN_OVERHEAD);
 	pkt_lens_add(m, VXLAN_OVERHEAD);
-	/* The template ends with the inner MACs: it leaves the IP header alone. */
-	memcpy(h, nh->hdr, NH_VXLAN_HDR_LEN);
-	*(uint16_t *)(h + NH_VXLAN_HDR_LEN) = pg_bswap16(RTE_ETHER_TYPE_IPV4);
+	/* The template, then the inner type (IPv4) from the next hop: 64 bytes that end where the
+	 * IP header starts. */
+	memcpy(h, nh->hdr, NH_VXLAN_HDR_LEN + 2);
 	*(uint16_t *)(h + 34) =
 	    pg_bswap16((uint16_t)(0xc000 | (flow_hash4((const struct rte_ipv4_hdr *)ip) & 0x3fff)));
 	ip4_ttl_dec(ip);
-	const uint16_t tot = pg_bswap16((uint16_t)(olen - RTE_ETHER_HDR_LEN));
-	*(uint16_t *)(h + 16) = tot;
-	*(uint16_t *)(h + 24) = ip4_csum_add_len(nh->ip_csum, tot);
+	/* Lengths and checksum in host order, stored byte-swapped (olen < 2^16: the MTU check). */
+	const uint16_t tot = (uint16_t)(olen - RTE_ETHER_HDR_LEN);
+	*(uint16_t *)(h + 16) = pg_bswap16(tot);
+	*(uint16_t *)(h + 24) = pg_bswap16(ip4_csum_add_len_h(nh->ip_csum_hinv, tot));
 	*(uint16_t *)(h + 38) = pg_bswap16((uint16_t)(olen - 34));
 	struct dp_vni_stats *vs = &w->st->vni[nh->vni_idx];
 	ctr_add2(&vs->encap_pkts, &vs->encap_bytes, plen);
@@ -1065,30 +1068,32 @@ static __rte_always_inline uint32_t vxlan_encap_fast(struct dp_worker *w, struct
 }
 
 /*
- * fwd4() for the common cases only: a resolved DIRECT, VXLAN or IPIP next hop, the packet (plen
- * bytes, Ethernet header at p) within its MTU with a TTL > 1 and, for tunnels, enough headroom.
- * Returns the length of the frame to send on nh->port (the caller queues it and counts plen - 14
- * as forwarded), or 0 when it did nothing: anything else takes fwd4().
+ * fwd4() for the common cases only: a resolved DIRECT, VXLAN or IPIP next hop (nh->fast4), the
+ * packet (plen bytes, Ethernet header at p) within its MTU with a TTL > 1 and, for tunnels, enough
+ * headroom. Returns the length of the frame to send on nh->port (the caller queues it and counts
+ * plen - 14 as forwarded), or 0 when it did nothing: anything else takes fwd4().
  */
 static __rte_always_inline uint32_t fwd4_fast(struct dp_worker *w, struct rte_mbuf *m, uint8_t *p,
-					      uint32_t plen, const struct nh *nh)
+					      uint32_t plen, const struct nh *nh, uint64_t *ipip)
 {
 	uint8_t *ip = p + RTE_ETHER_HDR_LEN;
-	/* The kind and whether it is resolved, in one compare. */
-	const unsigned kind = ((unsigned)nh->flags << 8 | nh->type) & (NH_F_RESOLVED << 8 | 0xff);
-#define RESOLVED(type) (NH_F_RESOLVED << 8 | (type))
+	const unsigned fast = nh->fast4;
 
 	if (unlikely(plen - RTE_ETHER_HDR_LEN > nh->mtu || ip[8] <= 1))
 		return 0;
-	if (likely(kind == RESOLVED(NH_DIRECT))) {
+	if (likely(fast == NH_FAST_DIRECT)) {
+		/* MACs and type: 14 bytes as two overlapping 8-byte copies */
+		uint64_t e0, e1;
 		ip4_ttl_dec(ip);
-		memcpy(p, &nh->eth, 12);
-		*(uint16_t *)(p + 12) = pg_bswap16(RTE_ETHER_TYPE_IPV4);
+		memcpy(&e0, &nh->eth, 8);
+		memcpy(&e1, (const uint8_t *)&nh->eth + 6, 8);
+		memcpy(p, &e0, 8);
+		memcpy(p + 6, &e1, 8);
 		return plen;
 	}
-	if (kind == RESOLVED(NH_VXLAN))
+	if (fast == NH_FAST_VXLAN)
 		return vxlan_encap_fast(w, m, p, plen, nh);
-	if (kind == RESOLVED(NH_IPIP)) {
+	if (fast == NH_FAST_IPIP) {
 		const uint16_t add = NH_IPIP_HDR_LEN - RTE_ETHER_HDR_LEN;
 		const uint16_t off = m->data_off;
 		if (unlikely(off < add))
@@ -1099,14 +1104,13 @@ static __rte_always_inline uint32_t fwd4_fast(struct dp_worker *w, struct rte_mb
 		pkt_lens_add(m, add);
 		ip4_ttl_dec(ip);
 		memcpy(h, nh->hdr, NH_IPIP_HDR_LEN);
-		const uint16_t tot = pg_bswap16((uint16_t)(olen - RTE_ETHER_HDR_LEN));
-		*(uint16_t *)(h + 16) = tot;
-		*(uint16_t *)(h + 24) = ip4_csum_add_len(nh->ip_csum, tot);
-		w->st->ipip_encap++;
+		const uint16_t tot = (uint16_t)(olen - RTE_ETHER_HDR_LEN);
+		*(uint16_t *)(h + 16) = pg_bswap16(tot);
+		*(uint16_t *)(h + 24) = pg_bswap16(ip4_csum_add_len_h(nh->ip_csum_hinv, tot));
+		(*ipip)++;
 		return olen;
 	}
 	return 0;
-#undef RESOLVED
 }
 
 /* One packet of route4() off the fast path: every check in the order of the full path. */
@@ -1130,10 +1134,13 @@ static __rte_noinline uint32_t route4_one(struct dp_worker *w, struct rte_mbuf *
 	return fwd4(w, m, in, nh, decapped);
 }
 
-/* route4()'s queueing cursor: the TX buffer of the last output port, its count in a register. */
+/* route4()'s queueing cursor: the TX buffer of the last output port, its count and the bytes
+ * queued since they were last written back in registers (a read-modify-write of the buffer's
+ * byte count per packet chains every packet to the store of the one before). */
 struct tx_cursor {
 	struct dp_tx_buf *b; /* NULL: none */
 	unsigned idx, n;     /* idx UINT_MAX: none */
+	uint64_t bytes;	     /* not yet in b->bytes */
 };
 
 static __rte_always_inline void tx_cursor_put(struct dp_worker *w, struct tx_cursor *t,
@@ -1141,50 +1148,60 @@ static __rte_always_inline void tx_cursor_put(struct dp_worker *w, struct tx_cur
 					      uint32_t len)
 {
 	if (unlikely(*port != t->idx)) {
-		if (t->b)
+		if (t->b) {
 			t->b->n = (uint16_t)t->n;
+			t->b->bytes += t->bytes;
+		}
 		/* Read again here, so that the compare above can take the port from memory. */
 		t->idx = *(const volatile uint16_t *)port;
 		t->b = &w->tx[t->idx];
 		t->n = t->b->n;
+		t->bytes = 0;
 	}
 	t->b->m[t->n++] = m;
-	t->b->bytes += len;
+	t->bytes += len;
 	if (unlikely(t->n == PG_BURST)) {
 		t->b->n = PG_BURST;
+		t->b->bytes += t->bytes;
 		tx_flush_port(w, (uint16_t)t->idx);
 		t->n = 0;
+		t->bytes = 0;
 	}
 }
 
-/* Write the count back: before anything else touches the TX buffers. */
+/* Write the count and bytes back: before anything else touches the TX buffers. */
 static __rte_always_inline void tx_cursor_sync(struct tx_cursor *t)
 {
 	if (t->b) {
 		t->b->n = (uint16_t)t->n;
+		t->b->bytes += t->bytes;
 		t->b = NULL;
 		t->idx = UINT_MAX;
+		t->bytes = 0;
 	}
 }
 
-/* Forward packets [i, j) of b, whose next hops are nhs[i, j); any_mc: b->l2mc may be non-zero.
+/* Forward packets [i, j) of b, whose next hops are b->nh[i, j); any_mc: b->l2mc may be non-zero.
  * Returns the number forwarded, adding their IP lengths to *bytes. */
 static __rte_always_inline uint64_t route4_run(struct dp_worker *w, uint16_t in, struct batch *b,
-					       uint16_t i, uint16_t j, const uint64_t *nhs,
-					       bool any_mc, bool decapped, struct batch *b4,
-					       struct batch *b6, struct tx_cursor *t,
-					       uint64_t *bytes)
+					       uint16_t i, uint16_t j, bool any_mc, bool decapped,
+					       struct batch *b4, struct batch *b6,
+					       struct tx_cursor *t, uint64_t *bytes)
 {
 	const uint16_t vrf = b->vrf[i];
 	uint64_t slow = 0, slow_fwd = 0, len_sum = 0; /* packets through route4_one(), forwarded */
+	uint64_t ipip = 0; /* IPIP encapsulations: counted per run, not per packet in memory */
+	/* The table itself, not its entries, is fixed: read once, not after every store to a
+	 * packet (char stores may alias anything). */
+	struct nh *const *nh_tab = dp.nh;
 
 	for (uint16_t k = i; k < j; k++) {
 		struct rte_mbuf *m = b->m[k];
-		const struct nh *nh = nh_get((uint32_t)nhs[k]);
+		const struct nh *nh = rcu_dereference(nh_tab[(uint32_t)b->nh[k]]);
 		const bool mc = any_mc && ((b->l2mc >> k) & 1);
 		if (likely(nh != NULL && !mc)) {
 			const uint32_t plen = m->pkt_len;
-			const uint32_t olen = fwd4_fast(w, m, b->hdr[k], plen, nh);
+			const uint32_t olen = fwd4_fast(w, m, b->hdr[k], plen, nh, &ipip);
 			if (likely(olen != 0)) {
 				len_sum += plen - RTE_ETHER_HDR_LEN;
 				tx_cursor_put(w, t, &nh->port, m, olen);
@@ -1192,12 +1209,13 @@ static __rte_always_inline uint64_t route4_run(struct dp_worker *w, uint16_t in,
 			}
 		}
 		tx_cursor_sync(t);
-		uint32_t len = route4_one(w, m, in, vrf, nh, nhs[k], mc, decapped, b4, b6);
+		uint32_t len = route4_one(w, m, in, vrf, nh, b->nh[k], mc, decapped, b4, b6);
 		slow++;
 		slow_fwd += len != 0;
 		len_sum += len;
 	}
 	*bytes = len_sum;
+	w->st->ipip_encap += ipip;
 	return (uint64_t)(j - i) - slow + slow_fwd;
 }
 
@@ -1205,8 +1223,7 @@ static __rte_always_inline uint64_t route4_run(struct dp_worker *w, uint16_t in,
 static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decapped,
 		   struct batch *b4, struct batch *b6)
 {
-	uint64_t nhs[PG_BURST];
-	struct tx_cursor t = {.b = NULL, .idx = UINT_MAX, .n = 0};
+	struct tx_cursor t = {.b = NULL, .idx = UINT_MAX, .n = 0, .bytes = 0};
 
 	for (uint16_t i = 0, j; i < b->n; i = j) {
 		const uint16_t vrf = b->vrf[i];
@@ -1217,13 +1234,13 @@ static void route4(struct dp_worker *w, uint16_t in, struct batch *b, bool decap
 
 		j = vrf_run_end(b, i);
 		if (likely(ft != NULL))
-			fib4_tbl_lookup_bulk_pf(ft, &b->ip4[i], &nhs[i], j - i);
+			fib4_tbl_lookup_bulk_pf(ft, &b->ip4[i], &b->nh[i], j - i);
 		else
-			memset(&nhs[i], 0, (j - i) * sizeof(nhs[0]));
+			memset(&b->nh[i], 0, (j - i) * sizeof(b->nh[0]));
 		if (likely(b->l2mc == 0))
-			pkts = route4_run(w, in, b, i, j, nhs, false, decapped, b4, b6, &t, &bytes);
+			pkts = route4_run(w, in, b, i, j, false, decapped, b4, b6, &t, &bytes);
 		else
-			pkts = route4_run(w, in, b, i, j, nhs, true, decapped, b4, b6, &t, &bytes);
+			pkts = route4_run(w, in, b, i, j, true, decapped, b4, b6, &t, &bytes);
 		vrf_count(w, vrf, pkts, bytes);
 	}
 	tx_cursor_sync(&t);
@@ -1411,16 +1428,16 @@ static __rte_noinline void rx_one(struct rx_ctx *c, struct rte_mbuf *m)
 }
 
 /*
- * ip4_fast_ok() for the header at ip of a frame the caller has checked is a single segment with
- * those 20 bytes inside it; l3len is the frame's length from ip on (< 2^16). The checksum as a
- * multiple of 0xffff (the sum is not 0: the first byte is 0x45).
+ * ip4_fast_ok() for the header h (ip4_hdr20_load) of a frame the caller has checked is a single
+ * segment with those 20 bytes inside it; l3len is the frame's length from the header on (< 2^16).
+ * The checksum as a multiple of 0xffff (the sum is not 0: the first byte is 0x45).
  */
-static __rte_always_inline bool ip4_hdr_fast(const struct rte_mbuf *m, const uint8_t *ip,
+static __rte_always_inline bool ip4_hdr_fast(const struct rte_mbuf *m, const struct ip4_hdr20 *h,
 					     uint32_t l3len)
 {
-	if (unlikely(ip4_hdr20_odd(ip, l3len) != 0))
+	if (unlikely((ip4_hdr20_odd_src(h, l3len) | ip4_hdr20_odd_dst(h)) != 0))
 		return false;
-	return likely(pg_mult_ffff(ip4_sum20(ip))) ||
+	return likely(pg_mult_ffff(ip4_hdr20_sum(h))) ||
 	       (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
 }
 
@@ -1479,12 +1496,10 @@ static __rte_noinline bool vx_cache_fill(struct vx_cache *vc, uint64_t hdr8)
 	return true;
 }
 
+/* Queue m (Ethernet header at p, IPv4 destination dst as stored) and prefetch its tbl24 entry. */
 static __rte_always_inline void batch_put4(struct batch *b, unsigned n, struct rte_mbuf *m,
-					   uint8_t *p, const uint8_t *ip, const uint32_t *tbl24)
+					   uint8_t *p, uint32_t dst, const uint32_t *tbl24)
 {
-	uint32_t dst;
-
-	memcpy(&dst, ip + 16, 4);
 	b->ip4[n] = pg_bswap32(dst);
 	if (likely(tbl24 != NULL))
 		rte_prefetch0(&tbl24[b->ip4[n] >> 8]);
@@ -1528,18 +1543,17 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 	if (unlikely(dmac << 16 != f->mac64 || et != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
 		     dlen != plen || dlen < RTE_ETHER_HDR_LEN + 20))
 		return false;
-	const uint8_t *ip = p + RTE_ETHER_HDR_LEN;
-	if (unlikely(!ip4_hdr_fast(m, ip, plen - RTE_ETHER_HDR_LEN)))
+	const struct ip4_hdr20 h = ip4_hdr20_load(p + RTE_ETHER_HDR_LEN);
+	const uint32_t dst = h.c;
+	if (unlikely(!ip4_hdr_fast(m, &h, plen - RTE_ETHER_HDR_LEN)))
 		return false;
-	uint32_t dst;
-	memcpy(&dst, ip + 16, 4);
 	if (likely(dst != f->vtep)) {
-		batch_put4(&c->b4, f->n4++, m, p, ip, f->tbl24);
+		batch_put4(&c->b4, f->n4++, m, p, dst, f->tbl24);
 		return true;
 	}
-	uint32_t src;
-	memcpy(&src, ip + 12, 4);
-	if (ip[9] == IPPROTO_UDP) {
+	const uint32_t src = ip4_hdr20_src(&h);
+	const uint8_t proto = ip4_hdr20_proto(&h);
+	if (proto == IPPROTO_UDP) {
 		/* Outer Eth 14 + IPv4 20 + UDP 8 + VXLAN 8, inner Eth 14 + IPv4 20. */
 		uint16_t dport;
 		memcpy(&dport, p + 36, 2);
@@ -1561,23 +1575,28 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 		}
 		memcpy(&idmac, p + 50, 8);
 		memcpy(&itype, p + 62, 2);
-		if (idmac << 16 != vc->rmac || itype != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
-		    !ip4_hdr_fast(m, p + 64, plen - 64))
+		if (idmac << 16 != vc->rmac || itype != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+			return false;
+		const struct ip4_hdr20 ih = ip4_hdr20_load(p + 64);
+		if (!ip4_hdr_fast(m, &ih, plen - 64))
 			return false;
 		m->data_off = (uint16_t)(m->data_off + 50);
 		pkt_lens_add(m, -50);
 		f->vx_pkts++;
 		f->vx_bytes += plen - 50;
 		c->i4.vrf[f->ni4] = vc->vrf;
-		batch_put4(&c->i4, f->ni4++, m, p + 50, p + 64, vc->tbl24);
+		batch_put4(&c->i4, f->ni4++, m, p + 50, ih.c, vc->tbl24);
 		return true;
 	}
-	if (ip[9] == IPPROTO_IPIP) {
+	if (proto == IPPROTO_IPIP) {
 		/* Outer Eth 14 + IPv4 20, inner IPv4 20. */
 		if (dlen < 54)
 			return false;
 		const uint32_t tv = tun_val(f->tun, src);
-		if (!(tv & TUN_F_IPIP) || !ip4_hdr_fast(m, p + 34, plen - 34))
+		if (!(tv & TUN_F_IPIP))
+			return false;
+		const struct ip4_hdr20 ih = ip4_hdr20_load(p + 34);
+		if (!ip4_hdr_fast(m, &ih, plen - 34))
 			return false;
 		const uint16_t vrf = (uint16_t)(tv >> 16);
 		if (unlikely(vrf != f->ipip_vrf)) {
@@ -1588,7 +1607,7 @@ static __rte_always_inline bool rx_fast_one(struct rx_ctx *c, struct rx_fast *f,
 		pkt_lens_add(m, -20);
 		f->ipip_decaps++;
 		c->i4.vrf[f->ni4] = vrf;
-		batch_put4(&c->i4, f->ni4++, m, p + 20, p + 34, f->ipip_tbl24);
+		batch_put4(&c->i4, f->ni4++, m, p + 20, ih.c, f->ipip_tbl24);
 		return true;
 	}
 	return false;
@@ -1685,6 +1704,10 @@ static void inject_drain(struct dp_worker *w, uint16_t idx)
 {
 	const struct dp_port *p = dp.ports[idx];
 	struct rte_mbuf *m[PG_BURST];
+
+	/* Every poll comes here; an inject ring is nearly always empty: two loads tell. */
+	if (likely(rte_ring_empty(p->inject)))
+		return;
 	unsigned n = rte_ring_sc_dequeue_burst(p->inject, (void **)m, PG_BURST, NULL);
 
 	w->st->port[idx].inject += n;

@@ -286,6 +286,25 @@ static void test_csum_add_len(void)
 	CHECK(bad == 0, "%u template checksums differ from the reference", bad);
 }
 
+/* ip4_csum_add_len_h: the same checksum from the byte-swapped inverted template and a host-order
+ * length, byte-swapped. */
+static void test_csum_add_len_h(void)
+{
+	static const uint16_t lens[] = {0, 1, 20, 0x1400, 0xfeff, 0xfffe, 0xffff, 0x8000, 0x7fff};
+	unsigned bad = 0;
+
+	for (uint32_t c = 0; c <= 0xffff; c++) {
+		const uint16_t hinv = (uint16_t)~pg_bswap16((uint16_t)c);
+		for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+			bad += pg_bswap16(ip4_csum_add_len_h(hinv, lens[i])) !=
+			       csum_add_len_ref((uint16_t)c, pg_bswap16(lens[i]));
+		uint16_t l = (uint16_t)rnd64();
+		bad += pg_bswap16(ip4_csum_add_len_h(hinv, l)) !=
+		       csum_add_len_ref((uint16_t)c, pg_bswap16(l));
+	}
+	CHECK(bad == 0, "%u host-order template checksums differ from the reference", bad);
+}
+
 /* The flow hash as the worker first computed it (field by field). */
 static uint32_t flow_hash4_ref(const struct rte_ipv4_hdr *ip)
 {
@@ -332,6 +351,7 @@ int main(void)
 	test_hdr20_odd();
 	test_ttl_dec();
 	test_csum_add_len();
+	test_csum_add_len_h();
 	test_flow_hash4();
 	return unit_done("pkt");
 }

@@ -405,8 +405,12 @@ static void test_neigh(void)
 	CHECK(nh_get(k) && (nh_get(k)->flags & NH_F_RESOLVED) &&
 		  mac_eq(&nh_get(k)->eth.dst, "02:77:00:00:00:07"),
 	      "DIRECT next hop to a known neighbour not resolved at creation");
+	CHECK(nh_get(k) && nh_get(k)->fast4 == NH_FAST_DIRECT &&
+		  nh_get(k)->eth.type4 == htons(RTE_ETHER_TYPE_IPV4),
+	      "resolved DIRECT next hop: fast kind %d", nh_get(k) ? nh_get(k)->fast4 : -1);
 	CHECK_EQ(nh_direct_get(0, p0, &gw, &u), 0);
 	CHECK(nh_get(u) && !(nh_get(u)->flags & NH_F_RESOLVED), "unknown neighbour resolved");
+	CHECK(nh_get(u) && nh_get(u)->fast4 == NH_FAST_NONE, "unresolved DIRECT next hop is fast");
 	nh_set_neigh_lookup(NULL);
 	nh_put(k);
 	nh_put(u);
@@ -442,6 +446,10 @@ static void check_template(uint32_t id, uint8_t proto, const char *remote, const
 	struct rte_ipv4_hdr copy = *ip;
 	copy.hdr_checksum = 0;
 	CHECK_EQX(n->ip_csum, rte_ipv4_cksum(&copy));
+	CHECK_EQX(n->ip_csum_hinv, (uint16_t)~ntohs(n->ip_csum));
+	CHECK_EQ(n->fast4, !(n->flags & NH_F_RESOLVED) ? NH_FAST_NONE
+			   : proto == IPPROTO_UDP      ? NH_FAST_VXLAN
+						       : NH_FAST_IPIP);
 	if (proto != IPPROTO_UDP)
 		return;
 	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(h + 34);
@@ -453,6 +461,8 @@ static void check_template(uint32_t id, uint8_t proto, const char *remote, const
 	CHECK_MEM(vx, want_vx, 8, "VXLAN header in the template");
 	CHECK(mac_eq(h + 50, inner_dmac), "template %u: inner destination MAC", id);
 	CHECK(memcmp(h + 56, inner_smac->b, 6) == 0, "template %u: inner source MAC", id);
+	CHECK(h[62] == 0x08 && h[63] == 0x00, "template %u: IPv4 inner type after the template",
+	      id);
 }
 
 static void test_tunnels(void)
