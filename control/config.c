@@ -1432,6 +1432,32 @@ void cy_l2vni_default_gw_mac(uint32_t vni, struct pg_mac *m)
 	m->b[5] = (uint8_t)v;
 }
 
+/* Addresses a loader-made port (an IRB, a host session) gets must not overlap those of another
+ * port in its VRF; what: how the error names them ("gateway", "" for a plain address). */
+static int synth_overlap(struct ctx *c, yaml_node_t *n, const char *path, uint16_t vrf,
+			 const struct pg_prefix *addrs, unsigned n_addrs, const char *what)
+{
+	const struct pg_config *cfg = c->cfg;
+	char b[PG_PREFIX_FMT_LEN], b2[PG_PREFIX_FMT_LEN];
+
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct cfg_port *o = &cfg->ports[i];
+		if (o->vrf != vrf)
+			continue;
+		for (unsigned a = 0; a < o->n_addrs; a++)
+			for (unsigned k = 0; k < n_addrs; k++)
+				if (prefix_contains(&o->addrs[a], &addrs[k].ip) ||
+				    prefix_contains(&addrs[k], &o->addrs[a].ip))
+					return cy_fail(c, n, path,
+						       "%s%s overlaps %s of port '%s' (line %d) in "
+						       "the same VRF",
+						       what, fmt_prefix(&addrs[k], b),
+						       fmt_prefix(&o->addrs[a], b2), o->name,
+						       o->line);
+	}
+	return 0;
+}
+
 /*
  * The routed interface of L2VNI l (cfg.l2vnis[cfg->n_l2vnis]): a port without a device, named
  * irb<VNI>, in the L2VNI's VRF with its gateway addresses and MAC, its exception path a TAP.
@@ -1440,7 +1466,6 @@ int cy_l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 {
 	struct pg_config *cfg = c->cfg;
 	struct cfg_port *port;
-	char b[PG_PREFIX_FMT_LEN], b2[PG_PREFIX_FMT_LEN];
 
 	if (cfg->n_ports == PG_MAX_PORTS)
 		return cy_fail(c, n, path,
@@ -1471,21 +1496,9 @@ int cy_l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struct cf
 	port->l2vni = (int)cfg->n_l2vnis;
 	port->host_session = -1;
 	port->irb = true;
-	for (unsigned i = 0; i < cfg->n_ports; i++) {
-		const struct cfg_port *o = &cfg->ports[i];
-		if (o->vrf != port->vrf)
-			continue;
-		for (unsigned a = 0; a < o->n_addrs; a++)
-			for (unsigned g = 0; g < l->n_gw; g++)
-				if (prefix_contains(&o->addrs[a], &l->gw[g].ip) ||
-				    prefix_contains(&l->gw[g], &o->addrs[a].ip))
-					return cy_fail(
-					    c, n, path,
-					    "gateway %s overlaps %s of port '%s' (line %d) "
-					    "in the same VRF",
-					    fmt_prefix(&l->gw[g], b), fmt_prefix(&o->addrs[a], b2),
-					    o->name, o->line);
-	}
+	int rc = synth_overlap(c, n, path, port->vrf, l->gw, l->n_gw, "gateway ");
+	if (rc)
+		return rc;
 	l->irb_port = (int)cfg->n_ports++;
 	return 0;
 }
@@ -2857,7 +2870,6 @@ int config_host_session_port(struct ctx *c, yaml_node_t *n, const char *path, un
 {
 	struct pg_config *cfg = c->cfg;
 	struct cfg_host_session *hs = &cfg->host_sessions[idx];
-	char b[PG_PREFIX_FMT_LEN], b2[PG_PREFIX_FMT_LEN];
 	struct cfg_port *port;
 
 	if (cfg->n_ports == PG_MAX_PORTS)
@@ -2872,19 +2884,10 @@ int config_host_session_port(struct ctx *c, yaml_node_t *n, const char *path, un
 				       "'%s' is already used by port '%s' (line %d) as its name, "
 				       "device or TAP",
 				       hs->name, o->name, o->line);
-		if (o->vrf != hs->vrf)
-			continue;
-		for (unsigned a = 0; a < o->n_addrs; a++)
-			for (unsigned k = 0; k < hs->n_addrs; k++)
-				if (prefix_contains(&o->addrs[a], &hs->router[k].ip) ||
-				    prefix_contains(&hs->router[k], &o->addrs[a].ip))
-					return cy_fail(
-					    c, n, path,
-					    "%s overlaps %s of port '%s' (line %d) in the "
-					    "same VRF",
-					    fmt_prefix(&hs->router[k], b),
-					    fmt_prefix(&o->addrs[a], b2), o->name, o->line);
 	}
+	int rc = synth_overlap(c, n, path, hs->vrf, hs->router, hs->n_addrs, "");
+	if (rc)
+		return rc;
 	port = realloc(cfg->ports, (cfg->n_ports + 1) * sizeof(*port));
 	if (!port)
 		return cy_fail_nomem(c);
