@@ -172,16 +172,13 @@ static inline void otab_place(struct oslot *s, size_t mask, uint32_t h, void *p)
 	s[i].p = p;
 }
 
-/* Room for n entries at a load of at most 3/4 (rehashing what is there): -ENOMEM if it cannot. */
-static inline int otab_reserve(struct otab *t, size_t n)
+/* Move every entry into a new slot array of nb slots. Faulted in before use (otab_slots): fresh
+ * memory read before written maps the zero page and is then copied, each copy a TLB shootdown
+ * across the process's CPUs. -ENOMEM leaves the table as it was. */
+static inline int otab_rehash(struct otab *t, size_t nb)
 {
-	size_t nb = t->mask + 1;
-
-	while (n * 4 > nb * 3)
-		nb *= 2;
-	if (nb == t->mask + 1)
-		return 0;
 	struct oslot *s = otab_slots(nb);
+
 	if (!s)
 		return -ENOMEM;
 	for (size_t i = 0; i <= t->mask; i++)
@@ -193,23 +190,21 @@ static inline int otab_reserve(struct otab *t, size_t n)
 	return 0;
 }
 
+/* Room for n entries at a load of at most 3/4 (rehashing what is there): -ENOMEM if it cannot. */
+static inline int otab_reserve(struct otab *t, size_t n)
+{
+	size_t nb = t->mask + 1;
+
+	while (n * 4 > nb * 3)
+		nb *= 2;
+	return nb == t->mask + 1 ? 0 : otab_rehash(t, nb);
+}
+
 /* -ENOMEM when it had to grow and could not (p not added). */
 static inline int otab_add(struct otab *t, uint32_t h, void *p)
 {
-	if ((t->n + 1) * 4 > (t->mask + 1) * 3) {
-		size_t nb = (t->mask + 1) * 2;
-		/* Faulted in before use: fresh memory read before written maps the zero page and
-		 * is then copied, each copy a TLB shootdown across the process's CPUs. */
-		struct oslot *s = otab_slots(nb);
-		if (!s)
-			return -ENOMEM;
-		for (size_t i = 0; i <= t->mask; i++)
-			if (t->s[i].p)
-				otab_place(s, nb - 1, t->s[i].hash, t->s[i].p);
-		pg_fresh_free(t->s, (t->mask + 1) * sizeof(*t->s));
-		t->s = s;
-		t->mask = nb - 1;
-	}
+	if ((t->n + 1) * 4 > (t->mask + 1) * 3 && otab_rehash(t, (t->mask + 1) * 2) < 0)
+		return -ENOMEM;
 	otab_place(t->s, t->mask, h, p);
 	t->n++;
 	return 0;
