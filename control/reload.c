@@ -173,6 +173,17 @@ int reload_run(struct reload_result *res, char *err, size_t errlen)
 		config_free(&nc);
 		return -EINVAL;
 	}
+	/* A port the file gives no addresses took its interface's from the kernel at start (and
+	 * would again): the same addresses, not a difference. */
+	for (unsigned i = 0; i < nc.n_ports && i < live->n_ports; i++) {
+		struct cfg_port *np = &nc.ports[i];
+		const struct cfg_port *lp = &live->ports[i];
+		if (np->n_addrs == 0 && lp->n_addrs && !strcmp(np->name, lp->name) &&
+		    !strcmp(np->device, lp->device)) {
+			np->n_addrs = lp->n_addrs;
+			memcpy(np->addrs, lp->addrs, sizeof(np->addrs));
+		}
+	}
 	a = print_fixed(live);
 	b = print_fixed(&nc);
 	if (!a || !b) {

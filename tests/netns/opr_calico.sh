@@ -179,6 +179,13 @@ vx_ok() {
 }
 check "on the wire: VXLAN VNI 100 from our VTEP 100.65.0.1" vx_ok
 
+step "live reload of the unchanged OpenPERouter file"
+reload_same() {
+	pgctl --json reload | tee "$T/reload.json" | jq -c .data
+	jq -e '.ok and .data.routes_added == 0 and .data.routes_removed == 0 and .data.networks_added == 0' "$T/reload.json" >/dev/null
+}
+check "peregrinectl reload: accepted, nothing to change (toswitch1's kernel address is not a difference)" reload_same
+
 step "stop"
 pg_stop_check "peregrine stops on SIGINT" pe "" "" 5
 gone() { ! ip -n "$(ns pe)" link show host-e-100 >/dev/null 2>&1 && ip -n "$(ns pe)" -br addr show toswitch1 | grep -q 192.168.11.3/24; }
