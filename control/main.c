@@ -508,6 +508,14 @@ static void bgp_originate_vrfs(const struct pg_config *cfg)
 	}
 }
 
+/* How the speaker checks a peer's AS, from the configuration's peer type. */
+static uint8_t peer_as_type(enum cfg_peer_type t)
+{
+	return t == CFG_PEER_EXTERNAL	? BGP_PEER_EXTERNAL
+	       : t == CFG_PEER_INTERNAL ? BGP_PEER_INTERNAL
+					: BGP_PEER_AS;
+}
+
 /* The BGP speaker from spec.bgp (nothing when the section is absent). */
 static int bgp_setup(const struct pg_config *cfg)
 {
@@ -535,9 +543,7 @@ static int bgp_setup(const struct pg_config *cfg)
 		p->line = n->line;
 		p->addr = n->addr;
 		p->remote_as = n->asn;
-		p->as_type = n->type == CFG_PEER_EXTERNAL   ? BGP_PEER_EXTERNAL
-			     : n->type == CFG_PEER_INTERNAL ? BGP_PEER_INTERNAL
-							    : BGP_PEER_AS;
+		p->as_type = peer_as_type(n->type);
 		p->port = n->port;
 		p->local_as = n->local_asn;
 		p->passive = n->passive;
@@ -563,9 +569,7 @@ static int bgp_setup(const struct pg_config *cfg)
 			p->line = hs->line;
 			p->addr = hs->host[a].ip;
 			p->remote_as = hs->host_asn;
-			p->as_type = hs->host_type == CFG_PEER_EXTERNAL	  ? BGP_PEER_EXTERNAL
-				     : hs->host_type == CFG_PEER_INTERNAL ? BGP_PEER_INTERNAL
-									  : BGP_PEER_AS;
+			p->as_type = peer_as_type(hs->host_type);
 			p->local_as = hs->asn && hs->asn != cfg->bgp.asn ? hs->asn : 0;
 			p->hold_time = cfg->bgp.hold_time;
 			p->keepalive = cfg->bgp.keepalive;

@@ -488,7 +488,8 @@ static struct out_tmpl *tmpl_network(void)
 	return t;
 }
 
-static void network_nlri(const struct pg_prefix *pf, struct bgp_nlri *n)
+/* The IPv4/IPv6 unicast NLRI of prefix pf (our networks, routes for host sessions). */
+static void unicast_nlri(const struct pg_prefix *pf, struct bgp_nlri *n)
 {
 	memset(n, 0, sizeof(*n));
 	n->af = pf->ip.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
@@ -501,7 +502,7 @@ int bgp_network_set(const struct pg_prefix *p, bool announce)
 
 	if (!out.ready)
 		return -ENOTCONN;
-	network_nlri(p, &n);
+	unicast_nlri(p, &n);
 	return announce ? originate(&n, tmpl_network()) : withdraw(&n);
 }
 
@@ -511,31 +512,20 @@ void out_originate_networks(void)
 		const struct pg_prefix *pf = &out.conf->networks[i];
 		struct bgp_nlri n;
 		char b[PG_PREFIX_FMT_LEN];
-		memset(&n, 0, sizeof(n));
-		n.af = pf->ip.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
-		n.prefix = *pf;
+		unicast_nlri(pf, &n);
 		if (originate(&n, tmpl_network()) < 0)
 			LOG_ERR("bgp: network %s: out of memory", fmt_prefix(pf, b));
 	}
 }
 
-static struct out_tmpl *tmpl_network(void);
-
 /* ---- host sessions: their VRF's routes ---- */
-
-static void vrf_nlri(const struct pg_prefix *p, struct bgp_nlri *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->af = p->ip.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
-	n->prefix = *p;
-}
 
 void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_peer *from,
 		   bool present)
 {
 	struct bgp_nlri n;
 
-	vrf_nlri(p, &n);
+	unicast_nlri(p, &n);
 	for (unsigned i = 0; i < out.n_po; i++) {
 		struct bgp_peer *q = bgp_peer_at(i);
 		if (!out.po[i].up || !q->conf.any_source || q->conf.vrf != vrf ||
@@ -550,7 +540,7 @@ void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, bool fa
 {
 	struct bgp_nlri n;
 
-	vrf_nlri(p, &n);
+	unicast_nlri(p, &n);
 	for (unsigned i = 0; i < out.n_po; i++) {
 		struct bgp_peer *q = bgp_peer_at(i);
 		bool host = q->conf.any_source;
@@ -566,7 +556,7 @@ void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx)
 	struct peer_out *o = po_of(p);
 	struct bgp_nlri n;
 
-	vrf_nlri(pfx, &n);
+	unicast_nlri(pfx, &n);
 	if (o && (p->af & BGP_AF_BIT(n.af)))
 		q_push(o, &n, tmpl_network());
 }
