@@ -1772,18 +1772,25 @@ int worker_main(void *arg)
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); /* 1 us, not the default 50 us */
 	rcu_worker_register(w->id);
 	unsigned idle = 0, nap_us = 0;
+	/* One TSC read per poll: a busy poll's cycles run from the previous poll's read to its own
+	 * (the loop's bookkeeping included). */
+	uint64_t t0 = rte_rdtsc();
 	while (atomic_load_explicit(&dp.running, memory_order_relaxed)) {
-		uint64_t t0 = rte_rdtsc();
 		unsigned n = worker_poll_once(w);
+		uint64_t t1 = rte_rdtsc();
 		w->st->loops++;
 		if (n) {
 			w->st->busy_loops++;
-			w->st->busy_cycles += rte_rdtsc() - t0;
+			w->st->busy_cycles += t1 - t0;
 			idle = nap_us = 0;
+			if (unlikely(w->poll_hook != NULL))
+				w->poll_hook(w->poll_hook_arg, n, t1 - t0);
 		} else if (unlikely(dp.idle_sleep_us) && ++idle >= PG_IDLE_POLLS) {
 			nap_us = nap_us ? RTE_MIN(2 * nap_us, dp.idle_sleep_us) : 1;
 			worker_nap(w, nap_us);
+			t1 = rte_rdtsc();
 		}
+		t0 = t1;
 		rcu_worker_quiescent(w->id);
 	}
 	dp_tx_flush(w);

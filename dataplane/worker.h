@@ -44,6 +44,10 @@ struct dp_worker {
 	uint16_t n_irb;
 	uint16_t irb_in[PG_BURST];
 	struct rte_mbuf *irb_m[PG_BURST];
+	/* Benchmarks only (peregrine-bench --poll-cycles), NULL otherwise: called by worker_main()
+	 * after every poll that received packets, with their number and the poll's TSC cycles. */
+	void (*poll_hook)(void *arg, unsigned n, uint64_t cycles);
+	void *poll_hook_arg;
 } __rte_cache_aligned;
 
 /* lcore entry point: loops until dp.running is false. */

@@ -204,23 +204,34 @@ static int write_pcap(const char *file, enum path path, const struct pfx *routes
 }
 
 /*
- * --poll-cycles: the worker loop of worker_main() with the TSC cycles of every busy poll (rx burst,
- * processing, TX) in a histogram. On a shared VM a run's rate drops whenever the worker's vCPU is
- * taken away, for the whole run or in bursts; the cycles of one poll are only inflated when that
- * poll was interrupted, so the median and low percentiles of the per-poll figure are stable across
- * runs where Mpps is not (the figure to compare two builds with). With --io the loop only moves
- * the frames from the input to the output port (rx burst, tx burst: testpmd's io mode), which
- * gives the I/O floor in the same figure.
+ * --poll-cycles: the TSC cycles of every busy poll in a histogram. Peregrine runs worker_main()
+ * itself, which reports each poll through its poll_hook: a poll's cycles run from the loop's
+ * previous TSC read to its own, so they include the RX burst, the processing, the TX and the
+ * loop's bookkeeping (counters, RCU quiescent state, the TSC read). On a shared VM a run's rate
+ * drops whenever the worker's vCPU is taken away, for the whole run or in bursts; the cycles of one
+ * poll are only inflated when that poll was interrupted, so the median and low percentiles of the
+ * per-poll figure are stable across runs where Mpps is not (the figure to compare two builds
+ * with). With --io a loop of the same shape only moves the frames from the input to the output
+ * port (rx burst, tx burst: testpmd's io mode), which gives the I/O floor in the same figure.
  */
 #define HIST_N 8192 /* cycles per poll, 4-cycle buckets: up to 32k cycles, the rest in the last */
 struct poll_hist {
 	struct dp_worker *w;
 	_Atomic bool counting; /* set by the main thread after the warm-up */
-	bool io;	       /* --io: rx burst to tx burst, nothing else */
-	uint16_t in, out;      /* port indexes */
+	uint16_t in, out;      /* port indexes (--io) */
 	uint64_t bucket[HIST_N];
 	uint64_t polls, pkts;
 };
+
+static void poll_record(void *arg, unsigned n, uint64_t dt)
+{
+	struct poll_hist *h = arg;
+
+	if (n == PG_BURST && atomic_load_explicit(&h->counting, memory_order_relaxed)) {
+		h->bucket[dt / 4 < HIST_N ? dt / 4 : HIST_N - 1]++;
+		h->polls++;
+	}
+}
 
 static unsigned io_poll_once(struct poll_hist *h)
 {
@@ -238,34 +249,26 @@ static unsigned io_poll_once(struct poll_hist *h)
 	return n;
 }
 
-static int poll_worker(void *arg)
+/* --io: worker_main()'s loop around io_poll_once(). */
+static int io_worker(void *arg)
 {
 	struct poll_hist *h = arg;
 	struct dp_worker *w = h->w;
 
-	w->tsc_hz = rte_get_tsc_hz();
-	for (unsigned c = 0; c < PUNT_CLASS_MAX; c++) {
-		w->pol[c].tokens = dp.punt_burst;
-		w->pol[c].last_tsc = rte_rdtsc();
-	}
 	rcu_worker_register(w->id);
+	uint64_t t0 = rte_rdtsc();
 	while (atomic_load_explicit(&dp.running, memory_order_relaxed)) {
-		uint64_t t0 = rte_rdtsc();
-		unsigned n = h->io ? io_poll_once(h) : worker_poll_once(w);
-		uint64_t dt = rte_rdtsc() - t0;
+		unsigned n = io_poll_once(h);
+		uint64_t t1 = rte_rdtsc();
 		w->st->loops++;
 		if (n) {
 			w->st->busy_loops++;
-			w->st->busy_cycles += dt;
-			if (n == PG_BURST &&
-			    atomic_load_explicit(&h->counting, memory_order_relaxed)) {
-				h->bucket[dt / 4 < HIST_N ? dt / 4 : HIST_N - 1]++;
-				h->polls++;
-			}
+			w->st->busy_cycles += t1 - t0;
+			poll_record(h, n, t1 - t0);
 		}
+		t0 = t1;
 		rcu_worker_quiescent(w->id);
 	}
-	dp_tx_flush(w);
 	rcu_worker_unregister(w->id);
 	return 0;
 }
@@ -483,11 +486,16 @@ int main(int argc, char **argv)
 	if (poll_cycles) {
 		hist = rte_zmalloc(NULL, sizeof(*hist), 64);
 		hist->w = dp.workers[0];
-		hist->io = io;
 		hist->in = (uint16_t)in;
 		hist->out = (uint16_t)out;
-		rte_eal_remote_launch(poll_worker, hist, lcore);
+	}
+	if (hist && io) {
+		rte_eal_remote_launch(io_worker, hist, lcore);
 	} else {
+		if (hist) {
+			dp.workers[0]->poll_hook = poll_record;
+			dp.workers[0]->poll_hook_arg = hist;
+		}
 		rte_eal_remote_launch(worker_main, dp.workers[0], lcore);
 	}
 
