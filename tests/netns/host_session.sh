@@ -72,28 +72,10 @@ EOF
 
 # BIRD as calico-node renders it (bird.cfg): one peer, the router's link address; bindMode
 # NodeIP (listens and connects from the node address); kernel programming of what it learns.
-cat >"$T/bird.conf" <<EOF
-log stderr all;
-router id 172.18.0.10;
-protocol static { ipv4; route 10.244.1.64/26 blackhole; route 10.96.0.10/32 blackhole; }
-protocol device { scan time 2; }
-protocol direct { ipv4; interface "host-e-*"; }
-protocol kernel {
-  learn; persist; scan time 2; graceful restart;
-  ipv4 { import none; export where source = RTS_BGP; };
-}
-protocol bgp Global_192_169_10_1 {
-  description "Connection to BGP peer";
-  local 172.18.0.10 as 64515;
-  strict bind yes;
-  neighbor 192.169.10.1 as 64514;
-  multihop;
-  graceful restart;
-  connect delay time 2;
-  connect retry time 5;
-  error wait time 5,30;
-  ipv4 { gateway recursive; import all; export where net = 10.244.1.64/26; add paths on; };
-}
+{
+	pg_calico_bird_conf 172.18.0.10 10.244.1.64/26 "local 172.18.0.10 as 64515; strict bind yes;"
+	cat <<EOF
+protocol static { ipv4; route 10.96.0.10/32 blackhole; }
 # the L3Passthrough session (default VRF): a service address
 protocol bgp Passthrough {
   local 172.18.0.10 as 64515;
@@ -105,6 +87,7 @@ protocol bgp Passthrough {
   ipv4 { gateway recursive; import all; export where net = 10.96.0.10/32; };
 }
 EOF
+} >"$T/bird.conf"
 
 cat >"$T/gobgp.toml" <<EOF
 [global.config]

@@ -315,6 +315,40 @@ proc_wait() {
 	return $rc
 }
 
+# ------------------------------------------------------------------------------------ calico
+# pg_calico_bird_conf ROUTER_ID BLOCK LOCAL_LINE [ALLOW_LOCAL_AS]: BIRD's configuration as
+# calico-node renders bird.cfg for a node whose IPAM block is BLOCK (a blackhole static route,
+# exported), with one BGPPeer {peerIP 192.169.10.1, asNumber 64514} (numAllowedLocalASNumbers:
+# ALLOW_LOCAL_AS, none if empty) and the BGPConfiguration's node AS in LOCAL_LINE (e.g. "local
+# 172.18.0.10 as 64515; strict bind yes;" for bindMode NodeIP). What BIRD learns goes to the
+# kernel, as Calico has it. Append further protocols to the output as needed.
+pg_calico_bird_conf() {
+	local allow=""
+	[ -n "${4:-}" ] && allow="allow local as $4;"
+	cat <<BIRD
+log stderr all;
+router id $1;
+protocol static { ipv4; route $2 blackhole; }
+protocol device { scan time 2; }
+protocol direct { ipv4; interface "host-e-*"; }
+protocol kernel {
+  learn; persist; scan time 2; graceful restart;
+  ipv4 { import none; export where source = RTS_BGP; };
+}
+protocol bgp Global_192_169_10_1 {
+  $3
+  neighbor 192.169.10.1 as 64514;
+  multihop;
+  graceful restart;
+  $allow
+  connect delay time 2;
+  connect retry time 5;
+  error wait time 5,30;
+  ipv4 { gateway recursive; import all; export where net = $2; add paths on; };
+}
+BIRD
+}
+
 # ------------------------------------------------------------------------------------ peregrine
 # pg_start ROLE CONFIG [SIGMODE]: run peregrine in namespace ROLE, wait for "peregrine: ready".
 # SIGMODE "default" (default) starts it with SIGINT/SIGTERM/SIGHUP at their default disposition,

@@ -86,29 +86,7 @@ LAB
 
 # Calico's BGPPeer (peerIP 192.169.10.1, asNumber 64514, numAllowedLocalASNumbers 5) and
 # BGPConfiguration (asNumber 64515, bindMode NodeIP) as calico-node renders them for BIRD
-cat >"$T/bird.conf" <<BIRD
-log stderr all;
-router id 172.18.0.10;
-protocol static { ipv4; route 10.244.1.64/26 blackhole; }
-protocol device { scan time 2; }
-protocol direct { ipv4; interface "host-e-*"; }
-protocol kernel {
-  learn; persist; scan time 2; graceful restart;
-  ipv4 { import none; export where source = RTS_BGP; };
-}
-protocol bgp Global_192_169_10_1 {
-  local 172.18.0.10 as 64515;
-  strict bind yes;
-  neighbor 192.169.10.1 as 64514;
-  multihop;
-  graceful restart;
-  allow local as 5;
-  connect delay time 2;
-  connect retry time 5;
-  error wait time 5,30;
-  ipv4 { gateway recursive; import all; export where net = 10.244.1.64/26; add paths on; };
-}
-BIRD
+pg_calico_bird_conf 172.18.0.10 10.244.1.64/26 "local 172.18.0.10 as 64515; strict bind yes;" 5 >"$T/bird.conf"
 
 cat >"$T/gobgp.toml" <<GOBGP
 [global.config]

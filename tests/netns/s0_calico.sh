@@ -179,34 +179,10 @@ OPENPE
 
 # The Calico nodes' BIRD as calico-node renders it for BGPPeer {peerIP 192.169.10.1, asNumber
 # 64514, numAllowedLocalASNumbers 5} and BGPConfiguration {asNumber 64515, bindMode NodeIP}.
-bird_conf() { # NODE_IP BLOCK LOCAL_LINE
-	cat <<BIRD
-log stderr all;
-router id $1;
-protocol static { ipv4; route $2 blackhole; }
-protocol device { scan time 2; }
-protocol direct { ipv4; interface "host-e-*"; }
-protocol kernel {
-  learn; persist; scan time 2; graceful restart;
-  ipv4 { import none; export where source = RTS_BGP; };
-}
-protocol bgp Global_192_169_10_1 {
-  $3
-  neighbor 192.169.10.1 as 64514;
-  multihop;
-  graceful restart;
-  allow local as 5;
-  connect delay time 2;
-  connect retry time 5;
-  error wait time 5,30;
-  ipv4 { gateway recursive; import all; export where net = $2; add paths on; };
-}
-BIRD
-}
 # node A: source address and listening address the node IP (UseNodeIP, bindMode NodeIP)
-bird_conf 172.18.0.10 $BLOCK_A "local 172.18.0.10 as 64515; strict bind yes;" >"$T/bird-a.conf"
+pg_calico_bird_conf 172.18.0.10 $BLOCK_A "local 172.18.0.10 as 64515; strict bind yes;" 5 >"$T/bird-a.conf"
 # node B: sourceAddress None (the kernel picks the link address; BIRD 2 binds both or neither)
-bird_conf 172.18.0.11 $BLOCK_B "local as 64515;" >"$T/bird-b.conf"
+pg_calico_bird_conf 172.18.0.11 $BLOCK_B "local as 64515;" 5 >"$T/bird-b.conf"
 
 # FRR B as OpenPERouter renders it for node index 2 (router ID 10.0.0.3, VTEP 100.65.0.2,
 # allowas-in towards the fabric, the host session in the VRF with redistribute connected)
