@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bgp_policy.h"
+#include "bgp_update.h"
 #include "bgp_wire.h"
 
 /* ---- communities ---- */
@@ -520,4 +521,86 @@ bool bgp_policy_eval(const struct bgp_policy_db *db, const struct bgp_chain *ch,
 		}
 	}
 	return false;
+}
+
+/* ---- routes from and into the codec's structures ---- */
+
+void bgp_pol_route_init(struct bgp_pol_route *r, const struct bgp_nlri *n, uint32_t prepend_as)
+{
+	r->af = n->af;
+	r->has_prefix = false;
+	r->local_as = prepend_as;
+	r->no_prepend = false;
+	r->has_lp = r->has_med = false;
+	r->lp = r->med = 0;
+	r->aspath = r->comm = r->large = NULL;
+	r->aspath_len = r->n_comm = r->n_large = 0;
+	r->modified = 0;
+	r->sig = 0;
+	if (n->af == BGP_AF_IPV4 || n->af == BGP_AF_IPV6) {
+		r->has_prefix = true;
+		r->prefix = n->prefix;
+	} else if (n->af == BGP_AF_EVPN && n->evpn.type == BGP_EVPN_PREFIX) {
+		r->has_prefix = true;
+		memset(&r->prefix, 0, sizeof(r->prefix));
+		r->prefix.ip = n->evpn.ip;
+		r->prefix.len = n->evpn.plen;
+	} else if (n->af == BGP_AF_EVPN && n->evpn.type == BGP_EVPN_MAC_IP &&
+		   (n->evpn.ip.family == AF_INET || n->evpn.ip.family == AF_INET6)) {
+		r->has_prefix = true;
+		memset(&r->prefix, 0, sizeof(r->prefix));
+		r->prefix.ip = n->evpn.ip;
+		r->prefix.len = n->evpn.ip.family == AF_INET ? 32 : 128;
+	}
+}
+
+void bgp_pol_route_attrs(struct bgp_pol_route *r, const struct bgp_attrs *a)
+{
+	r->aspath = a->aspath;
+	r->aspath_len = a->aspath ? a->aspath_len : 0;
+	if (bgp_attr_has(a, BGP_ATTR_COMMUNITIES)) {
+		r->comm = a->communities;
+		r->n_comm = a->n_communities;
+	}
+	if (bgp_attr_has(a, BGP_ATTR_LARGE_COMMUNITIES)) {
+		r->large = a->large_communities;
+		r->n_large = a->n_large_communities;
+	}
+	r->has_lp = bgp_attr_has(a, BGP_ATTR_LOCAL_PREF);
+	r->lp = a->local_pref;
+	r->has_med = bgp_attr_has(a, BGP_ATTR_MED);
+	r->med = a->med;
+}
+
+void bgp_pol_route_apply(const struct bgp_pol_route *r, struct bgp_attrs *a)
+{
+	if (r->modified & BGP_PR_LP) {
+		a->present |= 1ull << BGP_ATTR_LOCAL_PREF;
+		a->local_pref = r->lp;
+	}
+	if (r->modified & BGP_PR_MED) {
+		a->present |= 1ull << BGP_ATTR_MED;
+		a->med = r->med;
+	}
+	if (r->modified & BGP_PR_COMM) {
+		a->communities = r->comm;
+		a->n_communities = r->n_comm;
+		if (r->n_comm)
+			a->present |= 1ull << BGP_ATTR_COMMUNITIES;
+		else
+			a->present &= ~(1ull << BGP_ATTR_COMMUNITIES);
+	}
+	if (r->modified & BGP_PR_LARGE) {
+		a->large_communities = r->large;
+		a->n_large_communities = r->n_large;
+		if (r->n_large)
+			a->present |= 1ull << BGP_ATTR_LARGE_COMMUNITIES;
+		else
+			a->present &= ~(1ull << BGP_ATTR_LARGE_COMMUNITIES);
+	}
+	if (r->modified & BGP_PR_ASPATH) {
+		a->aspath = r->aspath;
+		a->aspath_len = r->aspath_len;
+		a->present |= 1ull << BGP_ATTR_AS_PATH;
+	}
 }

@@ -166,3 +166,13 @@ struct bgp_pol_route {
  * reject. An empty chain accepts unchanged. */
 bool bgp_policy_eval(const struct bgp_policy_db *db, const struct bgp_chain *ch,
 		     struct bgp_pol_route *r);
+
+struct bgp_nlri;
+struct bgp_attrs;
+/* r's family and prefix from n (unicast; EVPN type-5's prefix, type-2's IP as a host route),
+ * no attributes; prepend_as: prependAs without asn. */
+void bgp_pol_route_init(struct bgp_pol_route *r, const struct bgp_nlri *n, uint32_t prepend_as);
+/* r's attributes from a: AS path, communities, large communities, LOCAL_PREF, MED. */
+void bgp_pol_route_attrs(struct bgp_pol_route *r, const struct bgp_attrs *a);
+/* What the policy changed (r->modified), into a: its lists then point into r. */
+void bgp_pol_route_apply(const struct bgp_pol_route *r, struct bgp_attrs *a);
