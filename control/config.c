@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "config_int.h"
+#include "bgp_policy.h"
 #include "bgp_update.h"
 #include "log.h"
 #include "util.h"
@@ -2472,18 +2473,35 @@ enum {
 	BN_TYPE,
 	BN_PORT,
 	BN_ALLOWAS,
+	BN_IMPORT,
+	BN_EXPORT,
+	BN_DEFORIG,
 	BN_N
 };
 
 static const char *const bgp_neighbor_keys[BN_N] = {
-    [BN_ADDR] = "address",	[BN_ASN] = "asn",	   [BN_LASN] = "localAsn",
-    [BN_PASSIVE] = "passive",	[BN_SHUT] = "shutdown",	   [BN_USRC] = "updateSource",
-    [BN_MHOP] = "ebgpMultiHop", [BN_PW] = "password",	   [BN_HOLD] = "holdTime",
-    [BN_KA] = "keepaliveTime",	[BN_CONN] = "connectTime", [BN_FAM] = "families",
-    [BN_DESC] = "description",	[BN_TYPE] = "type",	   [BN_PORT] = "port",
+    [BN_ADDR] = "address",
+    [BN_ASN] = "asn",
+    [BN_LASN] = "localAsn",
+    [BN_PASSIVE] = "passive",
+    [BN_SHUT] = "shutdown",
+    [BN_USRC] = "updateSource",
+    [BN_MHOP] = "ebgpMultiHop",
+    [BN_PW] = "password",
+    [BN_HOLD] = "holdTime",
+    [BN_KA] = "keepaliveTime",
+    [BN_CONN] = "connectTime",
+    [BN_FAM] = "families",
+    [BN_DESC] = "description",
+    [BN_TYPE] = "type",
+    [BN_PORT] = "port",
     [BN_ALLOWAS] = "allowAsIn",
+    [BN_IMPORT] = "importPolicy",
+    [BN_EXPORT] = "exportPolicy",
+    [BN_DEFORIG] = "defaultOriginate",
 };
 static const char *const peer_type_names[] = {"external", "internal"};
+static int parse_chain(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_chain *ch);
 
 /*
  * One neighbor; f[] is filled for the caller's duplicate check. ka_explicit: spec.bgp.keepaliveTime
@@ -2622,6 +2640,14 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 	if (f[BN_DESC].v && (rc = cy_get_string(c, f[BN_DESC].v, SUB(p, path, keys[BN_DESC]),
 						nb->description, sizeof(nb->description))))
 		return rc;
+	if ((f[BN_IMPORT].v && (rc = parse_chain(c, f[BN_IMPORT].v, SUB(p, path, keys[BN_IMPORT]),
+						 &nb->import_pol))) ||
+	    (f[BN_EXPORT].v &&
+	     (rc = parse_chain(c, f[BN_EXPORT].v, SUB(p, path, keys[BN_EXPORT]), &nb->export_pol))))
+		return rc;
+	if (f[BN_DEFORIG].v && (rc = cy_get_bool(c, f[BN_DEFORIG].v, SUB(p, path, keys[BN_DEFORIG]),
+						 &nb->default_originate)))
+		return rc;
 	return 0;
 }
 
@@ -2722,7 +2748,497 @@ static int parse_bgp_networks(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
-enum { B_ASN, B_RID, B_PORT, B_HOLD, B_KA, B_CONN, B_GR, B_RT, B_NEIGH, B_NET, B_N };
+/* --------------------------------------------------------------------------------------------
+ * Routing policy (spec.bgp.prefixSets, communitySets, policies; importPolicy/exportPolicy),
+ * compiled into a struct bgp_policy_db (control/bgp/bgp_policy.h)
+ */
+
+static const char *const pfx_ent_keys[] = {"prefix", "ge", "le"};
+enum { PT_MATCH, PT_SET, PT_ACTION, PT_N };
+static const char *const pol_term_keys[PT_N] = {
+    [PT_MATCH] = "match", [PT_SET] = "set", [PT_ACTION] = "action"};
+enum { PM_PFX, PM_COMM, PM_ASPATH, PM_ORIGIN, PM_FAM, PM_N };
+static const char *const pol_match_keys[PM_N] = {[PM_PFX] = "prefixSet",
+						 [PM_COMM] = "community",
+						 [PM_ASPATH] = "asPathContains",
+						 [PM_ORIGIN] = "originAs",
+						 [PM_FAM] = "family"};
+enum { PS_LP, PS_MED, PS_ADD, PS_REMOVE, PS_PREPEND, PS_N };
+static const char *const pol_set_keys[PS_N] = {[PS_LP] = "localPref",
+					       [PS_MED] = "med",
+					       [PS_ADD] = "addCommunities",
+					       [PS_REMOVE] = "removeCommunities",
+					       [PS_PREPEND] = "prependAs"};
+static const char *const pol_prepend_keys[] = {"asn", "times"};
+static const char *const pol_action_names[] = {"accept", "reject", "next"};
+
+/* The policy database of the configuration, created on first use. */
+static struct bgp_policy_db *pol_db(struct ctx *c)
+{
+	if (!c->cfg->bgp.policies)
+		c->cfg->bgp.policies = bgp_policy_db_new();
+	return c->cfg->bgp.policies;
+}
+
+/* A named mapping NAME: VALUE (prefixSets, communitySets, policies): its pairs, names checked
+ * (1..63 of [A-Za-z0-9_.-]) and unique. */
+static int pol_named_map(struct ctx *c, yaml_node_t *n, const char *path, const char *what,
+			 yaml_node_pair_t **pairs, size_t *count)
+{
+	*pairs = NULL;
+	*count = 0;
+	if (cy_is_null(n))
+		return 0;
+	if (n->type != YAML_MAPPING_NODE)
+		return cy_fail(c, n, path, "expected a mapping of %s by name, got %s", what, Q(n));
+	*pairs = n->data.mapping.pairs.start;
+	*count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if (*count > BGP_POL_MAX_SETS)
+		return cy_fail(c, n, path, "%zu %s configured, at most %d allowed", *count, what,
+			       BGP_POL_MAX_SETS);
+	for (size_t i = 0; i < *count; i++) {
+		yaml_node_t *k = cy_node(c, (*pairs)[i].key);
+		const char *s;
+		bool ok;
+		if (!k || !cy_node(c, (*pairs)[i].value))
+			return cy_fail(c, n, path, "malformed mapping");
+		if (cy_get_scalar(c, k, path, "a name", &s))
+			return -EINVAL;
+		ok = strlen(s) >= 1 && strlen(s) < BGP_POL_NAME_MAX;
+		for (const char *p = s; ok && *p; p++)
+			ok = isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-';
+		if (!ok)
+			return cy_fail(c, k, path,
+				       "%s is not a valid name (1..63 characters from A-Z a-z 0-9 "
+				       "_ . -)",
+				       Q(k));
+		for (size_t j = 0; j < i; j++)
+			if (cy_scalar_is(cy_node(c, (*pairs)[j].key), s))
+				return cy_fail(c, k, path, "%s is defined twice (first at line %d)",
+					       Q(k), cy_line_of(cy_node(c, (*pairs)[j].key)));
+	}
+	return 0;
+}
+
+/* "a, b, c" of the defined names (for messages). */
+static const char *pol_names(const char *(*name)(const struct bgp_policy_db *, unsigned),
+			     const struct bgp_policy_db *db, unsigned n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < n && o + 4 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", name(db, i));
+	if (!n)
+		snprintf(buf, len, "none");
+	else if (o >= len - 4)
+		snprintf(buf + len - 4, 4, "...");
+	return buf;
+}
+static const char *pfx_name(const struct bgp_policy_db *db, unsigned i)
+{
+	return db->pfx[i].name;
+}
+static const char *comm_name(const struct bgp_policy_db *db, unsigned i)
+{
+	return db->comm[i].name;
+}
+static const char *policy_name(const struct bgp_policy_db *db, unsigned i)
+{
+	return db->pol[i].name;
+}
+
+static int parse_pfx_ent(struct ctx *c, yaml_node_t *n, const char *path, struct bgp_pfx_ent *e)
+{
+	struct fld f[3];
+	char p[PATHBUF];
+	unsigned max, v;
+	int rc;
+
+	if ((rc = cy_get_item_map(c, n, path, pfx_ent_keys, 3, f, "prefix")) ||
+	    (rc = cy_require(c, n, path, &f[0], "prefix")) ||
+	    (rc = cy_get_prefix(c, f[0].v, SUB(p, path, "prefix"), true, &e->prefix)))
+		return rc;
+	max = e->prefix.ip.family == AF_INET6 ? 128 : 32;
+	e->ge = e->prefix.len;
+	e->le = f[1].v ? (uint8_t)max : e->prefix.len;
+	if (f[1].v) {
+		SUB(p, path, "ge");
+		if ((rc = cy_get_uint(c, f[1].v, p, 0, max, &v)))
+			return rc;
+		if (v < e->prefix.len)
+			return cy_fail(c, f[1].v, p,
+				       "%u is less than the prefix length %u (allowed: %u..%u)", v,
+				       e->prefix.len, e->prefix.len, max);
+		e->ge = (uint8_t)v;
+		e->has_ge = true;
+	}
+	if (f[2].v) {
+		SUB(p, path, "le");
+		if ((rc = cy_get_uint(c, f[2].v, p, 0, max, &v)))
+			return rc;
+		if (v < e->ge)
+			return cy_fail(c, f[2].v, p, "%u is less than %s %u (allowed: %u..%u)", v,
+				       f[1].v ? "ge" : "the prefix length", e->ge, e->ge, max);
+		e->le = (uint8_t)v;
+		e->has_le = true;
+	}
+	return 0;
+}
+
+static int parse_prefix_sets(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	yaml_node_pair_t *pairs;
+	size_t count;
+	int rc;
+
+	if ((rc = pol_named_map(c, n, path, "prefix sets", &pairs, &count)) || !count)
+		return rc;
+	struct bgp_policy_db *db = pol_db(c);
+	if (!db || !(db->pfx = calloc(count, sizeof(*db->pfx))))
+		return cy_fail_nomem(c);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *k = cy_node(c, pairs[i].key), *v = cy_node(c, pairs[i].value);
+		struct bgp_pfx_set *s = &db->pfx[db->n_pfx++];
+		yaml_node_item_t *items;
+		size_t ni;
+		char sp[PATHBUF], ip[PATHBUF];
+		void *arr = NULL;
+
+		pg_strlcpy(s->name, (const char *)k->data.scalar.value, sizeof(s->name));
+		s->line = cy_line_of(k);
+		SUB(sp, path, s->name);
+		if ((rc = cy_get_list(c, v, sp, BGP_POL_MAX_PFX, "prefixes", sizeof(*s->ents),
+				      &items, &ni, &arr)))
+			return rc;
+		s->ents = arr;
+		for (size_t j = 0; j < ni; j++) {
+			if ((rc = parse_pfx_ent(c, cy_node(c, items[j]), IDX(ip, sp, j),
+						&s->ents[j])))
+				return rc;
+			s->n++;
+		}
+		if (bgp_pfx_set_compile(s) < 0)
+			return cy_fail_nomem(c);
+	}
+	return 0;
+}
+
+/* A list of communities; wild: patterns allowed (removeCommunities, sets). */
+static int parse_comm_list(struct ctx *c, yaml_node_t *n, const char *path, bool wild,
+			   struct bgp_comm_pat **out, unsigned *count)
+{
+	yaml_node_item_t *items;
+	size_t ni;
+	void *arr = NULL;
+	char ip[PATHBUF], s[64];
+	int rc;
+
+	if ((rc = cy_get_list(c, n, path, BGP_POL_MAX_COMM, "communities", sizeof(**out), &items,
+			      &ni, &arr)))
+		return rc;
+	*out = arr;
+	*count = 0;
+	for (size_t j = 0; j < ni; j++) {
+		yaml_node_t *it = cy_node(c, items[j]);
+		struct bgp_comm_pat *e = &(*out)[j];
+		IDX(ip, path, j);
+		if ((rc = cy_get_string(c, it, ip, s, sizeof(s))))
+			return rc;
+		if (bgp_comm_parse(s, e) < 0)
+			return cy_fail(
+			    c, it, ip,
+			    "expected a community A:B (0..65535 each), a large community "
+			    "A:B:C (0..4294967295 each)%s, or no-export, no-advertise, "
+			    "no-export-subconfed, blackhole, graceful-shutdown; got %s",
+			    wild ? ", * for any value of a part" : "", Q(it));
+		if (e->wild && !wild)
+			return cy_fail(c, it, ip,
+				       "%s is a pattern: only removeCommunities and communitySets "
+				       "take wildcards",
+				       Q(it));
+		for (size_t k = 0; k < j; k++)
+			if (!memcmp(&(*out)[k], e, sizeof(*e)))
+				return cy_fail(c, it, ip, "%s is listed twice (first at index %zu)",
+					       Q(it), k);
+		(*count)++;
+	}
+	return 0;
+}
+
+static int parse_community_sets(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	yaml_node_pair_t *pairs;
+	size_t count;
+	int rc;
+
+	if ((rc = pol_named_map(c, n, path, "community sets", &pairs, &count)) || !count)
+		return rc;
+	struct bgp_policy_db *db = pol_db(c);
+	if (!db || !(db->comm = calloc(count, sizeof(*db->comm))))
+		return cy_fail_nomem(c);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *k = cy_node(c, pairs[i].key), *v = cy_node(c, pairs[i].value);
+		struct bgp_comm_set *s = &db->comm[db->n_comm++];
+		char sp[PATHBUF];
+
+		pg_strlcpy(s->name, (const char *)k->data.scalar.value, sizeof(s->name));
+		s->line = cy_line_of(k);
+		SUB(sp, path, s->name);
+		if ((rc = parse_comm_list(c, v, sp, true, &s->ents, &s->n)))
+			return rc;
+	}
+	return 0;
+}
+
+/* A reference to a named set or policy: its index, or an error listing the defined ones. */
+static int pol_ref(struct ctx *c, yaml_node_t *n, const char *path, const char *what,
+		   int (*find)(const struct bgp_policy_db *, const char *),
+		   const char *(*name)(const struct bgp_policy_db *, unsigned), unsigned n_defined,
+		   uint16_t *out)
+{
+	const char *s;
+	char names[256];
+	int i;
+
+	if (cy_get_scalar(c, n, path, "a name", &s))
+		return -EINVAL;
+	i = find(c->cfg->bgp.policies, s);
+	if (i < 0)
+		return cy_fail(
+		    c, n, path, "unknown %s %s (defined: %s)", what, Q(n),
+		    pol_names(name, c->cfg->bgp.policies, n_defined, names, sizeof(names)));
+	*out = (uint16_t)i;
+	return 0;
+}
+
+static int parse_pol_match(struct ctx *c, yaml_node_t *n, const char *path, struct bgp_pol_term *t)
+{
+	const struct bgp_policy_db *db = c->cfg->bgp.policies;
+	struct fld f[PM_N];
+	char p[PATHBUF];
+	int rc, af;
+
+	if ((rc = cy_get_map(c, n, path, pol_match_keys, PM_N, f)))
+		return rc;
+	if (f[PM_PFX].v) {
+		if ((rc =
+			 pol_ref(c, f[PM_PFX].v, SUB(p, path, pol_match_keys[PM_PFX]), "prefix set",
+				 bgp_policy_find_pfx, pfx_name, db ? db->n_pfx : 0, &t->pfx_set)))
+			return rc;
+		t->match |= BGP_PM_PREFIX;
+	}
+	if (f[PM_COMM].v) {
+		if ((rc = pol_ref(c, f[PM_COMM].v, SUB(p, path, pol_match_keys[PM_COMM]),
+				  "community set", bgp_policy_find_comm, comm_name,
+				  db ? db->n_comm : 0, &t->comm_set)))
+			return rc;
+		t->match |= BGP_PM_COMM;
+	}
+	if (f[PM_ASPATH].v) {
+		if ((rc = cy_get_asn(c, f[PM_ASPATH].v, SUB(p, path, pol_match_keys[PM_ASPATH]),
+				     &t->aspath_as)))
+			return rc;
+		t->match |= BGP_PM_ASPATH;
+	}
+	if (f[PM_ORIGIN].v) {
+		if ((rc = cy_get_asn(c, f[PM_ORIGIN].v, SUB(p, path, pol_match_keys[PM_ORIGIN]),
+				     &t->origin_as)))
+			return rc;
+		t->match |= BGP_PM_ORIGIN;
+	}
+	if (f[PM_FAM].v) {
+		if ((rc = cy_get_enum(c, f[PM_FAM].v, SUB(p, path, pol_match_keys[PM_FAM]),
+				      bgp_af_names, PG_ARRAY_SIZE(bgp_af_names), &af)))
+			return rc;
+		t->family = (uint8_t)af;
+		t->match |= BGP_PM_FAMILY;
+	}
+	return 0;
+}
+
+static int parse_pol_set(struct ctx *c, yaml_node_t *n, const char *path, struct bgp_pol_term *t)
+{
+	struct fld f[PS_N];
+	char p[PATHBUF];
+	unsigned v;
+	int rc;
+
+	if ((rc = cy_get_map(c, n, path, pol_set_keys, PS_N, f)))
+		return rc;
+	if (f[PS_LP].v) {
+		if ((rc = cy_get_uint(c, f[PS_LP].v, SUB(p, path, pol_set_keys[PS_LP]), 0,
+				      0xffffffffu, &t->local_pref)))
+			return rc;
+		t->set |= BGP_PS_LOCALPREF;
+	}
+	if (f[PS_MED].v) {
+		if ((rc = cy_get_uint(c, f[PS_MED].v, SUB(p, path, pol_set_keys[PS_MED]), 0,
+				      0xffffffffu, &t->med)))
+			return rc;
+		t->set |= BGP_PS_MED;
+	}
+	if (f[PS_ADD].v) {
+		if ((rc = parse_comm_list(c, f[PS_ADD].v, SUB(p, path, pol_set_keys[PS_ADD]), false,
+					  &t->add, &t->n_add)))
+			return rc;
+		t->set |= BGP_PS_ADD;
+	}
+	if (f[PS_REMOVE].v) {
+		if ((rc = parse_comm_list(c, f[PS_REMOVE].v, SUB(p, path, pol_set_keys[PS_REMOVE]),
+					  true, &t->remove, &t->n_remove)))
+			return rc;
+		t->set |= BGP_PS_REMOVE;
+	}
+	if (f[PS_PREPEND].v) {
+		yaml_node_t *pv = f[PS_PREPEND].v;
+		SUB(p, path, pol_set_keys[PS_PREPEND]);
+		t->prepend_n = 1;
+		if (pv->type == YAML_MAPPING_NODE) {
+			struct fld g[2];
+			char q[PATHBUF];
+			t->prepend_map = true;
+			if ((rc = cy_get_map(c, pv, p, pol_prepend_keys, 2, g)))
+				return rc;
+			if (g[0].v &&
+			    (rc = cy_get_asn(c, g[0].v, SUB(q, p, "asn"), &t->prepend_as)))
+				return rc;
+			if (g[1].v) {
+				if ((rc = cy_get_uint(c, g[1].v, SUB(q, p, "times"), 1,
+						      BGP_POL_PREPEND_MAX, &v)))
+					return rc;
+				t->prepend_n = (uint8_t)v;
+			}
+		} else {
+			if ((rc = cy_get_uint(c, pv, p, 1, BGP_POL_PREPEND_MAX, &v)))
+				return rc;
+			t->prepend_n = (uint8_t)v;
+		}
+		t->set |= BGP_PS_PREPEND;
+	}
+	return 0;
+}
+
+static int parse_policies(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	yaml_node_pair_t *pairs;
+	size_t count;
+	int rc;
+
+	if ((rc = pol_named_map(c, n, path, "policies", &pairs, &count)) || !count)
+		return rc;
+	struct bgp_policy_db *db = pol_db(c);
+	if (!db || !(db->pol = calloc(count, sizeof(*db->pol))))
+		return cy_fail_nomem(c);
+	/* names first: a policy's terms do not refer to policies, but messages list them */
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *k = cy_node(c, pairs[i].key);
+		pg_strlcpy(db->pol[i].name, (const char *)k->data.scalar.value,
+			   sizeof(db->pol[i].name));
+		db->pol[i].line = cy_line_of(k);
+	}
+	db->n_pol = (unsigned)count;
+	for (size_t i = 0; i < count; i++) {
+		struct bgp_policy *pol = &db->pol[i];
+		yaml_node_t *v = cy_node(c, pairs[i].value);
+		yaml_node_item_t *items;
+		size_t nt;
+		char pp[PATHBUF], ip[PATHBUF], p[PATHBUF];
+		void *arr = NULL;
+
+		SUB(pp, path, pol->name);
+		if ((rc = cy_get_list(c, v, pp, BGP_POL_MAX_TERMS, "terms", sizeof(*pol->terms),
+				      &items, &nt, &arr)))
+			return rc;
+		pol->terms = arr;
+		for (size_t j = 0; j < nt; j++) {
+			yaml_node_t *it = cy_node(c, items[j]);
+			struct bgp_pol_term *t = &pol->terms[j];
+			struct fld f[PT_N];
+			int act;
+			IDX(ip, pp, j);
+			pol->n_terms++;
+			t->line = cy_line_of(it);
+			if ((rc = cy_get_item_map(c, it, ip, pol_term_keys, PT_N, f, "action")) ||
+			    (rc = cy_require(c, it, ip, &f[PT_ACTION], pol_term_keys[PT_ACTION])))
+				return rc;
+			if (f[PT_MATCH].v &&
+			    (rc = parse_pol_match(c, f[PT_MATCH].v,
+						  SUB(p, ip, pol_term_keys[PT_MATCH]), t)))
+				return rc;
+			if (f[PT_SET].v &&
+			    (rc = parse_pol_set(c, f[PT_SET].v, SUB(p, ip, pol_term_keys[PT_SET]),
+						t)))
+				return rc;
+			if ((rc = cy_get_enum(c, f[PT_ACTION].v,
+					      SUB(p, ip, pol_term_keys[PT_ACTION]),
+					      pol_action_names, 3, &act)))
+				return rc;
+			t->action = (uint8_t)act;
+			if (t->action == BGP_POL_REJECT && t->set)
+				return cy_fail(c, f[PT_SET].k, SUB(p, ip, pol_term_keys[PT_SET]),
+					       "a set on a reject term does nothing (allowed with "
+					       "accept or next)");
+		}
+	}
+	return 0;
+}
+
+/* importPolicy / exportPolicy: a policy name or a list of them (a chain). */
+static int parse_chain(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_chain *ch)
+{
+	const struct bgp_policy_db *db = c->cfg->bgp.policies;
+	unsigned nd = db ? db->n_pol : 0;
+	yaml_node_item_t *items;
+	size_t ni;
+	char ip[PATHBUF];
+	int rc;
+
+	ch->n = 0;
+	if (n->type == YAML_SCALAR_NODE) {
+		rc = pol_ref(c, n, path, "policy", bgp_policy_find, policy_name, nd, &ch->idx[0]);
+		if (!rc)
+			ch->n = 1;
+		return rc;
+	}
+	if ((rc = cy_get_seq(c, n, path, &items, &ni)))
+		return rc;
+	if (ni == 0)
+		return cy_fail(c, n, path, "an empty list (leave the key out for no policy)");
+	if (ni > CFG_CHAIN_MAX)
+		return cy_fail(c, n, path, "%zu policies in a chain, at most %d allowed", ni,
+			       CFG_CHAIN_MAX);
+	for (size_t j = 0; j < ni; j++) {
+		yaml_node_t *it = cy_node(c, items[j]);
+		IDX(ip, path, j);
+		if ((rc = pol_ref(c, it, ip, "policy", bgp_policy_find, policy_name, nd,
+				  &ch->idx[j])))
+			return rc;
+		for (size_t k = 0; k < j; k++)
+			if (ch->idx[k] == ch->idx[j])
+				return cy_fail(c, it, ip, "%s is in the chain twice", Q(it));
+		ch->n++;
+	}
+	return 0;
+}
+
+enum {
+	B_ASN,
+	B_RID,
+	B_PORT,
+	B_HOLD,
+	B_KA,
+	B_CONN,
+	B_GR,
+	B_RT,
+	B_NEIGH,
+	B_NET,
+	B_MAXP,
+	B_PSETS,
+	B_CSETS,
+	B_POLS,
+	B_N
+};
 static const char *const bgp_keys[B_N] = {
     [B_ASN] = "asn",
     [B_RID] = "routerId",
@@ -2734,6 +3250,10 @@ static const char *const bgp_keys[B_N] = {
     [B_RT] = "restartTime",
     [B_NEIGH] = "neighbors",
     [B_NET] = "networks",
+    [B_MAXP] = "maximumPaths",
+    [B_PSETS] = "prefixSets",
+    [B_CSETS] = "communitySets",
+    [B_POLS] = "policies",
 };
 
 static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
@@ -2807,6 +3327,18 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 	}
 	if (f[B_NET].v && (rc = parse_bgp_networks(c, f[B_NET].v, SUB(p, path, keys[B_NET]))))
 		return rc;
+	bgp->max_paths = 16;
+	if (f[B_MAXP].v) {
+		if ((rc = cy_get_uint(c, f[B_MAXP].v, SUB(p, path, keys[B_MAXP]), 1, 16, &v)))
+			return rc;
+		bgp->max_paths = v;
+	}
+	if ((f[B_PSETS].v &&
+	     (rc = parse_prefix_sets(c, f[B_PSETS].v, SUB(p, path, keys[B_PSETS])))) ||
+	    (f[B_CSETS].v &&
+	     (rc = parse_community_sets(c, f[B_CSETS].v, SUB(p, path, keys[B_CSETS])))) ||
+	    (f[B_POLS].v && (rc = parse_policies(c, f[B_POLS].v, SUB(p, path, keys[B_POLS])))))
+		return rc;
 	return parse_bgp_neighbors(c, f[B_NEIGH].v, SUB(p, path, keys[B_NEIGH]), f[B_KA].v != NULL);
 }
 
@@ -2814,10 +3346,17 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
  * hostSessions: BGP with the host itself over an interface Peregrine creates
  */
 
-enum { HS_NAME, HS_VRF, HS_ASN, HS_HASN, HS_HTYPE, HS_MTU, HS_ADDRS, HS_N };
+enum { HS_NAME, HS_VRF, HS_ASN, HS_HASN, HS_HTYPE, HS_MTU, HS_ADDRS, HS_IMPORT, HS_EXPORT, HS_N };
 static const char *const host_session_keys[HS_N] = {
-    [HS_NAME] = "name",	     [HS_VRF] = "vrf", [HS_ASN] = "asn",	 [HS_HASN] = "hostASN",
-    [HS_HTYPE] = "hostType", [HS_MTU] = "mtu", [HS_ADDRS] = "addresses",
+    [HS_NAME] = "name",
+    [HS_VRF] = "vrf",
+    [HS_ASN] = "asn",
+    [HS_HASN] = "hostASN",
+    [HS_HTYPE] = "hostType",
+    [HS_MTU] = "mtu",
+    [HS_ADDRS] = "addresses",
+    [HS_IMPORT] = "importPolicy",
+    [HS_EXPORT] = "exportPolicy",
 };
 static const char *const hs_addr_keys[] = {"router", "host"};
 
@@ -2977,6 +3516,13 @@ static int parse_host_sessions(struct ctx *c, yaml_node_t *n, const char *path)
 				return rc;
 			hs->mtu = (uint16_t)v;
 		}
+		if ((f[HS_IMPORT].v &&
+		     (rc = parse_chain(c, f[HS_IMPORT].v, SUB(p, ip, keys[HS_IMPORT]),
+				       &hs->import_pol))) ||
+		    (f[HS_EXPORT].v &&
+		     (rc = parse_chain(c, f[HS_EXPORT].v, SUB(p, ip, keys[HS_EXPORT]),
+				       &hs->export_pol))))
+			return rc;
 		SUB(p, ip, keys[HS_ADDRS]);
 		if ((rc = cy_get_seq(c, f[HS_ADDRS].v, p, &ai, &na)))
 			return rc;
@@ -3506,6 +4052,7 @@ void config_free(struct pg_config *cfg)
 	free(cfg->host_sessions);
 	free(cfg->bgp.neighbors);
 	free(cfg->bgp.networks);
+	bgp_policy_db_unref(cfg->bgp.policies);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -3948,6 +4495,168 @@ static void print_route(struct yout *y, const struct pg_config *cfg, const struc
 	y->ind -= 4;
 }
 
+/* importPolicy / exportPolicy: one name, or a list for a chain. */
+static void print_chain(struct yout *y, const struct pg_config *cfg, const char *key,
+			const struct cfg_chain *ch)
+{
+	if (!ch->n)
+		return;
+	ykey(y, key);
+	if (ch->n > 1)
+		fputc('[', y->f);
+	for (unsigned i = 0; i < ch->n; i++) {
+		if (i)
+			fputs(", ", y->f);
+		put_str(y->f, cfg->bgp.policies->pol[ch->idx[i]].name, false);
+	}
+	fputs(ch->n > 1 ? "]\n" : "\n", y->f);
+}
+
+static void print_comm_list(FILE *f, const struct bgp_comm_pat *c, unsigned n)
+{
+	char b[BGP_COMM_FMT_LEN];
+
+	fputc('[', f);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", bgp_comm_fmt(&c[i], b, sizeof(b)));
+	fputc(']', f);
+}
+
+static void print_pol_term(struct yout *y, const struct bgp_policy_db *db,
+			   const struct bgp_pol_term *t)
+{
+	FILE *f = y->f;
+	const char *sep = "";
+
+	y->dash = true;
+	if (t->match) {
+		ykey(y, pol_term_keys[PT_MATCH]);
+		fputc('{', f);
+		if (t->match & BGP_PM_PREFIX) {
+			fprintf(f, "%s: ", pol_match_keys[PM_PFX]);
+			put_str(f, db->pfx[t->pfx_set].name, false);
+			sep = ", ";
+		}
+		if (t->match & BGP_PM_COMM) {
+			fprintf(f, "%s%s: ", sep, pol_match_keys[PM_COMM]);
+			put_str(f, db->comm[t->comm_set].name, false);
+			sep = ", ";
+		}
+		if (t->match & BGP_PM_ASPATH) {
+			fprintf(f, "%s%s: %u", sep, pol_match_keys[PM_ASPATH], t->aspath_as);
+			sep = ", ";
+		}
+		if (t->match & BGP_PM_ORIGIN) {
+			fprintf(f, "%s%s: %u", sep, pol_match_keys[PM_ORIGIN], t->origin_as);
+			sep = ", ";
+		}
+		if (t->match & BGP_PM_FAMILY)
+			fprintf(f, "%s%s: %s", sep, pol_match_keys[PM_FAM],
+				bgp_af_names[t->family]);
+		fputs("}\n", f);
+	}
+	if (t->set) {
+		sep = "";
+		ykey(y, pol_term_keys[PT_SET]);
+		fputc('{', f);
+		if (t->set & BGP_PS_LOCALPREF) {
+			fprintf(f, "%s: %u", pol_set_keys[PS_LP], t->local_pref);
+			sep = ", ";
+		}
+		if (t->set & BGP_PS_MED) {
+			fprintf(f, "%s%s: %u", sep, pol_set_keys[PS_MED], t->med);
+			sep = ", ";
+		}
+		if (t->set & BGP_PS_ADD) {
+			fprintf(f, "%s%s: ", sep, pol_set_keys[PS_ADD]);
+			print_comm_list(f, t->add, t->n_add);
+			sep = ", ";
+		}
+		if (t->set & BGP_PS_REMOVE) {
+			fprintf(f, "%s%s: ", sep, pol_set_keys[PS_REMOVE]);
+			print_comm_list(f, t->remove, t->n_remove);
+			sep = ", ";
+		}
+		if (t->set & BGP_PS_PREPEND) {
+			fprintf(f, "%s%s: ", sep, pol_set_keys[PS_PREPEND]);
+			if (t->prepend_map) {
+				fputc('{', f);
+				if (t->prepend_as)
+					fprintf(f, "asn: %u, ", t->prepend_as);
+				fprintf(f, "times: %u}", t->prepend_n);
+			} else {
+				fprintf(f, "%u", t->prepend_n);
+			}
+		}
+		fputs("}\n", f);
+	}
+	ykey(y, pol_term_keys[PT_ACTION]);
+	fprintf(f, "%s\n", pol_action_names[t->action]);
+}
+
+/* prefixSets, communitySets, policies (inside bgp). */
+static void print_policies(struct yout *y, const struct bgp_policy_db *db)
+{
+	const char *const *k = bgp_keys;
+	FILE *f = y->f;
+
+	if (!db)
+		return;
+	if (db->n_pfx) {
+		yopen(y, k[B_PSETS]);
+		for (unsigned i = 0; i < db->n_pfx; i++) {
+			const struct bgp_pfx_set *s = &db->pfx[i];
+			fprintf(f, "%*s", y->ind, "");
+			put_str(f, s->name, false);
+			if (!s->n) {
+				fputs(": []\n", f);
+				continue;
+			}
+			fputs(":\n", f);
+			for (unsigned j = 0; j < s->n; j++) {
+				const struct bgp_pfx_ent *e = &s->ents[j];
+				fprintf(f, "%*s- {%s: ", y->ind + 2, "", pfx_ent_keys[0]);
+				put_prefix(f, &e->prefix);
+				if (e->has_ge)
+					fprintf(f, ", %s: %u", pfx_ent_keys[1], e->ge);
+				if (e->has_le)
+					fprintf(f, ", %s: %u", pfx_ent_keys[2], e->le);
+				fputs("}\n", f);
+			}
+		}
+		y->ind -= 2;
+	}
+	if (db->n_comm) {
+		yopen(y, k[B_CSETS]);
+		for (unsigned i = 0; i < db->n_comm; i++) {
+			fprintf(f, "%*s", y->ind, "");
+			put_str(f, db->comm[i].name, false);
+			fputs(": ", f);
+			print_comm_list(f, db->comm[i].ents, db->comm[i].n);
+			fputc('\n', f);
+		}
+		y->ind -= 2;
+	}
+	if (db->n_pol) {
+		yopen(y, k[B_POLS]);
+		for (unsigned i = 0; i < db->n_pol; i++) {
+			const struct bgp_policy *pol = &db->pol[i];
+			fprintf(f, "%*s", y->ind, "");
+			put_str(f, pol->name, false);
+			if (!pol->n_terms) {
+				fputs(": []\n", f);
+				continue;
+			}
+			fputs(":\n", f);
+			y->ind += 4;
+			for (unsigned j = 0; j < pol->n_terms; j++)
+				print_pol_term(y, db, &pol->terms[j]);
+			y->ind -= 4;
+		}
+		y->ind -= 2;
+	}
+}
+
 static void print_bgp_neighbor(struct yout *y, const struct pg_config *cfg,
 			       const struct cfg_bgp_neighbor *nb)
 {
@@ -4016,6 +4725,12 @@ static void print_bgp_neighbor(struct yout *y, const struct pg_config *cfg,
 		put_str(y->f, nb->description, true);
 		fputc('\n', y->f);
 	}
+	print_chain(y, cfg, k[BN_IMPORT], &nb->import_pol);
+	print_chain(y, cfg, k[BN_EXPORT], &nb->export_pol);
+	if (nb->default_originate) {
+		ykey(y, k[BN_DEFORIG]);
+		fputs("true\n", y->f);
+	}
 }
 
 static void print_bgp(struct yout *y, const struct pg_config *cfg)
@@ -4065,6 +4780,9 @@ static void print_bgp(struct yout *y, const struct pg_config *cfg)
 		put_prefix(y->f, &bgp->networks[i]);
 	}
 	fputs("]\n", y->f);
+	ykey(y, k[B_MAXP]);
+	fprintf(y->f, "%u\n", bgp->max_paths);
+	print_policies(y, bgp->policies);
 	if (!bgp->n_neighbors) {
 		ykey(y, k[B_NEIGH]);
 		fputs("[]\n", y->f);
@@ -4114,6 +4832,8 @@ static void print_host_session(struct yout *y, const struct pg_config *cfg,
 		fputc('}', y->f);
 	}
 	fputs("]\n", y->f);
+	print_chain(y, cfg, k[HS_IMPORT], &hs->import_pol);
+	print_chain(y, cfg, k[HS_EXPORT], &hs->export_pol);
 }
 
 /* "key:" with a block list, or "key: []" when count is 0. */

@@ -170,6 +170,14 @@ struct cfg_neighbor {
  * the L3Passthrough (default VRF). The loader adds a port for it (same name) in the VRF with the
  * router-side addresses.
  */
+/* A chain of routing policies (importPolicy/exportPolicy): indices into the policy database's
+ * policies (control/bgp/bgp_policy.h), applied in order; n == 0: none. */
+#define CFG_CHAIN_MAX 8
+struct cfg_chain {
+	uint8_t n;
+	uint16_t idx[CFG_CHAIN_MAX];
+};
+
 enum cfg_peer_type { CFG_PEER_BY_ASN = 0, CFG_PEER_EXTERNAL, CFG_PEER_INTERNAL };
 #define CFG_MAX_HOST_SESSIONS 64
 
@@ -186,6 +194,7 @@ struct cfg_host_session {
 	struct pg_prefix router[2]; /* our side (the port's addresses), localCIDR length */
 	struct pg_prefix host[2];   /* the host side, same order; the BGP neighbours */
 	int port;		    /* index of the port the loader added for it */
+	struct cfg_chain import_pol, export_pol;
 };
 
 struct cfg_dataplane {
@@ -236,8 +245,11 @@ struct cfg_bgp_neighbor {
 	uint16_t connect_retry;		     /* seconds, 1..65535 */
 	uint32_t families;		     /* CFG_BGP_AF_* bits, at least one */
 	char description[CFG_BGP_DESCR_MAX];
+	struct cfg_chain import_pol, export_pol;
+	bool default_originate; /* send a default route (defaultOriginate) */
 };
 
+struct bgp_policy_db;
 struct cfg_bgp {
 	bool enabled; /* spec.bgp was present */
 	int line;
@@ -256,6 +268,10 @@ struct cfg_bgp {
 	 * e.g. the VTEP /32 that OpenPERouter announces. Host bits zero, unique. */
 	unsigned n_networks;
 	struct pg_prefix *networks;
+	unsigned max_paths; /* maximumPaths, 1..16, default 16 */
+	/* prefixSets, communitySets, policies (control/bgp/bgp_policy.h); NULL: none. Reference
+	 * counted: the speaker takes its own reference. */
+	struct bgp_policy_db *policies;
 };
 
 struct pg_config {

@@ -2002,6 +2002,7 @@ static int merge_underlay(struct ctx *c)
 		bgp->asn = u->asn;
 		bgp->router_id = u->router_id;
 		bgp->listen_port = 179;
+		bgp->max_paths = 16;
 		bgp->hold_time = 90;
 		bgp->keepalive = 30;
 		bgp->connect_retry = 5;

@@ -516,6 +516,13 @@ static uint8_t peer_as_type(enum cfg_peer_type t)
 					: BGP_PEER_AS;
 }
 
+static void chain_copy(struct bgp_chain *to, const struct cfg_chain *from)
+{
+	to->n = from->n;
+	for (unsigned i = 0; i < from->n && i < BGP_POL_CHAIN_MAX; i++)
+		to->idx[i] = from->idx[i];
+}
+
 /* The BGP speaker from spec.bgp (nothing when the section is absent). */
 static int bgp_setup(const struct pg_config *cfg)
 {
@@ -531,6 +538,8 @@ static int bgp_setup(const struct pg_config *cfg)
 	bc.restart_time = cfg->bgp.restart_time;
 	bc.expect_routes4 = cfg->dp.max_routes4;
 	bc.expect_routes6 = cfg->dp.max_routes6;
+	bc.max_paths = cfg->bgp.max_paths;
+	bc.policies = cfg->bgp.policies; /* bgp_start() takes a reference */
 	bc.n_peers = cfg->bgp.n_neighbors;
 	for (unsigned i = 0; i < cfg->n_host_sessions; i++)
 		bc.n_peers += cfg->host_sessions[i].n_addrs;
@@ -557,6 +566,9 @@ static int bgp_setup(const struct pg_config *cfg)
 		p->connect_retry = n->connect_retry;
 		p->af_mask = n->families; /* same bit order as enum bgp_af */
 		pg_strlcpy(p->description, n->description, sizeof(p->description));
+		chain_copy(&p->import_pol, &n->import_pol);
+		chain_copy(&p->export_pol, &n->export_pol);
+		p->default_originate = n->default_originate;
 	}
 	/* Host sessions: one session per address family, like Calico's bird and bird6, in the
 	 * namespace of the session's link; we connect to the host side, and take the host's
@@ -581,6 +593,8 @@ static int bgp_setup(const struct pg_config *cfg)
 			p->netns = ns > 0 ? ns : 0;
 			p->any_source = true;
 			p->vrf = hs->vrf;
+			chain_copy(&p->import_pol, &hs->import_pol);
+			chain_copy(&p->export_pol, &hs->export_pol);
 		}
 	}
 	bc.n_l3vnis = cfg->n_l3vnis;

@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "bgp_fsm.h"
 #include "bgp_msg.h"
+#include "bgp_policy.h"
 #include "bgp_update.h"
 
 struct bgp_peer_conf {
@@ -45,6 +46,10 @@ struct bgp_peer_conf {
 	 * connects from the node's address rather than the link's). */
 	bool any_source;
 	uint16_t vrf; /* VRF of the session (host sessions), 0: the default VRF */
+	/* Routing policy (bgp_conf.policies): chains applied to what it sends us and to what we
+	 * send it (n 0: none); a default route sent to it whatever we have (default-originate). */
+	struct bgp_chain import_pol, export_pol;
+	bool default_originate;
 };
 
 /* An L3VNI: EVPN routes whose route targets match are imported into its VRF. */
@@ -93,6 +98,9 @@ struct bgp_conf {
 	 */
 	unsigned n_listen;
 	struct pg_ip listen[16];
+	/* prefixSets, communitySets, policies (bgp_policy.h), NULL: none. bgp_start() takes a
+	 * reference. */
+	struct bgp_policy_db *policies;
 };
 
 /* Start the speaker: listening socket, one session per peer. Returns 0 or -errno (logged). */
@@ -147,6 +155,7 @@ struct bgp_peer_info {
 	uint64_t updates_withdrawn_7606, attrs_discarded_7606; /* RFC 7606 outcomes */
 	uint64_t updates_as_loop; /* UPDATEs not used: our AS in the path (beyond allowas_in) */
 	uint64_t updates_self_nh; /* EVPN UPDATEs not used: next hop our VTEP */
+	uint64_t prefixes_import_rejected, prefixes_export_rejected; /* by the policies */
 	unsigned established_count;
 	uint8_t last_notif_sent[2], last_notif_rcvd[2]; /* code, subcode */
 	char last_error[160];

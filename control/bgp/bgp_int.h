@@ -52,7 +52,8 @@ struct bgp_peer {
 	uint32_t rib_prefixes[BGP_AF_MAX];
 	uint64_t rib_loops;   /* UPDATEs whose AS path holds our AS (more than allowas_in times) */
 	uint64_t rib_self_nh; /* EVPN UPDATEs with our VTEP as next hop (ours come back) */
-	bool stale;	      /* graceful restart: paths kept as stale */
+	uint64_t pol_in_rejected, pol_out_rejected; /* prefixes the import/export policy rejected */
+	bool stale;				    /* graceful restart: paths kept as stale */
 	uint32_t stale_af;
 	uint64_t stale_until;		/* monotonic ms */
 	struct bgp_notif pending_notif; /* the caller's NOTIFICATION for BGP_EV_MSG_ERROR */

@@ -48,11 +48,14 @@ struct orig {
 	struct hnode h;
 	struct bgp_nlri n;
 	struct out_tmpl *t;
+	struct rib_attr *src; /* the learned route it stands for (a host's), for export policies */
 };
 
 struct outq_ent {
 	struct bgp_nlri n;
-	struct out_tmpl *t; /* NULL: withdraw */
+	struct out_tmpl *t;   /* NULL: withdraw */
+	struct rib_attr *src; /* what export policies match (NULL: our own route) */
+	bool initial;	      /* part of a full table (session up, refresh): never sent before */
 };
 
 struct peer_out {
@@ -62,6 +65,7 @@ struct peer_out {
 	bool up;
 	uint64_t announced, withdrawn;
 	uint64_t unsendable; /* next hop self of a family the session has no address of */
+	uint64_t pol_rejected;
 };
 
 static struct {
@@ -90,7 +94,8 @@ static struct peer_out *po_of(const struct bgp_peer *p)
 	return NULL;
 }
 
-static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl *t)
+static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl *t,
+		   struct rib_attr *src, bool initial)
 {
 	if (o->head + o->n == o->cap) {
 		if (o->head) {
@@ -109,15 +114,29 @@ static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl
 	struct outq_ent *e = &o->q[o->head + o->n++];
 	e->n = *n;
 	e->t = t;
+	e->src = t ? src : NULL;
+	e->initial = initial;
 	if (t)
 		t->refcnt++;
+	if (e->src)
+		e->src->refcnt++;
+}
+
+/* Release the n entries from the head of o's queue. */
+static void q_pop(struct peer_out *o, size_t n)
+{
+	for (size_t x = 0; x < n; x++) {
+		tmpl_put(o->q[o->head + x].t);
+		rib_attr_put(o->q[o->head + x].src);
+	}
+	o->head += n;
+	o->n -= n;
 }
 
 static void q_clear(struct peer_out *o)
 {
-	for (size_t i = 0; i < o->n; i++)
-		tmpl_put(o->q[o->head + i].t);
-	o->head = o->n = 0;
+	q_pop(o, o->n);
+	o->head = 0;
 	o->eor_pending = 0;
 }
 
@@ -137,17 +156,17 @@ static void enqueue_all(unsigned i, uint32_t af_mask)
 		for (struct hnode *h = out.origs.b[b]; h; h = h->next) {
 			struct orig *r = (struct orig *)h;
 			if (af_mask & BGP_AF_BIT(r->n.af))
-				q_push(&out.po[i], &r->n, r->t);
+				q_push(&out.po[i], &r->n, r->t, r->src, true);
 		}
 }
 
 /* Queue n for every established peer of its family. */
-static void enqueue_everyone(const struct bgp_nlri *n, struct out_tmpl *t)
+static void enqueue_everyone(const struct bgp_nlri *n, struct out_tmpl *t, struct rib_attr *src)
 {
 	for (unsigned i = 0; i < out.n_po; i++) {
 		struct bgp_peer *p = bgp_peer_at(i);
 		if (out.po[i].up && (p->af & BGP_AF_BIT(n->af)) && gets_origins(p))
-			q_push(&out.po[i], n, t);
+			q_push(&out.po[i], n, t, src, false);
 	}
 }
 
@@ -283,14 +302,14 @@ static int type5(uint32_t vni, const struct pg_prefix *p, struct bgp_nlri *n,
 
 /* Announce route n with the attributes of t (taking a reference), or announce it again when t
  * differs from what it had. */
-static int originate(const struct bgp_nlri *n, struct out_tmpl *t)
+static int originate_src(const struct bgp_nlri *n, struct out_tmpl *t, struct rib_attr *src)
 {
 	uint32_t h;
 	struct orig *r = orig_find(n, &h);
 
 	if (!t)
 		return -ENOMEM;
-	if (r && r->t == t)
+	if (r && r->t == t && r->src == src)
 		return 0;
 	if (!r) {
 		r = calloc(1, sizeof(*r));
@@ -307,9 +326,18 @@ static int originate(const struct bgp_nlri *n, struct out_tmpl *t)
 	t->refcnt++;
 	tmpl_put(r->t);
 	r->t = t;
+	if (src)
+		src->refcnt++;
+	rib_attr_put(r->src);
+	r->src = src;
 	rib_local(n, t);
-	enqueue_everyone(n, t);
+	enqueue_everyone(n, t, src);
 	return 0;
+}
+
+static int originate(const struct bgp_nlri *n, struct out_tmpl *t)
+{
+	return originate_src(n, t, NULL);
 }
 
 static int withdraw(const struct bgp_nlri *n)
@@ -322,13 +350,14 @@ static int withdraw(const struct bgp_nlri *n)
 	htab_del(&out.origs, &r->h);
 	out.n_origs--;
 	rib_path_unset(NULL, n);
-	enqueue_everyone(n, NULL);
+	enqueue_everyone(n, NULL, NULL);
 	tmpl_put(r->t);
+	rib_attr_put(r->src);
 	free(r);
 	return 0;
 }
 
-int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
+int out_originate_prefix_src(uint32_t vni, const struct pg_prefix *p, struct rib_attr *src)
 {
 	const struct bgp_l3vni *l3;
 	struct bgp_nlri n;
@@ -339,7 +368,12 @@ int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
 		return -EADDRNOTAVAIL;
 	if (type5(vni, p, &n, &l3) < 0)
 		return -ENOENT;
-	return originate(&n, tmpl_for(l3));
+	return originate_src(&n, tmpl_for(l3), src);
+}
+
+int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
+{
+	return out_originate_prefix_src(vni, p, NULL);
 }
 
 int bgp_withdraw_prefix(uint32_t vni, const struct pg_prefix *p)
@@ -521,7 +555,7 @@ void out_originate_networks(void)
 /* ---- host sessions: their VRF's routes ---- */
 
 void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_peer *from,
-		   bool present)
+		   struct rib_attr *src, bool present)
 {
 	struct bgp_nlri n;
 
@@ -532,11 +566,12 @@ void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_pee
 		    !(q->af & BGP_AF_BIT(n.af)))
 			continue;
 		/* next hop self (the template has none); never back to the host it came from */
-		q_push(&out.po[i], &n, present && from != q ? tmpl_network() : NULL);
+		q_push(&out.po[i], &n, present && from != q ? tmpl_network() : NULL, src, false);
 	}
 }
 
-void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, bool fabric, bool present)
+void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, struct rib_attr *src,
+		 bool fabric, bool present)
 {
 	struct bgp_nlri n;
 
@@ -547,18 +582,32 @@ void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, bool fa
 		if (!out.po[i].up || q == from || host == fabric || (host && q->conf.vrf) ||
 		    !(q->af & BGP_AF_BIT(n.af)))
 			continue;
-		q_push(&out.po[i], &n, present ? tmpl_network() : NULL);
+		q_push(&out.po[i], &n, present ? tmpl_network() : NULL, src, false);
 	}
 }
 
-void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx)
+void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, struct rib_attr *src)
 {
 	struct peer_out *o = po_of(p);
 	struct bgp_nlri n;
 
 	unicast_nlri(pfx, &n);
 	if (o && (p->af & BGP_AF_BIT(n.af)))
-		q_push(o, &n, tmpl_network());
+		q_push(o, &n, tmpl_network(), src, true);
+}
+
+/* defaultOriginate: 0.0.0.0/0 and ::/0 on the unicast families p negotiated, next hop self. */
+static void default_originate(struct bgp_peer *p, struct peer_out *o, uint32_t af_mask)
+{
+	for (unsigned af = BGP_AF_IPV4; af <= BGP_AF_IPV6; af++) {
+		struct bgp_nlri n;
+		if (!p->conf.default_originate || !(p->af & af_mask & BGP_AF_BIT(af)))
+			continue;
+		memset(&n, 0, sizeof(n));
+		n.af = (uint8_t)af;
+		n.prefix.ip.family = af == BGP_AF_IPV4 ? AF_INET : AF_INET6;
+		q_push(o, &n, tmpl_network(), NULL, true);
+	}
 }
 
 /* ---- sessions ---- */
@@ -573,6 +622,7 @@ void out_peer_up(struct bgp_peer *p)
 	o->up = true;
 	o->announced = o->withdrawn = 0;
 	enqueue_all((unsigned)(o - out.po), p->af);
+	default_originate(p, o, p->af);
 	if (p->conf.any_source && p->conf.vrf)
 		rib_vrf_export(p);
 	/* End-of-RIB per family once the initial table is out (RFC 4724 §2). */
@@ -596,6 +646,7 @@ void out_peer_refresh(struct bgp_peer *p, enum bgp_af af)
 	if (!o || !o->up)
 		return;
 	enqueue_all((unsigned)(o - out.po), BGP_AF_BIT(af));
+	default_originate(p, o, BGP_AF_BIT(af));
 	if (p->conf.any_source && p->conf.vrf)
 		rib_vrf_export(p);
 	o->eor_pending |= BGP_AF_BIT(af); /* tells a GR-aware peer the refresh is complete */
@@ -636,6 +687,62 @@ static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, str
 	}
 }
 
+/* ---- export policy ---- */
+
+static struct bgp_pol_route pol_first, pol_next;
+
+/* Peer p's export policy on queued announcement e: the route's prefix and the attributes of
+ * the route it stands for (e->src: a host's; none for our own). */
+static bool export_eval(const struct bgp_peer *p, const struct outq_ent *e, struct bgp_pol_route *r)
+{
+	const struct rib_attr *s = e->src;
+
+	bgp_pol_route_init(r, &e->n, bgp_peer_local_as(p));
+	r->no_prepend = !p->ebgp; /* an iBGP peer would see its own AS: a loop */
+	if (s) {
+		r->aspath = s->data + s->aspath_off;
+		r->aspath_len = s->aspath_len;
+		r->comm = s->data + s->comm_off;
+		r->n_comm = s->n_comm;
+		r->large = s->data + s->large_off;
+		r->n_large = s->n_large;
+	}
+	return bgp_policy_eval(out.conf->policies, &p->conf.export_pol, r);
+}
+
+/* What the export policy leaves, into the attributes export_attrs() built: LOCAL_PREF (iBGP),
+ * MED, the route's communities as the policy left them, our AS prepended. */
+static void export_apply(const struct bgp_peer *p, const struct bgp_pol_route *r,
+			 const struct rib_attr *src, struct bgp_attrs *a, uint8_t *aspath)
+{
+	if ((r->modified & BGP_PR_LP) && !p->ebgp)
+		a->local_pref = r->lp;
+	if (r->modified & BGP_PR_MED) {
+		a->present |= 1ull << BGP_ATTR_MED;
+		a->med = r->med;
+	}
+	if (r->n_comm) {
+		a->present |= 1ull << BGP_ATTR_COMMUNITIES;
+		a->communities = r->comm;
+		a->n_communities = r->n_comm;
+	}
+	if (r->n_large) {
+		a->present |= 1ull << BGP_ATTR_LARGE_COMMUNITIES;
+		a->large_communities = r->large;
+		a->n_large_communities = r->n_large;
+	}
+	if ((r->modified & BGP_PR_ASPATH) && p->ebgp) {
+		/* the prepended ASes lead r's path: (new length - old) / 4 of them */
+		unsigned k = (unsigned)(r->aspath_len - (src ? src->aspath_len : 0)) / 4;
+		if (k > 64)
+			k = 64;
+		memmove(aspath + 2 + 4 * k, aspath + 2, 4); /* our AS, last */
+		memcpy(aspath + 2, r->aspath + 2, 4 * k);
+		aspath[1] = (uint8_t)(k + 1);
+		a->aspath_len = (uint16_t)(2 + 4 * (k + 1));
+	}
+}
+
 /* Send what fits of peer i's queue. */
 static void drain(unsigned i)
 {
@@ -644,7 +751,8 @@ static void drain(unsigned i)
 	static struct bgp_attrs a;
 	struct peer_out *o = &out.po[i];
 	struct bgp_peer *p = bgp_peer_at(i);
-	uint8_t aspath[6];
+	uint8_t aspath[2 + 4 * 65];
+	bool pol = p->conf.export_pol.n && out.conf->policies;
 
 	while (o->n && bgp_peer_queued(p) < OUT_PACE_BYTES) {
 		struct outq_ent *e = &o->q[o->head];
@@ -652,11 +760,42 @@ static void drain(unsigned i)
 		enum bgp_af af = e->n.af;
 		unsigned k = 0;
 
-		/* A run of entries of one family with the same template (or all withdrawals). */
-		while (k < o->n && k < OUT_BATCH && o->q[o->head + k].t == t &&
-		       o->q[o->head + k].n.af == af) {
-			batch[k] = o->q[o->head + k].n;
-			k++;
+		if (pol && t) {
+			/* Export policy: a run of entries with the same outcome. A rejected one is
+			 * withdrawn, unless it was never sent (a full table's). */
+			bool acc = export_eval(p, e, &pol_first);
+			if (!acc) {
+				o->pol_rejected++;
+				p->pol_out_rejected++;
+				if (e->initial) {
+					q_pop(o, 1);
+					continue;
+				}
+			}
+			batch[k++] = e->n;
+			while (k < o->n && k < OUT_BATCH) {
+				const struct outq_ent *x = &o->q[o->head + k];
+				if (x->t != t || x->src != e->src || x->n.af != af)
+					break;
+				bool xa = export_eval(p, x, &pol_next);
+				if (acc ? !xa || pol_next.sig != pol_first.sig : xa || x->initial)
+					break;
+				if (!xa) {
+					o->pol_rejected++;
+					p->pol_out_rejected++;
+				}
+				batch[k++] = x->n;
+			}
+			if (!acc)
+				t = NULL;
+		} else {
+			/* A run of entries of one family with the same template (or all
+			 * withdrawals). */
+			while (k < o->n && k < OUT_BATCH && o->q[o->head + k].t == t &&
+			       o->q[o->head + k].n.af == af) {
+				batch[k] = o->q[o->head + k].n;
+				k++;
+			}
 		}
 		struct bbuf b = bbuf_make(buf, sizeof(buf));
 		const struct pg_ip *nh = t ? &t->nexthop : NULL;
@@ -666,15 +805,14 @@ static void drain(unsigned i)
 			nh = &p->local_ip;
 			if (nh->family != (af == BGP_AF_IPV6 ? AF_INET6 : AF_INET)) {
 				o->unsendable += k;
-				for (unsigned x = 0; x < k; x++)
-					tmpl_put(o->q[o->head + x].t);
-				o->head += k;
-				o->n -= k;
+				q_pop(o, k);
 				continue;
 			}
 		}
 		if (t) {
 			export_attrs(p, t, &a, aspath);
+			if (pol)
+				export_apply(p, &pol_first, e->src, &a, aspath);
 			sent = bgp_update_write_announce(&b, af, &a, nh, NULL, batch, k, &p->tx);
 		} else {
 			sent = bgp_update_write_withdraw(&b, af, batch, k, &p->tx);
@@ -688,14 +826,11 @@ static void drain(unsigned i)
 			q_clear(o);
 			return;
 		}
-		for (int x = 0; x < sent; x++)
-			tmpl_put(o->q[o->head + (size_t)x].t);
 		if (t)
 			o->announced += (uint64_t)sent;
 		else
 			o->withdrawn += (uint64_t)sent;
-		o->head += (size_t)sent;
-		o->n -= (size_t)sent;
+		q_pop(o, (size_t)sent);
 	}
 	if (!o->n) {
 		o->head = 0;
@@ -746,6 +881,7 @@ void out_fini(void)
 			struct hnode *next = h->next;
 			struct orig *r = (struct orig *)h;
 			tmpl_put(r->t);
+			rib_attr_put(r->src);
 			free(r);
 			h = next;
 		}

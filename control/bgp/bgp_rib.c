@@ -1067,14 +1067,15 @@ static void vdest_announce(struct vrf_dest *vd)
 
 	if (vd->kind != VD_ROUTE)
 		return;
-	if (host && vni && !(vd->flags & VD_ORIGINATED)) {
-		if (bgp_originate_prefix(vni, &vd->prefix) == 0)
+	if (host && vni) { /* again when the host's attributes change (export policies) */
+		if (out_originate_prefix_src(vni, &vd->prefix, best->attr) == 0)
 			vd->flags |= VD_ORIGINATED;
 	} else if (!host && (vd->flags & VD_ORIGINATED)) {
 		bgp_withdraw_prefix(vni, &vd->prefix);
 		vd->flags &= (uint8_t)~VD_ORIGINATED;
 	}
-	out_vrf_route(vd->vrf, &vd->prefix, best ? best->peer : NULL, best != NULL);
+	out_vrf_route(vd->vrf, &vd->prefix, best ? best->peer : NULL, best ? best->attr : NULL,
+		      best != NULL);
 }
 
 /* Queue the routes of host session p's VRF for it (its session came up). */
@@ -1086,7 +1087,7 @@ void rib_vrf_export(struct bgp_peer *p)
 			const struct imp *best = vd->cands;
 			if (vd->kind == VD_ROUTE && vd->vrf == p->conf.vrf && best &&
 			    (best->flags & RP_BEST) && best->peer != p)
-				out_vrf_push(p, &vd->prefix);
+				out_vrf_push(p, &vd->prefix, best->attr);
 		}
 }
 
@@ -1196,9 +1197,9 @@ static void passthrough_sync(struct rib_dest *d)
 
 	nlri_from_key(d->af, d->key, d->klen, &n);
 	if (to_fabric || (d->flags & RD_TO_FABRIC))
-		out_transit(&n.prefix, from, true, to_fabric);
+		out_transit(&n.prefix, from, best ? best->attr : NULL, true, to_fabric);
 	if (to_hosts || (d->flags & RD_TO_HOSTS))
-		out_transit(&n.prefix, from, false, to_hosts);
+		out_transit(&n.prefix, from, best ? best->attr : NULL, false, to_hosts);
 	d->flags = (uint8_t)((d->flags & ~(RD_TO_FABRIC | RD_TO_HOSTS)) |
 			     (to_fabric ? RD_TO_FABRIC : 0) | (to_hosts ? RD_TO_HOSTS : 0));
 }
@@ -1225,7 +1226,7 @@ static void passthrough_export(struct bgp_peer *p)
 			else if (!(d->flags & RD_TO_FABRIC))
 				continue;
 			nlri_from_key(d->af, d->key, d->klen, &n);
-			out_vrf_push(p, &n.prefix);
+			out_vrf_push(p, &n.prefix, d->paths->attr);
 		}
 	}
 }
@@ -1365,6 +1366,76 @@ static void walk_set(struct bgp_peer *p, struct bcur v, enum bgp_af af, struct r
 		walk_group(p, n, nk, cnt, a, now);
 }
 
+/*
+ * walk_set() through the peer's import policy: each NLRI is evaluated; a rejected one is
+ * withdrawn (it may have been accepted before), an accepted one gets the attributes the policy
+ * left: interned once per distinct outcome of the UPDATE (r.sig), the unchanged set once.
+ */
+#define POL_CACHE 8
+static void walk_set_policy(struct bgp_peer *p, struct bcur v, enum bgp_af af,
+			    const struct bgp_attrs *at, const struct pg_ip *nh,
+			    const struct pg_ip *nh_ll)
+{
+	static struct bgp_pol_route r;
+	static struct bgp_attrs m;
+	struct rib_attr *plain = NULL, *cache[POL_CACHE];
+	uint64_t sigs[POL_CACHE];
+	unsigned nc = 0;
+	struct bgp_nlri n;
+	struct nkey nk;
+	uint32_t now = now_s();
+
+	if (af >= BGP_AF_MAX || !(p->af & BGP_AF_BIT(af)))
+		return;
+	while (bgp_nlri_next(&v, af, &n, NULL) > 0) {
+		struct rib_attr *a = NULL;
+		p->pfx_announced[af]++;
+		if (af == BGP_AF_EVPN && !evpn_type_kept(n.evpn.type))
+			continue;
+		nkey_make(p, &n, &nk);
+		bgp_pol_route_init(&r, &n, p->conf.remote_as ? p->conf.remote_as : 0);
+		if (!r.local_as) /* prependAs on import: the peer's AS, as FRR's last-as */
+			r.local_as = bgp_aspath_first(at->aspath, at->aspath_len);
+		if (!r.local_as)
+			r.local_as = bgp_peer_local_as(p);
+		bgp_pol_route_attrs(&r, at);
+		if (!bgp_policy_eval(rib.conf->policies, &p->conf.import_pol, &r)) {
+			p->pol_in_rejected++;
+			path_unset(p, &n, &nk);
+			continue;
+		}
+		if (!r.modified) {
+			if (!plain)
+				plain = rib_attr_get(at, nh, nh_ll);
+			a = plain;
+		} else {
+			for (unsigned i = 0; i < nc && !a; i++)
+				if (sigs[i] == r.sig)
+					a = cache[i];
+			if (!a) {
+				memcpy(&m, at, offsetof(struct bgp_attrs, aspath_buf));
+				bgp_pol_route_apply(&r, &m);
+				a = rib_attr_get(&m, nh, nh_ll);
+				if (a && nc < POL_CACHE) {
+					sigs[nc] = r.sig;
+					cache[nc++] = a;
+				} else if (a) {
+					path_set(p, &n, &nk, a, now);
+					rib_attr_put(a);
+					continue;
+				}
+			}
+		}
+		if (a)
+			path_set(p, &n, &nk, a, now);
+		else
+			path_unset(p, &n, &nk); /* out of memory: better gone than wrong */
+	}
+	rib_attr_put(plain);
+	for (unsigned i = 0; i < nc; i++)
+		rib_attr_put(cache[i]);
+}
+
 static void stale_sweep(struct bgp_peer *p, int af_only);
 
 void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
@@ -1387,7 +1458,10 @@ void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
 			p->rib_loops++;
 			withdraw = true;
 		}
-		if (v4) {
+		if (v4 && !withdraw && p->conf.import_pol.n) {
+			struct pg_ip nh = {.family = AF_INET, .v4 = at->nexthop};
+			walk_set_policy(p, u->nlri, BGP_AF_IPV4, at, &nh, NULL);
+		} else if (v4) {
 			struct rib_attr *a = NULL;
 			if (!withdraw) {
 				struct pg_ip nh = {.family = AF_INET, .v4 = at->nexthop};
@@ -1411,10 +1485,15 @@ void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
 				p->rib_self_nh++;
 				self = true;
 			}
-			if (!withdraw && !self)
-				a = rib_attr_get(at, &at->mp_nexthop, &at->mp_nexthop_ll);
-			walk_set(p, at->mp_reach_nlri, at->mp_reach_af, a);
-			rib_attr_put(a);
+			if (!withdraw && !self && p->conf.import_pol.n) {
+				walk_set_policy(p, at->mp_reach_nlri, at->mp_reach_af, at,
+						&at->mp_nexthop, &at->mp_nexthop_ll);
+			} else {
+				if (!withdraw && !self)
+					a = rib_attr_get(at, &at->mp_nexthop, &at->mp_nexthop_ll);
+				walk_set(p, at->mp_reach_nlri, at->mp_reach_af, a);
+				rib_attr_put(a);
+			}
 		}
 	}
 	if (u->eor && u->eor_af < BGP_AF_MAX && p->stale)

@@ -303,12 +303,15 @@ void out_originate_imet(void);
 /* A VRF prefix's best changed: announce it (present, learned from `from`, NULL: ours) to the
  * VRF's host sessions, or withdraw it. */
 void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_peer *from,
-		   bool present);
+		   struct rib_attr *src, bool present);
 /* Default VRF with passthrough host sessions: pass a best route (from `from`) on to the fabric
  * peers (fabric) or to the default VRF's host sessions (!fabric), or withdraw it there. */
-void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, bool fabric, bool present);
+void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, struct rib_attr *src,
+		 bool fabric, bool present);
 /* Queue one VRF prefix for host session p (at session start). */
-void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx);
+void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, struct rib_attr *src);
+/* bgp_originate_prefix() for a host's route src (export policies match its attributes). */
+int out_originate_prefix_src(uint32_t vni, const struct pg_prefix *p, struct rib_attr *src);
 /* Queue every best route of p's VRF for it, except its own (bgp_rib.c). */
 void rib_vrf_export(struct bgp_peer *p);
 /* The configured unicast networks (bgp_conf.networks), once at start. */

@@ -1076,6 +1076,8 @@ static void release(void)
 	bgp.conf.l2vnis = NULL;
 	free(bgp.conf.networks);
 	bgp.conf.networks = NULL;
+	bgp_policy_db_unref(bgp.conf.policies);
+	bgp.conf.policies = NULL;
 }
 
 int bgp_start(const struct bgp_conf *conf)
@@ -1090,6 +1092,7 @@ int bgp_start(const struct bgp_conf *conf)
 	bgp.conf.l3vnis = NULL;
 	bgp.conf.l2vnis = NULL;
 	bgp.conf.networks = NULL;
+	bgp.conf.policies = bgp_policy_db_ref(conf->policies);
 	n_listeners = 0;
 	bgp.n_peers = conf->n_peers;
 	bgp.peers = calloc(conf->n_peers ? conf->n_peers : 1, sizeof(*bgp.peers));
@@ -1282,6 +1285,8 @@ bool bgp_peer_get(unsigned i, struct bgp_peer_info *info)
 	info->attrs_discarded_7606 = p->attr_discarded_7606;
 	info->updates_as_loop = p->rib_loops;
 	info->updates_self_nh = p->rib_self_nh;
+	info->prefixes_import_rejected = p->pol_in_rejected;
+	info->prefixes_export_rejected = p->pol_out_rejected;
 	info->established_count = p->established_count;
 	memcpy(info->last_notif_sent, p->notif_sent, 2);
 	memcpy(info->last_notif_rcvd, p->notif_rcvd, 2);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bgp_policy.h"
 #include "config.h"
 #include "log.h"
 
@@ -248,6 +249,17 @@ static char *replace(const char *s, const char *from, const char *to)
 	out = malloc(n);
 	snprintf(out, n, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
 	return out;
+}
+
+/* replace() into a static buffer (for one EXPECT_ERR at a time) */
+static const char *replace_tmp(const char *s, const char *from, const char *to)
+{
+	static char buf[16384];
+	char *r = replace(s, from, to);
+
+	snprintf(buf, sizeof(buf), "%s", r);
+	free(r);
+	return buf;
 }
 
 static void test_full(void)
@@ -1581,7 +1593,7 @@ static void test_bgp_errors(void)
 	    B "    neighbour: []\n",
 	    "t.yaml:10:5: spec.bgp: unknown key 'neighbour' (allowed: asn, routerId, "
 	    "listenPort, holdTime, keepaliveTime, connectTime, gracefulRestart, restartTime, "
-	    "neighbors, networks)");
+	    "neighbors, networks, maximumPaths, prefixSets, communitySets, policies)");
 	/* networks */
 	EXPECT_ERR(B "    networks: [10.1.0.1/16]\n",
 		   "t.yaml:10:16: spec.bgp.networks[0]: '10.1.0.1/16' has host bits set (did you "
@@ -1750,7 +1762,7 @@ static void test_bgp_errors(void)
 		   "t.yaml:13:9: spec.bgp.neighbors[0]: unknown key 'remoteAs' (allowed: address, "
 		   "asn, localAsn, passive, shutdown, updateSource, ebgpMultiHop, password, "
 		   "holdTime, keepaliveTime, connectTime, families, description, type, port, "
-		   "allowAsIn)");
+		   "allowAsIn, importPolicy, exportPolicy, defaultOriginate)");
 #undef BA
 #undef BN
 #undef B
@@ -2070,6 +2082,7 @@ static void clear_top(struct pg_config *c)
 	c->bgp.line = 0;
 	c->bgp.neighbors = NULL;
 	c->bgp.networks = NULL;
+	c->bgp.policies = NULL; /* compared as printed text (round_trip_) */
 	c->host_sessions = NULL;
 	c->bgp.has_router_id = c->bgp.enabled; /* printed even when derived */
 }
@@ -3382,6 +3395,181 @@ static void test_opr_errors(void)
 #undef OL2
 #undef OPT
 
+/* ------------------------------------------------------------------------------------------
+ * Routing policy: prefixSets, communitySets, policies, importPolicy/exportPolicy
+ */
+#define POLHDR                                                                                    \
+	BGPHDR                                                                                    \
+	"    asn: 65001\n"							   /* 9 */        \
+	"    prefixSets:\n"							   /* 10 */       \
+	"      blocks:\n"							   /* 11 */       \
+	"        - {prefix: 10.244.0.0/16, ge: 26, le: 26}\n"			   /* 12 */       \
+	"        - prefix: 10.0.0.0/8\n"					   /* 13 */       \
+	"      v6:\n"								   /* 14 */       \
+	"        - {prefix: \"fd00::/8\", le: 64}\n"				   /* 15 */       \
+	"    communitySets:\n"							   /* 16 */       \
+	"      tag: [\"65001:100\", \"65001:1:2\", no-export, \"65002:*\"]\n"	   /* 17 */       \
+	"    policies:\n"							   /* 18 */       \
+	"      in:\n"								   /* 19 */       \
+	"        - match: {prefixSet: blocks, community: tag}\n"		   /* 20 */       \
+	"          set: {localPref: 200, med: 5, addCommunities: [\"65001:7\"]}\n" /* 21 */       \
+	"          action: accept\n"						   /* 22 */       \
+	"        - set: {prependAs: {asn: 65009, times: 3}, removeCommunities: "                  \
+	"[\"65001:*\"]}\n"	   /* 23 */                                                       \
+	"          action: next\n" /* 24 */                                                       \
+	"        - match: {asPathContains: 65010, originAs: 65011, family: ipv4-unicast}\n" /* 25 \
+											     */   \
+	"          action: reject\n" /* 26 */                                                     \
+	"      out: []\n"	     /* 27 */
+
+static void test_policy(void)
+{
+	struct pg_config cfg;
+	char *t;
+
+	if (LOAD_OK(POLHDR "    maximumPaths: 2\n"
+			   "    neighbors:\n"
+			   "      - {address: 10.100.0.2, asn: 65002, importPolicy: in,\n"
+			   "         exportPolicy: [out, in], defaultOriginate: true}\n"
+			   "      - {address: 10.100.0.3, asn: 65002}\n",
+		    &cfg) == 0) {
+		const struct bgp_policy_db *db = cfg.bgp.policies;
+		CHECK(cfg.bgp.max_paths == 2);
+		CHECK(db && db->n_pfx == 2 && db->n_comm == 1 && db->n_pol == 2);
+		if (db && db->n_pfx == 2 && db->n_comm == 1 && db->n_pol == 2) {
+			CHECK(!strcmp(db->pfx[0].name, "blocks") && db->pfx[0].n == 2);
+			CHECK(db->pfx[0].ents[0].ge == 26 && db->pfx[0].ents[0].le == 26);
+			CHECK(db->pfx[0].ents[1].ge == 8 && db->pfx[0].ents[1].le == 8);
+			CHECK(db->pfx[1].ents[0].ge == 8 && db->pfx[1].ents[0].le == 64);
+			CHECK(db->comm[0].n == 4 && db->comm[0].ents[1].large &&
+			      db->comm[0].ents[2].v[0] == 0xFFFFFF01u &&
+			      db->comm[0].ents[3].wild == 2);
+			const struct bgp_pol_term *t0 = &db->pol[0].terms[0];
+			CHECK(db->pol[0].n_terms == 3 && db->pol[1].n_terms == 0);
+			CHECK(t0->match == (BGP_PM_PREFIX | BGP_PM_COMM) && t0->pfx_set == 0);
+			CHECK(t0->local_pref == 200 && t0->med == 5 && t0->n_add == 1 &&
+			      t0->add[0].v[0] == (65001u << 16 | 7) &&
+			      t0->action == BGP_POL_ACCEPT);
+			const struct bgp_pol_term *t1 = &db->pol[0].terms[1];
+			CHECK(t1->match == 0 && t1->prepend_as == 65009 && t1->prepend_n == 3 &&
+			      t1->n_remove == 1 && t1->action == BGP_POL_NEXT);
+			const struct bgp_pol_term *t2 = &db->pol[0].terms[2];
+			CHECK(t2->aspath_as == 65010 && t2->origin_as == 65011 && t2->family == 0 &&
+			      t2->action == BGP_POL_REJECT && t2->line == 25);
+		}
+		const struct cfg_bgp_neighbor *nb = cfg.bgp.neighbors;
+		CHECK(nb[0].import_pol.n == 1 && nb[0].import_pol.idx[0] == 0);
+		CHECK(nb[0].export_pol.n == 2 && nb[0].export_pol.idx[0] == 1 &&
+		      nb[0].export_pol.idx[1] == 0);
+		CHECK(nb[0].default_originate && !nb[1].default_originate);
+		CHECK(nb[1].import_pol.n == 0 && nb[1].export_pol.n == 0);
+		struct pg_config back;
+		if ((t = ROUND_TRIP(&cfg, &back))) {
+			CHECK(strstr(t, "        - {prefix: 10.244.0.0/16, ge: 26, le: 26}\n"));
+			CHECK(strstr(t, "      tag: [\"65001:100\", \"65001:1:2\", \"no-export\", "
+					"\"65002:*\"]\n"));
+			CHECK(strstr(
+			    t, "        - set: {removeCommunities: [\"65001:*\"], prependAs: {asn: "
+			       "65009, times: 3}}\n"));
+			CHECK(strstr(t, "        exportPolicy: [out, in]\n"));
+			CHECK(strstr(t, "      out: []\n"));
+			free(t);
+			config_free(&back);
+		}
+		config_free(&cfg);
+	}
+	/* without any: no database, maximumPaths 16 (today's multipath) */
+	if (LOAD_OK(BGPHDR "    asn: 65001\n", &cfg) == 0) {
+		CHECK(cfg.bgp.policies == NULL && cfg.bgp.max_paths == 16);
+		config_free(&cfg);
+	}
+
+#define PN POLHDR "    neighbors:\n      - address: 10.100.0.2\n        asn: 65002\n" /* 31 */
+	EXPECT_ERR(PN "        importPolicy: nope\n",
+		   "t.yaml:31:23: spec.bgp.neighbors[0].importPolicy: unknown policy 'nope' "
+		   "(defined: in, out)");
+	EXPECT_ERR(
+	    PN "        exportPolicy: [in, out, in]\n",
+	    "t.yaml:31:33: spec.bgp.neighbors[0].exportPolicy[2]: 'in' is in the chain twice");
+	EXPECT_ERR(PN "        exportPolicy: []\n",
+		   "t.yaml:31:23: spec.bgp.neighbors[0].exportPolicy: an empty list");
+	EXPECT_ERR(PN "        defaultOriginate: 2\n",
+		   "t.yaml:31:27: spec.bgp.neighbors[0].defaultOriginate: expected true or false");
+	EXPECT_ERR(BGPHDR "    asn: 65001\n    neighbors:\n      - {address: 10.100.0.2, asn: 1, "
+			  "importPolicy: x}\n",
+		   "t.yaml:11:53: spec.bgp.neighbors[0].importPolicy: unknown policy 'x' (defined: "
+		   "none)");
+#undef PN
+#define PE(from, to, ...) EXPECT_ERR(replace_tmp(POLHDR, from, to), __VA_ARGS__)
+	PE("ge: 26, le: 26", "ge: 15, le: 26",
+	   "t.yaml:12:39: spec.bgp.prefixSets.blocks[0].ge: 15 is less than the prefix length 16 "
+	   "(allowed: 16..32)");
+	PE("ge: 26, le: 26", "ge: 26, le: 25",
+	   "t.yaml:12:47: spec.bgp.prefixSets.blocks[0].le: 25 is less than ge 26 (allowed: "
+	   "26..32)");
+	PE("ge: 26, le: 26", "ge: 26, le: 33",
+	   "t.yaml:12:47: spec.bgp.prefixSets.blocks[0].le: 33 is out of range (allowed: 0..32)");
+	PE("le: 64", "le: 7",
+	   "t.yaml:15:36: spec.bgp.prefixSets.v6[0].le: 7 is less than the prefix length 8 "
+	   "(allowed: 8..128)");
+	PE("10.0.0.0/8", "10.0.0.1/8",
+	   "t.yaml:13:19: spec.bgp.prefixSets.blocks[1].prefix: '10.0.0.1/8' has host bits set");
+	PE("- prefix: 10.0.0.0/8", "- {ge: 8}",
+	   "t.yaml:13:11: spec.bgp.prefixSets.blocks[1]: missing required key 'prefix'");
+	PE("- prefix: 10.0.0.0/8", "- {prefix: 10.0.0.0/8, lee: 9}",
+	   "t.yaml:13:32: spec.bgp.prefixSets.blocks[1]: unknown key 'lee' (allowed: prefix, ge, "
+	   "le)");
+	PE("      v6:\n", "      blocks:\n",
+	   "t.yaml:14:7: spec.bgp.prefixSets: 'blocks' is defined twice (first at line 11)");
+	PE("      v6:\n", "      \"v 6\":\n",
+	   "t.yaml:14:7: spec.bgp.prefixSets: 'v 6' is not a valid name");
+	PE("\"65001:100\"", "\"65001:65536\"",
+	   "t.yaml:17:13: spec.bgp.communitySets.tag[0]: expected a community A:B (0..65535 each)");
+	PE("\"65001:100\"", "\"65001:1:2\"",
+	   "t.yaml:17:26: spec.bgp.communitySets.tag[1]: '65001:1:2' is listed twice (first at "
+	   "index 0)");
+	PE("\"65001:100\"", "\"no-such\"",
+	   "t.yaml:17:13: spec.bgp.communitySets.tag[0]: expected a community");
+	PE("prefixSet: blocks,", "prefixSet: block,",
+	   "t.yaml:20:30: spec.bgp.policies.in[0].match.prefixSet: unknown prefix set 'block' "
+	   "(defined: blocks, v6)");
+	PE("community: tag}", "community: tags}",
+	   "t.yaml:20:49: spec.bgp.policies.in[0].match.community: unknown community set 'tags' "
+	   "(defined: tag)");
+	PE("family: ipv4-unicast", "family: ipv4",
+	   "t.yaml:25:67: spec.bgp.policies.in[2].match.family: unknown value 'ipv4' (allowed: "
+	   "ipv4-unicast, ipv6-unicast, l2vpn-evpn)");
+	PE("originAs: 65011", "originAs: 0",
+	   "t.yaml:25:52: spec.bgp.policies.in[2].match.originAs: 0 is out of range");
+	PE("localPref: 200", "localPref: 4294967296",
+	   "t.yaml:21:28: spec.bgp.policies.in[0].set.localPref: 4294967296 is out of range "
+	   "(allowed: 0..4294967295)");
+	PE("addCommunities: [\"65001:7\"]", "addCommunities: [\"65001:*\"]",
+	   "t.yaml:21:58: spec.bgp.policies.in[0].set.addCommunities[0]: '65001:*' is a pattern");
+	PE("times: 3", "times: 11",
+	   "t.yaml:23:48: spec.bgp.policies.in[1].set.prependAs.times: 11 is out of range "
+	   "(allowed: "
+	   "1..10)");
+	PE("{asn: 65009, times: 3}", "0",
+	   "t.yaml:23:28: spec.bgp.policies.in[1].set.prependAs: 0 is out of range (allowed: "
+	   "1..10)");
+	PE("set: {localPref", "sett: {localPref",
+	   "t.yaml:21:11: spec.bgp.policies.in[0]: unknown key 'sett' (allowed: match, set, "
+	   "action)");
+	PE("          action: next\n", "",
+	   "t.yaml:23:11: spec.bgp.policies.in[1]: missing required key 'action'");
+	PE("action: next", "action: permit",
+	   "t.yaml:24:19: spec.bgp.policies.in[1].action: unknown value 'permit' (allowed: accept, "
+	   "reject, next)");
+	PE("          action: reject\n", "          set: {med: 1}\n          action: reject\n",
+	   "t.yaml:26:11: spec.bgp.policies.in[2].set: a set on a reject term does nothing");
+#undef PE
+	EXPECT_ERR(BGPHDR "    asn: 65001\n    maximumPaths: 0\n",
+		   "t.yaml:10:19: spec.bgp.maximumPaths: 0 is out of range (allowed: 1..16)");
+	EXPECT_ERR(BGPHDR "    asn: 65001\n    policies: [a]\n",
+		   "t.yaml:10:15: spec.bgp.policies: expected a mapping of policies by name");
+}
+
 int main(int argc, char **argv)
 {
 	test_full();
@@ -3397,6 +3585,7 @@ int main(int argc, char **argv)
 	test_neighbor_errors();
 	test_bgp();
 	test_bgp_errors();
+	test_policy();
 	test_host_sessions();
 	test_files(argc > 1 ? argv[1] : NULL);
 	test_bgp_example(argc > 1 ? argv[1] : NULL);
