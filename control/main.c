@@ -38,6 +38,7 @@
 #include "l2ctl.h"
 #include "bgp.h"
 #include "bgp_cli.h"
+#include "bgp_conf.h"
 #include "bgp_fib.h"
 #include "xdp.h"
 #include "log.h"
@@ -508,21 +509,6 @@ static void bgp_originate_vrfs(const struct pg_config *cfg)
 	}
 }
 
-/* How the speaker checks a peer's AS, from the configuration's peer type. */
-static uint8_t peer_as_type(enum cfg_peer_type t)
-{
-	return t == CFG_PEER_EXTERNAL	? BGP_PEER_EXTERNAL
-	       : t == CFG_PEER_INTERNAL ? BGP_PEER_INTERNAL
-					: BGP_PEER_AS;
-}
-
-static void chain_copy(struct bgp_chain *to, const struct cfg_chain *from)
-{
-	to->n = from->n;
-	for (unsigned i = 0; i < from->n && i < BGP_POL_CHAIN_MAX; i++)
-		to->idx[i] = from->idx[i];
-}
-
 /* The BGP speaker from spec.bgp (nothing when the section is absent). */
 static int bgp_setup(const struct pg_config *cfg)
 {
@@ -546,30 +532,8 @@ static int bgp_setup(const struct pg_config *cfg)
 	bc.peers = calloc(bc.n_peers ? bc.n_peers : 1, sizeof(*bc.peers));
 	if (!bc.peers)
 		return -ENOMEM;
-	for (unsigned i = 0; i < cfg->bgp.n_neighbors; i++) {
-		const struct cfg_bgp_neighbor *n = &cfg->bgp.neighbors[i];
-		struct bgp_peer_conf *p = &bc.peers[i];
-		p->line = n->line;
-		p->addr = n->addr;
-		p->remote_as = n->asn;
-		p->as_type = peer_as_type(n->type);
-		p->port = n->port;
-		p->local_as = n->local_asn;
-		p->passive = n->passive;
-		p->shutdown = n->shutdown;
-		p->update_source = n->update_source;
-		p->ttl = n->ttl;
-		p->allowas_in = n->allowas_in;
-		pg_strlcpy(p->password, n->password, sizeof(p->password));
-		p->hold_time = n->hold_time;
-		p->keepalive = n->keepalive;
-		p->connect_retry = n->connect_retry;
-		p->af_mask = n->families; /* same bit order as enum bgp_af */
-		pg_strlcpy(p->description, n->description, sizeof(p->description));
-		chain_copy(&p->import_pol, &n->import_pol);
-		chain_copy(&p->export_pol, &n->export_pol);
-		p->default_originate = n->default_originate;
-	}
+	for (unsigned i = 0; i < cfg->bgp.n_neighbors; i++)
+		bgp_conf_neighbor(&cfg->bgp.neighbors[i], &bc.peers[i]);
 	/* Host sessions: one session per address family, like Calico's bird and bird6, in the
 	 * namespace of the session's link; we connect to the host side, and take the host's
 	 * connection from whatever address it comes (BIRD uses the node's). */
@@ -581,7 +545,7 @@ static int bgp_setup(const struct pg_config *cfg)
 			p->line = hs->line;
 			p->addr = hs->host[a].ip;
 			p->remote_as = hs->host_asn;
-			p->as_type = peer_as_type(hs->host_type);
+			p->as_type = bgp_conf_as_type(hs->host_type);
 			p->local_as = hs->asn && hs->asn != cfg->bgp.asn ? hs->asn : 0;
 			p->hold_time = cfg->bgp.hold_time;
 			p->keepalive = cfg->bgp.keepalive;
@@ -593,8 +557,8 @@ static int bgp_setup(const struct pg_config *cfg)
 			p->netns = ns > 0 ? ns : 0;
 			p->any_source = true;
 			p->vrf = hs->vrf;
-			chain_copy(&p->import_pol, &hs->import_pol);
-			chain_copy(&p->export_pol, &hs->export_pol);
+			bgp_conf_chain(&p->import_pol, &hs->import_pol);
+			bgp_conf_chain(&p->export_pol, &hs->export_pol);
 		}
 	}
 	bc.n_l3vnis = cfg->n_l3vnis;
@@ -684,9 +648,10 @@ static void reload_on_sighup(void)
 		return;
 	}
 	LOG_NOTICE("SIGHUP: reloaded: routes +%u -%u ~%u (%u failed), neighbors +%u -%u, networks "
-		   "+%u -%u%s",
+		   "+%u -%u, BGP peers +%u -%u ~%u (%u failed)%s",
 		   r.routes_added, r.routes_removed, r.routes_changed, r.route_errors,
 		   r.neighbors_added, r.neighbors_removed, r.networks_added, r.networks_removed,
+		   r.peers_added, r.peers_removed, r.peers_changed, r.peer_errors,
 		   r.log_level_changed ? ", log level changed" : "");
 }
 

@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "bgp.h"
+#include "bgp_conf.h"
 #include "fib.h"
 #include "log.h"
 #include "mgmt.h"
@@ -40,6 +41,8 @@ static char *print_fixed(const struct pg_config *c)
 	x.neighbors = NULL;
 	x.bgp.n_networks = 0;
 	x.bgp.networks = NULL;
+	x.bgp.n_neighbors = 0;
+	x.bgp.neighbors = NULL;
 	x.log_level = 0;
 	memset(x.file, 0, sizeof(x.file));
 	f = open_memstream(&text, &len);
@@ -105,6 +108,70 @@ static bool network_in(const struct pg_config *c, const struct pg_prefix *p)
 	return false;
 }
 
+static const struct cfg_bgp_neighbor *peer_in(const struct pg_config *c,
+					      const struct cfg_bgp_neighbor *n)
+{
+	for (unsigned i = 0; i < c->bgp.n_neighbors; i++)
+		if (ip_equal(&c->bgp.neighbors[i].addr, &n->addr))
+			return &c->bgp.neighbors[i];
+	return NULL;
+}
+
+/* Everything of a neighbor but its line. */
+static bool peer_same(const struct cfg_bgp_neighbor *a, const struct cfg_bgp_neighbor *b)
+{
+	return a->type == b->type && a->asn == b->asn && a->port == b->port &&
+	       a->local_asn == b->local_asn && a->passive == b->passive &&
+	       a->shutdown == b->shutdown && ip_equal(&a->update_source, &b->update_source) &&
+	       a->ttl == b->ttl && a->allowas_in == b->allowas_in &&
+	       !strcmp(a->password, b->password) && a->hold_time == b->hold_time &&
+	       a->keepalive == b->keepalive && a->connect_retry == b->connect_retry &&
+	       a->families == b->families && !strcmp(a->description, b->description) &&
+	       a->import_pol.n == b->import_pol.n &&
+	       !memcmp(a->import_pol.idx, b->import_pol.idx, a->import_pol.n * sizeof(uint16_t)) &&
+	       a->export_pol.n == b->export_pol.n &&
+	       !memcmp(a->export_pol.idx, b->export_pol.idx, a->export_pol.n * sizeof(uint16_t)) &&
+	       a->default_originate == b->default_originate;
+}
+
+/* BGP neighbors: a removed one stops (Cease, peer de-configured), a new one starts, a changed
+ * one restarts with its new settings; the others are not touched. */
+static void peers_diff(const struct pg_config *nc, struct reload_result *res)
+{
+	char b[PG_IP_FMT_LEN];
+	struct bgp_peer_conf pc;
+
+	if (!bgp_running())
+		return;
+	for (unsigned i = 0; i < live->bgp.n_neighbors; i++) {
+		const struct cfg_bgp_neighbor *n = &live->bgp.neighbors[i], *x = peer_in(nc, n);
+		if (x && peer_same(n, x))
+			continue;
+		if (bgp_peer_remove(&n->addr) < 0)
+			res->peer_errors++;
+		else if (!x)
+			res->peers_removed++;
+		LOG_NOTICE("reload: BGP neighbor %s %s", fmt_ip(&n->addr, b),
+			   x ? "changed" : "removed");
+	}
+	for (unsigned i = 0; i < nc->bgp.n_neighbors; i++) {
+		const struct cfg_bgp_neighbor *n = &nc->bgp.neighbors[i], *old = peer_in(live, n);
+		if (old && peer_same(old, n))
+			continue;
+		bgp_conf_neighbor(n, &pc);
+		int rc = bgp_peer_add(&pc);
+		if (rc < 0) {
+			LOG_ERR("reload: BGP neighbor %s: %s", fmt_ip(&n->addr, b), strerror(-rc));
+			res->peer_errors++;
+		} else if (old) {
+			res->peers_changed++;
+		} else {
+			res->peers_added++;
+			LOG_NOTICE("reload: BGP neighbor %s added", fmt_ip(&n->addr, b));
+		}
+	}
+}
+
 /* Apply what differs between the live configuration and nc (same fixed part). */
 static void apply_diff(struct pg_config *nc, struct reload_result *res)
 {
@@ -153,6 +220,7 @@ static void apply_diff(struct pg_config *nc, struct reload_result *res)
 		if (!network_in(live, &nc->bgp.networks[i]) &&
 		    bgp_network_set(&nc->bgp.networks[i], true) == 0)
 			res->networks_added++;
+	peers_diff(nc, res);
 	if (nc->log_level != live->log_level) {
 		pg_log_threshold = (enum pg_log_level)nc->log_level;
 		res->log_level_changed = true;
@@ -192,10 +260,11 @@ int reload_run(struct reload_result *res, char *err, size_t errlen)
 	} else if (strcmp(a, b) != 0) {
 		char d[320];
 		first_diff(a, b, d, sizeof(d));
-		snprintf(err, errlen,
-			 "%s: only routes, neighbors, bgp.networks and logLevel change live; this "
-			 "needs a restart (%s). Nothing was changed",
-			 file, d);
+		snprintf(
+		    err, errlen,
+		    "%s: only routes, neighbors, bgp.networks, bgp.neighbors and logLevel change "
+		    "live; this needs a restart (%s). Nothing was changed",
+		    file, d);
 		rc = -ENOTSUP;
 	} else {
 		apply_diff(&nc, res);
@@ -203,16 +272,22 @@ int reload_run(struct reload_result *res, char *err, size_t errlen)
 		struct cfg_route *r = live->routes;
 		struct cfg_neighbor *n = live->neighbors;
 		struct pg_prefix *net = live->bgp.networks;
+		struct cfg_bgp_neighbor *bn = live->bgp.neighbors;
+		unsigned n_bn = live->bgp.n_neighbors;
 		live->routes = nc.routes;
 		live->n_routes = nc.n_routes;
 		live->neighbors = nc.neighbors;
 		live->n_neighbors = nc.n_neighbors;
 		live->bgp.networks = nc.bgp.networks;
 		live->bgp.n_networks = nc.bgp.n_networks;
+		live->bgp.neighbors = nc.bgp.neighbors;
+		live->bgp.n_neighbors = nc.bgp.n_neighbors;
 		live->log_level = nc.log_level;
 		nc.routes = r;
 		nc.neighbors = n;
 		nc.bgp.networks = net;
+		nc.bgp.neighbors = bn;
+		nc.bgp.n_neighbors = n_bn;
 		rc = 0;
 	}
 	free(a);
@@ -243,6 +318,10 @@ static struct json_object *cmd_reload(int argc, char **argv, char *err, size_t e
 	J("neighbors_removed", r.neighbors_removed);
 	J("networks_added", r.networks_added);
 	J("networks_removed", r.networks_removed);
+	J("bgp_peers_added", r.peers_added);
+	J("bgp_peers_removed", r.peers_removed);
+	J("bgp_peers_changed", r.peers_changed);
+	J("bgp_peer_errors", r.peer_errors);
 #undef J
 	json_object_object_add(o, "log_level_changed",
 			       json_object_new_boolean(r.log_level_changed));
@@ -253,6 +332,6 @@ void reload_cli_register(void)
 {
 	mgmt_register("reload",
 		      "reload: read the configuration file again and apply what changed (routes, "
-		      "neighbors, bgp.networks, logLevel)",
+		      "neighbors, bgp.networks, bgp.neighbors, logLevel)",
 		      cmd_reload);
 }

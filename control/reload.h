@@ -4,8 +4,9 @@
 /*
  * Live reload (SIGHUP, `peregrinectl reload`): the configuration file is read again and only the
  * difference is applied, leaving everything else as it runs. What can change live: static
- * routes, static neighbours, `bgp.networks`, `logLevel`. Any other difference (ports, VRFs, VNIs,
- * BGP neighbours, dataplane settings...) is refused with the first differing line of the
+ * routes, static neighbours, `bgp.networks`, `bgp.neighbors` (added, removed, changed: only
+ * those sessions start, stop or restart), `logLevel`. Any other difference (ports, VRFs, VNIs,
+ * host sessions, dataplane settings...) is refused with the first differing line of the
  * effective configuration: nothing is changed and the running configuration stays.
  */
 
@@ -17,6 +18,7 @@ struct reload_result {
 	unsigned routes_added, routes_removed, routes_changed;
 	unsigned neighbors_added, neighbors_removed;
 	unsigned networks_added, networks_removed;
+	unsigned peers_added, peers_removed, peers_changed, peer_errors;
 	unsigned route_errors; /* routes of the new file that could not be installed (logged) */
 	bool log_level_changed;
 };

@@ -161,6 +161,12 @@ struct bgp_peer_info {
 	char last_error[160];
 };
 
+/* Live reload: start a new peer (-EEXIST: a neighbor with that address exists), or stop and
+ * forget a configured neighbor (not a host session): Cease "peer de-configured" (RFC 4486), its
+ * routes withdrawn at once (no graceful restart). The other sessions are not touched. */
+int bgp_peer_add(const struct bgp_peer_conf *c);
+int bgp_peer_remove(const struct pg_ip *addr);
+
 /* Operator actions on a peer (by address): a hard reset (Cease / Administrative Reset, then the
  * session restarts), asking the peer to send its routes again (ROUTE-REFRESH for every negotiated
  * family; needs the peer's route refresh capability) or sending ours again. 0, -ENOENT (no such

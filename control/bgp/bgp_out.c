@@ -639,6 +639,29 @@ void out_peer_down(struct bgp_peer *p)
 	o->up = false;
 }
 
+/* A peer was appended to the speaker's list: its output state, idle. */
+int out_peer_added(void)
+{
+	struct peer_out *po = realloc(out.po, (out.n_po + 1) * sizeof(*po));
+
+	if (!po)
+		return -ENOMEM;
+	out.po = po;
+	memset(&out.po[out.n_po++], 0, sizeof(*po));
+	return 0;
+}
+
+/* Peer i of the speaker's list goes away (it is down): the ones after it move down one. */
+void out_peer_removed(unsigned i)
+{
+	if (i >= out.n_po)
+		return;
+	q_clear(&out.po[i]);
+	free(out.po[i].q);
+	memmove(&out.po[i], &out.po[i + 1], (out.n_po - i - 1) * sizeof(*out.po));
+	out.n_po--;
+}
+
 void out_peer_refresh(struct bgp_peer *p, enum bgp_af af)
 {
 	struct peer_out *o = po_of(p);

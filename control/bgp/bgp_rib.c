@@ -1584,6 +1584,15 @@ void rib_peer_down(struct bgp_peer *p, bool graceful)
 	p->stale_until = 0;
 }
 
+/* Peer p is deconfigured (its session is down): whatever it left, stale routes included, goes. */
+void rib_peer_remove(struct bgp_peer *p)
+{
+	peer_paths_remove(p, -1, false);
+	p->stale = false;
+	p->stale_af = 0;
+	p->stale_until = 0;
+}
+
 void rib_peer_up(struct bgp_peer *p)
 {
 	/* Back without graceful restart: what it kept is gone. */

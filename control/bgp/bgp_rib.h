@@ -71,6 +71,8 @@ void rib_peer_up(struct bgp_peer *p);
 /* Session lost: the peer's paths are withdrawn, or kept as stale when it negotiated graceful
  * restart (until it comes back and sends End-of-RIB, or the restart time runs out). */
 void rib_peer_down(struct bgp_peer *p, bool graceful);
+/* p is deconfigured, its session down: remove every path it left (stale ones too). */
+void rib_peer_remove(struct bgp_peer *p);
 void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u);
 /* ROUTE-REFRESH received: send our Adj-RIB-Out for af again. */
 void rib_peer_refresh(struct bgp_peer *p, enum bgp_af af);

@@ -296,6 +296,8 @@ int out_init(const struct bgp_conf *conf);
 void out_fini(void);
 void out_peer_up(struct bgp_peer *p);
 void out_peer_down(struct bgp_peer *p);
+int out_peer_added(void);
+void out_peer_removed(unsigned i);
 void out_peer_refresh(struct bgp_peer *p, enum bgp_af af);
 void out_poll(void);
 /* Announce the type-3 route of every L2VNI (at start). */

@@ -46,7 +46,7 @@ static unsigned n_listeners;
 static struct {
 	bool running;
 	struct bgp_conf conf;
-	struct bgp_peer *peers;
+	struct bgp_peer **peers; /* each allocated on its own: the RIB holds pointers to them */
 	unsigned n_peers;
 	int ep;
 	uint64_t unknown_conns, refused_conns;
@@ -513,8 +513,8 @@ static int conn_connect(struct bgp_peer *p)
 static struct bgp_peer *peer_by_addr(const struct pg_ip *ip)
 {
 	for (unsigned i = 0; i < bgp.n_peers; i++)
-		if (ip_equal(&bgp.peers[i].conf.addr, ip))
-			return &bgp.peers[i];
+		if (ip_equal(&bgp.peers[i]->conf.addr, ip))
+			return bgp.peers[i];
 	return NULL;
 }
 
@@ -525,7 +525,7 @@ static struct bgp_peer *peer_find(const struct pg_ip *ip, int ns)
 	struct bgp_peer *any = NULL;
 
 	for (unsigned i = 0; i < bgp.n_peers; i++) {
-		struct bgp_peer *p = &bgp.peers[i];
+		struct bgp_peer *p = bgp.peers[i];
 		if ((p->conf.netns > 0 ? p->conf.netns : -1) != ns)
 			continue;
 		if (ip_equal(&p->conf.addr, ip))
@@ -994,7 +994,7 @@ static void timers_run(void)
 	uint64_t now = bgp_now_ms();
 
 	for (unsigned i = 0; i < bgp.n_peers; i++) {
-		struct bgp_peer *p = &bgp.peers[i];
+		struct bgp_peer *p = bgp.peers[i];
 		if (p->conf.shutdown)
 			continue;
 		if (p->t_idle && now >= p->t_idle) {
@@ -1023,6 +1023,69 @@ static void timers_run(void)
 			fsm_event(p, BGP_EV_MSG_ERROR);
 		}
 	}
+}
+
+/* The listener of namespace ns (-1: Peregrine's), opened when there is none yet. */
+static int listener_ensure(int ns)
+{
+	unsigned k = 0;
+	int rc;
+
+	while (k < n_listeners && listener_ns[k] != ns)
+		k++;
+	if (k < n_listeners)
+		return 0;
+	if (n_listeners == MAX_LISTENERS) {
+		LOG_ERR("bgp: more than %d namespaces to listen in", MAX_LISTENERS);
+		return -ENOSPC;
+	}
+	rc = listener_open(bgp.conf.listen_port, ns);
+	if (rc < 0) {
+		LOG_ERR("bgp: cannot listen on port %u%s: %s", bgp.conf.listen_port,
+			ns >= 0 ? " in a VRF's namespace" : "", strerror(-rc));
+		return rc;
+	}
+	conn_init(&listeners[n_listeners], NULL);
+	listeners[n_listeners].fd = rc;
+	listener_ns[n_listeners] = ns;
+	{
+		struct sockaddr_storage ls;
+		socklen_t ll = sizeof(ls);
+		listener_fam[n_listeners] =
+		    getsockname(rc, (struct sockaddr *)&ls, &ll) == 0 ? ls.ss_family : AF_INET;
+		listener_dual[n_listeners] = listener_fam[n_listeners] == AF_INET6;
+	}
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listeners[n_listeners]};
+	epoll_ctl(bgp.ep, EPOLL_CTL_ADD, rc, &ev);
+	n_listeners++;
+	return 0;
+}
+
+/* Set (password non-NULL) or remove p's TCP MD5 key on the listeners of its namespace. */
+static void listeners_md5(struct bgp_peer *p, const char *password)
+{
+	for (unsigned k = 0; k < n_listeners; k++)
+		if (listener_ns[k] == (p->conf.netns > 0 ? p->conf.netns : -1) &&
+		    (listener_dual[k] || listener_fam[k] == p->conf.addr.family) &&
+		    md5_set(listeners[k].fd, &p->conf.addr, password ? password : "",
+			    listener_dual[k]) < 0 &&
+		    password)
+			peer_error(p, "TCP MD5 on the listening socket: %s", strerror(errno));
+}
+
+/* A new peer: configuration, Idle, then started unless shut down. */
+static void peer_start(struct bgp_peer *p, const struct bgp_peer_conf *c)
+{
+	p->conf = *c;
+	p->state = BGP_ST_IDLE;
+	p->state_since = bgp_now_ms();
+	p->idle_hold_ms = IDLE_HOLD_MIN_MS;
+	conn_init(&p->conn, p);
+	conn_init(&p->pending, p);
+	if (p->conf.password[0])
+		listeners_md5(p, p->conf.password);
+	if (!p->conf.shutdown)
+		fsm_event(p, BGP_EV_START);
 }
 
 /* ---- API ---- */
@@ -1067,6 +1130,8 @@ static void release(void)
 	if (bgp.ep >= 0)
 		close(bgp.ep);
 	bgp.ep = -1;
+	for (unsigned i = 0; bgp.peers && i < bgp.n_peers; i++)
+		free(bgp.peers[i]);
 	free(bgp.peers);
 	bgp.peers = NULL;
 	bgp.n_peers = 0;
@@ -1094,8 +1159,10 @@ int bgp_start(const struct bgp_conf *conf)
 	bgp.conf.networks = NULL;
 	bgp.conf.policies = bgp_policy_db_ref(conf->policies);
 	n_listeners = 0;
-	bgp.n_peers = conf->n_peers;
 	bgp.peers = calloc(conf->n_peers ? conf->n_peers : 1, sizeof(*bgp.peers));
+	for (unsigned i = 0; bgp.peers && i < conf->n_peers; i++, bgp.n_peers++)
+		if (!(bgp.peers[i] = calloc(1, sizeof(**bgp.peers))))
+			goto fail;
 	if (conf->n_l3vnis) {
 		bgp.conf.l3vnis = calloc(conf->n_l3vnis, sizeof(*bgp.conf.l3vnis));
 		if (bgp.conf.l3vnis)
@@ -1147,37 +1214,10 @@ int bgp_start(const struct bgp_conf *conf)
 		n_listeners++;
 	}
 	for (unsigned i = conf->n_listen ? 1 : 0; conf->listen_port && i <= conf->n_peers; i++) {
-		int ns = i && conf->peers[i - 1].netns > 0 ? conf->peers[i - 1].netns : -1;
-		unsigned k = 0;
-		while (k < n_listeners && listener_ns[k] != ns)
-			k++;
-		if (k < n_listeners)
-			continue;
-		if (n_listeners == MAX_LISTENERS) {
-			LOG_ERR("bgp: more than %d namespaces to listen in", MAX_LISTENERS);
-			rc = -ENOSPC;
+		rc = listener_ensure(i && conf->peers[i - 1].netns > 0 ? conf->peers[i - 1].netns
+								       : -1);
+		if (rc < 0)
 			goto fail;
-		}
-		rc = listener_open(conf->listen_port, ns);
-		if (rc < 0) {
-			LOG_ERR("bgp: cannot listen on port %u%s: %s", conf->listen_port,
-				ns >= 0 ? " in a VRF's namespace" : "", strerror(-rc));
-			goto fail;
-		}
-		conn_init(&listeners[n_listeners], NULL);
-		listeners[n_listeners].fd = rc;
-		listener_ns[n_listeners] = ns;
-		{
-			struct sockaddr_storage ls;
-			socklen_t ll = sizeof(ls);
-			listener_fam[n_listeners] =
-			    getsockname(rc, (struct sockaddr *)&ls, &ll) == 0 ? ls.ss_family
-									      : AF_INET;
-			listener_dual[n_listeners] = listener_fam[n_listeners] == AF_INET6;
-		}
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listeners[n_listeners]};
-		epoll_ctl(bgp.ep, EPOLL_CTL_ADD, rc, &ev);
-		n_listeners++;
 	}
 	rc = rib_init(&bgp.conf);
 	if (rc < 0) {
@@ -1187,24 +1227,8 @@ int bgp_start(const struct bgp_conf *conf)
 	out_originate_imet();
 	out_originate_networks();
 	bgp.running = true;
-	for (unsigned i = 0; i < bgp.n_peers; i++) {
-		struct bgp_peer *p = &bgp.peers[i];
-		p->conf = conf->peers[i];
-		p->state = BGP_ST_IDLE;
-		p->state_since = bgp_now_ms();
-		p->idle_hold_ms = IDLE_HOLD_MIN_MS;
-		conn_init(&p->conn, p);
-		conn_init(&p->pending, p);
-		for (unsigned k = 0; p->conf.password[0] && k < n_listeners; k++)
-			if (listener_ns[k] == (p->conf.netns > 0 ? p->conf.netns : -1) &&
-			    (listener_dual[k] || listener_fam[k] == p->conf.addr.family) &&
-			    md5_set(listeners[k].fd, &p->conf.addr, p->conf.password,
-				    listener_dual[k]) < 0)
-				peer_error(p, "TCP MD5 on the listening socket: %s",
-					   strerror(errno));
-		if (!p->conf.shutdown)
-			fsm_event(p, BGP_EV_START);
-	}
+	for (unsigned i = 0; i < bgp.n_peers; i++)
+		peer_start(bgp.peers[i], &conf->peers[i]);
 	LOG_NOTICE("bgp: AS %u, router id %s, %u peer(s), %s", conf->asn,
 		   inet_ntoa((struct in_addr){.s_addr = conf->router_id}), conf->n_peers,
 		   n_listeners ? "listening" : "not listening");
@@ -1219,7 +1243,7 @@ void bgp_stop(void)
 	if (!bgp.running)
 		return;
 	for (unsigned i = 0; i < bgp.n_peers; i++) {
-		struct bgp_peer *p = &bgp.peers[i];
+		struct bgp_peer *p = bgp.peers[i];
 		if (p->state >= BGP_ST_OPENSENT)
 			fsm_event(p, BGP_EV_STOP);
 		conn_free(&p->conn);
@@ -1241,7 +1265,7 @@ bool bgp_peer_get(unsigned i, struct bgp_peer_info *info)
 
 	if (i >= bgp.n_peers)
 		return false;
-	p = &bgp.peers[i];
+	p = bgp.peers[i];
 	memset(info, 0, sizeof(*info));
 	info->conf = p->conf;
 	info->has_password = p->conf.password[0] != 0;
@@ -1318,7 +1342,69 @@ unsigned bgp_peers_n(void)
 
 struct bgp_peer *bgp_peer_at(unsigned i)
 {
-	return &bgp.peers[i];
+	return bgp.peers[i];
+}
+
+/* ---- configuration changes (live reload) ---- */
+
+int bgp_peer_add(const struct bgp_peer_conf *c)
+{
+	struct bgp_peer **v, *p;
+	int rc;
+
+	if (!bgp.running)
+		return -ENOTCONN;
+	for (unsigned i = 0; i < bgp.n_peers; i++)
+		if (!bgp.peers[i]->conf.any_source && bgp.peers[i]->conf.netns == c->netns &&
+		    ip_equal(&bgp.peers[i]->conf.addr, &c->addr))
+			return -EEXIST;
+	if (bgp.conf.listen_port && (rc = listener_ensure(c->netns > 0 ? c->netns : -1)) < 0)
+		return rc;
+	v = realloc(bgp.peers, (bgp.n_peers + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	bgp.peers = v;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if ((rc = out_peer_added()) < 0) {
+		free(p);
+		return rc;
+	}
+	bgp.peers[bgp.n_peers++] = p;
+	peer_start(p, c);
+	LOG_NOTICE("bgp: peer %s added", peer_name(p));
+	return 0;
+}
+
+int bgp_peer_remove(const struct pg_ip *addr)
+{
+	unsigned i = 0;
+	struct bgp_peer *p;
+
+	while (i < bgp.n_peers &&
+	       (bgp.peers[i]->conf.any_source || !ip_equal(&bgp.peers[i]->conf.addr, addr)))
+		i++;
+	if (i == bgp.n_peers)
+		return -ENOENT;
+	p = bgp.peers[i];
+	/* RFC 4486: Cease, peer de-configured; no graceful restart for a peer that goes. */
+	if (p->state >= BGP_ST_OPENSENT)
+		bgp_notif_set(&p->pending_notif, BGP_ERR_CEASE, BGP_ERR_CEASE_DECONFIGURED, NULL,
+			      0);
+	if (p->state != BGP_ST_IDLE)
+		fsm_event(p, BGP_EV_STOP);
+	rib_peer_remove(p);
+	if (p->conf.password[0])
+		listeners_md5(p, NULL);
+	conn_free(&p->conn);
+	conn_free(&p->pending);
+	LOG_NOTICE("bgp: peer %s removed", peer_name(p));
+	out_peer_removed(i);
+	memmove(&bgp.peers[i], &bgp.peers[i + 1], (bgp.n_peers - i - 1) * sizeof(*bgp.peers));
+	bgp.n_peers--;
+	free(p);
+	return 0;
 }
 
 /* ---- operator actions ---- */

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Live reload: `peregrinectl reload` and SIGHUP read the configuration file again and apply only
-# the difference (static routes, static neighbours, bgp.networks, logLevel) while traffic flows;
-# a broken file or a change that needs a restart is refused and changes nothing.
+# the difference (static routes, static neighbours, bgp.networks, BGP neighbors, logLevel) while
+# traffic flows; a broken file or a change that needs a restart is refused and changes nothing.
+# BGP neighbors: GoBGP A (node) and B (host); adding, changing and removing B leaves A's session
+# up (no reset: its Established count stays 1).
 #
 #  [node] eth0 10.100.0.2/24 ==== pe-up [pe: peregrine] pe-host ==== eth0 [host] 192.168.50.2/24
 #
@@ -9,6 +11,7 @@
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 pgt_init rl "node pe host" "$@"
+need_tool gobgpd gobgp
 
 step "topology"
 topo_node_pe_host
@@ -97,6 +100,70 @@ step "traffic during the reloads"
 wait "$PING_PID" || true
 loss_ok() { grep -E 'transmitted' "$T/ping.txt"; grep -q ' 0% packet loss' "$T/ping.txt"; }
 check "160 pings host -> node across every reload: no loss" loss_ok
+
+step "reload: BGP neighbors (GoBGP A on node, B on host)"
+# gobgp_conf ROUTER_ID PEREGRINE_ADDR ASN: gobgpd peering with Peregrine (AS 65001)
+gobgp_conf() {
+	cat <<EOF
+[global.config]
+  as = $3
+  router-id = "$1"
+  local-address-list = ["$1"]
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "$2"
+    peer-as = 65001
+  [neighbors.timers.config]
+    connect-retry = 1
+    idle-hold-time-after-reset = 1
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+EOF
+}
+gobgp_conf 10.100.0.2 10.100.0.1 65002 >"$T/gobgp-a.toml"
+gobgp_conf 192.168.50.2 192.168.50.1 65003 >"$T/gobgp-b.toml"
+pgt_bg gobgpd-a "gobgpd -f $T/gobgp-a.toml" node gobgpd -f "$T/gobgp-a.toml" -p --api-hosts=127.0.0.1:50051 --pprof-disable
+pgt_bg gobgpd-b "gobgpd -f $T/gobgp-b.toml" host gobgpd -f "$T/gobgp-b.toml" -p --api-hosts=127.0.0.1:50052 --pprof-disable
+GA() { nsx node gobgp -u 127.0.0.1 -p 50051 "$@"; }
+GB() { nsx host gobgp -u 127.0.0.1 -p 50052 "$@"; }
+wait_until 10 GA global >/dev/null 2>&1 || true
+wait_until 10 GB global >/dev/null 2>&1 || true
+GA global rib add -a ipv4 10.61.0.0/24 >/dev/null
+GB global rib add -a ipv4 10.62.0.0/24 >/dev/null
+nbr_a="{address: 10.100.0.2, asn: 65002, description: gobgp-a}"
+# bgp_neighbors LIST: good.yaml with those BGP neighbors, as pg.yaml
+bgp_neighbors() { cp "$T/good.yaml" "$T/pg.yaml" && sed -i "s|^  bgp: {asn: 65001, routerId: 10.100.0.1, networks: \(.*\)}$|  bgp: {asn: 65001, routerId: 10.100.0.1, networks: \1, neighbors: [$1]}|" "$T/pg.yaml"; }
+bgp_neighbors "$nbr_a"
+reload_peers() { # ADDED REMOVED CHANGED
+	pgctl --json reload | tee "$T/reload-bgp.json" | jq -c .data
+	jq -e --argjson a "$1" --argjson r "$2" --argjson c "$3" '.data | .bgp_peers_added == $a and .bgp_peers_removed == $r and .bgp_peers_changed == $c and .bgp_peer_errors == 0' "$T/reload-bgp.json" >/dev/null
+}
+check "reload adds neighbor A (+1 BGP peer)" reload_peers 1 0 0
+peer() { pgj show bgp summary | jq -c --arg a "$1" '.peers[] | select(.neighbor == $a)'; }
+state_is() { [ "$(peer "$1" | jq -r .state)" = "$2" ]; }
+expect "A Established" wait_until 30 state_is 10.100.0.2 Established
+fib_has() { pgj show route | jq -e --arg p "$1" '.routes[] | select(.prefix == $p and .origin == "bgp")' >/dev/null; }
+expect "A's 10.61.0.0/24 in the FIB" wait_until 10 fib_has 10.61.0.0/24
+est_a() { pgj show bgp neighbor 10.100.0.2 | jq -r .established_count; }
+bgp_neighbors "$nbr_a, {address: 192.168.50.2, asn: 65003, description: gobgp-b}"
+check "reload adds neighbor B (+1)" reload_peers 1 0 0
+expect "B Established" wait_until 30 state_is 192.168.50.2 Established
+expect "B's 10.62.0.0/24 in the FIB" wait_until 10 fib_has 10.62.0.0/24
+sed -i 's/description: gobgp-b}/description: gobgp-b2, holdTime: 30}/' "$T/pg.yaml"
+check "reload changes neighbor B (~1)" reload_peers 0 0 1
+b_new() { [ "$(pgj show bgp neighbor 192.168.50.2 | jq -r .description)" = gobgp-b2 ] && state_is 192.168.50.2 Established; }
+expect "B back Established with its new settings" wait_until 30 b_new
+bgp_neighbors "$nbr_a"
+check "reload removes neighbor B (-1)" reload_peers 0 1 0
+b_gone() { [ -z "$(peer 192.168.50.2)" ] && ! fib_has 10.62.0.0/24; }
+expect "B gone from the peers, its 10.62.0.0/24 withdrawn from the FIB" wait_until 10 b_gone
+b_ceased() { GB neighbor 192.168.50.1 | grep -qi 'BGP state = \(active\|idle\|connect\)'; }
+expect "GoBGP B sees its session closed" wait_until 10 b_ceased
+a_kept() { state_is 10.100.0.2 Established && [ "$(est_a)" = 1 ] && fib_has 10.61.0.0/24; }
+check "A stayed up through all of it (Established once, 10.61.0.0/24 still in the FIB)" a_kept
+same_again() { pgctl --json reload | jq -e '.data | .bgp_peers_added == 0 and .bgp_peers_removed == 0 and .bgp_peers_changed == 0' >/dev/null; }
+check "reloading the same file changes no peer" same_again
 
 step "stop"
 pg_stop_check "peregrine stops on SIGINT" pe "" "" 5
