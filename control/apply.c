@@ -179,6 +179,7 @@ int apply_static_route(const struct pg_config *cfg, const struct cfg_route *r)
 
 int apply_tables(const struct pg_config *cfg)
 {
+	char buf[PG_PREFIX_FMT_LEN];
 	int ret;
 
 	/* IPv4: every VRF may hold maxRoutes4 (its route hash grows with its routes); tbl8 groups
@@ -217,6 +218,23 @@ int apply_tables(const struct pg_config *cfg)
 					cp->name, strerror(-ret));
 				return ret;
 			}
+		}
+	}
+	/* Loopbacks: local in the default VRF; their packets go to the kernel through the
+	 * exception path of whichever port they came in on. */
+	for (unsigned i = 0; i < cfg->n_loopbacks; i++) {
+		struct pg_prefix host = {.ip = cfg->loopbacks[i],
+					 .len = cfg->loopbacks[i].family == AF_INET ? 32 : 128};
+		uint16_t port = 0;
+		uint32_t id;
+		while (port < cfg->n_ports && cfg->ports[port].vrf != PG_VRF_DEFAULT)
+			port++;
+		ret = nh_local_get(PG_VRF_DEFAULT, port < cfg->n_ports ? port : 0, &id);
+		if (ret == 0)
+			ret = route_install(PG_VRF_DEFAULT, &host, id, ROUTE_LOCAL);
+		if (ret < 0) {
+			LOG_ERR("loopback %s: %s", fmt_prefix(&host, buf), strerror(-ret));
+			return ret;
 		}
 	}
 	for (unsigned i = 0; i < cfg->n_neighbors; i++) {

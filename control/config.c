@@ -1245,6 +1245,8 @@ static int check_vtep(struct ctx *c, yaml_node_t *n, const char *path)
 		if (cfg->bgp.networks[i].len == 32 &&
 		    ip_equal(&cfg->bgp.networks[i].ip, &cfg->vtep))
 			return 0;
+	if (cy_is_loopback(cfg, &cfg->vtep))
+		return 0;
 
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct cfg_port *port = &cfg->ports[i];
@@ -2427,6 +2429,14 @@ const struct cfg_port *cy_own_address(const struct pg_config *cfg, const struct 
 	return NULL;
 }
 
+bool cy_is_loopback(const struct pg_config *cfg, const struct pg_ip *ip)
+{
+	for (unsigned i = 0; i < cfg->n_loopbacks; i++)
+		if (ip_equal(&cfg->loopbacks[i], ip))
+			return true;
+	return false;
+}
+
 /* A unicast address a session can be opened to. NULL if fine, else what is wrong. */
 const char *cy_bad_peer_address(const struct pg_ip *ip)
 {
@@ -2540,6 +2550,9 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 	if (own)
 		return cy_fail(c, f[BN_ADDR].v, p, "%s is our own address on port '%s' (line %d)",
 			       Q(f[BN_ADDR].v), own->name, own->line);
+	if (cy_is_loopback(c->cfg, &nb->addr))
+		return cy_fail(c, f[BN_ADDR].v, p, "%s is our own address (spec.loopbacks)",
+			       Q(f[BN_ADDR].v));
 
 	if (f[BN_TYPE].v) {
 		int t = 0;
@@ -2582,11 +2595,12 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 				       Q(f[BN_USRC].v), cy_family_name(nb->update_source.family),
 				       fmt_ip(&nb->addr, buf), cy_family_name(nb->addr.family),
 				       cy_family_name(nb->addr.family));
-		if (!cy_own_address(c->cfg, &nb->update_source))
+		if (!cy_own_address(c->cfg, &nb->update_source) &&
+		    !cy_is_loopback(c->cfg, &nb->update_source))
 			return cy_fail(
 			    c, f[BN_USRC].v, p,
-			    "%s is not an address of any port (allowed: an address from the "
-			    "ports' addresses)",
+			    "%s is not an address of any port or loopback (allowed: an address "
+			    "from the ports' addresses or spec.loopbacks)",
 			    Q(f[BN_USRC].v));
 	}
 	if (f[BN_MHOP].v &&
@@ -3561,6 +3575,7 @@ enum {
 	S_NINDEX,
 	S_NLABELS,
 	S_HS,
+	S_LOOP,
 	S_N
 };
 static const char *const spec_keys[S_N] = {
@@ -3569,9 +3584,52 @@ static const char *const spec_keys[S_N] = {
     [S_PORTS] = "ports",       [S_L3VNIS] = "l3vnis",	 [S_L2VNIS] = "l2vnis",
     [S_TUNNELS] = "tunnels",   [S_ROUTES] = "routes",	 [S_NEIGH] = "neighbors",
     [S_BGP] = "bgp",	       [S_NINDEX] = "nodeIndex", [S_NLABELS] = "nodeLabels",
-    [S_HS] = "hostSessions",
+    [S_HS] = "hostSessions",   [S_LOOP] = "loopbacks",
 };
 static const char *const log_level_names[] = {"error", "warning", "notice", "info", "debug"};
+
+/* spec.loopbacks: host addresses of the router on no port (bare, /32 or /128). */
+static int parse_loopbacks(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	struct pg_config *cfg = c->cfg;
+	yaml_node_item_t *items;
+	size_t count;
+	int rc;
+
+	if (!n || cy_is_null(n))
+		return 0;
+	if ((rc = cy_get_seq(c, n, path, &items, &count)))
+		return rc;
+	if (count > CFG_MAX_LOOPBACKS)
+		return cy_fail(c, n, path, "%zu loopback addresses, at most %d allowed", count,
+			       CFG_MAX_LOOPBACKS);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = cy_node(c, items[i]);
+		struct pg_prefix a;
+		const char *bad;
+		char ip[PATHBUF];
+
+		IDX(ip, path, i);
+		if ((rc = cy_get_prefix(c, item, ip, false, &a)))
+			return rc;
+		if (a.len != (a.ip.family == AF_INET ? 32 : 128))
+			return cy_fail(c, item, ip,
+				       "%s: a loopback is one address (/32 or /128, or no length)",
+				       Q(item));
+		if ((bad = cy_bad_peer_address(&a.ip)) != NULL)
+			return cy_fail(c, item, ip, "%s is %s", Q(item), bad);
+		const struct cfg_port *own = cy_own_address(cfg, &a.ip);
+		if (own)
+			return cy_fail(c, item, ip,
+				       "%s is already an address of port '%s' (line %d)", Q(item),
+				       own->name, own->line);
+		for (unsigned k = 0; k < cfg->n_loopbacks; k++)
+			if (ip_equal(&cfg->loopbacks[k], &a.ip))
+				return cy_fail(c, item, ip, "%s is listed twice", Q(item));
+		cfg->loopbacks[cfg->n_loopbacks++] = a.ip;
+	}
+	return 0;
+}
 
 static int parse_spec(struct ctx *c, yaml_node_t *n)
 {
@@ -3607,7 +3665,8 @@ static int parse_spec(struct ctx *c, yaml_node_t *n)
 		cfg->has_vtep = true;
 	}
 	if ((rc = parse_vrfs(c, f[S_VRFS].v, SUB(p, "spec", keys[S_VRFS]))) ||
-	    (rc = parse_ports(c, n, f[S_PORTS].v, SUB(p, "spec", keys[S_PORTS]))))
+	    (rc = parse_ports(c, n, f[S_PORTS].v, SUB(p, "spec", keys[S_PORTS]))) ||
+	    (rc = parse_loopbacks(c, f[S_LOOP].v, SUB(p, "spec", keys[S_LOOP]))))
 		return rc;
 	c->pe_vtep = f[S_VTEP].v;
 	if ((rc = parse_l3vnis(c, f[S_L3VNIS].v, SUB(p, "spec", keys[S_L3VNIS]))) ||
@@ -4894,6 +4953,17 @@ int config_print(const struct pg_config *cfg, FILE *f)
 		fputc('\n', f);
 	} else {
 		ycomment(y, "%s: none", k[S_VTEP]);
+	}
+	if (cfg->n_loopbacks) {
+		ykey(y, k[S_LOOP]);
+		fputc('[', f);
+		for (unsigned i = 0; i < cfg->n_loopbacks; i++) {
+			fputs(i ? ", " : "", f);
+			put_ip(f, &cfg->loopbacks[i]);
+		}
+		fputs("]\n", f);
+	} else {
+		ycomment(y, "%s: none", k[S_LOOP]);
 	}
 	if (ylist(y, k[S_VRFS], cfg->n_vrfs > 1 ? cfg->n_vrfs - 1 : 0)) {
 		for (unsigned i = 1; i < cfg->n_vrfs; i++) {

@@ -17,17 +17,18 @@
 
 #include "addr.h"
 
-#define PG_NAME_MAX    32
-#define PG_IFNAME_MAX  16 /* Linux IFNAMSIZ */
-#define PG_DEVSPEC_MAX 256
-#define PG_PATH_MAX    256
-#define PG_ECMP_MAX    16
-#define PG_VRF_DEFAULT 0
-#define PG_MAX_PORTS   32
-#define PG_MAX_VRFS    256
-#define PG_MAX_VNIS    1024
-#define PG_MAX_ADDRS   16
-#define PG_VXLAN_PORT  4789
+#define CFG_MAX_LOOPBACKS 16
+#define PG_NAME_MAX	  32
+#define PG_IFNAME_MAX	  16 /* Linux IFNAMSIZ */
+#define PG_DEVSPEC_MAX	  256
+#define PG_PATH_MAX	  256
+#define PG_ECMP_MAX	  16
+#define PG_VRF_DEFAULT	  0
+#define PG_MAX_PORTS	  32
+#define PG_MAX_VRFS	  256
+#define PG_MAX_VNIS	  1024
+#define PG_MAX_ADDRS	  16
+#define PG_VXLAN_PORT	  4789
 
 enum cfg_hugepages { CFG_HUGE_AUTO = 0, CFG_HUGE_ON, CFG_HUGE_OFF };
 
@@ -283,6 +284,9 @@ struct pg_config {
 	int log_level;		       /* enum pg_log_level, default notice */
 	bool has_vtep;
 	struct pg_ip vtep; /* local VTEP / IPIP source (IPv4) */
+	/* spec.loopbacks: the router's own addresses on no port (default VRF), as on `lo`. */
+	unsigned n_loopbacks;
+	struct pg_ip loopbacks[CFG_MAX_LOOPBACKS];
 
 	unsigned n_ports, n_vrfs, n_l3vnis, n_l2vnis, n_tunnels, n_routes, n_neighbors;
 	struct cfg_port *ports;

@@ -106,6 +106,8 @@ int cy_get_seconds(struct ctx *c, yaml_node_t *n, const char *path, unsigned min
 int cy_get_multihop(struct ctx *c, yaml_node_t *n, const char *path, uint8_t *ttl);
 int cy_get_password(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t size);
 const struct cfg_port *cy_own_address(const struct pg_config *cfg, const struct pg_ip *ip);
+/* ip is one of spec.loopbacks. */
+bool cy_is_loopback(const struct pg_config *cfg, const struct pg_ip *ip);
 const char *cy_bad_peer_address(const struct pg_ip *ip);
 int cy_l2vni_irb_port(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_l2vni *l);
 /* The port of host session cfg.host_sessions[idx] (filled in): a net_tap whose Linux side is the

@@ -327,6 +327,8 @@ static int ports_setup(unsigned n_workers)
 								 strcmp(p->driver, "af_xdp") == 0));
 		if (xdp_exc) {
 			ret = xdp_port_setup(cp->device, cp->addrs, cp->n_addrs,
+					     cp->vrf == PG_VRF_DEFAULT ? cfg.loopbacks : NULL,
+					     cp->vrf == PG_VRF_DEFAULT ? cfg.n_loopbacks : 0,
 					     rte_cpu_to_be_16(cfg_vxlan_port(&cfg)));
 			if (ret < 0)
 				return ret;
@@ -392,6 +394,35 @@ static void ports_kernel_addrs_move(bool back)
 	}
 }
 
+/* spec.loopbacks on the kernel's `lo` (the exception path's kernel terminates their traffic,
+ * whichever port it came in on); those that were there before stay at exit. */
+static bool lo_added[CFG_MAX_LOOPBACKS];
+
+static int loopbacks_kernel(bool add)
+{
+	unsigned lo = if_nametoindex("lo");
+	char b[PG_IP_FMT_LEN];
+
+	for (unsigned i = 0; lo && i < cfg.n_loopbacks; i++) {
+		struct pg_prefix a = {.ip = cfg.loopbacks[i],
+				      .len = cfg.loopbacks[i].family == AF_INET ? 32 : 128};
+		if (!add) {
+			if (lo_added[i])
+				exc_if_addr(lo, &a, false, false);
+			lo_added[i] = false;
+			continue;
+		}
+		int ret = exc_if_addr(lo, &a, true, true);
+		if (ret < 0 && ret != -EEXIST) {
+			LOG_ERR("loopback %s on lo: %s", fmt_ip(&a.ip, b), strerror(-ret));
+			return ret;
+		}
+		lo_added[i] = ret == 0;
+		LOG_NOTICE("loopback %s%s", fmt_ip(&a.ip, b), ret == 0 ? "" : " (already on lo)");
+	}
+	return 0;
+}
+
 /* The Linux bridges net_tap ports join (an OpenPERouter L2VNI's hostMaster). */
 static bool bridge_created[PG_MAX_PORTS];
 
@@ -435,6 +466,7 @@ static void ports_bridges_delete(void)
 
 static void ports_teardown(void)
 {
+	loopbacks_kernel(false);
 	ports_kernel_addrs_move(true);
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		struct dp_port *p = dp.ports[i];
@@ -901,6 +933,8 @@ int main(int argc, char **argv)
 	    (ret = host_sessions_setup()) < 0)
 		goto out_ports;
 	ports_kernel_addrs_move(false);
+	if ((ret = loopbacks_kernel(true)) < 0)
+		goto out_ports;
 	if ((ret = apply_tables(&cfg)) < 0 || (ret = l2ctl_setup(&cfg)) < 0)
 		goto out_ports;
 	if ((ret = dp_workers_setup(n_workers)) < 0 || (ret = dp_ports_start()) < 0)

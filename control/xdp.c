@@ -116,7 +116,7 @@ static int maps_find(unsigned ifindex, int *local4, int *local6, int *cfgmap)
 }
 
 int xdp_port_setup(const char *ifname, const struct pg_prefix *addrs, unsigned n_addrs,
-		   uint16_t vxlan_port_be)
+		   const struct pg_ip *locals, unsigned n_locals, uint16_t vxlan_port_be)
 {
 	unsigned ifindex = if_nametoindex(ifname);
 	int local4, local6, cfgmap, ret;
@@ -136,6 +136,13 @@ int xdp_port_setup(const char *ifname, const struct pg_prefix *addrs, unsigned n
 			ret = bpf_map_update_elem(local4, &a->ip.v4, &one, BPF_ANY);
 		else
 			ret = bpf_map_update_elem(local6, a->ip.v6, &one, BPF_ANY);
+		if (ret < 0)
+			ret = -errno;
+	}
+	for (unsigned i = 0; i < n_locals && ret == 0; i++) {
+		const struct pg_ip *a = &locals[i];
+		ret = a->family == AF_INET ? bpf_map_update_elem(local4, &a->v4, &one, BPF_ANY)
+					   : bpf_map_update_elem(local6, a->v6, &one, BPF_ANY);
 		if (ret < 0)
 			ret = -errno;
 	}

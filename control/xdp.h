@@ -11,8 +11,9 @@
 
 /* Path of Peregrine's XDP object for the af_xdp driver's xdp_prog= argument (NULL on error). */
 const char *xdp_prog_path(void);
-/* After the port is attached: fill the program's maps, put the addresses on the interface. */
+/* After the port is attached: fill the program's maps, put the addresses on the interface;
+ * locals (the loopbacks, which live on `lo`) go to the kernel too but stay off the interface. */
 int xdp_port_setup(const char *ifname, const struct pg_prefix *addrs, unsigned n_addrs,
-		   uint16_t vxlan_port_be);
+		   const struct pg_ip *locals, unsigned n_locals, uint16_t vxlan_port_be);
 /* Remove the addresses xdp_port_setup() added; release the object. */
 void xdp_teardown(void);

@@ -671,7 +671,7 @@ static void test_document_errors(void)
 	    PORT0 "  routs: []\n",
 	    "t.yaml:8:3: spec: unknown key 'routs' (allowed: logLevel, dataplane, management, "
 	    "exceptionPath, vtep, vrfs, ports, l3vnis, l2vnis, tunnels, routes, neighbors, bgp, "
-	    "nodeIndex, nodeLabels, hostSessions)");
+	    "nodeIndex, nodeLabels, hostSessions, loopbacks)");
 
 	/* YAML syntax errors carry libyaml's problem and position */
 	EXPECT_ERR("kind: Peregrine\nspec:\n  ports: [\n",
@@ -2181,6 +2181,54 @@ static char *round_trip_yaml_(int line, const char *yaml, struct pg_config *out)
 }
 #define ROUND_TRIP_YAML(yaml, out) round_trip_yaml_(__LINE__, (yaml), (out))
 
+/* spec.loopbacks: accepted forms, uses (updateSource, vtep), errors, printed back. */
+static void test_loopbacks(void)
+{
+	struct pg_config cfg;
+	char *t;
+
+	if (LOAD_OK(PORT0 "  loopbacks: [10.255.0.1, \"fd00:255::1/128\", 10.255.0.2/32]\n"
+			  "  vtep: 10.255.0.2\n"
+			  "  bgp:\n    asn: 65001\n    neighbors:\n"
+			  "      - {address: 10.100.0.2, asn: 65002, updateSource: 10.255.0.1}\n",
+		    &cfg) == 0) {
+		CHECK(cfg.n_loopbacks == 3);
+		CHECK_STR(ipstr(&cfg.loopbacks[0]), "10.255.0.1");
+		CHECK_STR(ipstr(&cfg.loopbacks[1]), "fd00:255::1");
+		CHECK(cfg.has_vtep && cfg.bgp.n_neighbors == 1);
+		CHECK_STR(ipstr(&cfg.bgp.neighbors[0].update_source), "10.255.0.1");
+		t = print_cfg(&cfg);
+		CHECK(t && strstr(t, "  loopbacks: [10.255.0.1, \"fd00:255::1\", 10.255.0.2]\n"));
+		free(t);
+		config_free(&cfg);
+	}
+	if (LOAD_OK(PORT0, &cfg) == 0) {
+		CHECK(cfg.n_loopbacks == 0);
+		config_free(&cfg);
+	}
+	EXPECT_ERR(PORT0 "  loopbacks: [10.255.0.0/24]\n",
+		   "t.yaml:8:15: spec.loopbacks[0]: '10.255.0.0/24': a loopback is one address");
+	EXPECT_ERR(PORT0 "  loopbacks: [10.100.0.1]\n",
+		   "t.yaml:8:15: spec.loopbacks[0]: '10.100.0.1' is already an address of port "
+		   "'uplink' (line 5)");
+	EXPECT_ERR(PORT0 "  loopbacks: [10.255.0.1, 10.255.0.1/32]\n",
+		   "t.yaml:8:27: spec.loopbacks[1]: '10.255.0.1/32' is listed twice");
+	EXPECT_ERR(PORT0 "  loopbacks: [127.0.0.2]\n",
+		   "t.yaml:8:15: spec.loopbacks[0]: '127.0.0.2' is a loopback address");
+	EXPECT_ERR(PORT0 "  loopbacks: [224.0.0.5]\n",
+		   "t.yaml:8:15: spec.loopbacks[0]: '224.0.0.5' is a multicast address");
+	EXPECT_ERR(PORT0 "  loopbacks: 10.255.0.1\n", "t.yaml:8:14: spec.loopbacks: ");
+	EXPECT_ERR(PORT0 "  loopbacks: [10.255.0.1]\n"
+			 "  bgp:\n    asn: 65001\n    neighbors:\n"
+			 "      - {address: 10.255.0.1, asn: 65002}\n",
+		   "t.yaml:12:19: spec.bgp.neighbors[0].address: '10.255.0.1' is our own address "
+		   "(spec.loopbacks)");
+	EXPECT_ERR(PORT0 "  bgp:\n    asn: 65001\n    neighbors:\n"
+			 "      - {address: 10.100.0.2, asn: 65002, updateSource: 10.255.0.1}\n",
+		   "t.yaml:11:57: spec.bgp.neighbors[0].updateSource: '10.255.0.1' is not an "
+		   "address of any port or loopback");
+}
+
 static void test_print(void)
 {
 	struct pg_config cfg;
@@ -3577,6 +3625,7 @@ int main(int argc, char **argv)
 	test_limits();
 	test_document_errors();
 	test_top_errors();
+	test_loopbacks();
 	test_vrf_errors();
 	test_port_errors();
 	test_l3vni_tunnel_errors();
