@@ -30,6 +30,7 @@
 #include "addr.h"
 #include "dp.h"
 #include "fib4_dir24.h"
+#include "fib4_dxr.h"
 
 enum route_origin {
 	ROUTE_LOCAL = 0, /* our own address (/32, /128) */
@@ -48,16 +49,31 @@ struct fib_route {
 	uint32_t nh;
 };
 
-/* The FIB of one VRF and family: IPv4 one struct fib4_tbl (copy[0], always the active one),
- * IPv6 a left-right pair of struct rte_fib6. */
+/* The FIB of one VRF and family: IPv4 either a compact table (struct fib4_dxr, in compact) or a
+ * DIR-24-8 one (struct fib4_tbl, copy[0] and active), never both; IPv6 a left-right pair of struct
+ * rte_fib6. */
 struct fib_lr {
 	void *active; /* read by workers (rcu_dereference); NULL until the first route */
 	void *copy[2];
+	/* IPv4: the compact table, while the VRF is small (active is NULL then). Read by workers
+	 * when active is NULL. */
+	struct fib4_dxr *compact;
 	unsigned max_routes, tbl8;
 	unsigned init_routes; /* IPv4: routes the route hash has room for at first */
 	bool rebuild;	  /* control: the standby copy was rebuilt, rebuild the other at commit */
-	unsigned full_at; /* control: route count at which a rebuild found the table full */
+	unsigned full_at; /* control: route count at which a rebuild found the table full (IPv4:
+			     at which a switch to DIR-24-8 failed) */
 };
+
+/*
+ * IPv4 tables of VRFs other than the default start compact (fib4_dxr.h) and switch to DIR-24-8
+ * when they grow past max routes, back to compact when they shrink below max / 4 (hysteresis: a
+ * switch costs a rebuild of every route). max 0: every VRF gets DIR-24-8 at once. The default VRF
+ * always has DIR-24-8 (sized by dataplane.maxRoutes4, expected to be large). Applies to tables
+ * created or switched from then on. Default FIB4_COMPACT_MAX.
+ */
+#define FIB4_COMPACT_MAX 524288u
+void fib4_set_compact_max(unsigned max);
 
 /* capacity: IPv6 routes of all VRFs (IPv4 routes live in their VRF's fib4 route set). */
 int fib_init(unsigned capacity);
@@ -94,17 +110,29 @@ int fib_commit(void);
 void fib_set_nh_release(void (*fn)(uint32_t));
 void fib_release_after_commit(uint32_t nh);
 
+/* fib4_lookup_bulk for a VRF without a DIR-24-8 table: its compact table, or no route. */
+static inline void fib4_lookup_bulk_compact(const struct dp_vrf *v, const uint32_t *ips_host,
+					    uint64_t *nh, unsigned n)
+{
+	const struct fib4_dxr *d = rcu_dereference(v->fib4->compact);
+
+	if (likely(d != NULL))
+		fib4_dxr_lookup_bulk(d, ips_host, nh, n);
+	else
+		memset(nh, 0, n * sizeof(*nh));
+}
+
 /* n <= PG_BURST host-order addresses; nh[i] = 0: no route. Inline, no call per packet. */
 static inline void fib4_lookup_bulk(const struct dp_vrf *v, uint32_t *ips_host, uint64_t *nh,
 				    unsigned n)
 {
 	const struct fib4_tbl *t = rcu_dereference(v->fib4->active);
 
-	if (unlikely(t == NULL)) {
-		memset(nh, 0, n * sizeof(*nh));
+	if (likely(t != NULL)) {
+		fib4_tbl_lookup_bulk(t, ips_host, nh, n);
 		return;
 	}
-	fib4_tbl_lookup_bulk(t, ips_host, nh, n);
+	fib4_lookup_bulk_compact(v, ips_host, nh, n);
 }
 
 static inline void fib6_lookup_bulk(const struct dp_vrf *v, uint8_t ips[][16], uint64_t *nh,

@@ -48,6 +48,8 @@
 #include <rte_branch_prediction.h>
 #include <rte_prefetch.h>
 
+#include "fib4_rset.h"
+
 #define FIB4_EXT      0x80000000u /* tbl24 entry: low 24 bits are a tbl8 group index */
 #define FIB4_TBL24_N  (1u << 24)
 #define FIB4_TBL8_N   256u
@@ -57,14 +59,6 @@
 #define FIB4_TOP 0xf0000000u /* 240.0.0.0/4 never routes (see below) */
 
 struct fib4_rs; /* the control side (fib4_dir24.c) */
-
-/* A route as the route set keeps it: tag is the caller's (fib.c: the route's origin). */
-struct fib4_route {
-	uint32_t ip; /* host order */
-	uint32_t nh;
-	uint8_t len;
-	uint8_t tag;
-};
 
 struct fib4_tbl {
 	/* Read by the workers. */
