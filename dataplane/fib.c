@@ -922,6 +922,15 @@ int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *,
 	return 0;
 }
 
+const char *fib4_table_kind(uint16_t vrf)
+{
+	const struct dp_vrf *v = vrf < PG_MAX_VRFS ? dp.vrfs[vrf] : NULL;
+
+	if (!v || !has4(v->fib4))
+		return "none";
+	return v->fib4->active ? "dir24-8" : "compact";
+}
+
 unsigned fib_route_count(uint16_t vrf, int family)
 {
 	unsigned n = 0;
@@ -954,13 +963,16 @@ int fib_commit(void)
 			continue;
 		if (vrf->fib4->active && fib4_tbl_tbl8_pending(vrf->fib4->active))
 			groups = true;
-		/* compact tables: publish the changed /16s (their old chunks wait for the
-		 * grace period) */
+		/* compact tables: publish the changed /16s. Their old chunks wait for a grace
+		 * period, but not necessarily this commit's: a commit that gives up nothing
+		 * else does not wait until they pass a quarter of the pool (at least 1 MiB),
+		 * so a feed of adds waits a few times instead of once per commit. */
 		struct fib4_dxr *d = vrf->fib4->active ? NULL : vrf->fib4->compact;
 		if (d && fib4_dxr_flush(d) < 0)
 			LOG_ERR("VRF %s: IPv4 FIB (compact) out of memory, changes not published",
 				vrf->name);
-		if (d && fib4_dxr_pending(d))
+		if (d &&
+		    fib4_dxr_pending_bytes(d) > PG_MAX((size_t)1 << 20, fib4_dxr_pool_bytes(d) / 4))
 			groups = true;
 	}
 	if (log_n == 0 && rebuilds_pending == 0 && !groups && (put_n == 0 || n_touched4 == 0)) {
@@ -996,7 +1008,12 @@ int fib_commit(void)
 		n_touched4--;
 		if (vrf && vrf->fib4->active)
 			fib4_tbl_reclaim(vrf->fib4->active);
-		else if (vrf && vrf->fib4->compact)
+	}
+	/* compact chunks given up before the grace period, in every VRF */
+	for (unsigned v = 0; v < PG_MAX_VRFS; v++) {
+		struct dp_vrf *vrf = dp.vrfs[v];
+		if (vrf && !vrf->fib4->active && vrf->fib4->compact &&
+		    fib4_dxr_pending(vrf->fib4->compact))
 			fib4_dxr_reclaim(vrf->fib4->compact);
 	}
 	for (unsigned i = 0; i < log_n; i++) {

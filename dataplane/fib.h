@@ -4,10 +4,17 @@
 /*
  * Per-VRF FIBs and the control-side route table.
  *
- * IPv4: one table per VRF, our DIR-24-8 (fib4_dir24.h), updated in place while the workers read
- * it (as rte_lpm is): changes are visible at once; fib_commit() waits one grace period when
- * something was given up (next hops of replaced or deleted routes, tbl8 groups) and then
- * releases it. IPv4 routes live in the table's route set (origin as its tag).
+ * IPv4: one table per VRF, of one of two kinds. The default VRF, and other VRFs once they hold more
+ * than FIB4_COMPACT_MAX routes, have our DIR-24-8 (fib4_dir24.h), updated in place while the
+ * workers read it (as rte_lpm is): changes are visible at once. Other VRFs have a compact table
+ * (fib4_dxr.h, DXR-style: 256 KiB first level, chunks of address ranges per /16, ~100 bytes per
+ * route) whose changes are published by fib_commit() (copy-on-write per changed /16). A VRF
+ * switches kind when it grows past FIB4_COMPACT_MAX or shrinks below a quarter of it: the new
+ * table is built from the route set, published, and the old one freed after a grace period
+ * (workers read lr->active, the DIR-24-8 table, and lr->compact when that is NULL).
+ * fib_commit() waits one grace period when something was given up (next hops of replaced or
+ * deleted routes, tbl8 groups, compact chunks) and then releases it. IPv4 routes live in the
+ * table's route set (fib4_rset.h, origin as its tag).
  * IPv6: two copies of DPDK's rte_fib6 TRIE used left-right (it does not support RCU: a deleted
  * route's tbl8 group is recycled at once): the control thread applies every change to the
  * standby copy immediately, and fib_commit() swaps the copies, waits one grace period and replays
@@ -16,8 +23,9 @@
  * rte_lpm (which has RCU) was measured and rejected: its rule table makes each insert O(routes),
  * 26k routes/s at 100k routes. IPv4 uses its own table rather than rte_fib so that the bulk
  * lookup is inline in the worker.
- * Tables are created with the first route of their family (an IPv4 table is 64 MiB of tbl24 + 1
- * KiB per tbl8 group, see fib4_dir24.h).
+ * Tables are created with the first route of their family (an IPv4 DIR-24-8 table is 64 MiB of
+ * tbl24 + 1 KiB per tbl8 group, see fib4_dir24.h; a compact one tens of KiB when small; an IPv6
+ * VRF table 2 x 74 MiB outside the default VRF, see docs/architecture.md).
  *
  * Writers: control thread only. Readers: workers (fib4_lookup_bulk / fib6_lookup_bulk).
  */
@@ -100,6 +108,8 @@ uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip);
 int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *, void *),
 		   void *arg);
 unsigned fib_route_count(uint16_t vrf, int family);
+/* The kind of vrf's IPv4 table: "dir24-8", "compact" or "none" (no IPv4 route yet). */
+const char *fib4_table_kind(uint16_t vrf);
 /* Publish pending changes (IPv6; IPv4 changes are published as they are written), wait one grace
  * period if anything was given up or published, then release what was given up: the next hops
  * queued with fib_release_after_commit(), IPv4 tbl8 groups. */

@@ -72,6 +72,7 @@ struct fib4_dxr_ctl {
 	uint32_t freel[N_CLASS];
 	struct pend *pend;
 	unsigned n_pend, cap_pend;
+	size_t pend_bytes;
 	/* painting */
 	struct range *scratch;
 	unsigned scratch_cap;
@@ -147,6 +148,7 @@ static int pend_push(struct fib4_dxr_ctl *c, uint32_t off, uint8_t cls)
 		c->cap_pend = cap;
 	}
 	c->pend[c->n_pend++] = (struct pend){off, cls};
+	c->pend_bytes += (size_t)8 << cls;
 	return 0;
 }
 
@@ -500,6 +502,16 @@ unsigned fib4_dxr_pending(const struct fib4_dxr *d)
 	return d->c->n_pend;
 }
 
+size_t fib4_dxr_pending_bytes(const struct fib4_dxr *d)
+{
+	return d->c->pend_bytes;
+}
+
+size_t fib4_dxr_pool_bytes(const struct fib4_dxr *d)
+{
+	return (size_t)d->c->top * 8;
+}
+
 void fib4_dxr_reclaim(struct fib4_dxr *d)
 {
 	struct fib4_dxr_ctl *c = d->c;
@@ -510,6 +522,7 @@ void fib4_dxr_reclaim(struct fib4_dxr *d)
 		c->freel[p.cls] = p.off;
 	}
 	c->n_pend = 0;
+	c->pend_bytes = 0;
 }
 
 /* The workers' l1 entry for /16 i: its next hop, or a new chunk (NONE: the pool is full). */

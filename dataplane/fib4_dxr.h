@@ -82,8 +82,11 @@ unsigned fib4_dxr_dirty(const struct fib4_dxr *d);
 /* Publish the changed /16s to the workers. Chunks replaced are pending until a reclaim. 0, or
  * -ENOMEM when the pool is exhausted (what could not be published stays marked). */
 int fib4_dxr_flush(struct fib4_dxr *d);
-/* Chunks given up since the last reclaim (workers may still read them). */
+/* Chunks given up since the last reclaim (workers may still read them), their bytes. */
 unsigned fib4_dxr_pending(const struct fib4_dxr *d);
+size_t fib4_dxr_pending_bytes(const struct fib4_dxr *d);
+/* Pool handed out so far (live chunks, pending ones, free lists). */
+size_t fib4_dxr_pool_bytes(const struct fib4_dxr *d);
 /* A grace period has passed since they were given up: back to the pool. */
 void fib4_dxr_reclaim(struct fib4_dxr *d);
 
