@@ -2119,6 +2119,19 @@ static void test_compact_table(unsigned n_add, unsigned rounds)
  * routes must stay well under the issue's 150 bytes per route, and the pool must not grow when
  * the same routes are withdrawn and announced again (chunks given up are reused).
  */
+static long rss_bytes(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * 4096;
+}
+
 static void test_compact_memory(unsigned n)
 {
 	struct fib4_dxr_stats st;
@@ -2127,6 +2140,7 @@ static void test_compact_memory(unsigned n)
 	uint8_t *len = malloc(n);
 
 	printf("compact table memory: %u random /16../24 prefixes\n", n);
+	const long rss0 = rss_bytes();
 	struct fib4_dxr *d = fib4_dxr_create(n, 1024);
 	CHECK(d != NULL && ip && len, "creating the table");
 	if (!d || !ip || !len) {
@@ -2155,6 +2169,8 @@ static void test_compact_memory(unsigned n)
 	       st.routes, st.chunks, st.ranges, st.pool_bytes, st.ctl_bytes, st.l1_bytes,
 	       (double)total / st.routes, t_add * 1e9 / n, (unit_now() - t0 - t_add) * 1e3);
 	CHECK(total < (size_t)st.routes * 120, "%.1f bytes per route", (double)total / st.routes);
+	printf("  resident memory of the process grew by %.1f bytes per route\n",
+	       (double)(rss_bytes() - rss0) / st.routes);
 	/* the same routes into a DIR-24-8 table as a VRF other than the default had it (4 KiB
 	 * pages touched as routes arrive, route hash starting at a 16th): the peer for the add rate
 	 */
