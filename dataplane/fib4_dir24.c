@@ -261,22 +261,6 @@ static void tbl8_unref(struct fib4_tbl *t, uint32_t ip)
 	rs->ext24[b / 64] &= ~(1ull << (b % 64));
 }
 
-/*
- * The 4 KiB pages of [p, p + len) written before anything reads them. A table that is not dense
- * is touched as routes arrive, and paint reads an entry before writing it: the read would map
- * the shared zero page and the write then copy it, which takes a TLB shootdown (an IPI to every
- * CPU the process runs on: on the benchmark VM, half the time of a 100k-route EVPN feed). A
- * locked OR of 0 is one write access: the kernel maps a fresh page at once.
- */
-static inline void touch_pages(void *p, size_t len)
-{
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, end = (uintptr_t)p + len;
-
-	for (; a < end; a += 4096)
-		__atomic_fetch_or((uint8_t *)(a < (uintptr_t)p ? (uintptr_t)p : a), 0,
-				  __ATOMIC_RELAXED);
-}
-
 /* Entries [from, from + n) of group g whose route length is <= len (le) or == len (!le) get
  * (nh, nd). */
 static void paint8(struct fib4_tbl *t, uint32_t g, uint32_t from, uint32_t n, uint8_t len, bool le,
@@ -287,7 +271,7 @@ static void paint8(struct fib4_tbl *t, uint32_t g, uint32_t from, uint32_t n, ui
 	uint8_t *d = &t->rs->d8[o];
 
 	if (!t->rs->dense)
-		touch_pages(d, n);
+		pg_touch_pages(d, n);
 	if (le) {
 		for (uint32_t k = 0; k < n; k++)
 			if (d[k] <= len) {
@@ -323,8 +307,8 @@ static void paint(struct fib4_tbl *t, uint32_t ip, uint8_t len, bool le, uint32_
 	uint32_t *w24 = t->w24;
 	uint8_t *d24 = rs->d24;
 	if (!rs->dense) {
-		touch_pages(&w24[b], (e - b) * sizeof(*w24));
-		touch_pages(&d24[b], e - b);
+		pg_touch_pages(&w24[b], (e - b) * sizeof(*w24));
+		pg_touch_pages(&d24[b], e - b);
 	}
 	/* Branch-free, so that gcc vectorises it (a /8 is 65536 entries); entries with a group
 	 * are left alone here and painted below, found through ext24. */

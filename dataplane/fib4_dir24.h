@@ -35,7 +35,8 @@
  * (the default VRF's) has its tbl24, route lengths and route hash on transparent huge pages
  * faulted in at creation, as hugepage memory would be: a feed of random prefixes touches them
  * everywhere, and a 2 MiB page instead of 512 4 KiB pages saves the TLB misses. Other tables
- * (other VRFs, which start small) are 4 KiB pages touched as routes arrive: their memory follows
+ * (other VRFs past FIB4_COMPACT_MAX routes, see fib.h, or any VRF with compact tables disabled)
+ * are 4 KiB pages touched as routes arrive: their memory follows
  * their routes.
  *
  * Writer: the control thread only. Readers: fib4_tbl_lookup_bulk, inline, in the workers,

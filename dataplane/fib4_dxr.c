@@ -28,6 +28,7 @@
 
 #include <rte_errno.h>
 
+#include "bigmem.h"
 #include "fib4_dir24.h" /* FIB4_TOP */
 #include "fib4_dxr.h"
 
@@ -79,17 +80,6 @@ struct fib4_dxr_ctl {
 	unsigned n_chunks;
 	size_t chunk_bytes; /* control chunks' malloc sizes */
 };
-
-/* Write first, then read (see touch_pages in fib4_dir24.c: reading a fresh page maps the zero
- * page, and the write after it costs a copy and a TLB shootdown). */
-static inline void touch_pages(void *p, size_t len)
-{
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, end = (uintptr_t)p + len;
-
-	for (; a < end; a += 4096)
-		__atomic_fetch_or((uint8_t *)(a < (uintptr_t)p ? (uintptr_t)p : a), 0,
-				  __ATOMIC_RELAXED);
-}
 
 static inline bool bit_get(const uint64_t *m, uint32_t i)
 {
@@ -197,8 +187,8 @@ static struct chunk *chunk_get(struct fib4_dxr_ctl *c, uint32_t i)
 		free(ch);
 		return NULL;
 	}
-	touch_pages(&c->c1[i], 4);
-	touch_pages(&c->d1[i], 1);
+	pg_touch_pages(&c->c1[i], 4);
+	pg_touch_pages(&c->d1[i], 1);
 	ch->n = 1;
 	ch->cap = cap;
 	ch->deep = 0;
@@ -284,8 +274,8 @@ static void paint(struct fib4_dxr_ctl *c, uint32_t ip, uint8_t len, bool le, uin
 	uint32_t b = ip >> 16, e = b + (1u << (16 - len));
 	if (e > FIB4_TOP >> 16)
 		e = FIB4_TOP >> 16;
-	touch_pages(&c->c1[b], (e - b) * sizeof(c->c1[0]));
-	touch_pages(&c->d1[b], e - b);
+	pg_touch_pages(&c->c1[b], (e - b) * sizeof(c->c1[0]));
+	pg_touch_pages(&c->d1[b], e - b);
 	for (uint32_t i = b; i < e; i++) {
 		if (bit_get(c->has, i)) {
 			/* whole chunks: no range is split, no room needed */
@@ -437,8 +427,8 @@ int fib4_dxr_del(struct fib4_dxr *d, uint32_t ip, uint8_t depth, struct fib4_rou
 	paint(c, ip, depth, false, pnh, plen);
 	if (deep && --c->cc[i]->deep == 0) {
 		/* Only routes up to /16 left in it: one range. */
-		touch_pages(&c->c1[i], 4);
-		touch_pages(&c->d1[i], 1);
+		pg_touch_pages(&c->c1[i], 4);
+		pg_touch_pages(&c->d1[i], 1);
 		if (c->cc[i]->n == 1)
 			chunk_drop(c, i);
 		mark_dirty(c, i);

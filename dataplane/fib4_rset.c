@@ -19,7 +19,7 @@ static uint8_t slot_bits(unsigned n)
 /* A new slot array of 2^bits, the routes moved in. A dense set's first one, sized for the routes
  * it is expected to get, is faulted in at once (random prefixes touch all of it); other arrays
  * are zeroed here, i.e. written before the probes read them (no zero-page copy-on-write later,
- * see touch_pages in fib4_dir24.c). */
+ * see pg_touch_pages in lib/bigmem.h). */
 int fib4_rset_resize(struct fib4_rset *rs, uint8_t bits)
 {
 	struct fib4_route *old = rs->slot;
