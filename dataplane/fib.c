@@ -556,11 +556,6 @@ static inline bool has4(const struct fib_lr *lr)
 	return lr->active || lr->compact;
 }
 
-static void dxr_free_cb(void *d)
-{
-	fib4_dxr_free(d);
-}
-
 static void tbl_free_cb(void *t)
 {
 	fib4_tbl_free(t);
@@ -609,12 +604,12 @@ static void fib4_switch_dir24(struct dp_vrf *v)
 	lr->full_at = 0;
 	lr->copy[0] = f.t;
 	rcu_assign_pointer(lr->active, f.t);
-	/* Workers that read active before it was set may still be in the compact table. */
-	lr->compact = NULL;
-	if (rcu_defer_free(dxr_free_cb, d) < 0) {
-		rcu_synchronize();
-		fib4_dxr_free(d);
-	}
+	/* A worker that read active just before it was set reads compact next: it stays set
+	 * until no worker can be doing that (one grace period, once per switch); after it no
+	 * worker reads compact any more. */
+	rcu_synchronize();
+	rcu_assign_pointer(lr->compact, NULL);
+	fib4_dxr_free(d);
 	LOG_INFO("VRF %s: IPv4 FIB switched to DIR-24-8 at %u routes", v->name, n);
 }
 
