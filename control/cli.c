@@ -413,6 +413,7 @@ static struct json_object *cmd_stats(int argc, char **argv, char *err, size_t er
 		J_INT(o, "forwarded_bytes", st->vrf[v].fwd_bytes);
 		J_INT(o, "routes_ipv4", fib_route_count((uint16_t)v, AF_INET));
 		J_INT(o, "routes_ipv6", fib_route_count((uint16_t)v, AF_INET6));
+		J_STR(o, "fib_ipv4", fib4_table_kind((uint16_t)v));
 		json_object_array_add(vrfs, o);
 	}
 	json_object_object_add(res, "vrfs", vrfs);

@@ -46,6 +46,12 @@ static unsigned n_touched4;
 static uint32_t *put_q;
 static unsigned put_n, put_cap;
 static void (*nh_release)(uint32_t);
+static unsigned compact_max = FIB4_COMPACT_MAX; /* fib4_set_compact_max */
+
+void fib4_set_compact_max(unsigned max)
+{
+	compact_max = max;
+}
 
 void fib_set_nh_release(void (*fn)(uint32_t))
 {
@@ -175,6 +181,7 @@ static void fib_lr_free(int family, struct fib_lr *lr)
 {
 	if (!lr)
 		return;
+	fib4_dxr_free(lr->compact);
 	fib_table_free(family, lr->copy[0]);
 	fib_table_free(family, lr->copy[1]);
 	rte_free(lr);
@@ -250,6 +257,16 @@ static int fib_lr_tables_create(struct dp_vrf *v, int family)
 {
 	struct fib_lr *lr = family == AF_INET ? v->fib4 : v->fib6;
 
+	if (family == AF_INET && v->id != PG_VRF_DEFAULT && compact_max > 0) {
+		struct fib4_dxr *d = fib4_dxr_create(lr->max_routes, lr->init_routes);
+		if (!d) {
+			LOG_ERR("VRF %s: IPv4 FIB (compact, %u routes): %s", v->name,
+				lr->max_routes, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		rcu_assign_pointer(lr->compact, d);
+		return 0;
+	}
 	for (int c = 0; c < (family == AF_INET ? 1 : 2); c++) {
 		lr->copy[c] = fib_table_create(v->id, family, lr, c);
 		if (!lr->copy[c]) {
@@ -533,6 +550,102 @@ static void touch4(uint16_t vrf)
  * written in place (the workers see each change at once); fib4_dir24 paints the addresses of
  * 240.0.0.0/4 never, so no top pieces.
  */
+/* The VRF has an IPv4 table (of either kind). */
+static inline bool has4(const struct fib_lr *lr)
+{
+	return lr->active || lr->compact;
+}
+
+static void tbl_free_cb(void *t)
+{
+	fib4_tbl_free(t);
+}
+
+struct fill4 {
+	struct fib4_tbl *t;
+	struct fib4_dxr *d;
+	int ret;
+};
+
+static int fill4_cb(const struct fib4_route *r, void *arg)
+{
+	struct fill4 *f = arg;
+
+	f->ret = f->t ? fib4_tbl_add(f->t, r->ip, r->len, r->nh, r->tag, NULL)
+		      : fib4_dxr_add(f->d, r->ip, r->len, r->nh, r->tag, NULL);
+	return f->ret;
+}
+
+/*
+ * The VRF's compact table has grown past compact_max: build a DIR-24-8 table with every route,
+ * publish it (workers read active first), and free the compact one after a grace period. On
+ * failure (no memory, tbl8 groups too few for the routes longer than /24) the compact table
+ * stays, and the switch is tried again 65536 routes later.
+ */
+static void fib4_switch_dir24(struct dp_vrf *v)
+{
+	struct fib_lr *lr = v->fib4;
+	struct fib4_dxr *d = lr->compact;
+	const unsigned n = fib4_dxr_routes(d);
+
+	if (lr->full_at && n < lr->full_at + 65536)
+		return;
+	unsigned init = PG_MIN(PG_MAX(2 * n, lr->init_routes), lr->max_routes);
+	struct fill4 f = {.t = fib4_tbl_create(SOCKET_ID_ANY, lr->max_routes, init, lr->tbl8)};
+	if (f.t)
+		fib4_dxr_walk(d, fill4_cb, &f);
+	if (!f.t || f.ret < 0) {
+		LOG_WARN("VRF %s: IPv4 FIB stays compact at %u routes (DIR-24-8: %s)", v->name, n,
+			 f.t ? strerror(-f.ret) : rte_strerror(rte_errno));
+		fib4_tbl_free(f.t);
+		lr->full_at = n;
+		return;
+	}
+	lr->full_at = 0;
+	lr->copy[0] = f.t;
+	rcu_assign_pointer(lr->active, f.t);
+	/* A worker that read active just before it was set reads compact next: it stays set
+	 * until no worker can be doing that (one grace period, once per switch); after it no
+	 * worker reads compact any more. */
+	rcu_synchronize();
+	rcu_assign_pointer(lr->compact, NULL);
+	fib4_dxr_free(d);
+	LOG_INFO("VRF %s: IPv4 FIB switched to DIR-24-8 at %u routes", v->name, n);
+}
+
+/* The VRF's DIR-24-8 table has shrunk below compact_max / 4: back to a compact table. */
+static void fib4_switch_compact(struct dp_vrf *v)
+{
+	struct fib_lr *lr = v->fib4;
+	struct fib4_tbl *t = lr->active;
+	const unsigned n = fib4_tbl_routes(t);
+	struct fill4 f = {.d = fib4_dxr_create(lr->max_routes, PG_MAX(2 * n, 1024u))};
+
+	if (f.d) {
+		fib4_tbl_walk(t, fill4_cb, &f);
+		if (f.ret == 0)
+			f.ret = fib4_dxr_flush(f.d);
+	}
+	if (!f.d || f.ret < 0) {
+		fib4_dxr_free(f.d);
+		return; /* tried again at the next delete */
+	}
+	/* compact first: a worker that finds active NULL finds the compact table */
+	rcu_assign_pointer(lr->compact, f.d);
+	rcu_assign_pointer(lr->active, NULL);
+	lr->copy[0] = NULL;
+	if (rcu_defer_free(tbl_free_cb, t) < 0) {
+		rcu_synchronize();
+		fib4_tbl_free(t);
+	}
+	LOG_INFO("VRF %s: IPv4 FIB switched to compact at %u routes", v->name, n);
+}
+
+/*
+ * IPv4: the route set of the VRF's fib4 table is the route table (tag = origin). A DIR-24-8 table
+ * is written in place (the workers see each change at once), a compact one publishes at
+ * fib_commit; both never paint the addresses of 240.0.0.0/4, so no top pieces.
+ */
 static int fib4_route_set(struct dp_vrf *v, const struct pg_prefix *p, uint32_t nh,
 			  enum route_origin origin, uint32_t *old_nh)
 {
@@ -541,13 +654,14 @@ static int fib4_route_set(struct dp_vrf *v, const struct pg_prefix *p, uint32_t 
 	struct fib4_route old;
 	int ret;
 
-	if (!lr->active) {
+	if (!has4(lr)) {
 		ret = fib_lr_tables_create(v, AF_INET);
 		if (ret < 0)
 			return ret;
 	}
-	struct fib4_tbl *t = fib_lr_standby(lr);
-	const struct fib4_route *r = fib4_tbl_find(t, ip, p->len);
+	struct fib4_tbl *t = lr->active;
+	const struct fib4_route *r =
+	    t ? fib4_tbl_find(t, ip, p->len) : fib4_dxr_find(lr->compact, ip, p->len);
 	if (r) {
 		*old_nh = r->nh;
 		if (r->nh == nh && r->tag == origin)
@@ -555,12 +669,16 @@ static int fib4_route_set(struct dp_vrf *v, const struct pg_prefix *p, uint32_t 
 	} else if (route_counts[v->id][0] >= dp.fib4_max_routes) {
 		return -ENOSPC;
 	}
-	ret = fib4_tbl_add(t, ip, p->len, nh, (uint8_t)origin, &old);
-	if (ret == -ENOSPC && fib4_tbl_tbl8_pending(t)) {
-		/* tbl8 groups given up in this batch come back after a grace period */
-		rcu_synchronize();
-		fib4_tbl_reclaim(t);
+	if (!t) {
+		ret = fib4_dxr_add(lr->compact, ip, p->len, nh, (uint8_t)origin, &old);
+	} else {
 		ret = fib4_tbl_add(t, ip, p->len, nh, (uint8_t)origin, &old);
+		if (ret == -ENOSPC && fib4_tbl_tbl8_pending(t)) {
+			/* tbl8 groups given up in this batch come back after a grace period */
+			rcu_synchronize();
+			fib4_tbl_reclaim(t);
+			ret = fib4_tbl_add(t, ip, p->len, nh, (uint8_t)origin, &old);
+		}
 	}
 	if (ret < 0) {
 		LOG_WARN("FIB write failed: %s", strerror(-ret));
@@ -570,21 +688,32 @@ static int fib4_route_set(struct dp_vrf *v, const struct pg_prefix *p, uint32_t 
 	if (!old.nh)
 		route_counts[v->id][0]++;
 	touch4(v->id);
+	if (!t && route_counts[v->id][0] > compact_max)
+		fib4_switch_dir24(v);
 	return 0;
 }
 
 static int fib4_route_unset(struct dp_vrf *v, const struct pg_prefix *p, uint32_t *old_nh)
 {
+	struct fib_lr *lr = v->fib4;
 	struct fib4_route old;
+	const uint32_t ip = rte_be_to_cpu_32(p->ip.v4);
+	int ret;
 
-	if (!v->fib4->active)
+	if (!has4(lr))
 		return -ENOENT;
-	int ret = fib4_tbl_del(fib_lr_standby(v->fib4), rte_be_to_cpu_32(p->ip.v4), p->len, &old);
+	if (lr->active)
+		ret = fib4_tbl_del(lr->active, ip, p->len, &old);
+	else
+		ret = fib4_dxr_del(lr->compact, ip, p->len, &old);
 	if (ret < 0)
 		return ret;
 	*old_nh = old.nh;
 	route_counts[v->id][0]--;
 	touch4(v->id);
+	if (lr->active && v->id != PG_VRF_DEFAULT && compact_max > 0 &&
+	    route_counts[v->id][0] < compact_max / 4)
+		fib4_switch_compact(v);
 	return 0;
 }
 
@@ -684,8 +813,12 @@ void fib_route_prefetch(uint16_t vrf, const struct pg_prefix *p)
 {
 	const struct dp_vrf *v = vrf < PG_MAX_VRFS ? dp.vrfs[vrf] : NULL;
 
-	if (p->ip.family == AF_INET && v && v->fib4->active)
-		fib4_tbl_prefetch(fib_lr_standby(v->fib4), rte_be_to_cpu_32(p->ip.v4), p->len);
+	if (p->ip.family != AF_INET || !v)
+		return;
+	if (v->fib4->active)
+		fib4_tbl_prefetch(v->fib4->active, rte_be_to_cpu_32(p->ip.v4), p->len);
+	else if (v->fib4->compact)
+		fib4_dxr_prefetch(v->fib4->compact, rte_be_to_cpu_32(p->ip.v4), p->len);
 }
 
 const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p)
@@ -696,10 +829,12 @@ const struct fib_route *fib_route_find(uint16_t vrf, const struct pg_prefix *p)
 
 	if (p->ip.family == AF_INET) {
 		const struct dp_vrf *v = vrf < PG_MAX_VRFS ? dp.vrfs[vrf] : NULL;
+		const uint32_t ip = rte_be_to_cpu_32(p->ip.v4);
 		const struct fib4_route *r4 =
-		    v && v->fib4->active
-			? fib4_tbl_find(fib_lr_standby(v->fib4), rte_be_to_cpu_32(p->ip.v4), p->len)
-			: NULL;
+		    !v		       ? NULL
+		    : v->fib4->active  ? fib4_tbl_find(v->fib4->active, ip, p->len)
+		    : v->fib4->compact ? fib4_dxr_find(v->fib4->compact, ip, p->len)
+				       : NULL;
 		if (!r4)
 			return NULL;
 		fib_route_from4(&found4, vrf, r4);
@@ -720,9 +855,11 @@ uint32_t fib_lookup_ctl(uint16_t vrf, const struct pg_ip *ip)
 		return 0;
 	/* The standby copy always has every change, committed or not. */
 	if (ip->family == AF_INET) {
-		if (!v->fib4->active)
-			return 0;
-		return fib4_tbl_lookup_rib(fib_lr_standby(v->fib4), rte_be_to_cpu_32(ip->v4));
+		if (v->fib4->active)
+			return fib4_tbl_lookup_rib(v->fib4->active, rte_be_to_cpu_32(ip->v4));
+		if (v->fib4->compact)
+			return fib4_dxr_lookup_rib(v->fib4->compact, rte_be_to_cpu_32(ip->v4));
+		return 0;
 	}
 	if (!v->fib6->active)
 		return 0;
@@ -758,9 +895,10 @@ int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *,
 	for (unsigned v = 0; v < PG_MAX_VRFS && family != AF_INET6; v++) {
 		const struct dp_vrf *d = dp.vrfs[v];
 		struct walk4 w = {(uint16_t)v, cb, arg};
-		if ((vrf != UINT16_MAX && v != vrf) || !d || !d->fib4->active)
+		if ((vrf != UINT16_MAX && v != vrf) || !d || !has4(d->fib4))
 			continue;
-		ret = fib4_tbl_walk(fib_lr_standby(d->fib4), walk4_cb, &w);
+		ret = d->fib4->active ? fib4_tbl_walk(d->fib4->active, walk4_cb, &w)
+				      : fib4_dxr_walk(d->fib4->compact, walk4_cb, &w);
 		if (ret)
 			return ret;
 	}
@@ -777,6 +915,15 @@ int fib_route_walk(uint16_t vrf, int family, int (*cb)(const struct fib_route *,
 			return ret;
 	}
 	return 0;
+}
+
+const char *fib4_table_kind(uint16_t vrf)
+{
+	const struct dp_vrf *v = vrf < PG_MAX_VRFS ? dp.vrfs[vrf] : NULL;
+
+	if (!v || !has4(v->fib4))
+		return "none";
+	return v->fib4->active ? "dir24-8" : "compact";
 }
 
 unsigned fib_route_count(uint16_t vrf, int family)
@@ -807,8 +954,20 @@ int fib_commit(void)
 
 	for (unsigned v = 0; v < PG_MAX_VRFS && n_touched4; v++) {
 		const struct dp_vrf *vrf = dp.vrfs[v];
-		if (touched4[v] && vrf && vrf->fib4->active &&
-		    fib4_tbl_tbl8_pending(vrf->fib4->active))
+		if (!touched4[v] || !vrf)
+			continue;
+		if (vrf->fib4->active && fib4_tbl_tbl8_pending(vrf->fib4->active))
+			groups = true;
+		/* compact tables: publish the changed /16s. Their old chunks wait for a grace
+		 * period, but not necessarily this commit's: a commit that gives up nothing
+		 * else does not wait until they pass a quarter of the pool (at least 1 MiB),
+		 * so a feed of adds waits a few times instead of once per commit. */
+		struct fib4_dxr *d = vrf->fib4->active ? NULL : vrf->fib4->compact;
+		if (d && fib4_dxr_flush(d) < 0)
+			LOG_ERR("VRF %s: IPv4 FIB (compact) out of memory, changes not published",
+				vrf->name);
+		if (d &&
+		    fib4_dxr_pending_bytes(d) > PG_MAX((size_t)1 << 20, fib4_dxr_pool_bytes(d) / 4))
 			groups = true;
 	}
 	if (log_n == 0 && rebuilds_pending == 0 && !groups && (put_n == 0 || n_touched4 == 0)) {
@@ -844,6 +1003,13 @@ int fib_commit(void)
 		n_touched4--;
 		if (vrf && vrf->fib4->active)
 			fib4_tbl_reclaim(vrf->fib4->active);
+	}
+	/* compact chunks given up before the grace period, in every VRF */
+	for (unsigned v = 0; v < PG_MAX_VRFS; v++) {
+		struct dp_vrf *vrf = dp.vrfs[v];
+		if (vrf && !vrf->fib4->active && vrf->fib4->compact &&
+		    fib4_dxr_pending(vrf->fib4->compact))
+			fib4_dxr_reclaim(vrf->fib4->compact);
 	}
 	for (unsigned i = 0; i < log_n; i++) {
 		const struct fib_op *op = &oplog[i];

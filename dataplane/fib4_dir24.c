@@ -36,16 +36,9 @@
 
 /* Control thread only. */
 struct fib4_rs {
-	unsigned max_routes, n_routes;
-	/* The routes: open addressing, linear probing, no tombstones (backward-shift delete). Slots
-	 * are struct fib4_route (12 bytes); nh 0: empty (a route's next hop is never 0), so zeroed
-	 * memory is an empty table. */
-	struct fib4_route *slot;
-	uint32_t mask;	    /* slots - 1 */
-	uint8_t bits;	    /* log2(slots) */
-	bool slot_pop;	    /* slot array faulted in at allocation (pg_big_alloc populate) */
-	bool dense;	    /* created for its full size: big arrays on huge pages, faulted in */
-	uint32_t len_n[33]; /* routes per prefix length */
+	unsigned max_routes;
+	struct fib4_rset set; /* the routes */
+	bool dense;	      /* created for its full size: big arrays on huge pages, faulted in */
 	/* Prefix length of the route each entry holds (meaningless for a tbl24 entry with a group).
 	 */
 	uint8_t *d24;	 /* [FIB4_TBL24_N] */
@@ -65,125 +58,7 @@ static inline void entry_set(uint32_t *e, uint32_t v)
 	__atomic_store_n(e, v, __ATOMIC_RELAXED);
 }
 
-static inline uint32_t depth_mask(uint8_t depth)
-{
-	return depth ? ~0u << (32 - depth) : 0;
-}
-
-/* ---- the route hash ---- */
-
-static inline uint32_t rs_home(const struct fib4_rs *rs, uint32_t ip, uint8_t len)
-{
-	uint64_t k = ((uint64_t)ip << 6 | len) * 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(k >> (64 - rs->bits));
-}
-
-static struct fib4_route *rs_find(const struct fib4_rs *rs, uint32_t ip, uint8_t len)
-{
-	for (uint32_t i = rs_home(rs, ip, len);; i = (i + 1) & rs->mask) {
-		struct fib4_route *r = &rs->slot[i];
-		if (r->nh == 0)
-			return NULL;
-		if (r->ip == ip && r->len == len)
-			return r;
-	}
-}
-
-static void rs_place(struct fib4_rs *rs, const struct fib4_route *x)
-{
-	uint32_t i = rs_home(rs, x->ip, x->len);
-
-	while (rs->slot[i].nh != 0)
-		i = (i + 1) & rs->mask;
-	rs->slot[i] = *x;
-}
-
-/* Slots for n routes at a load of at most 3/4. */
-static uint8_t slot_bits(unsigned n)
-{
-	uint8_t bits = 10;
-
-	while (((uint64_t)1 << bits) * 3 < (uint64_t)n * 4)
-		bits++;
-	return bits;
-}
-
-/* A new slot array of 2^bits, the routes moved in. A dense table's first one, sized for the routes
- * it is expected to get, is faulted in at once (random prefixes touch all of it); other arrays
- * are zeroed here, i.e. written before the probes read them (see touch_pages). */
-static int rs_resize(struct fib4_rs *rs, uint8_t bits)
-{
-	struct fib4_route *old = rs->slot;
-	size_t old_n = old ? (size_t)rs->mask + 1 : 0;
-	bool pop = old == NULL && rs->dense;
-	struct fib4_route *s = pg_big_alloc(((size_t)1 << bits) * sizeof(*s), pop);
-
-	if (s == NULL)
-		return -ENOMEM;
-	if (!pop)
-		explicit_bzero(s,
-			       ((size_t)1 << bits) * sizeof(*s)); /* gcc may make memset a no-op */
-	rs->slot = s;
-	rs->bits = bits;
-	rs->mask = (uint32_t)(((size_t)1 << bits) - 1);
-	for (size_t i = 0; i < old_n; i++)
-		if (old[i].nh != 0)
-			rs_place(rs, &old[i]);
-	pg_big_free(old, old_n * sizeof(*old), rs->slot_pop);
-	rs->slot_pop = pop;
-	return 0;
-}
-
-/* The caller checked that ip/len is absent and that n_routes < max_routes. Grows (doubling) past
- * a load of 3/4: -ENOMEM if it cannot. */
-static int rs_insert(struct fib4_rs *rs, uint32_t ip, uint8_t len, uint32_t nh, uint8_t tag)
-{
-	if ((uint64_t)(rs->n_routes + 1) * 4 > ((uint64_t)rs->mask + 1) * 3) {
-		int ret = rs_resize(rs, (uint8_t)(rs->bits + 1));
-		if (ret < 0)
-			return ret;
-	}
-	rs_place(rs, &(struct fib4_route){.ip = ip, .nh = nh, .len = len, .tag = tag});
-	rs->n_routes++;
-	rs->len_n[len]++;
-	return 0;
-}
-
-static void rs_remove(struct fib4_rs *rs, struct fib4_route *r)
-{
-	uint32_t i = (uint32_t)(r - rs->slot), j = i;
-
-	rs->n_routes--;
-	rs->len_n[r->len]--;
-	for (;;) {
-		j = (j + 1) & rs->mask;
-		if (rs->slot[j].nh == 0)
-			break;
-		uint32_t k = rs_home(rs, rs->slot[j].ip, rs->slot[j].len);
-		/* slot j may move back to i unless its home lies cyclically in (i, j] */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		rs->slot[i] = rs->slot[j];
-		i = j;
-	}
-	rs->slot[i].nh = 0;
-}
-
-/* The longest route strictly shorter than len covering ip: its next hop and length, or (0, 0). */
-static uint32_t rs_parent(const struct fib4_rs *rs, uint32_t ip, uint8_t len, uint8_t *plen)
-{
-	for (int l = (int)len - 1; l >= 0; l--) {
-		if (rs->len_n[l] == 0)
-			continue;
-		const struct fib4_route *r = rs_find(rs, ip & depth_mask((uint8_t)l), (uint8_t)l);
-		if (r != NULL) {
-			*plen = (uint8_t)l;
-			return r->nh;
-		}
-	}
-	*plen = 0;
-	return 0;
-}
+#define depth_mask fib4_depth_mask
 
 /* Bits [b, e) of a bitmap (e > b) as masks of its words. */
 #define BITS_FOREACH_WORD(b, e, w, m, body)                   \
@@ -223,7 +98,7 @@ static void rs_free(struct fib4_rs *rs)
 {
 	if (rs == NULL)
 		return;
-	pg_big_free(rs->slot, ((size_t)rs->mask + 1) * sizeof(*rs->slot), rs->slot_pop);
+	fib4_rset_fini(&rs->set);
 	pg_big_free(rs->d24, FIB4_TBL24_N, rs->dense);
 	free(rs->d8);
 	free(rs->ext24);
@@ -250,7 +125,8 @@ static struct fib4_rs *rs_create(unsigned max_routes, unsigned init_routes, unsi
 	rs->pend_grp = malloc(n_tbl8 * sizeof(*rs->pend_grp));
 	rs->deep = calloc(n_tbl8, sizeof(*rs->deep));
 	if (rs->d24 == NULL || rs->d8 == NULL || rs->ext24 == NULL || rs->free_grp == NULL ||
-	    rs->pend_grp == NULL || rs->deep == NULL || rs_resize(rs, slot_bits(init_routes)) < 0) {
+	    rs->pend_grp == NULL || rs->deep == NULL ||
+	    fib4_rset_init(&rs->set, init_routes, rs->dense) < 0) {
 		rs_free(rs);
 		return NULL;
 	}
@@ -338,7 +214,7 @@ void fib4_tbl_reclaim(struct fib4_tbl *t)
 
 unsigned fib4_tbl_routes(const struct fib4_tbl *t)
 {
-	return t->rs->n_routes;
+	return t->rs->set.n_routes;
 }
 
 /* ---- writing ---- */
@@ -385,22 +261,6 @@ static void tbl8_unref(struct fib4_tbl *t, uint32_t ip)
 	rs->ext24[b / 64] &= ~(1ull << (b % 64));
 }
 
-/*
- * The 4 KiB pages of [p, p + len) written before anything reads them. A table that is not dense
- * is touched as routes arrive, and paint reads an entry before writing it: the read would map
- * the shared zero page and the write then copy it, which takes a TLB shootdown (an IPI to every
- * CPU the process runs on: on the benchmark VM, half the time of a 100k-route EVPN feed). A
- * locked OR of 0 is one write access: the kernel maps a fresh page at once.
- */
-static inline void touch_pages(void *p, size_t len)
-{
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, end = (uintptr_t)p + len;
-
-	for (; a < end; a += 4096)
-		__atomic_fetch_or((uint8_t *)(a < (uintptr_t)p ? (uintptr_t)p : a), 0,
-				  __ATOMIC_RELAXED);
-}
-
 /* Entries [from, from + n) of group g whose route length is <= len (le) or == len (!le) get
  * (nh, nd). */
 static void paint8(struct fib4_tbl *t, uint32_t g, uint32_t from, uint32_t n, uint8_t len, bool le,
@@ -411,7 +271,7 @@ static void paint8(struct fib4_tbl *t, uint32_t g, uint32_t from, uint32_t n, ui
 	uint8_t *d = &t->rs->d8[o];
 
 	if (!t->rs->dense)
-		touch_pages(d, n);
+		pg_touch_pages(d, n);
 	if (le) {
 		for (uint32_t k = 0; k < n; k++)
 			if (d[k] <= len) {
@@ -447,8 +307,8 @@ static void paint(struct fib4_tbl *t, uint32_t ip, uint8_t len, bool le, uint32_
 	uint32_t *w24 = t->w24;
 	uint8_t *d24 = rs->d24;
 	if (!rs->dense) {
-		touch_pages(&w24[b], (e - b) * sizeof(*w24));
-		touch_pages(&d24[b], e - b);
+		pg_touch_pages(&w24[b], (e - b) * sizeof(*w24));
+		pg_touch_pages(&d24[b], e - b);
 	}
 	/* Branch-free, so that gcc vectorises it (a /8 is 65536 entries); entries with a group
 	 * are left alone here and painted below, found through ext24. */
@@ -486,7 +346,7 @@ int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, ui
 	if (depth > 32 || nh == 0 || nh >= FIB4_MAX_NH)
 		return -EINVAL;
 	ip &= depth_mask(depth);
-	r = rs_find(rs, ip, depth);
+	r = fib4_rset_find(&rs->set, ip, depth);
 	if (r != NULL) {
 		if (old != NULL)
 			*old = *r;
@@ -500,9 +360,9 @@ int fib4_tbl_add(struct fib4_tbl *t, uint32_t ip, uint8_t depth, uint32_t nh, ui
 	bool deep = depth > 24 && ip < FIB4_TOP;
 	if (deep && !(t->w24[ip >> 8] & FIB4_EXT) && rs->n_free == 0)
 		return -ENOSPC;
-	if (rs->n_routes >= rs->max_routes)
+	if (rs->set.n_routes >= rs->max_routes)
 		return -ENOSPC;
-	int ret = rs_insert(rs, ip, depth, nh, tag);
+	int ret = fib4_rset_insert(&rs->set, ip, depth, nh, tag);
 	if (ret < 0)
 		return ret;
 	if (deep)
@@ -522,13 +382,13 @@ int fib4_tbl_del(struct fib4_tbl *t, uint32_t ip, uint8_t depth, struct fib4_rou
 	if (depth > 32)
 		return -EINVAL;
 	ip &= depth_mask(depth);
-	r = rs_find(rs, ip, depth);
+	r = fib4_rset_find(&rs->set, ip, depth);
 	if (r == NULL)
 		return -ENOENT;
 	if (old != NULL)
 		*old = *r;
-	rs_remove(rs, r);
-	uint32_t pnh = rs_parent(rs, ip, depth, &plen);
+	fib4_rset_remove(&rs->set, r);
+	uint32_t pnh = fib4_rset_parent(&rs->set, ip, depth, &plen);
 	paint(t, ip, depth, false, pnh, plen);
 	if (depth > 24 && ip < FIB4_TOP)
 		tbl8_unref(t, ip);
@@ -542,7 +402,7 @@ void fib4_tbl_prefetch(const struct fib4_tbl *t, uint32_t ip, uint8_t depth)
 	if (depth > 32)
 		return;
 	ip &= depth_mask(depth);
-	rte_prefetch0(&rs->slot[rs_home(rs, ip, depth)]);
+	rte_prefetch0(&rs->set.slot[fib4_rset_home(&rs->set, ip, depth)]);
 	rte_prefetch0(&t->w24[ip >> 8]);
 	rte_prefetch0(&rs->d24[ip >> 8]);
 }
@@ -551,21 +411,12 @@ const struct fib4_route *fib4_tbl_find(const struct fib4_tbl *t, uint32_t ip, ui
 {
 	if (depth > 32)
 		return NULL;
-	return rs_find(t->rs, ip & depth_mask(depth), depth);
+	return fib4_rset_find(&t->rs->set, ip & depth_mask(depth), depth);
 }
 
 int fib4_tbl_walk(const struct fib4_tbl *t, int (*cb)(const struct fib4_route *, void *), void *arg)
 {
-	const struct fib4_rs *rs = t->rs;
-
-	for (uint32_t i = 0; i <= rs->mask; i++) {
-		if (rs->slot[i].nh == 0)
-			continue;
-		int ret = cb(&rs->slot[i], arg);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return fib4_rset_walk(&t->rs->set, cb, arg);
 }
 
 uint32_t fib4_tbl_lookup_rib(const struct fib4_tbl *t, uint32_t ip)

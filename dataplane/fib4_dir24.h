@@ -35,7 +35,8 @@
  * (the default VRF's) has its tbl24, route lengths and route hash on transparent huge pages
  * faulted in at creation, as hugepage memory would be: a feed of random prefixes touches them
  * everywhere, and a 2 MiB page instead of 512 4 KiB pages saves the TLB misses. Other tables
- * (other VRFs, which start small) are 4 KiB pages touched as routes arrive: their memory follows
+ * (other VRFs past FIB4_COMPACT_MAX routes, see fib.h, or any VRF with compact tables disabled)
+ * are 4 KiB pages touched as routes arrive: their memory follows
  * their routes.
  *
  * Writer: the control thread only. Readers: fib4_tbl_lookup_bulk, inline, in the workers,
@@ -48,6 +49,8 @@
 #include <rte_branch_prediction.h>
 #include <rte_prefetch.h>
 
+#include "fib4_rset.h"
+
 #define FIB4_EXT      0x80000000u /* tbl24 entry: low 24 bits are a tbl8 group index */
 #define FIB4_TBL24_N  (1u << 24)
 #define FIB4_TBL8_N   256u
@@ -57,14 +60,6 @@
 #define FIB4_TOP 0xf0000000u /* 240.0.0.0/4 never routes (see below) */
 
 struct fib4_rs; /* the control side (fib4_dir24.c) */
-
-/* A route as the route set keeps it: tag is the caller's (fib.c: the route's origin). */
-struct fib4_route {
-	uint32_t ip; /* host order */
-	uint32_t nh;
-	uint8_t len;
-	uint8_t tag;
-};
 
 struct fib4_tbl {
 	/* Read by the workers. */

@@ -1288,6 +1288,101 @@ static void check_no_leak(void)
 	CHECK(avail == dp.pool->size, "%u of %u mbufs back in the pool", avail, dp.pool->size);
 }
 
+/*
+ * VRF red (not the default VRF) has a compact IPv4 table (dataplane/fib4_dxr.h). Routes nested
+ * inside one /16 give that /16 a chunk of ranges; packets from the host port are routed through
+ * it, in one burst (the bulk lookup) and one by one: VXLAN (+50 bytes) or IPIP (+20) towards
+ * port B, or dropped without a route. A delete is seen by the workers at the commit.
+ */
+static void test_compact_vrf(void)
+{
+	uint8_t frames[8][256];
+	struct rte_mbuf *ms[8];
+	unsigned len[8];
+	struct out o;
+
+	printf("forwarding through a compact VRF table\n");
+	const struct fib_lr *lr = dp.vrfs[1]->fib4;
+	CHECK(lr->compact != NULL && lr->active == NULL, "VRF red: IPv4 table not compact");
+	if (lr->compact == NULL)
+		return;
+	CHECK_EQ(route(1, "10.5.0.0/16", nh_vx), 0);
+	CHECK_EQ(route(1, "10.5.7.0/24", nh_ipip), 0);
+	CHECK_EQ(route(1, "10.5.7.64/26", nh_vx), 0);
+	CHECK_EQ(route(1, "10.5.7.16/32", nh_vx), 0);
+	CHECK_EQ(fib_commit(), 0);
+	CHECK(lr->compact->l1[0x0a05] & FIB4_DXR_EXT, "10.5.0.0/16 has no chunk: l1 %#x",
+	      lr->compact->l1[0x0a05]);
+	const struct {
+		const char *dst;
+		unsigned grow; /* 50 VXLAN, 20 IPIP, 0 dropped */
+	} c[8] = {{"10.5.7.70", 50}, {"10.5.7.10", 20},	 {"10.5.7.16", 50},  {"10.5.7.17", 20},
+		  {"10.5.9.1", 50},  {"10.5.7.127", 50}, {"10.5.7.128", 20}, {"10.6.0.1", 0}};
+	unsigned want_vx = 0, want_ipip = 0, want_drop = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		struct pkt_spec sp = {A_MAC, HOST_MAC, AF_INET, "10.1.0.5", c[i].dst,
+				      64,    1000,     2000,	60};
+		len[i] = build(frames[i], &sp);
+		ms[i] = mbuf_from(frames[i], len[i]);
+		want_vx += c[i].grow == 50;
+		want_ipip += c[i].grow == 20;
+		want_drop += c[i].grow == 0;
+	}
+	uint64_t nr0 = drops(DROP_IP4_NO_ROUTE);
+	dp_process_burst(w, pA, ms, 8);
+	dp_tx_flush(w);
+	collect(&o);
+	unsigned vx = 0, ipip = 0, other = 0;
+	for (unsigned i = 0; i < o.n; i++) {
+		unsigned l = rte_pktmbuf_pkt_len(o.m[i]);
+		bool on_b = o.port[i] == pB;
+		vx += on_b && l == len[0] + 50;
+		ipip += on_b && l == len[0] + 20;
+		other += !on_b || (l != len[0] + 50 && l != len[0] + 20);
+	}
+	CHECK(vx == want_vx && ipip == want_ipip && other == 0,
+	      "burst: %u VXLAN, %u IPIP, %u other frames; expected %u, %u, 0", vx, ipip, other,
+	      want_vx, want_ipip);
+	CHECK_EQ(drops(DROP_IP4_NO_ROUTE), nr0 + want_drop);
+	out_free(&o);
+	for (unsigned i = 0; i < 8; i++) {
+		run(pA, frames[i], len[i], &o);
+		if (c[i].grow == 0) {
+			CHECK(o.n == 0, "%s: %u frames sent, expected a drop", c[i].dst, o.n);
+		} else {
+			unsigned olen;
+			if (one_out(&o, pB, &olen))
+				CHECK(olen == len[i] + c[i].grow, "%s: %u bytes sent, expected %u",
+				      c[i].dst, olen, len[i] + c[i].grow);
+		}
+		out_free(&o);
+	}
+	/* delete the /26: the workers keep the old route until the commit */
+	struct pg_prefix p26 = unit_prefix("10.5.7.64/26");
+	uint32_t old, olen;
+	CHECK_EQ(fib_route_del(1, &p26, &old), 0);
+	fib_release_after_commit(old);
+	run(pA, frames[0], len[0], &o);
+	if (one_out(&o, pB, &olen))
+		CHECK(olen == len[0] + 50, "10.5.7.70 before the commit: %u bytes, expected VXLAN",
+		      olen);
+	out_free(&o);
+	CHECK_EQ(fib_commit(), 0);
+	run(pA, frames[0], len[0], &o);
+	if (one_out(&o, pB, &olen))
+		CHECK(olen == len[0] + 20, "10.5.7.70 after the commit: %u bytes, expected IPIP",
+		      olen);
+	out_free(&o);
+	const char *gone[] = {"10.5.7.0/24", "10.5.7.16/32", "10.5.0.0/16"};
+	for (unsigned i = 0; i < 3; i++) {
+		struct pg_prefix p = unit_prefix(gone[i]);
+		CHECK_EQ(fib_route_del(1, &p, &old), 0);
+		fib_release_after_commit(old);
+	}
+	CHECK_EQ(fib_commit(), 0);
+	CHECK_EQ(lr->compact->l1[0x0a05], 0);
+}
+
 int main(void)
 {
 	if (unit_eal_init() < 0)
@@ -1312,6 +1407,8 @@ int main(void)
 		test_hitless();
 	if (unit_selected("mix"))
 		test_burst_mix();
+	if (unit_selected("compact"))
+		test_compact_vrf();
 	if (unit_selected("fuzz"))
 		test_fuzz();
 	check_no_leak();

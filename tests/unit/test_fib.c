@@ -335,8 +335,8 @@ static unsigned rand_len_any(unsigned width)
 struct lookup_batch {
 	struct ref_table *t;
 	uint16_t vrf;
-	bool uncommitted; /* changes pending: IPv6 workers see the last commit (IPv4: every change)
-			   */
+	bool uncommitted; /* changes pending: IPv6 workers and IPv4 compact tables show the last
+			     commit (IPv4 DIR-24-8: every change) */
 	unsigned n;
 	struct key a[PG_BURST];
 	unsigned mismatches;
@@ -345,17 +345,20 @@ struct lookup_batch {
 static void batch_flush(struct lookup_batch *b)
 {
 	const struct dp_vrf *v = dp.vrfs[b->vrf];
-	uint32_t want[PG_BURST], ctl[PG_BURST], bulk[PG_BURST];
+	uint32_t want[PG_BURST], wantc[PG_BURST], ctl[PG_BURST], bulk[PG_BURST];
 	unsigned n = b->n;
+	/* IPv4 DIR-24-8 is written in place: the workers see every change at once; a compact
+	 * table publishes at the commit, as IPv6 does (its control side has every change) */
+	const bool compact = b->t->family == AF_INET && v && !v->fib4->active;
+	const bool last = b->uncommitted && (b->t->family == AF_INET6 || compact);
 
 	if (n == 0)
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		struct pg_ip ip = key_to_ip(b->a[i], b->t->family);
-		/* IPv4 is written in place: the workers see every change at once */
-		bool last = b->uncommitted && b->t->family == AF_INET6;
-		want[i] = ref_lookup(b->t, b->a[i], last);
-		ctl[i] = last ? want[i] : fib_lookup_ctl(b->vrf, &ip);
+		want[i] = ref_lookup(b->t, b->a[i], last); /* the workers' view */
+		wantc[i] = last && !compact ? want[i] : ref_lookup(b->t, b->a[i], false);
+		ctl[i] = last && !compact ? want[i] : fib_lookup_ctl(b->vrf, &ip);
 	}
 	if (b->t->family == AF_INET) {
 		uint32_t ips[PG_BURST];
@@ -385,7 +388,7 @@ static void batch_flush(struct lookup_batch *b)
 			bulk[i] = (uint32_t)nh64[i];
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (ctl[i] == want[i] && bulk[i] == want[i])
+		if (ctl[i] == wantc[i] && bulk[i] == want[i])
 			continue;
 		b->mismatches++;
 		if (b->mismatches <= 3 && getenv("UNIT_DEBUG")) {
@@ -403,12 +406,12 @@ static void batch_flush(struct lookup_batch *b)
 					    r->cnh, r->clive);
 			}
 		}
-		CHECK(ctl[i] == want[i] && bulk[i] == want[i],
-		      "VRF %u lookup %s: fib_lookup_ctl %u, bulk (worker) %u, reference LPM %u%s",
-		      b->vrf, key_str(b->a[i], b->t->family), ctl[i], bulk[i], want[i],
-		      b->uncommitted && b->t->family == AF_INET6
-			  ? " (as of the last commit, changes pending)"
-			  : "");
+		CHECK(ctl[i] == wantc[i] && bulk[i] == want[i],
+		      "VRF %u lookup %s: fib_lookup_ctl %u (reference %u), bulk (worker) %u, "
+		      "reference "
+		      "LPM %u%s",
+		      b->vrf, key_str(b->a[i], b->t->family), ctl[i], wantc[i], bulk[i], want[i],
+		      last ? " (bulk: as of the last commit, changes pending)" : "");
 	}
 	b->n = 0;
 }
@@ -507,6 +510,8 @@ static void check_rib(struct ref_table *t, uint16_t vrf)
 
 /* ---- the random test ---- */
 
+static int expect_compact = -1; /* IPv4 random tests: the VRF's table must be compact (1) or not */
+
 static void random_round(struct ref_table *t, uint16_t vrf, unsigned n_add, unsigned del_pct)
 {
 	unsigned width = t->width;
@@ -575,8 +580,13 @@ static void random_round(struct ref_table *t, uint16_t vrf, unsigned n_add, unsi
 		CHECK_EQ(fib_route_del(vrf, &p, &old), -ENOENT);
 		CHECK_EQ(old, 0);
 	}
-	/* Before the commit the workers still see the previous state (IPv6), or already the new
-	 * one (IPv4, written in place). */
+	if (t->family == AF_INET && expect_compact >= 0)
+		CHECK((dp.vrfs[vrf]->fib4->compact != NULL) == expect_compact,
+		      "VRF %u: IPv4 table %s, expected %s", vrf,
+		      dp.vrfs[vrf]->fib4->compact ? "compact" : "DIR-24-8",
+		      expect_compact ? "compact" : "DIR-24-8");
+	/* Before the commit the workers still see the previous state (IPv6, IPv4 compact), or
+	 * already the new one (IPv4 DIR-24-8, written in place). */
 	unsigned bad = compare_fib(t, vrf, 2000, true);
 	CHECK(bad == 0, "%u worker lookups before the commit wrong", bad);
 	CHECK_EQ(fib_commit(), 0);
@@ -1923,6 +1933,376 @@ static void test_dir24_inplace(unsigned n_add, unsigned rounds)
 	printf("  done in %.2f s\n", unit_now() - t0);
 }
 
+/* ---- the compact IPv4 table (dataplane/fib4_dxr.h) ---- */
+
+static uint32_t dxr_lookup(const struct fib4_dxr *d, uint32_t ip)
+{
+	uint64_t nh = 0;
+
+	fib4_dxr_lookup_bulk(d, &ip, &nh, 1);
+	return (uint32_t)nh;
+}
+
+/*
+ * The compact table against the reference: the control view (fib4_dxr_lookup_rib) has every
+ * change, the workers' view (bulk lookups of every burst size) the last flush. Addresses: random,
+ * and the first, last, before-first and after-last address of every route.
+ */
+static unsigned dxr_compare(const struct ref_table *ref, const struct fib4_dxr *d,
+			    unsigned n_random, bool flushed)
+{
+	unsigned bad = 0, n = 0;
+	uint32_t ips[PG_BURST];
+	uint64_t nh[PG_BURST];
+	struct key as[PG_BURST];
+
+	for (unsigned i = 0; i < n_random + 4 * ref->n; i++) {
+		struct key a = {0, unit_rand32()};
+		if (i >= n_random) {
+			const struct ref_route *r = &ref->r[(i - n_random) / 4];
+			uint64_t size = 1ull << (32 - r->len);
+			uint64_t o[4] = {0, size - 1, (uint64_t)-1, size};
+			a.lo = (r->net.lo + o[(i - n_random) % 4]) & 0xffffffffu;
+		}
+		const uint32_t live = ref_lookup(ref, a, false);
+		const uint32_t rib = fib4_dxr_lookup_rib(d, (uint32_t)a.lo);
+		if (rib != live && bad++ < 3)
+			fprintf(stderr, "  %s: control view %u, reference %u\n",
+				key_str(a, AF_INET), rib, live);
+		as[n] = a;
+		ips[n++] = (uint32_t)a.lo;
+		if (n < 1 + unit_rand_below(PG_BURST) && i + 1 < n_random + 4 * ref->n)
+			continue;
+		fib4_dxr_lookup_bulk(d, ips, nh, n);
+		for (unsigned k = 0; k < n; k++) {
+			const uint32_t want = ref_lookup(ref, as[k], !flushed);
+			if ((uint32_t)nh[k] != want && bad++ < 3)
+				fprintf(stderr, "  %s: worker view %u, reference %u%s\n",
+					key_str(as[k], AF_INET), (uint32_t)nh[k], want,
+					flushed ? "" : " (as of the last flush)");
+		}
+		n = 0;
+	}
+	return bad;
+}
+
+static void dxr_route(struct ref_table *ref, struct fib4_dxr *d, uint32_t ip, unsigned len,
+		      uint32_t nh)
+{
+	struct key net = {0, ip & (len ? ~0u << (32 - len) : 0)};
+	struct ref_route *r = ref_insert(ref, net, len);
+	struct fib4_route old;
+	int ret = fib4_dxr_add(d, (uint32_t)net.lo, (uint8_t)len, nh, 3, &old);
+
+	CHECK(ret == 0, "fib4_dxr_add(%s/%u) = %d", key_str(net, AF_INET), len, ret);
+	CHECK(old.nh == (r->live ? r->nh : 0), "fib4_dxr_add(%s/%u): old nh %u, expected %u",
+	      key_str(net, AF_INET), len, old.nh, r->live ? r->nh : 0);
+	if (ret == 0) {
+		r->nh = nh;
+		r->live = true;
+	}
+}
+
+static void dxr_unroute(struct ref_table *ref, struct fib4_dxr *d, struct ref_route *r)
+{
+	struct fib4_route old;
+	int ret = fib4_dxr_del(d, (uint32_t)r->net.lo, r->len, &old);
+
+	CHECK(ret == (r->live ? 0 : -ENOENT), "fib4_dxr_del(%s/%u) = %d", key_str(r->net, AF_INET),
+	      r->len, ret);
+	CHECK(old.nh == (r->live ? r->nh : 0), "fib4_dxr_del(%s/%u): old nh %u, expected %u",
+	      key_str(r->net, AF_INET), r->len, old.nh, r->live ? r->nh : 0);
+	r->live = false;
+}
+
+/*
+ * Random nested prefixes of every length /0../32 around a few bases (so that /16s fill with
+ * many overlapping ranges), plus Internet-like ones anywhere, 240.0.0.0/4 included (never
+ * routed: the table leaves it as fib4_dir24 does). Replaces (same and other next hop), deletes,
+ * deletes of absent routes; after the changes and before the flush the workers' view is the
+ * previous one, after it the new one; chunks given up wait for the reclaim. Everything deleted:
+ * no chunk, no route, every address 0.
+ */
+static void test_compact_table(unsigned n_add, unsigned rounds)
+{
+	struct ref_table ref = {.family = AF_INET, .width = 32};
+	double t0 = unit_now();
+	struct fib4_dxr_stats st;
+
+	printf("compact table: %u rounds of %u adds, nested /0../32, churn, 240/4\n", rounds,
+	       n_add);
+	struct fib4_dxr *d = fib4_dxr_create(4 * n_add * rounds, 1024);
+	CHECK(d, "creating the table: %s", rte_strerror(rte_errno));
+	if (!d)
+		return;
+	fib4_dxr_stats(d, &st);
+	CHECK(st.l1_bytes + st.ctl_bytes + st.pool_bytes < 64 * 1024,
+	      "an empty table holds %zu + %zu + %zu bytes", st.l1_bytes, st.ctl_bytes,
+	      st.pool_bytes);
+	CHECK_EQ(dxr_lookup(d, 0x0a000001u), 0);
+	uint32_t base[8];
+	for (unsigned i = 0; i < 8; i++)
+		base[i] = i == 7 ? 0xf0a00000u : unit_rand32(); /* one inside 240/4 */
+	for (unsigned round = 0; round < rounds; round++) {
+		for (unsigned i = 0; i < n_add; i++) {
+			unsigned len = unit_rand_below(33);
+			uint32_t ip = unit_rand32();
+			if (unit_rand_below(4) != 0) {
+				/* near a base: its first 8..32 bits */
+				unsigned k = 8 + unit_rand_below(25);
+				uint32_t m = k >= 32 ? ~0u : ~(~0u >> k);
+				ip = (base[unit_rand_below(8)] & m) | (ip & ~m);
+				len = len < 12 ? len + 12 : len;
+			}
+			if (ref.n && unit_rand_below(8) == 0) {
+				const struct ref_route *x = &ref.r[unit_rand_below(ref.n)];
+				ip = (uint32_t)x->net.lo;
+				len = x->len;
+			}
+			dxr_route(&ref, d, ip, len, 1 + unit_rand_below(NH_MAX - 1));
+		}
+		for (unsigned i = 0; i < ref.n; i++)
+			if (ref.r[i].live && unit_rand_below(100) < (round + 1 == rounds ? 50 : 25))
+				dxr_unroute(&ref, d, &ref.r[i]);
+		for (unsigned k = 0; k < 20; k++) {
+			unsigned len = unit_rand_below(33);
+			uint32_t ip = unit_rand32() & (len ? ~0u << (32 - len) : 0);
+			struct ref_route *r = ref_find(&ref, (struct key){0, ip}, len);
+			if (!r || !r->live)
+				CHECK_EQ(fib4_dxr_del(d, ip, (uint8_t)len, NULL), -ENOENT);
+		}
+		CHECK_EQ(fib4_dxr_routes(d), ref_live(&ref));
+		unsigned bad = dxr_compare(&ref, d, 5000, false);
+		CHECK(bad == 0, "round %u, before the flush: %u lookups wrong", round, bad);
+		CHECK(fib4_dxr_dirty(d) > 0, "round %u: no /16 marked changed", round);
+		CHECK_EQ(fib4_dxr_flush(d), 0);
+		CHECK_EQ(fib4_dxr_dirty(d), 0);
+		ref_commit(&ref);
+		bad = dxr_compare(&ref, d, 20000, true);
+		CHECK(bad == 0, "round %u, after the flush: %u lookups wrong", round, bad);
+		unsigned pend = fib4_dxr_pending(d);
+		CHECK(round == 0 || pend > 0, "round %u: changed chunks, none pending", round);
+		fib4_dxr_reclaim(d);
+		CHECK_EQ(fib4_dxr_pending(d), 0);
+		/* 240/4 never routes, whatever covers it */
+		CHECK_EQ(dxr_lookup(d, 0xf0a00001u), 0);
+		CHECK_EQ(fib4_dxr_lookup_rib(d, 0xffffffffu), 0);
+		fib4_dxr_stats(d, &st);
+		printf("  round %u: %u routes, %u chunks, %u ranges, %u given up\n", round,
+		       st.routes, st.chunks, st.ranges, pend);
+	}
+	for (unsigned i = 0; i < ref.n; i++)
+		if (ref.r[i].live)
+			dxr_unroute(&ref, d, &ref.r[i]);
+	CHECK_EQ(fib4_dxr_flush(d), 0);
+	ref_commit(&ref);
+	fib4_dxr_stats(d, &st);
+	CHECK(st.routes == 0 && st.chunks == 0 && st.ranges == 0,
+	      "after deleting everything: %u routes, %u chunks, %u ranges", st.routes, st.chunks,
+	      st.ranges);
+	unsigned nonzero = 0;
+	for (uint32_t i = 0; i < FIB4_DXR_L1_N; i++)
+		nonzero += d->l1[i] != 0;
+	CHECK(nonzero == 0, "%u l1 entries not empty after deleting every route", nonzero);
+	CHECK_EQ(dxr_compare(&ref, d, 2000, true), 0);
+	/* the chunks given up come back: the same routes again take no new pool memory */
+	fib4_dxr_reclaim(d);
+	fib4_dxr_free(d);
+	free(ref.r);
+	free(ref.map);
+	printf("  done in %.2f s\n", unit_now() - t0);
+}
+
+/*
+ * Memory of the compact table for the EVPN benchmark's feed (scripts/bench-bgp.sh: random
+ * prefixes /16../24, 58 % /24, first octets 0, 10, 127 and >= 224 left out): the table for 100k
+ * routes must stay well under the issue's 150 bytes per route, and the pool must not grow when
+ * the same routes are withdrawn and announced again (chunks given up are reused).
+ */
+static long rss_bytes(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * 4096;
+}
+
+static void test_compact_memory(unsigned n)
+{
+	struct fib4_dxr_stats st;
+	double t0 = unit_now();
+	uint32_t *ip = malloc(n * sizeof(*ip));
+	uint8_t *len = malloc(n);
+
+	printf("compact table memory: %u random /16../24 prefixes\n", n);
+	const long rss0 = rss_bytes();
+	struct fib4_dxr *d = fib4_dxr_create(n, 1024);
+	CHECK(d != NULL && ip && len, "creating the table");
+	if (!d || !ip || !len) {
+		free(ip);
+		free(len);
+		fib4_dxr_free(d);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t r = unit_rand_below(100), a;
+		len[i] = r < 58 ? 24 : (uint8_t)(16 + unit_rand_below(8));
+		do
+			a = unit_rand32();
+		while ((a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 || (a >> 24) >= 224);
+		ip[i] = a & fib4_depth_mask(len[i]);
+		int ret = fib4_dxr_add(d, ip[i], len[i], 1 + (i % 1000), 4, NULL);
+		CHECK(ret == 0, "add %u: %d", i, ret);
+	}
+	double t_add = unit_now() - t0;
+	CHECK_EQ(fib4_dxr_flush(d), 0);
+	fib4_dxr_reclaim(d);
+	fib4_dxr_stats(d, &st);
+	size_t total = st.l1_bytes + st.ctl_bytes + st.pool_bytes;
+	printf("  %u routes: %u chunks, %u ranges; pool %zu, control %zu, l1 and per-/16 arrays "
+	       "%zu: %.1f bytes per route; %.0f ns per add, flush %.1f ms\n",
+	       st.routes, st.chunks, st.ranges, st.pool_bytes, st.ctl_bytes, st.l1_bytes,
+	       (double)total / st.routes, t_add * 1e9 / n, (unit_now() - t0 - t_add) * 1e3);
+	/* per route (pool, control side) and fixed (first level and per-/16 arrays, 1088 KiB at
+	 * most): at 100k routes ~96 bytes per route in all */
+	CHECK(st.pool_bytes + st.ctl_bytes < (size_t)st.routes * 120 && st.l1_bytes <= 1088 * 1024,
+	      "%.1f bytes per route and %zu fixed",
+	      (double)(st.pool_bytes + st.ctl_bytes) / st.routes, st.l1_bytes);
+	printf("  resident memory of the process grew by %.1f bytes per route\n",
+	       (double)(rss_bytes() - rss0) / st.routes);
+	/* the same routes into a DIR-24-8 table as a VRF other than the default had it (4 KiB
+	 * pages touched as routes arrive, route hash starting at a 16th): the peer for the add rate
+	 */
+	struct fib4_tbl *t = fib4_tbl_create(SOCKET_ID_ANY, n, n / 16, 4096);
+	if (t) {
+		double t1 = unit_now();
+		for (unsigned i = 0; i < n; i++)
+			fib4_tbl_add(t, ip[i], len[i], 1 + (i % 1000), 4, NULL);
+		printf("  DIR-24-8 (not pre-faulted): %.0f ns per add\n",
+		       (unit_now() - t1) * 1e9 / n);
+		fib4_tbl_free(t);
+	}
+	/* withdraw a third and announce it again, twice: freed chunks are reused (without reuse
+	 * the pool would more than double) */
+	size_t pool0 = st.pool_bytes;
+	for (unsigned k = 0; k < 2; k++) {
+		for (unsigned i = k; i < n; i += 3)
+			fib4_dxr_del(d, ip[i], len[i], NULL);
+		CHECK_EQ(fib4_dxr_flush(d), 0);
+		fib4_dxr_reclaim(d);
+		for (unsigned i = k; i < n; i += 3)
+			fib4_dxr_add(d, ip[i], len[i], 1 + (i % 1000), 4, NULL);
+		CHECK_EQ(fib4_dxr_flush(d), 0);
+		fib4_dxr_reclaim(d);
+	}
+	fib4_dxr_stats(d, &st);
+	CHECK(st.pool_bytes < pool0 + pool0 / 2, "pool %zu bytes after churn, %zu before",
+	      st.pool_bytes, pool0);
+	fib4_dxr_free(d);
+	free(ip);
+	free(len);
+}
+
+/*
+ * A VRF's table switching kind under a stream of changes (fib.c, compact max 1200 here): routes
+ * are added one by one past 1200 (the table becomes DIR-24-8), deleted below 300 (compact again),
+ * added again; after every change a commit and lookups of the changed route's edges and random
+ * addresses, through both views; a full comparison every 100 changes.
+ */
+static void test_compact_switch(void)
+{
+	struct ref_table t = {.family = AF_INET, .width = 32};
+	const uint16_t V = 11;
+	const unsigned max = 1200;
+	double t0 = unit_now();
+	unsigned switches = 0, steps = 0;
+
+	printf("VRF table kind switches: compact -> DIR-24-8 at %u routes, back below %u\n", max,
+	       max / 4);
+	fib4_set_compact_max(max);
+	min_len = 8;
+	avoid_top = false;
+	dense_lengths = false;
+	bases_init(32);
+	CHECK_EQ(fib_vrf_create(V, "switch", MAX4, 4096, 1024), 0);
+	bool was_dir24 = false;
+	for (unsigned phase = 0; phase < 3; phase++) {
+		const bool up = phase != 1;
+		for (;;) {
+			unsigned live = ref_live(&t);
+			if (up ? live > max + 100 : live < max / 4 - 50)
+				break;
+			if (up ? unit_rand_below(5) != 0 : unit_rand_below(5) == 0) {
+				unsigned len = rand_len(32);
+				struct key net = key_and(addr_near(32), key_mask(len, 32));
+				struct ref_route *r = ref_insert(&t, net, len);
+				struct pg_prefix p = key_to_prefix(net, len, AF_INET);
+				uint32_t nh = 1 + unit_rand_below(NH_MAX - 1), old;
+				CHECK_EQ(fib_route_add(V, &p, nh, ROUTE_STATIC, &old), 0);
+				r->nh = nh;
+				r->live = true;
+			} else {
+				/* the next live route from a random place */
+				unsigned k = unit_rand_below(t.n);
+				while (!t.r[k].live)
+					k = (k + 1) % t.n;
+				struct ref_route *r = &t.r[k];
+				struct pg_prefix p = key_to_prefix(r->net, r->len, AF_INET);
+				uint32_t old;
+				CHECK_EQ(fib_route_del(V, &p, &old), 0);
+				r->live = false;
+			}
+			CHECK_EQ(fib_commit(), 0);
+			ref_commit(&t);
+			steps++;
+			const struct fib_lr *lr = dp.vrfs[V]->fib4;
+			bool dir24 = lr->active != NULL;
+			CHECK(!(lr->active && lr->compact), "step %u: both kinds published", steps);
+			switches += dir24 != was_dir24;
+			was_dir24 = dir24;
+			unsigned n = ref_live(&t);
+			CHECK(dir24 ? n > max / 4 - 1 : n <= max,
+			      "step %u: %u routes in a %s table", steps, n,
+			      dir24 ? "DIR-24-8" : "compact");
+			CHECK_EQ(fib_route_count(V, AF_INET), n);
+			struct lookup_batch b = {.t = &t, .vrf = V};
+			const struct ref_route *r = &t.r[t.n - 1];
+			struct key m = key_mask(r->len, 32);
+			struct key last = {0, r->net.lo | (~m.lo & 0xffffffffull)};
+			batch_add(&b, r->net);
+			batch_add(&b, last);
+			batch_add(&b, key_add(r->net, -1, 32));
+			batch_add(&b, key_add(last, 1, 32));
+			for (unsigned k = 0; k < 12; k++)
+				batch_add(&b, addr_near(32));
+			batch_flush(&b);
+			CHECK(b.mismatches == 0, "step %u: %u lookups wrong", steps, b.mismatches);
+			if (steps % 100 == 0) {
+				unsigned bad = compare_fib(&t, V, 2000, false);
+				CHECK(bad == 0, "step %u: %u lookups wrong", steps, bad);
+			}
+		}
+		const struct fib_lr *lr = dp.vrfs[V]->fib4;
+		CHECK(up ? lr->active != NULL : lr->compact != NULL && lr->active == NULL,
+		      "after phase %u (%u routes): the table is %s", phase, ref_live(&t),
+		      lr->active ? "DIR-24-8" : "compact");
+	}
+	CHECK(switches == 3, "%u switches, expected 3", switches);
+	check_rib(&t, V);
+	delete_all(&t, V);
+	fib_vrf_destroy(V);
+	rcu_reclaim();
+	fib4_set_compact_max(FIB4_COMPACT_MAX);
+	free(t.r);
+	free(t.map);
+	printf("  %u changes, %u switches, done in %.2f s\n", steps, switches, unit_now() - t0);
+}
+
 int main(void)
 {
 	if (unit_eal_init() < 0)
@@ -1939,6 +2319,9 @@ int main(void)
 	CHECK_EQ(dp_init(&dc), 0);
 	CHECK_EQ(fib_init(4 * (MAX4 + MAX6)), 0);
 	fib_set_nh_release(nh_put);
+	/* The tests up to the compact ones run with DIR-24-8 tables in every VRF. */
+	fib4_set_compact_max(0);
+	expect_compact = 0;
 	CHECK_EQ(nh_init(NH_MAX), 0);
 	if (unit_failures)
 		return unit_done("test_fib");
@@ -1996,6 +2379,21 @@ int main(void)
 		test_dir24_random(4000 / scale, 4);
 	if (unit_selected("dir24inplace"))
 		test_dir24_inplace(50000 / scale, 4);
+
+	/* VRFs other than the default with compact tables, as the daemon has them. */
+	fib4_set_compact_max(FIB4_COMPACT_MAX);
+	expect_compact = 1;
+	if (unit_selected("compact"))
+		test_compact_table(6000 / scale, 4);
+	if (unit_selected("compactmem"))
+		test_compact_memory(100000 / scale);
+	if (unit_selected("compact4"))
+		test_random(AF_INET, 4000, 4, false);
+	if (unit_selected("compact4all"))
+		test_random(AF_INET, 4000, 2, true);
+	expect_compact = -1;
+	if (unit_selected("compactswitch"))
+		test_compact_switch();
 
 	CHECK_EQ(fib_route_count(UINT16_MAX, 0), 0);
 	fib_fini();
