@@ -2476,6 +2476,7 @@ enum {
 	BN_IMPORT,
 	BN_EXPORT,
 	BN_DEFORIG,
+	BN_ASOVR,
 	BN_N
 };
 
@@ -2499,6 +2500,7 @@ static const char *const bgp_neighbor_keys[BN_N] = {
     [BN_IMPORT] = "importPolicy",
     [BN_EXPORT] = "exportPolicy",
     [BN_DEFORIG] = "defaultOriginate",
+    [BN_ASOVR] = "asOverride",
 };
 static const char *const peer_type_names[] = {"external", "internal"};
 static int parse_chain(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_chain *ch);
@@ -2647,6 +2649,9 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 		return rc;
 	if (f[BN_DEFORIG].v && (rc = cy_get_bool(c, f[BN_DEFORIG].v, SUB(p, path, keys[BN_DEFORIG]),
 						 &nb->default_originate)))
+		return rc;
+	if (f[BN_ASOVR].v &&
+	    (rc = cy_get_bool(c, f[BN_ASOVR].v, SUB(p, path, keys[BN_ASOVR]), &nb->as_override)))
 		return rc;
 	return 0;
 }
@@ -3346,7 +3351,19 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
  * hostSessions: BGP with the host itself over an interface Peregrine creates
  */
 
-enum { HS_NAME, HS_VRF, HS_ASN, HS_HASN, HS_HTYPE, HS_MTU, HS_ADDRS, HS_IMPORT, HS_EXPORT, HS_N };
+enum {
+	HS_NAME,
+	HS_VRF,
+	HS_ASN,
+	HS_HASN,
+	HS_HTYPE,
+	HS_MTU,
+	HS_ADDRS,
+	HS_IMPORT,
+	HS_EXPORT,
+	HS_ASOVR,
+	HS_N
+};
 static const char *const host_session_keys[HS_N] = {
     [HS_NAME] = "name",
     [HS_VRF] = "vrf",
@@ -3357,6 +3374,7 @@ static const char *const host_session_keys[HS_N] = {
     [HS_ADDRS] = "addresses",
     [HS_IMPORT] = "importPolicy",
     [HS_EXPORT] = "exportPolicy",
+    [HS_ASOVR] = "asOverride",
 };
 static const char *const hs_addr_keys[] = {"router", "host"};
 
@@ -3522,6 +3540,9 @@ static int parse_host_sessions(struct ctx *c, yaml_node_t *n, const char *path)
 		    (f[HS_EXPORT].v &&
 		     (rc = parse_chain(c, f[HS_EXPORT].v, SUB(p, ip, keys[HS_EXPORT]),
 				       &hs->export_pol))))
+			return rc;
+		if (f[HS_ASOVR].v && (rc = cy_get_bool(c, f[HS_ASOVR].v, SUB(p, ip, keys[HS_ASOVR]),
+						       &hs->as_override)))
 			return rc;
 		SUB(p, ip, keys[HS_ADDRS]);
 		if ((rc = cy_get_seq(c, f[HS_ADDRS].v, p, &ai, &na)))
@@ -4731,6 +4752,10 @@ static void print_bgp_neighbor(struct yout *y, const struct pg_config *cfg,
 		ykey(y, k[BN_DEFORIG]);
 		fputs("true\n", y->f);
 	}
+	if (nb->as_override) {
+		ykey(y, k[BN_ASOVR]);
+		fputs("true\n", y->f);
+	}
 }
 
 static void print_bgp(struct yout *y, const struct pg_config *cfg)
@@ -4834,6 +4859,10 @@ static void print_host_session(struct yout *y, const struct pg_config *cfg,
 	fputs("]\n", y->f);
 	print_chain(y, cfg, k[HS_IMPORT], &hs->import_pol);
 	print_chain(y, cfg, k[HS_EXPORT], &hs->export_pol);
+	if (hs->as_override) {
+		ykey(y, k[HS_ASOVR]);
+		fputs("true\n", y->f);
+	}
 }
 
 /* "key:" with a block list, or "key: []" when count is 0. */

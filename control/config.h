@@ -195,6 +195,7 @@ struct cfg_host_session {
 	struct pg_prefix host[2];   /* the host side, same order; the BGP neighbours */
 	int port;		    /* index of the port the loader added for it */
 	struct cfg_chain import_pol, export_pol;
+	bool as_override; /* the host's AS in paths we send becomes ours (asOverride) */
 };
 
 struct cfg_dataplane {
@@ -247,6 +248,7 @@ struct cfg_bgp_neighbor {
 	char description[CFG_BGP_DESCR_MAX];
 	struct cfg_chain import_pol, export_pol;
 	bool default_originate; /* send a default route (defaultOriginate) */
+	bool as_override;	/* the neighbor's AS in paths we send becomes ours (asOverride) */
 };
 
 struct bgp_policy_db;

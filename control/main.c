@@ -569,6 +569,7 @@ static int bgp_setup(const struct pg_config *cfg)
 		chain_copy(&p->import_pol, &n->import_pol);
 		chain_copy(&p->export_pol, &n->export_pol);
 		p->default_originate = n->default_originate;
+		p->as_override = n->as_override;
 	}
 	/* Host sessions: one session per address family, like Calico's bird and bird6, in the
 	 * namespace of the session's link; we connect to the host side, and take the host's
@@ -595,6 +596,7 @@ static int bgp_setup(const struct pg_config *cfg)
 			p->vrf = hs->vrf;
 			chain_copy(&p->import_pol, &hs->import_pol);
 			chain_copy(&p->export_pol, &hs->export_pol);
+			p->as_override = hs->as_override;
 		}
 	}
 	bc.n_l3vnis = cfg->n_l3vnis;

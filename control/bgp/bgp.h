@@ -50,6 +50,7 @@ struct bgp_peer_conf {
 	 * send it (n 0: none); a default route sent to it whatever we have (default-originate). */
 	struct bgp_chain import_pol, export_pol;
 	bool default_originate;
+	bool as_override; /* eBGP: the peer's AS in a path we send becomes ours (as-override) */
 };
 
 /* An L3VNI: EVPN routes whose route targets match are imported into its VRF. */

@@ -5,8 +5,11 @@
  *
  * Export policy: a peer receives our own routes of the families it negotiated; routes learned
  * from one peer are not passed on to another (a PE is not a transit; per-peer policies that
- * re-advertise come with the host sessions). eBGP peers see our AS in the path; iBGP peers get
- * LOCAL_PREF 100 and an empty path. The next hop of EVPN routes is our VTEP.
+ * re-advertise come with the host sessions). The AS path is the one of the route an
+ * announcement stands for (a host's route re-originated as type-5, a VRF route sent to a host
+ * session: FRR's behaviour), empty for our own, with our AS in front for eBGP peers (and
+ * asOverride, export_path()); iBGP peers get LOCAL_PREF 100. The next hop of EVPN routes is our
+ * VTEP.
  *
  * Queued entries carry their own copy of the route and a reference to the attribute template, so
  * an origin can go away while its withdrawal waits in a queue. UPDATEs are packed: consecutive
@@ -652,24 +655,13 @@ void out_peer_refresh(struct bgp_peer *p, enum bgp_af af)
 	o->eor_pending |= BGP_AF_BIT(af); /* tells a GR-aware peer the refresh is complete */
 }
 
-/* The attributes a peer sees for template t. */
-static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, struct bgp_attrs *a,
-			 uint8_t *aspath)
+/* The attributes a peer sees for template t; the AS path comes from export_path(). */
+static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, struct bgp_attrs *a)
 {
 	memset(a, 0, offsetof(struct bgp_attrs, aspath_buf));
 	a->present = 1ull << BGP_ATTR_ORIGIN | 1ull << BGP_ATTR_AS_PATH;
 	a->origin = t->origin;
-	if (p->ebgp) {
-		uint32_t as = bgp_peer_local_as(p);
-		aspath[0] = BGP_ASPATH_SEQUENCE;
-		aspath[1] = 1;
-		aspath[2] = (uint8_t)(as >> 24);
-		aspath[3] = (uint8_t)(as >> 16);
-		aspath[4] = (uint8_t)(as >> 8);
-		aspath[5] = (uint8_t)as;
-		a->aspath = aspath;
-		a->aspath_len = 6;
-	} else {
+	if (!p->ebgp) {
 		a->present |= 1ull << BGP_ATTR_LOCAL_PREF;
 		a->local_pref = 100;
 	}
@@ -685,6 +677,37 @@ static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, str
 		a->pmsi_label = t->pmsi_label;
 		a->pmsi_id = t->nexthop;
 	}
+}
+
+/*
+ * The AS path peer p gets, as FRR sends it: the path of the route (path[len]: the learned route
+ * a host's type-5 or a VRF route stands for, as the export policy left it; empty for our own),
+ * with our AS in front towards an eBGP peer, and with asOverride every occurrence of the peer's
+ * AS replaced by ours (Calico nodes sharing one AS). 0, or -1 when it does not fit.
+ */
+static int export_path(const struct bgp_peer *p, const uint8_t *path, uint16_t len,
+		       struct bgp_attrs *a)
+{
+	static uint8_t buf[BGP_EXT_MAX_LEN];
+	uint32_t us = bgp_peer_local_as(p);
+	uint32_t them = p->ebgp && p->conf.as_override ? bgp_open_asn(&p->open_rcvd) : 0;
+	int n = bgp_aspath_export(path, len, p->ebgp ? us : 0, them, us, buf, sizeof(buf));
+
+	if (n < 0)
+		return -1;
+	a->aspath = buf;
+	a->aspath_len = (uint16_t)n;
+	return 0;
+}
+
+/* Do a and b (RIB attributes, NULL: none) give the same AS path? */
+static bool same_path(const struct rib_attr *a, const struct rib_attr *b)
+{
+	if (a == b)
+		return true;
+	uint16_t la = a ? a->aspath_len : 0, lb = b ? b->aspath_len : 0;
+	return la == lb &&
+	       (!la || memcmp(a->data + a->aspath_off, b->data + b->aspath_off, la) == 0);
 }
 
 /* ---- export policy ---- */
@@ -711,9 +734,9 @@ static bool export_eval(const struct bgp_peer *p, const struct outq_ent *e, stru
 }
 
 /* What the export policy leaves, into the attributes export_attrs() built: LOCAL_PREF (iBGP),
- * MED, the route's communities as the policy left them, our AS prepended. */
+ * MED, the route's communities as the policy left them (the AS path: drain, export_path()). */
 static void export_apply(const struct bgp_peer *p, const struct bgp_pol_route *r,
-			 const struct rib_attr *src, struct bgp_attrs *a, uint8_t *aspath)
+			 struct bgp_attrs *a)
 {
 	if ((r->modified & BGP_PR_LP) && !p->ebgp)
 		a->local_pref = r->lp;
@@ -731,16 +754,6 @@ static void export_apply(const struct bgp_peer *p, const struct bgp_pol_route *r
 		a->large_communities = r->large;
 		a->n_large_communities = r->n_large;
 	}
-	if ((r->modified & BGP_PR_ASPATH) && p->ebgp) {
-		/* the prepended ASes lead r's path: (new length - old) / 4 of them */
-		unsigned k = (unsigned)(r->aspath_len - (src ? src->aspath_len : 0)) / 4;
-		if (k > 64)
-			k = 64;
-		memmove(aspath + 2 + 4 * k, aspath + 2, 4); /* our AS, last */
-		memcpy(aspath + 2, r->aspath + 2, 4 * k);
-		aspath[1] = (uint8_t)(k + 1);
-		a->aspath_len = (uint16_t)(2 + 4 * (k + 1));
-	}
 }
 
 /* Send what fits of peer i's queue. */
@@ -751,7 +764,6 @@ static void drain(unsigned i)
 	static struct bgp_attrs a;
 	struct peer_out *o = &out.po[i];
 	struct bgp_peer *p = bgp_peer_at(i);
-	uint8_t aspath[2 + 4 * 65];
 	bool pol = p->conf.export_pol.n && out.conf->policies;
 
 	while (o->n && bgp_peer_queued(p) < OUT_PACE_BYTES) {
@@ -792,7 +804,8 @@ static void drain(unsigned i)
 			/* A run of entries of one family with the same template (or all
 			 * withdrawals). */
 			while (k < o->n && k < OUT_BATCH && o->q[o->head + k].t == t &&
-			       o->q[o->head + k].n.af == af) {
+			       o->q[o->head + k].n.af == af &&
+			       same_path(o->q[o->head + k].src, e->src)) {
 				batch[k] = o->q[o->head + k].n;
 				k++;
 			}
@@ -810,10 +823,21 @@ static void drain(unsigned i)
 			}
 		}
 		if (t) {
-			export_attrs(p, t, &a, aspath);
-			if (pol)
-				export_apply(p, &pol_first, e->src, &a, aspath);
-			sent = bgp_update_write_announce(&b, af, &a, nh, NULL, batch, k, &p->tx);
+			const struct rib_attr *s = e->src;
+			const uint8_t *path = s ? s->data + s->aspath_off : NULL;
+			uint16_t plen = s ? s->aspath_len : 0;
+			export_attrs(p, t, &a);
+			if (pol) {
+				export_apply(p, &pol_first, &a);
+				if (pol_first.modified & BGP_PR_ASPATH) {
+					path = pol_first.aspath;
+					plen = pol_first.aspath_len;
+				}
+			}
+			sent =
+			    export_path(p, path, plen, &a) < 0
+				? 0
+				: bgp_update_write_announce(&b, af, &a, nh, NULL, batch, k, &p->tx);
 		} else {
 			sent = bgp_update_write_withdraw(&b, af, batch, k, &p->tx);
 		}

@@ -1762,7 +1762,7 @@ static void test_bgp_errors(void)
 		   "t.yaml:13:9: spec.bgp.neighbors[0]: unknown key 'remoteAs' (allowed: address, "
 		   "asn, localAsn, passive, shutdown, updateSource, ebgpMultiHop, password, "
 		   "holdTime, keepaliveTime, connectTime, families, description, type, port, "
-		   "allowAsIn, importPolicy, exportPolicy, defaultOriginate)");
+		   "allowAsIn, importPolicy, exportPolicy, defaultOriginate, asOverride)");
 #undef BA
 #undef BN
 #undef B
