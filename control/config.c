@@ -2753,6 +2753,66 @@ static int parse_bgp_networks(struct ctx *c, yaml_node_t *n, const char *path)
 	return 0;
 }
 
+static const char *vrf_name(const struct pg_config *cfg, unsigned vrf)
+{
+	return vrf < cfg->n_vrfs ? cfg->vrfs[vrf].name : "?";
+}
+
+/* spec.bgp.aggregates: [{prefix, vrf, summaryOnly}] */
+#define CFG_BGP_MAX_AGGREGATES 256
+enum { AG_PREFIX, AG_VRF, AG_SUMMARY, AG_N };
+static const char *const aggregate_keys[AG_N] = {
+    [AG_PREFIX] = "prefix", [AG_VRF] = "vrf", [AG_SUMMARY] = "summaryOnly"};
+
+static int parse_bgp_aggregates(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	const char *const *keys = aggregate_keys;
+	struct cfg_bgp *bgp = &c->cfg->bgp;
+	yaml_node_item_t *items;
+	size_t count;
+	void *arr = NULL;
+	char ip[PATHBUF], p[PATHBUF];
+	int rc;
+
+	if ((rc = cy_get_list(c, n, path, CFG_BGP_MAX_AGGREGATES, "aggregates",
+			      sizeof(*bgp->aggregates), &items, &count, &arr)))
+		return rc;
+	bgp->aggregates = arr;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *it = cy_node(c, items[i]);
+		struct cfg_bgp_aggregate *ag = &bgp->aggregates[i];
+		struct fld f[AG_N];
+		IDX(ip, path, i);
+		if ((rc = cy_get_item_map(c, it, ip, keys, AG_N, f, "prefix")) ||
+		    (rc = cy_require(c, it, ip, &f[AG_PREFIX], keys[AG_PREFIX])))
+			return rc;
+		ag->line = cy_line_of(it);
+		if ((rc = cy_get_prefix(c, f[AG_PREFIX].v, SUB(p, ip, keys[AG_PREFIX]), true,
+					&ag->prefix)) ||
+		    (rc = get_vrf_ref(c, f[AG_VRF].v, SUB(p, ip, keys[AG_VRF]), &ag->vrf)) ||
+		    (f[AG_SUMMARY].v &&
+		     (rc = cy_get_bool(c, f[AG_SUMMARY].v, SUB(p, ip, keys[AG_SUMMARY]),
+				       &ag->summary_only))))
+			return rc;
+		if (ag->prefix.len == 0)
+			return cy_fail(
+			    c, f[AG_PREFIX].v, SUB(p, ip, keys[AG_PREFIX]),
+			    "%s covers everything (allowed: a prefix of length 1 or more; "
+			    "a default route is defaultOriginate)",
+			    Q(f[AG_PREFIX].v));
+		for (size_t j = 0; j < i; j++)
+			if (bgp->aggregates[j].vrf == ag->vrf &&
+			    bgp->aggregates[j].prefix.len == ag->prefix.len &&
+			    ip_equal(&bgp->aggregates[j].prefix.ip, &ag->prefix.ip))
+				return cy_fail(c, f[AG_PREFIX].v, SUB(p, ip, keys[AG_PREFIX]),
+					       "%s is listed twice for VRF '%s' (first at line %d)",
+					       Q(f[AG_PREFIX].v), vrf_name(c->cfg, ag->vrf),
+					       bgp->aggregates[j].line);
+		bgp->n_aggregates++;
+	}
+	return 0;
+}
+
 /* --------------------------------------------------------------------------------------------
  * Routing policy (spec.bgp.prefixSets, communitySets, policies; importPolicy/exportPolicy),
  * compiled into a struct bgp_policy_db (control/bgp/bgp_policy.h)
@@ -3242,6 +3302,7 @@ enum {
 	B_PSETS,
 	B_CSETS,
 	B_POLS,
+	B_AGG,
 	B_N
 };
 static const char *const bgp_keys[B_N] = {
@@ -3259,6 +3320,7 @@ static const char *const bgp_keys[B_N] = {
     [B_PSETS] = "prefixSets",
     [B_CSETS] = "communitySets",
     [B_POLS] = "policies",
+    [B_AGG] = "aggregates",
 };
 
 static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
@@ -3330,7 +3392,8 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 					 &bgp->restart_time)))
 			return rc;
 	}
-	if (f[B_NET].v && (rc = parse_bgp_networks(c, f[B_NET].v, SUB(p, path, keys[B_NET]))))
+	if ((f[B_NET].v && (rc = parse_bgp_networks(c, f[B_NET].v, SUB(p, path, keys[B_NET])))) ||
+	    (f[B_AGG].v && (rc = parse_bgp_aggregates(c, f[B_AGG].v, SUB(p, path, keys[B_AGG])))))
 		return rc;
 	bgp->max_paths = 16;
 	if (f[B_MAXP].v) {
@@ -4073,6 +4136,7 @@ void config_free(struct pg_config *cfg)
 	free(cfg->host_sessions);
 	free(cfg->bgp.neighbors);
 	free(cfg->bgp.networks);
+	free(cfg->bgp.aggregates);
 	bgp_policy_db_unref(cfg->bgp.policies);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -4248,11 +4312,6 @@ static void print_rts(struct yout *y, const struct pg_config *cfg, const char *i
 		put_rts(y, exp_key, exp, n_exp);
 	else
 		ycomment(y, "%s: auto (%s)", exp_key, b);
-}
-
-static const char *vrf_name(const struct pg_config *cfg, unsigned vrf)
-{
-	return vrf < cfg->n_vrfs ? cfg->vrfs[vrf].name : "?";
 }
 
 static const char *port_name(const struct pg_config *cfg, int port)
@@ -4807,6 +4866,18 @@ static void print_bgp(struct yout *y, const struct pg_config *cfg)
 	fputs("]\n", y->f);
 	ykey(y, k[B_MAXP]);
 	fprintf(y->f, "%u\n", bgp->max_paths);
+	ykey(y, k[B_AGG]);
+	fputc('[', y->f);
+	for (unsigned i = 0; i < bgp->n_aggregates; i++) {
+		const struct cfg_bgp_aggregate *ag = &bgp->aggregates[i];
+		fprintf(y->f, "%s{%s: ", i ? ", " : "", aggregate_keys[AG_PREFIX]);
+		put_prefix(y->f, &ag->prefix);
+		fprintf(y->f, ", %s: ", aggregate_keys[AG_VRF]);
+		put_str(y->f, vrf_name(cfg, ag->vrf), false);
+		fprintf(y->f, ", %s: %s}", aggregate_keys[AG_SUMMARY],
+			ag->summary_only ? "true" : "false");
+	}
+	fputs("]\n", y->f);
 	print_policies(y, bgp->policies);
 	if (!bgp->n_neighbors) {
 		ykey(y, k[B_NEIGH]);

@@ -251,6 +251,14 @@ struct cfg_bgp_neighbor {
 	bool as_override;	/* the neighbor's AS in paths we send becomes ours (asOverride) */
 };
 
+/* spec.bgp.aggregates[]: a route originated while a more specific route exists in its VRF. */
+struct cfg_bgp_aggregate {
+	int line;
+	struct pg_prefix prefix; /* host bits zero */
+	uint16_t vrf;		 /* index into cfg.vrfs; 0: the default VRF */
+	bool summary_only;	 /* the more specific routes are not sent where it goes */
+};
+
 struct bgp_policy_db;
 struct cfg_bgp {
 	bool enabled; /* spec.bgp was present */
@@ -270,7 +278,9 @@ struct cfg_bgp {
 	 * e.g. the VTEP /32 that OpenPERouter announces. Host bits zero, unique. */
 	unsigned n_networks;
 	struct pg_prefix *networks;
-	unsigned max_paths; /* maximumPaths, 1..16, default 16 */
+	unsigned max_paths;    /* maximumPaths, 1..16, default 16 */
+	unsigned n_aggregates; /* 0 .. CFG_BGP_MAX_AGGREGATES */
+	struct cfg_bgp_aggregate *aggregates;
 	/* prefixSets, communitySets, policies (control/bgp/bgp_policy.h); NULL: none. Reference
 	 * counted: the speaker takes its own reference. */
 	struct bgp_policy_db *policies;

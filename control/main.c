@@ -646,8 +646,16 @@ static int bgp_setup(const struct pg_config *cfg)
 	}
 	bc.n_networks = cfg->bgp.n_networks;
 	bc.networks = cfg->bgp.networks; /* bgp_start() keeps its own copy */
+	bc.n_aggregates = cfg->bgp.n_aggregates;
+	bc.aggregates = calloc(bc.n_aggregates ? bc.n_aggregates : 1, sizeof(*bc.aggregates));
+	for (unsigned i = 0; bc.aggregates && i < bc.n_aggregates; i++) {
+		bc.aggregates[i].prefix = cfg->bgp.aggregates[i].prefix;
+		bc.aggregates[i].vrf = cfg->bgp.aggregates[i].vrf;
+		bc.aggregates[i].summary_only = cfg->bgp.aggregates[i].summary_only;
+	}
 	bgp_fib_attach();
-	ret = bgp_start(&bc);
+	ret = bc.aggregates ? bgp_start(&bc) : -ENOMEM;
+	free(bc.aggregates);
 	free(bc.peers);
 	free(bc.l3vnis);
 	free(bc.l2vnis);

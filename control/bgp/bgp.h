@@ -72,6 +72,16 @@ struct bgp_l2vni {
 	uint64_t import_rt[8], export_rt[8];
 };
 
+/* An aggregate (FRR's aggregate-address): originated while a more specific route exists in its
+ * VRF (default VRF: IPv4/IPv6 unicast to the peers that get our networks; another VRF: our
+ * type-5 and the VRF's host sessions); summary_only: those more specific routes are not sent
+ * where the aggregate goes. */
+struct bgp_aggregate {
+	struct pg_prefix prefix;
+	uint16_t vrf;
+	bool summary_only;
+};
+
 struct bgp_conf {
 	uint32_t asn;
 	uint32_t router_id;   /* network order */
@@ -94,6 +104,8 @@ struct bgp_conf {
 	 * session's local address (a prefix of the other family than the session's is not sent). */
 	unsigned n_networks;
 	struct pg_prefix *networks;
+	unsigned n_aggregates;
+	struct bgp_aggregate *aggregates;
 	/* Addresses to listen on in Peregrine's own namespace; none: all (the wildcard). With host
 	 * sessions the host's BGP daemon (Calico's BIRD) listens on the node's address there too.
 	 */

@@ -35,6 +35,7 @@ struct out_tmpl {
 	uint8_t ec[20][8]; /* extended communities, wire order: RTs, encapsulation, router MAC,
 			    * MAC mobility */
 	bool pmsi;	   /* type-3: PMSI tunnel attribute, ingress replication to nexthop */
+	bool aggregate;	   /* an aggregate: ATOMIC_AGGREGATE and AGGREGATOR (us) */
 	uint32_t pmsi_label;
 	struct pg_ip nexthop;
 };
@@ -44,6 +45,8 @@ struct out_tmpl {
 #define TMPL_L2_IMET  (2u << 24)
 #define TMPL_L2_MACIP (3u << 24)
 #define TMPL_NETWORK  (4u << 24) /* unicast networks: next hop self (family 0) */
+#define TMPL_AGG      (5u << 24) /* an L3VNI's aggregates (type-5) */
+#define TMPL_AGG_NET  (6u << 24) /* unicast aggregates: next hop self */
 /* Auto RDs router-id:index: an L3VNI's index is its VRF's, an L2VNI's this plus its BD. */
 #define RD_L2_BASE 512
 
@@ -52,6 +55,8 @@ struct orig {
 	struct bgp_nlri n;
 	struct out_tmpl *t;
 	struct rib_attr *src; /* the learned route it stands for (a host's), for export policies */
+	int32_t agg_vrf;      /* counted for the aggregates of this VRF (-1: not counted) */
+	bool suppressed;      /* inside a summaryOnly aggregate: not sent */
 };
 
 struct outq_ent {
@@ -81,7 +86,10 @@ static struct {
 	struct peer_out *po;
 	unsigned n_po;
 	uint64_t n_origs;
+	uint32_t *agg_n; /* per bgp_conf.aggregates[]: more specific routes (0: not announced) */
 } out;
+
+static void agg_count(uint16_t vrf, const struct pg_prefix *p, int delta);
 
 static void tmpl_put(struct out_tmpl *t)
 {
@@ -158,7 +166,7 @@ static void enqueue_all(unsigned i, uint32_t af_mask)
 	for (size_t b = 0; b <= out.origs.mask; b++)
 		for (struct hnode *h = out.origs.b[b]; h; h = h->next) {
 			struct orig *r = (struct orig *)h;
-			if (af_mask & BGP_AF_BIT(r->n.af))
+			if ((af_mask & BGP_AF_BIT(r->n.af)) && !r->suppressed)
 				q_push(&out.po[i], &r->n, r->t, r->src, true);
 		}
 }
@@ -303,16 +311,30 @@ static int type5(uint32_t vni, const struct pg_prefix *p, struct bgp_nlri *n,
 	return 0;
 }
 
+/* The prefix of a unicast or type-5 route. */
+static void nlri_prefix(const struct bgp_nlri *n, struct pg_prefix *p)
+{
+	if (n->af == BGP_AF_EVPN) {
+		p->ip = n->evpn.ip;
+		p->len = n->evpn.plen;
+	} else {
+		*p = n->prefix;
+	}
+}
+
 /* Announce route n with the attributes of t (taking a reference), or announce it again when t
- * differs from what it had. */
-static int originate_src(const struct bgp_nlri *n, struct out_tmpl *t, struct rib_attr *src)
+ * differs from what it had. agg_vrf >= 0: a route of ours in that VRF, counted for its
+ * aggregates (the first announcement only); suppressed: inside a summaryOnly aggregate, kept
+ * (and in the RIB) but not sent. */
+static int originate_src(const struct bgp_nlri *n, struct out_tmpl *t, struct rib_attr *src,
+			 int agg_vrf, bool suppressed)
 {
 	uint32_t h;
 	struct orig *r = orig_find(n, &h);
 
 	if (!t)
 		return -ENOMEM;
-	if (r && r->t == t && r->src == src)
+	if (r && r->t == t && r->src == src && r->suppressed == suppressed)
 		return 0;
 	if (!r) {
 		r = calloc(1, sizeof(*r));
@@ -323,9 +345,17 @@ static int originate_src(const struct bgp_nlri *n, struct out_tmpl *t, struct ri
 		}
 		r->h.hash = h;
 		r->n = *n;
+		r->agg_vrf = -1;
 		htab_add(&out.origs, &r->h);
 		out.n_origs++;
+		if (agg_vrf >= 0 && out.conf->n_aggregates) {
+			struct pg_prefix p;
+			nlri_prefix(n, &p);
+			r->agg_vrf = agg_vrf;
+			agg_count((uint16_t)agg_vrf, &p, 1);
+		}
 	}
+	r->suppressed = suppressed;
 	t->refcnt++;
 	tmpl_put(r->t);
 	r->t = t;
@@ -334,13 +364,14 @@ static int originate_src(const struct bgp_nlri *n, struct out_tmpl *t, struct ri
 	rib_attr_put(r->src);
 	r->src = src;
 	rib_local(n, t);
-	enqueue_everyone(n, t, src);
+	if (!suppressed)
+		enqueue_everyone(n, t, src);
 	return 0;
 }
 
 static int originate(const struct bgp_nlri *n, struct out_tmpl *t)
 {
-	return originate_src(n, t, NULL);
+	return originate_src(n, t, NULL, -1, false);
 }
 
 static int withdraw(const struct bgp_nlri *n)
@@ -353,7 +384,13 @@ static int withdraw(const struct bgp_nlri *n)
 	htab_del(&out.origs, &r->h);
 	out.n_origs--;
 	rib_path_unset(NULL, n);
-	enqueue_everyone(n, NULL, NULL);
+	if (!r->suppressed)
+		enqueue_everyone(n, NULL, NULL);
+	if (r->agg_vrf >= 0) {
+		struct pg_prefix p;
+		nlri_prefix(n, &p);
+		agg_count((uint16_t)r->agg_vrf, &p, -1);
+	}
 	tmpl_put(r->t);
 	rib_attr_put(r->src);
 	free(r);
@@ -371,7 +408,10 @@ int out_originate_prefix_src(uint32_t vni, const struct pg_prefix *p, struct rib
 		return -EADDRNOTAVAIL;
 	if (type5(vni, p, &n, &l3) < 0)
 		return -ENOENT;
-	return originate_src(&n, tmpl_for(l3), src);
+	/* our own routes count for the VRF's aggregates here, a host's in the RIB (its VRF
+	 * route, whether it wins or an EVPN import does) */
+	return originate_src(&n, tmpl_for(l3), src, src ? -1 : l3->vrf,
+			     out_agg_suppressed(l3->vrf, p));
 }
 
 int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
@@ -540,7 +580,8 @@ int bgp_network_set(const struct pg_prefix *p, bool announce)
 	if (!out.ready)
 		return -ENOTCONN;
 	unicast_nlri(p, &n);
-	return announce ? originate(&n, tmpl_network()) : withdraw(&n);
+	return announce ? originate_src(&n, tmpl_network(), NULL, 0, out_agg_suppressed(0, p))
+			: withdraw(&n);
 }
 
 void out_originate_networks(void)
@@ -550,7 +591,7 @@ void out_originate_networks(void)
 		struct bgp_nlri n;
 		char b[PG_PREFIX_FMT_LEN];
 		unicast_nlri(pf, &n);
-		if (originate(&n, tmpl_network()) < 0)
+		if (originate_src(&n, tmpl_network(), NULL, 0, out_agg_suppressed(0, pf)) < 0)
 			LOG_ERR("bgp: network %s: out of memory", fmt_prefix(pf, b));
 	}
 }
@@ -562,6 +603,8 @@ void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_pee
 {
 	struct bgp_nlri n;
 
+	if (out_agg_suppressed(vrf, p))
+		return;
 	unicast_nlri(p, &n);
 	for (unsigned i = 0; i < out.n_po; i++) {
 		struct bgp_peer *q = bgp_peer_at(i);
@@ -578,6 +621,8 @@ void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, struct 
 {
 	struct bgp_nlri n;
 
+	if (out_agg_suppressed(0, p))
+		return;
 	unicast_nlri(p, &n);
 	for (unsigned i = 0; i < out.n_po; i++) {
 		struct bgp_peer *q = bgp_peer_at(i);
@@ -595,8 +640,128 @@ void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, struct rib_at
 	struct bgp_nlri n;
 
 	unicast_nlri(pfx, &n);
-	if (o && (p->af & BGP_AF_BIT(n.af)))
+	if (o && (p->af & BGP_AF_BIT(n.af)) && !out_agg_suppressed(p->conf.vrf, pfx))
 		q_push(o, &n, tmpl_network(), src, true);
+}
+
+/* ---- aggregates ---- */
+
+/* Is p strictly inside aggregate a of VRF vrf? */
+static bool agg_covers(const struct bgp_aggregate *a, uint16_t vrf, const struct pg_prefix *p)
+{
+	return a->vrf == vrf && a->prefix.ip.family == p->ip.family && p->len > a->prefix.len &&
+	       prefix_contains(&a->prefix, &p->ip);
+}
+
+bool out_agg_suppressed(uint16_t vrf, const struct pg_prefix *p)
+{
+	for (unsigned i = 0; out.ready && i < out.conf->n_aggregates; i++)
+		if (out.conf->aggregates[i].summary_only &&
+		    agg_covers(&out.conf->aggregates[i], vrf, p))
+			return true;
+	return false;
+}
+
+/* The attributes of aggregates: those of t, plus ATOMIC_AGGREGATE and AGGREGATOR. */
+static struct out_tmpl *tmpl_agg(const struct bgp_l3vni *l3)
+{
+	struct out_tmpl *t;
+
+	if (l3) {
+		t = tmpl_get(l3->vni | TMPL_AGG, l3->vni, l3->n_export, l3->export_rt, l3, 0,
+			     false);
+	} else {
+		for (unsigned i = 0; i < out.n_tmpl; i++)
+			if (out.tmpl_vni[i] == TMPL_AGG_NET)
+				return out.tmpl_by_vni[i];
+		t = calloc(1, sizeof(*t));
+		if (t) {
+			t->origin = BGP_ORIGIN_IGP;
+			if (out.n_tmpl < PG_ARRAY_SIZE(out.tmpl_by_vni)) {
+				t->refcnt = 1;
+				out.tmpl_vni[out.n_tmpl] = TMPL_AGG_NET;
+				out.tmpl_by_vni[out.n_tmpl++] = t;
+			}
+		}
+	}
+	if (t)
+		t->aggregate = true;
+	return t;
+}
+
+/* Queue the announced aggregates of p's VRF for host session p (session up, refresh). */
+static void agg_push(struct bgp_peer *p, struct peer_out *o, uint32_t af_mask)
+{
+	for (unsigned i = 0; i < out.conf->n_aggregates; i++) {
+		const struct bgp_aggregate *a = &out.conf->aggregates[i];
+		struct bgp_nlri n;
+		if (!out.agg_n[i] || a->vrf != p->conf.vrf)
+			continue;
+		unicast_nlri(&a->prefix, &n);
+		if ((p->af & af_mask & BGP_AF_BIT(n.af)) && !out_agg_suppressed(a->vrf, &a->prefix))
+			q_push(o, &n, tmpl_agg(NULL), NULL, true);
+	}
+}
+
+/* Aggregate i starts (up) or stops: in the default VRF a unicast route to the peers that get
+ * our networks; in another VRF our type-5 (when it has an L3VNI) and a route to its host
+ * sessions. */
+static void agg_announce(unsigned i, bool up)
+{
+	const struct bgp_aggregate *a = &out.conf->aggregates[i];
+	bool supp = out_agg_suppressed(a->vrf, &a->prefix); /* inside another summaryOnly one */
+	char b[PG_PREFIX_FMT_LEN];
+	struct bgp_nlri n;
+
+	LOG_INFO("bgp: aggregate %s (VRF %u) %s", fmt_prefix(&a->prefix, b), a->vrf,
+		 up ? "announced" : "withdrawn");
+	if (a->vrf == 0) {
+		unicast_nlri(&a->prefix, &n);
+		if (up)
+			originate_src(&n, tmpl_agg(NULL), NULL, -1, supp);
+		else
+			withdraw(&n);
+		return;
+	}
+	for (unsigned k = 0; out.conf->vtep && k < out.conf->n_l3vnis; k++) {
+		const struct bgp_l3vni *l3;
+		if (out.conf->l3vnis[k].vrf != a->vrf ||
+		    type5(out.conf->l3vnis[k].vni, &a->prefix, &n, &l3) < 0)
+			continue;
+		if (up)
+			originate_src(&n, tmpl_agg(l3), NULL, -1, supp);
+		else
+			withdraw(&n);
+	}
+	if (supp)
+		return;
+	unicast_nlri(&a->prefix, &n);
+	for (unsigned k = 0; k < out.n_po; k++) {
+		struct bgp_peer *q = bgp_peer_at(k);
+		if (out.po[k].up && q->conf.any_source && q->conf.vrf == a->vrf &&
+		    (q->af & BGP_AF_BIT(n.af)))
+			q_push(&out.po[k], &n, up ? tmpl_agg(NULL) : NULL, NULL, false);
+	}
+}
+
+/* A route p of VRF vrf appears (delta 1) or goes (-1): the aggregates it is inside of count it,
+ * and start with their first route, stop with their last. */
+static void agg_count(uint16_t vrf, const struct pg_prefix *p, int delta)
+{
+	for (unsigned i = 0; out.agg_n && i < out.conf->n_aggregates; i++) {
+		if (!agg_covers(&out.conf->aggregates[i], vrf, p))
+			continue;
+		if (delta > 0 && out.agg_n[i]++ == 0)
+			agg_announce(i, true);
+		else if (delta < 0 && out.agg_n[i] && --out.agg_n[i] == 0)
+			agg_announce(i, false);
+	}
+}
+
+void out_agg_route(uint16_t vrf, const struct pg_prefix *p, bool present)
+{
+	if (out.ready)
+		agg_count(vrf, p, present ? 1 : -1);
 }
 
 /* defaultOriginate: 0.0.0.0/0 and ::/0 on the unicast families p negotiated, next hop self. */
@@ -626,8 +791,10 @@ void out_peer_up(struct bgp_peer *p)
 	o->announced = o->withdrawn = 0;
 	enqueue_all((unsigned)(o - out.po), p->af);
 	default_originate(p, o, p->af);
-	if (p->conf.any_source && p->conf.vrf)
+	if (p->conf.any_source && p->conf.vrf) {
+		agg_push(p, o, p->af);
 		rib_vrf_export(p);
+	}
 	/* End-of-RIB per family once the initial table is out (RFC 4724 §2). */
 	o->eor_pending = p->af;
 }
@@ -650,8 +817,10 @@ void out_peer_refresh(struct bgp_peer *p, enum bgp_af af)
 		return;
 	enqueue_all((unsigned)(o - out.po), BGP_AF_BIT(af));
 	default_originate(p, o, BGP_AF_BIT(af));
-	if (p->conf.any_source && p->conf.vrf)
+	if (p->conf.any_source && p->conf.vrf) {
+		agg_push(p, o, BGP_AF_BIT(af));
 		rib_vrf_export(p);
+	}
 	o->eor_pending |= BGP_AF_BIT(af); /* tells a GR-aware peer the refresh is complete */
 }
 
@@ -669,6 +838,11 @@ static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, str
 		a->present |= 1ull << BGP_ATTR_EXT_COMMUNITIES;
 		a->ext_communities = t->ec[0];
 		a->n_ext_communities = t->n_ec;
+	}
+	if (t->aggregate) { /* RFC 4271 §5.1.6, §5.1.7 */
+		a->present |= 1ull << BGP_ATTR_ATOMIC_AGGREGATE | 1ull << BGP_ATTR_AGGREGATOR;
+		a->aggregator_as = bgp_peer_local_as(p);
+		a->aggregator_id = out.conf->router_id;
 	}
 	if (t->pmsi) {
 		a->present |= 1ull << BGP_ATTR_PMSI_TUNNEL;
@@ -885,7 +1059,8 @@ int out_init(const struct bgp_conf *conf)
 	out.conf = conf;
 	out.n_po = conf->n_peers;
 	out.po = calloc(out.n_po ? out.n_po : 1, sizeof(*out.po));
-	if (!out.po || htab_init(&out.origs, 256) < 0) {
+	out.agg_n = calloc(conf->n_aggregates ? conf->n_aggregates : 1, sizeof(*out.agg_n));
+	if (!out.po || !out.agg_n || htab_init(&out.origs, 256) < 0) {
 		out_fini();
 		return -ENOMEM;
 	}
@@ -914,6 +1089,7 @@ void out_fini(void)
 		tmpl_put(out.tmpl_by_vni[i]);
 	free(out.origs.b);
 	free(out.po);
+	free(out.agg_n);
 	memset(&out, 0, sizeof(out));
 }
 

@@ -156,6 +156,8 @@ struct vrf_dest {
 
 /* A VD_ROUTE whose best is a host session's route: we announce it as our type-5. */
 #define VD_ORIGINATED 0x80
+/* A VD_ROUTE with a best route, counted for the VRF's aggregates (out_agg_route). */
+#define VD_AGG 0x40
 
 #define DEST_POOLS ((offsetof(struct rib_dest, key) + RIB_KEY_MAX + 7) / 8 + 1)
 
@@ -1067,6 +1069,10 @@ static void vdest_announce(struct vrf_dest *vd)
 
 	if (vd->kind != VD_ROUTE)
 		return;
+	if (rib.conf->n_aggregates && !best != !(vd->flags & VD_AGG)) {
+		vd->flags ^= VD_AGG;
+		out_agg_route(vd->vrf, &vd->prefix, best != NULL);
+	}
 	if (host && vni) { /* again when the host's attributes change (export policies) */
 		if (out_originate_prefix_src(vni, &vd->prefix, best->attr) == 0)
 			vd->flags |= VD_ORIGINATED;
@@ -1231,6 +1237,19 @@ static void passthrough_export(struct bgp_peer *p)
 	}
 }
 
+/* A default-VRF destination's learned best route, counted for the aggregates (RD_AGG). */
+static void agg_sync(struct rib_dest *d)
+{
+	bool now = d->paths && (d->paths->flags & RP_BEST) && d->paths->peer;
+	struct bgp_nlri n;
+
+	if (now == !!(d->flags & RD_AGG))
+		return;
+	d->flags ^= RD_AGG;
+	nlri_from_key(d->af, d->key, d->klen, &n);
+	out_agg_route(0, &n.prefix, now);
+}
+
 static void rib_fib_sync(struct rib_dest *d)
 {
 	struct rib_nh nhs[RIB_MAX_PATHS];
@@ -1246,6 +1265,8 @@ static void rib_fib_sync(struct rib_dest *d)
 	}
 	if (rib.n_pt_up || (d->flags & (RD_TO_FABRIC | RD_TO_HOSTS)))
 		passthrough_sync(d);
+	if (rib.conf->n_aggregates)
+		agg_sync(d);
 	if (!fib_ops)
 		return;
 	for (struct rib_path *p = d->paths; p && n < rib.max_paths; p = p->next) {

@@ -268,8 +268,9 @@ struct rib_path {
 	uint8_t flags;
 };
 
-/* RD_TO_FABRIC / RD_TO_HOSTS: a default-VRF route we passed on (passthrough host sessions). */
-enum { RD_DIRTY = 1, RD_TO_FABRIC = 2, RD_TO_HOSTS = 4 };
+/* RD_TO_FABRIC / RD_TO_HOSTS: a default-VRF route we passed on (passthrough host sessions).
+ * RD_AGG: a default-VRF route with a learned best, counted for the aggregates (out_agg_route). */
+enum { RD_DIRTY = 1, RD_TO_FABRIC = 2, RD_TO_HOSTS = 4, RD_AGG = 8 };
 
 /* Key: IPv4/IPv6: [plen][address bytes]; EVPN: [type][RD 8][type's key fields] (rib_key_evpn). */
 #define RIB_KEY_MAX 40
@@ -308,6 +309,10 @@ void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_pee
  * peers (fabric) or to the default VRF's host sessions (!fabric), or withdraw it there. */
 void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, struct rib_attr *src,
 		 bool fabric, bool present);
+/* Aggregates (bgp_conf.aggregates): a learned route p of VRF vrf (0: default) became a best
+ * route (present) or stopped being one; is p inside a summaryOnly aggregate of vrf (not sent)? */
+void out_agg_route(uint16_t vrf, const struct pg_prefix *p, bool present);
+bool out_agg_suppressed(uint16_t vrf, const struct pg_prefix *p);
 /* Queue one VRF prefix for host session p (at session start). */
 void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, struct rib_attr *src);
 /* bgp_originate_prefix() for a host's route src (export policies match its attributes). */

@@ -1076,6 +1076,8 @@ static void release(void)
 	bgp.conf.l2vnis = NULL;
 	free(bgp.conf.networks);
 	bgp.conf.networks = NULL;
+	free(bgp.conf.aggregates);
+	bgp.conf.aggregates = NULL;
 	bgp_policy_db_unref(bgp.conf.policies);
 	bgp.conf.policies = NULL;
 }
@@ -1092,6 +1094,7 @@ int bgp_start(const struct bgp_conf *conf)
 	bgp.conf.l3vnis = NULL;
 	bgp.conf.l2vnis = NULL;
 	bgp.conf.networks = NULL;
+	bgp.conf.aggregates = NULL;
 	bgp.conf.policies = bgp_policy_db_ref(conf->policies);
 	n_listeners = 0;
 	bgp.n_peers = conf->n_peers;
@@ -1114,8 +1117,15 @@ int bgp_start(const struct bgp_conf *conf)
 			memcpy(bgp.conf.networks, conf->networks,
 			       conf->n_networks * sizeof(*bgp.conf.networks));
 	}
+	if (conf->n_aggregates) {
+		bgp.conf.aggregates = calloc(conf->n_aggregates, sizeof(*bgp.conf.aggregates));
+		if (bgp.conf.aggregates)
+			memcpy(bgp.conf.aggregates, conf->aggregates,
+			       conf->n_aggregates * sizeof(*bgp.conf.aggregates));
+	}
 	if (!bgp.peers || (conf->n_l3vnis && !bgp.conf.l3vnis) ||
-	    (conf->n_l2vnis && !bgp.conf.l2vnis) || (conf->n_networks && !bgp.conf.networks))
+	    (conf->n_l2vnis && !bgp.conf.l2vnis) || (conf->n_networks && !bgp.conf.networks) ||
+	    (conf->n_aggregates && !bgp.conf.aggregates))
 		goto fail;
 	bgp.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (bgp.ep < 0) {

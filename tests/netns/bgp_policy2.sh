@@ -11,6 +11,10 @@
 # session has asOverride) gets node A's block as [64514 64514]; node A (no asOverride, no
 # "allow local as") drops node B's block, whose path [64514 64515] holds its own AS.
 #
+# Aggregates in VRF red: 10.250.0.0/16 summaryOnly over node A's 10.250.1.0/24 and
+# 10.250.2.0/24 (the fabric and node B get the /16 only, the /24s stay in the FIB; both gone,
+# the /16 is withdrawn), 10.251.0.0/16 over node B's 10.251.5.0/24 (both sent).
+#
 # usage: bgp_policy2.sh [clean]     (KEEP=1 leaves the topology up)
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -38,6 +42,9 @@ spec:
   bgp:
     asn: 64514
     holdTime: 9
+    aggregates:
+      - {prefix: 10.250.0.0/16, vrf: red, summaryOnly: true}
+      - {prefix: 10.251.0.0/16, vrf: red}
     neighbors:
       - {address: 10.100.0.2, asn: 64512, families: [ipv4-unicast, l2vpn-evpn]}
   hostSessions:
@@ -71,7 +78,8 @@ protocol bgp hs {
 EOF
 }
 bird_conf a 192.169.10.2 192.169.10.1 64515 10.244.1.64/26 >"$T/bird-a.conf"
-bird_conf b 192.169.20.2 192.169.20.1 64515 10.244.2.64/26 >"$T/bird-b.conf"
+echo "protocol static agg { ipv4; route 10.250.1.0/24 blackhole; route 10.250.2.0/24 blackhole; }" >>"$T/bird-a.conf"
+bird_conf b 192.169.20.2 192.169.20.1 64515 10.244.2.64/26 10.251.5.0/24 >"$T/bird-b.conf"
 
 cat >"$T/gobgp.toml" <<EOF
 [global.config]
@@ -142,6 +150,34 @@ a_lacks() {
 		! B a show route 10.244.2.64/26 | grep -q 10.244.2.64/26
 }
 check "node A (no asOverride) got node B's block from us (prefixes_sent >= 2) and dropped it: AS path 64514 64515 holds its own AS" a_lacks
+
+step "aggregates"
+has_t5() { evpn_line "$1" >/dev/null; }
+agg_t5() {
+	evpn_line 10.250.0.0/16 | tee /dev/stderr | grep -qE '10\.100\.0\.1 +64514 ' &&
+		G global rib -a evpn | grep -F '[prefix:10.250.0.0/16]' | grep -qi 'atomic'
+}
+expect "GoBGP has the aggregate 10.250.0.0/16 as our type-5 (AS path 64514, ATOMIC_AGGREGATE)" wait_until 20 agg_t5
+sleep 1
+no_specific() { ! has_t5 10.250.1.0/24 && ! has_t5 10.250.2.0/24; }
+check "summaryOnly: GoBGP has neither 10.250.1.0/24 nor 10.250.2.0/24" no_specific
+in_fib() {
+	pgj show route vrf red | jq -c '[.routes[] | select(.prefix | startswith("10.250.")) | .prefix] | sort' | tee /dev/stderr |
+		jq -e '. == ["10.250.1.0/24", "10.250.2.0/24"]' >/dev/null
+}
+check "VRF red's FIB has the /24s (via node A), not the aggregate" in_fib
+b_agg() {
+	bird_path b 10.250.0.0/16 "64514" && ! B b show route 10.250.1.0/24 | grep -q 10.250.1.0/24 &&
+		! B b show route 10.250.2.0/24 | grep -q 10.250.2.0/24
+}
+expect "node B (a host session of VRF red) got 10.250.0.0/16 (AS path 64514), not the /24s" wait_until 20 b_agg
+both() { has_t5 10.251.0.0/16 && has_t5 10.251.5.0/24; }
+expect "10.251.0.0/16 (not summaryOnly): GoBGP has the aggregate and node B's 10.251.5.0/24" wait_until 20 both
+B a disable agg >/dev/null
+agg_gone() { ! has_t5 10.250.0.0/16 && ! B b show route 10.250.0.0/16 | grep -q 10.250.0.0/16; }
+expect "node A withdraws both /24s: the aggregate leaves GoBGP and node B" wait_until 20 agg_gone
+still() { has_t5 10.251.0.0/16; }
+check "... and 10.251.0.0/16 stays" still
 
 step "stop"
 pg_stop_check "peregrine stops on SIGINT" pe "" "" 5
