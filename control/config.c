@@ -3303,6 +3303,7 @@ enum {
 	B_CSETS,
 	B_POLS,
 	B_AGG,
+	B_CLUSTER,
 	B_N
 };
 static const char *const bgp_keys[B_N] = {
@@ -3321,6 +3322,7 @@ static const char *const bgp_keys[B_N] = {
     [B_CSETS] = "communitySets",
     [B_POLS] = "policies",
     [B_AGG] = "aggregates",
+    [B_CLUSTER] = "clusterId",
 };
 
 static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
@@ -3395,6 +3397,18 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 	if ((f[B_NET].v && (rc = parse_bgp_networks(c, f[B_NET].v, SUB(p, path, keys[B_NET])))) ||
 	    (f[B_AGG].v && (rc = parse_bgp_aggregates(c, f[B_AGG].v, SUB(p, path, keys[B_AGG])))))
 		return rc;
+	if (f[B_CLUSTER].v) {
+		struct pg_ip cid;
+		SUB(p, path, keys[B_CLUSTER]);
+		if ((rc = cy_get_ip(c, f[B_CLUSTER].v, p, AF_INET, &cid)))
+			return rc;
+		if (cid.v4 == 0)
+			return cy_fail(
+			    c, f[B_CLUSTER].v, p,
+			    "0.0.0.0 is not a valid cluster ID (allowed: a non-zero IPv4 "
+			    "address)");
+		bgp->cluster_id = cid.v4;
+	}
 	bgp->max_paths = 16;
 	if (f[B_MAXP].v) {
 		if ((rc = cy_get_uint(c, f[B_MAXP].v, SUB(p, path, keys[B_MAXP]), 1, 16, &v)))
@@ -3425,6 +3439,7 @@ enum {
 	HS_IMPORT,
 	HS_EXPORT,
 	HS_ASOVR,
+	HS_RRC,
 	HS_N
 };
 static const char *const host_session_keys[HS_N] = {
@@ -3438,6 +3453,7 @@ static const char *const host_session_keys[HS_N] = {
     [HS_IMPORT] = "importPolicy",
     [HS_EXPORT] = "exportPolicy",
     [HS_ASOVR] = "asOverride",
+    [HS_RRC] = "routeReflectorClient",
 };
 static const char *const hs_addr_keys[] = {"router", "host"};
 
@@ -3607,6 +3623,20 @@ static int parse_host_sessions(struct ctx *c, yaml_node_t *n, const char *path)
 		if (f[HS_ASOVR].v && (rc = cy_get_bool(c, f[HS_ASOVR].v, SUB(p, ip, keys[HS_ASOVR]),
 						       &hs->as_override)))
 			return rc;
+		if (f[HS_RRC].v) {
+			SUB(p, ip, keys[HS_RRC]);
+			if ((rc = cy_get_bool(c, f[HS_RRC].v, p, &hs->rr_client)))
+				return rc;
+			uint32_t ours = hs->asn ? hs->asn : cfg->bgp.asn;
+			if (hs->rr_client &&
+			    !(hs->host_type == CFG_PEER_INTERNAL ||
+			      (hs->host_type == CFG_PEER_BY_ASN && hs->host_asn == ours)))
+				return cy_fail(
+				    c, f[HS_RRC].v, p,
+				    "a route reflector client is an iBGP peer: hostASN must be "
+				    "our AS %u (or hostType: internal)",
+				    ours);
+		}
 		SUB(p, ip, keys[HS_ADDRS]);
 		if ((rc = cy_get_seq(c, f[HS_ADDRS].v, p, &ai, &na)))
 			return rc;
@@ -4866,6 +4896,13 @@ static void print_bgp(struct yout *y, const struct pg_config *cfg)
 	fputs("]\n", y->f);
 	ykey(y, k[B_MAXP]);
 	fprintf(y->f, "%u\n", bgp->max_paths);
+	if (bgp->cluster_id) {
+		ykey(y, k[B_CLUSTER]);
+		put_ip4(y->f, bgp->cluster_id);
+		fputc('\n', y->f);
+	} else {
+		ycomment(y, "%s: the router ID", k[B_CLUSTER]);
+	}
 	ykey(y, k[B_AGG]);
 	fputc('[', y->f);
 	for (unsigned i = 0; i < bgp->n_aggregates; i++) {
@@ -4932,6 +4969,10 @@ static void print_host_session(struct yout *y, const struct pg_config *cfg,
 	print_chain(y, cfg, k[HS_EXPORT], &hs->export_pol);
 	if (hs->as_override) {
 		ykey(y, k[HS_ASOVR]);
+		fputs("true\n", y->f);
+	}
+	if (hs->rr_client) {
+		ykey(y, k[HS_RRC]);
 		fputs("true\n", y->f);
 	}
 }

@@ -196,6 +196,7 @@ struct cfg_host_session {
 	int port;		    /* index of the port the loader added for it */
 	struct cfg_chain import_pol, export_pol;
 	bool as_override; /* the host's AS in paths we send becomes ours (asOverride) */
+	bool rr_client;	  /* iBGP: a route reflector client (routeReflectorClient) */
 };
 
 struct cfg_dataplane {
@@ -279,6 +280,7 @@ struct cfg_bgp {
 	unsigned n_networks;
 	struct pg_prefix *networks;
 	unsigned max_paths;    /* maximumPaths, 1..16, default 16 */
+	uint32_t cluster_id;   /* network order; clusterId, 0: the router ID */
 	unsigned n_aggregates; /* 0 .. CFG_BGP_MAX_AGGREGATES */
 	struct cfg_bgp_aggregate *aggregates;
 	/* prefixSets, communitySets, policies (control/bgp/bgp_policy.h); NULL: none. Reference

@@ -539,6 +539,7 @@ static int bgp_setup(const struct pg_config *cfg)
 	bc.expect_routes4 = cfg->dp.max_routes4;
 	bc.expect_routes6 = cfg->dp.max_routes6;
 	bc.max_paths = cfg->bgp.max_paths;
+	bc.cluster_id = cfg->bgp.cluster_id;
 	bc.policies = cfg->bgp.policies; /* bgp_start() takes a reference */
 	bc.n_peers = cfg->bgp.n_neighbors;
 	for (unsigned i = 0; i < cfg->n_host_sessions; i++)
@@ -597,6 +598,7 @@ static int bgp_setup(const struct pg_config *cfg)
 			chain_copy(&p->import_pol, &hs->import_pol);
 			chain_copy(&p->export_pol, &hs->export_pol);
 			p->as_override = hs->as_override;
+			p->rr_client = hs->rr_client;
 		}
 	}
 	bc.n_l3vnis = cfg->n_l3vnis;

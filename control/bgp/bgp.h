@@ -51,6 +51,7 @@ struct bgp_peer_conf {
 	struct bgp_chain import_pol, export_pol;
 	bool default_originate;
 	bool as_override; /* eBGP: the peer's AS in a path we send becomes ours (as-override) */
+	bool rr_client;	  /* iBGP host session: a route reflector client (RFC 4456) */
 };
 
 /* An L3VNI: EVPN routes whose route targets match are imported into its VRF. */
@@ -90,6 +91,7 @@ struct bgp_conf {
 	bool graceful_restart;
 	uint16_t restart_time; /* seconds, announced in the GR capability */
 	unsigned max_paths;    /* multipath set size, 1..16 (0: 16) */
+	uint32_t cluster_id;   /* network order, route reflection (0: router_id) */
 	/* Unicast destinations the RIB should expect (dataplane.maxRoutes4 / maxRoutes6, which
 	 * bound what the FIB takes): its destination table is sized for them at the first route of
 	 * the family instead of doubling its way there (0: no hint). */
@@ -167,7 +169,8 @@ struct bgp_peer_info {
 	bool eor_rcvd[BGP_AF_MAX];
 	uint64_t updates_withdrawn_7606, attrs_discarded_7606; /* RFC 7606 outcomes */
 	uint64_t updates_as_loop; /* UPDATEs not used: our AS in the path (beyond allowas_in) */
-	uint64_t updates_self_nh; /* EVPN UPDATEs not used: next hop our VTEP */
+	uint64_t updates_cluster_loop; /* iBGP UPDATEs not used: our ORIGINATOR_ID / cluster ID */
+	uint64_t updates_self_nh;      /* EVPN UPDATEs not used: next hop our VTEP */
 	uint64_t prefixes_import_rejected, prefixes_export_rejected; /* by the policies */
 	unsigned established_count;
 	uint8_t last_notif_sent[2], last_notif_rcvd[2]; /* code, subcode */

@@ -64,6 +64,7 @@ struct outq_ent {
 	struct out_tmpl *t;   /* NULL: withdraw */
 	struct rib_attr *src; /* what export policies match (NULL: our own route) */
 	bool initial;	      /* part of a full table (session up, refresh): never sent before */
+	uint32_t rr_orig;     /* reflected (RFC 4456): the ORIGINATOR_ID (network order), else 0 */
 };
 
 struct peer_out {
@@ -105,8 +106,8 @@ static struct peer_out *po_of(const struct bgp_peer *p)
 	return NULL;
 }
 
-static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl *t,
-		   struct rib_attr *src, bool initial)
+static struct outq_ent *q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl *t,
+			       struct rib_attr *src, bool initial)
 {
 	if (o->head + o->n == o->cap) {
 		if (o->head) {
@@ -117,7 +118,7 @@ static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl
 			size_t cap = o->cap ? o->cap * 2 : 256;
 			struct outq_ent *q = realloc(o->q, cap * sizeof(*q));
 			if (!q)
-				return; /* the route refresh of the peer will fix it */
+				return NULL; /* the route refresh of the peer will fix it */
 			o->q = q;
 			o->cap = cap;
 		}
@@ -127,10 +128,12 @@ static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl
 	e->t = t;
 	e->src = t ? src : NULL;
 	e->initial = initial;
+	e->rr_orig = 0;
 	if (t)
 		t->refcnt++;
 	if (e->src)
 		e->src->refcnt++;
+	return e;
 }
 
 /* Release the n entries from the head of o's queue. */
@@ -598,6 +601,42 @@ void out_originate_networks(void)
 
 /* ---- host sessions: their VRF's routes ---- */
 
+/*
+ * iBGP between host sessions (RFC 4456): a route learned from an iBGP host session goes to
+ * another iBGP host session only when one of them is a route reflector client, and then as a
+ * reflected route (*orig: its ORIGINATOR_ID, the route's own or the BGP identifier of the client
+ * it came from). Routes from eBGP peers and the fabric, and towards eBGP peers, are not
+ * concerned (*orig 0).
+ */
+static bool rr_allowed(const struct bgp_peer *from, const struct bgp_peer *q,
+		       const struct rib_attr *src, uint32_t *orig)
+{
+	*orig = 0;
+	if (!from || from->ebgp || q->ebgp || !from->conf.any_source || !q->conf.any_source)
+		return true;
+	if (!from->conf.rr_client && !q->conf.rr_client)
+		return false; /* iBGP split horizon (RFC 4271 §9.2) */
+	*orig = src && src->originator_id ? src->originator_id : from->open_rcvd.bgp_id;
+	return true;
+}
+
+/* q_push() of what host session q gets of route n learned from `from` (announcement or, where
+ * route reflection forbids it, a withdrawal). */
+static void q_push_host(struct peer_out *o, const struct bgp_peer *q, const struct bgp_nlri *n,
+			const struct bgp_peer *from, struct rib_attr *src, bool present,
+			bool initial)
+{
+	uint32_t orig;
+	bool ok = rr_allowed(from, q, src, &orig);
+	struct outq_ent *e;
+
+	if (initial && !ok)
+		return;
+	e = q_push(o, n, present && ok ? tmpl_network() : NULL, src, initial);
+	if (e && e->t)
+		e->rr_orig = orig;
+}
+
 void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_peer *from,
 		   struct rib_attr *src, bool present)
 {
@@ -612,7 +651,7 @@ void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_pee
 		    !(q->af & BGP_AF_BIT(n.af)))
 			continue;
 		/* next hop self (the template has none); never back to the host it came from */
-		q_push(&out.po[i], &n, present && from != q ? tmpl_network() : NULL, src, false);
+		q_push_host(&out.po[i], q, &n, from, src, present && from != q, false);
 	}
 }
 
@@ -630,18 +669,19 @@ void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, struct 
 		if (!out.po[i].up || q == from || host == fabric || (host && q->conf.vrf) ||
 		    !(q->af & BGP_AF_BIT(n.af)))
 			continue;
-		q_push(&out.po[i], &n, present ? tmpl_network() : NULL, src, false);
+		q_push_host(&out.po[i], q, &n, from, src, present, false);
 	}
 }
 
-void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, struct rib_attr *src)
+void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, const struct bgp_peer *from,
+		  struct rib_attr *src)
 {
 	struct peer_out *o = po_of(p);
 	struct bgp_nlri n;
 
 	unicast_nlri(pfx, &n);
 	if (o && (p->af & BGP_AF_BIT(n.af)) && !out_agg_suppressed(p->conf.vrf, pfx))
-		q_push(o, &n, tmpl_network(), src, true);
+		q_push_host(o, p, &n, from, src, true, true);
 }
 
 /* ---- aggregates ---- */
@@ -874,6 +914,41 @@ static int export_path(const struct bgp_peer *p, const uint8_t *path, uint16_t l
 	return 0;
 }
 
+/* A reflected route (RFC 4456 §8): ORIGINATOR_ID, our cluster ID in front of the CLUSTER_LIST,
+ * and the route's LOCAL_PREF, MED and (without an export policy, which starts from them)
+ * communities, as a reflector leaves them. The next hop stays ours (next-hop-self). */
+static void reflect_attrs(const struct outq_ent *e, bool comm, struct bgp_attrs *a)
+{
+	static uint8_t cl[4 + 4 * 255];
+	const struct rib_attr *s = e->src;
+	unsigned n = s ? PG_MIN(s->cluster_len, 254u) : 0;
+
+	a->present |= 1ull << BGP_ATTR_ORIGINATOR_ID | 1ull << BGP_ATTR_CLUSTER_LIST;
+	a->originator_id = e->rr_orig;
+	memcpy(cl, &out.conf->cluster_id, 4);
+	if (n)
+		memcpy(cl + 4, s->data + s->cluster_off, 4 * n);
+	a->cluster_list = cl;
+	a->n_cluster_list = (uint16_t)(n + 1);
+	if (!s)
+		return;
+	a->local_pref = s->local_pref;
+	if (s->has_med) {
+		a->present |= 1ull << BGP_ATTR_MED;
+		a->med = s->med;
+	}
+	if (comm && s->n_comm) {
+		a->present |= 1ull << BGP_ATTR_COMMUNITIES;
+		a->communities = s->data + s->comm_off;
+		a->n_communities = s->n_comm;
+	}
+	if (comm && s->n_large) {
+		a->present |= 1ull << BGP_ATTR_LARGE_COMMUNITIES;
+		a->large_communities = s->data + s->large_off;
+		a->n_large_communities = s->n_large;
+	}
+}
+
 /* Do a and b (RIB attributes, NULL: none) give the same AS path? */
 static bool same_path(const struct rib_attr *a, const struct rib_attr *b)
 {
@@ -961,7 +1036,8 @@ static void drain(unsigned i)
 			batch[k++] = e->n;
 			while (k < o->n && k < OUT_BATCH) {
 				const struct outq_ent *x = &o->q[o->head + k];
-				if (x->t != t || x->src != e->src || x->n.af != af)
+				if (x->t != t || x->src != e->src || x->n.af != af ||
+				    x->rr_orig != e->rr_orig)
 					break;
 				bool xa = export_eval(p, x, &pol_next);
 				if (acc ? !xa || pol_next.sig != pol_first.sig : xa || x->initial)
@@ -979,7 +1055,9 @@ static void drain(unsigned i)
 			 * withdrawals). */
 			while (k < o->n && k < OUT_BATCH && o->q[o->head + k].t == t &&
 			       o->q[o->head + k].n.af == af &&
-			       same_path(o->q[o->head + k].src, e->src)) {
+			       same_path(o->q[o->head + k].src, e->src) &&
+			       o->q[o->head + k].rr_orig == e->rr_orig &&
+			       (!e->rr_orig || o->q[o->head + k].src == e->src)) {
 				batch[k] = o->q[o->head + k].n;
 				k++;
 			}
@@ -1001,6 +1079,8 @@ static void drain(unsigned i)
 			const uint8_t *path = s ? s->data + s->aspath_off : NULL;
 			uint16_t plen = s ? s->aspath_len : 0;
 			export_attrs(p, t, &a);
+			if (e->rr_orig)
+				reflect_attrs(e, !pol, &a);
 			if (pol) {
 				export_apply(p, &pol_first, &a);
 				if (pol_first.modified & BGP_PR_ASPATH) {

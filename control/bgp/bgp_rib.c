@@ -323,7 +323,7 @@ struct rib_attr *rib_attr_get(const struct bgp_attrs *in, const struct pg_ip *nh
 		}
 	}
 	size_t var = (size_t)in->aspath_len + 4u * in->n_communities + 8u * in->n_ext_communities +
-		     12u * in->n_large_communities;
+		     12u * in->n_large_communities + 4u * in->n_cluster_list;
 	if (key_len + var > 0xffff)
 		return NULL;
 	struct rib_attr *x = calloc(1, sizeof(*x) + key_len + var);
@@ -346,6 +346,7 @@ struct rib_attr *rib_attr_get(const struct bgp_attrs *in, const struct pg_ip *nh
 	COPY(in->communities, 4u * in->n_communities, comm_off);
 	COPY(in->ext_communities, 8u * in->n_ext_communities, ext_off);
 	COPY(in->large_communities, 12u * in->n_large_communities, large_off);
+	COPY(in->cluster_list, 4u * in->n_cluster_list, cluster_off);
 #undef COPY
 	x->len = (uint16_t)o;
 	x->aspath_len = in->aspath_len;
@@ -1093,7 +1094,7 @@ void rib_vrf_export(struct bgp_peer *p)
 			const struct imp *best = vd->cands;
 			if (vd->kind == VD_ROUTE && vd->vrf == p->conf.vrf && best &&
 			    (best->flags & RP_BEST) && best->peer != p)
-				out_vrf_push(p, &vd->prefix, best->attr);
+				out_vrf_push(p, &vd->prefix, best->peer, best->attr);
 		}
 }
 
@@ -1232,7 +1233,7 @@ static void passthrough_export(struct bgp_peer *p)
 			else if (!(d->flags & RD_TO_FABRIC))
 				continue;
 			nlri_from_key(d->af, d->key, d->klen, &n);
-			out_vrf_push(p, &n.prefix, d->paths->attr);
+			out_vrf_push(p, &n.prefix, d->paths->peer, d->paths->attr);
 		}
 	}
 }
@@ -1459,6 +1460,17 @@ static void walk_set_policy(struct bgp_peer *p, struct bcur v, enum bgp_af af,
 
 static void stale_sweep(struct bgp_peer *p, int af_only);
 
+static bool rr_loop(const struct bgp_attrs *at)
+{
+	if (bgp_attr_has(at, BGP_ATTR_ORIGINATOR_ID) && at->originator_id == rib.conf->router_id)
+		return true;
+	if (bgp_attr_has(at, BGP_ATTR_CLUSTER_LIST))
+		for (unsigned i = 0; i < at->n_cluster_list; i++)
+			if (memcmp(at->cluster_list + 4 * i, &rib.conf->cluster_id, 4) == 0)
+				return true;
+	return false;
+}
+
 void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
 {
 	const struct bgp_attrs *at = &u->attrs;
@@ -1477,6 +1489,12 @@ void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
 		    bgp_aspath_count(at->aspath, at->aspath_len, bgp_peer_local_as(p)) >
 			p->conf.allowas_in) {
 			p->rib_loops++;
+			withdraw = true;
+		}
+		/* Route reflection loops (RFC 4456 §8): our router ID as ORIGINATOR_ID, our
+		 * cluster ID in the CLUSTER_LIST. */
+		if (!withdraw && !p->ebgp && rr_loop(at)) {
+			p->rib_rr_loops++;
 			withdraw = true;
 		}
 		if (v4 && !withdraw && p->conf.import_pol.n) {

@@ -250,7 +250,8 @@ struct rib_attr {
 	/* Copies of the variable parts, for the CLI and the EVPN import. */
 	uint16_t aspath_off, aspath_len;
 	uint16_t comm_off, n_comm, ext_off, n_ext, large_off, n_large;
-	uint16_t key_len; /* the canonical encoding (hash and equality): data[0 .. key_len) */
+	uint16_t cluster_off; /* CLUSTER_LIST: cluster_len entries of 4 bytes */
+	uint16_t key_len;     /* the canonical encoding (hash and equality): data[0 .. key_len) */
 	uint16_t len;
 	uint8_t data[];
 };
@@ -314,7 +315,8 @@ void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, struct 
 void out_agg_route(uint16_t vrf, const struct pg_prefix *p, bool present);
 bool out_agg_suppressed(uint16_t vrf, const struct pg_prefix *p);
 /* Queue one VRF prefix for host session p (at session start). */
-void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, struct rib_attr *src);
+void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, const struct bgp_peer *from,
+		  struct rib_attr *src);
 /* bgp_originate_prefix() for a host's route src (export policies match its attributes). */
 int out_originate_prefix_src(uint32_t vni, const struct pg_prefix *p, struct rib_attr *src);
 /* Queue every best route of p's VRF for it, except its own (bgp_rib.c). */

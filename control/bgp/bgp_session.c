@@ -1095,6 +1095,8 @@ int bgp_start(const struct bgp_conf *conf)
 	bgp.conf.l2vnis = NULL;
 	bgp.conf.networks = NULL;
 	bgp.conf.aggregates = NULL;
+	if (!bgp.conf.cluster_id)
+		bgp.conf.cluster_id = conf->router_id;
 	bgp.conf.policies = bgp_policy_db_ref(conf->policies);
 	n_listeners = 0;
 	bgp.n_peers = conf->n_peers;
@@ -1294,6 +1296,7 @@ bool bgp_peer_get(unsigned i, struct bgp_peer_info *info)
 	info->updates_withdrawn_7606 = p->upd_withdrawn_7606;
 	info->attrs_discarded_7606 = p->attr_discarded_7606;
 	info->updates_as_loop = p->rib_loops;
+	info->updates_cluster_loop = p->rib_rr_loops;
 	info->updates_self_nh = p->rib_self_nh;
 	info->prefixes_import_rejected = p->pol_in_rejected;
 	info->prefixes_export_rejected = p->pol_out_rejected;

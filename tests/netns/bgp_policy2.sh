@@ -15,6 +15,10 @@
 # 10.250.2.0/24 (the fabric and node B get the /16 only, the /24s stay in the FIB; both gone,
 # the /16 is withdrawn), 10.251.0.0/16 over node B's 10.251.5.0/24 (both sent).
 #
+# Route reflection: BIRD C and D (AS 64514, iBGP) on host-c and host-d, both
+# routeReflectorClient, bgp.clusterId 10.0.0.99: D gets C's 10.252.3.0/24 with ORIGINATOR_ID
+# C's router ID and CLUSTER_LIST [10.0.0.99], next hop us, and C gets D's.
+#
 # usage: bgp_policy2.sh [clean]     (KEEP=1 leaves the topology up)
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -42,6 +46,7 @@ spec:
   bgp:
     asn: 64514
     holdTime: 9
+    clusterId: 10.0.0.99
     aggregates:
       - {prefix: 10.250.0.0/16, vrf: red, summaryOnly: true}
       - {prefix: 10.251.0.0/16, vrf: red}
@@ -52,6 +57,10 @@ spec:
        addresses: [{router: 192.169.10.1/24, host: 192.169.10.2/24}]}
     - {name: host-b, vrf: red, hostASN: 64515, asOverride: true,
        addresses: [{router: 192.169.20.1/24, host: 192.169.20.2/24}]}
+    - {name: host-c, vrf: red, hostASN: 64514, routeReflectorClient: true,
+       addresses: [{router: 192.169.30.1/24, host: 192.169.30.2/24}]}
+    - {name: host-d, vrf: red, hostASN: 64514, routeReflectorClient: true,
+       addresses: [{router: 192.169.40.1/24, host: 192.169.40.2/24}]}
 EOF
 
 # bird_conf NAME ADDR PEER AS ROUTES...: a node's BIRD on its host session link, exporting its
@@ -70,16 +79,19 @@ protocol bgp hs {
   local $addr as $as;
   strict bind yes;
   neighbor $peer as 64514;
+  direct;
   connect delay time 1;
   connect retry time 2;
   error wait time 2,10;
-  ipv4 { import all; export where source = RTS_STATIC; };
+  ipv4 { gateway direct; import all; export where source = RTS_STATIC; };
 }
 EOF
 }
 bird_conf a 192.169.10.2 192.169.10.1 64515 10.244.1.64/26 >"$T/bird-a.conf"
 echo "protocol static agg { ipv4; route 10.250.1.0/24 blackhole; route 10.250.2.0/24 blackhole; }" >>"$T/bird-a.conf"
 bird_conf b 192.169.20.2 192.169.20.1 64515 10.244.2.64/26 10.251.5.0/24 >"$T/bird-b.conf"
+bird_conf c 192.169.30.2 192.169.30.1 64514 10.252.3.0/24 >"$T/bird-c.conf"
+bird_conf d 192.169.40.2 192.169.40.1 64514 10.252.4.0/24 >"$T/bird-d.conf"
 
 cat >"$T/gobgp.toml" <<EOF
 [global.config]
@@ -114,7 +126,7 @@ if pg_start pe "$T/pg.yaml"; then pass "peregrine starts"; else
 	pgt_finish
 fi
 pgt_bg gobgpd "gobgpd -f $T/gobgp.toml" fab gobgpd -f "$T/gobgp.toml" -p --api-hosts=127.0.0.1:50051 --pprof-disable
-for n in a b; do
+for n in a b c d; do
 	pgt_bg "bird-$n" "bird -f -c $T/bird-$n.conf" pe bird -f -c "$T/bird-$n.conf" -s "$T/bird-$n.ctl" -P "$T/bird-$n.pidf"
 done
 gobgp_api() { G global >/dev/null 2>&1; }
@@ -125,6 +137,8 @@ up() { pgj show bgp neighbor "$1" | jq -e '.state == "Established"' >/dev/null; 
 expect "fabric session (GoBGP) Established" wait_until 30 up 10.100.0.2
 expect "node A's session Established" wait_until 30 up 192.169.10.2
 expect "node B's session (asOverride) Established" wait_until 30 up 192.169.20.2
+expect "node C's session (iBGP, route reflector client) Established" wait_until 30 up 192.169.30.2
+expect "node D's session (iBGP, route reflector client) Established" wait_until 30 up 192.169.40.2
 
 step "AS paths: the node's AS reaches the fabric, the fabric's reaches the nodes"
 evpn_line() { G global rib -a evpn | grep -F "[prefix:$1]"; }
@@ -178,6 +192,20 @@ agg_gone() { ! has_t5 10.250.0.0/16 && ! B b show route 10.250.0.0/16 | grep -q 
 expect "node A withdraws both /24s: the aggregate leaves GoBGP and node B" wait_until 20 agg_gone
 still() { has_t5 10.251.0.0/16; }
 check "... and 10.251.0.0/16 stays" still
+
+step "route reflection: C and D are clients"
+reflected() { # NODE PREFIX ORIGINATOR
+	B "$1" show route "$2" all | tee /dev/stderr | grep -q "BGP.originator_id: $3" &&
+		B "$1" show route "$2" all | grep -q 'BGP.cluster_list: 10.0.0.99$' &&
+		B "$1" show route "$2" all | grep -qE 'BGP.next_hop: 192\.169\.[34]0\.1' &&
+		B "$1" show route "$2" all | grep -qE 'BGP.as_path: *$'
+}
+expect "node D has C's 10.252.3.0/24: ORIGINATOR_ID 192.169.30.2, CLUSTER_LIST 10.0.0.99, next hop us, empty AS path" wait_until 20 reflected d 10.252.3.0/24 192.169.30.2
+expect "node C has D's 10.252.4.0/24: ORIGINATOR_ID 192.169.40.2, CLUSTER_LIST 10.0.0.99" wait_until 20 reflected c 10.252.4.0/24 192.169.40.2
+c_ebgp() { bird_path a 10.252.3.0/24 "64514" && ! B a show route 10.252.3.0/24 all | grep -q originator_id; }
+expect "eBGP node A gets C's route as a plain one (AS path 64514, no ORIGINATOR_ID)" wait_until 20 c_ebgp
+c_fab() { evpn_line 10.252.3.0/24 | tee /dev/stderr | grep -qE '10\.100\.0\.1 +64514 '; }
+expect "and the fabric gets it as our type-5" wait_until 20 c_fab
 
 step "stop"
 pg_stop_check "peregrine stops on SIGINT" pe "" "" 5

@@ -1594,7 +1594,7 @@ static void test_bgp_errors(void)
 	    "t.yaml:10:5: spec.bgp: unknown key 'neighbour' (allowed: asn, routerId, "
 	    "listenPort, holdTime, keepaliveTime, connectTime, gracefulRestart, restartTime, "
 	    "neighbors, networks, maximumPaths, prefixSets, communitySets, policies, "
-	    "aggregates)");
+	    "aggregates, clusterId)");
 	/* networks */
 	EXPECT_ERR(B "    networks: [10.1.0.1/16]\n",
 		   "t.yaml:10:16: spec.bgp.networks[0]: '10.1.0.1/16' has host bits set (did you "
@@ -2497,6 +2497,36 @@ static void test_host_sessions(void)
 		free(t);
 		config_free(&cfg);
 	}
+	/* asOverride, routeReflectorClient (iBGP only), bgp.clusterId */
+	if (LOAD_OK(BGPHDR
+		    "    asn: 65001\n    clusterId: 10.0.0.99\n"
+		    "  vrfs: [{name: red}]\n  hostSessions:\n"
+		    "    - {name: h1, vrf: red, hostASN: 65001, routeReflectorClient: true,\n"
+		    "       addresses: [{router: 10.9.0.1/24, host: 10.9.0.2/24}]}\n"
+		    "    - {name: h2, vrf: red, hostType: internal, routeReflectorClient: true,\n"
+		    "       addresses: [{router: 10.8.0.1/24, host: 10.8.0.2/24}]}\n"
+		    "    - {name: h3, vrf: red, hostASN: 64515, asOverride: true,\n"
+		    "       addresses: [{router: 10.7.0.1/24, host: 10.7.0.2/24}]}\n",
+		    &cfg) == 0) {
+		const struct cfg_host_session *h = cfg.host_sessions;
+		CHECK(cfg.bgp.cluster_id == htonl(0x0a000063));
+		CHECK(h[0].rr_client && h[1].rr_client && !h[2].rr_client);
+		CHECK(!h[0].as_override && h[2].as_override);
+		struct pg_config back;
+		if ((t = ROUND_TRIP(&cfg, &back))) {
+			CHECK(strstr(t, "  clusterId: 10.0.0.99\n"));
+			CHECK(strstr(t, "    routeReflectorClient: true\n"));
+			CHECK(strstr(t, "    asOverride: true\n"));
+			free(t);
+			config_free(&back);
+		}
+		config_free(&cfg);
+	}
+	EXPECT_ERR(HSB "    - {name: h1, hostASN: 7, routeReflectorClient: true, addresses: []}\n",
+		   "t.yaml:12:52: spec.hostSessions[0].routeReflectorClient: a route reflector "
+		   "client is an iBGP peer: hostASN must be our AS 65001");
+	EXPECT_ERR(BGPHDR "    asn: 65001\n    clusterId: 0.0.0.0\n",
+		   "t.yaml:10:16: spec.bgp.clusterId: 0.0.0.0 is not a valid cluster ID");
 	EXPECT_ERR(HSB "    - {name: h1, addresses: [{router: 10.9.0.1/24, host: 10.9.0.2/24}]}\n",
 		   "t.yaml:12:7: spec.hostSessions[0]: missing hostASN (or hostType: "
 		   "external|internal)");
