@@ -173,6 +173,7 @@ static struct json_object *neighbor_json(const struct bgp_peer_info *in)
 	J_INT(o, "updates_treated_as_withdraw", in->updates_withdrawn_7606);
 	J_INT(o, "updates_with_attributes_discarded", in->attrs_discarded_7606);
 	J_INT(o, "updates_as_path_loop", in->updates_as_loop);
+	J_INT(o, "updates_cluster_loop", in->updates_cluster_loop);
 	J_INT(o, "updates_own_vtep", in->updates_self_nh);
 	J_INT(o, "prefixes_import_rejected", in->prefixes_import_rejected);
 	J_INT(o, "prefixes_export_rejected", in->prefixes_export_rejected);

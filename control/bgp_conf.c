@@ -41,4 +41,5 @@ void bgp_conf_neighbor(const struct cfg_bgp_neighbor *n, struct bgp_peer_conf *p
 	bgp_conf_chain(&p->import_pol, &n->import_pol);
 	bgp_conf_chain(&p->export_pol, &n->export_pol);
 	p->default_originate = n->default_originate;
+	p->as_override = n->as_override;
 }

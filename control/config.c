@@ -2486,6 +2486,7 @@ enum {
 	BN_IMPORT,
 	BN_EXPORT,
 	BN_DEFORIG,
+	BN_ASOVR,
 	BN_N
 };
 
@@ -2509,6 +2510,7 @@ static const char *const bgp_neighbor_keys[BN_N] = {
     [BN_IMPORT] = "importPolicy",
     [BN_EXPORT] = "exportPolicy",
     [BN_DEFORIG] = "defaultOriginate",
+    [BN_ASOVR] = "asOverride",
 };
 static const char *const peer_type_names[] = {"external", "internal"};
 static int parse_chain(struct ctx *c, yaml_node_t *n, const char *path, struct cfg_chain *ch);
@@ -2662,6 +2664,9 @@ static int parse_bgp_neighbor(struct ctx *c, yaml_node_t *n, const char *path, b
 	if (f[BN_DEFORIG].v && (rc = cy_get_bool(c, f[BN_DEFORIG].v, SUB(p, path, keys[BN_DEFORIG]),
 						 &nb->default_originate)))
 		return rc;
+	if (f[BN_ASOVR].v &&
+	    (rc = cy_get_bool(c, f[BN_ASOVR].v, SUB(p, path, keys[BN_ASOVR]), &nb->as_override)))
+		return rc;
 	return 0;
 }
 
@@ -2758,6 +2763,66 @@ static int parse_bgp_networks(struct ctx *c, yaml_node_t *n, const char *path)
 				return cy_fail(c, it, p, "%s is listed twice (first at index %zu)",
 					       Q(it), j);
 		bgp->n_networks++;
+	}
+	return 0;
+}
+
+static const char *vrf_name(const struct pg_config *cfg, unsigned vrf)
+{
+	return vrf < cfg->n_vrfs ? cfg->vrfs[vrf].name : "?";
+}
+
+/* spec.bgp.aggregates: [{prefix, vrf, summaryOnly}] */
+#define CFG_BGP_MAX_AGGREGATES 256
+enum { AG_PREFIX, AG_VRF, AG_SUMMARY, AG_N };
+static const char *const aggregate_keys[AG_N] = {
+    [AG_PREFIX] = "prefix", [AG_VRF] = "vrf", [AG_SUMMARY] = "summaryOnly"};
+
+static int parse_bgp_aggregates(struct ctx *c, yaml_node_t *n, const char *path)
+{
+	const char *const *keys = aggregate_keys;
+	struct cfg_bgp *bgp = &c->cfg->bgp;
+	yaml_node_item_t *items;
+	size_t count;
+	void *arr = NULL;
+	char ip[PATHBUF], p[PATHBUF];
+	int rc;
+
+	if ((rc = cy_get_list(c, n, path, CFG_BGP_MAX_AGGREGATES, "aggregates",
+			      sizeof(*bgp->aggregates), &items, &count, &arr)))
+		return rc;
+	bgp->aggregates = arr;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *it = cy_node(c, items[i]);
+		struct cfg_bgp_aggregate *ag = &bgp->aggregates[i];
+		struct fld f[AG_N];
+		IDX(ip, path, i);
+		if ((rc = cy_get_item_map(c, it, ip, keys, AG_N, f, "prefix")) ||
+		    (rc = cy_require(c, it, ip, &f[AG_PREFIX], keys[AG_PREFIX])))
+			return rc;
+		ag->line = cy_line_of(it);
+		if ((rc = cy_get_prefix(c, f[AG_PREFIX].v, SUB(p, ip, keys[AG_PREFIX]), true,
+					&ag->prefix)) ||
+		    (rc = get_vrf_ref(c, f[AG_VRF].v, SUB(p, ip, keys[AG_VRF]), &ag->vrf)) ||
+		    (f[AG_SUMMARY].v &&
+		     (rc = cy_get_bool(c, f[AG_SUMMARY].v, SUB(p, ip, keys[AG_SUMMARY]),
+				       &ag->summary_only))))
+			return rc;
+		if (ag->prefix.len == 0)
+			return cy_fail(
+			    c, f[AG_PREFIX].v, SUB(p, ip, keys[AG_PREFIX]),
+			    "%s covers everything (allowed: a prefix of length 1 or more; "
+			    "a default route is defaultOriginate)",
+			    Q(f[AG_PREFIX].v));
+		for (size_t j = 0; j < i; j++)
+			if (bgp->aggregates[j].vrf == ag->vrf &&
+			    bgp->aggregates[j].prefix.len == ag->prefix.len &&
+			    ip_equal(&bgp->aggregates[j].prefix.ip, &ag->prefix.ip))
+				return cy_fail(c, f[AG_PREFIX].v, SUB(p, ip, keys[AG_PREFIX]),
+					       "%s is listed twice for VRF '%s' (first at line %d)",
+					       Q(f[AG_PREFIX].v), vrf_name(c->cfg, ag->vrf),
+					       bgp->aggregates[j].line);
+		bgp->n_aggregates++;
 	}
 	return 0;
 }
@@ -3251,6 +3316,8 @@ enum {
 	B_PSETS,
 	B_CSETS,
 	B_POLS,
+	B_AGG,
+	B_CLUSTER,
 	B_N
 };
 static const char *const bgp_keys[B_N] = {
@@ -3268,6 +3335,8 @@ static const char *const bgp_keys[B_N] = {
     [B_PSETS] = "prefixSets",
     [B_CSETS] = "communitySets",
     [B_POLS] = "policies",
+    [B_AGG] = "aggregates",
+    [B_CLUSTER] = "clusterId",
 };
 
 static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
@@ -3339,8 +3408,21 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
 					 &bgp->restart_time)))
 			return rc;
 	}
-	if (f[B_NET].v && (rc = parse_bgp_networks(c, f[B_NET].v, SUB(p, path, keys[B_NET]))))
+	if ((f[B_NET].v && (rc = parse_bgp_networks(c, f[B_NET].v, SUB(p, path, keys[B_NET])))) ||
+	    (f[B_AGG].v && (rc = parse_bgp_aggregates(c, f[B_AGG].v, SUB(p, path, keys[B_AGG])))))
 		return rc;
+	if (f[B_CLUSTER].v) {
+		struct pg_ip cid;
+		SUB(p, path, keys[B_CLUSTER]);
+		if ((rc = cy_get_ip(c, f[B_CLUSTER].v, p, AF_INET, &cid)))
+			return rc;
+		if (cid.v4 == 0)
+			return cy_fail(
+			    c, f[B_CLUSTER].v, p,
+			    "0.0.0.0 is not a valid cluster ID (allowed: a non-zero IPv4 "
+			    "address)");
+		bgp->cluster_id = cid.v4;
+	}
 	bgp->max_paths = 16;
 	if (f[B_MAXP].v) {
 		if ((rc = cy_get_uint(c, f[B_MAXP].v, SUB(p, path, keys[B_MAXP]), 1, 16, &v)))
@@ -3360,7 +3442,20 @@ static int parse_bgp(struct ctx *c, yaml_node_t *n, const char *path)
  * hostSessions: BGP with the host itself over an interface Peregrine creates
  */
 
-enum { HS_NAME, HS_VRF, HS_ASN, HS_HASN, HS_HTYPE, HS_MTU, HS_ADDRS, HS_IMPORT, HS_EXPORT, HS_N };
+enum {
+	HS_NAME,
+	HS_VRF,
+	HS_ASN,
+	HS_HASN,
+	HS_HTYPE,
+	HS_MTU,
+	HS_ADDRS,
+	HS_IMPORT,
+	HS_EXPORT,
+	HS_ASOVR,
+	HS_RRC,
+	HS_N
+};
 static const char *const host_session_keys[HS_N] = {
     [HS_NAME] = "name",
     [HS_VRF] = "vrf",
@@ -3371,6 +3466,8 @@ static const char *const host_session_keys[HS_N] = {
     [HS_ADDRS] = "addresses",
     [HS_IMPORT] = "importPolicy",
     [HS_EXPORT] = "exportPolicy",
+    [HS_ASOVR] = "asOverride",
+    [HS_RRC] = "routeReflectorClient",
 };
 static const char *const hs_addr_keys[] = {"router", "host"};
 
@@ -3537,6 +3634,23 @@ static int parse_host_sessions(struct ctx *c, yaml_node_t *n, const char *path)
 		     (rc = parse_chain(c, f[HS_EXPORT].v, SUB(p, ip, keys[HS_EXPORT]),
 				       &hs->export_pol))))
 			return rc;
+		if (f[HS_ASOVR].v && (rc = cy_get_bool(c, f[HS_ASOVR].v, SUB(p, ip, keys[HS_ASOVR]),
+						       &hs->as_override)))
+			return rc;
+		if (f[HS_RRC].v) {
+			SUB(p, ip, keys[HS_RRC]);
+			if ((rc = cy_get_bool(c, f[HS_RRC].v, p, &hs->rr_client)))
+				return rc;
+			uint32_t ours = hs->asn ? hs->asn : cfg->bgp.asn;
+			if (hs->rr_client &&
+			    !(hs->host_type == CFG_PEER_INTERNAL ||
+			      (hs->host_type == CFG_PEER_BY_ASN && hs->host_asn == ours)))
+				return cy_fail(
+				    c, f[HS_RRC].v, p,
+				    "a route reflector client is an iBGP peer: hostASN must be "
+				    "our AS %u (or hostType: internal)",
+				    ours);
+		}
 		SUB(p, ip, keys[HS_ADDRS]);
 		if ((rc = cy_get_seq(c, f[HS_ADDRS].v, p, &ai, &na)))
 			return rc;
@@ -4111,6 +4225,7 @@ void config_free(struct pg_config *cfg)
 	free(cfg->host_sessions);
 	free(cfg->bgp.neighbors);
 	free(cfg->bgp.networks);
+	free(cfg->bgp.aggregates);
 	bgp_policy_db_unref(cfg->bgp.policies);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -4286,11 +4401,6 @@ static void print_rts(struct yout *y, const struct pg_config *cfg, const char *i
 		put_rts(y, exp_key, exp, n_exp);
 	else
 		ycomment(y, "%s: auto (%s)", exp_key, b);
-}
-
-static const char *vrf_name(const struct pg_config *cfg, unsigned vrf)
-{
-	return vrf < cfg->n_vrfs ? cfg->vrfs[vrf].name : "?";
 }
 
 static const char *port_name(const struct pg_config *cfg, int port)
@@ -4790,6 +4900,10 @@ static void print_bgp_neighbor(struct yout *y, const struct pg_config *cfg,
 		ykey(y, k[BN_DEFORIG]);
 		fputs("true\n", y->f);
 	}
+	if (nb->as_override) {
+		ykey(y, k[BN_ASOVR]);
+		fputs("true\n", y->f);
+	}
 }
 
 static void print_bgp(struct yout *y, const struct pg_config *cfg)
@@ -4841,6 +4955,25 @@ static void print_bgp(struct yout *y, const struct pg_config *cfg)
 	fputs("]\n", y->f);
 	ykey(y, k[B_MAXP]);
 	fprintf(y->f, "%u\n", bgp->max_paths);
+	if (bgp->cluster_id) {
+		ykey(y, k[B_CLUSTER]);
+		put_ip4(y->f, bgp->cluster_id);
+		fputc('\n', y->f);
+	} else {
+		ycomment(y, "%s: the router ID", k[B_CLUSTER]);
+	}
+	ykey(y, k[B_AGG]);
+	fputc('[', y->f);
+	for (unsigned i = 0; i < bgp->n_aggregates; i++) {
+		const struct cfg_bgp_aggregate *ag = &bgp->aggregates[i];
+		fprintf(y->f, "%s{%s: ", i ? ", " : "", aggregate_keys[AG_PREFIX]);
+		put_prefix(y->f, &ag->prefix);
+		fprintf(y->f, ", %s: ", aggregate_keys[AG_VRF]);
+		put_str(y->f, vrf_name(cfg, ag->vrf), false);
+		fprintf(y->f, ", %s: %s}", aggregate_keys[AG_SUMMARY],
+			ag->summary_only ? "true" : "false");
+	}
+	fputs("]\n", y->f);
 	print_policies(y, bgp->policies);
 	if (!bgp->n_neighbors) {
 		ykey(y, k[B_NEIGH]);
@@ -4893,6 +5026,14 @@ static void print_host_session(struct yout *y, const struct pg_config *cfg,
 	fputs("]\n", y->f);
 	print_chain(y, cfg, k[HS_IMPORT], &hs->import_pol);
 	print_chain(y, cfg, k[HS_EXPORT], &hs->export_pol);
+	if (hs->as_override) {
+		ykey(y, k[HS_ASOVR]);
+		fputs("true\n", y->f);
+	}
+	if (hs->rr_client) {
+		ykey(y, k[HS_RRC]);
+		fputs("true\n", y->f);
+	}
 }
 
 /* "key:" with a block list, or "key: []" when count is 0. */

@@ -196,6 +196,8 @@ struct cfg_host_session {
 	struct pg_prefix host[2];   /* the host side, same order; the BGP neighbours */
 	int port;		    /* index of the port the loader added for it */
 	struct cfg_chain import_pol, export_pol;
+	bool as_override; /* the host's AS in paths we send becomes ours (asOverride) */
+	bool rr_client;	  /* iBGP: a route reflector client (routeReflectorClient) */
 };
 
 struct cfg_dataplane {
@@ -248,6 +250,15 @@ struct cfg_bgp_neighbor {
 	char description[CFG_BGP_DESCR_MAX];
 	struct cfg_chain import_pol, export_pol;
 	bool default_originate; /* send a default route (defaultOriginate) */
+	bool as_override;	/* the neighbor's AS in paths we send becomes ours (asOverride) */
+};
+
+/* spec.bgp.aggregates[]: a route originated while a more specific route exists in its VRF. */
+struct cfg_bgp_aggregate {
+	int line;
+	struct pg_prefix prefix; /* host bits zero */
+	uint16_t vrf;		 /* index into cfg.vrfs; 0: the default VRF */
+	bool summary_only;	 /* the more specific routes are not sent where it goes */
 };
 
 struct bgp_policy_db;
@@ -269,7 +280,10 @@ struct cfg_bgp {
 	 * e.g. the VTEP /32 that OpenPERouter announces. Host bits zero, unique. */
 	unsigned n_networks;
 	struct pg_prefix *networks;
-	unsigned max_paths; /* maximumPaths, 1..16, default 16 */
+	unsigned max_paths;    /* maximumPaths, 1..16, default 16 */
+	uint32_t cluster_id;   /* network order; clusterId, 0: the router ID */
+	unsigned n_aggregates; /* 0 .. CFG_BGP_MAX_AGGREGATES */
+	struct cfg_bgp_aggregate *aggregates;
 	/* prefixSets, communitySets, policies (control/bgp/bgp_policy.h); NULL: none. Reference
 	 * counted: the speaker takes its own reference. */
 	struct bgp_policy_db *policies;

@@ -557,6 +557,7 @@ static int bgp_setup(const struct pg_config *cfg)
 	bc.expect_routes4 = cfg->dp.max_routes4;
 	bc.expect_routes6 = cfg->dp.max_routes6;
 	bc.max_paths = cfg->bgp.max_paths;
+	bc.cluster_id = cfg->bgp.cluster_id;
 	bc.policies = cfg->bgp.policies; /* bgp_start() takes a reference */
 	bc.n_peers = cfg->bgp.n_neighbors;
 	for (unsigned i = 0; i < cfg->n_host_sessions; i++)
@@ -591,6 +592,8 @@ static int bgp_setup(const struct pg_config *cfg)
 			p->vrf = hs->vrf;
 			bgp_conf_chain(&p->import_pol, &hs->import_pol);
 			bgp_conf_chain(&p->export_pol, &hs->export_pol);
+			p->as_override = hs->as_override;
+			p->rr_client = hs->rr_client;
 		}
 	}
 	bc.n_l3vnis = cfg->n_l3vnis;
@@ -640,8 +643,16 @@ static int bgp_setup(const struct pg_config *cfg)
 	}
 	bc.n_networks = cfg->bgp.n_networks;
 	bc.networks = cfg->bgp.networks; /* bgp_start() keeps its own copy */
+	bc.n_aggregates = cfg->bgp.n_aggregates;
+	bc.aggregates = calloc(bc.n_aggregates ? bc.n_aggregates : 1, sizeof(*bc.aggregates));
+	for (unsigned i = 0; bc.aggregates && i < bc.n_aggregates; i++) {
+		bc.aggregates[i].prefix = cfg->bgp.aggregates[i].prefix;
+		bc.aggregates[i].vrf = cfg->bgp.aggregates[i].vrf;
+		bc.aggregates[i].summary_only = cfg->bgp.aggregates[i].summary_only;
+	}
 	bgp_fib_attach();
-	ret = bgp_start(&bc);
+	ret = bc.aggregates ? bgp_start(&bc) : -ENOMEM;
+	free(bc.aggregates);
 	free(bc.peers);
 	free(bc.l3vnis);
 	free(bc.l2vnis);

@@ -131,7 +131,7 @@ static bool peer_same(const struct cfg_bgp_neighbor *a, const struct cfg_bgp_nei
 	       !memcmp(a->import_pol.idx, b->import_pol.idx, a->import_pol.n * sizeof(uint16_t)) &&
 	       a->export_pol.n == b->export_pol.n &&
 	       !memcmp(a->export_pol.idx, b->export_pol.idx, a->export_pol.n * sizeof(uint16_t)) &&
-	       a->default_originate == b->default_originate;
+	       a->default_originate == b->default_originate && a->as_override == b->as_override;
 }
 
 /* BGP neighbors: a removed one stops (Cease, peer de-configured), a new one starts, a changed

@@ -50,6 +50,8 @@ struct bgp_peer_conf {
 	 * send it (n 0: none); a default route sent to it whatever we have (default-originate). */
 	struct bgp_chain import_pol, export_pol;
 	bool default_originate;
+	bool as_override; /* eBGP: the peer's AS in a path we send becomes ours (as-override) */
+	bool rr_client;	  /* iBGP host session: a route reflector client (RFC 4456) */
 };
 
 /* An L3VNI: EVPN routes whose route targets match are imported into its VRF. */
@@ -71,6 +73,16 @@ struct bgp_l2vni {
 	uint64_t import_rt[8], export_rt[8];
 };
 
+/* An aggregate (FRR's aggregate-address): originated while a more specific route exists in its
+ * VRF (default VRF: IPv4/IPv6 unicast to the peers that get our networks; another VRF: our
+ * type-5 and the VRF's host sessions); summary_only: those more specific routes are not sent
+ * where the aggregate goes. */
+struct bgp_aggregate {
+	struct pg_prefix prefix;
+	uint16_t vrf;
+	bool summary_only;
+};
+
 struct bgp_conf {
 	uint32_t asn;
 	uint32_t router_id;   /* network order */
@@ -79,6 +91,7 @@ struct bgp_conf {
 	bool graceful_restart;
 	uint16_t restart_time; /* seconds, announced in the GR capability */
 	unsigned max_paths;    /* multipath set size, 1..16 (0: 16) */
+	uint32_t cluster_id;   /* network order, route reflection (0: router_id) */
 	/* Unicast destinations the RIB should expect (dataplane.maxRoutes4 / maxRoutes6, which
 	 * bound what the FIB takes): its destination table is sized for them at the first route of
 	 * the family instead of doubling its way there (0: no hint). */
@@ -93,6 +106,8 @@ struct bgp_conf {
 	 * session's local address (a prefix of the other family than the session's is not sent). */
 	unsigned n_networks;
 	struct pg_prefix *networks;
+	unsigned n_aggregates;
+	struct bgp_aggregate *aggregates;
 	/* Addresses to listen on in Peregrine's own namespace; none: all (the wildcard). With host
 	 * sessions the host's BGP daemon (Calico's BIRD) listens on the node's address there too.
 	 */
@@ -154,7 +169,8 @@ struct bgp_peer_info {
 	bool eor_rcvd[BGP_AF_MAX];
 	uint64_t updates_withdrawn_7606, attrs_discarded_7606; /* RFC 7606 outcomes */
 	uint64_t updates_as_loop; /* UPDATEs not used: our AS in the path (beyond allowas_in) */
-	uint64_t updates_self_nh; /* EVPN UPDATEs not used: next hop our VTEP */
+	uint64_t updates_cluster_loop; /* iBGP UPDATEs not used: our ORIGINATOR_ID / cluster ID */
+	uint64_t updates_self_nh;      /* EVPN UPDATEs not used: next hop our VTEP */
 	uint64_t prefixes_import_rejected, prefixes_export_rejected; /* by the policies */
 	unsigned established_count;
 	uint8_t last_notif_sent[2], last_notif_rcvd[2]; /* code, subcode */

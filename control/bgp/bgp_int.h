@@ -50,7 +50,9 @@ struct bgp_peer {
 	char last_error[160];
 	/* RIB bookkeeping (bgp_rib.c) */
 	uint32_t rib_prefixes[BGP_AF_MAX];
-	uint64_t rib_loops;   /* UPDATEs whose AS path holds our AS (more than allowas_in times) */
+	uint64_t rib_loops; /* UPDATEs whose AS path holds our AS (more than allowas_in times) */
+	uint64_t
+	    rib_rr_loops; /* iBGP UPDATEs with our router ID as ORIGINATOR_ID or our cluster ID */
 	uint64_t rib_self_nh; /* EVPN UPDATEs with our VTEP as next hop (ours come back) */
 	uint64_t pol_in_rejected, pol_out_rejected; /* prefixes the import/export policy rejected */
 	bool stale;				    /* graceful restart: paths kept as stale */

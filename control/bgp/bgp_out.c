@@ -5,8 +5,11 @@
  *
  * Export policy: a peer receives our own routes of the families it negotiated; routes learned
  * from one peer are not passed on to another (a PE is not a transit; per-peer policies that
- * re-advertise come with the host sessions). eBGP peers see our AS in the path; iBGP peers get
- * LOCAL_PREF 100 and an empty path. The next hop of EVPN routes is our VTEP.
+ * re-advertise come with the host sessions). The AS path is the one of the route an
+ * announcement stands for (a host's route re-originated as type-5, a VRF route sent to a host
+ * session: FRR's behaviour), empty for our own, with our AS in front for eBGP peers (and
+ * asOverride, export_path()); iBGP peers get LOCAL_PREF 100. The next hop of EVPN routes is our
+ * VTEP.
  *
  * Queued entries carry their own copy of the route and a reference to the attribute template, so
  * an origin can go away while its withdrawal waits in a queue. UPDATEs are packed: consecutive
@@ -32,6 +35,7 @@ struct out_tmpl {
 	uint8_t ec[20][8]; /* extended communities, wire order: RTs, encapsulation, router MAC,
 			    * MAC mobility */
 	bool pmsi;	   /* type-3: PMSI tunnel attribute, ingress replication to nexthop */
+	bool aggregate;	   /* an aggregate: ATOMIC_AGGREGATE and AGGREGATOR (us) */
 	uint32_t pmsi_label;
 	struct pg_ip nexthop;
 };
@@ -41,6 +45,8 @@ struct out_tmpl {
 #define TMPL_L2_IMET  (2u << 24)
 #define TMPL_L2_MACIP (3u << 24)
 #define TMPL_NETWORK  (4u << 24) /* unicast networks: next hop self (family 0) */
+#define TMPL_AGG      (5u << 24) /* an L3VNI's aggregates (type-5) */
+#define TMPL_AGG_NET  (6u << 24) /* unicast aggregates: next hop self */
 /* Auto RDs router-id:index: an L3VNI's index is its VRF's, an L2VNI's this plus its BD. */
 #define RD_L2_BASE 512
 
@@ -49,6 +55,8 @@ struct orig {
 	struct bgp_nlri n;
 	struct out_tmpl *t;
 	struct rib_attr *src; /* the learned route it stands for (a host's), for export policies */
+	int32_t agg_vrf;      /* counted for the aggregates of this VRF (-1: not counted) */
+	bool suppressed;      /* inside a summaryOnly aggregate: not sent */
 };
 
 struct outq_ent {
@@ -56,6 +64,7 @@ struct outq_ent {
 	struct out_tmpl *t;   /* NULL: withdraw */
 	struct rib_attr *src; /* what export policies match (NULL: our own route) */
 	bool initial;	      /* part of a full table (session up, refresh): never sent before */
+	uint32_t rr_orig;     /* reflected (RFC 4456): the ORIGINATOR_ID (network order), else 0 */
 };
 
 struct peer_out {
@@ -78,7 +87,10 @@ static struct {
 	struct peer_out *po;
 	unsigned n_po;
 	uint64_t n_origs;
+	uint32_t *agg_n; /* per bgp_conf.aggregates[]: more specific routes (0: not announced) */
 } out;
+
+static void agg_count(uint16_t vrf, const struct pg_prefix *p, int delta);
 
 static void tmpl_put(struct out_tmpl *t)
 {
@@ -94,8 +106,8 @@ static struct peer_out *po_of(const struct bgp_peer *p)
 	return NULL;
 }
 
-static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl *t,
-		   struct rib_attr *src, bool initial)
+static struct outq_ent *q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl *t,
+			       struct rib_attr *src, bool initial)
 {
 	if (o->head + o->n == o->cap) {
 		if (o->head) {
@@ -106,7 +118,7 @@ static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl
 			size_t cap = o->cap ? o->cap * 2 : 256;
 			struct outq_ent *q = realloc(o->q, cap * sizeof(*q));
 			if (!q)
-				return; /* the route refresh of the peer will fix it */
+				return NULL; /* the route refresh of the peer will fix it */
 			o->q = q;
 			o->cap = cap;
 		}
@@ -116,10 +128,12 @@ static void q_push(struct peer_out *o, const struct bgp_nlri *n, struct out_tmpl
 	e->t = t;
 	e->src = t ? src : NULL;
 	e->initial = initial;
+	e->rr_orig = 0;
 	if (t)
 		t->refcnt++;
 	if (e->src)
 		e->src->refcnt++;
+	return e;
 }
 
 /* Release the n entries from the head of o's queue. */
@@ -155,7 +169,7 @@ static void enqueue_all(unsigned i, uint32_t af_mask)
 	for (size_t b = 0; b <= out.origs.mask; b++)
 		for (struct hnode *h = out.origs.b[b]; h; h = h->next) {
 			struct orig *r = (struct orig *)h;
-			if (af_mask & BGP_AF_BIT(r->n.af))
+			if ((af_mask & BGP_AF_BIT(r->n.af)) && !r->suppressed)
 				q_push(&out.po[i], &r->n, r->t, r->src, true);
 		}
 }
@@ -300,16 +314,30 @@ static int type5(uint32_t vni, const struct pg_prefix *p, struct bgp_nlri *n,
 	return 0;
 }
 
+/* The prefix of a unicast or type-5 route. */
+static void nlri_prefix(const struct bgp_nlri *n, struct pg_prefix *p)
+{
+	if (n->af == BGP_AF_EVPN) {
+		p->ip = n->evpn.ip;
+		p->len = n->evpn.plen;
+	} else {
+		*p = n->prefix;
+	}
+}
+
 /* Announce route n with the attributes of t (taking a reference), or announce it again when t
- * differs from what it had. */
-static int originate_src(const struct bgp_nlri *n, struct out_tmpl *t, struct rib_attr *src)
+ * differs from what it had. agg_vrf >= 0: a route of ours in that VRF, counted for its
+ * aggregates (the first announcement only); suppressed: inside a summaryOnly aggregate, kept
+ * (and in the RIB) but not sent. */
+static int originate_src(const struct bgp_nlri *n, struct out_tmpl *t, struct rib_attr *src,
+			 int agg_vrf, bool suppressed)
 {
 	uint32_t h;
 	struct orig *r = orig_find(n, &h);
 
 	if (!t)
 		return -ENOMEM;
-	if (r && r->t == t && r->src == src)
+	if (r && r->t == t && r->src == src && r->suppressed == suppressed)
 		return 0;
 	if (!r) {
 		r = calloc(1, sizeof(*r));
@@ -320,9 +348,17 @@ static int originate_src(const struct bgp_nlri *n, struct out_tmpl *t, struct ri
 		}
 		r->h.hash = h;
 		r->n = *n;
+		r->agg_vrf = -1;
 		htab_add(&out.origs, &r->h);
 		out.n_origs++;
+		if (agg_vrf >= 0 && out.conf->n_aggregates) {
+			struct pg_prefix p;
+			nlri_prefix(n, &p);
+			r->agg_vrf = agg_vrf;
+			agg_count((uint16_t)agg_vrf, &p, 1);
+		}
 	}
+	r->suppressed = suppressed;
 	t->refcnt++;
 	tmpl_put(r->t);
 	r->t = t;
@@ -331,13 +367,14 @@ static int originate_src(const struct bgp_nlri *n, struct out_tmpl *t, struct ri
 	rib_attr_put(r->src);
 	r->src = src;
 	rib_local(n, t);
-	enqueue_everyone(n, t, src);
+	if (!suppressed)
+		enqueue_everyone(n, t, src);
 	return 0;
 }
 
 static int originate(const struct bgp_nlri *n, struct out_tmpl *t)
 {
-	return originate_src(n, t, NULL);
+	return originate_src(n, t, NULL, -1, false);
 }
 
 static int withdraw(const struct bgp_nlri *n)
@@ -350,7 +387,13 @@ static int withdraw(const struct bgp_nlri *n)
 	htab_del(&out.origs, &r->h);
 	out.n_origs--;
 	rib_path_unset(NULL, n);
-	enqueue_everyone(n, NULL, NULL);
+	if (!r->suppressed)
+		enqueue_everyone(n, NULL, NULL);
+	if (r->agg_vrf >= 0) {
+		struct pg_prefix p;
+		nlri_prefix(n, &p);
+		agg_count((uint16_t)r->agg_vrf, &p, -1);
+	}
 	tmpl_put(r->t);
 	rib_attr_put(r->src);
 	free(r);
@@ -368,7 +411,10 @@ int out_originate_prefix_src(uint32_t vni, const struct pg_prefix *p, struct rib
 		return -EADDRNOTAVAIL;
 	if (type5(vni, p, &n, &l3) < 0)
 		return -ENOENT;
-	return originate_src(&n, tmpl_for(l3), src);
+	/* our own routes count for the VRF's aggregates here, a host's in the RIB (its VRF
+	 * route, whether it wins or an EVPN import does) */
+	return originate_src(&n, tmpl_for(l3), src, src ? -1 : l3->vrf,
+			     out_agg_suppressed(l3->vrf, p));
 }
 
 int bgp_originate_prefix(uint32_t vni, const struct pg_prefix *p)
@@ -537,7 +583,8 @@ int bgp_network_set(const struct pg_prefix *p, bool announce)
 	if (!out.ready)
 		return -ENOTCONN;
 	unicast_nlri(p, &n);
-	return announce ? originate(&n, tmpl_network()) : withdraw(&n);
+	return announce ? originate_src(&n, tmpl_network(), NULL, 0, out_agg_suppressed(0, p))
+			: withdraw(&n);
 }
 
 void out_originate_networks(void)
@@ -547,18 +594,56 @@ void out_originate_networks(void)
 		struct bgp_nlri n;
 		char b[PG_PREFIX_FMT_LEN];
 		unicast_nlri(pf, &n);
-		if (originate(&n, tmpl_network()) < 0)
+		if (originate_src(&n, tmpl_network(), NULL, 0, out_agg_suppressed(0, pf)) < 0)
 			LOG_ERR("bgp: network %s: out of memory", fmt_prefix(pf, b));
 	}
 }
 
 /* ---- host sessions: their VRF's routes ---- */
 
+/*
+ * iBGP between host sessions (RFC 4456): a route learned from an iBGP host session goes to
+ * another iBGP host session only when one of them is a route reflector client, and then as a
+ * reflected route (*orig: its ORIGINATOR_ID, the route's own or the BGP identifier of the client
+ * it came from). Routes from eBGP peers and the fabric, and towards eBGP peers, are not
+ * concerned (*orig 0).
+ */
+static bool rr_allowed(const struct bgp_peer *from, const struct bgp_peer *q,
+		       const struct rib_attr *src, uint32_t *orig)
+{
+	*orig = 0;
+	if (!from || from->ebgp || q->ebgp || !from->conf.any_source || !q->conf.any_source)
+		return true;
+	if (!from->conf.rr_client && !q->conf.rr_client)
+		return false; /* iBGP split horizon (RFC 4271 §9.2) */
+	*orig = src && src->originator_id ? src->originator_id : from->open_rcvd.bgp_id;
+	return true;
+}
+
+/* q_push() of what host session q gets of route n learned from `from` (announcement or, where
+ * route reflection forbids it, a withdrawal). */
+static void q_push_host(struct peer_out *o, const struct bgp_peer *q, const struct bgp_nlri *n,
+			const struct bgp_peer *from, struct rib_attr *src, bool present,
+			bool initial)
+{
+	uint32_t orig;
+	bool ok = rr_allowed(from, q, src, &orig);
+	struct outq_ent *e;
+
+	if (initial && !ok)
+		return;
+	e = q_push(o, n, present && ok ? tmpl_network() : NULL, src, initial);
+	if (e && e->t)
+		e->rr_orig = orig;
+}
+
 void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_peer *from,
 		   struct rib_attr *src, bool present)
 {
 	struct bgp_nlri n;
 
+	if (out_agg_suppressed(vrf, p))
+		return;
 	unicast_nlri(p, &n);
 	for (unsigned i = 0; i < out.n_po; i++) {
 		struct bgp_peer *q = bgp_peer_at(i);
@@ -566,7 +651,7 @@ void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_pee
 		    !(q->af & BGP_AF_BIT(n.af)))
 			continue;
 		/* next hop self (the template has none); never back to the host it came from */
-		q_push(&out.po[i], &n, present && from != q ? tmpl_network() : NULL, src, false);
+		q_push_host(&out.po[i], q, &n, from, src, present && from != q, false);
 	}
 }
 
@@ -575,6 +660,8 @@ void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, struct 
 {
 	struct bgp_nlri n;
 
+	if (out_agg_suppressed(0, p))
+		return;
 	unicast_nlri(p, &n);
 	for (unsigned i = 0; i < out.n_po; i++) {
 		struct bgp_peer *q = bgp_peer_at(i);
@@ -582,18 +669,139 @@ void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, struct 
 		if (!out.po[i].up || q == from || host == fabric || (host && q->conf.vrf) ||
 		    !(q->af & BGP_AF_BIT(n.af)))
 			continue;
-		q_push(&out.po[i], &n, present ? tmpl_network() : NULL, src, false);
+		q_push_host(&out.po[i], q, &n, from, src, present, false);
 	}
 }
 
-void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, struct rib_attr *src)
+void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, const struct bgp_peer *from,
+		  struct rib_attr *src)
 {
 	struct peer_out *o = po_of(p);
 	struct bgp_nlri n;
 
 	unicast_nlri(pfx, &n);
-	if (o && (p->af & BGP_AF_BIT(n.af)))
-		q_push(o, &n, tmpl_network(), src, true);
+	if (o && (p->af & BGP_AF_BIT(n.af)) && !out_agg_suppressed(p->conf.vrf, pfx))
+		q_push_host(o, p, &n, from, src, true, true);
+}
+
+/* ---- aggregates ---- */
+
+/* Is p strictly inside aggregate a of VRF vrf? */
+static bool agg_covers(const struct bgp_aggregate *a, uint16_t vrf, const struct pg_prefix *p)
+{
+	return a->vrf == vrf && a->prefix.ip.family == p->ip.family && p->len > a->prefix.len &&
+	       prefix_contains(&a->prefix, &p->ip);
+}
+
+bool out_agg_suppressed(uint16_t vrf, const struct pg_prefix *p)
+{
+	for (unsigned i = 0; out.ready && i < out.conf->n_aggregates; i++)
+		if (out.conf->aggregates[i].summary_only &&
+		    agg_covers(&out.conf->aggregates[i], vrf, p))
+			return true;
+	return false;
+}
+
+/* The attributes of aggregates: those of t, plus ATOMIC_AGGREGATE and AGGREGATOR. */
+static struct out_tmpl *tmpl_agg(const struct bgp_l3vni *l3)
+{
+	struct out_tmpl *t;
+
+	if (l3) {
+		t = tmpl_get(l3->vni | TMPL_AGG, l3->vni, l3->n_export, l3->export_rt, l3, 0,
+			     false);
+	} else {
+		for (unsigned i = 0; i < out.n_tmpl; i++)
+			if (out.tmpl_vni[i] == TMPL_AGG_NET)
+				return out.tmpl_by_vni[i];
+		t = calloc(1, sizeof(*t));
+		if (t) {
+			t->origin = BGP_ORIGIN_IGP;
+			if (out.n_tmpl < PG_ARRAY_SIZE(out.tmpl_by_vni)) {
+				t->refcnt = 1;
+				out.tmpl_vni[out.n_tmpl] = TMPL_AGG_NET;
+				out.tmpl_by_vni[out.n_tmpl++] = t;
+			}
+		}
+	}
+	if (t)
+		t->aggregate = true;
+	return t;
+}
+
+/* Queue the announced aggregates of p's VRF for host session p (session up, refresh). */
+static void agg_push(struct bgp_peer *p, struct peer_out *o, uint32_t af_mask)
+{
+	for (unsigned i = 0; i < out.conf->n_aggregates; i++) {
+		const struct bgp_aggregate *a = &out.conf->aggregates[i];
+		struct bgp_nlri n;
+		if (!out.agg_n[i] || a->vrf != p->conf.vrf)
+			continue;
+		unicast_nlri(&a->prefix, &n);
+		if ((p->af & af_mask & BGP_AF_BIT(n.af)) && !out_agg_suppressed(a->vrf, &a->prefix))
+			q_push(o, &n, tmpl_agg(NULL), NULL, true);
+	}
+}
+
+/* Aggregate i starts (up) or stops: in the default VRF a unicast route to the peers that get
+ * our networks; in another VRF our type-5 (when it has an L3VNI) and a route to its host
+ * sessions. */
+static void agg_announce(unsigned i, bool up)
+{
+	const struct bgp_aggregate *a = &out.conf->aggregates[i];
+	bool supp = out_agg_suppressed(a->vrf, &a->prefix); /* inside another summaryOnly one */
+	char b[PG_PREFIX_FMT_LEN];
+	struct bgp_nlri n;
+
+	LOG_INFO("bgp: aggregate %s (VRF %u) %s", fmt_prefix(&a->prefix, b), a->vrf,
+		 up ? "announced" : "withdrawn");
+	if (a->vrf == 0) {
+		unicast_nlri(&a->prefix, &n);
+		if (up)
+			originate_src(&n, tmpl_agg(NULL), NULL, -1, supp);
+		else
+			withdraw(&n);
+		return;
+	}
+	for (unsigned k = 0; out.conf->vtep && k < out.conf->n_l3vnis; k++) {
+		const struct bgp_l3vni *l3;
+		if (out.conf->l3vnis[k].vrf != a->vrf ||
+		    type5(out.conf->l3vnis[k].vni, &a->prefix, &n, &l3) < 0)
+			continue;
+		if (up)
+			originate_src(&n, tmpl_agg(l3), NULL, -1, supp);
+		else
+			withdraw(&n);
+	}
+	if (supp)
+		return;
+	unicast_nlri(&a->prefix, &n);
+	for (unsigned k = 0; k < out.n_po; k++) {
+		struct bgp_peer *q = bgp_peer_at(k);
+		if (out.po[k].up && q->conf.any_source && q->conf.vrf == a->vrf &&
+		    (q->af & BGP_AF_BIT(n.af)))
+			q_push(&out.po[k], &n, up ? tmpl_agg(NULL) : NULL, NULL, false);
+	}
+}
+
+/* A route p of VRF vrf appears (delta 1) or goes (-1): the aggregates it is inside of count it,
+ * and start with their first route, stop with their last. */
+static void agg_count(uint16_t vrf, const struct pg_prefix *p, int delta)
+{
+	for (unsigned i = 0; out.agg_n && i < out.conf->n_aggregates; i++) {
+		if (!agg_covers(&out.conf->aggregates[i], vrf, p))
+			continue;
+		if (delta > 0 && out.agg_n[i]++ == 0)
+			agg_announce(i, true);
+		else if (delta < 0 && out.agg_n[i] && --out.agg_n[i] == 0)
+			agg_announce(i, false);
+	}
+}
+
+void out_agg_route(uint16_t vrf, const struct pg_prefix *p, bool present)
+{
+	if (out.ready)
+		agg_count(vrf, p, present ? 1 : -1);
 }
 
 /* defaultOriginate: 0.0.0.0/0 and ::/0 on the unicast families p negotiated, next hop self. */
@@ -623,8 +831,10 @@ void out_peer_up(struct bgp_peer *p)
 	o->announced = o->withdrawn = 0;
 	enqueue_all((unsigned)(o - out.po), p->af);
 	default_originate(p, o, p->af);
-	if (p->conf.any_source && p->conf.vrf)
+	if (p->conf.any_source && p->conf.vrf) {
+		agg_push(p, o, p->af);
 		rib_vrf_export(p);
+	}
 	/* End-of-RIB per family once the initial table is out (RFC 4724 §2). */
 	o->eor_pending = p->af;
 }
@@ -670,29 +880,20 @@ void out_peer_refresh(struct bgp_peer *p, enum bgp_af af)
 		return;
 	enqueue_all((unsigned)(o - out.po), BGP_AF_BIT(af));
 	default_originate(p, o, BGP_AF_BIT(af));
-	if (p->conf.any_source && p->conf.vrf)
+	if (p->conf.any_source && p->conf.vrf) {
+		agg_push(p, o, BGP_AF_BIT(af));
 		rib_vrf_export(p);
+	}
 	o->eor_pending |= BGP_AF_BIT(af); /* tells a GR-aware peer the refresh is complete */
 }
 
-/* The attributes a peer sees for template t. */
-static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, struct bgp_attrs *a,
-			 uint8_t *aspath)
+/* The attributes a peer sees for template t; the AS path comes from export_path(). */
+static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, struct bgp_attrs *a)
 {
 	memset(a, 0, offsetof(struct bgp_attrs, aspath_buf));
 	a->present = 1ull << BGP_ATTR_ORIGIN | 1ull << BGP_ATTR_AS_PATH;
 	a->origin = t->origin;
-	if (p->ebgp) {
-		uint32_t as = bgp_peer_local_as(p);
-		aspath[0] = BGP_ASPATH_SEQUENCE;
-		aspath[1] = 1;
-		aspath[2] = (uint8_t)(as >> 24);
-		aspath[3] = (uint8_t)(as >> 16);
-		aspath[4] = (uint8_t)(as >> 8);
-		aspath[5] = (uint8_t)as;
-		a->aspath = aspath;
-		a->aspath_len = 6;
-	} else {
+	if (!p->ebgp) {
 		a->present |= 1ull << BGP_ATTR_LOCAL_PREF;
 		a->local_pref = 100;
 	}
@@ -701,6 +902,11 @@ static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, str
 		a->ext_communities = t->ec[0];
 		a->n_ext_communities = t->n_ec;
 	}
+	if (t->aggregate) { /* RFC 4271 §5.1.6, §5.1.7 */
+		a->present |= 1ull << BGP_ATTR_ATOMIC_AGGREGATE | 1ull << BGP_ATTR_AGGREGATOR;
+		a->aggregator_as = bgp_peer_local_as(p);
+		a->aggregator_id = out.conf->router_id;
+	}
 	if (t->pmsi) {
 		a->present |= 1ull << BGP_ATTR_PMSI_TUNNEL;
 		a->pmsi_flags = 0;
@@ -708,6 +914,72 @@ static void export_attrs(const struct bgp_peer *p, const struct out_tmpl *t, str
 		a->pmsi_label = t->pmsi_label;
 		a->pmsi_id = t->nexthop;
 	}
+}
+
+/*
+ * The AS path peer p gets, as FRR sends it: the path of the route (path[len]: the learned route
+ * a host's type-5 or a VRF route stands for, as the export policy left it; empty for our own),
+ * with our AS in front towards an eBGP peer, and with asOverride every occurrence of the peer's
+ * AS replaced by ours (Calico nodes sharing one AS). 0, or -1 when it does not fit.
+ */
+static int export_path(const struct bgp_peer *p, const uint8_t *path, uint16_t len,
+		       struct bgp_attrs *a)
+{
+	static uint8_t buf[BGP_EXT_MAX_LEN];
+	uint32_t us = bgp_peer_local_as(p);
+	uint32_t them = p->ebgp && p->conf.as_override ? bgp_open_asn(&p->open_rcvd) : 0;
+	int n = bgp_aspath_export(path, len, p->ebgp ? us : 0, them, us, buf, sizeof(buf));
+
+	if (n < 0)
+		return -1;
+	a->aspath = buf;
+	a->aspath_len = (uint16_t)n;
+	return 0;
+}
+
+/* A reflected route (RFC 4456 §8): ORIGINATOR_ID, our cluster ID in front of the CLUSTER_LIST,
+ * and the route's LOCAL_PREF, MED and (without an export policy, which starts from them)
+ * communities, as a reflector leaves them. The next hop stays ours (next-hop-self). */
+static void reflect_attrs(const struct outq_ent *e, bool comm, struct bgp_attrs *a)
+{
+	static uint8_t cl[4 + 4 * 255];
+	const struct rib_attr *s = e->src;
+	unsigned n = s ? PG_MIN(s->cluster_len, 254u) : 0;
+
+	a->present |= 1ull << BGP_ATTR_ORIGINATOR_ID | 1ull << BGP_ATTR_CLUSTER_LIST;
+	a->originator_id = e->rr_orig;
+	memcpy(cl, &out.conf->cluster_id, 4);
+	if (n)
+		memcpy(cl + 4, s->data + s->cluster_off, 4 * n);
+	a->cluster_list = cl;
+	a->n_cluster_list = (uint16_t)(n + 1);
+	if (!s)
+		return;
+	a->local_pref = s->local_pref;
+	if (s->has_med) {
+		a->present |= 1ull << BGP_ATTR_MED;
+		a->med = s->med;
+	}
+	if (comm && s->n_comm) {
+		a->present |= 1ull << BGP_ATTR_COMMUNITIES;
+		a->communities = s->data + s->comm_off;
+		a->n_communities = s->n_comm;
+	}
+	if (comm && s->n_large) {
+		a->present |= 1ull << BGP_ATTR_LARGE_COMMUNITIES;
+		a->large_communities = s->data + s->large_off;
+		a->n_large_communities = s->n_large;
+	}
+}
+
+/* Do a and b (RIB attributes, NULL: none) give the same AS path? */
+static bool same_path(const struct rib_attr *a, const struct rib_attr *b)
+{
+	if (a == b)
+		return true;
+	uint16_t la = a ? a->aspath_len : 0, lb = b ? b->aspath_len : 0;
+	return la == lb &&
+	       (!la || memcmp(a->data + a->aspath_off, b->data + b->aspath_off, la) == 0);
 }
 
 /* ---- export policy ---- */
@@ -734,9 +1006,9 @@ static bool export_eval(const struct bgp_peer *p, const struct outq_ent *e, stru
 }
 
 /* What the export policy leaves, into the attributes export_attrs() built: LOCAL_PREF (iBGP),
- * MED, the route's communities as the policy left them, our AS prepended. */
+ * MED, the route's communities as the policy left them (the AS path: drain, export_path()). */
 static void export_apply(const struct bgp_peer *p, const struct bgp_pol_route *r,
-			 const struct rib_attr *src, struct bgp_attrs *a, uint8_t *aspath)
+			 struct bgp_attrs *a)
 {
 	if ((r->modified & BGP_PR_LP) && !p->ebgp)
 		a->local_pref = r->lp;
@@ -754,16 +1026,6 @@ static void export_apply(const struct bgp_peer *p, const struct bgp_pol_route *r
 		a->large_communities = r->large;
 		a->n_large_communities = r->n_large;
 	}
-	if ((r->modified & BGP_PR_ASPATH) && p->ebgp) {
-		/* the prepended ASes lead r's path: (new length - old) / 4 of them */
-		unsigned k = (unsigned)(r->aspath_len - (src ? src->aspath_len : 0)) / 4;
-		if (k > 64)
-			k = 64;
-		memmove(aspath + 2 + 4 * k, aspath + 2, 4); /* our AS, last */
-		memcpy(aspath + 2, r->aspath + 2, 4 * k);
-		aspath[1] = (uint8_t)(k + 1);
-		a->aspath_len = (uint16_t)(2 + 4 * (k + 1));
-	}
 }
 
 /* Send what fits of peer i's queue. */
@@ -774,7 +1036,6 @@ static void drain(unsigned i)
 	static struct bgp_attrs a;
 	struct peer_out *o = &out.po[i];
 	struct bgp_peer *p = bgp_peer_at(i);
-	uint8_t aspath[2 + 4 * 65];
 	bool pol = p->conf.export_pol.n && out.conf->policies;
 
 	while (o->n && bgp_peer_queued(p) < OUT_PACE_BYTES) {
@@ -798,7 +1059,8 @@ static void drain(unsigned i)
 			batch[k++] = e->n;
 			while (k < o->n && k < OUT_BATCH) {
 				const struct outq_ent *x = &o->q[o->head + k];
-				if (x->t != t || x->src != e->src || x->n.af != af)
+				if (x->t != t || x->src != e->src || x->n.af != af ||
+				    x->rr_orig != e->rr_orig)
 					break;
 				bool xa = export_eval(p, x, &pol_next);
 				if (acc ? !xa || pol_next.sig != pol_first.sig : xa || x->initial)
@@ -815,7 +1077,10 @@ static void drain(unsigned i)
 			/* A run of entries of one family with the same template (or all
 			 * withdrawals). */
 			while (k < o->n && k < OUT_BATCH && o->q[o->head + k].t == t &&
-			       o->q[o->head + k].n.af == af) {
+			       o->q[o->head + k].n.af == af &&
+			       same_path(o->q[o->head + k].src, e->src) &&
+			       o->q[o->head + k].rr_orig == e->rr_orig &&
+			       (!e->rr_orig || o->q[o->head + k].src == e->src)) {
 				batch[k] = o->q[o->head + k].n;
 				k++;
 			}
@@ -833,10 +1098,23 @@ static void drain(unsigned i)
 			}
 		}
 		if (t) {
-			export_attrs(p, t, &a, aspath);
-			if (pol)
-				export_apply(p, &pol_first, e->src, &a, aspath);
-			sent = bgp_update_write_announce(&b, af, &a, nh, NULL, batch, k, &p->tx);
+			const struct rib_attr *s = e->src;
+			const uint8_t *path = s ? s->data + s->aspath_off : NULL;
+			uint16_t plen = s ? s->aspath_len : 0;
+			export_attrs(p, t, &a);
+			if (e->rr_orig)
+				reflect_attrs(e, !pol, &a);
+			if (pol) {
+				export_apply(p, &pol_first, &a);
+				if (pol_first.modified & BGP_PR_ASPATH) {
+					path = pol_first.aspath;
+					plen = pol_first.aspath_len;
+				}
+			}
+			sent =
+			    export_path(p, path, plen, &a) < 0
+				? 0
+				: bgp_update_write_announce(&b, af, &a, nh, NULL, batch, k, &p->tx);
 		} else {
 			sent = bgp_update_write_withdraw(&b, af, batch, k, &p->tx);
 		}
@@ -884,7 +1162,8 @@ int out_init(const struct bgp_conf *conf)
 	out.conf = conf;
 	out.n_po = conf->n_peers;
 	out.po = calloc(out.n_po ? out.n_po : 1, sizeof(*out.po));
-	if (!out.po || htab_init(&out.origs, 256) < 0) {
+	out.agg_n = calloc(conf->n_aggregates ? conf->n_aggregates : 1, sizeof(*out.agg_n));
+	if (!out.po || !out.agg_n || htab_init(&out.origs, 256) < 0) {
 		out_fini();
 		return -ENOMEM;
 	}
@@ -913,6 +1192,7 @@ void out_fini(void)
 		tmpl_put(out.tmpl_by_vni[i]);
 	free(out.origs.b);
 	free(out.po);
+	free(out.agg_n);
 	memset(&out, 0, sizeof(out));
 }
 

@@ -156,6 +156,8 @@ struct vrf_dest {
 
 /* A VD_ROUTE whose best is a host session's route: we announce it as our type-5. */
 #define VD_ORIGINATED 0x80
+/* A VD_ROUTE with a best route, counted for the VRF's aggregates (out_agg_route). */
+#define VD_AGG 0x40
 
 #define DEST_POOLS ((offsetof(struct rib_dest, key) + RIB_KEY_MAX + 7) / 8 + 1)
 
@@ -321,7 +323,7 @@ struct rib_attr *rib_attr_get(const struct bgp_attrs *in, const struct pg_ip *nh
 		}
 	}
 	size_t var = (size_t)in->aspath_len + 4u * in->n_communities + 8u * in->n_ext_communities +
-		     12u * in->n_large_communities;
+		     12u * in->n_large_communities + 4u * in->n_cluster_list;
 	if (key_len + var > 0xffff)
 		return NULL;
 	struct rib_attr *x = calloc(1, sizeof(*x) + key_len + var);
@@ -344,6 +346,7 @@ struct rib_attr *rib_attr_get(const struct bgp_attrs *in, const struct pg_ip *nh
 	COPY(in->communities, 4u * in->n_communities, comm_off);
 	COPY(in->ext_communities, 8u * in->n_ext_communities, ext_off);
 	COPY(in->large_communities, 12u * in->n_large_communities, large_off);
+	COPY(in->cluster_list, 4u * in->n_cluster_list, cluster_off);
 #undef COPY
 	x->len = (uint16_t)o;
 	x->aspath_len = in->aspath_len;
@@ -1067,6 +1070,10 @@ static void vdest_announce(struct vrf_dest *vd)
 
 	if (vd->kind != VD_ROUTE)
 		return;
+	if (rib.conf->n_aggregates && !best != !(vd->flags & VD_AGG)) {
+		vd->flags ^= VD_AGG;
+		out_agg_route(vd->vrf, &vd->prefix, best != NULL);
+	}
 	if (host && vni) { /* again when the host's attributes change (export policies) */
 		if (out_originate_prefix_src(vni, &vd->prefix, best->attr) == 0)
 			vd->flags |= VD_ORIGINATED;
@@ -1087,7 +1094,7 @@ void rib_vrf_export(struct bgp_peer *p)
 			const struct imp *best = vd->cands;
 			if (vd->kind == VD_ROUTE && vd->vrf == p->conf.vrf && best &&
 			    (best->flags & RP_BEST) && best->peer != p)
-				out_vrf_push(p, &vd->prefix, best->attr);
+				out_vrf_push(p, &vd->prefix, best->peer, best->attr);
 		}
 }
 
@@ -1226,9 +1233,22 @@ static void passthrough_export(struct bgp_peer *p)
 			else if (!(d->flags & RD_TO_FABRIC))
 				continue;
 			nlri_from_key(d->af, d->key, d->klen, &n);
-			out_vrf_push(p, &n.prefix, d->paths->attr);
+			out_vrf_push(p, &n.prefix, d->paths->peer, d->paths->attr);
 		}
 	}
+}
+
+/* A default-VRF destination's learned best route, counted for the aggregates (RD_AGG). */
+static void agg_sync(struct rib_dest *d)
+{
+	bool now = d->paths && (d->paths->flags & RP_BEST) && d->paths->peer;
+	struct bgp_nlri n;
+
+	if (now == !!(d->flags & RD_AGG))
+		return;
+	d->flags ^= RD_AGG;
+	nlri_from_key(d->af, d->key, d->klen, &n);
+	out_agg_route(0, &n.prefix, now);
 }
 
 static void rib_fib_sync(struct rib_dest *d)
@@ -1246,6 +1266,8 @@ static void rib_fib_sync(struct rib_dest *d)
 	}
 	if (rib.n_pt_up || (d->flags & (RD_TO_FABRIC | RD_TO_HOSTS)))
 		passthrough_sync(d);
+	if (rib.conf->n_aggregates)
+		agg_sync(d);
 	if (!fib_ops)
 		return;
 	for (struct rib_path *p = d->paths; p && n < rib.max_paths; p = p->next) {
@@ -1438,6 +1460,17 @@ static void walk_set_policy(struct bgp_peer *p, struct bcur v, enum bgp_af af,
 
 static void stale_sweep(struct bgp_peer *p, int af_only);
 
+static bool rr_loop(const struct bgp_attrs *at)
+{
+	if (bgp_attr_has(at, BGP_ATTR_ORIGINATOR_ID) && at->originator_id == rib.conf->router_id)
+		return true;
+	if (bgp_attr_has(at, BGP_ATTR_CLUSTER_LIST))
+		for (unsigned i = 0; i < at->n_cluster_list; i++)
+			if (memcmp(at->cluster_list + 4 * i, &rib.conf->cluster_id, 4) == 0)
+				return true;
+	return false;
+}
+
 void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
 {
 	const struct bgp_attrs *at = &u->attrs;
@@ -1456,6 +1489,12 @@ void rib_peer_update(struct bgp_peer *p, const struct bgp_update *u)
 		    bgp_aspath_count(at->aspath, at->aspath_len, bgp_peer_local_as(p)) >
 			p->conf.allowas_in) {
 			p->rib_loops++;
+			withdraw = true;
+		}
+		/* Route reflection loops (RFC 4456 §8): our router ID as ORIGINATOR_ID, our
+		 * cluster ID in the CLUSTER_LIST. */
+		if (!withdraw && !p->ebgp && rr_loop(at)) {
+			p->rib_rr_loops++;
 			withdraw = true;
 		}
 		if (v4 && !withdraw && p->conf.import_pol.n) {

@@ -250,7 +250,8 @@ struct rib_attr {
 	/* Copies of the variable parts, for the CLI and the EVPN import. */
 	uint16_t aspath_off, aspath_len;
 	uint16_t comm_off, n_comm, ext_off, n_ext, large_off, n_large;
-	uint16_t key_len; /* the canonical encoding (hash and equality): data[0 .. key_len) */
+	uint16_t cluster_off; /* CLUSTER_LIST: cluster_len entries of 4 bytes */
+	uint16_t key_len;     /* the canonical encoding (hash and equality): data[0 .. key_len) */
 	uint16_t len;
 	uint8_t data[];
 };
@@ -268,8 +269,9 @@ struct rib_path {
 	uint8_t flags;
 };
 
-/* RD_TO_FABRIC / RD_TO_HOSTS: a default-VRF route we passed on (passthrough host sessions). */
-enum { RD_DIRTY = 1, RD_TO_FABRIC = 2, RD_TO_HOSTS = 4 };
+/* RD_TO_FABRIC / RD_TO_HOSTS: a default-VRF route we passed on (passthrough host sessions).
+ * RD_AGG: a default-VRF route with a learned best, counted for the aggregates (out_agg_route). */
+enum { RD_DIRTY = 1, RD_TO_FABRIC = 2, RD_TO_HOSTS = 4, RD_AGG = 8 };
 
 /* Key: IPv4/IPv6: [plen][address bytes]; EVPN: [type][RD 8][type's key fields] (rib_key_evpn). */
 #define RIB_KEY_MAX 40
@@ -310,8 +312,13 @@ void out_vrf_route(uint16_t vrf, const struct pg_prefix *p, const struct bgp_pee
  * peers (fabric) or to the default VRF's host sessions (!fabric), or withdraw it there. */
 void out_transit(const struct pg_prefix *p, const struct bgp_peer *from, struct rib_attr *src,
 		 bool fabric, bool present);
+/* Aggregates (bgp_conf.aggregates): a learned route p of VRF vrf (0: default) became a best
+ * route (present) or stopped being one; is p inside a summaryOnly aggregate of vrf (not sent)? */
+void out_agg_route(uint16_t vrf, const struct pg_prefix *p, bool present);
+bool out_agg_suppressed(uint16_t vrf, const struct pg_prefix *p);
 /* Queue one VRF prefix for host session p (at session start). */
-void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, struct rib_attr *src);
+void out_vrf_push(struct bgp_peer *p, const struct pg_prefix *pfx, const struct bgp_peer *from,
+		  struct rib_attr *src);
 /* bgp_originate_prefix() for a host's route src (export policies match its attributes). */
 int out_originate_prefix_src(uint32_t vni, const struct pg_prefix *p, struct rib_attr *src);
 /* Queue every best route of p's VRF for it, except its own (bgp_rib.c). */

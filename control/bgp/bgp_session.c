@@ -1141,6 +1141,8 @@ static void release(void)
 	bgp.conf.l2vnis = NULL;
 	free(bgp.conf.networks);
 	bgp.conf.networks = NULL;
+	free(bgp.conf.aggregates);
+	bgp.conf.aggregates = NULL;
 	bgp_policy_db_unref(bgp.conf.policies);
 	bgp.conf.policies = NULL;
 }
@@ -1157,6 +1159,9 @@ int bgp_start(const struct bgp_conf *conf)
 	bgp.conf.l3vnis = NULL;
 	bgp.conf.l2vnis = NULL;
 	bgp.conf.networks = NULL;
+	bgp.conf.aggregates = NULL;
+	if (!bgp.conf.cluster_id)
+		bgp.conf.cluster_id = conf->router_id;
 	bgp.conf.policies = bgp_policy_db_ref(conf->policies);
 	n_listeners = 0;
 	bgp.peers = calloc(conf->n_peers ? conf->n_peers : 1, sizeof(*bgp.peers));
@@ -1181,8 +1186,15 @@ int bgp_start(const struct bgp_conf *conf)
 			memcpy(bgp.conf.networks, conf->networks,
 			       conf->n_networks * sizeof(*bgp.conf.networks));
 	}
+	if (conf->n_aggregates) {
+		bgp.conf.aggregates = calloc(conf->n_aggregates, sizeof(*bgp.conf.aggregates));
+		if (bgp.conf.aggregates)
+			memcpy(bgp.conf.aggregates, conf->aggregates,
+			       conf->n_aggregates * sizeof(*bgp.conf.aggregates));
+	}
 	if (!bgp.peers || (conf->n_l3vnis && !bgp.conf.l3vnis) ||
-	    (conf->n_l2vnis && !bgp.conf.l2vnis) || (conf->n_networks && !bgp.conf.networks))
+	    (conf->n_l2vnis && !bgp.conf.l2vnis) || (conf->n_networks && !bgp.conf.networks) ||
+	    (conf->n_aggregates && !bgp.conf.aggregates))
 		goto fail;
 	bgp.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (bgp.ep < 0) {
@@ -1308,6 +1320,7 @@ bool bgp_peer_get(unsigned i, struct bgp_peer_info *info)
 	info->updates_withdrawn_7606 = p->upd_withdrawn_7606;
 	info->attrs_discarded_7606 = p->attr_discarded_7606;
 	info->updates_as_loop = p->rib_loops;
+	info->updates_cluster_loop = p->rib_rr_loops;
 	info->updates_self_nh = p->rib_self_nh;
 	info->prefixes_import_rejected = p->pol_in_rejected;
 	info->prefixes_export_rejected = p->pol_out_rejected;

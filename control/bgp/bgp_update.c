@@ -682,6 +682,49 @@ unsigned bgp_aspath_count(const uint8_t *p, uint16_t len, uint32_t as)
 	return n;
 }
 
+static size_t bgp_put_u32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+	return 4;
+}
+
+int bgp_aspath_export(const uint8_t *p, uint16_t len, uint32_t prepend, uint32_t replace,
+		      uint32_t with, uint8_t *out, size_t cap)
+{
+	struct bcur c = view(p, len);
+	struct aseg s;
+	size_t o = 0;
+	bool first = true;
+
+	if (prepend && (len < 2 || p[0] != BGP_ASPATH_SEQUENCE || p[1] == 255)) {
+		/* a segment of its own: the path starts with something else or a full SEQUENCE */
+		if (cap < 6)
+			return -1;
+		out[o++] = BGP_ASPATH_SEQUENCE;
+		out[o++] = 1;
+		o += bgp_put_u32(out + o, prepend);
+		prepend = 0;
+	}
+	while (aseg_next(&c, &s)) {
+		bool pre = first && prepend;
+		if (o + 2 + 4u * (s.n + pre) > cap)
+			return -1;
+		out[o++] = s.type;
+		out[o++] = (uint8_t)(s.n + pre);
+		if (pre)
+			o += bgp_put_u32(out + o, prepend);
+		while (!bcur_empty(&s.as)) {
+			uint32_t as = bcur_u32(&s.as);
+			o += bgp_put_u32(out + o, replace && as == replace ? with : as);
+		}
+		first = false;
+	}
+	return (int)o;
+}
+
 char *bgp_aspath_fmt(const uint8_t *p, uint16_t len, char *buf, size_t buflen)
 {
 	struct bcur c = view(p, len);

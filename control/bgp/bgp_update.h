@@ -184,6 +184,12 @@ uint32_t bgp_aspath_first(const uint8_t *p, uint16_t len);  /* leftmost AS of a 
 bool bgp_aspath_contains(const uint8_t *p, uint16_t len, uint32_t as);
 /* How many times AS occurs in the path (SEQUENCEs and SETs alike). */
 unsigned bgp_aspath_count(const uint8_t *p, uint16_t len, uint32_t as);
+/* The AS path as sent to a peer: `prepend` (0: none) in front, in the first SEQUENCE when it has
+ * room, else a SEQUENCE of its own (RFC 4271 §5.1.2), and every occurrence of `replace` (0:
+ * none) changed into `with` (FRR's as-override). Malformed segments are not copied. Returns the
+ * bytes written to out (at most cap), -1 when it does not fit. */
+int bgp_aspath_export(const uint8_t *p, uint16_t len, uint32_t prepend, uint32_t replace,
+		      uint32_t with, uint8_t *out, size_t cap);
 /* "65001 65002 {65003,65004}" into buf. */
 char *bgp_aspath_fmt(const uint8_t *p, uint16_t len, char *buf, size_t buflen);
 

@@ -184,10 +184,10 @@ check "10.99.0.0/24 is not in VRF red's FIB" no_fib
 step "export to the fabric (to-fabric, S1): the tagged service only, tagged, MED 10, prepended"
 evpn_line() { G global rib -a evpn | grep -F "[prefix:$1]"; }
 t5_tagged() {
-	evpn_line 10.96.0.10/32 | tee /dev/stderr | grep -E '10\.100\.0\.1 +64514 64514 ' | grep -F '64514:100' | grep -qiE 'med: 10'
+	evpn_line 10.96.0.10/32 | tee /dev/stderr | grep -E '10\.100\.0\.1 +64514 64514 64515 ' | grep -F '64514:100' | grep -qiE 'med: 10'
 }
-expect "GoBGP has type-5 10.96.0.10/32: AS path 64514 64514, community 64514:100, MED 10" wait_until 20 t5_tagged
-t5_block() { evpn_line 10.244.1.64/26 | tee /dev/stderr | grep -qE '10\.100\.0\.1 +64514 '; }
+expect "GoBGP has type-5 10.96.0.10/32: AS path 64514 64514 64515 (prepended once, the node's AS), community 64514:100, MED 10" wait_until 20 t5_tagged
+t5_block() { evpn_line 10.244.1.64/26 | tee /dev/stderr | grep -qE '10\.100\.0\.1 +64514 64515 '; }
 expect "GoBGP has the block's type-5 10.244.1.64/26 (not a service: the last term accepts)" wait_until 20 t5_block
 sleep 1
 t5_untagged() { ! G global rib -a evpn | grep -qF '10.96.0.11/32'; }
@@ -221,10 +221,10 @@ expect "re-announced with 64512:666: the accepted route is withdrawn from the RI
 step "export to the node (to-node)"
 bird_has() { B show route "$1" all; }
 node_gets() {
-	bird_has 10.244.2.0/26 | tee /dev/stderr | grep -q 'BGP.as_path: 64514 64514 64514$' &&
+	bird_has 10.244.2.0/26 | tee /dev/stderr | grep -q 'BGP.as_path: 64514 64514 64514 64512$' &&
 		bird_has 10.244.2.0/26 | grep -q 'BGP.next_hop: 192.169.10.1'
 }
-expect "BIRD has 10.244.2.0/26: next hop 192.169.10.1, AS path 64514 64514 64514 (prepended twice)" wait_until 20 node_gets
+expect "BIRD has 10.244.2.0/26: next hop 192.169.10.1, AS path 64514 64514 64514 64512 (prepended twice, the fabric's path)" wait_until 20 node_gets
 node_denied() {
 	pgj show route vrf red | jq -e '.routes[] | select(.prefix == "10.244.3.0/26")' >/dev/null &&
 		! bird_has 10.244.3.0/26 | grep -q 10.244.3.0/26

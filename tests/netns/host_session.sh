@@ -151,9 +151,9 @@ block_fib() {
 expect "installed in VRF red via the host (192.169.10.2 dev host-e-100), not in the default VRF" wait_until 10 block_fib
 t5_out() {
 	G global rib -a evpn | tee "$T/gobgp-evpn.txt" | grep -F '10.244.1.64/26' | tee /dev/stderr |
-		grep -E '10\.100\.0\.1 +64514 ' | grep -F '64514:100' | grep -F 'VXLAN' | grep -qi "router's mac: 02:50:47:00:00:64"
+		grep -E '10\.100\.0\.1 +64514 64515 ' | grep -F '64514:100' | grep -F 'VXLAN' | grep -qi "router's mac: 02:50:47:00:00:64"
 }
-expect "GoBGP has our type-5 10.244.1.64/26: next hop our VTEP 10.100.0.1, RT 64514:100, VXLAN, our router MAC" wait_until 20 t5_out
+expect "GoBGP has our type-5 10.244.1.64/26: next hop our VTEP 10.100.0.1, AS path 64514 64515 (the node's AS, as FRR), RT 64514:100, VXLAN, our router MAC" wait_until 20 t5_out
 
 step "the fabric's type-5 reaches the node as IPv4 unicast"
 G global rib -a evpn add prefix 10.244.2.0/26 gw 0.0.0.0 etag 0 label 100 rd 10.100.0.2:100 rt 64512:100 encap vxlan router-mac 02:00:00:00:aa:01 nexthop 10.100.0.2
@@ -161,9 +161,9 @@ fab_fib() { pgj show route vrf red | jq -e '.routes[] | select(.prefix == "10.24
 expect "VRF red: 10.244.2.0/26 over VXLAN to 10.100.0.2, VNI 100" wait_until 20 fab_fib
 bird_learned() {
 	B show route 10.244.2.0/26 all | tee /dev/stderr | grep -q 'BGP.next_hop: 192.169.10.1' &&
-		B show route 10.244.2.0/26 all | grep -q 'BGP.as_path: 64514$'
+		B show route 10.244.2.0/26 all | grep -q 'BGP.as_path: 64514 64512$'
 }
-expect "BIRD learned 10.244.2.0/26: next hop 192.169.10.1 (us), AS path 64514" wait_until 20 bird_learned
+expect "BIRD learned 10.244.2.0/26: next hop 192.169.10.1 (us), AS path 64514 64512 (the fabric's path behind ours)" wait_until 20 bird_learned
 kernel_route() { ip -n "$(ns pe)" route show 10.244.2.0/26 | tee /dev/stderr | grep -q 'via 192.169.10.1 dev host-e-100'; }
 expect "BIRD programmed the node's kernel: 10.244.2.0/26 via 192.169.10.1 dev host-e-100" wait_until 20 kernel_route
 no_echo() { ! B show route 10.244.1.64/26 all | grep -q 'Global_192_169_10_1'; }
@@ -209,8 +209,8 @@ check "any other path: 404" notfound
 step "L3Passthrough: the default VRF's host session and the fabric exchange unicast routes"
 pt_up() { pgj show bgp neighbor 192.169.11.2 | jq -e '.state == "Established"' >/dev/null; }
 expect "passthrough session (pt-host, default VRF) Established" wait_until 30 pt_up
-pt_fab() { G global rib -a ipv4 10.96.0.10/32 | tee /dev/stderr | grep -Eq '10\.96\.0\.10/32 +10\.100\.0\.1 +64514 '; }
-expect "the host's service /32 reaches the fabric as IPv4 unicast: next hop 10.100.0.1, AS path 64514" wait_until 20 pt_fab
+pt_fab() { G global rib -a ipv4 10.96.0.10/32 | tee /dev/stderr | grep -Eq '10\.96\.0\.10/32 +10\.100\.0\.1 +64514 64515 '; }
+expect "the host's service /32 reaches the fabric as IPv4 unicast: next hop 10.100.0.1, AS path 64514 64515" wait_until 20 pt_fab
 pt_fib() { pgj show route vrf default | jq -e '.routes[] | select(.prefix == "10.96.0.10/32") | .nexthop | test("via 192.169.11.2 dev pt-host")' >/dev/null; }
 expect "installed in the default VRF via the host (192.169.11.2 dev pt-host)" wait_until 10 pt_fib
 G global rib -a ipv4 add 198.51.100.0/24 nexthop 10.100.0.2

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Run every netns scenario (or the ones named) one after the other and sum the results.
 #
-# usage: run_all.sh [vxlan_calico ipip exception xdp_exception rss bgp_gobgp bgp_frr bgp_peers host_session bgp_policy opr_calico reload loopback s0_calico]
+# usage: run_all.sh [vxlan_calico ipip exception xdp_exception rss bgp_gobgp bgp_frr bgp_peers host_session bgp_policy bgp_policy2 opr_calico reload loopback s0_calico]
 # Each scenario's full output goes to ${PGT_TMP:-${TMPDIR:-/tmp}}/pgt-run_all/NAME.log and its
 # PASS/FAIL lines are echoed here. Exit status 0 only when every check of every scenario passed.
 set -uo pipefail
@@ -9,7 +9,7 @@ DIR="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
 LOGS="${PGT_TMP:-${TMPDIR:-/tmp}}/pgt-run_all"
 mkdir -p "$LOGS"
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(vxlan_calico ipip exception xdp_exception rss bgp_gobgp bgp_frr bgp_peers host_session bgp_policy opr_calico reload loopback s0_calico)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(vxlan_calico ipip exception xdp_exception rss bgp_gobgp bgp_frr bgp_peers host_session bgp_policy bgp_policy2 opr_calico reload loopback s0_calico)
 
 total_p=0
 total_f=0

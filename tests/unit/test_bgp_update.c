@@ -1294,6 +1294,39 @@ static void test_aspath(void)
 	CHECK(buf[0] == 0, "empty path '%s'", buf);
 	/* a malformed tail is not read */
 	CHECK_EQ(bgp_aspath_length(p, 12), 2);
+
+	/* export: our AS in front of a SEQUENCE (same segment), of a SET (a segment of its own), of
+	 * an empty path; as-override replaces every occurrence of the peer's AS */
+	uint8_t out[64];
+	int n = bgp_aspath_export(rep, sizeof(rep), 64520, 0, 0, out, sizeof(out));
+	CHECK(n == (int)sizeof(rep) + 4, "prepended length %d", n);
+	bgp_aspath_fmt(out, (uint16_t)n, buf, sizeof(buf));
+	CHECK(strcmp(buf, "64520 64512 64514 {64514} 64514 64515") == 0, "'%s'", buf);
+	n = bgp_aspath_export(rep, sizeof(rep), 64520, 64514, 64520, out, sizeof(out));
+	bgp_aspath_fmt(out, (uint16_t)n, buf, sizeof(buf));
+	CHECK(strcmp(buf, "64520 64512 64520 {64520} 64520 64515") == 0, "override: '%s'", buf);
+	CHECK_EQ(bgp_aspath_count(out, (uint16_t)n, 64514), 0);
+	n = bgp_aspath_export(set_first, sizeof(set_first), 64520, 0, 0, out, sizeof(out));
+	bgp_aspath_fmt(out, (uint16_t)n, buf, sizeof(buf));
+	CHECK(n == 12 && strcmp(buf, "64520 {65001}") == 0, "before a SET: %d '%s'", n, buf);
+	n = bgp_aspath_export(NULL, 0, 64520, 0, 0, out, sizeof(out));
+	CHECK(n == 6 && out[0] == BGP_ASPATH_SEQUENCE && out[1] == 1 && out[5] == (64520 & 0xff),
+	      "empty path: %d", n);
+	n = bgp_aspath_export(p, sizeof(p), 0, 65003, 64520, out, sizeof(out)); /* iBGP */
+	bgp_aspath_fmt(out, (uint16_t)n, buf, sizeof(buf));
+	CHECK(strcmp(buf, "65001 65002 {64520,65004} (65010) [65011]") == 0, "ibgp: '%s'", buf);
+	CHECK_EQ(bgp_aspath_export(p, sizeof(p), 64520, 0, 0, out, 10), -1);
+	CHECK_EQ(bgp_aspath_export(NULL, 0, 0, 0, 0, out, sizeof(out)), 0);
+	/* a full SEQUENCE (255 ASes) gets a new segment in front */
+	static uint8_t full[2 + 255 * 4];
+	full[0] = BGP_ASPATH_SEQUENCE;
+	full[1] = 255;
+	static uint8_t big[sizeof(full) + 6];
+	n = bgp_aspath_export(full, sizeof(full), 64520, 0, 0, big, sizeof(big));
+	CHECK(n == (int)sizeof(big) && big[0] == BGP_ASPATH_SEQUENCE && big[1] == 1 &&
+		  big[6] == BGP_ASPATH_SEQUENCE && big[7] == 255,
+	      "full: %d", n);
+	CHECK_EQ(bgp_aspath_length(big, (uint16_t)n), 256);
 }
 
 int main(void)

@@ -1593,7 +1593,8 @@ static void test_bgp_errors(void)
 	    B "    neighbour: []\n",
 	    "t.yaml:10:5: spec.bgp: unknown key 'neighbour' (allowed: asn, routerId, "
 	    "listenPort, holdTime, keepaliveTime, connectTime, gracefulRestart, restartTime, "
-	    "neighbors, networks, maximumPaths, prefixSets, communitySets, policies)");
+	    "neighbors, networks, maximumPaths, prefixSets, communitySets, policies, "
+	    "aggregates, clusterId)");
 	/* networks */
 	EXPECT_ERR(B "    networks: [10.1.0.1/16]\n",
 		   "t.yaml:10:16: spec.bgp.networks[0]: '10.1.0.1/16' has host bits set (did you "
@@ -1615,6 +1616,26 @@ static void test_bgp_errors(void)
 			config_free(&cfg);
 		}
 	}
+	/* aggregates */
+	EXPECT_ERR(
+	    B "    aggregates: [{prefix: 10.244.0.1/16}]\n",
+	    "t.yaml:10:27: spec.bgp.aggregates[0].prefix: '10.244.0.1/16' has host bits set");
+	EXPECT_ERR(B "    aggregates: [{prefix: 10.244.0.0/16, vrf: blue}]\n",
+		   "t.yaml:10:47: spec.bgp.aggregates[0].vrf: unknown VRF 'blue'");
+	EXPECT_ERR(B "    aggregates: [{prefix: 10.244.0.0/16, summaryOnly: 1}]\n",
+		   "t.yaml:10:55: spec.bgp.aggregates[0].summaryOnly: expected true or false");
+	EXPECT_ERR(B "    aggregates: [{prefix: 0.0.0.0/0}]\n",
+		   "t.yaml:10:27: spec.bgp.aggregates[0].prefix: '0.0.0.0/0' covers everything");
+	EXPECT_ERR(B "    aggregates: [{summaryOnly: true}]\n",
+		   "t.yaml:10:18: spec.bgp.aggregates[0]: missing required key 'prefix'");
+	EXPECT_ERR(B "    aggregates: [{prefix: 10.244.0.0/16, vfr: x}]\n",
+		   "t.yaml:10:42: spec.bgp.aggregates[0]: unknown key 'vfr' (allowed: prefix, vrf, "
+		   "summaryOnly)");
+	EXPECT_ERR(
+	    B "    aggregates:\n      - {prefix: 10.244.0.0/16}\n"
+	      "      - {prefix: \"fd00::/48\"}\n      - {prefix: 10.244.0.0/16, vrf: default}\n",
+	    "t.yaml:13:18: spec.bgp.aggregates[2].prefix: '10.244.0.0/16' is listed twice for "
+	    "VRF 'default' (first at line 11)");
 	EXPECT_ERR(B "    asn: 65002\n",
 		   "t.yaml:10:5: spec.bgp: duplicate key 'asn' (first at line 9)");
 	EXPECT_ERR(B "    neighbors: {address: 10.100.0.2, asn: 65002}\n",
@@ -1762,7 +1783,7 @@ static void test_bgp_errors(void)
 		   "t.yaml:13:9: spec.bgp.neighbors[0]: unknown key 'remoteAs' (allowed: address, "
 		   "asn, localAsn, passive, shutdown, updateSource, ebgpMultiHop, password, "
 		   "holdTime, keepaliveTime, connectTime, families, description, type, port, "
-		   "allowAsIn, importPolicy, exportPolicy, defaultOriginate)");
+		   "allowAsIn, importPolicy, exportPolicy, defaultOriginate, asOverride)");
 #undef BA
 #undef BN
 #undef B
@@ -2064,6 +2085,10 @@ static void clear_bgp_neighbor(struct cfg_bgp_neighbor *n)
 {
 	n->line = 0;
 }
+static void clear_aggregate(struct cfg_bgp_aggregate *a)
+{
+	a->line = 0;
+}
 static void clear_host_session(struct cfg_host_session *h)
 {
 	h->line = 0;
@@ -2082,6 +2107,7 @@ static void clear_top(struct pg_config *c)
 	c->bgp.line = 0;
 	c->bgp.neighbors = NULL;
 	c->bgp.networks = NULL;
+	c->bgp.aggregates = NULL;
 	c->bgp.policies = NULL; /* compared as printed text (round_trip_) */
 	c->host_sessions = NULL;
 	c->bgp.has_router_id = c->bgp.enabled; /* printed even when derived */
@@ -2116,6 +2142,7 @@ static const char *config_diff(const struct pg_config *a, const struct pg_config
 	EACH(struct cfg_neighbor, n_neighbors, neighbors, clear_neighbor);
 	EACH(struct cfg_bgp_neighbor, bgp.n_neighbors, bgp.neighbors, clear_bgp_neighbor);
 	EACH(struct cfg_host_session, n_host_sessions, host_sessions, clear_host_session);
+	EACH(struct cfg_bgp_aggregate, bgp.n_aggregates, bgp.aggregates, clear_aggregate);
 	if (a->bgp.n_networks &&
 	    memcmp(a->bgp.networks, b->bgp.networks, a->bgp.n_networks * sizeof(*a->bgp.networks)))
 		return "bgp.networks";
@@ -2518,6 +2545,36 @@ static void test_host_sessions(void)
 		free(t);
 		config_free(&cfg);
 	}
+	/* asOverride, routeReflectorClient (iBGP only), bgp.clusterId */
+	if (LOAD_OK(BGPHDR
+		    "    asn: 65001\n    clusterId: 10.0.0.99\n"
+		    "  vrfs: [{name: red}]\n  hostSessions:\n"
+		    "    - {name: h1, vrf: red, hostASN: 65001, routeReflectorClient: true,\n"
+		    "       addresses: [{router: 10.9.0.1/24, host: 10.9.0.2/24}]}\n"
+		    "    - {name: h2, vrf: red, hostType: internal, routeReflectorClient: true,\n"
+		    "       addresses: [{router: 10.8.0.1/24, host: 10.8.0.2/24}]}\n"
+		    "    - {name: h3, vrf: red, hostASN: 64515, asOverride: true,\n"
+		    "       addresses: [{router: 10.7.0.1/24, host: 10.7.0.2/24}]}\n",
+		    &cfg) == 0) {
+		const struct cfg_host_session *h = cfg.host_sessions;
+		CHECK(cfg.bgp.cluster_id == htonl(0x0a000063));
+		CHECK(h[0].rr_client && h[1].rr_client && !h[2].rr_client);
+		CHECK(!h[0].as_override && h[2].as_override);
+		struct pg_config back;
+		if ((t = ROUND_TRIP(&cfg, &back))) {
+			CHECK(strstr(t, "  clusterId: 10.0.0.99\n"));
+			CHECK(strstr(t, "    routeReflectorClient: true\n"));
+			CHECK(strstr(t, "    asOverride: true\n"));
+			free(t);
+			config_free(&back);
+		}
+		config_free(&cfg);
+	}
+	EXPECT_ERR(HSB "    - {name: h1, hostASN: 7, routeReflectorClient: true, addresses: []}\n",
+		   "t.yaml:12:52: spec.hostSessions[0].routeReflectorClient: a route reflector "
+		   "client is an iBGP peer: hostASN must be our AS 65001");
+	EXPECT_ERR(BGPHDR "    asn: 65001\n    clusterId: 0.0.0.0\n",
+		   "t.yaml:10:16: spec.bgp.clusterId: 0.0.0.0 is not a valid cluster ID");
 	EXPECT_ERR(HSB "    - {name: h1, addresses: [{router: 10.9.0.1/24, host: 10.9.0.2/24}]}\n",
 		   "t.yaml:12:7: spec.hostSessions[0]: missing hostASN (or hostType: "
 		   "external|internal)");
@@ -3470,6 +3527,31 @@ static void test_opr_errors(void)
 	"          action: reject\n" /* 26 */                                                     \
 	"      out: []\n"	     /* 27 */
 
+static void test_aggregates(void)
+{
+	struct pg_config cfg, back;
+	char *t;
+	if (LOAD_OK(BGPHDR "    asn: 65001\n"
+			   "    aggregates:\n      - {prefix: 10.244.0.0/16, summaryOnly: true}\n"
+			   "      - {prefix: \"fd00::/48\"}\n",
+		    &cfg) == 0) {
+		char b0[PG_PREFIX_FMT_LEN], b1[PG_PREFIX_FMT_LEN];
+		CHECK(cfg.bgp.n_aggregates == 2);
+		CHECK_STR(fmt_prefix(&cfg.bgp.aggregates[0].prefix, b0), "10.244.0.0/16");
+		CHECK_STR(fmt_prefix(&cfg.bgp.aggregates[1].prefix, b1), "fd00::/48");
+		CHECK(cfg.bgp.aggregates[0].summary_only && !cfg.bgp.aggregates[1].summary_only);
+		CHECK(cfg.bgp.aggregates[0].vrf == 0 && cfg.bgp.aggregates[0].line == 11);
+		if ((t = ROUND_TRIP(&cfg, &back))) {
+			CHECK(strstr(t, "  aggregates: [{prefix: 10.244.0.0/16, vrf: default, "
+					"summaryOnly: true}, {prefix: \"fd00::/48\", vrf: "
+					"default, summaryOnly: false}]\n"));
+			free(t);
+			config_free(&back);
+		}
+		config_free(&cfg);
+	}
+}
+
 static void test_policy(void)
 {
 	struct pg_config cfg;
@@ -3516,9 +3598,9 @@ static void test_policy(void)
 			CHECK(strstr(t, "        - {prefix: 10.244.0.0/16, ge: 26, le: 26}\n"));
 			CHECK(strstr(t, "      tag: [\"65001:100\", \"65001:1:2\", \"no-export\", "
 					"\"65002:*\"]\n"));
-			CHECK(strstr(
-			    t, "        - set: {removeCommunities: [\"65001:*\"], prependAs: {asn: "
-			       "65009, times: 3}}\n"));
+			CHECK(strstr(t, "        - set: {removeCommunities: [\"65001:*\"], "
+					"prependAs: {asn: "
+					"65009, times: 3}}\n"));
 			CHECK(strstr(t, "        exportPolicy: [out, in]\n"));
 			CHECK(strstr(t, "      out: []\n"));
 			free(t);
@@ -3536,81 +3618,99 @@ static void test_policy(void)
 	EXPECT_ERR(PN "        importPolicy: nope\n",
 		   "t.yaml:31:23: spec.bgp.neighbors[0].importPolicy: unknown policy 'nope' "
 		   "(defined: in, out)");
-	EXPECT_ERR(
-	    PN "        exportPolicy: [in, out, in]\n",
-	    "t.yaml:31:33: spec.bgp.neighbors[0].exportPolicy[2]: 'in' is in the chain twice");
+	EXPECT_ERR(PN "        exportPolicy: [in, out, in]\n",
+		   "t.yaml:31:33: spec.bgp.neighbors[0].exportPolicy[2]: 'in' is in the "
+		   "chain twice");
 	EXPECT_ERR(PN "        exportPolicy: []\n",
 		   "t.yaml:31:23: spec.bgp.neighbors[0].exportPolicy: an empty list");
 	EXPECT_ERR(PN "        defaultOriginate: 2\n",
 		   "t.yaml:31:27: spec.bgp.neighbors[0].defaultOriginate: expected true or false");
 	EXPECT_ERR(BGPHDR "    asn: 65001\n    neighbors:\n      - {address: 10.100.0.2, asn: 1, "
 			  "importPolicy: x}\n",
-		   "t.yaml:11:53: spec.bgp.neighbors[0].importPolicy: unknown policy 'x' (defined: "
+		   "t.yaml:11:53: spec.bgp.neighbors[0].importPolicy: unknown policy 'x' "
+		   "(defined: "
 		   "none)");
 #undef PN
 #define PE(from, to, ...) EXPECT_ERR(replace_tmp(POLHDR, from, to), __VA_ARGS__)
 	PE("ge: 26, le: 26", "ge: 15, le: 26",
-	   "t.yaml:12:39: spec.bgp.prefixSets.blocks[0].ge: 15 is less than the prefix length 16 "
+	   "t.yaml:12:39: spec.bgp.prefixSets.blocks[0].ge: 15 is less than the prefix "
+	   "length 16 "
 	   "(allowed: 16..32)");
 	PE("ge: 26, le: 26", "ge: 26, le: 25",
-	   "t.yaml:12:47: spec.bgp.prefixSets.blocks[0].le: 25 is less than ge 26 (allowed: "
+	   "t.yaml:12:47: spec.bgp.prefixSets.blocks[0].le: 25 is less than ge 26 "
+	   "(allowed: "
 	   "26..32)");
 	PE("ge: 26, le: 26", "ge: 26, le: 33",
-	   "t.yaml:12:47: spec.bgp.prefixSets.blocks[0].le: 33 is out of range (allowed: 0..32)");
+	   "t.yaml:12:47: spec.bgp.prefixSets.blocks[0].le: 33 is out of range (allowed: "
+	   "0..32)");
 	PE("le: 64", "le: 7",
 	   "t.yaml:15:36: spec.bgp.prefixSets.v6[0].le: 7 is less than the prefix length 8 "
 	   "(allowed: 8..128)");
 	PE("10.0.0.0/8", "10.0.0.1/8",
-	   "t.yaml:13:19: spec.bgp.prefixSets.blocks[1].prefix: '10.0.0.1/8' has host bits set");
+	   "t.yaml:13:19: spec.bgp.prefixSets.blocks[1].prefix: '10.0.0.1/8' has host bits "
+	   "set");
 	PE("- prefix: 10.0.0.0/8", "- {ge: 8}",
 	   "t.yaml:13:11: spec.bgp.prefixSets.blocks[1]: missing required key 'prefix'");
 	PE("- prefix: 10.0.0.0/8", "- {prefix: 10.0.0.0/8, lee: 9}",
-	   "t.yaml:13:32: spec.bgp.prefixSets.blocks[1]: unknown key 'lee' (allowed: prefix, ge, "
+	   "t.yaml:13:32: spec.bgp.prefixSets.blocks[1]: unknown key 'lee' (allowed: "
+	   "prefix, ge, "
 	   "le)");
 	PE("      v6:\n", "      blocks:\n",
-	   "t.yaml:14:7: spec.bgp.prefixSets: 'blocks' is defined twice (first at line 11)");
+	   "t.yaml:14:7: spec.bgp.prefixSets: 'blocks' is defined twice (first at line "
+	   "11)");
 	PE("      v6:\n", "      \"v 6\":\n",
 	   "t.yaml:14:7: spec.bgp.prefixSets: 'v 6' is not a valid name");
 	PE("\"65001:100\"", "\"65001:65536\"",
-	   "t.yaml:17:13: spec.bgp.communitySets.tag[0]: expected a community A:B (0..65535 each)");
+	   "t.yaml:17:13: spec.bgp.communitySets.tag[0]: expected a community A:B "
+	   "(0..65535 each)");
 	PE("\"65001:100\"", "\"65001:1:2\"",
-	   "t.yaml:17:26: spec.bgp.communitySets.tag[1]: '65001:1:2' is listed twice (first at "
+	   "t.yaml:17:26: spec.bgp.communitySets.tag[1]: '65001:1:2' is listed twice "
+	   "(first at "
 	   "index 0)");
 	PE("\"65001:100\"", "\"no-such\"",
 	   "t.yaml:17:13: spec.bgp.communitySets.tag[0]: expected a community");
 	PE("prefixSet: blocks,", "prefixSet: block,",
-	   "t.yaml:20:30: spec.bgp.policies.in[0].match.prefixSet: unknown prefix set 'block' "
+	   "t.yaml:20:30: spec.bgp.policies.in[0].match.prefixSet: unknown prefix set "
+	   "'block' "
 	   "(defined: blocks, v6)");
 	PE("community: tag}", "community: tags}",
-	   "t.yaml:20:49: spec.bgp.policies.in[0].match.community: unknown community set 'tags' "
+	   "t.yaml:20:49: spec.bgp.policies.in[0].match.community: unknown community set "
+	   "'tags' "
 	   "(defined: tag)");
 	PE("family: ipv4-unicast", "family: ipv4",
-	   "t.yaml:25:67: spec.bgp.policies.in[2].match.family: unknown value 'ipv4' (allowed: "
+	   "t.yaml:25:67: spec.bgp.policies.in[2].match.family: unknown value 'ipv4' "
+	   "(allowed: "
 	   "ipv4-unicast, ipv6-unicast, l2vpn-evpn)");
 	PE("originAs: 65011", "originAs: 0",
 	   "t.yaml:25:52: spec.bgp.policies.in[2].match.originAs: 0 is out of range");
 	PE("localPref: 200", "localPref: 4294967296",
-	   "t.yaml:21:28: spec.bgp.policies.in[0].set.localPref: 4294967296 is out of range "
+	   "t.yaml:21:28: spec.bgp.policies.in[0].set.localPref: 4294967296 is out of "
+	   "range "
 	   "(allowed: 0..4294967295)");
 	PE("addCommunities: [\"65001:7\"]", "addCommunities: [\"65001:*\"]",
-	   "t.yaml:21:58: spec.bgp.policies.in[0].set.addCommunities[0]: '65001:*' is a pattern");
+	   "t.yaml:21:58: spec.bgp.policies.in[0].set.addCommunities[0]: '65001:*' is a "
+	   "pattern");
 	PE("times: 3", "times: 11",
 	   "t.yaml:23:48: spec.bgp.policies.in[1].set.prependAs.times: 11 is out of range "
 	   "(allowed: "
 	   "1..10)");
 	PE("{asn: 65009, times: 3}", "0",
-	   "t.yaml:23:28: spec.bgp.policies.in[1].set.prependAs: 0 is out of range (allowed: "
+	   "t.yaml:23:28: spec.bgp.policies.in[1].set.prependAs: 0 is out of range "
+	   "(allowed: "
 	   "1..10)");
 	PE("set: {localPref", "sett: {localPref",
-	   "t.yaml:21:11: spec.bgp.policies.in[0]: unknown key 'sett' (allowed: match, set, "
+	   "t.yaml:21:11: spec.bgp.policies.in[0]: unknown key 'sett' (allowed: match, "
+	   "set, "
 	   "action)");
 	PE("          action: next\n", "",
 	   "t.yaml:23:11: spec.bgp.policies.in[1]: missing required key 'action'");
 	PE("action: next", "action: permit",
-	   "t.yaml:24:19: spec.bgp.policies.in[1].action: unknown value 'permit' (allowed: accept, "
+	   "t.yaml:24:19: spec.bgp.policies.in[1].action: unknown value 'permit' (allowed: "
+	   "accept, "
 	   "reject, next)");
 	PE("          action: reject\n", "          set: {med: 1}\n          action: reject\n",
-	   "t.yaml:26:11: spec.bgp.policies.in[2].set: a set on a reject term does nothing");
+	   "t.yaml:26:11: spec.bgp.policies.in[2].set: a set on a reject term does "
+	   "nothing");
 #undef PE
 	EXPECT_ERR(BGPHDR "    asn: 65001\n    maximumPaths: 0\n",
 		   "t.yaml:10:19: spec.bgp.maximumPaths: 0 is out of range (allowed: 1..16)");
@@ -3635,6 +3735,7 @@ int main(int argc, char **argv)
 	test_bgp();
 	test_bgp_errors();
 	test_policy();
+	test_aggregates();
 	test_host_sessions();
 	test_files(argc > 1 ? argv[1] : NULL);
 	test_bgp_example(argc > 1 ? argv[1] : NULL);
