@@ -71,7 +71,8 @@ pcap_assumptions() {
 # l2vni-decap:           VXLAN VNI 200 from VTEPs 10.0.0.2-10.0.0.17 to 10.0.0.1, inner frames to
 #                        $macs MACs 02:4c:00:00:00:00.. on the bridged port.
 # Frames: 64 = 64 bytes on the wire (inner frame for encap paths); imix = 7x64:4x576:1x1500, in
-# a pattern of 12. Every pcap has 4096 frames.
+# a pattern of 12. Every pcap has 4096 frames. DUT configurations for a two-port lab:
+# conf/bench-lab-decap.yaml (vxlan-decap, ipip-decap), conf/bench-lab-encap.yaml (vxlan-encap).
 EOF
 }
 
