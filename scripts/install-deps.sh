@@ -11,11 +11,13 @@ PKGS=(
   # tests, demo and benchmarks
   python3 python3-scapy tshark iproute2 iputils-ping ethtool iperf3 socat tcpdump netcat-openbsd
   procps psmisc jq
+  # benchmark peer (scripts/bench.sh starts a private OVS-DPDK) and its plots (scripts/bench-plot.sh)
+  openvswitch-switch-dpdk gnuplot-nox
   # BGP interop peers (started privately in namespaces by the tests)
   gobgpd frr bird2 exabgp
 )
 # Services those packages enable on install; the tests start their own instances in namespaces.
-PEER_SERVICES=(gobgpd frr bird exabgp)
+PEER_SERVICES=(gobgpd frr bird exabgp openvswitch-switch)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -34,7 +36,7 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
   for s in "${PEER_SERVICES[@]}"; do
     for p in "${missing[@]}"; do
-      case "$p:$s" in gobgpd:gobgpd | frr:frr | bird2:bird | exabgp:exabgp)
+      case "$p:$s" in gobgpd:gobgpd | frr:frr | bird2:bird | exabgp:exabgp | openvswitch-switch-dpdk:openvswitch-switch)
         systemctl disable --now "$s" >/dev/null 2>&1 || true ;;
       esac
     done

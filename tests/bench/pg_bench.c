@@ -2,13 +2,20 @@
 /*
  * peregrine-bench: one fast path on one worker core, with the real worker loop and tables.
  *
- *   peregrine-bench --path P --routes N --write-pcap FILE        write the input frames (no DPDK)
- *   peregrine-bench --path P --routes N --pcap FILE [--duration S] [--json]
+ *   peregrine-bench --path P --routes N [--frames 64|imix] [--macs M] [--json] --write-pcap FILE
+ *                   write the input frames (no DPDK); with --json, a line describing them
+ *   peregrine-bench --path P --routes N [--macs M] --pcap FILE [--duration S] [--json]
  *                   [--poll-cycles [--io]] [--compact-max M] -- EAL args
  *
- * Paths: underlay, vxlan-encap, vxlan-decap, ipip-encap, ipip-decap. The FIB of the looked-up VRF
- * holds N random prefixes (seeded, so every run and the pcap agree); the frames' destinations are
- * spread over those prefixes. Port 0 reads the pcap (net_pcap infinite_rx), port 1 is net_null.
+ * Paths: underlay, vxlan-encap, vxlan-decap, ipip-encap, ipip-decap, l2vni-encap, l2vni-decap.
+ * The FIB of the looked-up VRF holds N random prefixes (seeded, so every run and the pcap agree);
+ * the frames' destinations are spread over those prefixes. The L2VNI paths bridge in bridge
+ * domain 0 (VNI 200) with an FDB of M MACs (default 65536) behind 16 remote VTEPs (encap: a
+ * bridged port's frames to those MACs) or on the bridged port (decap: VXLAN in, frames to those
+ * MACs out); the frames' destination MACs are spread over them. Frames: 64 bytes on the wire, or
+ * the simple IMIX (7 x 64 : 4 x 576 : 1 x 1500 bytes, interleaved); for encapsulation paths these
+ * are the inner frames, decapsulation paths get their encapsulated form. Port 0 reads the pcap
+ * (net_pcap infinite_rx), port 1 is net_null; both have a 9000-byte MTU (a VXLAN underlay).
  * The result is the worker's packet rate and TSC cycles per packet, after checking that the
  * packets were really forwarded (not dropped). With --poll-cycles, first a line with percentiles
  * of the cycles per packet of single full-burst polls (see poll_worker).
@@ -34,23 +41,60 @@
 #include "dp.h"
 #include "dp_setup.h"
 #include "fib.h"
+#include "l2.h"
 #include "nexthop.h"
 #include "rcu.h"
 #include "vni.h"
 #include "worker.h"
 
-enum path { P_UNDERLAY, P_VXLAN_ENCAP, P_VXLAN_DECAP, P_IPIP_ENCAP, P_IPIP_DECAP, P_MAX };
-static const char *const path_names[P_MAX] = {"underlay", "vxlan-encap", "vxlan-decap",
-					      "ipip-encap", "ipip-decap"};
+enum path {
+	P_UNDERLAY,
+	P_VXLAN_ENCAP,
+	P_VXLAN_DECAP,
+	P_IPIP_ENCAP,
+	P_IPIP_DECAP,
+	P_L2VNI_ENCAP,
+	P_L2VNI_DECAP,
+	P_MAX
+};
+static const char *const path_names[P_MAX] = {"underlay",   "vxlan-encap", "vxlan-decap",
+					      "ipip-encap", "ipip-decap",  "l2vni-encap",
+					      "l2vni-decap"};
 
 #define N_NH	 16
 #define N_FRAMES 4096
 #define VNI	 100
+#define L2VNI	 200
 #define VRF_RED	 1
+#define N_HOSTS	 256 /* l2vni-encap: source MACs on the bridged port */
+#define PORT_MTU 9000
 static const uint8_t in_mac[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const uint8_t out_mac[6] = {0x02, 0, 0, 0, 0, 0x0b};
 static const uint8_t our_rmac[6] = {0x02, 0, 0, 0, 0x01, 0x00};
 static const uint8_t peer_rmac[6] = {0x66, 0, 0, 0, 0x02, 0x64};
+static bool imix;
+static unsigned n_macs = 65536;
+
+/* FDB MACs of the L2VNI paths: i-th remote (behind VTEP i % N_NH) and i-th local MAC. */
+static void mac_remote(uint8_t *m, uint32_t i)
+{
+	const uint8_t b[6] = {0x02, 0x52, 0, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+	memcpy(m, b, 6);
+}
+
+static void mac_local(uint8_t *m, uint32_t i)
+{
+	const uint8_t b[6] = {0x02, 0x4c, 0, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+	memcpy(m, b, 6);
+}
+
+/* Frame i's length without the FCS: 60, or the simple IMIX 7:4:1 of 64, 576 and 1500 bytes on
+ * the wire, interleaved in a pattern of 12. */
+static uint16_t frame_len(unsigned i)
+{
+	static const uint16_t pat[12] = {64, 576, 64, 64, 576, 64, 1500, 64, 576, 64, 64, 576};
+	return (uint16_t)((imix ? pat[i % 12] : 64) - 4);
+}
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void)
@@ -126,84 +170,124 @@ static size_t put_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src, uint16
 	return 14;
 }
 
-/* A 60-byte Ethernet/IPv4/UDP frame (64 on the wire with the FCS). */
-static size_t put_inner(uint8_t *b, const uint8_t *dmac, uint32_t src, uint32_t dst, uint16_t sport)
+/* An Ethernet/IPv4/UDP frame of len bytes (len + 4 on the wire with the FCS), len >= 60. */
+static size_t put_frame(uint8_t *b, const uint8_t *dmac, const uint8_t *smac, uint32_t src,
+			uint32_t dst, uint16_t sport, uint16_t len)
 {
-	size_t o = put_eth(b, dmac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x99}, 0x0800);
-	o += put_ip(b + o, IPPROTO_UDP, src, dst, 8 + 18);
+	uint16_t ulen = (uint16_t)(len - 34);
+	size_t o = put_eth(b, dmac, smac, 0x0800);
+	o += put_ip(b + o, IPPROTO_UDP, src, dst, ulen);
 	uint8_t *u = b + o;
 	u[0] = (uint8_t)(sport >> 8);
 	u[1] = (uint8_t)sport;
 	u[2] = 0;
 	u[3] = 80;
-	u[4] = 0;
-	u[5] = 26;
+	u[4] = (uint8_t)(ulen >> 8);
+	u[5] = (uint8_t)ulen;
 	u[6] = u[7] = 0;
-	memset(u + 8, 0xab, 18);
-	return o + 26;
+	memset(u + 8, 0xab, ulen - 8u);
+	return len;
 }
 
-static int write_pcap(const char *file, enum path path, const struct pfx *routes, unsigned n)
+static size_t put_inner(uint8_t *b, const uint8_t *dmac, uint32_t src, uint32_t dst, uint16_t sport,
+			uint16_t len)
+{
+	return put_frame(b, dmac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x99}, src, dst, sport, len);
+}
+
+/* Outer Ethernet/IPv4/UDP/VXLAN from remote to our VTEP 10.0.0.1 for an inner frame of ilen. */
+static size_t put_vxlan(uint8_t *b, uint32_t remote, uint32_t vni, uint16_t sport, size_t ilen)
+{
+	size_t o = put_eth(b, in_mac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x22}, 0x0800);
+	o += put_ip(b + o, IPPROTO_UDP, remote, 0x0a000001, (uint16_t)(8 + 8 + ilen));
+	uint8_t *u = b + o;
+	memset(u, 0, 16);
+	u[0] = (uint8_t)(sport >> 8);
+	u[1] = (uint8_t)sport;
+	u[2] = 0x12;
+	u[3] = 0xb5; /* 4789 */
+	u[4] = (uint8_t)((8 + 8 + ilen) >> 8);
+	u[5] = (uint8_t)(8 + 8 + ilen);
+	u[8] = 0x08;
+	u[12] = (uint8_t)(vni >> 16);
+	u[13] = (uint8_t)(vni >> 8);
+	u[14] = (uint8_t)vni;
+	return o + 16;
+}
+
+static int write_pcap(const char *file, enum path path, const struct pfx *routes, unsigned n,
+		      bool json)
 {
 	FILE *f = fopen(file, "wb");
 	uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+	uint64_t bytes = 0;
 
 	if (!f)
 		return -errno;
 	fwrite(gh, sizeof(gh), 1, f);
 	for (unsigned i = 0; i < N_FRAMES; i++) {
-		uint8_t b[256];
-		size_t len = 0;
+		uint8_t b[2048], inner[2048], dmac[6], smac[6];
+		size_t len = 0, ilen;
 		uint32_t dst = dst_in(&routes[rnd() % n]);
 		uint32_t src = 0x0a000000 | (0x000200 + (i & 0xff)); /* 10.0.2.x */
-		uint16_t sport = (uint16_t)(1024 + i);
+		uint32_t remote = 0x0a000002 + (i % N_NH);	     /* 10.0.0.2.. */
+		uint16_t sport = (uint16_t)(1024 + i), flen = frame_len(i);
+		uint32_t k;
 
 		switch (path) {
 		case P_UNDERLAY:
 		case P_VXLAN_ENCAP:
 		case P_IPIP_ENCAP:
-			len = put_inner(b, in_mac, src, dst, sport);
+			len = put_inner(b, in_mac, src, dst, sport, flen);
 			break;
-		case P_VXLAN_DECAP: {
-			size_t o =
-			    put_eth(b, in_mac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x22}, 0x0800);
-			uint32_t remote = 0x0a000002 + (i % N_NH); /* 10.0.0.2.. */
-			o += put_ip(b + o, IPPROTO_UDP, remote, 0x0a000001, 8 + 8 + 60);
-			uint8_t *u = b + o;
-			memset(u, 0, 16);
-			u[0] = 0xc0;
-			u[1] = (uint8_t)i;
-			u[2] = 0x12;
-			u[3] = 0xb5; /* 4789 */
-			u[5] = 8 + 8 + 60;
-			u[8] = 0x08;
-			u[12] = 0;
-			u[13] = 0;
-			u[14] = VNI;
-			o += 16;
-			o += put_inner(b + o, our_rmac, src, dst, sport);
-			len = o;
+		case P_VXLAN_DECAP:
+			ilen = put_inner(inner, our_rmac, src, dst, sport, flen);
+			len = put_vxlan(b, remote, VNI, (uint16_t)(0xc000 | (i & 0xff)), ilen);
+			memcpy(b + len, inner, ilen);
+			len += ilen;
 			break;
-		}
 		case P_IPIP_DECAP: {
 			size_t o =
 			    put_eth(b, in_mac, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x22}, 0x0800);
-			uint32_t remote = 0x0a000002 + (i % N_NH);
-			o += put_ip(b + o, IPPROTO_IPIP, remote, 0x0a000001, 46);
-			uint8_t inner[64];
-			put_inner(inner, in_mac, src, dst, sport);
-			memcpy(b + o, inner + 14, 46);
-			len = o + 46;
+			put_inner(inner, in_mac, src, dst, sport, flen);
+			o += put_ip(b + o, IPPROTO_IPIP, remote, 0x0a000001, (uint16_t)(flen - 14));
+			memcpy(b + o, inner + 14, flen - 14u);
+			len = o + flen - 14;
 			break;
 		}
+		case P_L2VNI_ENCAP: /* host i % N_HOSTS to a MAC behind a VTEP */
+			k = rnd() % n_macs;
+			mac_remote(dmac, k);
+			mac_local(smac, n_macs + i % N_HOSTS);
+			len = put_frame(b, dmac, smac, src, 0x0a000300 | (k & 0xff), sport, flen);
+			break;
+		case P_L2VNI_DECAP: /* from a MAC behind VTEP k % N_NH to a MAC on the port */
+			k = rnd() % n_macs;
+			mac_local(dmac, k);
+			mac_remote(smac, k);
+			ilen =
+			    put_frame(inner, dmac, smac, src, 0x0a000300 | (k & 0xff), sport, flen);
+			len = put_vxlan(b, 0x0a000002 + k % N_NH, L2VNI,
+					(uint16_t)(0xc000 | (i & 0xff)), ilen);
+			memcpy(b + len, inner, ilen);
+			len += ilen;
+			break;
 		default:
 			break;
 		}
 		uint32_t rh[4] = {0, i, (uint32_t)len, (uint32_t)len};
 		fwrite(rh, sizeof(rh), 1, f);
 		fwrite(b, len, 1, f);
+		bytes += len + 4;
 	}
-	return fclose(f) == 0 ? 0 : -errno;
+	if (fclose(f) != 0)
+		return -errno;
+	if (json)
+		printf("{\"path\":\"%s\",\"frames\":\"%s\",\"packets\":%u,"
+		       "\"avg_wire_bytes\":%.1f,\"pcap\":\"%s\"}\n",
+		       path_names[path], imix ? "imix" : "64", N_FRAMES, (double)bytes / N_FRAMES,
+		       file);
+	return 0;
 }
 
 /*
@@ -289,10 +373,17 @@ static double hist_pct(const struct poll_hist *h, double q)
 	return 0;
 }
 
-static int add_port(const char *name, const char *dev, const uint8_t *mac, uint16_t vrf)
+static int add_port(const char *name, const char *dev, const uint8_t *mac, uint16_t vrf,
+		    bool bridged)
 {
-	struct dp_port_conf pc = {
-	    .name = name, .device = dev, .has_mac = true, .mtu = 1500, .vrf = vrf, .n_queues = 1};
+	struct dp_port_conf pc = {.name = name,
+				  .device = dev,
+				  .has_mac = true,
+				  .mtu = PORT_MTU,
+				  .vrf = vrf,
+				  .bridged = bridged,
+				  .bd = 0,
+				  .n_queues = 1};
 	uint16_t idx;
 
 	memcpy(&pc.mac, mac, 6);
@@ -319,6 +410,58 @@ static int route_local(uint16_t vrf, uint16_t port, uint32_t addr, uint8_t len)
 	return 0;
 }
 
+/*
+ * L2VNI 200 in bridge domain 0 with the bridged port (in for encap, out for decap) and the 16
+ * remote VTEPs of the underlay port as its flood list; the FDB has n_macs MACs, each behind VTEP
+ * i % N_NH (encap) or on the bridged port (decap), and for encap the N_HOSTS source MACs of the
+ * bridged port (so that no frame is a learn event).
+ */
+static int l2_setup(enum path path, int in, int out)
+{
+	int under = path == P_L2VNI_ENCAP ? out : in, br = path == P_L2VNI_ENCAP ? in : out;
+	uint32_t base = path == P_L2VNI_ENCAP ? 0x0a000102 : 0x0a000002; /* remote VTEPs */
+	struct pg_mac zero = {0};
+	struct dp_bd bd = {
+	    .vni = L2VNI, .id = 0, .irb_port = PG_PORT_NONE, .n_ports = 1, .n_flood = N_NH};
+	struct rte_ether_addr mac;
+
+	bd.ports[0] = (uint16_t)br;
+	if (vni_add(L2VNI, VNI_L2 | 0, &zero) < 0)
+		return -1;
+	for (unsigned i = 0; i < N_NH; i++) {
+		struct pg_ip remote = ip4(base + i);
+		struct pg_mac nmac = {{0x02, 0, 0, 0, 0x10, (uint8_t)i}};
+		if (nh_vxlan_get(0, &remote, L2VNI, &zero, &bd.flood_nh[i]) < 0)
+			return -1;
+		nh_neigh_update((uint16_t)under, &remote, &nmac);
+		const struct nh *nh = nh_get(bd.flood_nh[i]);
+		if (!nh || !(nh->flags & NH_F_RESOLVED)) {
+			fprintf(stderr, "L2 VXLAN next hop %u unresolved\n", i);
+			return -1;
+		}
+	}
+	if (l2_bd_set(&bd) < 0)
+		return -1;
+	for (uint32_t i = 0; i < n_macs; i++) {
+		uint64_t val = path == P_L2VNI_ENCAP ? FDB_F_REMOTE | bd.flood_nh[i % N_NH]
+						     : (uint64_t)(uint16_t)br;
+		if (path == P_L2VNI_ENCAP)
+			mac_remote(mac.addr_bytes, i);
+		else
+			mac_local(mac.addr_bytes, i);
+		if (fdb_set(0, &mac, val) < 0) {
+			fprintf(stderr, "MAC %u: FDB full\n", i);
+			return -1;
+		}
+	}
+	for (uint32_t i = 0; path == P_L2VNI_ENCAP && i < N_HOSTS; i++) {
+		mac_local(mac.addr_bytes, n_macs + i);
+		if (fdb_set(0, &mac, (uint16_t)br) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int tables_setup(enum path path, const struct pfx *routes, unsigned n, int in, int out)
 {
 	uint16_t fib_vrf = (path == P_VXLAN_ENCAP || path == P_VXLAN_DECAP) ? VRF_RED : 0;
@@ -338,7 +481,10 @@ static int tables_setup(enum path path, const struct pfx *routes, unsigned n, in
 	    route_local(dp.ports[out]->vrf, (uint16_t)out, 0x0a000101, 24) < 0)
 		return -1;
 	for (unsigned i = 0; i < N_NH; i++) {
-		struct pg_ip gw = ip4(0x0a000102 + i), remote = ip4(0x0a000102 + i);
+		/* the routes' next hops (l2vni-decap: on the underlay port, which is in) */
+		uint16_t gw_port = (uint16_t)(path == P_L2VNI_DECAP ? in : out);
+		struct pg_ip gw = ip4((path == P_L2VNI_DECAP ? 0x0a000002 : 0x0a000102) + i),
+			     remote = ip4(0x0a000102 + i);
 		struct pg_ip peer = ip4(0x0a000002 + i);
 		struct pg_mac mac = {{0x02, 0, 0, 0, 0x10, (uint8_t)i}};
 		int ret;
@@ -350,7 +496,7 @@ static int tables_setup(enum path path, const struct pfx *routes, unsigned n, in
 			ret = nh_ipip_get(0, &remote, &nh[i]);
 			break;
 		default:
-			ret = nh_direct_get(dp.ports[out]->vrf, (uint16_t)out, &gw, &nh[i]);
+			ret = nh_direct_get(dp.ports[gw_port]->vrf, gw_port, &gw, &nh[i]);
 		}
 		if (ret < 0)
 			return -1;
@@ -358,8 +504,10 @@ static int tables_setup(enum path path, const struct pfx *routes, unsigned n, in
 			tun_ref(peer.v4, TUN_F_VXLAN, 0, true);
 		if (path == P_IPIP_DECAP)
 			tun_ref(peer.v4, TUN_F_IPIP, 0, true);
-		nh_neigh_update((uint16_t)out, &gw, &mac);
+		nh_neigh_update(gw_port, &gw, &mac);
 	}
+	if ((path == P_L2VNI_ENCAP || path == P_L2VNI_DECAP) && l2_setup(path, in, out) < 0)
+		return -1;
 	for (unsigned i = 0; i < n; i++) {
 		struct pg_prefix p = {.ip = ip4(routes[i].ip), .len = routes[i].len};
 		uint32_t id = nh[i % N_NH];
@@ -388,6 +536,8 @@ int main(int argc, char **argv)
 	    {"poll-cycles", no_argument, NULL, 'c'},
 	    {"io", no_argument, NULL, 'i'},
 	    {"compact-max", required_argument, NULL, 'x'},
+	    {"frames", required_argument, NULL, 'F'},
+	    {"macs", required_argument, NULL, 'M'},
 	    {NULL, 0, NULL, 0},
 	};
 	enum path path = P_MAX;
@@ -431,21 +581,31 @@ int main(int argc, char **argv)
 		case 'x':
 			fib4_set_compact_max((unsigned)strtoul(optarg, NULL, 10));
 			break;
+		case 'F':
+			if (strcmp(optarg, "imix") == 0)
+				imix = true;
+			else if (strcmp(optarg, "64") != 0)
+				return 64;
+			break;
+		case 'M':
+			n_macs = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		default:
 			return 64;
 		}
 	}
-	if (path == P_MAX || n_routes == 0 || (!pcap && !wpcap)) {
+	if (path == P_MAX || n_routes == 0 || n_macs == 0 || n_macs > (1u << 22) ||
+	    (!pcap && !wpcap)) {
 		fprintf(stderr, "usage: peregrine-bench --path underlay|vxlan-encap|vxlan-decap|"
-				"ipip-encap|ipip-decap [--routes N] (--write-pcap F | --pcap F "
+				"ipip-encap|ipip-decap|l2vni-encap|l2vni-decap [--routes N] "
+				"[--macs M] (--write-pcap F [--frames 64|imix] [--json] | --pcap F "
 				"[--duration S] [--json] [--mbufs N] [--poll-cycles [--io]] "
-				"[--compact-max M] -- "
-				"EAL args)\n");
+				"[--compact-max M] -- EAL args)\n");
 		return 64;
 	}
 	struct pfx *routes = routes_make(n_routes);
 	if (wpcap)
-		return write_pcap(wpcap, path, routes, n_routes) < 0 ? 1 : 0;
+		return write_pcap(wpcap, path, routes, n_routes, json) < 0 ? 1 : 0;
 
 	char *eal[64];
 	int ne = 0;
@@ -467,11 +627,13 @@ int main(int argc, char **argv)
 	snprintf(dev, sizeof(dev), "net_pcap_bench,rx_pcap=%s,infinite_rx=1", pcap);
 	uint16_t in_vrf = path == P_VXLAN_ENCAP ? VRF_RED : 0;
 	uint16_t out_vrf = path == P_VXLAN_DECAP ? VRF_RED : 0;
+	bool l2 = path == P_L2VNI_ENCAP || path == P_L2VNI_DECAP;
 	int in, out;
 	if (rcu_init() < 0 || dp_init(&dc) < 0 || fib_init(n_routes + 65536) < 0 ||
-	    nh_init(65536) < 0 || vni_init() < 0 ||
-	    (in = add_port("in", dev, in_mac, in_vrf)) < 0 ||
-	    (out = add_port("out", "net_null_bench,no-rx=1", out_mac, out_vrf)) < 0) {
+	    nh_init(65536) < 0 || vni_init() < 0 || (l2 && l2_init(2 * n_macs + 4096) < 0) ||
+	    (in = add_port("in", dev, in_mac, in_vrf, path == P_L2VNI_ENCAP)) < 0 ||
+	    (out = add_port("out", "net_null_bench,no-rx=1", out_mac, out_vrf,
+			    path == P_L2VNI_DECAP)) < 0) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
