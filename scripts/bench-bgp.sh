@@ -7,7 +7,7 @@
 #   scripts/bench-bgp.sh [--json] [--routes N] [--runs R] [--feeds "F..."] [--targets "T..."]
 #
 # Feeds (default "ipv4:100000 ipv4:1000000 evpn:100000 ipv4-diverse:1000000"; --routes N makes it
-# "ipv4:N evpn:N ipv4-diverse:N"): ipv4 = N random /16../24 prefixes with one attribute set,
+# "ipv4:N evpn:N ipv4-diverse:N"; a feed given without :N takes --routes): ipv4 = N random /16../24 prefixes with one attribute set,
 # ipv4-diverse = the same with 1000 attribute sets (AS paths of 1-5, 0-4 communities), evpn = N
 # EVPN type-5 routes (RT 65010:5000, VXLAN, router MAC) that Peregrine imports into VRF red
 # (L3VNI 5000). Targets: peregrine bird frr gobgp (BIRD 2.0 has no EVPN). Method and results:
@@ -468,6 +468,8 @@ run_one() {
 status=0
 for f in $feeds; do
   kind=${f%%:*} n=${f#*:}
+  # a feed without a count ("--routes 1000000 --feeds ipv4") takes --routes (default 100000)
+  [ "$kind" = "$f" ] && n=${routes:-100000}
   fam=ipv4 div=0
   case $kind in
     ipv4) ;;
