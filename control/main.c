@@ -740,7 +740,7 @@ static int control_loop(void)
 
 	for (;;) {
 		unsigned busy = exc_punt_drain(256);
-		int n = epoll_wait(ep, evs, 32, busy ? 0 : 1);
+		int n = epoll_wait(ep, evs, 32, busy || bgp_busy() ? 0 : 1);
 		for (int i = 0; i < n; i++) {
 			uint64_t d = evs[i].data.u64;
 			if (d == UINT64_MAX) {

@@ -125,6 +125,9 @@ void bgp_stop(void);
 bool bgp_running(void);
 int bgp_fd(void);
 void bgp_poll(void);
+/* bgp_poll() has work left that no fd signals (routes waiting for the decision process after a
+ * pass that ended on its time limit): the caller should not sleep before calling it again. */
+bool bgp_busy(void);
 
 /* Originate (or withdraw) the EVPN type-5 route of prefix p in the VRF of L3VNI vni: auto RD
  * router-id:VRF index, route target ASN:VNI, VXLAN encapsulation, the L3VNI's router MAC, our

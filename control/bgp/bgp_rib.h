@@ -65,6 +65,9 @@ void rib_fini(void);
 void rib_poll(void);
 /* Destinations waiting for the decision process: the sessions stop reading while it is large. */
 size_t rib_backlog(void);
+/* Size the destination tables of the unicast families in af_mask (BGP_AF_BIT) for the routes the
+ * configuration expects (bgp_conf.expect_routes*), now instead of at their first route. */
+void rib_presize(uint32_t af_mask);
 #define RIB_BACKLOG_MAX 65536
 
 void rib_peer_up(struct bgp_peer *p);

@@ -1100,6 +1100,11 @@ bool bgp_running(void)
 	return bgp.running;
 }
 
+bool bgp_busy(void)
+{
+	return bgp.running && rib_backlog() > 0;
+}
+
 void bgp_poll(void)
 {
 	struct epoll_event evs[32];
@@ -1241,6 +1246,10 @@ int bgp_start(const struct bgp_conf *conf)
 	bgp.running = true;
 	for (unsigned i = 0; i < bgp.n_peers; i++)
 		peer_start(bgp.peers[i], &conf->peers[i]);
+	uint32_t afs = 0;
+	for (unsigned i = 0; i < conf->n_peers; i++)
+		afs |= conf->peers[i].af_mask;
+	rib_presize(afs);
 	LOG_NOTICE("bgp: AS %u, router id %s, %u peer(s), %s", conf->asn,
 		   inet_ntoa((struct in_addr){.s_addr = conf->router_id}), conf->n_peers,
 		   n_listeners ? "listening" : "not listening");

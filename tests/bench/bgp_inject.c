@@ -19,11 +19,11 @@
  * refresh, 4-octet AS), waits for the peer's OPEN and KEEPALIVE (Established, time t0), and
  * writes the buffer with blocking sends (a few large send() calls, no per-route system calls).
  * When all of it is written it prints one JSON line on stdout:
- *   {"t0_unix_ms":..., "established_ms":..., "sent_ms":..., "gen_ms":..., "routes":N,
- *    "updates":M, "bytes":B}
- * (t0_unix_ms: wall clock at Established; established_ms: connect to Established; sent_ms:
- * Established to the last byte handed to the kernel; gen_ms: encoding). It then keeps the
- * session up with keepalives, discarding what the peer sends, until SIGTERM or SIGINT (Cease /
+ *   {"t0_unix_ms":..., "t0_unix_us":..., "established_ms":..., "sent_ms":..., "sent_us":...,
+ *    "gen_ms":..., "routes":N, "updates":M, "bytes":B}
+ * (t0_unix_ms/_us: wall clock at Established; established_ms: connect to Established;
+ * sent_ms/_us: Established to the last byte handed to the kernel; gen_ms: encoding). It then keeps
+ * the session up with keepalives, discarding what the peer sends, until SIGTERM or SIGINT (Cease /
  * administrative shutdown, exit 0). Exit status 1: bad usage, 2: setup or session failure
  * before the routes went out, 3: the session went down afterwards.
  */
@@ -66,6 +66,14 @@ static uint64_t now_ms(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_us(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* ---- deterministic randomness (splitmix64) ---- */
@@ -669,7 +677,8 @@ int main(int argc, char **argv)
 		}
 		usleep(250000);
 	}
-	uint64_t t0 = now_ms(CLOCK_MONOTONIC), t0_unix = now_ms(CLOCK_REALTIME);
+	uint64_t t0_us = now_us(CLOCK_MONOTONIC), t0_unix_us = now_us(CLOCK_REALTIME);
+	uint64_t t0 = t0_us / 1000, t0_unix = t0_unix_us / 1000;
 	fprintf(stderr, "bgp-inject: Established at %" PRIu64 " (hold %u s)\n", t0_unix, r->hold);
 
 	/* ---- the feed: large blocking sends, draining what the peer sends in between ---- */
@@ -684,10 +693,12 @@ int main(int argc, char **argv)
 		if (rx_read(fd, r, 0) < 0)
 			return 3;
 	}
-	uint64_t t_sent = now_ms(CLOCK_MONOTONIC);
-	printf("{\"t0_unix_ms\":%" PRIu64 ",\"established_ms\":%" PRIu64 ",\"sent_ms\":%" PRIu64
-	       ",\"gen_ms\":%" PRIu64 ",\"routes\":%llu,\"updates\":%ld,\"bytes\":%zu}\n",
-	       t0_unix, t0 - c0, t_sent - t0, gen_ms, n, updates, feed.len);
+	uint64_t t_sent_us = now_us(CLOCK_MONOTONIC), t_sent = t_sent_us / 1000;
+	printf("{\"t0_unix_ms\":%" PRIu64 ",\"t0_unix_us\":%" PRIu64 ",\"established_ms\":%" PRIu64
+	       ",\"sent_ms\":%" PRIu64 ",\"sent_us\":%" PRIu64 ",\"gen_ms\":%" PRIu64
+	       ",\"routes\":%llu,\"updates\":%ld,\"bytes\":%zu}\n",
+	       t0_unix, t0_unix_us, t0 - c0, t_sent - t0, t_sent_us - t0_us, gen_ms, n, updates,
+	       feed.len);
 	fflush(stdout);
 	free(feed.p);
 
