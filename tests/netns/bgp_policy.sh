@@ -120,26 +120,7 @@ protocol bgp Global_192_169_10_1 {
 }
 EOF
 
-cat >"$T/gobgp.toml" <<EOF
-[global.config]
-  as = 64512
-  router-id = "10.100.0.2"
-  local-address-list = ["10.100.0.2"]
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "10.100.0.1"
-    peer-as = 64514
-  [neighbors.timers.config]
-    connect-retry = 1
-    hold-time = 9
-    keepalive-interval = 3
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l2vpn-evpn"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-EOF
+pg_gobgp_fabric_conf 10.100.0.2 10.100.0.1 fast >"$T/gobgp.toml"
 G() { nsx fab gobgp -u 127.0.0.1 -p 50051 "$@"; }
 B() { birdc -s "$T/bird.ctl" "$@"; }
 

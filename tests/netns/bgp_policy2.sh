@@ -93,26 +93,7 @@ bird_conf b 192.169.20.2 192.169.20.1 64515 10.244.2.64/26 10.251.5.0/24 >"$T/bi
 bird_conf c 192.169.30.2 192.169.30.1 64514 10.252.3.0/24 >"$T/bird-c.conf"
 bird_conf d 192.169.40.2 192.169.40.1 64514 10.252.4.0/24 >"$T/bird-d.conf"
 
-cat >"$T/gobgp.toml" <<EOF
-[global.config]
-  as = 64512
-  router-id = "10.100.0.2"
-  local-address-list = ["10.100.0.2"]
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "10.100.0.1"
-    peer-as = 64514
-  [neighbors.timers.config]
-    connect-retry = 1
-    hold-time = 9
-    keepalive-interval = 3
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l2vpn-evpn"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-EOF
+pg_gobgp_fabric_conf 10.100.0.2 10.100.0.1 fast >"$T/gobgp.toml"
 G() { nsx fab gobgp -u 127.0.0.1 -p 50051 "$@"; }
 B() { # NODE birdc-args...
 	local n="$1"

@@ -349,6 +349,31 @@ protocol bgp Global_192_169_10_1 {
 BIRD
 }
 
+# pg_gobgp_fabric_conf ROUTER_ID PEER_ADDR [fast]: gobgpd (AS 64512) as the EVPN fabric peering with
+# Peregrine (AS 64514) at PEER_ADDR, EVPN and IPv4 unicast; "fast": hold 9 s, keepalive 3 s.
+pg_gobgp_fabric_conf() {
+	local timers="    connect-retry = 1"
+	[ "${3:-}" = fast ] && timers+=$'\n    hold-time = 9\n    keepalive-interval = 3'
+	cat <<EOF
+[global.config]
+  as = 64512
+  router-id = "$1"
+  local-address-list = ["$1"]
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "$2"
+    peer-as = 64514
+  [neighbors.timers.config]
+$timers
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "l2vpn-evpn"
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+EOF
+}
+
 # ------------------------------------------------------------------------------------ peregrine
 # pg_start ROLE CONFIG [SIGMODE]: run peregrine in namespace ROLE, wait for "peregrine: ready".
 # SIGMODE "default" (default) starts it with SIGINT/SIGTERM/SIGHUP at their default disposition,

@@ -88,24 +88,7 @@ LAB
 # BGPConfiguration (asNumber 64515, bindMode NodeIP) as calico-node renders them for BIRD
 pg_calico_bird_conf 172.18.0.10 10.244.1.64/26 "local 172.18.0.10 as 64515; strict bind yes;" 5 >"$T/bird.conf"
 
-cat >"$T/gobgp.toml" <<GOBGP
-[global.config]
-  as = 64512
-  router-id = "192.168.11.2"
-  local-address-list = ["192.168.11.2"]
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "192.168.11.3"
-    peer-as = 64514
-  [neighbors.timers.config]
-    connect-retry = 1
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l2vpn-evpn"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-GOBGP
+pg_gobgp_fabric_conf 192.168.11.2 192.168.11.3 >"$T/gobgp.toml"
 G() { nsx fab gobgp -u 127.0.0.1 -p 50051 "$@"; }
 
 step "the configuration: OpenPERouter's kinds, node index 1"
