@@ -4906,6 +4906,15 @@ static void print_bgp_neighbor(struct yout *y, const struct pg_config *cfg,
 	}
 }
 
+int config_print_bgp_neighbor(const struct pg_config *cfg, const struct cfg_bgp_neighbor *nb,
+			      FILE *f)
+{
+	struct yout y = {.f = f, .ind = 2};
+
+	print_bgp_neighbor(&y, cfg, nb);
+	return ferror(f) ? -EIO : 0;
+}
+
 static void print_bgp(struct yout *y, const struct pg_config *cfg)
 {
 	const struct cfg_bgp *bgp = &cfg->bgp;

@@ -348,6 +348,9 @@ void config_free(struct pg_config *cfg);
  * -errno when writing failed.
  */
 int config_print(const struct pg_config *cfg, FILE *f);
+/* One spec.bgp.neighbors entry as config_print() writes it (what reload compares). */
+int config_print_bgp_neighbor(const struct pg_config *cfg, const struct cfg_bgp_neighbor *nb,
+			      FILE *f);
 /* The router MAC of an L3VNI without routerMac: 02:50:47 followed by the 24-bit VNI. */
 void config_default_rmac(uint32_t vni, struct pg_mac *mac);
 /* The kernel interface of a net_tap vdev ("net_tap0,iface=NAME"): false if there is none. */

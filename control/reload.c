@@ -117,21 +117,29 @@ static const struct cfg_bgp_neighbor *peer_in(const struct pg_config *c,
 	return NULL;
 }
 
-/* Everything of a neighbor but its line. */
-static bool peer_same(const struct cfg_bgp_neighbor *a, const struct cfg_bgp_neighbor *b)
+/* Everything of a neighbor but its line: the same printed configuration (config_print() covers
+ * every key, its round trip is tested), in the same fixed part (policy names, bgp.asn). */
+static bool peer_same(const struct pg_config *ca, const struct cfg_bgp_neighbor *a,
+		      const struct pg_config *cb, const struct cfg_bgp_neighbor *b)
 {
-	return a->type == b->type && a->asn == b->asn && a->port == b->port &&
-	       a->local_asn == b->local_asn && a->passive == b->passive &&
-	       a->shutdown == b->shutdown && ip_equal(&a->update_source, &b->update_source) &&
-	       a->ttl == b->ttl && a->allowas_in == b->allowas_in &&
-	       !strcmp(a->password, b->password) && a->hold_time == b->hold_time &&
-	       a->keepalive == b->keepalive && a->connect_retry == b->connect_retry &&
-	       a->families == b->families && !strcmp(a->description, b->description) &&
-	       a->import_pol.n == b->import_pol.n &&
-	       !memcmp(a->import_pol.idx, b->import_pol.idx, a->import_pol.n * sizeof(uint16_t)) &&
-	       a->export_pol.n == b->export_pol.n &&
-	       !memcmp(a->export_pol.idx, b->export_pol.idx, a->export_pol.n * sizeof(uint16_t)) &&
-	       a->default_originate == b->default_originate && a->as_override == b->as_override;
+	char *ta = NULL, *tb = NULL;
+	size_t la = 0, lb = 0;
+	FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
+	bool same = false;
+
+	if (fa && fb && config_print_bgp_neighbor(ca, a, fa) == 0 &&
+	    config_print_bgp_neighbor(cb, b, fb) == 0) {
+		fflush(fa);
+		fflush(fb);
+		same = la == lb && !memcmp(ta, tb, la);
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	free(ta);
+	free(tb);
+	return same;
 }
 
 /* BGP neighbors: a removed one stops (Cease, peer de-configured), a new one starts, a changed
@@ -145,7 +153,7 @@ static void peers_diff(const struct pg_config *nc, struct reload_result *res)
 		return;
 	for (unsigned i = 0; i < live->bgp.n_neighbors; i++) {
 		const struct cfg_bgp_neighbor *n = &live->bgp.neighbors[i], *x = peer_in(nc, n);
-		if (x && peer_same(n, x))
+		if (x && peer_same(live, n, nc, x))
 			continue;
 		if (bgp_peer_remove(&n->addr) < 0)
 			res->peer_errors++;
@@ -156,7 +164,7 @@ static void peers_diff(const struct pg_config *nc, struct reload_result *res)
 	}
 	for (unsigned i = 0; i < nc->bgp.n_neighbors; i++) {
 		const struct cfg_bgp_neighbor *n = &nc->bgp.neighbors[i], *old = peer_in(live, n);
-		if (old && peer_same(old, n))
+		if (old && peer_same(live, old, nc, n))
 			continue;
 		bgp_conf_neighbor(n, &pc);
 		int rc = bgp_peer_add(&pc);
